@@ -1,0 +1,115 @@
+# berth - single-node container orchestrator.
+#
+#   make            build/berth (optimized)
+#   make test       deps + build + images + every test suite; last line "N passed, N failed"
+#   make demo       deps + build + images + the demo
+#   make images     example root filesystems under build/images/
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make fmt        clang-format every source file in place
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+
+PKGS := libuv jansson inih libseccomp libcap
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+
+# Debian packages the build, the images and the tests need.
+DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
+	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
+	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
+	nginx-light haproxy procps
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -I. -I$(LLHTTP_INC)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT_CFLAGS := -O2 -g
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+
+SRC_DIRS := common config runtime probes signals proxy orchestrator cli
+SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
+MAIN_SRC := orchestrator/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LLHTTP_SRCS := $(wildcard $(LLHTTP_DIR)/*.c)
+
+OBJS := $(SRCS:%.c=build/obj/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/obj/llhttp/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/san/llhttp/%.o)
+SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+
+.PHONY: all deps test unit integration demo images install clean fmt asan check-deps
+
+all: build/berth
+
+build/berth: $(OBJS)
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/berth: $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+asan: build/asan/berth
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+# llhttp is compiled into the build from Debian's node-llhttp sources.
+build/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -I$(LLHTTP_INC) -c -o $@ $<
+
+build/san/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(SAN_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+
+# Installs whatever Debian packages are missing (root only), after one
+# apt-get update. Does nothing when everything is present.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "berth: missing Debian packages:$$missing (run as root to install)" >&2; exit 1; fi; \
+		echo "berth: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+images: build/berth
+	@sh examples/images/build.sh build/images
+
+test: deps
+	@$(MAKE) --no-print-directory all asan $(UNIT_BINS)
+	@$(MAKE) --no-print-directory images
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory images
+	@sh examples/demo.sh
+
+install: build/berth
+	install -D -m 0755 build/berth $(DESTDIR)$(PREFIX)/bin/berth
+
+fmt:
+	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c)
+
+clean:
+	rm -rf build

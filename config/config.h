@@ -1,0 +1,178 @@
+/*
+ * config.h - the validated, in-memory form of a berth INI file.
+ *
+ * cfg_load() parses the whole file, validates every key and cross-field
+ * rule, and either returns a complete struct berth_config or fails with
+ * "FILE:LINE: message" in err, having built nothing. Nothing here knows about
+ * running pods; every layer above may read these structs, none may mutate
+ * them after load.
+ */
+#ifndef BERTH_CONFIG_CONFIG_H
+#define BERTH_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+
+/* A NULL-terminated vector of strings; n excludes the terminator. */
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+/* Ordered key=value list (labels, selectors, headers). */
+struct kvlist {
+	struct kv *v;
+	size_t n;
+};
+
+/* An IntOrString as Kubernetes has it: "25%" or "3". */
+struct int_or_percent {
+	int value;
+	bool percent;
+};
+
+enum net_mode { NET_PRIVATE, NET_HOST };
+enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+enum strategy_type {
+	STRATEGY_ROLLING_UPDATE,
+	STRATEGY_RECREATE,
+	STRATEGY_BLUE_GREEN,
+	STRATEGY_CANARY
+};
+enum handler_kind { HANDLER_NONE, HANDLER_EXEC, HANDLER_HTTP, HANDLER_TCP,
+		    HANDLER_SLEEP };
+enum seccomp_mode { SECCOMP_RUNTIME_DEFAULT, SECCOMP_UNCONFINED,
+		    SECCOMP_FILE };
+
+/* One action: a probe handler or a preStop hook. */
+struct handler_spec {
+	enum handler_kind kind;
+	struct strv exec_command; /* HANDLER_EXEC: argv, words split */
+	char *http_path;          /* HANDLER_HTTP: "/healthz" */
+	int http_port;            /* HANDLER_HTTP */
+	char *http_host;          /* HANDLER_HTTP: Host header, NULL = default */
+	struct kvlist http_headers; /* HANDLER_HTTP: extra request headers */
+	int tcp_port;             /* HANDLER_TCP */
+	int sleep_seconds;        /* HANDLER_SLEEP (preStop only) */
+};
+
+struct probe_spec {
+	bool set;                 /* false: no such probe configured */
+	struct handler_spec handler;
+	int initial_delay_seconds; /* default 0 */
+	int period_seconds;        /* default 10 */
+	int timeout_seconds;       /* default 1 */
+	int success_threshold;     /* default 1 */
+	int failure_threshold;     /* default 3 */
+	int termination_grace_period_seconds; /* -1: use the pod's */
+};
+
+struct mount_spec {
+	char *host_path;      /* absolute */
+	char *container_path; /* absolute */
+	bool read_only;
+};
+
+struct deployment_spec {
+	char *name;
+	int line; /* line of the [deployment NAME] header */
+
+	/* pod template: everything here is part of the revision hash */
+	char *image;         /* absolute path of the root filesystem dir */
+	struct strv command; /* split, $(VAR) expanded; may be empty */
+	struct strv args;    /* split, $(VAR) expanded */
+	struct strv env;     /* "K=V" in file order */
+	char *working_dir;   /* NULL = "/" */
+	struct mount_spec *mounts;
+	size_t n_mounts;
+	int port;            /* 0 = unset */
+	enum net_mode network;
+	enum restart_policy restart_policy;
+	int termination_grace_period_seconds; /* default 30 */
+	int stop_signal;                      /* default SIGTERM */
+	struct handler_spec pre_stop;         /* kind HANDLER_NONE if unset */
+	struct probe_spec startup_probe;
+	struct probe_spec liveness_probe;
+	struct probe_spec readiness_probe;
+	int64_t memory_limit_bytes; /* 0 = unlimited */
+	int64_t cpu_limit_millis;   /* 0 = unlimited */
+	int64_t pids_limit;         /* 0 = unlimited */
+	int64_t run_as_user;        /* -1 = image default (root) */
+	int64_t run_as_group;       /* -1 = same as user / 0 */
+	bool read_only_root_filesystem;
+	struct strv caps_drop;      /* upper-case names without CAP_, or ALL */
+	struct strv caps_add;
+	enum seccomp_mode seccomp;
+	char *seccomp_file;         /* SECCOMP_FILE: absolute path */
+
+	/* not part of the template */
+	int replicas;               /* default 1 */
+	struct kvlist labels;
+	enum strategy_type strategy;
+	struct int_or_percent max_surge;       /* default 25% */
+	struct int_or_percent max_unavailable; /* default 25% */
+	int min_ready_seconds;                 /* default 0 */
+	int progress_deadline_seconds;         /* default 600 */
+	bool progress_deadline_abort;          /* default false */
+	int revision_history_limit;            /* default 10 */
+};
+
+enum service_mode { SERVICE_HTTP, SERVICE_TCP };
+enum service_balance { BALANCE_ROUND_ROBIN, BALANCE_LEAST_CONN };
+
+struct service_spec {
+	char *name;
+	int line;
+	char *listen; /* "ADDR:PORT" or "[V6]:PORT" as written */
+	struct kvlist selector;
+	int target_port;
+	enum service_mode mode;
+	enum service_balance balance;
+	int timeout_connect_ms;
+	int timeout_client_ms;
+	int timeout_server_ms;
+	int timeout_response_ms;
+};
+
+struct berth_config {
+	char *path;      /* absolute path of the file loaded */
+	char *state_dir; /* default /var/lib/berth */
+	char *run_dir;   /* default /run/berth */
+	char *runtime;   /* "runc" | "crun" | absolute path; default runc */
+	char *admin;     /* "127.0.0.1:9180" or NULL when "off" */
+	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
+	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
+	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */
+
+	struct deployment_spec *deployments;
+	size_t n_deployments;
+	struct service_spec *services;
+	size_t n_services;
+};
+
+/*
+ * Loads and validates path. On failure err->msg is "FILE:LINE: message"
+ * (or "FILE: message" when no line applies) and *out is untouched.
+ */
+int cfg_load(const char *path, struct berth_config **out, struct berr *err);
+void cfg_free(struct berth_config *cfg);
+
+const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,
+						  const char *name);
+
+/* Helpers other layers use on config values. */
+void strv_free(struct strv *sv);
+void kvlist_free(struct kvlist *kl);
+const char *kvlist_get(const struct kvlist *kl, const char *key);
+/* true when every selector pair is present in labels. */
+bool kvlist_matches(const struct kvlist *selector, const struct kvlist *labels);
+
+#endif
