@@ -22,7 +22,8 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	nginx-light haproxy procps
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter
+	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \
+	-Wno-format-truncation
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -I. -I$(LLHTTP_INC)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -41,7 +41,7 @@ int berr_errno(struct berr *err, int errnum, const char *fmt, ...)
 int berr_wrap(struct berr *err, const char *fmt, ...)
 {
 	char prefix[BERR_MSG_MAX];
-	char old[BERR_MSG_MAX];
+	size_t plen, mlen, room;
 	va_list ap;
 
 	if (err == NULL)
@@ -49,8 +49,21 @@ int berr_wrap(struct berr *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	plen = strlen(prefix);
+	if (plen + 3 >= sizeof(err->msg)) {
+		memcpy(err->msg, prefix, sizeof(err->msg) - 1);
+		err->msg[sizeof(err->msg) - 1] = '\0';
+		return -1;
+	}
+	room = sizeof(err->msg) - plen - 3;
+	mlen = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (mlen > room)
+		mlen = room;
+	memmove(err->msg + plen + 2, err->msg, mlen);
+	err->msg[plen + 2 + mlen] = '\0';
+	memcpy(err->msg, prefix, plen);
+	err->msg[plen] = ':';
+	err->msg[plen + 1] = ' ';
 	return -1;
 }
 

@@ -2,7 +2,6 @@
  * fdio.c - descriptor and file helpers shared by every layer. Knows nothing
  * about pods or configs.
  */
-#define _GNU_SOURCE
 #include "fdio.h"
 
 #include <dirent.h>

@@ -2,7 +2,6 @@
  * xalloc.c - abort-on-OOM allocators. An out-of-memory daemon cannot keep
  * its promises anyway; failing loudly beats limping.
  */
-#define _GNU_SOURCE
 #include "xalloc.h"
 
 #include <stdarg.h>

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../common/err.h"
+#include "../common/quantity.h"
 
 /* A NULL-terminated vector of strings; n excludes the terminator. */
 struct strv {
@@ -33,11 +34,7 @@ struct kvlist {
 	size_t n;
 };
 
-/* An IntOrString as Kubernetes has it: "25%" or "3". */
-struct int_or_percent {
-	int value;
-	bool percent;
-};
+/* struct int_or_percent ("25%" or "3") lives in common/quantity.h. */
 
 enum net_mode { NET_PRIVATE, NET_HOST };
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };

@@ -53,4 +53,11 @@ bool probe_set_ready(const struct probe_set *set);
  */
 void probe_set_describe(const struct probe_set *set, char *buf, size_t len);
 
+/*
+ * Directory for the pid files of exec probes (runc exec --pid-file); must
+ * be private to the daemon, e.g. RUN_DIR/probes. Unset, a fresh
+ * /tmp/berth-probes.XXXXXX is created on first use.
+ */
+void probe_set_exec_dir(const char *dir);
+
 #endif

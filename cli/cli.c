@@ -1,0 +1,344 @@
+/*
+ * cli.c - the verb table, global flags (--socket, BERTH_SOCKET), help text,
+ * and the request helpers that turn daemon answers into output and exit
+ * codes (0 ok, 1 failed, 2 usage or config error). Verbs live in cmd_*.c;
+ * nothing here decides anything about pods or deployments.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "common/xalloc.h"
+
+#define DEFAULT_SOCKET "/run/berth/berth.sock"
+
+struct verb {
+	const char *name;
+	int (*fn)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+    {"apply", cmd_apply, "apply -f FILE",
+     "create or update everything FILE describes"},
+    {"validate", cmd_validate, "validate -f FILE",
+     "check FILE without applying it (no daemon needed)"},
+    {"get", cmd_get, "get pods|deployments|services [NAME] [-w] [-o wide|json]",
+     "list objects"},
+    {"describe", cmd_describe, "describe pod|deployment|service NAME",
+     "show one object in detail (also KIND/NAME)"},
+    {"logs", cmd_logs, "logs POD [-f]", "print a pod's output"},
+    {"exec", cmd_exec, "exec POD -- COMMAND [ARG...]",
+     "run a command in a pod"},
+    {"delete", cmd_delete, "delete pod NAME [--wait=false]",
+     "delete a pod (its deployment replaces it)"},
+    {"scale", cmd_scale, "scale deployment/NAME --replicas N",
+     "set a deployment's replicas"},
+    {"set", cmd_set,
+     "set image DEPLOYMENT IMAGE | set selector SERVICE K=V,... [--force]",
+     "change a deployment's image or a service's selector"},
+    {"rollout", cmd_rollout,
+     "rollout status|history|undo|pause|resume|restart DEPLOYMENT "
+     "[--to-revision N] [--revision N] [--timeout S]",
+     "manage a deployment's rollout"},
+    {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
+    {"down", cmd_down, "down",
+     "stop every pod gracefully, then stop the daemon"},
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void print_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "berth - a single-node container orchestrator\n\n"
+		   "Usage:\n  berth up [-c FILE]\n"
+		   "  berth [--socket PATH] VERB [ARGS]\n\nVerbs:\n");
+	fprintf(f, "  %-10s %s\n", "up", "run the daemon in the foreground");
+	for (i = 0; i < N_VERBS; i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f, "\nUsage of each verb:\n");
+	for (i = 0; i < N_VERBS; i++)
+		fprintf(f, "  berth %s\n", verbs[i].usage);
+	fprintf(f, "\nThe control socket is --socket PATH, else $BERTH_SOCKET, "
+		   "else " DEFAULT_SOCKET ".\n");
+}
+
+static const struct verb *find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_VERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	const struct verb *v = find_verb(verb);
+	va_list ap;
+
+	fprintf(stderr, "error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	if (v)
+		fprintf(stderr, "Usage: berth %s\n", v->usage);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_usage(const char *verb)
+{
+	const struct verb *v = find_verb(verb);
+
+	if (v)
+		fprintf(stderr, "Usage: berth %s\n", v->usage);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return CLI_EXIT_FAIL;
+}
+
+int cli_check_status(const struct client_resp *resp)
+{
+	json_t *doc;
+	const char *msg = NULL;
+	int rc;
+
+	if (resp->status >= 200 && resp->status < 300)
+		return CLI_EXIT_OK;
+	doc = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
+	if (json_is_string(json_object_get(doc, "error")))
+		msg = json_string_value(json_object_get(doc, "error"));
+	fflush(stdout);
+	if (resp->status == 422) {
+		fprintf(stderr, "%s\n", msg ? msg : resp->body);
+		rc = CLI_EXIT_USAGE;
+	} else if (msg) {
+		rc = cli_fail("%s", msg);
+	} else {
+		rc = cli_fail("the berth daemon answered %d", resp->status);
+	}
+	json_decref(doc);
+	return rc;
+}
+
+static char *dump_body(json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	return s;
+}
+
+int cli_api_json(struct cli_ctx *ctx, const char *method, const char *path,
+		 json_t *body, json_t **out)
+{
+	struct berr err = BERR_INIT;
+	struct client_resp resp;
+	char *text = dump_body(body);
+	json_error_t jerr;
+	int rc;
+
+	*out = NULL;
+	rc = client_request(ctx->sock, method, path, text, CLIENT_BUFFER, NULL,
+			    NULL, &resp, &err);
+	free(text);
+	if (rc == -1)
+		return cli_fail("%s", err.msg);
+	rc = cli_check_status(&resp);
+	if (rc == CLI_EXIT_OK) {
+		*out = json_loadb(resp.body, resp.len, 0, &jerr);
+		if (*out == NULL)
+			rc = cli_fail("bad JSON from the berth daemon: %s",
+				      jerr.text);
+	}
+	client_resp_free(&resp);
+	return rc;
+}
+
+int cli_api_print(struct cli_ctx *ctx, const char *method, const char *path,
+		  json_t *body)
+{
+	struct berr err = BERR_INIT;
+	struct client_resp resp;
+	char *text = dump_body(body);
+	int rc;
+
+	rc = client_request(ctx->sock, method, path, text, CLIENT_BUFFER, NULL,
+			    NULL, &resp, &err);
+	free(text);
+	if (rc == -1)
+		return cli_fail("%s", err.msg);
+	rc = cli_check_status(&resp);
+	if (rc == CLI_EXIT_OK) {
+		fwrite(resp.body, 1, resp.len, stdout);
+		if (resp.len && resp.body[resp.len - 1] != '\n')
+			fputc('\n', stdout);
+		fflush(stdout);
+	}
+	client_resp_free(&resp);
+	return rc;
+}
+
+int cli_api_message(struct cli_ctx *ctx, const char *method, const char *path,
+		    json_t *body)
+{
+	json_t *out;
+	const json_t *msg;
+	int rc = cli_api_json(ctx, method, path, body, &out);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	msg = json_object_get(out, "message");
+	if (json_is_string(msg))
+		printf("%s\n", json_string_value(msg));
+	fflush(stdout);
+	json_decref(out);
+	return CLI_EXIT_OK;
+}
+
+int cli_api_stream(struct cli_ctx *ctx, const char *path, enum client_mode mode,
+		   client_data_cb cb, void *arg)
+{
+	struct berr err = BERR_INIT;
+	struct client_resp resp;
+	int rc;
+
+	rc = client_request(ctx->sock, "GET", path, NULL, mode, cb, arg, &resp,
+			    &err);
+	if (rc == -1)
+		return cli_fail("%s", err.msg);
+	rc = cli_check_status(&resp);
+	client_resp_free(&resp);
+	return rc;
+}
+
+const char *cli_strip_kind(const char *arg, const char *const *aliases)
+{
+	const char *slash = strchr(arg, '/');
+	size_t i;
+
+	if (slash == NULL)
+		return arg;
+	for (i = 0; aliases[i]; i++)
+		if (strlen(aliases[i]) == (size_t)(slash - arg) &&
+		    strncmp(arg, aliases[i], (size_t)(slash - arg)) == 0)
+			return slash + 1;
+	return NULL;
+}
+
+char *cli_path_escape(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 3 + 1);
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalnum(ch) || strchr("-._~", ch))
+			out[o++] = (char)ch;
+		else
+			o += (size_t)sprintf(out + o, "%%%02X", ch);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void cli_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_ctx ctx;
+	const struct verb *v;
+	int i = 1;
+
+	ctx.sock = getenv("BERTH_SOCKET");
+	if (ctx.sock == NULL || ctx.sock[0] == '\0')
+		ctx.sock = DEFAULT_SOCKET;
+	/* --socket is global: accepted anywhere before "--", as kubectl's. */
+	for (int j = 1, o = 1, n = argc; j <= n; j++) {
+		if (j == n || strcmp(argv[j], "--") == 0) {
+			while (j < n)
+				argv[o++] = argv[j++];
+			if (o < n)
+				argv[o] = NULL;
+			argc = o;
+			break;
+		}
+		if (strcmp(argv[j], "--socket") == 0) {
+			if (j + 1 >= argc) {
+				fprintf(stderr,
+					"error: --socket needs a path\n");
+				return CLI_EXIT_USAGE;
+			}
+			ctx.sock = argv[++j];
+		} else if (strncmp(argv[j], "--socket=", 9) == 0) {
+			ctx.sock = argv[j] + 9;
+		} else {
+			argv[o++] = argv[j];
+		}
+	}
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			print_help(stdout);
+			return CLI_EXIT_OK;
+		}
+		fprintf(stderr, "error: unknown flag \"%s\"\n", argv[i]);
+		fprintf(stderr, "Run \"berth help\" for usage.\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (i >= argc) {
+		print_help(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 < argc && (v = find_verb(argv[i + 1])) != NULL)
+			printf("Usage: berth %s\n  %s\n", v->usage, v->help);
+		else
+			print_help(stdout);
+		return CLI_EXIT_OK;
+	}
+	v = find_verb(argv[i]);
+	if (v == NULL) {
+		fprintf(stderr, "error: unknown command \"%s\" for \"berth\"\n",
+			argv[i]);
+		fprintf(stderr, "Run \"berth help\" for usage.\n");
+		return CLI_EXIT_USAGE;
+	}
+	for (int j = i + 1; j < argc && strcmp(argv[j], "--") != 0; j++)
+		if (strcmp(argv[j], "-h") == 0 ||
+		    strcmp(argv[j], "--help") == 0) {
+			printf("Usage: berth %s\n  %s\n", v->usage, v->help);
+			return CLI_EXIT_OK;
+		}
+	return v->fn(&ctx, argc - i, argv + i);
+}

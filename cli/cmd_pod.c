@@ -1,0 +1,197 @@
+/*
+ * cmd_pod.c - the pod verbs: `logs POD [-f]`, `exec POD -- CMD...` (asks
+ * the daemon for the runtime invocation, then runs it in place of itself)
+ * and `delete pod NAME [--wait=false]`. No decision about pods lives here.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "common/xalloc.h"
+
+static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};
+
+static int write_raw(void *arg, const char *data, size_t len)
+{
+	if (fwrite(data, 1, len, stdout) != len)
+		return -1;
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"follow", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pod;
+	char *esc, *path;
+	int ch, follow = 0, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (ch == 'f')
+			follow = 1;
+		else
+			return cli_usage(argv[0]);
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("logs", "exactly one POD is required");
+	pod = cli_strip_kind(argv[optind], pod_kinds);
+	if (pod == NULL || pod[0] == '\0')
+		return cli_usage_error("logs", "\"%s\" is not a pod",
+				       argv[optind]);
+	esc = cli_path_escape(pod);
+	path = xasprintf("/v1/pods/%s/logs%s", esc, follow ? "?follow=1" : "");
+	rc = cli_api_stream(ctx, path, CLIENT_RAW, write_raw, NULL);
+	free(esc);
+	free(path);
+	return rc;
+}
+
+int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pod = NULL;
+	char *esc, *path;
+	json_t *out;
+	const char *runtime, *root, *id;
+	char **args;
+	int i = 1, n = 0, rc;
+
+	/* Hand-parsed: everything after POD belongs to the command. */
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "-i") == 0 || strcmp(argv[i], "-t") == 0 ||
+		    strcmp(argv[i], "-it") == 0 ||
+		    strcmp(argv[i], "-ti") == 0 ||
+		    strcmp(argv[i], "--stdin") == 0 ||
+		    strcmp(argv[i], "--tty") == 0)
+			continue;
+		if (pod == NULL && argv[i][0] != '-') {
+			pod = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (pod != NULL)
+			break;
+		return cli_usage_error("exec", "unknown flag \"%s\"", argv[i]);
+	}
+	if (pod == NULL)
+		return cli_usage_error("exec", "POD is required");
+	if (i >= argc)
+		return cli_usage_error("exec", "COMMAND is required");
+	pod = cli_strip_kind(pod, pod_kinds);
+	if (pod == NULL || pod[0] == '\0')
+		return cli_usage_error("exec", "not a pod");
+	esc = cli_path_escape(pod);
+	path = xasprintf("/v1/pods/%s/exec", esc);
+	rc = cli_api_json(ctx, "GET", path, NULL, &out);
+	free(esc);
+	free(path);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	runtime = json_string_value(json_object_get(out, "runtime"));
+	root = json_string_value(json_object_get(out, "root"));
+	id = json_string_value(json_object_get(out, "id"));
+	if (runtime == NULL || root == NULL || id == NULL) {
+		json_decref(out);
+		return cli_fail("unexpected answer from the berth daemon");
+	}
+	args = xcalloc((size_t)(argc - i) + 8, sizeof(char *));
+	args[n++] = (char *)runtime;
+	args[n++] = "--root";
+	args[n++] = (char *)root;
+	args[n++] = "exec";
+	if (isatty(STDIN_FILENO))
+		args[n++] = "-t";
+	args[n++] = (char *)id;
+	for (; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(stdout);
+	execvp(runtime, args);
+	rc = cli_fail("cannot run %s: %m", runtime);
+	free(args);
+	json_decref(out);
+	return rc;
+}
+
+/* 1 while the pod is listed, 0 once gone, -1 on error. */
+static int pod_listed(struct cli_ctx *ctx, const char *name)
+{
+	json_t *doc, *p;
+	size_t i;
+	int found = 0;
+
+	if (cli_api_json(ctx, "GET", "/v1/pods", NULL, &doc) != CLI_EXIT_OK)
+		return -1;
+	json_array_foreach(json_object_get(doc, "pods"), i, p)
+	{
+		const char *n = json_string_value(json_object_get(p, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			found = 1;
+	}
+	json_decref(doc);
+	return found;
+}
+
+int cmd_delete(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"wait", optional_argument, NULL, 'W'},
+	    {NULL, 0, NULL, 0},
+	};
+	char *pos[2];
+	int ch, npos = 0, wait = 1, rc, listed;
+	const char *name;
+	char *esc, *path;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'W')
+			return cli_usage(argv[0]);
+		if (optarg == NULL || strcmp(optarg, "true") == 0)
+			wait = 1;
+		else if (strcmp(optarg, "false") == 0)
+			wait = 0;
+		else
+			return cli_usage_error("delete",
+					       "--wait takes true or false");
+	}
+	while (optind < argc && npos < 2)
+		pos[npos++] = argv[optind++];
+	if (optind < argc || npos == 0)
+		return cli_usage_error("delete", "expected: pod NAME");
+	if (npos == 1) {
+		name = cli_strip_kind(pos[0], pod_kinds);
+		if (name == pos[0] || name == NULL)
+			return cli_usage_error("delete", "expected: pod NAME");
+	} else {
+		const char *k = pos[0];
+
+		if (strcmp(k, "pod") != 0 && strcmp(k, "pods") != 0 &&
+		    strcmp(k, "po") != 0)
+			return cli_usage_error("delete",
+					       "only pods can be deleted");
+		name = pos[1];
+	}
+	if (name[0] == '\0')
+		return cli_usage_error("delete", "NAME is required");
+	esc = cli_path_escape(name);
+	path = xasprintf("/v1/pods/%s", esc);
+	rc = cli_api_message(ctx, "DELETE", path, NULL);
+	free(esc);
+	free(path);
+	if (rc != CLI_EXIT_OK || !wait)
+		return rc;
+	while ((listed = pod_listed(ctx, name)) == 1)
+		cli_sleep_ms(200);
+	return listed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}

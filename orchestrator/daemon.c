@@ -1,0 +1,519 @@
+/*
+ * daemon.c - `berth up`: loads the config, takes the run-dir lock, becomes
+ * the subreaper of its containers, adopts the pods of a previous daemon,
+ * serves the control socket and runs the loop until `down` (or SIGTERM /
+ * SIGINT) has stopped every pod. Owns the daemon struct and apply.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "../runtime/logs.h"
+#include "../signals/reaper.h"
+#include "api.h"
+#include "ctl_server.h"
+#include "events.h"
+#include "pod.h"
+#include "reconcile.h"
+#include "revision.h"
+#include "store.h"
+#include "terminate.h"
+#include "view.h"
+#include "watch.h"
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct cfg_ref *cfg_ref_new(struct berth_config *cfg)
+{
+	struct cfg_ref *r = xcalloc(1, sizeof(*r));
+
+	r->cfg = cfg;
+	r->refs = 1;
+	return r;
+}
+
+struct cfg_ref *cfg_ref_get(struct cfg_ref *r)
+{
+	r->refs++;
+	return r;
+}
+
+void cfg_ref_put(struct cfg_ref *r)
+{
+	if (r && --r->refs == 0) {
+		cfg_free(r->cfg);
+		free(r);
+	}
+}
+
+struct deployment *daemon_find_deployment(struct daemon *d, const char *name)
+{
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (!strcmp(dep->name, name) && !dep->deleting)
+			return dep;
+	return NULL;
+}
+
+static bool kvlist_equal(const struct kvlist *a, const struct kvlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) ||
+		    strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
+static bool deployment_meta_equal(const struct deployment_spec *a,
+				  const struct deployment_spec *b)
+{
+	return a->replicas == b->replicas && a->strategy == b->strategy &&
+	       a->max_surge.value == b->max_surge.value &&
+	       a->max_surge.percent == b->max_surge.percent &&
+	       a->max_unavailable.value == b->max_unavailable.value &&
+	       a->max_unavailable.percent == b->max_unavailable.percent &&
+	       a->min_ready_seconds == b->min_ready_seconds &&
+	       a->progress_deadline_seconds == b->progress_deadline_seconds &&
+	       a->progress_deadline_abort == b->progress_deadline_abort &&
+	       a->revision_history_limit == b->revision_history_limit &&
+	       kvlist_equal(&a->labels, &b->labels);
+}
+
+static void add_message(json_t *messages, const char *fmt, const char *name)
+{
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), fmt, name);
+	json_array_append_new(messages, json_string(buf));
+}
+
+int daemon_apply(struct daemon *d, const char *path, json_t *messages,
+		 struct berr *err)
+{
+	struct berth_config *cfg = NULL;
+	struct cfg_ref *ref;
+
+	if (cfg_load(path, &cfg, err) == -1)
+		return -1;
+	if (d->cfg && (strcmp(cfg->state_dir, d->state_dir) ||
+		       strcmp(cfg->run_dir, d->run_dir)))
+		json_array_append_new(
+			messages,
+			json_string("warning: state_dir/run_dir changes take "
+				    "effect at the next `berth up`"));
+	ref = cfg_ref_new(cfg);
+	for (size_t i = 0; i < cfg->n_deployments; i++) {
+		const struct deployment_spec *s = &cfg->deployments[i];
+		struct deployment *dep = daemon_find_deployment(d, s->name);
+		char hash[16];
+
+		template_hash(s, hash);
+		if (dep == NULL) {
+			struct deployment **tail;
+
+			dep = xcalloc(1, sizeof(*dep));
+			dep->daemon = d;
+			snprintf(dep->name, sizeof(dep->name), "%s", s->name);
+			dep->spec = s;
+			dep->spec_ref = cfg_ref_get(ref);
+			dep->replicas = s->replicas;
+			dep->created_ms = now_ms();
+			dep->progress_ms = dep->created_ms;
+			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+			dep->revision = revision_note(dep, hash, "apply");
+			for (tail = &d->deployments; *tail;
+			     tail = &(*tail)->next)
+				;
+			*tail = dep;
+			add_message(messages, "deployment.apps/%s created",
+				    s->name);
+			store_save_deployment(dep);
+			continue;
+		}
+		bool template_changed = strcmp(hash, dep->hash) != 0;
+		bool meta_changed = !deployment_meta_equal(dep->spec, s);
+
+		if (template_changed) {
+			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+			dep->revision = revision_note(dep, hash, "apply");
+			dep->progress_ms = now_ms();
+			dep->progress_failed = false;
+			event_record(d, "Normal", "RolloutStarted",
+				     event_object_name("deployment", dep->name),
+				     "Pod template changed: rolling out "
+				     "revision %d (%s)",
+				     dep->revision, hash);
+		}
+		if (meta_changed || dep->replicas != s->replicas)
+			dep->replicas = s->replicas;
+		cfg_ref_put(dep->spec_ref);
+		dep->spec = s;
+		dep->spec_ref = cfg_ref_get(ref);
+		add_message(messages,
+			    template_changed || meta_changed
+				    ? "deployment.apps/%s configured"
+				    : "deployment.apps/%s unchanged",
+			    s->name);
+		store_save_deployment(dep);
+	}
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
+		if (dep->deleting || cfg_find_deployment(cfg, dep->name))
+			continue;
+		dep->deleting = true;
+		add_message(messages, "deployment.apps/%s deleted", dep->name);
+	}
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct service_spec *svc = &cfg->services[i];
+		const struct service_spec *old = NULL;
+
+		for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++)
+			if (!strcmp(d->cfg->services[k].name, svc->name))
+				old = &d->cfg->services[k];
+		if (old == NULL)
+			add_message(messages, "service/%s created", svc->name);
+		else if (strcmp(old->listen, svc->listen) ||
+			 !kvlist_equal(&old->selector, &svc->selector) ||
+			 old->target_port != svc->target_port ||
+			 old->mode != svc->mode || old->balance != svc->balance)
+			add_message(messages, "service/%s configured",
+				    svc->name);
+		else
+			add_message(messages, "service/%s unchanged",
+				    svc->name);
+	}
+	for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < cfg->n_services; i++)
+			kept |= !strcmp(cfg->services[i].name,
+					d->cfg->services[k].name);
+		if (!kept)
+			add_message(messages, "service/%s deleted",
+				    d->cfg->services[k].name);
+	}
+	if (d->cfg_ref)
+		cfg_ref_put(d->cfg_ref);
+	d->cfg_ref = ref;
+	d->cfg = cfg;
+	free(d->config_path);
+	d->config_path = xstrdup(cfg->path);
+	store_save_applied(d, cfg->path);
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	watch_mark(d, WATCH_SERVICES);
+	reconcile_schedule(d);
+	return 0;
+}
+
+/* --- down ---------------------------------------------------------------- */
+
+static void remove_cgroup_parents(void)
+{
+	static const char *const roots[] = {
+		"/sys/fs/cgroup",          "/sys/fs/cgroup/unified",
+		"/sys/fs/cgroup/cpu",      "/sys/fs/cgroup/cpuacct",
+		"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuset",
+		"/sys/fs/cgroup/memory",   "/sys/fs/cgroup/devices",
+		"/sys/fs/cgroup/freezer",  "/sys/fs/cgroup/blkio",
+		"/sys/fs/cgroup/pids",     "/sys/fs/cgroup/systemd",
+		"/sys/fs/cgroup/net_cls",  "/sys/fs/cgroup/net_prio",
+		"/sys/fs/cgroup/net_cls,net_prio", "/sys/fs/cgroup/perf_event",
+		"/sys/fs/cgroup/hugetlb",  "/sys/fs/cgroup/rdma",
+		"/sys/fs/cgroup/misc"};
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/berth", roots[i]);
+		rmdir(path); /* fails harmlessly while other pods exist */
+	}
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void finish_exit(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	uv_close((uv_handle_t *)t, NULL);
+	if (d->ctl) {
+		ctl_server_stop(d->ctl);
+		d->ctl = NULL;
+	}
+	reaper_stop();
+	uv_walk(d->loop, close_handle, NULL);
+}
+
+void daemon_check_down(struct daemon *d)
+{
+	static uv_timer_t exit_timer;
+
+	if (!d->shutting_down || d->pods != NULL ||
+	    uv_is_active((uv_handle_t *)&exit_timer))
+		return;
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		store_save_deployment(dep);
+	remove_cgroup_parents();
+	log_info("every pod stopped; exiting");
+	if (d->down_conn) {
+		ctl_reply_json(d->down_conn, 200,
+			       json_pack("{s:s}", "message",
+					 "every pod stopped; berth exited"));
+		d->down_conn = NULL;
+	}
+	watch_close_all(d);
+	uv_timer_init(d->loop, &exit_timer);
+	exit_timer.data = d;
+	/* Let the reply and the stream ends reach their clients first. */
+	uv_timer_start(&exit_timer, finish_exit, 50, 0);
+}
+
+void daemon_down(struct daemon *d, struct ctl_conn *conn)
+{
+	if (conn) {
+		if (d->down_conn) {
+			ctl_reply_json(conn, 202,
+				       json_pack("{s:s}", "message",
+						 "already stopping"));
+		} else {
+			d->down_conn = conn;
+		}
+	}
+	if (d->shutting_down) {
+		daemon_check_down(d);
+		return;
+	}
+	d->shutting_down = true;
+	log_info("stopping every pod");
+	for (struct pod *p = d->pods, *next; p; p = next) {
+		next = p->next;
+		pod_terminate(p, TERM_REMOVE, -1, "berth down");
+	}
+	daemon_check_down(d);
+}
+
+/* --- signals, housekeeping ---------------------------------------------- */
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+
+	log_info("%s received: stopping every pod, then exiting",
+		 signum == SIGINT ? "SIGINT" : "SIGTERM");
+	daemon_down(d, NULL);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	struct berr err = BERR_INIT;
+	json_t *messages = json_array();
+
+	if (d->config_path == NULL || d->shutting_down)
+		return;
+	if (daemon_apply(d, d->config_path, messages, &err) == -1)
+		log_warnx("SIGHUP: %s (nothing applied)", err.msg);
+	else
+		log_info("SIGHUP: %s re-applied", d->config_path);
+	json_decref(messages);
+}
+
+static off_t log_cap_bytes(void)
+{
+	const char *env = getenv("BERTH_LOG_MAX_BYTES");
+	long long v = env ? atoll(env) : 0;
+
+	return v > 0 ? (off_t)v : LOGS_DEFAULT_MAX_BYTES;
+}
+
+static void on_housekeeping(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	off_t cap = log_cap_bytes();
+
+	for (struct pod *p = d->pods; p; p = p->next) {
+		if (p->phase == POD_RUNNING) {
+			cleanup_free char *log = pod_log_path(p);
+
+			logs_cap(log, cap);
+		}
+	}
+	/* minReadySeconds and progress deadlines move with the clock */
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	reconcile_schedule(d);
+}
+
+/* --- start-up -------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: berth up [-c FILE] [--debug]\n");
+}
+
+static int take_lock(struct daemon *d, struct berr *err)
+{
+	cleanup_free char *path = xasprintf("%s/berth.lock", d->run_dir);
+
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd == -1)
+		return berr_errno(err, errno, "open `%s`", path);
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == -1)
+		return berr_set(err,
+				"another berth daemon is running with "
+				"run_dir `%s`",
+				d->run_dir);
+	return 0;
+}
+
+static int check_runtime_host(struct daemon *d, struct berr *err)
+{
+	cleanup_free char *controllers = NULL;
+
+	if (strcmp(d->rt.name, "crun") != 0)
+		return 0;
+	/* crun 1.8 refuses hybrid hosts: v1 controllers plus a v2
+	 * hierarchy with controllers enabled. Say so once, clearly. */
+	if (file_read_all("/sys/fs/cgroup/unified/cgroup.controllers",
+			  &controllers, NULL, NULL) == 0 &&
+	    controllers[0] != '\0' && controllers[0] != '\n')
+		return berr_set(err,
+				"runtime `crun` cannot run containers on this "
+				"host: cgroups are in hybrid mode (v1 plus v2 "
+				"controllers: %.*s); use runtime = runc",
+				(int)strcspn(controllers, "\n"), controllers);
+	return 0;
+}
+
+int daemon_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	struct daemon *d = xcalloc(1, sizeof(*d));
+	struct berr err = BERR_INIT;
+	const char *config_path = NULL;
+	cleanup_free char *applied = NULL;
+	json_t *messages;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+		case 'f':
+			config_path = optarg;
+			break;
+		case 'd':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (config_path == NULL) {
+		applied = store_load_applied("/var/lib/berth");
+		config_path = applied;
+	}
+	if (config_path == NULL) {
+		fprintf(stderr, "berth up: no config: give -c FILE\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d->loop = uv_default_loop();
+	d->lock_fd = -1;
+	messages = json_array();
+	{
+		/* Load once up front for the directories; apply below. */
+		struct berth_config *probe_cfg = NULL;
+
+		if (cfg_load(config_path, &probe_cfg, &err) == -1) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 2;
+		}
+		d->state_dir = xstrdup(probe_cfg->state_dir);
+		d->run_dir = xstrdup(probe_cfg->run_dir);
+		d->sock_path = xasprintf("%s/berth.sock", d->run_dir);
+		if (mkdir_p(d->run_dir, 0700, &err) == -1 ||
+		    mkdir_p(d->state_dir, 0700, &err) == -1 ||
+		    take_lock(d, &err) == -1 || store_init(d, &err) == -1) {
+			fprintf(stderr, "berth up: %s\n", err.msg);
+			return 1;
+		}
+		cleanup_free char *rtroot = xasprintf("%s/runc", d->run_dir);
+
+		if (rt_init(&d->rt, d->loop, probe_cfg->runtime, rtroot,
+			    &err) == -1 ||
+		    check_runtime_host(d, &err) == -1) {
+			fprintf(stderr, "berth up: %s\n", err.msg);
+			return 1;
+		}
+		cfg_free(probe_cfg);
+	}
+	watch_init(d);
+	reconcile_init(d);
+	if (reaper_start(d->loop, pod_reaped, d, &err) == -1) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
+	}
+	if (daemon_apply(d, config_path, messages, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 2;
+	}
+	json_decref(messages);
+	store_restore_deployments(d);
+	store_restore_pods(d);
+	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
+			     &err) == -1) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
+	}
+	uv_signal_init(d->loop, &d->sigterm);
+	uv_signal_init(d->loop, &d->sigint);
+	uv_signal_init(d->loop, &d->sighup);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d;
+	uv_signal_start(&d->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&d->sighup, on_sighup, SIGHUP);
+	uv_timer_init(d->loop, &d->housekeeping_timer);
+	d->housekeeping_timer.data = d;
+	uv_timer_start(&d->housekeeping_timer, on_housekeeping, 1000, 1000);
+	log_info("berth up: config %s, state %s, socket %s, runtime %s",
+		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
+	reconcile_schedule(d);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	uv_loop_close(d->loop);
+	{
+		cleanup_free char *lock = xasprintf("%s/berth.lock", d->run_dir);
+
+		unlink(lock);
+	}
+	return d->exit_code;
+}

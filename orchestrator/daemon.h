@@ -1,0 +1,23 @@
+/*
+ * daemon.h - `berth up`: the daemon's start-up, apply, and `down`.
+ */
+#ifndef BERTH_ORCHESTRATOR_DAEMON_H
+#define BERTH_ORCHESTRATOR_DAEMON_H
+
+#include <jansson.h>
+
+#include "model.h"
+
+int daemon_main(int argc, char **argv);
+/* Loads path and makes it the desired state. messages: kubectl-style
+ * lines ("deployment.apps/echo configured"). */
+int daemon_apply(struct daemon *d, const char *path, json_t *messages,
+		 struct berr *err);
+/* Stops every pod through the full termination sequence, then exits;
+ * conn (may be NULL) is answered when the last pod is gone. */
+void daemon_down(struct daemon *d, struct ctl_conn *conn);
+/* Called whenever a pod is removed, to finish a pending down. */
+void daemon_check_down(struct daemon *d);
+struct deployment *daemon_find_deployment(struct daemon *d, const char *name);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * main.c - `berth up` runs the daemon; every other verb is the CLI.
+ */
+#include <string.h>
+
+#include "../cli/cli.h"
+#include "daemon.h"
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "up"))
+		return daemon_main(argc, argv);
+	return cli_main(argc, argv);
+}

@@ -1,0 +1,184 @@
+/*
+ * model.h - the daemon's in-memory objects: the daemon itself, deployments
+ * and pods. Every orchestrator module works on these; nothing below the
+ * orchestrator includes this file.
+ */
+#ifndef BERTH_ORCHESTRATOR_MODEL_H
+#define BERTH_ORCHESTRATOR_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "../config/config.h"
+#include "../probes/probe.h"
+#include "../runtime/runtime.h"
+
+struct probe_set;
+struct ctl_server;
+
+/* A loaded config shared by every object whose spec points into it; freed
+ * when the last holder lets go (pods outlive the config that made them). */
+struct cfg_ref {
+	struct berth_config *cfg;
+	int refs;
+};
+struct cfg_ref *cfg_ref_new(struct berth_config *cfg);
+struct cfg_ref *cfg_ref_get(struct cfg_ref *r);
+void cfg_ref_put(struct cfg_ref *r);
+
+struct ctl_conn;
+
+/*
+ * Pod phases. STATUS as kubectl prints it is derived from the phase plus the
+ * last exit (pod_status()).
+ */
+enum pod_phase {
+	POD_PENDING,     /* record exists, container not created yet */
+	POD_CREATING,    /* rootfs + bundle + `runtime run` in flight */
+	POD_RUNNING,     /* container process alive */
+	POD_CLEANING,    /* process gone; `runtime delete` + unmount running */
+	POD_WAITING,     /* exited; waiting for back-off or kept (Completed) */
+	POD_GONE         /* removed from every list; memory freed soon */
+};
+
+struct pod {
+	struct pod *next; /* in daemon.pods, creation order */
+	struct daemon *daemon;
+	struct deployment *deployment;
+	char name[64];
+	char hash[16];     /* revision hash (pod template) */
+	int revision;      /* revision number at creation */
+	char *image;       /* image path as configured (absolute) */
+	const struct deployment_spec *spec; /* template this pod runs */
+	struct cfg_ref *spec_ref;           /* keeps spec alive */
+
+	enum pod_phase phase;
+	pid_t pid;
+	int pidfd;        /* adopted pods: exit via pidfd, else -1 */
+	uv_poll_t pidfd_poll;
+	bool pidfd_polling;
+	int restarts;
+	int crashes;      /* for back-off: consecutive failed runs */
+	int last_exit_code; /* -1: none yet / unknown */
+	char last_reason[32]; /* "Completed", "Error", "OOMKilled"... */
+	char last_message[512];
+	int64_t created_ms;
+	int64_t started_ms;
+	int64_t finished_ms;
+	int64_t ready_since_ms; /* 0: not ready */
+	int64_t restart_at_ms;  /* POD_WAITING: when to start again; 0 none */
+	bool ready;
+	bool started_probe_ok; /* startup probe passed (or none) */
+	struct probe_set *probes;
+	struct probe_target probe_target; /* must outlive probes */
+
+	/* termination */
+	bool terminating;
+	bool remove_after;      /* delete the pod when its container is gone */
+	bool restart_after;     /* liveness kill: restart once gone */
+	int64_t term_started_ms;
+	int grace_seconds;
+	bool prestop_running;
+	bool stop_signal_sent;
+	bool kill_sent;
+	bool extension_given;   /* the one-off 2 s after a slow preStop */
+	uv_timer_t timer;       /* back-off, grace deadline */
+	bool timer_open;
+	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
+	int refs;               /* async operations holding this pod */
+};
+
+struct revision {
+	int number;
+	char hash[16];
+	char cause[128];
+	int64_t created_ms;
+	const struct deployment_spec *spec; /* template of this revision */
+	struct cfg_ref *spec_ref;
+};
+
+struct deployment {
+	struct deployment *next;
+	struct daemon *daemon;
+	char name[64];
+	const struct deployment_spec *spec; /* current desired spec */
+	struct cfg_ref *spec_ref;
+	int replicas;                 /* desired; `scale` changes it */
+	char hash[16];                /* current template hash */
+	int revision;                 /* current revision number */
+	struct revision *revisions;   /* history, oldest first */
+	size_t n_revisions;
+	int64_t created_ms;
+	bool paused;
+	bool deleting;                /* removed from config: scale to 0 */
+	int64_t progress_ms;          /* last progress (for the deadline) */
+	bool progress_failed;         /* ProgressDeadlineExceeded */
+	char last_decision[256];
+};
+
+struct event {
+	int64_t time_ms;
+	int64_t first_ms;
+	int count;
+	char type[8];     /* Normal | Warning */
+	char reason[32];
+	char object[96];  /* pod/NAME, deployment/NAME */
+	char message[512];
+	uint64_t seq;
+};
+
+#define EVENT_RING 2048
+
+struct watcher {
+	struct watcher *next;
+	struct ctl_conn *conn;
+	int kind; /* WATCH_PODS, ... */
+	uint64_t event_seq;
+	char *last_sent; /* last document sent, to skip duplicates */
+	bool dead;
+	bool unlinked; /* off the list; freed by the close callback */
+};
+
+enum watch_kind { WATCH_PODS, WATCH_DEPLOYMENTS, WATCH_SERVICES,
+		  WATCH_EVENTS };
+
+struct log_follow;
+
+struct daemon {
+	uv_loop_t *loop;
+	struct berth_config *cfg;  /* last applied config */
+	struct cfg_ref *cfg_ref;
+	char *config_path;
+	char *state_dir;
+	char *run_dir;
+	char *sock_path;
+	struct rt rt;
+	struct ctl_server *ctl;
+	struct deployment *deployments;
+	struct pod *pods;
+	struct event events[EVENT_RING];
+	uint64_t event_seq; /* total events ever recorded */
+	struct watcher *watchers;
+	struct log_follow *follows;
+	uv_timer_t reconcile_timer;
+	uv_timer_t watch_timer;
+	uv_timer_t housekeeping_timer;
+	uv_signal_t sigterm, sigint, sighup;
+	bool watch_dirty[4];
+	bool shutting_down;
+	struct ctl_conn *down_conn; /* replied to when every pod is gone */
+	int lock_fd;
+	int exit_code;
+	/* exits the reaper saw before the pod learned its pid */
+	struct {
+		pid_t pid;
+		int status;
+	} unclaimed[64];
+	size_t n_unclaimed;
+};
+
+int64_t now_ms(void);
+
+#endif

@@ -1,0 +1,579 @@
+/*
+ * pod.c - a pod's container from creation to exit and restart. Owns the
+ * pod's phase, its back-off and its directory; asks the runtime layer to do
+ * the work. Does not decide how many pods exist (reconcile.c) nor how they
+ * stop (terminate.c).
+ */
+#include "pod.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "../probes/probe.h"
+#include "../runtime/bundle.h"
+#include "../runtime/rootfs.h"
+#include "../signals/reaper.h"
+#include "backoff.h"
+#include "daemon.h"
+#include "events.h"
+#include "reconcile.h"
+#include "store.h"
+#include "terminate.h"
+#include "view.h"
+#include "watch.h"
+
+static void pod_changed(struct pod *p)
+{
+	watch_mark(p->daemon, WATCH_PODS);
+	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
+	watch_mark(p->daemon, WATCH_SERVICES);
+	reconcile_schedule(p->daemon);
+}
+
+char *pod_dir(const struct pod *p)
+{
+	return xasprintf("%s/pods/%s", p->daemon->run_dir, p->name);
+}
+
+char *pod_log_path(const struct pod *p)
+{
+	return xasprintf("%s/pods/%s/container.log", p->daemon->run_dir,
+			 p->name);
+}
+
+struct pod *pod_find(struct daemon *d, const char *name)
+{
+	for (struct pod *p = d->pods; p; p = p->next)
+		if (p->phase != POD_GONE && !strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+struct pod *pod_find_pid(struct daemon *d, pid_t pid)
+{
+	for (struct pod *p = d->pods; p; p = p->next)
+		if (p->phase == POD_RUNNING && p->pid == pid)
+			return p;
+	return NULL;
+}
+
+static void pod_free(struct pod *p)
+{
+	if (p->spec_ref)
+		cfg_ref_put(p->spec_ref);
+	free(p->image);
+	free(p);
+}
+
+static void pod_timer_closed(uv_handle_t *h)
+{
+	struct pod *p = h->data;
+
+	p->timer_open = false;
+	if (p->refs == 0)
+		pod_free(p);
+}
+
+void pod_ref(struct pod *p)
+{
+	p->refs++;
+}
+
+void pod_unref(struct pod *p)
+{
+	if (--p->refs == 0 && p->phase == POD_GONE && !p->timer_open)
+		pod_free(p);
+}
+
+static void random_suffix(char out[6])
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char r[5];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		for (int i = 0; i < 5; i++)
+			r[i] = (unsigned char)rand();
+	for (int i = 0; i < 5; i++)
+		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[5] = '\0';
+}
+
+struct pod *pod_alloc(struct daemon *d, struct deployment *dep,
+		      const char *name)
+{
+	struct pod *p = xcalloc(1, sizeof(*p)), **tail;
+
+	p->daemon = d;
+	p->deployment = dep;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->spec = dep->spec;
+	p->spec_ref = cfg_ref_get(dep->spec_ref);
+	p->image = xstrdup(dep->spec->image);
+	snprintf(p->hash, sizeof(p->hash), "%s", dep->hash);
+	p->revision = dep->revision;
+	p->pid = 0;
+	p->pidfd = -1;
+	p->last_exit_code = -1;
+	p->created_ms = now_ms();
+	p->phase = POD_PENDING;
+	uv_timer_init(d->loop, &p->timer);
+	p->timer.data = p;
+	p->timer_open = true;
+	for (tail = &d->pods; *tail; tail = &(*tail)->next)
+		;
+	*tail = p;
+	return p;
+}
+
+struct pod *pod_create(struct daemon *d, struct deployment *dep)
+{
+	char name[64], suffix[6];
+
+	do {
+		random_suffix(suffix);
+		snprintf(name, sizeof(name), "%s-%s-%s", dep->name, dep->hash,
+			 suffix);
+	} while (pod_find(d, name) != NULL);
+	struct pod *p = pod_alloc(d, dep, name);
+
+	event_record(d, "Normal", "SuccessfulCreate",
+		     event_object_name("deployment", dep->name),
+		     "Created pod: %s", p->name);
+	store_save_pod(p);
+	pod_start(p);
+	return p;
+}
+
+static void pod_cleanup_then(struct pod *p, void (*next)(struct pod *));
+
+static void container_gone(struct pod *p, int code, bool known,
+			   const char *reason);
+
+static void start_failed(struct pod *p, const char *why)
+{
+	pod_event(p, "Warning", "Failed", "Error: %s", why);
+	snprintf(p->last_message, sizeof(p->last_message), "%s", why);
+	p->started_ms = p->finished_ms = now_ms();
+	container_gone(p, 128, true, "RunContainerError");
+}
+
+static void on_run_done(void *arg, int rc, const char *message)
+{
+	struct pod *p = arg;
+	cleanup_free char *dir = pod_dir(p);
+	cleanup_free char *pidfile = xasprintf("%s/bundle/pid", dir);
+	cleanup_free char *text = NULL;
+
+	if (p->phase == POD_GONE) {
+		pod_unref(p);
+		return;
+	}
+	if (rc != 0) {
+		start_failed(p, message);
+		pod_unref(p);
+		return;
+	}
+	if (file_read_all(pidfile, &text, NULL, NULL) == -1 ||
+	    atoi(text) <= 0) {
+		start_failed(p, "runtime reported success but wrote no pid");
+		pod_unref(p);
+		return;
+	}
+	p->pid = atoi(text);
+	p->pidfd = (int)pidfd_open(p->pid, 0);
+	p->phase = POD_RUNNING;
+	p->started_ms = now_ms();
+	p->last_message[0] = '\0';
+	pod_event(p, "Normal", "Started", "Started container %s (pid %d)",
+		  p->deployment->name, (int)p->pid);
+	store_save_pod(p);
+	/* The container may have died before we knew its pid. */
+	for (size_t i = 0; i < p->daemon->n_unclaimed; i++) {
+		if (p->daemon->unclaimed[i].pid != p->pid)
+			continue;
+		int status = p->daemon->unclaimed[i].status;
+
+		p->daemon->unclaimed[i] =
+			p->daemon->unclaimed[--p->daemon->n_unclaimed];
+		pod_on_exit(p, status, true);
+		pod_unref(p);
+		return;
+	}
+	if (p->terminating) {
+		/* deleted while it was being created */
+		terminate_resume(p);
+	} else {
+		pod_start_probes(p);
+		pod_changed(p);
+	}
+	pod_unref(p);
+}
+
+void pod_start(struct pod *p)
+{
+	struct daemon *d = p->daemon;
+	cleanup_free char *dir = pod_dir(p);
+	cleanup_free char *bundle = xasprintf("%s/bundle", dir);
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", dir);
+	cleanup_free char *cgroup = xasprintf("/berth/%s", p->name);
+	cleanup_free char *log_path = pod_log_path(p);
+	struct bundle_params params = {0};
+	struct berr err = BERR_INIT;
+	json_t *config = NULL;
+	int log_fd;
+
+	uv_timer_stop(&p->timer);
+	p->restart_at_ms = 0;
+	p->phase = POD_CREATING;
+	p->ready = false;
+	p->ready_since_ms = 0;
+	p->started_probe_ok = false;
+	pod_changed(p);
+	if (rootfs_mount(p->spec->image, dir, &err) == -1) {
+		start_failed(p, err.msg);
+		return;
+	}
+	params.pod_name = p->name;
+	params.rootfs = rootfs;
+	params.cgroup_path = cgroup;
+	if (bundle_build(p->spec, &params, &config, &err) == -1 ||
+	    bundle_write(bundle, config, &err) == -1) {
+		json_decref(config);
+		start_failed(p, err.msg);
+		return;
+	}
+	json_decref(config);
+	log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0640);
+	if (log_fd == -1) {
+		berr_errno(&err, errno, "open log `%s`", log_path);
+		start_failed(p, err.msg);
+		return;
+	}
+	pod_event(p, "Normal", "Created", "Created container %s",
+		  p->deployment->name);
+	pod_ref(p);
+	rt_run(&d->rt, p->name, bundle, log_fd, on_run_done, p);
+	close(log_fd);
+}
+
+/* --- exit, cleanup, restart -------------------------------------------- */
+
+static void restart_timer_fired(uv_timer_t *t)
+{
+	struct pod *p = t->data;
+
+	if (p->phase != POD_WAITING || p->terminating)
+		return;
+	p->restarts++;
+	store_save_pod(p);
+	pod_start(p);
+}
+
+static void decide_restart(struct pod *p)
+{
+	const struct berth_config *cfg = p->daemon->cfg;
+	bool failed = p->last_exit_code != 0;
+	bool restart;
+	int64_t delay;
+
+	switch (p->spec->restart_policy) {
+	case RESTART_ALWAYS:
+		restart = true;
+		break;
+	case RESTART_ON_FAILURE:
+		restart = failed;
+		break;
+	default:
+		restart = false;
+	}
+	p->phase = POD_WAITING;
+	if (!restart || p->daemon->shutting_down) {
+		p->restart_at_ms = 0;
+		store_save_pod(p);
+		pod_changed(p);
+		return;
+	}
+	if (p->started_ms &&
+	    backoff_resets(p->finished_ms - p->started_ms,
+			   cfg->backoff_reset_seconds))
+		p->crashes = 0;
+	p->crashes++;
+	delay = backoff_delay_ms(p->crashes, cfg->backoff_initial_seconds,
+				 cfg->backoff_max_seconds);
+	p->restart_at_ms = now_ms() + delay;
+	store_save_pod(p);
+	if (delay > 0)
+		pod_event(p, "Warning", "BackOff",
+			  "Back-off %llds restarting failed container %s in "
+			  "pod %s",
+			  (long long)(delay / 1000), p->deployment->name,
+			  p->name);
+	uv_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay, 0);
+	pod_changed(p);
+}
+
+static void after_exit_cleanup(struct pod *p)
+{
+	if (p->terminating && terminate_container_gone(p))
+		return;
+	decide_restart(p);
+}
+
+struct cleanup_op {
+	struct pod *pod;
+	void (*next)(struct pod *);
+};
+
+static void on_delete_done(void *arg, int rc, const char *message)
+{
+	struct cleanup_op *op = arg;
+	struct pod *p = op->pod;
+	cleanup_free char *dir = pod_dir(p);
+	struct berr err = BERR_INIT;
+
+	if (rc != 0)
+		pod_event(p, "Warning", "FailedDelete", "%s", message);
+	if (rootfs_unmount(dir, &err) == -1)
+		pod_event(p, "Warning", "FailedUnmount", "%s", err.msg);
+	if (p->phase != POD_GONE)
+		op->next(p);
+	pod_unref(p);
+	free(op);
+}
+
+static void pod_cleanup_then(struct pod *p, void (*next)(struct pod *))
+{
+	struct cleanup_op *op = xcalloc(1, sizeof(*op));
+
+	op->pod = p;
+	op->next = next;
+	pod_ref(p);
+	rt_delete(&p->daemon->rt, p->name, on_delete_done, op);
+}
+
+static void container_gone(struct pod *p, int code, bool known,
+			   const char *reason)
+{
+	pod_stop_probes(p);
+	if (p->pidfd_polling) {
+		uv_poll_stop(&p->pidfd_poll);
+		uv_close((uv_handle_t *)&p->pidfd_poll, NULL);
+		p->pidfd_polling = false;
+	}
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
+		 reason       ? reason
+		 : !known     ? "Unknown"
+		 : code == 0  ? "Completed"
+			      : "Error");
+	p->last_exit_code = code;
+	p->finished_ms = now_ms();
+	p->ready = false;
+	p->ready_since_ms = 0;
+	p->phase = POD_CLEANING;
+	if (!p->terminating && reason == NULL)
+		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
+			  "Container %s exited with %s %d", p->deployment->name,
+			  known ? "code" : "unknown status", code);
+	pod_changed(p);
+	pod_cleanup_then(p, after_exit_cleanup);
+}
+
+void pod_on_exit(struct pod *p, int status, bool known)
+{
+	if (p->phase != POD_RUNNING)
+		return;
+	container_gone(p, known ? reaper_exit_code(status) : -1, known, NULL);
+}
+
+void pod_reaped(void *daemon, pid_t pid, int status)
+{
+	struct daemon *d = daemon;
+	struct pod *p = pod_find_pid(d, pid);
+
+	if (p != NULL) {
+		pod_on_exit(p, status, true);
+		return;
+	}
+	/* A pod still in CREATING may own it; keep it for a while. */
+	for (struct pod *q = d->pods; q; q = q->next) {
+		if (q->phase != POD_CREATING)
+			continue;
+		if (d->n_unclaimed == sizeof(d->unclaimed) / sizeof(d->unclaimed[0]))
+			memmove(&d->unclaimed[0], &d->unclaimed[1],
+				sizeof(d->unclaimed) - sizeof(d->unclaimed[0])),
+				d->n_unclaimed--;
+		d->unclaimed[d->n_unclaimed].pid = pid;
+		d->unclaimed[d->n_unclaimed].status = status;
+		d->n_unclaimed++;
+		break;
+	}
+}
+
+void pod_remove(struct pod *p)
+{
+	struct daemon *d = p->daemon;
+	cleanup_free char *dir = pod_dir(p);
+	struct berr err = BERR_INIT;
+	struct pod **pp;
+
+	if (p->phase == POD_GONE)
+		return;
+	pod_stop_probes(p);
+	terminate_cancel(p);
+	if (rootfs_remove(dir, &err) == -1)
+		log_warnx("pod %s: %s", p->name, err.msg);
+	store_delete_pod(p);
+	p->phase = POD_GONE;
+	for (pp = &d->pods; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	p->next = NULL;
+	watch_mark(d, WATCH_PODS);
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	watch_mark(d, WATCH_SERVICES);
+	reconcile_schedule(d);
+	pod_ref(p);
+	if (p->timer_open && !uv_is_closing((uv_handle_t *)&p->timer))
+		uv_close((uv_handle_t *)&p->timer, pod_timer_closed);
+	pod_unref(p);
+	daemon_check_down(d);
+}
+
+/* --- adopted pods: exit through a pidfd --------------------------------- */
+
+static void on_pidfd(uv_poll_t *h, int status, int events)
+{
+	struct pod *p = h->data;
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) == 0 &&
+	    si.si_pid != 0) {
+		int st = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
+						  : si.si_status & 0x7f;
+
+		pod_on_exit(p, st, true);
+		return;
+	}
+	pod_on_exit(p, 0, false);
+}
+
+int pod_watch_pidfd(struct pod *p)
+{
+	if (p->pidfd < 0)
+		p->pidfd = (int)pidfd_open(p->pid, 0);
+	if (p->pidfd < 0)
+		return -1;
+	uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);
+	p->pidfd_poll.data = p;
+	uv_poll_start(&p->pidfd_poll, UV_READABLE, on_pidfd);
+	p->pidfd_polling = true;
+	return 0;
+}
+
+/* --- probes ------------------------------------------------------------- */
+
+void pod_set_ready(struct pod *p, bool ready)
+{
+	if (p->ready == ready)
+		return;
+	p->ready = ready;
+	p->ready_since_ms = ready ? now_ms() : 0;
+	pod_changed(p);
+}
+
+static void on_probe_event(void *owner, enum probe_type type, bool healthy,
+			   const char *message)
+{
+	struct pod *p = owner;
+
+	if (p->phase != POD_RUNNING || p->terminating)
+		return;
+	switch (type) {
+	case PROBE_STARTUP:
+		if (healthy) {
+			p->started_probe_ok = true;
+			pod_set_ready(p, p->probes && probe_set_ready(p->probes));
+			return;
+		}
+		pod_event(p, "Warning", "Unhealthy", "%s", message);
+		pod_event(p, "Normal", "Killing",
+			  "Container %s failed startup probe, will be "
+			  "restarted",
+			  p->deployment->name);
+		pod_terminate(p, TERM_RESTART,
+			      p->spec->startup_probe
+						  .termination_grace_period_seconds,
+			      "startup probe failed");
+		return;
+	case PROBE_LIVENESS:
+		if (healthy)
+			return;
+		pod_event(p, "Warning", "Unhealthy", "%s", message);
+		pod_event(p, "Normal", "Killing",
+			  "Container %s failed liveness probe, will be "
+			  "restarted",
+			  p->deployment->name);
+		pod_terminate(p, TERM_RESTART,
+			      p->spec->liveness_probe
+				      .termination_grace_period_seconds,
+			      "liveness probe failed");
+		return;
+	case PROBE_READINESS:
+		if (!healthy && message && message[0])
+			pod_event(p, "Warning", "Unhealthy", "%s", message);
+		pod_set_ready(p, healthy);
+		return;
+	}
+}
+
+void pod_start_probes(struct pod *p)
+{
+	const struct deployment_spec *s = p->spec;
+	struct probe_target *target = &p->probe_target;
+
+	pod_stop_probes(p);
+	if (!s->startup_probe.set && !s->liveness_probe.set &&
+	    !s->readiness_probe.set) {
+		p->started_probe_ok = true;
+		pod_set_ready(p, true);
+		return;
+	}
+	target->runtime = p->daemon->rt.path;
+	target->runtime_root = p->daemon->rt.root;
+	target->container_id = p->name;
+	target->pid = p->pid;
+	target->host_network = s->network == NET_HOST;
+	p->probes = probe_set_start(p->daemon->loop, s, target,
+				    on_probe_event, p);
+	if (!s->readiness_probe.set && !s->startup_probe.set)
+		pod_set_ready(p, true);
+}
+
+void pod_stop_probes(struct pod *p)
+{
+	if (p->probes) {
+		probe_set_stop(p->probes);
+		p->probes = NULL;
+	}
+}

@@ -1,0 +1,333 @@
+/*
+ * store.c - persistence under STATE_DIR:
+ *   applied              path of the config last applied
+ *   pods/NAME.json       one record per pod (name, revision, restarts, pid)
+ *   deployments/NAME.json revision history, scale, pause
+ * Every write is atomic (temp, fsync, rename). Adoption of a previous
+ * daemon's pods lives here too: it is the inverse of saving them.
+ */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "../runtime/rootfs.h"
+#include "events.h"
+#include "pod.h"
+#include "revision.h"
+#include "terminate.h"
+
+static void save_json(const char *path, json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	struct berr err = BERR_INIT;
+
+	if (text == NULL)
+		return;
+	if (file_write_atomic(path, text, strlen(text), 0600, &err) == -1)
+		log_warnx("state: %s", err.msg);
+	free(text);
+}
+
+int store_init(struct daemon *d, struct berr *err)
+{
+	cleanup_free char *pods = xasprintf("%s/pods", d->state_dir);
+	cleanup_free char *deps = xasprintf("%s/deployments", d->state_dir);
+
+	if (mkdir_p(pods, 0700, err) == -1 || mkdir_p(deps, 0700, err) == -1)
+		return -1;
+	return 0;
+}
+
+static const char *phase_name(enum pod_phase ph)
+{
+	switch (ph) {
+	case POD_PENDING:
+		return "pending";
+	case POD_CREATING:
+		return "creating";
+	case POD_RUNNING:
+		return "running";
+	case POD_CLEANING:
+		return "cleaning";
+	case POD_WAITING:
+		return "waiting";
+	case POD_GONE:
+		break;
+	}
+	return "gone";
+}
+
+void store_save_pod(struct pod *p)
+{
+	cleanup_free char *path = xasprintf("%s/pods/%s.json",
+					    p->daemon->state_dir, p->name);
+	json_t *j = json_pack(
+		"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:s, s:i, s:s, "
+		"s:b, s:b}",
+		"name", p->name, "deployment", p->deployment->name, "hash",
+		p->hash, "revision", p->revision, "restarts", p->restarts,
+		"crashes", p->crashes, "created_ms", (json_int_t)p->created_ms,
+		"started_ms", (json_int_t)p->started_ms, "pid", (int)p->pid,
+		"phase", phase_name(p->phase), "last_exit_code",
+		p->last_exit_code, "last_reason", p->last_reason, "terminating",
+		p->terminating, "remove_after", p->remove_after);
+
+	save_json(path, j);
+	json_decref(j);
+}
+
+void store_delete_pod(struct pod *p)
+{
+	cleanup_free char *path = xasprintf("%s/pods/%s.json",
+					    p->daemon->state_dir, p->name);
+
+	unlink(path);
+}
+
+void store_save_deployment(struct deployment *dep)
+{
+	cleanup_free char *path = xasprintf(
+		"%s/deployments/%s.json", dep->daemon->state_dir, dep->name);
+	json_t *revs = json_array();
+	json_t *j;
+
+	for (size_t i = 0; i < dep->n_revisions; i++)
+		json_array_append_new(
+			revs, json_pack("{s:i, s:s, s:s, s:I}", "number",
+					dep->revisions[i].number, "hash",
+					dep->revisions[i].hash, "cause",
+					dep->revisions[i].cause, "created_ms",
+					(json_int_t)dep->revisions[i].created_ms));
+	j = json_pack("{s:s, s:i, s:i, s:b, s:I, s:o}", "name", dep->name,
+		      "replicas", dep->replicas, "revision", dep->revision,
+		      "paused", dep->paused, "created_ms",
+		      (json_int_t)dep->created_ms, "revisions", revs);
+	save_json(path, j);
+	json_decref(j);
+}
+
+void store_delete_deployment(struct deployment *dep)
+{
+	cleanup_free char *path = xasprintf(
+		"%s/deployments/%s.json", dep->daemon->state_dir, dep->name);
+
+	unlink(path);
+}
+
+void store_save_applied(struct daemon *d, const char *config_path)
+{
+	cleanup_free char *path = xasprintf("%s/applied", d->state_dir);
+	struct berr err = BERR_INIT;
+
+	if (file_write_atomic(path, config_path, strlen(config_path), 0600,
+			      &err) == -1)
+		log_warnx("state: %s", err.msg);
+}
+
+char *store_load_applied(const char *state_dir)
+{
+	cleanup_free char *path = xasprintf("%s/applied", state_dir);
+	char *text = NULL;
+
+	if (file_read_all(path, &text, NULL, NULL) == -1)
+		return NULL;
+	text[strcspn(text, "\n")] = '\0';
+	return text;
+}
+
+void store_restore_deployments(struct daemon *d)
+{
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
+		cleanup_free char *path = xasprintf(
+			"%s/deployments/%s.json", d->state_dir, dep->name);
+		json_t *j = json_load_file(path, 0, NULL), *rev;
+		size_t i;
+		bool replicas_scaled;
+
+		if (j == NULL)
+			continue;
+		revision_free_all(dep);
+		json_array_foreach(json_object_get(j, "revisions"), i, rev)
+		{
+			struct revision *r;
+
+			dep->revisions = xrealloc(dep->revisions,
+						  (dep->n_revisions + 1) *
+							  sizeof(*r));
+			r = &dep->revisions[dep->n_revisions++];
+			memset(r, 0, sizeof(*r));
+			r->number = (int)json_integer_value(
+				json_object_get(rev, "number"));
+			snprintf(r->hash, sizeof(r->hash), "%s",
+				 json_string_value(json_object_get(rev, "hash"))
+					 ?: "");
+			snprintf(r->cause, sizeof(r->cause), "%s",
+				 json_string_value(
+					 json_object_get(rev, "cause"))
+					 ?: "");
+			r->created_ms = json_integer_value(
+				json_object_get(rev, "created_ms"));
+		}
+		dep->created_ms =
+			json_integer_value(json_object_get(j, "created_ms"))
+				?: dep->created_ms;
+		dep->paused = json_is_true(json_object_get(j, "paused"));
+		/* kubectl scale survives a restart until the next apply */
+		replicas_scaled = json_integer_value(json_object_get(
+					  j, "replicas")) != dep->spec->replicas;
+		if (replicas_scaled)
+			dep->replicas = (int)json_integer_value(
+				json_object_get(j, "replicas"));
+		dep->revision = revision_note(dep, dep->hash, "apply");
+		json_decref(j);
+	}
+}
+
+static struct deployment *find_dep(struct daemon *d, const char *name)
+{
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (!strcmp(dep->name, name))
+			return dep;
+	return NULL;
+}
+
+static void restore_pod(struct daemon *d, json_t *j)
+{
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *depname =
+		json_string_value(json_object_get(j, "deployment"));
+	const char *hash = json_string_value(json_object_get(j, "hash"));
+	struct deployment *dep = depname ? find_dep(d, depname) : NULL;
+	char status[32];
+	pid_t pid = 0, want;
+	struct pod *p;
+
+	if (name == NULL || hash == NULL)
+		return;
+	if (dep == NULL) {
+		/* Its deployment is gone from the config: keep it only long
+		 * enough to stop it the normal way. Without a spec there is
+		 * nothing to stop with, so remove the container now. */
+		cleanup_free char *dir =
+			xasprintf("%s/pods/%s", d->run_dir, name);
+		cleanup_free char *rec =
+			xasprintf("%s/pods/%s.json", d->state_dir, name);
+
+		log_info("pod %s: deployment %s no longer exists; removing",
+			 name, depname ? depname : "?");
+		rt_delete_sync(&d->rt, name);
+		rootfs_remove(dir, NULL);
+		unlink(rec);
+		return;
+	}
+	p = pod_alloc(d, dep, name);
+	snprintf(p->hash, sizeof(p->hash), "%s", hash);
+	p->revision = (int)json_integer_value(json_object_get(j, "revision"));
+	p->restarts = (int)json_integer_value(json_object_get(j, "restarts"));
+	p->crashes = (int)json_integer_value(json_object_get(j, "crashes"));
+	p->created_ms = json_integer_value(json_object_get(j, "created_ms"));
+	p->started_ms = json_integer_value(json_object_get(j, "started_ms"));
+	p->last_exit_code =
+		(int)json_integer_value(json_object_get(j, "last_exit_code"));
+	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
+		 json_string_value(json_object_get(j, "last_reason")) ?: "");
+	want = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	bool was_terminating =
+		json_is_true(json_object_get(j, "terminating"));
+	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
+
+	if (rt_state_sync(&d->rt, name, status, sizeof(status), &pid) == 0 &&
+	    !strcmp(status, "running") && pid > 0 &&
+	    (want == 0 || pid == want)) {
+		p->pid = pid;
+		p->phase = POD_RUNNING;
+		if (pod_watch_pidfd(p) == -1) {
+			log_warn("pod %s: pidfd_open(%d)", name, (int)pid);
+		}
+		pod_event(p, "Normal", "Adopted",
+			  "Re-attached to running container (pid %d, %d "
+			  "restarts)",
+			  (int)pid, p->restarts);
+		pod_start_probes(p);
+		if (was_terminating)
+			pod_terminate(p, remove_after ? TERM_REMOVE
+						      : TERM_RESTART,
+				      -1, "termination resumed after restart");
+		return;
+	}
+	/* The container died (or never started) while no daemon watched. */
+	cleanup_free char *dir = pod_dir(p);
+
+	rt_delete_sync(&d->rt, name);
+	rootfs_unmount(dir, NULL);
+	if (was_terminating && remove_after) {
+		pod_remove(p);
+		return;
+	}
+	pod_event(p, "Warning", "Exited",
+		  "Container was not running when the daemon started "
+		  "(state: %s)",
+		  pid > 0 || status[0] ? status : "missing");
+	p->restarts++;
+	p->crashes++;
+	store_save_pod(p);
+	pod_start(p);
+}
+
+void store_restore_pods(struct daemon *d)
+{
+	cleanup_free char *dirpath = xasprintf("%s/pods", d->state_dir);
+	char **ids = NULL;
+	size_t n = 0;
+	DIR *dir = opendir(dirpath);
+	struct dirent *de;
+
+	if (dir != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			size_t len = strlen(de->d_name);
+			cleanup_free char *path = NULL;
+			json_t *j;
+
+			if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+				continue;
+			path = xasprintf("%s/%s", dirpath, de->d_name);
+			j = json_load_file(path, 0, NULL);
+			if (j == NULL) {
+				log_warnx("state: unreadable pod record `%s`; "
+					  "ignored",
+					  path);
+				continue;
+			}
+			restore_pod(d, j);
+			json_decref(j);
+		}
+		closedir(dir);
+	}
+	/* Containers under our runtime root that no record owns. */
+	if (rt_list_sync(&d->rt, &ids, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (pod_find(d, ids[i]) == NULL) {
+				cleanup_free char *pdir = xasprintf(
+					"%s/pods/%s", d->run_dir, ids[i]);
+
+				log_info("removing container %s: no pod "
+					 "record owns it",
+					 ids[i]);
+				rt_delete_sync(&d->rt, ids[i]);
+				rootfs_remove(pdir, NULL);
+			}
+			free(ids[i]);
+		}
+		free(ids);
+	}
+}

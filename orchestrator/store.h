@@ -1,0 +1,26 @@
+/*
+ * store.h - what survives a daemon restart: pod records, deployment
+ * records (revision history, scale) and the path of the applied config,
+ * under STATE_DIR, each written atomically. A daemon killed at any instant
+ * leaves files the next start can read.
+ */
+#ifndef BERTH_ORCHESTRATOR_STORE_H
+#define BERTH_ORCHESTRATOR_STORE_H
+
+#include "model.h"
+
+int store_init(struct daemon *d, struct berr *err);
+void store_save_pod(struct pod *p);
+void store_delete_pod(struct pod *p);
+void store_save_deployment(struct deployment *dep);
+void store_delete_deployment(struct deployment *dep);
+void store_save_applied(struct daemon *d, const char *config_path);
+/* The config path last applied, or NULL. */
+char *store_load_applied(const char *state_dir);
+/* Loads deployment records into matching deployments. */
+void store_restore_deployments(struct daemon *d);
+/* Re-attaches to the pods of a previous daemon (same names, same PIDs,
+ * restart counts kept); cleans up containers nobody owns. */
+void store_restore_pods(struct daemon *d);
+
+#endif

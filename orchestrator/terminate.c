@@ -1,0 +1,267 @@
+/*
+ * terminate.c - graceful termination, exactly SPEC §4:
+ *   1. leave every service's endpoints (synchronously, before anything else)
+ *   2. run the preStop hook (exec in the container, httpGet, or sleep)
+ *   3. send lifecycle.stopSignal
+ *   4. SIGKILL at terminationGracePeriodSeconds after step 1 (a preStop
+ *      still running then gets Kubernetes' one-off 2 s extension)
+ *   5. delete the container; unmount and remove its files (pod.c)
+ * Signals go through the pod's pidfd, so a recycled pid is never hit.
+ */
+#include "terminate.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+
+#include "../common/log.h"
+#include "../common/sigtab.h"
+#include "../common/xalloc.h"
+#include "../runtime/proc.h"
+#include "endpoints.h"
+#include "prestop_http.h"
+#include "events.h"
+#include "pod.h"
+#include "store.h"
+#include "watch.h"
+
+#define PRESTOP_EXTENSION_MS 2000
+
+static int pod_signal(struct pod *p, int sig)
+{
+	if (p->pidfd >= 0)
+		return pidfd_send_signal(p->pidfd, sig, NULL, 0);
+	if (p->pid > 0)
+		return kill(p->pid, sig);
+	return -1;
+}
+
+static void send_stop_signal(struct pod *p)
+{
+	int sig = p->spec->stop_signal ? p->spec->stop_signal : SIGTERM;
+
+	if (p->stop_signal_sent || p->phase != POD_RUNNING)
+		return;
+	p->stop_signal_sent = true;
+	if (pod_signal(p, sig) == -1)
+		log_warn("pod %s: signal %d", p->name, sig);
+	pod_event(p, "Normal", "StopSignal", "Sent %s to container %s",
+		  sigtab_name(sig), p->deployment->name);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	struct pod *p = t->data;
+
+	if (p->phase != POD_RUNNING || !p->terminating)
+		return;
+	if (p->prestop_running && !p->extension_given) {
+		p->extension_given = true;
+		pod_event(p, "Warning", "FailedPreStopHook",
+			  "PreStop hook still running at the %ds grace "
+			  "deadline; %d s more before SIGKILL",
+			  p->grace_seconds, PRESTOP_EXTENSION_MS / 1000);
+		send_stop_signal(p);
+		uv_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS, 0);
+		return;
+	}
+	p->kill_sent = true;
+	pod_event(p, "Normal", "Killing",
+		  "Grace period of %ds expired; sending SIGKILL to container "
+		  "%s",
+		  p->grace_seconds, p->deployment->name);
+	if (pod_signal(p, SIGKILL) == -1)
+		log_warn("pod %s: SIGKILL", p->name);
+}
+
+static void hook_finished(struct pod *p, bool ok, const char *message)
+{
+	p->prestop_running = false;
+	if (p->phase != POD_RUNNING || !p->terminating)
+		return;
+	if (!ok)
+		pod_event(p, "Warning", "FailedPreStopHook", "%s", message);
+	send_stop_signal(p);
+}
+
+static void on_exec_hook_done(void *arg, int exit_code, const char *output,
+			      int timed_out)
+{
+	struct pod *p = arg;
+	char msg[600];
+
+	if (p->phase != POD_GONE) {
+		if (timed_out)
+			snprintf(msg, sizeof(msg),
+				 "PreStop exec hook timed out");
+		else
+			snprintf(msg, sizeof(msg),
+				 "PreStop exec hook exited with %d: %.500s",
+				 exit_code, output ? output : "");
+		hook_finished(p, exit_code == 0 && !timed_out, msg);
+	}
+	pod_unref(p);
+}
+
+static void hook_timer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void on_sleep_hook_done(uv_timer_t *t)
+{
+	struct pod *p = t->data;
+
+	uv_close((uv_handle_t *)t, hook_timer_closed);
+	p->hook_timer = NULL;
+	hook_finished(p, true, NULL);
+}
+
+static void run_prestop(struct pod *p, uint64_t remaining_ms)
+{
+	const struct handler_spec *h = &p->spec->pre_stop;
+
+	p->prestop_running = true;
+	switch (h->kind) {
+	case HANDLER_EXEC: {
+		size_t n = h->exec_command.n, i = 0;
+		char **argv = xcalloc(n + 6, sizeof(char *));
+		struct proc_opts opts = {0};
+
+		argv[i++] = p->daemon->rt.path;
+		argv[i++] = "--root";
+		argv[i++] = p->daemon->rt.root;
+		argv[i++] = "exec";
+		argv[i++] = p->name;
+		for (size_t k = 0; k < n; k++)
+			argv[i++] = h->exec_command.v[k];
+		argv[i] = NULL;
+		pod_event(p, "Normal", "PreStopHook",
+			  "Running preStop hook: exec %s",
+			  h->exec_command.n ? h->exec_command.v[0] : "");
+		opts.argv = argv;
+		opts.stdout_fd = opts.stderr_fd = -1;
+		opts.capture = 1;
+		opts.timeout_ms = (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
+		pod_ref(p);
+		proc_run(p->daemon->loop, &opts, on_exec_hook_done, p);
+		free(argv);
+		return;
+	}
+	case HANDLER_HTTP:
+		pod_event(p, "Normal", "PreStopHook",
+			  "Running preStop hook: http-get :%d%s", h->http_port,
+			  h->http_path ? h->http_path : "/");
+		pod_ref(p);
+		prestop_http(p, h, remaining_ms, hook_finished);
+		return;
+	case HANDLER_SLEEP:
+		pod_event(p, "Normal", "PreStopHook",
+			  "Running preStop hook: sleep %ds", h->sleep_seconds);
+		p->hook_timer = xcalloc(1, sizeof(uv_timer_t));
+		uv_timer_init(p->daemon->loop, p->hook_timer);
+		p->hook_timer->data = p;
+		uv_timer_start(p->hook_timer, on_sleep_hook_done,
+			       (uint64_t)h->sleep_seconds * 1000, 0);
+		return;
+	default:
+		p->prestop_running = false;
+		send_stop_signal(p);
+	}
+}
+
+void terminate_resume(struct pod *p)
+{
+	int64_t deadline = p->term_started_ms + (int64_t)p->grace_seconds * 1000;
+	int64_t remaining = deadline - now_ms();
+
+	if (remaining < 0)
+		remaining = 0;
+	uv_timer_start(&p->timer, on_deadline, (uint64_t)remaining, 0);
+	if (p->spec->pre_stop.kind != HANDLER_NONE)
+		run_prestop(p, (uint64_t)remaining);
+	else
+		send_stop_signal(p);
+}
+
+void pod_terminate(struct pod *p, enum term_after after, int grace_override,
+		   const char *why)
+{
+	if (p->phase == POD_GONE)
+		return;
+	if (p->terminating) {
+		if (after == TERM_REMOVE)
+			p->remove_after = true;
+		return;
+	}
+	p->terminating = true;
+	p->remove_after = after == TERM_REMOVE;
+	p->term_started_ms = now_ms();
+	p->grace_seconds = grace_override >= 0
+				   ? grace_override
+				   : p->spec->termination_grace_period_seconds;
+	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
+
+	/* Step 1: out of every endpoint set before anything else happens. */
+	pod_stop_probes(p);
+	p->ready = false;
+	p->ready_since_ms = 0;
+	endpoints_pod_leaving(p);
+	if (after == TERM_REMOVE)
+		pod_event(p, "Normal", "Killing", "Stopping container %s (%s)",
+			  p->deployment->name, why);
+	store_save_pod(p);
+	watch_mark(p->daemon, WATCH_PODS);
+	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
+
+	switch (p->phase) {
+	case POD_PENDING:
+	case POD_WAITING:
+		uv_timer_stop(&p->timer);
+		if (p->remove_after) {
+			pod_remove(p);
+		} else {
+			p->terminating = false;
+		}
+		return;
+	case POD_CREATING: /* on_run_done resumes us */
+	case POD_CLEANING: /* terminate_container_gone follows */
+		return;
+	case POD_RUNNING:
+		terminate_resume(p);
+		return;
+	case POD_GONE:
+		return;
+	}
+}
+
+bool terminate_container_gone(struct pod *p)
+{
+	uv_timer_stop(&p->timer);
+	terminate_cancel(p);
+	if (p->remove_after) {
+		pod_event(p, "Normal", "Deleted",
+			  "Container %s deleted; rootfs, bundle and cgroup "
+			  "removed",
+			  p->deployment ? p->deployment->name : p->name);
+		pod_remove(p);
+		return true;
+	}
+	p->terminating = false;
+	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
+	p->prestop_running = false;
+	return false;
+}
+
+void terminate_cancel(struct pod *p)
+{
+	if (p->hook_timer) {
+		uv_timer_stop(p->hook_timer);
+		uv_close((uv_handle_t *)p->hook_timer, hook_timer_closed);
+		p->hook_timer = NULL;
+	}
+	if (p->timer_open)
+		uv_timer_stop(&p->timer);
+}

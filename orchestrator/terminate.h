@@ -1,0 +1,27 @@
+/*
+ * terminate.h - the termination sequence of SPEC §4, in order: leave every
+ * endpoint set, preStop hook, stop signal, SIGKILL at the grace deadline,
+ * delete. Each step is an event.
+ */
+#ifndef BERTH_ORCHESTRATOR_TERMINATE_H
+#define BERTH_ORCHESTRATOR_TERMINATE_H
+
+#include "model.h"
+
+enum term_after {
+	TERM_REMOVE,  /* the pod goes away (delete, scale down, down) */
+	TERM_RESTART  /* liveness/startup failure: restart per policy */
+};
+
+/* grace_override < 0: the pod's terminationGracePeriodSeconds. */
+void pod_terminate(struct pod *p, enum term_after after, int grace_override,
+		   const char *why);
+/* A pod that was asked to stop while being created has started: go on. */
+void terminate_resume(struct pod *p);
+/* Called by pod.c once the container is gone and cleaned up. Returns true
+ * when the pod was removed; false when it is to be restarted. */
+bool terminate_container_gone(struct pod *p);
+/* Releases termination timers/handles of a removed pod. */
+void terminate_cancel(struct pod *p);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * view.c - renders the model as kubectl shows it. Never mutates anything.
+ */
+#include "view.h"
+
+#include <string.h>
+
+const char *strategy_name(enum strategy_type t)
+{
+	switch (t) {
+	case STRATEGY_ROLLING_UPDATE:
+		return "RollingUpdate";
+	case STRATEGY_RECREATE:
+		return "Recreate";
+	case STRATEGY_BLUE_GREEN:
+		return "BlueGreen";
+	case STRATEGY_CANARY:
+		return "Canary";
+	}
+	return "RollingUpdate";
+}
+
+const char *pod_status(const struct pod *p)
+{
+	if (p->terminating)
+		return "Terminating";
+	switch (p->phase) {
+	case POD_PENDING:
+		return "Pending";
+	case POD_CREATING:
+		return "ContainerCreating";
+	case POD_RUNNING:
+		return "Running";
+	case POD_CLEANING:
+	case POD_WAITING:
+		if (p->restart_at_ms > 0 && p->crashes > 1)
+			return "CrashLoopBackOff";
+		return p->last_reason[0] ? p->last_reason : "Pending";
+	case POD_GONE:
+		break;
+	}
+	return "Unknown";
+}
+
+bool pod_is_ready(const struct pod *p)
+{
+	return p->phase == POD_RUNNING && !p->terminating && p->ready;
+}
+
+bool pod_is_available(const struct pod *p, int64_t now)
+{
+	int min_ready = p->deployment && p->deployment->spec
+				? p->deployment->spec->min_ready_seconds
+				: 0;
+
+	if (!pod_is_ready(p))
+		return false;
+	return now - p->ready_since_ms >= (int64_t)min_ready * 1000;
+}
+
+bool service_selects(const struct service_spec *svc, const struct pod *p)
+{
+	if (p->deployment == NULL || svc->selector.n == 0)
+		return false;
+	return kvlist_matches(&svc->selector, &p->deployment->spec->labels);
+}
+
+static json_t *labels_json(const struct pod *p)
+{
+	json_t *o = json_object();
+
+	if (p->deployment) {
+		const struct kvlist *l = &p->deployment->spec->labels;
+
+		for (size_t i = 0; i < l->n; i++)
+			json_object_set_new(o, l->v[i].key,
+					    json_string(l->v[i].value));
+	}
+	json_object_set_new(o, "pod-template-hash", json_string(p->hash));
+	return o;
+}
+
+json_t *view_pod(const struct pod *p)
+{
+	return json_pack("{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:i, s:I, "
+			 "s:s}",
+			 "name", p->name, "deployment",
+			 p->deployment ? p->deployment->name : "", "revision",
+			 p->revision, "status", pod_status(p), "ready",
+			 pod_is_ready(p), "restarts", p->restarts, "labels",
+			 labels_json(p), "image", p->image ? p->image : "",
+			 "pid", p->phase == POD_RUNNING ? (int)p->pid : 0,
+			 "age_seconds",
+			 (json_int_t)((now_ms() - p->created_ms) / 1000),
+			 "revision_hash", p->hash);
+}
+
+json_t *view_pods(struct daemon *d)
+{
+	json_t *arr = json_array();
+
+	for (struct pod *p = d->pods; p; p = p->next)
+		if (p->phase != POD_GONE)
+			json_array_append_new(arr, view_pod(p));
+	return json_pack("{s:o}", "pods", arr);
+}
+
+void deployment_counts(struct daemon *d, struct deployment *dep,
+		       struct dep_counts *c)
+{
+	int64_t now = now_ms();
+
+	memset(c, 0, sizeof(*c));
+	for (struct pod *p = d->pods; p; p = p->next) {
+		if (p->deployment != dep || p->phase == POD_GONE)
+			continue;
+		if (p->terminating) {
+			c->terminating++;
+			continue;
+		}
+		c->total++;
+		if (!strcmp(p->hash, dep->hash))
+			c->updated++;
+		if (pod_is_ready(p))
+			c->ready++;
+		if (pod_is_available(p, now)) {
+			c->available++;
+			if (!strcmp(p->hash, dep->hash))
+				c->updated_available++;
+		}
+	}
+}
+
+const char *deployment_rollout_state(struct daemon *d, struct deployment *dep)
+{
+	struct dep_counts c;
+	int replicas = dep->spec->replicas;
+
+	if (dep->paused)
+		return "paused";
+	if (dep->progress_failed)
+		return "failed";
+	deployment_counts(d, dep, &c);
+	if (c.updated == replicas && c.total == replicas &&
+	    c.updated_available == replicas && c.terminating == 0)
+		return "complete";
+	return "progressing";
+}
+
+json_t *view_deployment(struct daemon *d, struct deployment *dep)
+{
+	struct dep_counts c;
+
+	deployment_counts(d, dep, &c);
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:I}",
+			 "name", dep->name, "replicas", dep->spec->replicas,
+			 "updated", c.updated, "ready", c.ready, "available",
+			 c.available, "revision", dep->revision, "strategy",
+			 strategy_name(dep->spec->strategy), "rollout",
+			 deployment_rollout_state(d, dep), "age_seconds",
+			 (json_int_t)((now_ms() - dep->created_ms) / 1000));
+}
+
+json_t *view_deployments(struct daemon *d)
+{
+	json_t *arr = json_array();
+
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (!dep->deleting)
+			json_array_append_new(arr, view_deployment(d, dep));
+	return json_pack("{s:o}", "deployments", arr);
+}
+
+json_t *view_services(struct daemon *d)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; d->cfg && i < d->cfg->n_services; i++) {
+		const struct service_spec *svc = &d->cfg->services[i];
+		json_t *sel = json_object(), *eps = json_array();
+
+		for (size_t k = 0; k < svc->selector.n; k++)
+			json_object_set_new(sel, svc->selector.v[k].key,
+					    json_string(svc->selector.v[k].value));
+		for (struct pod *p = d->pods; p; p = p->next)
+			if (pod_is_ready(p) && service_selects(svc, p))
+				json_array_append_new(eps, json_string(p->name));
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:o, s:o, s:s, s:i}", "name",
+				       svc->name, "listen", svc->listen,
+				       "selector", sel, "endpoints", eps, "mode",
+				       svc->mode == SERVICE_TCP ? "tcp" : "http",
+				       "age_seconds", 0));
+	}
+	return json_pack("{s:o}", "services", arr);
+}

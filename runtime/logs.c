@@ -1,0 +1,86 @@
+/*
+ * logs.c - log size cap and read-back. Never holds a container's log fd.
+ */
+#include "logs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/xalloc.h"
+
+void logs_cap(const char *path, off_t max_bytes)
+{
+	cleanup_free char *old = xasprintf("%s.1", path);
+	cleanup_free char *tmp = xasprintf("%s.1.tmp", path);
+	cleanup_close int in = -1;
+	cleanup_close int out = -1;
+	struct stat st;
+	char buf[65536];
+	ssize_t n;
+
+	if (stat(path, &st) == -1 || st.st_size <= max_bytes)
+		return;
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (in == -1 || out == -1)
+		return;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (fd_write_all(out, buf, (size_t)n) == -1)
+			return;
+	if (rename(tmp, old) == -1)
+		return;
+	/* The writer has O_APPEND: after this its next write lands at 0. */
+	if (truncate(path, 0) == -1)
+		return;
+}
+
+static void append_tail(const char *path, size_t max, char **buf,
+			size_t *len, size_t *cap)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	off_t start = 0;
+	ssize_t n;
+
+	if (fd == -1 || fstat(fd, &st) == -1)
+		return;
+	if ((size_t)st.st_size > max)
+		start = st.st_size - (off_t)max;
+	if (lseek(fd, start, SEEK_SET) == -1)
+		return;
+	for (;;) {
+		if (*len + 65536 > *cap) {
+			*cap = (*len + 65536) * 2;
+			*buf = xrealloc(*buf, *cap);
+		}
+		n = read(fd, *buf + *len, 65536);
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+}
+
+char *logs_read(const char *path, size_t max_bytes, size_t *len)
+{
+	cleanup_free char *old = xasprintf("%s.1", path);
+	size_t cap = 65536;
+	char *buf = xmalloc(cap);
+
+	*len = 0;
+	append_tail(old, max_bytes, &buf, len, &cap);
+	append_tail(path, max_bytes, &buf, len, &cap);
+	if (*len > max_bytes) {
+		memmove(buf, buf + (*len - max_bytes), max_bytes);
+		*len = max_bytes;
+	}
+	buf = xrealloc(buf, *len + 1);
+	buf[*len] = '\0';
+	return buf;
+}

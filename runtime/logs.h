@@ -1,0 +1,20 @@
+/*
+ * logs.h - per-pod log files. The container writes straight into
+ * LOG (O_APPEND), so a daemon crash never blocks or kills it. When LOG grows
+ * past the cap its content moves to LOG.1 and LOG starts over: the newest
+ * bytes (between cap and twice the cap) are always kept.
+ */
+#ifndef BERTH_RUNTIME_LOGS_H
+#define BERTH_RUNTIME_LOGS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define LOGS_DEFAULT_MAX_BYTES (10 * 1024 * 1024)
+
+/* Rotates path when it is larger than max_bytes. */
+void logs_cap(const char *path, off_t max_bytes);
+/* Reads the last max_bytes of LOG.1 + LOG into a malloc'd buffer. */
+char *logs_read(const char *path, size_t max_bytes, size_t *len);
+
+#endif

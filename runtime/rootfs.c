@@ -1,0 +1,77 @@
+/*
+ * rootfs.c - overlay root filesystems for pods. Must not touch runtime
+ * state or container processes.
+ */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/xalloc.h"
+
+int rootfs_is_mounted(const char *pod_dir)
+{
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod_dir);
+	cleanup_free char *parent = xasprintf("%s/bundle", pod_dir);
+	struct stat a, b;
+
+	if (stat(rootfs, &a) == -1 || stat(parent, &b) == -1)
+		return 0;
+	return a.st_dev != b.st_dev;
+}
+
+int rootfs_mount(const char *image, const char *pod_dir, struct berr *err)
+{
+	cleanup_free char *upper = xasprintf("%s/upper", pod_dir);
+	cleanup_free char *work = xasprintf("%s/work", pod_dir);
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod_dir);
+	cleanup_free char *opts = NULL;
+
+	if (strpbrk(image, ",:") != NULL)
+		return berr_set(err,
+				"image path `%s` contains ',' or ':', which "
+				"overlayfs cannot take",
+				image);
+	if (rootfs_unmount(pod_dir, err) == -1)
+		return -1;
+	if (rm_rf(upper, err) == -1 || rm_rf(work, err) == -1)
+		return -1;
+	if (mkdir_p(upper, 0755, err) == -1 || mkdir_p(work, 0700, err) == -1 ||
+	    mkdir_p(rootfs, 0755, err) == -1)
+		return -1;
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, upper,
+			 work);
+	if (mount("overlay", rootfs, "overlay", MS_NODEV, opts) == -1)
+		return berr_errno(err, errno, "mount overlay on `%s`", rootfs);
+	return 0;
+}
+
+int rootfs_unmount(const char *pod_dir, struct berr *err)
+{
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod_dir);
+
+	for (int i = 0; i < 8 && rootfs_is_mounted(pod_dir); i++) {
+		if (umount2(rootfs, 0) == 0)
+			continue;
+		if (errno == EBUSY && umount2(rootfs, MNT_DETACH) == 0)
+			continue;
+		if (errno == EINVAL || errno == ENOENT)
+			break;
+		return berr_errno(err, errno, "unmount `%s`", rootfs);
+	}
+	return 0;
+}
+
+int rootfs_remove(const char *pod_dir, struct berr *err)
+{
+	if (rootfs_unmount(pod_dir, err) == -1)
+		return -1;
+	return rm_rf(pod_dir, err);
+}
