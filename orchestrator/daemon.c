@@ -22,6 +22,7 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "../probes/probe.h"
 #include "../runtime/logs.h"
 #include "../signals/reaper.h"
 #include "api.h"
@@ -476,6 +477,13 @@ int daemon_main(int argc, char **argv)
 			return 1;
 		}
 		cfg_free(probe_cfg);
+		cleanup_free char *probes = xasprintf("%s/probes", d->run_dir);
+
+		if (mkdir_p(probes, 0700, &err) == -1) {
+			fprintf(stderr, "berth up: %s\n", err.msg);
+			return 1;
+		}
+		probe_set_exec_dir(probes);
 	}
 	watch_init(d);
 	reconcile_init(d);
@@ -483,12 +491,15 @@ int daemon_main(int argc, char **argv)
 		fprintf(stderr, "berth up: %s\n", err.msg);
 		return 1;
 	}
+	json_t *records = store_load_deployments(d);
+
 	if (daemon_apply(d, config_path, messages, &err) == -1) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 2;
 	}
 	json_decref(messages);
-	store_restore_deployments(d);
+	store_restore_deployments(d, records);
+	json_decref(records);
 	store_restore_pods(d);
 	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
 			     &err) == -1) {

@@ -59,7 +59,7 @@ static void add_words(struct text *t, const char *label, const struct strv *sv)
 {
 	if (sv->n == 0)
 		return;
-	add(t, "    %-15s", label);
+	add(t, "    %-16s", label);
 	for (size_t i = 0; i < sv->n; i++)
 		add(t, "%s%s", i ? " " : "", sv->v[i]);
 	add(t, "\n");

@@ -145,12 +145,40 @@ char *store_load_applied(const char *state_dir)
 	return text;
 }
 
-void store_restore_deployments(struct daemon *d)
+json_t *store_load_deployments(struct daemon *d)
+{
+	cleanup_free char *dirpath = xasprintf("%s/deployments", d->state_dir);
+	json_t *all = json_object();
+	DIR *dir = opendir(dirpath);
+	struct dirent *de;
+
+	if (dir == NULL)
+		return all;
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		cleanup_free char *path = NULL;
+		json_t *j;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		path = xasprintf("%s/%s", dirpath, de->d_name);
+		j = json_load_file(path, 0, NULL);
+		if (j && json_string_value(json_object_get(j, "name")))
+			json_object_set_new(
+				all, json_string_value(json_object_get(j, "name")),
+				j);
+		else
+			json_decref(j);
+	}
+	closedir(dir);
+	return all;
+}
+
+void store_restore_deployments(struct daemon *d, json_t *records)
 {
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
-		cleanup_free char *path = xasprintf(
-			"%s/deployments/%s.json", d->state_dir, dep->name);
-		json_t *j = json_load_file(path, 0, NULL), *rev;
+		json_t *j = json_incref(json_object_get(records, dep->name));
+		json_t *rev;
 		size_t i;
 		bool replicas_scaled;
 
@@ -189,6 +217,7 @@ void store_restore_deployments(struct daemon *d)
 			dep->replicas = (int)json_integer_value(
 				json_object_get(j, "replicas"));
 		dep->revision = revision_note(dep, dep->hash, "apply");
+		store_save_deployment(dep);
 		json_decref(j);
 	}
 }

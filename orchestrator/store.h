@@ -7,6 +7,8 @@
 #ifndef BERTH_ORCHESTRATOR_STORE_H
 #define BERTH_ORCHESTRATOR_STORE_H
 
+#include <jansson.h>
+
 #include "model.h"
 
 int store_init(struct daemon *d, struct berr *err);
@@ -17,8 +19,10 @@ void store_delete_deployment(struct deployment *dep);
 void store_save_applied(struct daemon *d, const char *config_path);
 /* The config path last applied, or NULL. */
 char *store_load_applied(const char *state_dir);
-/* Loads deployment records into matching deployments. */
-void store_restore_deployments(struct daemon *d);
+/* Reads every deployment record (before apply rewrites them). */
+json_t *store_load_deployments(struct daemon *d);
+/* Puts recorded history, scale and pause back into the deployments. */
+void store_restore_deployments(struct daemon *d, json_t *records);
 /* Re-attaches to the pods of a previous daemon (same names, same PIDs,
  * restart counts kept); cleans up containers nobody owns. */
 void store_restore_pods(struct daemon *d);

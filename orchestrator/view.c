@@ -3,7 +3,10 @@
  */
 #include "view.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "../common/xalloc.h"
 
 const char *strategy_name(enum strategy_type t)
 {
@@ -95,13 +98,31 @@ json_t *view_pod(const struct pod *p)
 			 "revision_hash", p->hash);
 }
 
+static int pod_name_cmp(const void *a, const void *b)
+{
+	const struct pod *pa = *(const struct pod *const *)a;
+	const struct pod *pb = *(const struct pod *const *)b;
+
+	return strcmp(pa->name, pb->name);
+}
+
+/* Sorted by name, as kubectl lists them. */
 json_t *view_pods(struct daemon *d)
 {
 	json_t *arr = json_array();
+	size_t n = 0, i = 0;
+	const struct pod **v;
 
 	for (struct pod *p = d->pods; p; p = p->next)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (struct pod *p = d->pods; p; p = p->next)
 		if (p->phase != POD_GONE)
-			json_array_append_new(arr, view_pod(p));
+			v[i++] = p;
+	qsort(v, i, sizeof(*v), pod_name_cmp);
+	for (size_t k = 0; k < i; k++)
+		json_array_append_new(arr, view_pod(v[k]));
+	free(v);
 	return json_pack("{s:o}", "pods", arr);
 }
 

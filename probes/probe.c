@@ -170,7 +170,7 @@ void probe_done(struct probe *p, enum probe_result r, const char *detail)
 						   : "?",
 			  p->last_msg);
 	else if (detail != NULL && detail[0] != '\0')
-		log_warnx("%s: %s",
+		log_debug("%s: %s",
 			  set->target.container_id ? set->target.container_id
 						   : "?",
 			  p->last_msg);

@@ -764,6 +764,7 @@ int main(void)
 		printf("# skipping netns tests: not root\n");
 	uv_close((uv_handle_t *)&server, NULL);
 	drain();
+	unlink(fake_runtime);
 	rmdir(tmpdir);
 	return tap_done();
 }

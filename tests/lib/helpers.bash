@@ -1,0 +1,111 @@
+# tests/lib/helpers.bash - shared set-up for integration tests: each test
+# gets its own state dir, run dir and runc root under a fresh temp folder,
+# a daemon started from build/asan/berth, and a teardown that removes every
+# container, mount, cgroup and process the test made.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BERTH=${BERTH:-$REPO/build/asan/berth}
+IMAGES=$REPO/build/images
+
+# new_env: a private folder and socket for this test.
+new_env() {
+	T=$(mktemp -d /tmp/berth-it.XXXXXX)
+	export BERTH_SOCKET=$T/run/berth.sock
+	DAEMON_PID=
+}
+
+# berth_header: the [berth] section every test config starts with.
+berth_header() {
+	cat <<INI
+[berth]
+state_dir = $T/state
+run_dir = $T/run
+admin = off
+crashLoopBackOff.initialSeconds = ${BACKOFF_INITIAL:-2}
+crashLoopBackOff.maxSeconds = ${BACKOFF_MAX:-8}
+INI
+}
+
+start_daemon() {
+	"$BERTH" up -c "${1:-$T/berth.ini}" >>"$T/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	# the socket may be a stale one: wait until the daemon answers
+	wait_for 20 "$BERTH" get deployments -o json
+}
+
+# wait_for SECONDS CMD...: polls CMD every 100 ms until it succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+bctl() {
+	"$BERTH" "$@"
+}
+
+# pods_json: the pods document.
+pods_json() {
+	"$BERTH" get pods -o json
+}
+
+count_pods() { # count_pods JQ_FILTER
+	pods_json | jq "[.pods[] | select($1)] | length"
+}
+
+# has_pods JQ_FILTER N: true when exactly N pods match.
+has_pods() {
+	[ "$(count_pods "$1")" -eq "$2" ]
+}
+
+# restarts_at_least POD N
+restarts_at_least() {
+	[ "$(pods_json | jq --arg n "$1" '.pods[] | select(.name == $n) | .restarts')" -ge "$2" ]
+}
+
+# ready_pods N: true when exactly N pods are Running and ready.
+ready_pods() {
+	[ "$(count_pods '.status == "Running" and .ready')" -eq "$1" ]
+}
+
+pod_names() {
+	pods_json | jq -r '.pods[].name' | sort
+}
+
+teardown_env() {
+	if [ -n "${DAEMON_PID:-}" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		timeout 60 "$BERTH" down >/dev/null 2>&1 || true
+		local i=0
+		while kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$DAEMON_PID" 2>/dev/null || true
+	fi
+	# Whatever a failed test left: containers, mounts, cgroups.
+	if [ -d "$T/run/runc" ]; then
+		for id in $(runc --root "$T/run/runc" list -q 2>/dev/null); do
+			runc --root "$T/run/runc" delete -f "$id" >/dev/null 2>&1 || true
+			for c in /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id"; do
+				[ -d "$c" ] && rmdir "$c" 2>/dev/null || true
+			done
+		done
+	fi
+	grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+}
+
+# leftovers: prints anything of this test's still on the host.
+leftovers() {
+	grep " $T/" /proc/self/mounts || true
+	[ -d "$T/run/runc" ] && runc --root "$T/run/runc" list -q 2>/dev/null || true
+	ls -d "$T"/run/pods/* 2>/dev/null || true
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# tests/run.sh - runs every suite (C units, config golden files, bats
+# integration tests with real runc), sums their TAP output and ends with
+# one line "N passed, N failed". Exit status 1 when anything failed.
+# Run from the repository root after `make all asan` and `make images`.
+set -u
+out=$(mktemp -d /tmp/berth-tests.XXXXXX)
+passed=0
+failed=0
+skipped=0
+
+# tally NAME FILE EXIT: counts TAP lines of one suite.
+tally() {
+	p=$(grep -c '^ok ' "$2" | tr -d ' ')
+	s=$(grep -c '^ok .*# [Ss][Kk][Ii][Pp]' "$2" | tr -d ' ')
+	f=$(grep -c '^not ok ' "$2" | tr -d ' ')
+	p=$((p - s))
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $1 exited $3 without a failing test: counted as a failure"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		echo "# $1 ran no test: counted as a failure"
+		f=1
+	fi
+	echo "# $1: $p passed, $f failed, $s skipped"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
+run_suite() {
+	name=$1
+	shift
+	echo "# --- $name"
+	"$@" >"$out/suite.tap" 2>"$out/suite.err"
+	rc=$?
+	cat "$out/suite.tap"
+	grep -E '^not ok' "$out/suite.tap" >/dev/null && sed 's/^/# stderr: /' "$out/suite.err" | tail -n 40
+	tally "$name" "$out/suite.tap" "$rc"
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "unit/$(basename "$t")" "$t"
+done
+
+BERTH=build/asan/berth ASAN_OPTIONS=detect_leaks=0 \
+	run_suite "config golden files" sh tests/config/run.sh
+
+if [ "$(id -u)" -eq 0 ]; then
+	for b in tests/integration/*.bats; do
+		run_suite "integration/$(basename "$b")" \
+			env BERTH="$PWD/build/asan/berth" \
+			ASAN_OPTIONS=detect_leaks=0 bats --tap "$b"
+	done
+else
+	echo "# integration tests need root (real runc): skipped"
+	skipped=$((skipped + 1))
+fi
+
+rm -rf "$out"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
