@@ -49,35 +49,45 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
 all: build/berth
 
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
+
 build/berth: $(OBJS)
-	$(CC) $(OPT_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/berth: $(SAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/berth
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC san  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 # llhttp is compiled into the build from Debian's node-llhttp sources.
 build/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g -I$(LLHTTP_INC) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=gnu11 -O2 -g -I$(LLHTTP_INC) -c -o $@ $<
 
 build/san/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(SAN_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+	@echo "  CC san  $<"
+	$(Q)$(CC) -std=gnu11 $(SAN_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
 
 build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
 
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
 

@@ -115,16 +115,15 @@ static void scale_new_to(struct daemon *d, struct deployment *dep,
 			     dep->revision, replicas, active);
 		create_pods(d, dep, replicas - active);
 	}
+	if (active > replicas)
+		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
+			     "Scaled down revision %d to %d (%d present)",
+			     dep->revision, replicas, active);
 	while (active > replicas) {
 		struct pod *v = pick_victim(d, dep, true, false);
 
 		if (v == NULL)
 			break;
-		if (active - 1 == replicas)
-			event_record(d, "Normal", "ScalingReplicaSet",
-				     dep_object(dep),
-				     "Scaled down revision %d to %d",
-				     dep->revision, replicas);
 		pod_terminate(v, TERM_REMOVE, -1, "scaled down");
 		active--;
 	}
