@@ -45,7 +45,7 @@ SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit integration demo images install clean fmt asan check-deps
+.PHONY: all deps test unit integration demo images install clean fmt asan fuzz
 
 all: build/berth
 
@@ -89,6 +89,19 @@ build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
 
+# libFuzzer harnesses (clang); tests/run.sh runs each for a bounded time.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS)
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-I. -I$(LLHTTP_INC) $^ -o $@
+
+fuzz: $(FUZZ_BINS)
+
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
 
 # Installs whatever Debian packages are missing (root only), after one
@@ -107,7 +120,7 @@ images: build/berth
 	@sh examples/images/build.sh build/images
 
 test: deps
-	@$(MAKE) --no-print-directory all asan $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all asan $(UNIT_BINS) $(FUZZ_BINS)
 	@$(MAKE) --no-print-directory images
 	@sh tests/run.sh
 

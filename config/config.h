@@ -109,6 +109,9 @@ struct deployment_spec {
 	struct strv caps_add;
 	enum seccomp_mode seccomp;
 	char *seccomp_file;         /* SECCOMP_FILE: absolute path */
+	/* `rollout restart` stamp (RFC 3339), "" when never restarted; like
+	 * kubectl's restartedAt annotation it changes only the hash */
+	char restarted_at[32];
 
 	/* not part of the template */
 	int replicas;               /* default 1 */
@@ -164,6 +167,17 @@ void cfg_free(struct berth_config *cfg);
 
 const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,
 						  const char *name);
+
+/*
+ * config_dup.c: a deep copy of one deployment (xmalloc'd, so it can be the
+ * single element of a struct berth_config's deployments array), its
+ * release, and the copy of only the pod-template fields of src into dst
+ * (dst's old template fields are freed; replicas, labels, strategy stay).
+ */
+struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s);
+void cfg_deployment_free(struct deployment_spec *s);
+void cfg_deployment_copy_template(struct deployment_spec *dst,
+				  const struct deployment_spec *src);
 
 /* Helpers other layers use on config values. */
 void strv_free(struct strv *sv);

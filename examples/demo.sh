@@ -75,10 +75,57 @@ first=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
 step "$BERTH" exec "$first" -- wget -qO- http://127.0.0.1:8080/
 step "$BERTH" describe "pod/$first"
 step "$BERTH" scale deployment/echo --replicas 4
-step "$BERTH" events
+wait_until 60 ready_is 4
+
+# --- a rolling update under load -----------------------------------------
+URL=http://127.0.0.1:8080/
+step curl -s "$URL"
+echo
+echo "# roll out 0.2.0 while wrk sends requests through the service (32 keep-alive connections)"
+wrk -t2 -c32 -d25s "$URL" >"$LOG.wrk1" 2>&1 &
+LOAD=$!
+"$BERTH" get pods -w >"$LOG.watch" 2>&1 &
+WATCH=$!
+sleep 2
+step "$BERTH" set image echo build/images/echo-0.2.0
+step "$BERTH" rollout status deployment/echo
+kill "$WATCH" 2>/dev/null || true
+echo
+echo "# what get pods -w showed during the rollout (the waves):"
+cat "$LOG.watch"
+wait "$LOAD" || true
+step curl -s "$URL"
+step "$BERTH" rollout history deployment/echo
+
+# --- blue/green by selector ------------------------------------------------
+echo
+echo "# blue/green: two deployments, one service; the selector picks the colour"
+step "$BERTH" apply -f examples/bluegreen.ini
+wait_until 90 ready_is 4
+wait_until 30 sh -c "[ \"\$(curl -s $URL)\" = 0.1.0 ]"
+wrk -t2 -c32 -d8s "$URL" >"$LOG.wrk2" 2>&1 &
+LOAD=$!
+sleep 3
+step "$BERTH" set selector echo app=echo,color=green
+wait "$LOAD" || true
+step curl -s "$URL"
+step "$BERTH" get services
+
+# --- summary ---------------------------------------------------------------
+total=0
+failed=0
+for f in "$LOG.wrk1" "$LOG.wrk2"; do
+	n=$(awk '/requests in/ {print $1}' "$f")
+	bad=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$f")
+	sock=$(awk -F'[ ,]+' '/Socket errors/ {print $5+$7+$9+$11}' "$f")
+	total=$((total + ${n:-0}))
+	failed=$((failed + ${bad:-0} + ${sock:-0}))
+done
+rm -f "$LOG.wrk1" "$LOG.wrk2" "$LOG.watch"
 
 step "$BERTH" down
 wait "$DAEMON" 2>/dev/null || true
 DAEMON=
 echo
-echo "berth demo: done; every pod stopped and removed."
+echo "berth demo: $total requests sent, $failed failed, during a rolling update and a blue/green switch."
+[ "$failed" -eq 0 ]

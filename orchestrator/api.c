@@ -21,6 +21,8 @@
 #include "events.h"
 #include "pod.h"
 #include "reconcile.h"
+#include "rollout.h"
+#include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
 #include "view.h"
@@ -265,94 +267,7 @@ static void route_rollout(struct daemon *d, struct ctl_conn *c,
 			  const struct ctl_request *req, struct deployment *dep,
 			  const char *verb)
 {
-	struct dep_counts k;
-	char msg[320];
-	int replicas = dep->replicas;
-
-	if (!strcmp(req->method, "GET") && !strcmp(verb, "status")) {
-		bool done = false, failed = dep->progress_failed;
-
-		deployment_counts(d, dep, &k);
-		if (failed)
-			snprintf(msg, sizeof(msg),
-				 "deployment \"%s\" exceeded its progress "
-				 "deadline",
-				 dep->name);
-		else if (k.updated < replicas)
-			snprintf(msg, sizeof(msg),
-				 "Waiting for deployment \"%s\" rollout to "
-				 "finish: %d out of %d new replicas have been "
-				 "updated...",
-				 dep->name, k.updated, replicas);
-		else if (k.total + k.terminating > k.updated)
-			snprintf(msg, sizeof(msg),
-				 "Waiting for deployment \"%s\" rollout to "
-				 "finish: %d old replicas are pending "
-				 "termination...",
-				 dep->name, k.total + k.terminating - k.updated);
-		else if (k.updated_available < replicas)
-			snprintf(msg, sizeof(msg),
-				 "Waiting for deployment \"%s\" rollout to "
-				 "finish: %d of %d updated replicas are "
-				 "available...",
-				 dep->name, k.updated_available, replicas);
-		else {
-			done = true;
-			snprintf(msg, sizeof(msg),
-				 "deployment \"%s\" successfully rolled out",
-				 dep->name);
-		}
-		ctl_reply_json(c, 200,
-			       json_pack("{s:b, s:b, s:s}", "done", done,
-					 "failed", failed, "message", msg));
-		return;
-	}
-	if (!strcmp(req->method, "GET") && !strcmp(verb, "history")) {
-		char *text = xasprintf("deployment.apps/%s\nREVISION  "
-				       "CHANGE-CAUSE\n",
-				       dep->name);
-
-		for (size_t i = 0; i < dep->n_revisions; i++) {
-			char *line = xasprintf(
-				"%s%-9d %s\n", text, dep->revisions[i].number,
-				dep->revisions[i].cause[0]
-					? dep->revisions[i].cause
-					: "<none>");
-
-			free(text);
-			text = line;
-		}
-		ctl_reply_text(c, 200, "text/plain", text, strlen(text));
-		free(text);
-		return;
-	}
-	if (!strcmp(req->method, "POST") &&
-	    (!strcmp(verb, "pause") || !strcmp(verb, "resume"))) {
-		bool pause = !strcmp(verb, "pause");
-
-		if (dep->paused == pause) {
-			snprintf(msg, sizeof(msg),
-				 "deployment.apps/%s is %s", dep->name,
-				 pause ? "already paused" : "not paused");
-			ctl_reply_error(c, 409, "%s", msg);
-			return;
-		}
-		dep->paused = pause;
-		dep->progress_ms = now_ms();
-		store_save_deployment(dep);
-		event_record(d, "Normal", pause ? "Paused" : "Resumed",
-			     event_object_name("deployment", dep->name),
-			     "Rollout %s", pause ? "paused" : "resumed");
-		reconcile_schedule(d);
-		watch_mark(d, WATCH_DEPLOYMENTS);
-		snprintf(msg, sizeof(msg), "deployment.apps/%s %s", dep->name,
-			 pause ? "paused" : "resumed");
-		ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
-		return;
-	}
-	ctl_reply_error(c, 501,
-			"rollout %s is not available in this version of berth",
-			verb);
+	rollout_api(d, c, req, dep, verb);
 }
 
 /* --- router ------------------------------------------------------------------- */
@@ -449,6 +364,16 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 			return;
 		}
 	}
+	if (!strcmp(seg[1], "services") && n == 4 && post &&
+	    !strcmp(seg[3], "selector")) {
+		json_t *body = parse_body(c, req);
+
+		if (body != NULL) {
+			service_set_selector(d, c, seg[2], body);
+			json_decref(body);
+		}
+		return;
+	}
 	if (!strcmp(seg[1], "deployments") && n >= 4) {
 		struct deployment *dep = daemon_find_deployment(d, seg[2]);
 
@@ -467,10 +392,7 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 			return;
 		}
 		if (n == 4 && post && !strcmp(seg[3], "image")) {
-			ctl_reply_error(c, 501,
-					"set image is not available in this "
-					"version of berth: edit the file and "
-					"`berth apply -f` it");
+			rollout_api_image(d, c, req, dep);
 			return;
 		}
 	}

@@ -22,15 +22,18 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "../proxy/proxy.h"
 #include "../probes/probe.h"
 #include "../runtime/logs.h"
 #include "../signals/reaper.h"
 #include "api.h"
 #include "ctl_server.h"
+#include "endpoints.h"
 #include "events.h"
 #include "pod.h"
 #include "reconcile.h"
 #include "revision.h"
+#include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
 #include "view.h"
@@ -123,6 +126,11 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 			messages,
 			json_string("warning: state_dir/run_dir changes take "
 				    "effect at the next `berth up`"));
+	/* Listeners first: an address in use fails the apply. */
+	if (endpoints_apply(d, d->cfg, cfg, err) == -1) {
+		cfg_free(cfg);
+		return -1;
+	}
 	ref = cfg_ref_new(cfg);
 	for (size_t i = 0; i < cfg->n_deployments; i++) {
 		const struct deployment_spec *s = &cfg->deployments[i];
@@ -220,6 +228,8 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 	free(d->config_path);
 	d->config_path = xstrdup(cfg->path);
 	store_save_applied(d, cfg->path);
+	service_overrides_clear(d);
+	endpoints_sync(d);
 	watch_mark(d, WATCH_DEPLOYMENTS);
 	watch_mark(d, WATCH_SERVICES);
 	reconcile_schedule(d);
@@ -491,6 +501,11 @@ int daemon_main(int argc, char **argv)
 		fprintf(stderr, "berth up: %s\n", err.msg);
 		return 1;
 	}
+	d->proxy = proxy_start(&err);
+	if (d->proxy == NULL) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
+	}
 	json_t *records = store_load_deployments(d);
 
 	if (daemon_apply(d, config_path, messages, &err) == -1) {
@@ -501,6 +516,12 @@ int daemon_main(int argc, char **argv)
 	store_restore_deployments(d, records);
 	json_decref(records);
 	store_restore_pods(d);
+	endpoints_sync(d);
+	if (d->cfg->admin &&
+	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
+	}
 	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
 			     &err) == -1) {
 		fprintf(stderr, "berth up: %s\n", err.msg);
@@ -520,6 +541,8 @@ int daemon_main(int argc, char **argv)
 		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
 	reconcile_schedule(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
+	proxy_stop(d->proxy);
+	d->proxy = NULL;
 	uv_loop_close(d->loop);
 	{
 		cleanup_free char *lock = xasprintf("%s/berth.lock", d->run_dir);

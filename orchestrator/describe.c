@@ -13,7 +13,9 @@
 #include "../common/sigtab.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
+#include "endpoints.h"
 #include "events.h"
+#include "service_ops.h"
 #include "view.h"
 
 #define DESCRIBE_MAX (64 * 1024)
@@ -237,10 +239,11 @@ static void describe_deployment(struct daemon *d, struct deployment *dep,
 static void describe_service(struct daemon *d, const struct service_spec *svc,
 			     struct text *t)
 {
+	const struct kvlist *selector = service_selector(d, svc);
 	bool any = false;
 
 	add(t, "Name:              %s\n", svc->name);
-	add_labels(t, "Selector:", &svc->selector, NULL);
+	add_labels(t, "Selector:", selector, NULL);
 	add(t, "Listen:            %s\n", svc->listen);
 	add(t, "Mode:              %s\n", svc->mode == SERVICE_TCP ? "tcp" : "http");
 	add(t, "Balance:           %s\n", svc->balance == BALANCE_LEAST_CONN
@@ -249,7 +252,7 @@ static void describe_service(struct daemon *d, const struct service_spec *svc,
 	add(t, "TargetPort:        %d/TCP\n", svc->target_port);
 	add(t, "Endpoints:         ");
 	for (struct pod *p = d->pods; p; p = p->next) {
-		if (!pod_is_ready(p) || !service_selects(svc, p))
+		if (!pod_is_ready(p) || !endpoints_selects(selector, p))
 			continue;
 		add(t, "%s%s", any ? "," : "", p->name);
 		any = true;

@@ -1,12 +1,83 @@
 /*
- * endpoints.c - endpoint membership changes. Service endpoint sets are
- * computed from pod readiness (view.c); this republishes them at once.
+ * endpoints.c - endpoint membership: computes each service's endpoint set
+ * from pod readiness and the effective selector, and publishes it to the
+ * proxy at once; tells the proxy which services exist. Must not change
+ * pods or decide readiness (pod.c and the probes do).
  */
 #include "endpoints.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/xalloc.h"
+#include "../proxy/proxy.h"
+#include "service_ops.h"
+#include "view.h"
 #include "watch.h"
+
+bool endpoints_selects(const struct kvlist *selector, const struct pod *p)
+{
+	if (p->deployment == NULL || p->deployment->spec == NULL ||
+	    selector->n == 0)
+		return false;
+	if (!pod_is_ready(p) || p->terminating || p->phase != POD_RUNNING ||
+	    p->pid <= 0)
+		return false;
+	return kvlist_matches(selector, &p->deployment->spec->labels);
+}
+
+void endpoints_sync(struct daemon *d)
+{
+	size_t n_pods = 0;
+	struct proxy_endpoint *eps;
+
+	if (d->proxy == NULL || d->cfg == NULL)
+		return;
+	for (struct pod *p = d->pods; p; p = p->next)
+		n_pods++;
+	eps = xcalloc(n_pods + 1, sizeof(*eps));
+	for (size_t i = 0; i < d->cfg->n_services; i++) {
+		const struct service_spec *svc = &d->cfg->services[i];
+		const struct kvlist *sel = service_selector(d, svc);
+		size_t n = 0;
+
+		for (struct pod *p = d->pods; p; p = p->next) {
+			if (!endpoints_selects(sel, p))
+				continue;
+			snprintf(eps[n].pod, sizeof(eps[n].pod), "%s", p->name);
+			eps[n].pid = p->pid;
+			eps[n].port = svc->target_port;
+			eps[n].host_network = p->spec->network == NET_HOST;
+			n++;
+		}
+		proxy_endpoints_publish(d->proxy, svc->name, eps, n);
+	}
+	free(eps);
+}
 
 void endpoints_pod_leaving(struct pod *p)
 {
+	endpoints_sync(p->daemon);
 	watch_mark(p->daemon, WATCH_SERVICES);
+}
+
+int endpoints_apply(struct daemon *d, const struct berth_config *old,
+		    const struct berth_config *cfg, struct berr *err)
+{
+	if (d->proxy == NULL)
+		return 0;
+	for (size_t i = 0; i < cfg->n_services; i++)
+		if (proxy_service_set(d->proxy, &cfg->services[i], err) == -1)
+			return -1;
+	for (size_t k = 0; old && k < old->n_services; k++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < cfg->n_services; i++)
+			kept |= !strcmp(cfg->services[i].name,
+					old->services[k].name);
+		if (!kept)
+			proxy_service_remove(d->proxy, old->services[k].name);
+	}
+	return 0;
 }

@@ -1,13 +1,33 @@
 /*
- * endpoints.h - the hook through which the orchestrator tells the data
- * plane that a pod's endpoint membership changed. A terminating pod leaves
- * every service here, synchronously, before its preStop hook runs.
+ * endpoints.h - the bridge from the orchestrator's pods to the proxy's
+ * endpoint sets. A service's endpoints are the pods its (effective)
+ * selector matches that are ready and not terminating. A terminating pod
+ * leaves every service here, synchronously, before its preStop hook runs.
  */
 #ifndef BERTH_ORCHESTRATOR_ENDPOINTS_H
 #define BERTH_ORCHESTRATOR_ENDPOINTS_H
 
+#include <stdbool.h>
+
 #include "model.h"
 
+/* Recomputes and publishes every service's endpoint set. Call whenever
+ * readiness, pods or the config change; cheap when nothing did. */
+void endpoints_sync(struct daemon *d);
+
+/* Step 1 of termination: the pod (already marked terminating) gets no
+ * new request or connection from the next one on. */
 void endpoints_pod_leaving(struct pod *p);
+
+/*
+ * Makes the proxy serve cfg's services (listeners bound now, so an address
+ * in use fails the apply) and closes those of old (may be NULL) that cfg
+ * no longer has. -1 with err set when a listener cannot be bound.
+ */
+int endpoints_apply(struct daemon *d, const struct berth_config *old,
+		    const struct berth_config *cfg, struct berr *err);
+
+/* true when p is an endpoint of a service with this selector. */
+bool endpoints_selects(const struct kvlist *selector, const struct pod *p);
 
 #endif

@@ -17,6 +17,8 @@
 
 struct probe_set;
 struct ctl_server;
+struct proxy;
+struct service_override;
 
 /* A loaded config shared by every object whose spec points into it; freed
  * when the last holder lets go (pods outlive the config that made them). */
@@ -156,6 +158,8 @@ struct daemon {
 	char *sock_path;
 	struct rt rt;
 	struct ctl_server *ctl;
+	struct proxy *proxy; /* the data plane (proxy/proxy.h) */
+	struct service_override *overrides; /* `set selector`; apply resets */
 	struct deployment *deployments;
 	struct pod *pods;
 	struct event events[EVENT_RING];

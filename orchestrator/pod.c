@@ -27,6 +27,7 @@
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
+#include "endpoints.h"
 #include "events.h"
 #include "reconcile.h"
 #include "store.h"
@@ -36,6 +37,7 @@
 
 static void pod_changed(struct pod *p)
 {
+	endpoints_sync(p->daemon);
 	watch_mark(p->daemon, WATCH_PODS);
 	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
 	watch_mark(p->daemon, WATCH_SERVICES);

@@ -1,11 +1,13 @@
 /*
- * reconcile.c - the deployment controller: compares each deployment's pods
- * with its spec and takes one step towards it, Kubernetes' way: Recreate
- * terminates every old pod before the first new one starts; RollingUpdate
- * scales the new revision up within maxSurge, and only in a step that did
- * not scale up, scales old revisions down within maxUnavailable (unhealthy
- * old pods first, oldest revision first). Every decision is an event that
- * shows its arithmetic.
+ * reconcile.c - the deployment controller: counts each deployment's pods
+ * per revision, asks rollout_math for one step (rollout_plan_step) and
+ * applies it: creates pods of the newest revision, removes pods of older
+ * ones, unhealthy first, oldest revision first. Also scaling events during
+ * a rollout or while paused (proportional across revisions), revision
+ * history pruning and the progress deadline (with progressDeadlineAbort).
+ * Every decision is an event that shows its arithmetic. It does not start
+ * or stop containers itself (pod.c, terminate.c) nor change templates
+ * (rollout.c, daemon.c).
  */
 #include "reconcile.h"
 
@@ -18,41 +20,132 @@
 #include "events.h"
 #include "pod.h"
 #include "revision.h"
+#include "rollout.h"
 #include "rollout_math.h"
 #include "store.h"
 #include "terminate.h"
 #include "view.h"
 #include "watch.h"
 
-struct tally {
-	int new_active, new_available;
-	int old_active, old_available;
-	int old_any; /* old pods still present, terminating included */
+/* Pods of one template hash. */
+struct group {
+	char hash[16];
+	int number; /* revision number (0: unknown) */
+	struct rollout_count c;
+	int terminating;
 };
+
+#define MAX_GROUPS (ROLLOUT_MAX_OLD + 1)
+
+struct tally {
+	struct group g[MAX_GROUPS]; /* oldest first; the current one last */
+	size_t n;
+	int ready; /* ready pods of every revision */
+};
+
+/*
+ * Controller memory kept in dep->last_decision between steps: the replicas
+ * seen last (to notice scaling events), the last fully available template,
+ * and the counts of the previous step (to notice progress).
+ */
+struct memo {
+	int desired;
+	char stable[16];
+	char hash[16];
+	int updated, old, ready, available;
+};
+
+static void memo_read(const struct deployment *dep, struct memo *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->desired = -1;
+	m->updated = m->old = m->ready = m->available = -1;
+	if (sscanf(dep->last_decision, "%d %15s %15s %d %d %d %d", &m->desired,
+		   m->stable, m->hash, &m->updated, &m->old, &m->ready,
+		   &m->available) != 7) {
+		memset(m, 0, sizeof(*m));
+		m->desired = -1;
+		m->updated = m->old = m->ready = m->available = -1;
+	}
+	if (!strcmp(m->stable, "-"))
+		m->stable[0] = '\0';
+	if (!strcmp(m->hash, "-"))
+		m->hash[0] = '\0';
+}
+
+static void memo_write(struct deployment *dep, const struct memo *m)
+{
+	snprintf(dep->last_decision, sizeof(dep->last_decision),
+		 "%d %s %s %d %d %d %d", m->desired,
+		 m->stable[0] ? m->stable : "-", m->hash[0] ? m->hash : "-",
+		 m->updated, m->old, m->ready, m->available);
+}
+
+const char *reconcile_stable_hash(struct deployment *dep, char out[16])
+{
+	struct memo m;
+
+	memo_read(dep, &m);
+	snprintf(out, 16, "%s", m.stable);
+	return out[0] ? out : NULL;
+}
+
+static struct group *group_for(struct tally *t, struct deployment *dep,
+			       const char *hash, int fallback_number)
+{
+	struct revision *r;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->g[i].hash, hash))
+			return &t->g[i];
+	if (t->n == MAX_GROUPS)
+		return NULL;
+	memset(&t->g[t->n], 0, sizeof(t->g[0]));
+	snprintf(t->g[t->n].hash, sizeof(t->g[0].hash), "%s", hash);
+	r = revision_find_hash(dep, hash);
+	t->g[t->n].number = r ? r->number : fallback_number;
+	return &t->g[t->n++];
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct group *ga = a, *gb = b;
+
+	return ga->number - gb->number;
+}
 
 static void tally(struct daemon *d, struct deployment *dep, struct tally *t)
 {
 	int64_t now = now_ms();
+	struct group *cur;
 
 	memset(t, 0, sizeof(*t));
 	for (struct pod *p = d->pods; p; p = p->next) {
-		bool is_new;
+		struct group *g;
 
 		if (p->deployment != dep || p->phase == POD_GONE)
 			continue;
-		is_new = !strcmp(p->hash, dep->hash);
-		if (!is_new)
-			t->old_any++;
-		if (p->terminating)
+		g = group_for(t, dep, p->hash, p->revision);
+		if (g == NULL)
 			continue;
-		if (is_new) {
-			t->new_active++;
-			t->new_available += pod_is_available(p, now);
-		} else {
-			t->old_active++;
-			t->old_available += pod_is_available(p, now);
+		if (p->terminating) {
+			g->terminating++;
+			continue;
 		}
+		g->c.active++;
+		g->c.available += pod_is_available(p, now);
+		t->ready += pod_is_ready(p);
 	}
+	cur = group_for(t, dep, dep->hash, dep->revision);
+	if (cur)
+		cur->number = 1 << 30; /* sorts last */
+	qsort(t->g, t->n, sizeof(t->g[0]), group_cmp);
+	t->g[t->n - 1].number = dep->revision;
+}
+
+static struct group *current(struct tally *t)
+{
+	return &t->g[t->n - 1];
 }
 
 static const char *dep_object(struct deployment *dep)
@@ -60,213 +153,359 @@ static const char *dep_object(struct deployment *dep)
 	return event_object_name("deployment", dep->name);
 }
 
-static void create_pods(struct daemon *d, struct deployment *dep, int n)
+/* Creates n pods of the template hash (the current one, or an older one
+ * whose template the revision history still holds). */
+static int create_pods(struct daemon *d, struct deployment *dep,
+		       const char *hash, int n)
 {
+	struct revision *r;
+	const struct deployment_spec *spec = dep->spec;
+	struct cfg_ref *ref = dep->spec_ref;
+	char cur_hash[16];
+	int cur_rev = dep->revision;
+
+	if (!strcmp(hash, dep->hash)) {
+		for (int i = 0; i < n; i++)
+			pod_create(d, dep);
+		return n;
+	}
+	r = revision_find_hash(dep, hash);
+	if (r == NULL || r->spec == NULL) {
+		log_warnx("deployment %s: no template recorded for %s; "
+			  "cannot scale it up",
+			  dep->name, hash);
+		return 0;
+	}
+	/* pod_create makes pods of dep's current template: lend it the
+	 * older one for the call. */
+	snprintf(cur_hash, sizeof(cur_hash), "%s", dep->hash);
+	dep->spec = r->spec;
+	dep->spec_ref = r->spec_ref;
+	snprintf(dep->hash, sizeof(dep->hash), "%s", r->hash);
+	dep->revision = r->number;
 	for (int i = 0; i < n; i++)
 		pod_create(d, dep);
+	dep->spec = spec;
+	dep->spec_ref = ref;
+	snprintf(dep->hash, sizeof(dep->hash), "%s", cur_hash);
+	dep->revision = cur_rev;
+	return n;
 }
 
-/* Picks the pod to remove first: not ready before ready, then the most
- * recently created (the ReplicaSet controller's ranking, simplified). */
+/* The pod of hash to remove first: unavailable before available, not
+ * ready before ready, then the most recently created (the ReplicaSet
+ * controller's ranking, simplified). */
 static struct pod *pick_victim(struct daemon *d, struct deployment *dep,
-			       bool want_new, bool unhealthy_only)
+			       const char *hash, bool unavailable_only)
 {
 	struct pod *best = NULL;
+	int best_rank = 0;
 	int64_t now = now_ms();
 
 	for (struct pod *p = d->pods; p; p = p->next) {
-		bool is_new, avail;
+		int rank;
 
 		if (p->deployment != dep || p->phase == POD_GONE ||
-		    p->terminating)
+		    p->terminating || strcmp(p->hash, hash))
 			continue;
-		is_new = !strcmp(p->hash, dep->hash);
-		if (is_new != want_new)
+		rank = pod_is_available(p, now) * 2 + pod_is_ready(p);
+		if (unavailable_only && pod_is_available(p, now))
 			continue;
-		avail = pod_is_available(p, now);
-		if (unhealthy_only && avail)
-			continue;
-		if (best == NULL) {
+		if (best == NULL || rank < best_rank ||
+		    (rank == best_rank && p->created_ms > best->created_ms)) {
 			best = p;
-			continue;
+			best_rank = rank;
 		}
-		bool best_avail = pod_is_available(best, now);
-
-		if (!want_new && p->revision != best->revision) {
-			/* oldest revision first */
-			if (p->revision < best->revision)
-				best = p;
-			continue;
-		}
-		if (best_avail && !avail)
-			best = p;
-		else if (best_avail == avail && p->created_ms > best->created_ms)
-			best = p;
 	}
 	return best;
 }
 
-static void scale_new_to(struct daemon *d, struct deployment *dep,
-			 int active, int replicas)
+static int remove_pods(struct daemon *d, struct deployment *dep,
+		       const char *hash, int n, bool unavailable_only,
+		       const char *why)
 {
-	if (active < replicas) {
-		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
-			     "Scaled up revision %d to %d (%d present)",
-			     dep->revision, replicas, active);
-		create_pods(d, dep, replicas - active);
-	}
-	if (active > replicas)
-		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
-			     "Scaled down revision %d to %d (%d present)",
-			     dep->revision, replicas, active);
-	while (active > replicas) {
-		struct pod *v = pick_victim(d, dep, true, false);
+	int done = 0;
+
+	for (; done < n; done++) {
+		struct pod *v = pick_victim(d, dep, hash, unavailable_only);
 
 		if (v == NULL)
 			break;
-		pod_terminate(v, TERM_REMOVE, -1, "scaled down");
-		active--;
+		pod_terminate(v, TERM_REMOVE, -1, why);
+	}
+	return done;
+}
+
+static void remove_all(struct daemon *d, struct deployment *dep,
+		       const char *why)
+{
+	for (struct pod *p = d->pods, *next; p; p = next) {
+		next = p->next;
+		if (p->deployment == dep && p->phase != POD_GONE &&
+		    !p->terminating)
+			pod_terminate(p, TERM_REMOVE, -1, why);
 	}
 }
 
-static void recreate(struct daemon *d, struct deployment *dep,
-		     const struct tally *t, int replicas)
+static void resolve(const struct deployment *dep, int replicas, int *surge,
+		    int *unav)
 {
-	if (t->old_active > 0) {
+	if (dep->spec->strategy == STRATEGY_RECREATE) {
+		*surge = 0;
+		*unav = replicas;
+		return;
+	}
+	rollout_resolve(dep->spec->max_surge, dep->spec->max_unavailable,
+			replicas, surge, unav);
+}
+
+/*
+ * A scaling event (replicas changed) while more than one revision has pods
+ * or while paused: every revision keeps its share (Kubernetes' scale()).
+ * Returns true when it acted.
+ */
+static bool scale_proportionally(struct daemon *d, struct deployment *dep,
+				 struct tally *t, int replicas, int before)
+{
+	int sizes[MAX_GROUPS], ages[MAX_GROUPS], delta[MAX_GROUPS];
+	int surge, unav, old_surge, total = 0;
+	size_t with_pods = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		sizes[i] = t->g[i].c.active;
+		ages[i] = t->g[i].number;
+		total += sizes[i];
+		with_pods += sizes[i] > 0;
+	}
+	if (with_pods < 2 && !dep->paused)
+		return false;
+	resolve(dep, replicas, &surge, &unav);
+	resolve(dep, before, &old_surge, &unav);
+	if (with_pods == 1) {
+		/* paused with one revision: it takes the full count */
+		before = total;
+		old_surge = 0;
+		surge = 0;
+	}
+	rollout_proportional(before + old_surge, replicas + surge, sizes, ages,
+			     t->n, delta);
+	for (size_t i = 0; i < t->n; i++) {
+		if (delta[i] == 0)
+			continue;
 		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
-			     "Recreate: scaling every old pod down (%d) "
-			     "before revision %d starts",
-			     t->old_active, dep->revision);
-		for (struct pod *v; (v = pick_victim(d, dep, false, false));)
-			pod_terminate(v, TERM_REMOVE, -1, "Recreate");
-		return;
+			     "Scaled %s revision %d from %d to %d "
+			     "(proportional: %d -> %d pods allowed)",
+			     delta[i] > 0 ? "up" : "down", t->g[i].number,
+			     sizes[i], sizes[i] + delta[i], before + old_surge,
+			     replicas + surge);
+		if (delta[i] > 0)
+			create_pods(d, dep, t->g[i].hash, delta[i]);
+		else
+			remove_pods(d, dep, t->g[i].hash, -delta[i], false,
+				    "scaled down");
 	}
-	if (t->old_any > 0)
-		return; /* old pods still terminating */
-	scale_new_to(d, dep, t->new_active, replicas);
+	return true;
 }
 
-static void rolling(struct daemon *d, struct deployment *dep,
-		    const struct tally *t, int replicas)
+static void fill_input(const struct deployment *dep, const struct tally *t,
+		       int replicas, int surge, int unav,
+		       struct rollout_input *in)
 {
-	const struct deployment_spec *s = dep->spec;
-	int surge, unav, all, up, max_down, killed = 0;
-
-	if (t->old_active == 0) {
-		scale_new_to(d, dep, t->new_active, replicas);
-		return;
+	memset(in, 0, sizeof(*in));
+	in->strategy = dep->spec->strategy == STRATEGY_RECREATE
+			   ? STRATEGY_RECREATE
+			   : STRATEGY_ROLLING_UPDATE;
+	in->replicas = replicas;
+	in->surge = surge;
+	in->unav = unav;
+	in->cur = t->g[t->n - 1].c;
+	for (size_t i = 0; i + 1 < t->n && i < ROLLOUT_MAX_OLD; i++) {
+		in->old[in->n_old++] = t->g[i].c;
+		in->old_terminating += t->g[i].terminating;
 	}
-	rollout_resolve(s->max_surge, s->max_unavailable, replicas, &surge,
-			&unav);
-	all = t->new_active + t->old_active;
-	if (t->new_active < replicas) {
-		up = rollout_scale_up(replicas, surge, all, t->new_active);
-		if (up > 0) {
+}
+
+static void apply_plan(struct daemon *d, struct deployment *dep,
+		       struct tally *t, const struct rollout_input *in,
+		       const struct rollout_plan *p)
+{
+	struct group *cur = current(t);
+	bool recreate = in->strategy == STRATEGY_RECREATE;
+
+	if (p->create > 0) {
+		if (recreate)
 			event_record(d, "Normal", "ScalingReplicaSet",
 				     dep_object(dep),
-				     "Scaled up revision %d to %d (maxSurge %d: "
-				     "%d pods allowed, %d present)",
-				     dep->revision, t->new_active + up, surge,
-				     replicas + surge, all);
-			create_pods(d, dep, up);
-			return;
+				     "Scaled up revision %d to %d (Recreate: "
+				     "every old pod is gone)",
+				     cur->number, cur->c.active + p->create);
+		else
+			event_record(
+			    d, "Normal", "ScalingReplicaSet", dep_object(dep),
+			    "Scaled up revision %d to %d (maxSurge %d: %d "
+			    "pods allowed, %d present)",
+			    cur->number, cur->c.active + p->create, in->surge,
+			    p->max_total, p->all_pods);
+		create_pods(d, dep, cur->hash, p->create);
+	}
+	if (p->remove_new > 0) {
+		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
+			     "Scaled down revision %d to %d (replicas %d)",
+			     cur->number, cur->c.active - p->remove_new,
+			     in->replicas);
+		remove_pods(d, dep, cur->hash, p->remove_new, false,
+			    "scaled down");
+	}
+	for (size_t i = 0; i < in->n_old; i++) {
+		struct group *g = &t->g[i];
+		int unhealthy = p->remove_unhealthy[i];
+		int other = p->remove_other[i];
+
+		if (unhealthy > 0) {
+			event_record(
+			    d, "Normal", "ScalingReplicaSet", dep_object(dep),
+			    "Scaled down revision %d to %d: %d unavailable "
+			    "pod(s) first (maxScaledDown %d = %d pods - %d "
+			    "minAvailable - %d new unavailable)",
+			    g->number, g->c.active - unhealthy, unhealthy,
+			    p->max_scaled_down, p->all_pods, p->min_available,
+			    in->cur.active - in->cur.available);
+			remove_pods(d, dep, g->hash, unhealthy, true,
+				    "rolling update");
 		}
-	} else if (t->new_active > replicas) {
-		scale_new_to(d, dep, t->new_active, replicas);
-		return;
-	}
-	max_down = rollout_max_scaled_down(replicas, unav, all, t->new_active,
-					   t->new_available);
-	if (max_down <= 0)
-		return;
-	/* Unhealthy old pods cost no availability: they go first. */
-	while (killed < max_down) {
-		struct pod *v = pick_victim(d, dep, false, true);
-
-		if (v == NULL)
-			break;
-		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
-			     "Scaled down unavailable pod %s of revision %d "
-			     "(maxUnavailable %d: up to %d may go)",
-			     v->name, v->revision, unav, max_down);
-		pod_terminate(v, TERM_REMOVE, -1, "rolling update");
-		killed++;
-	}
-	int avail = t->old_available + t->new_available;
-	int down = rollout_scale_down_available(replicas, unav, avail);
-
-	if (down > t->old_available)
-		down = t->old_available;
-	for (int i = 0; i < down; i++) {
-		struct pod *v = pick_victim(d, dep, false, false);
-
-		if (v == NULL)
-			break;
-		event_record(d, "Normal", "ScalingReplicaSet", dep_object(dep),
-			     "Scaled down revision %d by 1 (maxUnavailable %d: "
-			     "%d available, %d required)",
-			     v->revision, unav, avail - i, replicas - unav);
-		pod_terminate(v, TERM_REMOVE, -1, "rolling update");
+		if (other <= 0)
+			continue;
+		if (recreate)
+			event_record(d, "Normal", "ScalingReplicaSet",
+				     dep_object(dep),
+				     "Scaled down revision %d to 0 (Recreate: "
+				     "old pods go before revision %d starts)",
+				     g->number, cur->number);
+		else
+			event_record(
+			    d, "Normal", "ScalingReplicaSet", dep_object(dep),
+			    "Scaled down revision %d to %d (maxUnavailable "
+			    "%d: %d available, %d required)",
+			    g->number, g->c.active - unhealthy - other,
+			    in->unav, p->available, p->min_available);
+		remove_pods(d, dep, g->hash, other, false,
+			    recreate ? "Recreate" : "rolling update");
 	}
 }
 
+/* Progress as Kubernetes counts it: more updated, ready or available
+ * pods, or fewer old ones, than at the previous step. */
 static void check_progress(struct daemon *d, struct deployment *dep,
-			   const struct tally *t)
+			   struct memo *m)
 {
-	const char *state = deployment_rollout_state(d, dep);
+	struct tally t;
+	int updated, old = 0, available = 0;
 	int64_t now = now_ms();
-	int sig = t->new_active * 1000 + t->new_available * 10 + t->old_active;
-	static int last_sig_unused;
+	bool complete;
 
-	(void)last_sig_unused;
-	if (!strcmp(state, "complete")) {
-		dep->progress_ms = now;
+	tally(d, dep, &t);
+	updated = current(&t)->c.active;
+	for (size_t i = 0; i < t.n; i++) {
+		available += t.g[i].c.available;
+		if (i + 1 < t.n)
+			old += t.g[i].c.active;
+	}
+	/* complete: every replica updated and available, no old pod left
+	 * (dep->replicas, not the spec's: `scale` changes only the former) */
+	complete = updated == dep->replicas && old == 0 &&
+		   current(&t)->c.available == dep->replicas;
+	if (dep->paused || complete || strcmp(m->hash, dep->hash) ||
+	    updated > m->updated || old < m->old || t.ready > m->ready ||
+	    available > m->available)
+		dep->progress_ms = now; /* ProgressDeadlineExceeded stays
+					   until the rollout completes */
+	if (complete) {
+		snprintf(m->stable, sizeof(m->stable), "%s", dep->hash);
 		if (dep->progress_failed) {
 			dep->progress_failed = false;
 			watch_mark(d, WATCH_DEPLOYMENTS);
 		}
+	}
+	snprintf(m->hash, sizeof(m->hash), "%s", dep->hash);
+	m->updated = updated;
+	m->old = old;
+	m->ready = t.ready;
+	m->available = available;
+	if (dep->progress_failed && !dep->paused &&
+	    dep->spec->progress_deadline_abort) {
+		/* progressDeadlineAbort set after the deadline passed */
+		rollout_abort(d, dep, m->stable[0] ? m->stable : NULL, false);
 		return;
 	}
-	if (dep->last_decision[0] == '\0' ||
-	    atoi(dep->last_decision) != sig) {
-		snprintf(dep->last_decision, sizeof(dep->last_decision), "%d",
-			 sig);
-		dep->progress_ms = now;
+	if (dep->progress_failed || dep->paused ||
+	    now - dep->progress_ms <=
+		(int64_t)dep->spec->progress_deadline_seconds * 1000)
 		return;
-	}
-	if (!dep->progress_failed && !dep->paused &&
-	    now - dep->progress_ms >
-		    (int64_t)dep->spec->progress_deadline_seconds * 1000) {
-		dep->progress_failed = true;
-		event_record(d, "Warning", "ProgressDeadlineExceeded",
-			     dep_object(dep),
-			     "Deployment \"%s\" has timed out progressing "
-			     "(no progress for %ds)",
-			     dep->name, dep->spec->progress_deadline_seconds);
-		watch_mark(d, WATCH_DEPLOYMENTS);
-	}
+	dep->progress_failed = true;
+	event_record(d, "Warning", "ProgressDeadlineExceeded", dep_object(dep),
+		     "Deployment \"%s\" has timed out progressing: revision %d "
+		     "made no progress for %ds (Progressing=False)",
+		     dep->name, dep->revision,
+		     dep->spec->progress_deadline_seconds);
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	if (dep->spec->progress_deadline_abort)
+		rollout_abort(d, dep, m->stable[0] ? m->stable : NULL, true);
 }
 
 static void reconcile_one(struct daemon *d, struct deployment *dep)
 {
 	struct tally t;
+	struct memo m;
+	struct rollout_input in;
+	struct rollout_plan plan;
 	int replicas = dep->deleting || d->shutting_down ? 0 : dep->replicas;
+	int surge, unav;
 
-	tally(d, dep, &t);
-	if (replicas == 0 || dep->paused) {
-		if (replicas == 0) {
-			for (struct pod *v; (v = pick_victim(d, dep, false, false));)
-				pod_terminate(v, TERM_REMOVE, -1, "scaled to 0");
-			scale_new_to(d, dep, t.new_active, 0);
-		}
+	revision_attach_current(dep);
+	memo_read(dep, &m);
+	if (replicas == 0) {
+		remove_all(d, dep, "scaled to 0");
+		m.desired = 0;
+		memo_write(dep, &m);
 		return;
 	}
-	if (dep->spec->strategy == STRATEGY_RECREATE)
-		recreate(d, dep, &t, replicas);
-	else
-		rolling(d, dep, &t, replicas);
 	tally(d, dep, &t);
-	check_progress(d, dep, &t);
+	if (m.desired > 0 && m.desired != replicas &&
+	    scale_proportionally(d, dep, &t, replicas, m.desired)) {
+		m.desired = replicas;
+		memo_write(dep, &m);
+		reconcile_schedule(d);
+		return;
+	}
+	m.desired = replicas;
+	if (dep->paused) {
+		/* Paused: template changes wait; only scaling happens, and a
+		 * lone revision is kept at replicas. */
+		size_t with_pods = 0, last = t.n - 1;
+
+		for (size_t i = 0; i < t.n; i++)
+			if (t.g[i].c.active > 0) {
+				with_pods++;
+				last = i;
+			}
+		if (with_pods <= 1 && t.g[last].c.active < replicas)
+			create_pods(d, dep, t.g[last].hash,
+				    replicas - t.g[last].c.active);
+		else if (with_pods == 1 && t.g[last].c.active > replicas)
+			remove_pods(d, dep, t.g[last].hash,
+				    t.g[last].c.active - replicas, false,
+				    "scaled down");
+		memo_write(dep, &m);
+		return;
+	}
+	resolve(dep, replicas, &surge, &unav);
+	fill_input(dep, &t, replicas, surge, unav, &in);
+	rollout_plan_step(&in, &plan);
+	apply_plan(d, dep, &t, &in, &plan);
+	if (revision_prune(dep, dep->spec->revision_history_limit) > 0)
+		store_save_deployment(dep);
+	check_progress(d, dep, &m);
+	memo_write(dep, &m);
 }
 
 void reconcile_now(struct daemon *d)

@@ -10,5 +10,8 @@
 void reconcile_init(struct daemon *d);
 void reconcile_schedule(struct daemon *d);
 void reconcile_now(struct daemon *d);
+/* The hash of the last template that was fully available (rolled out
+ * completely), in out; NULL when none is known yet. */
+const char *reconcile_stable_hash(struct deployment *dep, char out[16]);
 
 #endif

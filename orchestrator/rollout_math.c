@@ -5,7 +5,6 @@
  */
 #include "rollout_math.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,8 +38,8 @@ int rollout_scale_up(int replicas, int surge, int all_pods, int new_pods)
 	return n > 0 ? n : 0;
 }
 
-int rollout_max_scaled_down(int replicas, int unav, int all_pods,
-			    int new_pods, int new_available)
+int rollout_max_scaled_down(int replicas, int unav, int all_pods, int new_pods,
+			    int new_available)
 {
 	int min_available = replicas - unav;
 	int new_unavailable = new_pods - new_available;
@@ -109,9 +108,9 @@ static void plan_rolling(const struct rollout_input *in,
 	}
 	if (old_active == 0)
 		return;
-	out->max_scaled_down = rollout_max_scaled_down(
-		in->replicas, in->unav, out->all_pods, in->cur.active,
-		in->cur.available);
+	out->max_scaled_down =
+	    rollout_max_scaled_down(in->replicas, in->unav, out->all_pods,
+				    in->cur.active, in->cur.available);
 	if (out->max_scaled_down <= 0) {
 		out->action = ROLLOUT_BLOCKED;
 		return;
@@ -139,12 +138,11 @@ static void plan_rolling(const struct rollout_input *in,
 		out->remove_other[i] = n;
 		scaled += n;
 	}
-	out->action = cleaned + scaled > 0 ? ROLLOUT_SCALE_OLD
-					   : ROLLOUT_BLOCKED;
+	out->action =
+	    cleaned + scaled > 0 ? ROLLOUT_SCALE_OLD : ROLLOUT_BLOCKED;
 }
 
-void rollout_plan_step(const struct rollout_input *in,
-		       struct rollout_plan *out)
+void rollout_plan_step(const struct rollout_input *in, struct rollout_plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->all_pods = in->cur.active;
@@ -168,6 +166,12 @@ int rollout_plan_removed_old(const struct rollout_plan *p, size_t n_old)
 	for (size_t i = 0; i < n_old; i++)
 		n += p->remove_unhealthy[i] + p->remove_other[i];
 	return n;
+}
+
+/* a / b rounded half away from zero, for a >= 0 and b > 0. */
+static int round_div(long long a, long long b)
+{
+	return (int)((2 * a + b) / (2 * b));
 }
 
 /* Larger first; ties: newer first when growing, older first when
@@ -200,7 +204,7 @@ void rollout_proportional(int old_allowed, int new_allowed, const int *sizes,
 	growing = to_add > 0;
 	for (size_t i = 1; i < n; i++)
 		for (size_t k = i; k > 0 && before(sizes, ages, order[k],
-						     order[k - 1], growing);
+						   order[k - 1], growing);
 		     k--) {
 			size_t t = order[k];
 
@@ -218,8 +222,8 @@ void rollout_proportional(int old_allowed, int new_allowed, const int *sizes,
 		if (new_allowed == 0)
 			fraction = -sizes[i];
 		else
-			fraction = (int)lround((double)sizes[i] * new_allowed /
-					       old_allowed) -
+			fraction = round_div((long long)sizes[i] * new_allowed,
+					     old_allowed) -
 				   sizes[i];
 		allowed = to_add - added;
 		delta[i] = growing ? imin(fraction, allowed)

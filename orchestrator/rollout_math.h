@@ -22,8 +22,8 @@ void rollout_resolve(struct int_or_percent surge, struct int_or_percent unav,
 int rollout_scale_up(int replicas, int surge, int all_pods, int new_pods);
 /* Upper bound of old pods that may go: all - (replicas - unav) - new
  * pods not yet available (the controller's maxScaledDown). */
-int rollout_max_scaled_down(int replicas, int unav, int all_pods,
-			    int new_pods, int new_available);
+int rollout_max_scaled_down(int replicas, int unav, int all_pods, int new_pods,
+			    int new_available);
 /* Healthy old pods to scale down after unhealthy ones are gone:
  * available - (replicas - unav), never negative. */
 int rollout_scale_down_available(int replicas, int unav, int available);
@@ -39,8 +39,8 @@ struct rollout_count {
 struct rollout_input {
 	enum strategy_type strategy; /* Recreate, else RollingUpdate */
 	int replicas;
-	int surge, unav; /* resolved (rollout_resolve) */
-	struct rollout_count cur;                   /* the newest revision */
+	int surge, unav;	  /* resolved (rollout_resolve) */
+	struct rollout_count cur; /* the newest revision */
 	struct rollout_count old[ROLLOUT_MAX_OLD]; /* oldest first */
 	size_t n_old;
 	int old_terminating; /* old pods still terminating (Recreate waits) */
@@ -51,23 +51,23 @@ enum rollout_action {
 	ROLLOUT_SCALE_NEW,     /* create or remove pods of the new revision */
 	ROLLOUT_SCALE_OLD,     /* remove pods of old revisions */
 	ROLLOUT_WAIT_OLD_GONE, /* Recreate: old pods are still terminating */
-	ROLLOUT_BLOCKED        /* rolling: no room to scale either way */
+	ROLLOUT_BLOCKED	       /* rolling: no room to scale either way */
 };
 
 struct rollout_plan {
 	enum rollout_action action;
-	int create;     /* new-revision pods to create */
+	int create;	/* new-revision pods to create */
 	int remove_new; /* new-revision pods to remove */
 	/* per old revision (same index as input): unavailable pods first,
 	 * then pods picked not-ready-first */
 	int remove_unhealthy[ROLLOUT_MAX_OLD];
 	int remove_other[ROLLOUT_MAX_OLD];
 	/* the arithmetic, for the events */
-	int all_pods;        /* non-terminating pods of every revision */
-	int max_total;       /* replicas + surge */
+	int all_pods;	     /* non-terminating pods of every revision */
+	int max_total;	     /* replicas + surge */
 	int min_available;   /* replicas - unav */
 	int max_scaled_down; /* all - min_available - new unavailable */
-	int available;       /* available pods of every revision */
+	int available;	     /* available pods of every revision */
 };
 
 /*

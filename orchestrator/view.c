@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../common/xalloc.h"
+#include "endpoints.h"
+#include "service_ops.h"
 
 const char *strategy_name(enum strategy_type t)
 {
@@ -59,13 +61,6 @@ bool pod_is_available(const struct pod *p, int64_t now)
 	if (!pod_is_ready(p))
 		return false;
 	return now - p->ready_since_ms >= (int64_t)min_ready * 1000;
-}
-
-bool service_selects(const struct service_spec *svc, const struct pod *p)
-{
-	if (p->deployment == NULL || svc->selector.n == 0)
-		return false;
-	return kvlist_matches(&svc->selector, &p->deployment->spec->labels);
 }
 
 static json_t *labels_json(const struct pod *p)
@@ -155,7 +150,7 @@ void deployment_counts(struct daemon *d, struct deployment *dep,
 const char *deployment_rollout_state(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts c;
-	int replicas = dep->spec->replicas;
+	int replicas = dep->replicas;
 
 	if (dep->paused)
 		return "paused";
@@ -174,7 +169,7 @@ json_t *view_deployment(struct daemon *d, struct deployment *dep)
 
 	deployment_counts(d, dep, &c);
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:I}",
-			 "name", dep->name, "replicas", dep->spec->replicas,
+			 "name", dep->name, "replicas", dep->replicas,
 			 "updated", c.updated, "ready", c.ready, "available",
 			 c.available, "revision", dep->revision, "strategy",
 			 strategy_name(dep->spec->strategy), "rollout",
@@ -198,13 +193,14 @@ json_t *view_services(struct daemon *d)
 
 	for (size_t i = 0; d->cfg && i < d->cfg->n_services; i++) {
 		const struct service_spec *svc = &d->cfg->services[i];
+		const struct kvlist *selector = service_selector(d, svc);
 		json_t *sel = json_object(), *eps = json_array();
 
-		for (size_t k = 0; k < svc->selector.n; k++)
-			json_object_set_new(sel, svc->selector.v[k].key,
-					    json_string(svc->selector.v[k].value));
+		for (size_t k = 0; k < selector->n; k++)
+			json_object_set_new(sel, selector->v[k].key,
+					    json_string(selector->v[k].value));
 		for (struct pod *p = d->pods; p; p = p->next)
-			if (pod_is_ready(p) && service_selects(svc, p))
+			if (pod_is_ready(p) && endpoints_selects(selector, p))
 				json_array_append_new(eps, json_string(p->name));
 		json_array_append_new(
 			arr, json_pack("{s:s, s:s, s:o, s:o, s:s, s:i}", "name",

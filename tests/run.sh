@@ -48,6 +48,24 @@ for t in build/tests/test_*; do
 	run_suite "unit/$(basename "$t")" "$t"
 done
 
+# fuzz_one BIN: a bounded libFuzzer run, reported as one TAP test.
+fuzz_one() {
+	mkdir -p "build/fuzz-corpus/$(basename "$1")"
+	if "$1" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
+		"build/fuzz-corpus/$(basename "$1")" >"$out/fuzz.log" 2>&1; then
+		echo "ok 1 - $(basename "$1"): no crash in ${FUZZ_SECONDS:-20} s ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/fuzz.log" | grep -o '[0-9]*$') runs)"
+	else
+		echo "not ok 1 - $(basename "$1") found a crash"
+		tail -n 40 "$out/fuzz.log" | sed 's/^/# /'
+	fi
+	echo "1..1"
+}
+
+for f in build/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	run_suite "fuzz/$(basename "$f")" fuzz_one "$f"
+done
+
 BERTH=build/asan/berth ASAN_OPTIONS=detect_leaks=0 \
 	run_suite "config golden files" sh tests/config/run.sh
 

@@ -1,0 +1,325 @@
+/*
+ * http_msg.c - request head rewriting and message framing with llhttp
+ * (strict: no lenient flag is ever set, so conflicting Content-Length and
+ * Transfer-Encoding, bad chunk sizes and bare LF are errors). Owns only
+ * parser state and the bytes it produces; must not do I/O.
+ */
+#include "http_msg.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static struct proxy_hreq *req_of(llhttp_t *p)
+{
+	return proxy_container_of(p, struct proxy_hreq, parser);
+}
+
+static struct proxy_hresp *resp_of(llhttp_t *p)
+{
+	return proxy_container_of(p, struct proxy_hresp, parser);
+}
+
+static int grow(struct proxy_hreq *r, struct proxy_buf *b, const char *at,
+		size_t n)
+{
+	r->head_bytes += n;
+	if (r->head_bytes > PROXY_HEAD_MAX) {
+		r->too_large = true;
+		return -1;
+	}
+	proxy_buf_append(b, at, n);
+	return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t n)
+{
+	struct proxy_hreq *r = req_of(p);
+
+	return grow(r, &r->url, at, n);
+}
+
+static int on_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct proxy_hreq *r = req_of(p);
+
+	return grow(r, &r->field, at, n);
+}
+
+static int on_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct proxy_hreq *r = req_of(p);
+
+	return grow(r, &r->value, at, n);
+}
+
+static bool field_is(const struct proxy_buf *f, const char *name)
+{
+	return f->len == strlen(name) && strncasecmp(f->p, name, f->len) == 0;
+}
+
+static void append_list(struct proxy_buf *b, const struct proxy_buf *v)
+{
+	if (b->len)
+		proxy_buf_append(b, ", ", 2);
+	proxy_buf_append(b, v->p, v->len);
+}
+
+/* RFC 9110 tchar; llhttp built without strict mode lets a space in. */
+static bool is_token(const struct proxy_buf *f)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	if (f->len == 0)
+		return false;
+	for (size_t i = 0; i < f->len; i++) {
+		unsigned char ch = (unsigned char)f->p[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= 'A' && ch <= 'Z') ||
+		      (ch != 0 && strchr(extra, ch))))
+			return false;
+	}
+	return true;
+}
+
+/* One whole header: kept, dropped (hop-by-hop) or merged. */
+static int on_value_complete(llhttp_t *p)
+{
+	struct proxy_hreq *r = req_of(p);
+	struct proxy_buf *f = &r->field, *v = &r->value;
+	static const char *const hop[] = {
+	    "connection", "keep-alive",	       "proxy-connection",
+	    "te",	  "x-forwarded-proto", "x-forwarded-for",
+	    "via",	  "upgrade",
+	};
+
+	if (!is_token(f))
+		return -1;
+	for (size_t i = 0; i < v->len; i++)
+		if ((unsigned char)v->p[i] < 0x20 && v->p[i] != '\t')
+			return -1;
+	if (field_is(f, "x-forwarded-for"))
+		append_list(&r->xff, v);
+	else if (field_is(f, "via"))
+		append_list(&r->via, v);
+	else if (field_is(f, "upgrade"))
+		append_list(&r->upgrade_value, v);
+	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		if (field_is(f, hop[i]))
+			goto done;
+	proxy_buf_append(&r->hdrs, f->p, f->len);
+	proxy_buf_append(&r->hdrs, ": ", 2);
+	proxy_buf_append(&r->hdrs, v->p, v->len);
+	proxy_buf_append(&r->hdrs, "\r\n", 2);
+done:
+	f->len = 0;
+	v->len = 0;
+	return 0;
+}
+
+static bool method_idempotent(int m)
+{
+	return m == HTTP_GET || m == HTTP_HEAD || m == HTTP_PUT ||
+	       m == HTTP_DELETE || m == HTTP_OPTIONS || m == HTTP_TRACE;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+	struct proxy_hreq *r = req_of(p);
+	struct proxy_buf *o = &r->out;
+
+	r->method = p->method;
+	if (r->method == HTTP_CONNECT)
+		return -1;
+	r->idempotent = method_idempotent(r->method);
+	r->is_head = r->method == HTTP_HEAD;
+	r->chunked = (p->flags & F_CHUNKED) != 0;
+	r->upgrade = p->upgrade != 0;
+	r->keep_alive = llhttp_should_keep_alive(p) != 0;
+	proxy_buf_printf(o, "%s ",
+			 llhttp_method_name((llhttp_method_t)p->method));
+	proxy_buf_append(o, r->url.p, r->url.len);
+	proxy_buf_printf(o, " HTTP/%d.%d\r\n", p->http_major, p->http_minor);
+	proxy_buf_append(o, r->hdrs.p, r->hdrs.len);
+	proxy_buf_append(o, "X-Forwarded-For: ", 17);
+	if (r->xff.len) {
+		proxy_buf_append(o, r->xff.p, r->xff.len);
+		proxy_buf_append(o, ", ", 2);
+	}
+	proxy_buf_printf(
+	    o, "%s\r\nX-Forwarded-Proto: http\r\nVia: ", r->client_ip);
+	if (r->via.len) {
+		proxy_buf_append(o, r->via.p, r->via.len);
+		proxy_buf_append(o, ", ", 2);
+	}
+	proxy_buf_printf(o, "%d.%d berth\r\n", p->http_major, p->http_minor);
+	if (r->upgrade) {
+		proxy_buf_append(o, "Connection: Upgrade\r\nUpgrade: ", 30);
+		proxy_buf_append(o, r->upgrade_value.p, r->upgrade_value.len);
+		proxy_buf_append(o, "\r\n", 2);
+	} else if (p->http_major == 1 && p->http_minor == 0) {
+		proxy_buf_append(o, "Connection: keep-alive\r\n", 24);
+	}
+	proxy_buf_append(o, "\r\n", 2);
+	r->head_done = true;
+	return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct proxy_hreq *r = req_of(p);
+
+	r->body_bytes += n;
+	if (r->chunked)
+		proxy_buf_printf(&r->out, "%zx\r\n", n);
+	proxy_buf_append(&r->out, at, n);
+	if (r->chunked)
+		proxy_buf_append(&r->out, "\r\n", 2);
+	return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+	struct proxy_hreq *r = req_of(p);
+
+	if (r->chunked)
+		proxy_buf_append(&r->out, "0\r\n\r\n", 5);
+	r->complete = true;
+	/* An upgrade stops by itself (HPE_PAUSED_UPGRADE). */
+	return r->upgrade ? 0 : HPE_PAUSED;
+}
+
+void proxy_hreq_init(struct proxy_hreq *r, const char *client_ip)
+{
+	memset(r, 0, sizeof(*r));
+	llhttp_settings_init(&r->settings);
+	r->settings.on_url = on_url;
+	r->settings.on_header_field = on_field;
+	r->settings.on_header_value = on_value;
+	r->settings.on_header_value_complete = on_value_complete;
+	r->settings.on_headers_complete = on_headers_complete;
+	r->settings.on_body = on_body;
+	r->settings.on_message_complete = on_message_complete;
+	llhttp_init(&r->parser, HTTP_REQUEST, &r->settings);
+	snprintf(r->client_ip, sizeof(r->client_ip), "%s", client_ip);
+}
+
+int proxy_hreq_feed(struct proxy_hreq *r, const char *data, size_t len,
+		    size_t *used)
+{
+	llhttp_errno_t e;
+
+	*used = 0;
+	if (r->complete)
+		return 0;
+	if (len == 0)
+		return 0;
+	e = llhttp_execute(&r->parser, data, len);
+	if (e == HPE_OK) {
+		*used = len;
+		return 0;
+	}
+	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+		r->paused = e == HPE_PAUSED;
+		*used = (size_t)(llhttp_get_error_pos(&r->parser) - data);
+		return 0;
+	}
+	return -1;
+}
+
+void proxy_hreq_next(struct proxy_hreq *r)
+{
+	if (r->paused)
+		llhttp_resume(&r->parser);
+	r->paused = false;
+	r->out.len = r->url.len = r->field.len = r->value.len = 0;
+	r->hdrs.len = r->xff.len = r->via.len = r->upgrade_value.len = 0;
+	r->head_bytes = 0;
+	r->head_done = r->complete = r->upgrade = r->chunked = false;
+	r->keep_alive = r->idempotent = r->is_head = false;
+	r->body_bytes = 0;
+}
+
+void proxy_hreq_free(struct proxy_hreq *r)
+{
+	proxy_buf_free(&r->out);
+	proxy_buf_free(&r->url);
+	proxy_buf_free(&r->field);
+	proxy_buf_free(&r->value);
+	proxy_buf_free(&r->hdrs);
+	proxy_buf_free(&r->xff);
+	proxy_buf_free(&r->via);
+	proxy_buf_free(&r->upgrade_value);
+}
+
+static int resp_headers_complete(llhttp_t *p)
+{
+	struct proxy_hresp *r = resp_of(p);
+
+	r->status = p->status_code;
+	r->head_done = true;
+	if (r->head_request && r->status >= 200)
+		return 1; /* no body follows a response to HEAD */
+	return 0;
+}
+
+static int resp_message_complete(llhttp_t *p)
+{
+	struct proxy_hresp *r = resp_of(p);
+
+	if (r->status >= 100 && r->status < 200 && r->status != 101) {
+		/* 100 Continue and friends precede the real response. */
+		r->head_done = false;
+		return 0;
+	}
+	r->complete = true;
+	r->upgrade = r->status == 101;
+	r->keep_alive = llhttp_should_keep_alive(p) != 0;
+	return r->upgrade ? 0 : HPE_PAUSED;
+}
+
+void proxy_hresp_init(struct proxy_hresp *r, bool head_request)
+{
+	memset(r, 0, sizeof(*r));
+	llhttp_settings_init(&r->settings);
+	r->settings.on_headers_complete = resp_headers_complete;
+	r->settings.on_message_complete = resp_message_complete;
+	llhttp_init(&r->parser, HTTP_RESPONSE, &r->settings);
+	r->head_request = head_request;
+}
+
+int proxy_hresp_feed(struct proxy_hresp *r, const char *data, size_t len,
+		     size_t *used)
+{
+	llhttp_errno_t e;
+
+	*used = 0;
+	if (r->complete || len == 0)
+		return 0;
+	e = llhttp_execute(&r->parser, data, len);
+	if (e == HPE_OK) {
+		*used = len;
+		return 0;
+	}
+	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+		r->paused = e == HPE_PAUSED;
+		*used = (size_t)(llhttp_get_error_pos(&r->parser) - data);
+		return 0;
+	}
+	return -1;
+}
+
+int proxy_hresp_eof(struct proxy_hresp *r)
+{
+	if (r->complete)
+		return 0;
+	if (!r->head_done)
+		return -1;
+	if (llhttp_finish(&r->parser) != HPE_OK && !r->complete)
+		return -1;
+	if (!r->complete)
+		return -1;
+	r->keep_alive = false;
+	return 0;
+}

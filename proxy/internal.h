@@ -1,0 +1,218 @@
+/*
+ * internal.h - the proxy's shared types: services, backends, endpoint
+ * snapshots, backend connections, metrics. Everything here except struct
+ * proxy_slot is touched only by the proxy thread. Not for use outside
+ * proxy/.
+ */
+#ifndef BERTH_PROXY_INTERNAL_H
+#define BERTH_PROXY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "proxy.h"
+
+#define PROXY_NAME_MAX 64
+#define PROXY_LAT_BUCKETS 12
+#define PROXY_POOL_MAX 256 /* idle pooled connections per backend */
+
+#define proxy_container_of(ptr, type, member)                                  \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* A growable byte buffer. */
+struct proxy_buf {
+	char *p;
+	size_t len, cap;
+};
+void proxy_buf_append(struct proxy_buf *b, const void *p, size_t n);
+void proxy_buf_printf(struct proxy_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void proxy_buf_consume(struct proxy_buf *b, size_t n);
+void proxy_buf_free(struct proxy_buf *b);
+
+/* An immutable endpoint snapshot, published by the orchestrator. */
+struct proxy_epset {
+	struct proxy_epset *retired_next;
+	size_t n;
+	struct proxy_endpoint eps[];
+};
+
+/* The part of a service both threads see; never freed before stop. */
+struct proxy_slot {
+	struct proxy_slot *next;
+	char name[PROXY_NAME_MAX];
+	_Atomic(struct proxy_epset *) eps;
+	char listen[128]; /* bound address; under proxy.lock */
+};
+
+struct proxy_svc_conf {
+	char name[PROXY_NAME_MAX];
+	char listen[128];
+	enum service_mode mode;
+	enum service_balance balance;
+	int target_port;
+	int timeout_connect_ms;
+	int timeout_client_ms;
+	int timeout_server_ms;
+	int timeout_response_ms;
+};
+
+struct proxy_upstream;
+
+/* A pod as the proxy thread knows it; outlives its snapshot while used. */
+struct proxy_backend {
+	struct proxy_backend *next;
+	struct proxy_endpoint ep;
+	bool in_set;
+	int active; /* connections (tcp) or requests (http) in flight */
+	int refs;   /* objects pointing here */
+	uint64_t requests;
+	uint64_t failures;
+	struct proxy_upstream *idle; /* pooled keep-alive connections */
+	int n_idle;
+};
+
+struct proxy_svc_metrics {
+	uint64_t codes[6]; /* [0] other, [1..5] 1xx..5xx */
+	uint64_t connections;
+	int64_t active;
+	uint64_t retries;
+	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
+	uint64_t lat_count;
+	double lat_sum;
+};
+
+struct proxy_service {
+	struct proxy_service *next;
+	struct proxy *px;
+	struct proxy_slot *slot;
+	struct proxy_svc_conf conf;
+	uv_tcp_t *listener; /* NULL when not listening */
+	bool removed;
+	int refs; /* list membership + connections + open listener */
+	struct proxy_epset *cur;
+	struct proxy_backend **cur_be;
+	size_t n_cur, cap_cur;
+	struct proxy_backend *backends;
+	unsigned rr;
+	struct proxy_svc_metrics m;
+};
+
+/* Something to close when the proxy stops. */
+struct proxy_conn_link {
+	struct proxy_conn_link *prev, *next;
+	void (*abort)(struct proxy_conn_link *l);
+};
+
+struct proxy {
+	uv_loop_t loop;
+	uv_thread_t thread;
+	uv_async_t wake;
+	uv_timer_t sweep;
+	pthread_mutex_t lock;
+	struct proxy_cmd *cmds, **cmds_tail; /* under lock */
+	struct proxy_epset *retired;	     /* under lock */
+	struct proxy_slot *slots;	     /* under lock */
+	char admin_addr[128];		     /* under lock */
+	/* proxy thread only */
+	struct proxy_service *services;
+	struct proxy_conn_link conns; /* list head */
+	uv_tcp_t *admin;	      /* NULL when closed */
+	bool stopping;
+	int64_t started_ms;
+};
+
+/* proxy.c */
+void proxy_link(struct proxy *px, struct proxy_conn_link *l,
+		void (*abort)(struct proxy_conn_link *l));
+void proxy_unlink(struct proxy_conn_link *l);
+void proxy_service_hold(struct proxy_service *s);
+void proxy_service_release(struct proxy_service *s);
+/* Refreshes s->cur_be from the latest published snapshot. */
+void proxy_service_sync(struct proxy_service *s);
+void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b);
+int64_t proxy_now_ms(void);
+int proxy_parse_addr(const char *listen, struct sockaddr_storage *ss,
+		     struct berr *err);
+
+/* balance.c: picks among n backends; avoid (may be NULL) is skipped
+ * while another choice exists. Returns an index or -1 when n is 0. */
+int proxy_balance_pick(enum service_balance mode,
+		       struct proxy_backend *const *be, size_t n, unsigned *rr,
+		       const struct proxy_backend *avoid);
+
+/* upstream.c: one connection to a backend. */
+struct proxy_upstream {
+	uv_tcp_t tcp;
+	uv_connect_t creq;
+	uv_timer_t timer;
+	struct proxy_service *svc;
+	struct proxy_backend *be;
+	void (*on_connect)(struct proxy_upstream *u, int status);
+	void (*on_closed)(struct proxy_upstream *u);
+	void *owner;
+	struct proxy_upstream *pool_next;
+	int64_t idle_since;
+	int handles;
+	bool connected;
+	bool closing;
+	bool reused; /* came out of the pool */
+};
+/* Starts connecting to b; on_connect runs once (status 0 or a uv error).
+ * Returns NULL when no socket could be made (err set). */
+struct proxy_upstream *
+proxy_upstream_connect(struct proxy_service *s, struct proxy_backend *b,
+		       void (*on_connect)(struct proxy_upstream *u, int status),
+		       void *owner, struct berr *err);
+void proxy_upstream_close(struct proxy_upstream *u);
+/* Pool: put an idle keep-alive connection back / take one. */
+void proxy_upstream_park(struct proxy_upstream *u);
+struct proxy_upstream *proxy_upstream_take(struct proxy_backend *b);
+void proxy_pool_close_idle(struct proxy_backend *b);
+void proxy_pool_sweep(struct proxy_service *s, int64_t now);
+
+/* pipe.c: bidirectional byte copy with half-close. */
+struct proxy_pipe_side {
+	struct proxy_pipe *pipe;
+	uv_stream_t *s;
+	struct proxy_pipe_side *peer;
+	size_t pending; /* bytes queued for writing to s */
+	bool eof;	/* s sent EOF */
+	bool shut;	/* write side of s shut down */
+	bool reading;
+	uv_shutdown_t sreq;
+};
+struct proxy_pipe {
+	struct proxy_pipe_side a, b;
+	void (*done)(struct proxy_pipe *p, int status);
+	int inflight; /* writes + shutdowns outstanding */
+	bool finished;
+	bool failed;
+	uint64_t bytes[2];
+};
+/* a and b are connected streams; initial bytes (may be 0) are written to
+ * b first. done runs once, when both directions ended or one failed;
+ * the owner then closes both streams. */
+void proxy_pipe_start(struct proxy_pipe *p, uv_stream_t *a, uv_stream_t *b,
+		      const char *initial, size_t n,
+		      void (*done)(struct proxy_pipe *p, int status));
+/* Writes n bytes (copied) to a stream outside any pipe; cb (may be NULL)
+ * gets a request whose data is arg. */
+int proxy_write_copy(uv_stream_t *s, const void *data, size_t n,
+		     void (*cb)(uv_write_t *req, int status), void *arg);
+
+/* proxy_tcp.c / proxy_http.c: a new client connection. */
+void proxy_tcp_accept(struct proxy_service *s);
+void proxy_http_accept(struct proxy_service *s);
+
+/* metrics.c */
+void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);
+void proxy_metrics_render(struct proxy *px, struct proxy_buf *out);
+
+/* admin.c */
+int proxy_admin_open(struct proxy *px, int fd);
+void proxy_admin_close(struct proxy *px);
+
+#endif

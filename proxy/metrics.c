@@ -1,0 +1,147 @@
+/*
+ * metrics.c - per-service counters and their Prometheus text rendering:
+ * requests by status class, connections, active connections, retries,
+ * a latency histogram, and per-endpoint state. Runs on the proxy thread
+ * only; must not do I/O.
+ */
+#include "internal.h"
+
+static const double lat_bounds[PROXY_LAT_BUCKETS - 1] = {
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+
+void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms)
+{
+	double sec = (double)ms / 1000.0;
+	int cls = code / 100;
+	size_t i;
+
+	s->m.codes[cls >= 1 && cls <= 5 ? cls : 0]++;
+	for (i = 0; i < PROXY_LAT_BUCKETS - 1; i++)
+		if (sec <= lat_bounds[i])
+			break;
+	s->m.lat_buckets[i]++;
+	s->m.lat_count++;
+	s->m.lat_sum += sec;
+}
+
+void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
+{
+	static const char *const cls[6] = {"other", "1xx", "2xx",
+					   "3xx",   "4xx", "5xx"};
+
+	proxy_buf_printf(o, "# HELP berth_proxy_up The proxy is serving.\n"
+			    "# TYPE berth_proxy_up gauge\nberth_proxy_up 1\n");
+	proxy_buf_printf(o, "# HELP berth_service_requests_total HTTP "
+			    "responses by status class (tcp: refused "
+			    "connections count as 5xx).\n"
+			    "# TYPE berth_service_requests_total counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		for (int k = 1; k <= 5; k++)
+			proxy_buf_printf(o,
+					 "berth_service_requests_total{service="
+					 "\"%s\",code=\"%s\"} %llu\n",
+					 s->conf.name, cls[k],
+					 (unsigned long long)s->m.codes[k]);
+	proxy_buf_printf(o, "# HELP berth_service_connections_total Client "
+			    "connections accepted.\n"
+			    "# TYPE berth_service_connections_total counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_buf_printf(o,
+				 "berth_service_connections_total{service="
+				 "\"%s\"} %llu\n",
+				 s->conf.name,
+				 (unsigned long long)s->m.connections);
+	proxy_buf_printf(o, "# HELP berth_service_active_connections Client "
+			    "connections open now.\n"
+			    "# TYPE berth_service_active_connections gauge\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_buf_printf(o,
+				 "berth_service_active_connections{service="
+				 "\"%s\"} %lld\n",
+				 s->conf.name, (long long)s->m.active);
+	proxy_buf_printf(o, "# HELP berth_service_retries_total Requests "
+			    "retried on another endpoint.\n"
+			    "# TYPE berth_service_retries_total counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_buf_printf(o,
+				 "berth_service_retries_total{service=\"%s\"} "
+				 "%llu\n",
+				 s->conf.name,
+				 (unsigned long long)s->m.retries);
+	proxy_buf_printf(o, "# HELP berth_service_request_duration_seconds "
+			    "Time from request head to response end.\n"
+			    "# TYPE berth_service_request_duration_seconds "
+			    "histogram\n");
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		uint64_t cum = 0;
+
+		for (int i = 0; i < PROXY_LAT_BUCKETS; i++) {
+			cum += s->m.lat_buckets[i];
+			if (i < PROXY_LAT_BUCKETS - 1)
+				proxy_buf_printf(
+				    o,
+				    "berth_service_request_duration_"
+				    "seconds_bucket{service=\"%s\",le="
+				    "\"%g\"} %llu\n",
+				    s->conf.name, lat_bounds[i],
+				    (unsigned long long)cum);
+			else
+				proxy_buf_printf(
+				    o,
+				    "berth_service_request_duration_"
+				    "seconds_bucket{service=\"%s\",le="
+				    "\"+Inf\"} %llu\n",
+				    s->conf.name, (unsigned long long)cum);
+		}
+		proxy_buf_printf(o,
+				 "berth_service_request_duration_seconds_sum{"
+				 "service=\"%s\"} %.6f\n"
+				 "berth_service_request_duration_seconds_"
+				 "count{service=\"%s\"} %llu\n",
+				 s->conf.name, s->m.lat_sum, s->conf.name,
+				 (unsigned long long)s->m.lat_count);
+	}
+	proxy_buf_printf(o, "# HELP berth_endpoint_up 1 while the pod is an "
+			    "endpoint, 0 while it drains.\n"
+			    "# TYPE berth_endpoint_up gauge\n");
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		proxy_service_sync(s);
+		for (struct proxy_backend *b = s->backends; b; b = b->next)
+			proxy_buf_printf(o,
+					 "berth_endpoint_up{service=\"%s\","
+					 "pod=\"%s\"} %d\n",
+					 s->conf.name, b->ep.pod, b->in_set);
+	}
+	proxy_buf_printf(o, "# HELP berth_endpoint_requests_total Requests "
+			    "(http) or connections (tcp) sent to a pod.\n"
+			    "# TYPE berth_endpoint_requests_total counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		for (struct proxy_backend *b = s->backends; b; b = b->next)
+			proxy_buf_printf(
+			    o,
+			    "berth_endpoint_requests_total{service="
+			    "\"%s\",pod=\"%s\"} %llu\n",
+			    s->conf.name, b->ep.pod,
+			    (unsigned long long)b->requests);
+	proxy_buf_printf(o, "# HELP berth_endpoint_failures_total Failed "
+			    "connects, resets and timeouts per pod.\n"
+			    "# TYPE berth_endpoint_failures_total counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		for (struct proxy_backend *b = s->backends; b; b = b->next)
+			proxy_buf_printf(
+			    o,
+			    "berth_endpoint_failures_total{service="
+			    "\"%s\",pod=\"%s\"} %llu\n",
+			    s->conf.name, b->ep.pod,
+			    (unsigned long long)b->failures);
+	proxy_buf_printf(o, "# HELP berth_endpoint_active Requests or "
+			    "connections in flight per pod.\n"
+			    "# TYPE berth_endpoint_active gauge\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		for (struct proxy_backend *b = s->backends; b; b = b->next)
+			proxy_buf_printf(o,
+					 "berth_endpoint_active{service=\"%s\","
+					 "pod=\"%s\"} %d\n",
+					 s->conf.name, b->ep.pod, b->active);
+}

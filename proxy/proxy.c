@@ -1,0 +1,622 @@
+/*
+ * proxy.c - the proxy thread and its services: the command queue through
+ * which the orchestrator thread sets services and listeners, the endpoint
+ * snapshots it publishes (an atomic pointer per service; a replaced
+ * snapshot is freed on the proxy thread once no service points at it, so
+ * the request path never locks), listeners, and the backends each service
+ * knows. Owns the loop and everything on it; must not include orchestrator
+ * headers or touch pods.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "internal.h"
+
+enum cmd_kind { CMD_SET, CMD_REMOVE, CMD_ADMIN, CMD_METRICS, CMD_STOP };
+
+struct proxy_cmd {
+	struct proxy_cmd *next;
+	enum cmd_kind kind;
+	struct proxy_svc_conf conf;
+	int fd;
+	uv_sem_t *done;
+	struct proxy_buf *out;
+};
+
+int64_t proxy_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int proxy_parse_addr(const char *listen, struct sockaddr_storage *ss,
+		     struct berr *err)
+{
+	char host[128];
+	const char *colon, *hs = listen, *he;
+	long port;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (listen[0] == '[') {
+		he = strchr(listen, ']');
+		if (he == NULL || he[1] != ':')
+			return berr_set(err, "listen `%s`: bad address",
+					listen);
+		hs = listen + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon == NULL)
+			return berr_set(err, "listen `%s`: no port", listen);
+		he = colon;
+	}
+	if ((size_t)(he - hs) >= sizeof(host))
+		return berr_set(err, "listen `%s`: bad address", listen);
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '\0')
+		return berr_set(err, "listen `%s`: bad port", listen);
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "0.0.0.0");
+	if (listen[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			return berr_set(err, "listen `%s`: bad address",
+					listen);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return berr_set(err, "listen `%s`: bad address",
+					listen);
+	}
+	return 0;
+}
+
+/* Bound and listening, on the caller's thread. */
+static int bind_listener(const char *addr, struct berr *err)
+{
+	struct sockaddr_storage ss;
+	int fd, one = 1;
+	socklen_t len;
+
+	if (proxy_parse_addr(addr, &ss, err) == -1)
+		return -1;
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return berr_errno(err, errno, "socket for %s", addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+				       : sizeof(struct sockaddr_in);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+	    listen(fd, 1024) == -1) {
+		int e = errno;
+
+		close(fd);
+		return berr_errno(err, e, "listen on %s", addr);
+	}
+	return fd;
+}
+
+static void push(struct proxy *px, struct proxy_cmd *c)
+{
+	pthread_mutex_lock(&px->lock);
+	*px->cmds_tail = c;
+	px->cmds_tail = &c->next;
+	pthread_mutex_unlock(&px->lock);
+	uv_async_send(&px->wake);
+}
+
+/* Under px->lock. */
+static struct proxy_slot *slot_get(struct proxy *px, const char *name)
+{
+	struct proxy_slot *s;
+
+	for (s = px->slots; s; s = s->next)
+		if (!strcmp(s->name, name))
+			return s;
+	s = xcalloc(1, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	atomic_init(&s->eps, NULL);
+	s->next = px->slots;
+	px->slots = s;
+	return s;
+}
+
+void proxy_link(struct proxy *px, struct proxy_conn_link *l,
+		void (*abort)(struct proxy_conn_link *l))
+{
+	l->abort = abort;
+	l->next = px->conns.next;
+	l->prev = &px->conns;
+	px->conns.next->prev = l;
+	px->conns.next = l;
+}
+
+void proxy_unlink(struct proxy_conn_link *l)
+{
+	if (l->next == NULL)
+		return;
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+}
+
+static struct proxy_service *find_service(struct proxy *px, const char *name)
+{
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		if (!strcmp(s->conf.name, name))
+			return s;
+	return NULL;
+}
+
+static void free_backend(struct proxy_backend *b)
+{
+	free(b);
+}
+
+void proxy_service_hold(struct proxy_service *s)
+{
+	s->refs++;
+}
+
+void proxy_service_release(struct proxy_service *s)
+{
+	if (--s->refs > 0)
+		return;
+	for (struct proxy_backend *b = s->backends, *n; b; b = n) {
+		n = b->next;
+		free_backend(b);
+	}
+	free(s->cur_be);
+	free(s);
+}
+
+void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b)
+{
+	if (--b->refs > 0 || b->in_set)
+		return;
+	for (struct proxy_backend **pp = &s->backends; *pp; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			free_backend(b);
+			return;
+		}
+}
+
+static struct proxy_backend *backend_for(struct proxy_service *s,
+					 const struct proxy_endpoint *ep)
+{
+	struct proxy_backend *b;
+
+	for (b = s->backends; b; b = b->next)
+		if (b->ep.pid == ep->pid && b->ep.port == ep->port &&
+		    b->ep.host_network == ep->host_network &&
+		    !strcmp(b->ep.pod, ep->pod))
+			return b;
+	b = xcalloc(1, sizeof(*b));
+	b->ep = *ep;
+	b->next = s->backends;
+	s->backends = b;
+	return b;
+}
+
+void proxy_service_sync(struct proxy_service *s)
+{
+	struct proxy_epset *set =
+	    atomic_load_explicit(&s->slot->eps, memory_order_acquire);
+	struct proxy_backend **pp;
+	size_t n = set ? set->n : 0;
+
+	if (set == s->cur && s->cur != NULL)
+		return;
+	if (set == NULL && s->cur == NULL && s->n_cur == 0)
+		return;
+	for (struct proxy_backend *b = s->backends; b; b = b->next)
+		b->in_set = false;
+	if (n > s->cap_cur) {
+		s->cur_be = xrealloc(s->cur_be, n * sizeof(*s->cur_be));
+		s->cap_cur = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s->cur_be[i] = backend_for(s, &set->eps[i]);
+		s->cur_be[i]->in_set = true;
+	}
+	s->n_cur = n;
+	s->cur = set;
+	/* A pod that left: no idle connection of it stays pooled. */
+	pp = &s->backends;
+	while (*pp) {
+		struct proxy_backend *b = *pp;
+
+		if (b->in_set) {
+			pp = &b->next;
+			continue;
+		}
+		proxy_pool_close_idle(b);
+		if (b->refs == 0) {
+			*pp = b->next;
+			free_backend(b);
+			continue;
+		}
+		pp = &b->next;
+	}
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+	struct proxy_service *s = l->data;
+
+	if (status != 0 || s->removed)
+		return;
+	if (s->conf.mode == SERVICE_TCP)
+		proxy_tcp_accept(s);
+	else
+		proxy_http_accept(s);
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+	proxy_service_release(h->data);
+	free(h);
+}
+
+/* A replaced listener closes while the new one already serves. */
+static void close_listener(struct proxy_service *s)
+{
+	if (s->listener == NULL)
+		return;
+	uv_close((uv_handle_t *)s->listener, listener_closed);
+	s->listener = NULL;
+}
+
+static void open_listener(struct proxy_service *s, int fd)
+{
+	int rc;
+
+	s->listener = xcalloc(1, sizeof(*s->listener));
+	uv_tcp_init(&s->px->loop, s->listener);
+	s->listener->data = s;
+	proxy_service_hold(s);
+	rc = uv_tcp_open(s->listener, fd);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)s->listener, 1024, on_connection);
+	if (rc != 0) {
+		log_warnx("proxy: service %s: listen: %s", s->conf.name,
+			  uv_strerror(rc));
+		close_listener(s);
+	}
+}
+
+static void do_set(struct proxy *px, struct proxy_cmd *c)
+{
+	struct proxy_service *s = find_service(px, c->conf.name);
+
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->px = px;
+		s->refs = 1;
+		pthread_mutex_lock(&px->lock);
+		s->slot = slot_get(px, c->conf.name);
+		pthread_mutex_unlock(&px->lock);
+		s->next = px->services;
+		px->services = s;
+	}
+	s->conf = c->conf;
+	if (c->fd >= 0) {
+		close_listener(s);
+		open_listener(s, c->fd);
+	}
+	s->removed = false;
+	proxy_service_sync(s);
+}
+
+static void drop_service(struct proxy *px, struct proxy_service *s)
+{
+	for (struct proxy_service **pp = &px->services; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	s->removed = true;
+	close_listener(s);
+	for (struct proxy_backend *b = s->backends; b; b = b->next)
+		proxy_pool_close_idle(b);
+	proxy_service_release(s);
+}
+
+static void do_stop(struct proxy *px)
+{
+	px->stopping = true;
+	while (px->services)
+		drop_service(px, px->services);
+	proxy_admin_close(px);
+	while (px->conns.next != &px->conns) {
+		struct proxy_conn_link *l = px->conns.next;
+
+		proxy_unlink(l);
+		l->abort(l);
+	}
+	uv_close((uv_handle_t *)&px->sweep, NULL);
+	uv_close((uv_handle_t *)&px->wake, NULL);
+}
+
+static void on_wake(uv_async_t *a)
+{
+	struct proxy *px = a->data;
+	struct proxy_cmd *cmds;
+	struct proxy_epset *retired;
+
+	pthread_mutex_lock(&px->lock);
+	cmds = px->cmds;
+	px->cmds = NULL;
+	px->cmds_tail = &px->cmds;
+	pthread_mutex_unlock(&px->lock);
+	while (cmds) {
+		struct proxy_cmd *c = cmds;
+		struct proxy_service *s;
+
+		cmds = c->next;
+		switch (c->kind) {
+		case CMD_SET:
+			if (!px->stopping)
+				do_set(px, c);
+			else if (c->fd >= 0)
+				close(c->fd);
+			break;
+		case CMD_REMOVE:
+			s = find_service(px, c->conf.name);
+			if (s)
+				drop_service(px, s);
+			break;
+		case CMD_ADMIN:
+			proxy_admin_close(px);
+			if (c->fd >= 0 &&
+			    (px->stopping || proxy_admin_open(px, c->fd) == -1))
+				close(c->fd);
+			break;
+		case CMD_METRICS:
+			proxy_metrics_render(px, c->out);
+			uv_sem_post(c->done);
+			c = NULL; /* owned by the caller */
+			break;
+		case CMD_STOP:
+			if (!px->stopping)
+				do_stop(px);
+			break;
+		}
+		free(c);
+	}
+	/* Every service moves to the newest snapshot before old ones go. */
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_service_sync(s);
+	pthread_mutex_lock(&px->lock);
+	retired = px->retired;
+	px->retired = NULL;
+	pthread_mutex_unlock(&px->lock);
+	while (retired) {
+		struct proxy_epset *n = retired->retired_next;
+
+		free(retired);
+		retired = n;
+	}
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+	struct proxy *px = t->data;
+	int64_t now = proxy_now_ms();
+
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_pool_sweep(s, now);
+}
+
+static void thread_main(void *arg)
+{
+	struct proxy *px = arg;
+
+	uv_run(&px->loop, UV_RUN_DEFAULT);
+}
+
+struct proxy *proxy_start(struct berr *err)
+{
+	struct proxy *px = xcalloc(1, sizeof(*px));
+	int rc;
+
+	pthread_mutex_init(&px->lock, NULL);
+	px->cmds_tail = &px->cmds;
+	px->conns.next = px->conns.prev = &px->conns;
+	px->started_ms = proxy_now_ms();
+	rc = uv_loop_init(&px->loop);
+	if (rc != 0) {
+		berr_set(err, "proxy loop: %s", uv_strerror(rc));
+		free(px);
+		return NULL;
+	}
+	uv_async_init(&px->loop, &px->wake, on_wake);
+	px->wake.data = px;
+	uv_timer_init(&px->loop, &px->sweep);
+	px->sweep.data = px;
+	uv_timer_start(&px->sweep, on_sweep, 1000, 1000);
+	uv_unref((uv_handle_t *)&px->sweep);
+	rc = uv_thread_create(&px->thread, thread_main, px);
+	if (rc != 0) {
+		berr_set(err, "proxy thread: %s", uv_strerror(rc));
+		uv_close((uv_handle_t *)&px->wake, NULL);
+		uv_close((uv_handle_t *)&px->sweep, NULL);
+		uv_run(&px->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&px->loop);
+		free(px);
+		return NULL;
+	}
+	return px;
+}
+
+static void conf_from_spec(struct proxy_svc_conf *c,
+			   const struct service_spec *svc)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", svc->name);
+	snprintf(c->listen, sizeof(c->listen), "%s", svc->listen);
+	c->mode = svc->mode;
+	c->balance = svc->balance;
+	c->target_port = svc->target_port;
+	c->timeout_connect_ms = svc->timeout_connect_ms;
+	c->timeout_client_ms = svc->timeout_client_ms;
+	c->timeout_server_ms = svc->timeout_server_ms;
+	c->timeout_response_ms = svc->timeout_response_ms;
+}
+
+int proxy_service_set(struct proxy *px, const struct service_spec *svc,
+		      struct berr *err)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+	struct proxy_slot *slot;
+
+	c->kind = CMD_SET;
+	c->fd = -1;
+	conf_from_spec(&c->conf, svc);
+	pthread_mutex_lock(&px->lock);
+	slot = slot_get(px, svc->name);
+	if (strcmp(slot->listen, c->conf.listen) != 0) {
+		c->fd = bind_listener(c->conf.listen, err);
+		if (c->fd == -1) {
+			pthread_mutex_unlock(&px->lock);
+			free(c);
+			return berr_wrap(err, "service `%s`", svc->name);
+		}
+		snprintf(slot->listen, sizeof(slot->listen), "%s",
+			 c->conf.listen);
+	}
+	pthread_mutex_unlock(&px->lock);
+	push(px, c);
+	return 0;
+}
+
+void proxy_service_remove(struct proxy *px, const char *name)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
+	c->kind = CMD_REMOVE;
+	c->fd = -1;
+	snprintf(c->conf.name, sizeof(c->conf.name), "%s", name);
+	pthread_mutex_lock(&px->lock);
+	for (struct proxy_slot *s = px->slots; s; s = s->next)
+		if (!strcmp(s->name, name))
+			s->listen[0] = '\0';
+	pthread_mutex_unlock(&px->lock);
+	push(px, c);
+}
+
+void proxy_endpoints_publish(struct proxy *px, const char *service,
+			     const struct proxy_endpoint *eps, size_t n)
+{
+	struct proxy_epset *set = xcalloc(1, sizeof(*set) + n * sizeof(*eps));
+	struct proxy_epset *old;
+	struct proxy_slot *slot;
+
+	set->n = n;
+	if (n)
+		memcpy(set->eps, eps, n * sizeof(*eps));
+	pthread_mutex_lock(&px->lock);
+	slot = slot_get(px, service);
+	old = atomic_exchange_explicit(&slot->eps, set, memory_order_acq_rel);
+	if (old) {
+		old->retired_next = px->retired;
+		px->retired = old;
+	}
+	pthread_mutex_unlock(&px->lock);
+	uv_async_send(&px->wake);
+}
+
+int proxy_admin_listen(struct proxy *px, const char *addr, struct berr *err)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
+	c->kind = CMD_ADMIN;
+	c->fd = -1;
+	if (addr) {
+		c->fd = bind_listener(addr, err);
+		if (c->fd == -1) {
+			free(c);
+			return berr_wrap(err, "admin");
+		}
+	}
+	pthread_mutex_lock(&px->lock);
+	snprintf(px->admin_addr, sizeof(px->admin_addr), "%s",
+		 addr ? addr : "");
+	pthread_mutex_unlock(&px->lock);
+	push(px, c);
+	return 0;
+}
+
+void proxy_metrics(struct proxy *px, char **text, size_t *len)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+	struct proxy_buf out = {0};
+	uv_sem_t done;
+
+	uv_sem_init(&done, 0);
+	c->kind = CMD_METRICS;
+	c->fd = -1;
+	c->done = &done;
+	c->out = &out;
+	push(px, c);
+	uv_sem_wait(&done);
+	uv_sem_destroy(&done);
+	free(c);
+	proxy_buf_append(&out, "", 1);
+	*len = out.len - 1;
+	*text = out.p;
+}
+
+void proxy_stop(struct proxy *px)
+{
+	struct proxy_cmd *c;
+
+	if (px == NULL)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->kind = CMD_STOP;
+	c->fd = -1;
+	push(px, c);
+	uv_thread_join(&px->thread);
+	/* Commands that came after the stop. */
+	while ((c = px->cmds) != NULL) {
+		px->cmds = c->next;
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+	}
+	uv_loop_close(&px->loop);
+	for (struct proxy_epset *e = px->retired, *n; e; e = n) {
+		n = e->retired_next;
+		free(e);
+	}
+	for (struct proxy_slot *s = px->slots, *n; s; s = n) {
+		n = s->next;
+		free(atomic_load(&s->eps));
+		free(s);
+	}
+	pthread_mutex_destroy(&px->lock);
+	free(px);
+}

@@ -1,0 +1,63 @@
+/*
+ * proxy.h - the data plane: one listener per service, balancing requests
+ * (http) or connections (tcp) over the endpoint set the orchestrator
+ * publishes. Runs its own event loop on its own thread; the orchestrator
+ * only calls the functions below. Must not include orchestrator headers.
+ */
+#ifndef BERTH_PROXY_PROXY_H
+#define BERTH_PROXY_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../common/err.h"
+#include "../config/config.h"
+
+/* One backend of a service: a ready, non-terminating pod. */
+struct proxy_endpoint {
+	char pod[64];
+	pid_t pid;	   /* pod process: its netns is entered to connect */
+	int port;	   /* the service's targetPort */
+	bool host_network; /* reached on the host's 127.0.0.1 */
+};
+
+struct proxy;
+
+/* Starts the proxy thread. NULL with err set on failure. */
+struct proxy *proxy_start(struct berr *err);
+
+/*
+ * Creates or updates the listener of svc (copied). The listening socket is
+ * bound on the caller's thread so an address in use is reported here; the
+ * proxy thread then serves it. An unchanged listen address keeps the
+ * listener and its established connections.
+ */
+int proxy_service_set(struct proxy *px, const struct service_spec *svc,
+		      struct berr *err);
+
+/* Closes the listener of service name; established connections finish. */
+void proxy_service_remove(struct proxy *px, const char *name);
+
+/*
+ * Replaces the endpoint set of service (copied). Callable from any one
+ * thread; the next connection or request balanced uses the new set. A pod
+ * absent from the new set gets no new request; its in-flight ones finish
+ * and its idle pooled connections are closed.
+ */
+void proxy_endpoints_publish(struct proxy *px, const char *service,
+			     const struct proxy_endpoint *eps, size_t n);
+
+/*
+ * Serves GET /healthz and GET /metrics on addr ("ADDR:PORT" or
+ * "[V6]:PORT"), bound on the caller's thread. addr NULL closes it.
+ */
+int proxy_admin_listen(struct proxy *px, const char *addr, struct berr *err);
+
+/* Prometheus text of every counter; *text is malloc'd. */
+void proxy_metrics(struct proxy *px, char **text, size_t *len);
+
+/* Closes every listener and connection and joins the thread. */
+void proxy_stop(struct proxy *px);
+
+#endif

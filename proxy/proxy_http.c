@@ -1,0 +1,603 @@
+/*
+ * proxy_http.c - http mode: per-request balancing over keep-alive client
+ * connections, pooled keep-alive backend connections, one retry on
+ * another endpoint for an idempotent request whose backend failed before
+ * any response byte, streamed bodies, Upgrade tunnels, and 400/502/503/
+ * 504 answers that never leave a client hanging. Owns client connection
+ * objects; framing is http_msg.c's, backend sockets upstream.c's.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "http_msg.h"
+#include "internal.h"
+
+#define HTTP_READ_SIZE (64 * 1024)
+#define HTTP_HIGH_WATER (1024 * 1024)
+#define HTTP_RETRY_MAX (64 * 1024) /* requests larger are not retried */
+
+enum hphase { PH_CLIENT, PH_RESPONSE, PH_BODY };
+
+struct hconn {
+	struct proxy_conn_link link;
+	struct proxy_service *svc;
+	uv_tcp_t client;
+	uv_timer_t timer;
+	enum hphase phase;
+	int handles;
+	bool closing;
+	bool shutting; /* answered and closing politely */
+	bool client_reading;
+	bool up_reading;
+	bool dispatched; /* this request has a backend (or answer) */
+	bool retry_ok;	 /* retry holds every byte sent so far */
+	bool close_after;
+	bool tunnel;
+	int tries;
+	int retries_left;
+	uint64_t resp_bytes; /* response bytes sent to the client */
+	int64_t req_start;
+	struct proxy_hreq req;
+	struct proxy_hresp resp;
+	struct proxy_buf in;	/* client bytes after the current request */
+	struct proxy_buf retry; /* request bytes sent to the current backend */
+	struct proxy_upstream *up;
+	struct proxy_backend *be; /* backend whose active count we raised */
+	struct proxy_pipe pipe;
+	uv_shutdown_t sreq;
+	char rbuf[HTTP_READ_SIZE];
+};
+
+static void process(struct hconn *c, const char *data, size_t len);
+static void dispatch(struct hconn *c, struct proxy_backend *avoid);
+static void start_client_read(struct hconn *c);
+static void up_resume(struct hconn *c);
+
+static void maybe_free(struct hconn *c)
+{
+	if (--c->handles > 0)
+		return;
+	proxy_hreq_free(&c->req);
+	proxy_buf_free(&c->in);
+	proxy_buf_free(&c->retry);
+	proxy_service_release(c->svc);
+	free(c);
+}
+
+/* Handles are found by address: a tunnel reuses their data field. */
+static void client_closed(uv_handle_t *h)
+{
+	maybe_free(proxy_container_of(h, struct hconn, client));
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	maybe_free(proxy_container_of(h, struct hconn, timer));
+}
+
+static void detach_up(struct hconn *c, bool pool)
+{
+	struct proxy_upstream *u = c->up;
+
+	if (u == NULL)
+		return;
+	c->up = NULL;
+	c->up_reading = false;
+	uv_read_stop((uv_stream_t *)&u->tcp);
+	u->owner = NULL;
+	u->on_closed = NULL;
+	if (pool && uv_stream_get_write_queue_size((uv_stream_t *)&u->tcp) == 0)
+		proxy_upstream_park(u);
+	else
+		proxy_upstream_close(u);
+}
+
+static void uncount(struct hconn *c)
+{
+	if (c->be)
+		c->be->active--;
+	c->be = NULL;
+}
+
+static void conn_close(struct hconn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	proxy_unlink(&c->link);
+	uncount(c);
+	c->svc->m.active--;
+	detach_up(c, false);
+	uv_close((uv_handle_t *)&c->timer, timer_closed);
+	uv_close((uv_handle_t *)&c->client, client_closed);
+}
+
+static void conn_abort(struct proxy_conn_link *l)
+{
+	conn_close(proxy_container_of(l, struct hconn, link));
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void arm(struct hconn *c, enum hphase ph)
+{
+	const struct proxy_svc_conf *cf = &c->svc->conf;
+	int ms = ph == PH_CLIENT     ? cf->timeout_client_ms
+		 : ph == PH_RESPONSE ? cf->timeout_response_ms
+				     : cf->timeout_server_ms;
+
+	c->phase = ph;
+	uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
+}
+
+static void shut_done(uv_shutdown_t *req, int status)
+{
+	conn_close(req->data);
+}
+
+/* Ends the connection after what was written reaches the client. */
+static void close_politely(struct hconn *c)
+{
+	if (c->closing || c->shutting)
+		return;
+	c->shutting = true;
+	uv_read_stop((uv_stream_t *)&c->client);
+	c->client_reading = false;
+	uv_timer_stop(&c->timer);
+	detach_up(c, false);
+	uncount(c);
+	c->sreq.data = c;
+	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->client, shut_done) != 0)
+		conn_close(c);
+}
+
+static void record(struct hconn *c, int code)
+{
+	proxy_metrics_request(c->svc, code, proxy_now_ms() - c->req_start);
+}
+
+/* A short text answer of berth's own, then close. */
+static void answer(struct hconn *c, int code, const char *reason,
+		   const char *body)
+{
+	char head[512];
+	int n;
+
+	if (c->resp_bytes > 0 || c->closing || c->shutting) {
+		conn_close(c);
+		return;
+	}
+	record(c, code);
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		     code, reason, strlen(body), body);
+	c->resp_bytes += (uint64_t)n;
+	if (proxy_write_copy((uv_stream_t *)&c->client, head, (size_t)n, NULL,
+			     NULL) != 0) {
+		conn_close(c);
+		return;
+	}
+	close_politely(c);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct hconn *c = t->data;
+
+	if (c->phase == PH_RESPONSE && c->resp_bytes == 0) {
+		if (c->be)
+			c->be->failures++;
+		answer(c, 504, "Gateway Timeout",
+		       "berth: the backend did not answer in time\n");
+		return;
+	}
+	conn_close(c);
+}
+
+static void up_written(uv_write_t *req, int status)
+{
+	struct hconn *c = req->data;
+
+	if (status == UV_ECANCELED || c->closing)
+		return;
+	if (!c->client_reading && !c->req.complete && !c->shutting && c->up &&
+	    c->up->connected &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->up->tcp) <
+		HTTP_HIGH_WATER / 2)
+		start_client_read(c);
+}
+
+/* Sends what the parser produced to the backend, keeping a copy while
+ * the request is small enough to be retried. */
+static void flush_up(struct hconn *c)
+{
+	struct proxy_buf *o = &c->req.out;
+
+	if (c->up == NULL || !c->up->connected || o->len == 0)
+		return;
+	if (c->retry_ok) {
+		if (c->retry.len + o->len > HTTP_RETRY_MAX) {
+			c->retry_ok = false;
+			proxy_buf_free(&c->retry);
+		} else {
+			proxy_buf_append(&c->retry, o->p, o->len);
+		}
+	}
+	if (proxy_write_copy((uv_stream_t *)&c->up->tcp, o->p, o->len,
+			     up_written, c) != 0) {
+		o->len = 0;
+		return; /* the read side reports the failure */
+	}
+	o->len = 0;
+	if (c->req.complete && c->phase == PH_CLIENT)
+		arm(c, PH_RESPONSE);
+}
+
+static void finish_request(struct hconn *c, bool backend_reusable)
+{
+	struct proxy_buf pending;
+
+	record(c, c->resp.status);
+	uncount(c);
+	detach_up(c, backend_reusable && c->req.complete);
+	if (!c->req.keep_alive || c->close_after || !c->req.complete) {
+		close_politely(c);
+		return;
+	}
+	proxy_hreq_next(&c->req);
+	c->dispatched = false;
+	c->resp_bytes = 0;
+	c->retry.len = 0;
+	arm(c, PH_CLIENT);
+	pending = c->in;
+	memset(&c->in, 0, sizeof(c->in));
+	if (pending.len)
+		process(c, pending.p, pending.len);
+	proxy_buf_free(&pending);
+	if (!c->closing && !c->shutting && !c->req.complete &&
+	    !c->client_reading)
+		start_client_read(c);
+}
+
+static void client_written(uv_write_t *req, int status)
+{
+	struct hconn *c = req->data;
+
+	if (status == UV_ECANCELED || c->closing)
+		return;
+	if (status != 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->up && !c->up_reading && !c->tunnel &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->client) <
+		HTTP_HIGH_WATER / 2) {
+		up_resume(c);
+	}
+}
+
+static void pipe_done(struct proxy_pipe *p, int status)
+{
+	conn_close(proxy_container_of(p, struct hconn, pipe));
+}
+
+static void start_tunnel(struct hconn *c, const char *rest, size_t n)
+{
+	uv_timer_stop(&c->timer);
+	record(c, 101);
+	c->tunnel = true;
+	/* The pipe installs its own read callbacks: libuv refuses a second
+	 * uv_read_start on a stream that is reading (UV_EALREADY). */
+	uv_read_stop((uv_stream_t *)&c->client);
+	uv_read_stop((uv_stream_t *)&c->up->tcp);
+	c->client_reading = false;
+	c->up_reading = false;
+	if (n > 0)
+		proxy_write_copy((uv_stream_t *)&c->client, rest, n, NULL,
+				 NULL);
+	proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+			 (uv_stream_t *)&c->up->tcp, c->in.p, c->in.len,
+			 pipe_done);
+	c->in.len = 0;
+}
+
+/* The backend failed before answering anything: retry or 502. */
+static void backend_failed(struct hconn *c)
+{
+	struct proxy_backend *failed = c->up ? c->up->be : NULL;
+	bool reused = c->up && c->up->reused;
+
+	if (failed)
+		failed->failures++;
+	detach_up(c, false);
+	uncount(c);
+	if (c->resp_bytes == 0 && c->req.idempotent && c->retry_ok &&
+	    (c->retries_left > 0 || reused)) {
+		struct proxy_buf all = {0};
+
+		/* A stale pooled connection is no fault of the backend. */
+		if (!reused)
+			c->retries_left--;
+		c->svc->m.retries++;
+		proxy_buf_append(&all, c->retry.p, c->retry.len);
+		proxy_buf_append(&all, c->req.out.p, c->req.out.len);
+		proxy_buf_free(&c->req.out);
+		c->req.out = all;
+		c->retry.len = 0;
+		c->phase = PH_CLIENT;
+		dispatch(c, reused ? NULL : failed);
+		return;
+	}
+	answer(c, 502, "Bad Gateway", "berth: the backend failed\n");
+}
+
+static void up_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct hconn *c = h->data;
+
+	buf->base = c->rbuf;
+	buf->len = sizeof(c->rbuf);
+}
+
+static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct hconn *c = s->data;
+	size_t used = 0;
+
+	if (n == 0 || c->closing || c->shutting)
+		return;
+	if (n < 0) {
+		if (c->resp_bytes == 0) {
+			backend_failed(c);
+		} else if (n == UV_EOF && proxy_hresp_eof(&c->resp) == 0) {
+			c->close_after = true;
+			finish_request(c, false);
+		} else {
+			conn_close(c);
+		}
+		return;
+	}
+	if (proxy_hresp_feed(&c->resp, buf->base, (size_t)n, &used) == -1) {
+		if (c->resp_bytes == 0) {
+			answer(c, 502, "Bad Gateway",
+			       "berth: the backend sent an invalid response\n");
+			return;
+		}
+		conn_close(c);
+		return;
+	}
+	if (used > 0) {
+		if (c->phase == PH_RESPONSE)
+			arm(c, PH_BODY);
+		else if (c->phase == PH_BODY)
+			arm(c, PH_BODY);
+		c->resp_bytes += used;
+		if (proxy_write_copy((uv_stream_t *)&c->client, buf->base, used,
+				     client_written, c) != 0) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (!c->resp.complete) {
+		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->client) >=
+		    HTTP_HIGH_WATER) {
+			uv_read_stop(s);
+			c->up_reading = false;
+		}
+		return;
+	}
+	if (c->resp.upgrade && c->req.upgrade) {
+		start_tunnel(c, buf->base + used, (size_t)n - used);
+		return;
+	}
+	if (c->resp.upgrade) {
+		conn_close(c);
+		return;
+	}
+	finish_request(c, c->resp.keep_alive && used == (size_t)n);
+}
+
+static void up_resume(struct hconn *c)
+{
+	c->up_reading = true;
+	if (uv_read_start((uv_stream_t *)&c->up->tcp, up_alloc, up_read) != 0)
+		conn_close(c);
+}
+
+static void attach(struct hconn *c, struct proxy_upstream *u)
+{
+	c->up = u;
+	u->owner = c;
+	u->tcp.data = c;
+	proxy_hresp_init(&c->resp, c->req.is_head);
+	up_resume(c);
+	if (c->closing)
+		return;
+	flush_up(c);
+}
+
+static void on_up_connect(struct proxy_upstream *u, int status)
+{
+	struct hconn *c = u->owner;
+
+	if (status != 0) {
+		/* Nothing was sent: any request may go elsewhere. */
+		struct proxy_backend *b = u->be;
+
+		b->failures++;
+		c->up = NULL;
+		u->owner = NULL;
+		proxy_upstream_close(u);
+		uncount(c);
+		dispatch(c, b);
+		return;
+	}
+	attach(c, u);
+	if (!c->closing && !c->client_reading && !c->req.complete)
+		start_client_read(c);
+}
+
+/* Picks a backend for the current request and sends it there. */
+static void dispatch(struct hconn *c, struct proxy_backend *avoid)
+{
+	struct proxy_service *s = c->svc;
+	struct berr err = BERR_INIT;
+
+	c->dispatched = true;
+	for (;;) {
+		struct proxy_backend *b;
+		struct proxy_upstream *u;
+		int i;
+
+		if (!s->removed)
+			proxy_service_sync(s);
+		if (s->removed || s->n_cur == 0) {
+			answer(c, 503, "Service Unavailable",
+			       "berth: no ready endpoint for this service\n");
+			return;
+		}
+		if (++c->tries > (int)s->n_cur + 2) {
+			answer(c, 502, "Bad Gateway",
+			       "berth: no endpoint could be reached\n");
+			return;
+		}
+		i = proxy_balance_pick(s->conf.balance, s->cur_be, s->n_cur,
+				       &s->rr, avoid);
+		b = s->cur_be[i];
+		c->be = b;
+		b->active++;
+		b->requests++;
+		u = proxy_upstream_take(b);
+		if (u) {
+			attach(c, u);
+			return;
+		}
+		u = proxy_upstream_connect(s, b, on_up_connect, c, &err);
+		if (u) {
+			c->up = u;
+			/* Body bytes wait in req.out until connected. */
+			if (c->req.out.len >= HTTP_HIGH_WATER &&
+			    c->client_reading) {
+				uv_read_stop((uv_stream_t *)&c->client);
+				c->client_reading = false;
+			}
+			return;
+		}
+		b->failures++;
+		uncount(c);
+		avoid = b;
+		log_debug("proxy: service %s: %s", s->conf.name, err.msg);
+	}
+}
+
+/* Feeds client bytes; whatever follows the current request is kept. */
+static void process(struct hconn *c, const char *data, size_t len)
+{
+	size_t used = 0;
+
+	if (proxy_hreq_feed(&c->req, data, len, &used) == -1) {
+		if (!c->dispatched || c->resp_bytes == 0) {
+			detach_up(c, false);
+			answer(c, 400, "Bad Request",
+			       "berth: malformed request\n");
+		} else {
+			conn_close(c);
+		}
+		return;
+	}
+	if (used < len)
+		proxy_buf_append(&c->in, data + used, len - used);
+	if (c->req.head_done && !c->dispatched) {
+		c->req_start = proxy_now_ms();
+		c->tries = 0;
+		c->retries_left = 1;
+		c->retry_ok = c->req.idempotent;
+		c->retry.len = 0;
+		dispatch(c, NULL);
+		if (c->closing || c->shutting)
+			return;
+	} else {
+		flush_up(c);
+	}
+	if (c->req.complete || c->in.len > 0 ||
+	    (c->up && c->up->connected &&
+	     uv_stream_get_write_queue_size((uv_stream_t *)&c->up->tcp) >=
+		 HTTP_HIGH_WATER)) {
+		uv_read_stop((uv_stream_t *)&c->client);
+		c->client_reading = false;
+	}
+}
+
+static void client_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct hconn *c = h->data;
+
+	buf->base = c->rbuf;
+	buf->len = sizeof(c->rbuf);
+}
+
+static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct hconn *c = s->data;
+
+	if (n == 0 || c->closing || c->shutting)
+		return;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->phase == PH_CLIENT)
+		arm(c, PH_CLIENT);
+	/* rbuf is shared with the response reader: process() copies what
+	 * it keeps, so nothing refers to it once this returns. */
+	process(c, buf->base, (size_t)n);
+}
+
+static void start_client_read(struct hconn *c)
+{
+	c->client_reading = true;
+	if (uv_read_start((uv_stream_t *)&c->client, client_alloc,
+			  client_read) != 0)
+		conn_close(c);
+}
+
+void proxy_http_accept(struct proxy_service *s)
+{
+	struct hconn *c = xcalloc(1, sizeof(*c));
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char ip[64] = "unknown";
+
+	c->svc = s;
+	proxy_service_hold(s);
+	uv_tcp_init(&s->px->loop, &c->client);
+	uv_timer_init(&s->px->loop, &c->timer);
+	c->client.data = c;
+	c->timer.data = c;
+	c->handles = 2;
+	s->m.connections++;
+	s->m.active++;
+	proxy_link(s->px, &c->link, conn_abort);
+	proxy_hreq_init(&c->req, "");
+	if (uv_accept((uv_stream_t *)s->listener, (uv_stream_t *)&c->client) !=
+	    0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->client, 1);
+	if (uv_tcp_getpeername(&c->client, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6)
+			uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+		else
+			uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+	}
+	snprintf(c->req.client_ip, sizeof(c->req.client_ip), "%s", ip);
+	arm(c, PH_CLIENT);
+	start_client_read(c);
+}

@@ -1,0 +1,148 @@
+/*
+ * proxy_tcp.c - tcp mode: one backend per client connection, chosen when
+ * it is accepted, then a plain byte copy (pipe.c). A connection keeps its
+ * backend for life, so an endpoint change only steers new connections.
+ * Owns tcp connection objects; must not parse the bytes it copies.
+ */
+#include <stdlib.h>
+
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "internal.h"
+
+struct tcp_conn {
+	struct proxy_conn_link link;
+	struct proxy_service *svc;
+	uv_tcp_t client;
+	struct proxy_upstream *up;
+	struct proxy_backend *counted; /* backend whose active we raised */
+	struct proxy_pipe pipe;
+	int tries;
+	int handles;
+	bool closing;
+	int64_t start_ms;
+};
+
+static void client_closed(uv_handle_t *h)
+{
+	struct tcp_conn *c = proxy_container_of(h, struct tcp_conn, client);
+
+	if (--c->handles > 0)
+		return;
+	proxy_service_release(c->svc);
+	free(c);
+}
+
+static void up_closed(struct proxy_upstream *u)
+{
+	struct tcp_conn *c = u->owner;
+
+	if (--c->handles == 0) {
+		proxy_service_release(c->svc);
+		free(c);
+	}
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	proxy_unlink(&c->link);
+	if (c->counted)
+		c->counted->active--;
+	c->counted = NULL;
+	c->svc->m.active--;
+	uv_close((uv_handle_t *)&c->client, client_closed);
+	if (c->up) {
+		c->up->on_closed = up_closed;
+		c->handles++;
+		proxy_upstream_close(c->up);
+		c->up = NULL;
+	}
+}
+
+static void conn_abort(struct proxy_conn_link *l)
+{
+	conn_close(proxy_container_of(l, struct tcp_conn, link));
+}
+
+static void pipe_done(struct proxy_pipe *p, int status)
+{
+	conn_close(proxy_container_of(p, struct tcp_conn, pipe));
+}
+
+static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid);
+
+static void on_up_connect(struct proxy_upstream *u, int status)
+{
+	struct tcp_conn *c = u->owner;
+
+	if (status != 0) {
+		u->be->failures++;
+		c->counted->active--;
+		c->counted = NULL;
+		c->up = NULL;
+		proxy_upstream_close(u);
+		try_connect(c, u->be);
+		return;
+	}
+	u->be->requests++;
+	proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+			 (uv_stream_t *)&u->tcp, NULL, 0, pipe_done);
+}
+
+/* Each endpoint is tried at most once; a connection with none left is
+ * closed (a tcp client has no other way to hear "unavailable"). */
+static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid)
+{
+	struct proxy_service *s = c->svc;
+	struct berr err = BERR_INIT;
+	int i;
+
+	for (;;) {
+		if (c->svc->removed || c->closing)
+			break;
+		proxy_service_sync(s);
+		if (c->tries >= (int)s->n_cur || c->tries >= 3)
+			break;
+		c->tries++;
+		i = proxy_balance_pick(s->conf.balance, s->cur_be, s->n_cur,
+				       &s->rr, avoid);
+		if (i < 0)
+			break;
+		c->up = proxy_upstream_connect(s, s->cur_be[i], on_up_connect,
+					       c, &err);
+		if (c->up) {
+			c->counted = s->cur_be[i];
+			c->counted->active++;
+			return;
+		}
+		s->cur_be[i]->failures++;
+		avoid = s->cur_be[i];
+		log_debug("proxy: service %s: %s", s->conf.name, err.msg);
+	}
+	s->m.codes[5]++;
+	conn_close(c);
+}
+
+void proxy_tcp_accept(struct proxy_service *s)
+{
+	struct tcp_conn *c = xcalloc(1, sizeof(*c));
+
+	c->svc = s;
+	proxy_service_hold(s);
+	uv_tcp_init(&s->px->loop, &c->client);
+	c->handles = 1;
+	c->start_ms = proxy_now_ms();
+	s->m.connections++;
+	s->m.active++;
+	proxy_link(s->px, &c->link, conn_abort);
+	if (uv_accept((uv_stream_t *)s->listener, (uv_stream_t *)&c->client) !=
+	    0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->client, 1);
+	try_connect(c, NULL);
+}

@@ -1,0 +1,193 @@
+/*
+ * test_proxy_http.c - request/response framing of the proxy: head
+ * rewriting (forwarding headers, hop-by-hop headers dropped), body
+ * re-framing, pipelining, upgrades, and every smuggling shape refused.
+ */
+#include <stdlib.h>
+
+#include "../../proxy/http_msg.h"
+#include "../lib/tap.h"
+
+static char *out_str(struct proxy_hreq *r)
+{
+	char *s = malloc(r->out.len + 1);
+
+	memcpy(s, r->out.p, r->out.len);
+	s[r->out.len] = '\0';
+	return s;
+}
+
+/* Feeds all of s; returns the feed result and the bytes taken. */
+static int feed(struct proxy_hreq *r, const char *s, size_t *used)
+{
+	return proxy_hreq_feed(r, s, strlen(s), used);
+}
+
+static int bad(const char *s)
+{
+	struct proxy_hreq r;
+	size_t used;
+	int rc;
+
+	proxy_hreq_init(&r, "127.0.0.1");
+	rc = feed(&r, s, &used);
+	proxy_hreq_free(&r);
+	return rc == -1;
+}
+
+int main(void)
+{
+	struct proxy_hreq r;
+	struct proxy_hresp rs;
+	size_t used;
+	char *s;
+	const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+			  "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	proxy_hreq_init(&r, "10.1.2.3");
+	is_int(feed(&r,
+		    "GET /x?y=1 HTTP/1.1\r\nHost: h\r\nConnection: "
+		    "keep-alive\r\nKeep-Alive: 5\r\nX-Forwarded-For: "
+		    "1.1.1.1\r\nVia: 1.0 edge\r\nAccept: */*\r\n\r\n",
+		    &used),
+	       0, "simple GET parses");
+	ok(r.head_done && r.complete && r.keep_alive && r.idempotent,
+	   "GET is complete, keep-alive, idempotent");
+	s = out_str(&r);
+	is_str(s,
+	       "GET /x?y=1 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n"
+	       "X-Forwarded-For: 1.1.1.1, 10.1.2.3\r\n"
+	       "X-Forwarded-Proto: http\r\nVia: 1.0 edge, 1.1 berth\r\n\r\n",
+	       "head rewritten: hop-by-hop dropped, XFF/Via appended");
+	free(s);
+	proxy_hreq_free(&r);
+
+	proxy_hreq_init(&r, "::1");
+	is_int(feed(&r,
+		    "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0"
+		    "\r\nTrailer: x\r\n\r\n",
+		    &used),
+	       0, "chunked POST parses");
+	ok(r.complete && r.chunked && !r.idempotent,
+	   "chunked POST complete, not idempotent");
+	s = out_str(&r);
+	ok(strstr(s, "Transfer-Encoding: chunked\r\n") != NULL &&
+	       strstr(s, "\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+	   "chunked body re-framed for the backend");
+	free(s);
+	proxy_hreq_free(&r);
+
+	proxy_hreq_init(&r, "1.2.3.4");
+	is_int(feed(&r,
+		    "PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n"
+		    "01234",
+		    &used),
+	       0, "partial body");
+	ok(r.head_done && !r.complete, "head done, body pending");
+	r.out.len = 0;
+	is_int(feed(&r, "56789", &used), 0, "rest of body");
+	ok(r.complete && r.out.len == 5 && !memcmp(r.out.p, "56789", 5),
+	   "body streamed as it comes");
+	proxy_hreq_free(&r);
+
+	proxy_hreq_init(&r, "1.2.3.4");
+	is_int(proxy_hreq_feed(&r, two, strlen(two), &used), 0,
+	       "pipelined pair");
+	ok(r.complete && used == strlen(two) / 2,
+	   "stops right after the first request");
+	proxy_hreq_next(&r);
+	is_int(proxy_hreq_feed(&r, two + used, strlen(two) - used, &used), 0,
+	       "second request");
+	s = out_str(&r);
+	ok(r.complete && strncmp(s, "GET /b ", 7) == 0,
+	   "second request parsed after next()");
+	free(s);
+	proxy_hreq_free(&r);
+
+	proxy_hreq_init(&r, "1.2.3.4");
+	is_int(feed(&r,
+		    "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+		    "Upgrade: websocket\r\n\r\nRAWBYTES",
+		    &used),
+	       0, "upgrade request");
+	s = out_str(&r);
+	ok(r.upgrade && r.complete &&
+	       used ==
+		   strlen(
+		       "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+		       "Upgrade: websocket\r\n\r\n") &&
+	       strstr(s, "Connection: Upgrade\r\nUpgrade: websocket\r\n"),
+	   "upgrade kept, tunnel bytes left over");
+	free(s);
+	proxy_hreq_free(&r);
+
+	proxy_hreq_init(&r, "1.2.3.4");
+	is_int(feed(&r, "GET / HTTP/1.0\r\n\r\n", &used), 0, "HTTP/1.0");
+	ok(!r.keep_alive, "1.0 without keep-alive closes");
+	proxy_hreq_free(&r);
+
+	ok(bad("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+	       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+	   "CL + TE refused");
+	ok(bad("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
+	       "\r\nhello!"),
+	   "two Content-Length refused");
+	ok(bad("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	       "zz\r\nhello\r\n0\r\n\r\n"),
+	   "bad chunk size refused");
+	ok(bad("GET / HTTP/1.1\nHost: h\n\n"), "bare LF refused");
+	ok(bad("GET / HTTP/1.1\r\nHo st: h\r\n\r\n"), "space in name refused");
+	ok(bad("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), "obs-fold refused");
+	ok(bad("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n"),
+	   "CONNECT refused");
+	ok(bad("GARBAGE\r\n\r\n"), "garbage refused");
+	ok(bad("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked, x\r\n\r\n"
+	       "0\r\n\r\n"),
+	   "chunked not last refused");
+	{
+		size_t n = PROXY_HEAD_MAX + 100;
+		char *big = malloc(n + 64);
+
+		strcpy(big, "GET / HTTP/1.1\r\nX: ");
+		memset(big + strlen(big), 'a', n);
+		strcpy(big + 20 + n, "\r\n\r\n");
+		ok(bad(big), "oversized head refused");
+		free(big);
+	}
+
+	proxy_hresp_init(&rs, false);
+	is_int(
+	    proxy_hresp_feed(&rs,
+			     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+			     "Content-Length: 2\r\n\r\nhiEXTRA",
+			     70, &used),
+	    0, "response with 100 Continue");
+	ok(rs.complete && rs.status == 200 && used == 65 && rs.keep_alive,
+	   "1xx passed over, end of response found");
+	proxy_hresp_init(&rs, true);
+	is_int(proxy_hresp_feed(&rs,
+				"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n",
+				39, &used),
+	       0, "response to HEAD");
+	ok(rs.complete && used == 39, "HEAD response has no body");
+	proxy_hresp_init(&rs, false);
+	is_int(proxy_hresp_feed(&rs, "HTTP/1.1 200 OK\r\n\r\nabc", 22, &used),
+	       0, "close-delimited response");
+	ok(!rs.complete && proxy_hresp_eof(&rs) == 0 && rs.complete &&
+	       !rs.keep_alive,
+	   "EOF ends it; not reusable");
+	proxy_hresp_init(&rs, false);
+	is_int(proxy_hresp_feed(&rs,
+				"HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+				"websocket\r\nConnection: Upgrade\r\n\r\nWS",
+				79, &used),
+	       0, "101 response");
+	ok(rs.complete && rs.upgrade && used == 77, "101 starts a tunnel");
+	proxy_hresp_init(&rs, false);
+	ok(proxy_hresp_feed(&rs, "HTTX/1.1 200\r\n\r\n", 16, &used) == -1,
+	   "invalid response refused");
+	proxy_hresp_init(&rs, false);
+	ok(proxy_hresp_eof(&rs) == -1, "EOF before any byte is a failure");
+	return tap_done();
+}

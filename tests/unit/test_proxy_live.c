@@ -1,0 +1,368 @@
+/*
+ * test_proxy_live.c - the proxy thread end to end on 127.0.0.1 with
+ * host-network backends served by threads of this test: round-robin over
+ * keep-alive, endpoint swaps, 503/502/504, a POST with a chunked body,
+ * tcp mode echo with half-close, the admin listener, and a clean stop.
+ * Ports 18900-18919.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../proxy/proxy.h"
+#include "../lib/tap.h"
+
+static int listen_on(int port)
+{
+	struct sockaddr_in sin = {0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1) {
+		perror("backend listen");
+		exit(1);
+	}
+	return fd;
+}
+
+struct conn_arg {
+	int fd;
+	int id;
+	bool echo;
+};
+
+/* Reads one request head (and a Content-Length or chunked body, crudely). */
+static int read_request(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		char *end;
+
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end == NULL)
+			continue;
+		if (strstr(buf, "chunked") && !strstr(end, "0\r\n\r\n"))
+			continue;
+		if (strstr(buf, "Content-Length: ")) {
+			size_t want =
+			    (size_t)atoi(strstr(buf, "Content-Length: ") + 16);
+
+			if (len - (size_t)(end + 4 - buf) < want)
+				continue;
+		}
+		return (int)len;
+	}
+}
+
+static void *serve_conn(void *p)
+{
+	struct conn_arg *a = p;
+	char buf[65536], out[70000];
+
+	if (a->echo) {
+		ssize_t n;
+
+		while ((n = read(a->fd, buf, sizeof(buf))) > 0)
+			if (write(a->fd, buf, (size_t)n) != n)
+				break;
+		/* Half-close: the client's EOF answered after a last word. */
+		if (write(a->fd, "bye\n", 4) != 4)
+			perror("write");
+		close(a->fd);
+		free(a);
+		return NULL;
+	}
+	while (read_request(a->fd, buf, sizeof(buf)) > 0) {
+		char body[256];
+		int n;
+
+		if (strncmp(buf, "GET /slow", 9) == 0)
+			usleep(1500 * 1000);
+		if (strncmp(buf, "GET /close", 10) == 0) {
+			close(a->fd);
+			break;
+		}
+		if (strncmp(buf, "GET /headers", 12) == 0) {
+			char *e = strstr(buf, "\r\n\r\n");
+
+			*e = '\0';
+			snprintf(body, sizeof(body), "%.200s", buf);
+		} else if (strncmp(buf, "POST", 4) == 0) {
+			snprintf(body, sizeof(body), "posted %d bytes",
+				 (int)strlen(strstr(buf, "\r\n\r\n") + 4));
+		} else {
+			snprintf(body, sizeof(body), "backend-%d", a->id);
+		}
+		n = snprintf(out, sizeof(out),
+			     "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+			     strlen(body), body);
+		if (write(a->fd, out, (size_t)n) != n)
+			break;
+	}
+	close(a->fd);
+	free(a);
+	return NULL;
+}
+
+struct server {
+	int fd, id;
+	bool echo;
+};
+
+static void *serve(void *p)
+{
+	struct server *s = p;
+
+	for (;;) {
+		int c = accept(s->fd, NULL, NULL);
+		struct conn_arg *a;
+		pthread_t t;
+
+		if (c == -1)
+			return NULL;
+		a = calloc(1, sizeof(*a));
+		a->fd = c;
+		a->id = s->id;
+		a->echo = s->echo;
+		pthread_create(&t, NULL, serve_conn, a);
+		pthread_detach(t);
+	}
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in sin = {0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = {5, 0};
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < 50; i++) {
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			return fd;
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* Sends req on fd and reads one response; returns the status, body in
+ * body (NUL-terminated). -1 on EOF or error. */
+static int roundtrip(int fd, const char *req, char *body, size_t cap)
+{
+	char buf[65536];
+	size_t len = 0;
+	char *end;
+	int status;
+	size_t clen;
+
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end == NULL)
+			continue;
+		clen = strstr(buf, "Content-Length: ")
+			   ? (size_t)atoi(strstr(buf, "Content-Length: ") + 16)
+			   : 0;
+		if (len - (size_t)(end + 4 - buf) >= clen)
+			break;
+	}
+	status = atoi(buf + 9);
+	snprintf(body, cap, "%s", end + 4);
+	return status;
+}
+
+static const char *GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+
+static struct service_spec spec(const char *name, const char *listen,
+				enum service_mode mode)
+{
+	struct service_spec s = {0};
+
+	s.name = (char *)name;
+	s.listen = (char *)listen;
+	s.mode = mode;
+	s.target_port = 0;
+	s.timeout_connect_ms = 1000;
+	s.timeout_client_ms = 5000;
+	s.timeout_server_ms = 5000;
+	s.timeout_response_ms = 700;
+	return s;
+}
+
+int main(void)
+{
+	struct berr err = BERR_INIT;
+	struct server sv[3] = {{listen_on(18911), 1, false},
+			       {listen_on(18912), 2, false},
+			       {listen_on(18913), 3, true}};
+	struct proxy_endpoint eps[3] = {{"pod-a", 0, 18911, true},
+					{"pod-b", 0, 18912, true},
+					{"pod-dead", 0, 18919, true}};
+	struct proxy_endpoint echo = {"pod-echo", 0, 18913, true};
+	struct service_spec web = spec("web", "127.0.0.1:18901", SERVICE_HTTP);
+	struct service_spec raw = spec("raw", "127.0.0.1:18902", SERVICE_TCP);
+	struct proxy *px;
+	pthread_t t;
+	char body[1024], *text;
+	size_t len;
+	int fd, a = 0, b = 0, st;
+
+	for (int i = 0; i < 3; i++) {
+		pthread_create(&t, NULL, serve, &sv[i]);
+		pthread_detach(t);
+	}
+	px = proxy_start(&err);
+	ok(px != NULL, "proxy starts");
+	is_int(proxy_service_set(px, &web, &err), 0, "http service listens");
+	is_int(proxy_service_set(px, &raw, &err), 0, "tcp service listens");
+	ok(proxy_service_set(px,
+			     &(struct service_spec){
+				 .name = "clash", .listen = "127.0.0.1:18901"},
+			     &err) == -1 &&
+	       strstr(err.msg, "18901"),
+	   "address in use reported synchronously: %s", err.msg);
+	is_int(proxy_admin_listen(px, "127.0.0.1:18903", &err), 0,
+	       "admin listens");
+
+	fd = dial(18901);
+	st = roundtrip(fd, GET, body, sizeof(body));
+	is_int(st, 503, "no endpoint yet: 503");
+	ok(strstr(body, "no ready endpoint") != NULL, "503 says why");
+	close(fd);
+
+	proxy_endpoints_publish(px, "web", eps, 2);
+	fd = dial(18901);
+	for (int i = 0; i < 6; i++) {
+		st = roundtrip(fd, GET, body, sizeof(body));
+		a += st == 200 && !strcmp(body, "backend-1");
+		b += st == 200 && !strcmp(body, "backend-2");
+	}
+	ok(a == 3 && b == 3,
+	   "round-robin per request on one keep-alive "
+	   "connection (%d/%d)",
+	   a, b);
+	proxy_endpoints_publish(px, "web", &eps[1], 1);
+	a = b = 0;
+	for (int i = 0; i < 4; i++) {
+		st = roundtrip(fd, GET, body, sizeof(body));
+		a += st == 200 && !strcmp(body, "backend-1");
+		b += st == 200 && !strcmp(body, "backend-2");
+	}
+	ok(a == 0 && b == 4,
+	   "after a swap only the new set answers, same client connection");
+	st = roundtrip(fd,
+		       "GET /headers HTTP/1.1\r\nHost: t\r\nConnection: "
+		       "keep-alive\r\n\r\n",
+		       body, sizeof(body));
+	ok(st == 200 && strstr(body, "X-Forwarded-For: 127.0.0.1") &&
+	       strstr(body, "X-Forwarded-Proto: http") &&
+	       strstr(body, "Via: 1.1 berth") && !strstr(body, "Connection:"),
+	   "forwarding headers added, hop-by-hop dropped");
+	st = roundtrip(fd,
+		       "POST /p HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		       "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+		       body, sizeof(body));
+	ok(st == 200 && !strcmp(body, "posted 20 bytes"),
+	   "chunked POST streamed (%d %s)", st, body);
+	st = roundtrip(fd, "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", body,
+		       sizeof(body));
+	is_int(st, 504, "slow backend: 504 at the response timeout");
+	close(fd);
+
+	/* A dead endpoint next to a live one: GETs never fail. */
+	eps[0] = eps[2];
+	proxy_endpoints_publish(px, "web", eps, 2);
+	fd = dial(18901);
+	a = 0;
+	for (int i = 0; i < 6; i++)
+		a += roundtrip(fd, GET, body, sizeof(body)) == 200;
+	is_int(a, 6, "a refusing endpoint is retried elsewhere");
+	close(fd);
+	proxy_endpoints_publish(px, "web", &eps[2], 1);
+	fd = dial(18901);
+	is_int(roundtrip(fd, GET, body, sizeof(body)), 502,
+	       "only a refusing endpoint: 502");
+	close(fd);
+
+	fd = dial(18901);
+	is_int(roundtrip(fd,
+			 "GET / HTTP/1.1\r\nContent-Length: 1\r\n"
+			 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+			 body, sizeof(body)),
+	       400, "smuggling attempt: 400");
+	ok(read(fd, body, 1) == 0, "and the connection closes");
+	close(fd);
+
+	proxy_endpoints_publish(px, "raw", &echo, 1);
+	fd = dial(18902);
+	ok(write(fd, "ping\n", 5) == 5, "tcp: write");
+	shutdown(fd, SHUT_WR);
+	len = 0;
+	for (;;) {
+		ssize_t n = read(fd, body + len, sizeof(body) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	body[len] = '\0';
+	is_str(body, "ping\nbye\n", "tcp: echo and half-close both ways");
+	close(fd);
+
+	fd = dial(18903);
+	st = roundtrip(fd, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", body,
+		       sizeof(body));
+	ok(st == 200 && !strcmp(body, "ok\n"), "admin /healthz");
+	close(fd);
+	proxy_metrics(px, &text, &len);
+	ok(strstr(text, "berth_service_requests_total{service=\"web\","
+			"code=\"2xx\"}") &&
+	       strstr(text, "berth_endpoint_up{service=\"web\","
+			    "pod=\"pod-dead\"} 1") &&
+	       strstr(text, "berth_service_request_duration_seconds_bucket"),
+	   "metrics text");
+	ok(strstr(text, "code=\"5xx\"} 0") == NULL ||
+	       strstr(text, "service=\"raw\",code=\"5xx\"} 0"),
+	   "5xx counted for web");
+	free(text);
+
+	proxy_service_remove(px, "web");
+	usleep(200000);
+	{
+		struct sockaddr_in sin = {0};
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(18901);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok(connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1,
+		   "a removed service stops listening");
+		close(s);
+	}
+	proxy_stop(px);
+	ok(1, "proxy stops");
+	return tap_done();
+}
