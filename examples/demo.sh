@@ -42,7 +42,7 @@ cleanup() {
 		"$BERTH" down >/dev/null 2>&1 || kill -TERM "$DAEMON"
 		wait "$DAEMON" 2>/dev/null || true
 	fi
-	rm -f "$LOG"
+	[ -n "${KEEP_LOG:-}" ] || rm -f "$LOG"
 }
 trap cleanup EXIT INT TERM
 
@@ -51,6 +51,14 @@ echo "berth demo: daemon log in $LOG"
 "$BERTH" up -c "$CONFIG" >"$LOG" 2>&1 &
 DAEMON=$!
 wait_until 20 "$BERTH" get deployments -o json
+if ! kill -0 "$DAEMON" 2>/dev/null; then
+	echo "berth demo: the daemon did not start:" >&2
+	cat "$LOG" >&2
+	DAEMON=
+	exit 1
+fi
+# a demo interrupted earlier may have left a scaled deployment: start over
+"$BERTH" apply -f "$CONFIG" >/dev/null
 wait_until 60 ready_is 4
 step "$BERTH" get pods
 step "$BERTH" get deployments
