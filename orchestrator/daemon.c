@@ -47,6 +47,21 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t service_created_ms(struct daemon *d, const char *name)
+{
+	struct service_birth *b;
+
+	for (b = d->service_births; b; b = b->next)
+		if (!strcmp(b->name, name))
+			return b->created_ms;
+	b = xcalloc(1, sizeof(*b));
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->created_ms = now_ms();
+	b->next = d->service_births;
+	d->service_births = b;
+	return b->created_ms;
+}
+
 struct cfg_ref *cfg_ref_new(struct berth_config *cfg)
 {
 	struct cfg_ref *r = xcalloc(1, sizeof(*r));
@@ -199,6 +214,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++)
 			if (!strcmp(d->cfg->services[k].name, svc->name))
 				old = &d->cfg->services[k];
+		service_created_ms(d, svc->name);
 		if (old == NULL)
 			add_message(messages, "service/%s created", svc->name);
 		else if (strcmp(old->listen, svc->listen) ||
@@ -366,6 +382,8 @@ static void on_housekeeping(uv_timer_t *t)
 	struct daemon *d = t->data;
 	off_t cap = log_cap_bytes();
 
+	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
+	reaper_scan();
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);

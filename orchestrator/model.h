@@ -148,6 +148,13 @@ enum watch_kind { WATCH_PODS, WATCH_DEPLOYMENTS, WATCH_SERVICES,
 
 struct log_follow;
 
+/* When each service first appeared (for AGE); kept across applies. */
+struct service_birth {
+	struct service_birth *next;
+	char name[64];
+	int64_t created_ms;
+};
+
 struct daemon {
 	uv_loop_t *loop;
 	struct berth_config *cfg;  /* last applied config */
@@ -165,6 +172,7 @@ struct daemon {
 	struct event events[EVENT_RING];
 	uint64_t event_seq; /* total events ever recorded */
 	struct watcher *watchers;
+	struct service_birth *service_births;
 	struct log_follow *follows;
 	uv_timer_t reconcile_timer;
 	uv_timer_t watch_timer;
@@ -184,5 +192,7 @@ struct daemon {
 };
 
 int64_t now_ms(void);
+/* Creation time of service name, recorded on first call. */
+int64_t service_created_ms(struct daemon *d, const char *name);
 
 #endif

@@ -2,7 +2,9 @@
  * store.c - persistence under STATE_DIR:
  *   applied              path of the config last applied
  *   pods/NAME.json       one record per pod (name, revision, restarts, pid)
- *   deployments/NAME.json revision history, scale, pause
+ *   deployments/NAME.json revision history with each revision's pod
+ *                        template, scale, pause, the current template and
+ *                        the config's, the last fully available one
  * Every write is atomic (temp, fsync, rename). Adoption of a previous
  * daemon's pods lives here too: it is the inverse of saving them.
  */
@@ -23,7 +25,9 @@
 #include "../runtime/rootfs.h"
 #include "events.h"
 #include "pod.h"
+#include "reconcile.h"
 #include "revision.h"
+#include "template_json.h"
 #include "terminate.h"
 
 static void save_json(const char *path, json_t *j)
@@ -69,18 +73,18 @@ static const char *phase_name(enum pod_phase ph)
 
 void store_save_pod(struct pod *p)
 {
-	cleanup_free char *path = xasprintf("%s/pods/%s.json",
-					    p->daemon->state_dir, p->name);
+	cleanup_free char *path =
+	    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
 	json_t *j = json_pack(
-		"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:s, s:i, s:s, "
-		"s:b, s:b}",
-		"name", p->name, "deployment", p->deployment->name, "hash",
-		p->hash, "revision", p->revision, "restarts", p->restarts,
-		"crashes", p->crashes, "created_ms", (json_int_t)p->created_ms,
-		"started_ms", (json_int_t)p->started_ms, "pid", (int)p->pid,
-		"phase", phase_name(p->phase), "last_exit_code",
-		p->last_exit_code, "last_reason", p->last_reason, "terminating",
-		p->terminating, "remove_after", p->remove_after);
+	    "{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:s, s:i, s:s, "
+	    "s:b, s:b}",
+	    "name", p->name, "deployment", p->deployment->name, "hash", p->hash,
+	    "revision", p->revision, "restarts", p->restarts, "crashes",
+	    p->crashes, "created_ms", (json_int_t)p->created_ms, "started_ms",
+	    (json_int_t)p->started_ms, "pid", (int)p->pid, "phase",
+	    phase_name(p->phase), "last_exit_code", p->last_exit_code,
+	    "last_reason", p->last_reason, "terminating", p->terminating,
+	    "remove_after", p->remove_after);
 
 	save_json(path, j);
 	json_decref(j);
@@ -88,38 +92,70 @@ void store_save_pod(struct pod *p)
 
 void store_delete_pod(struct pod *p)
 {
-	cleanup_free char *path = xasprintf("%s/pods/%s.json",
-					    p->daemon->state_dir, p->name);
+	cleanup_free char *path =
+	    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
 
 	unlink(path);
 }
 
+/*
+ * The template hash the applied config gives dep: dep->hash while its spec
+ * comes from a loaded config file, else (a template made by `set image`,
+ * undo, restart) the hash of its section in the config last applied. ""
+ * when unknown.
+ */
+static void config_hash(struct deployment *dep, char out[16])
+{
+	const struct deployment_spec *s = NULL;
+
+	out[0] = '\0';
+	if (dep->spec_ref && dep->spec_ref->cfg && dep->spec_ref->cfg->path) {
+		snprintf(out, 16, "%s", dep->hash);
+		return;
+	}
+	if (dep->daemon && dep->daemon->cfg)
+		s = cfg_find_deployment(dep->daemon->cfg, dep->name);
+	if (s)
+		template_hash(s, out);
+}
+
 void store_save_deployment(struct deployment *dep)
 {
-	cleanup_free char *path = xasprintf(
-		"%s/deployments/%s.json", dep->daemon->state_dir, dep->name);
+	cleanup_free char *path = xasprintf("%s/deployments/%s.json",
+					    dep->daemon->state_dir, dep->name);
 	json_t *revs = json_array();
+	char applied[16], stable[16];
 	json_t *j;
 
-	for (size_t i = 0; i < dep->n_revisions; i++)
-		json_array_append_new(
-			revs, json_pack("{s:i, s:s, s:s, s:I}", "number",
-					dep->revisions[i].number, "hash",
-					dep->revisions[i].hash, "cause",
-					dep->revisions[i].cause, "created_ms",
-					(json_int_t)dep->revisions[i].created_ms));
-	j = json_pack("{s:s, s:i, s:i, s:b, s:I, s:o}", "name", dep->name,
-		      "replicas", dep->replicas, "revision", dep->revision,
-		      "paused", dep->paused, "created_ms",
-		      (json_int_t)dep->created_ms, "revisions", revs);
+	for (size_t i = 0; i < dep->n_revisions; i++) {
+		const struct revision *r = &dep->revisions[i];
+		json_t *rj =
+		    json_pack("{s:i, s:s, s:s, s:I}", "number", r->number,
+			      "hash", r->hash, "cause", r->cause, "created_ms",
+			      (json_int_t)r->created_ms);
+
+		/* the template, so that undo and progressDeadlineAbort can
+		 * go back to it after a restart */
+		if (r->spec)
+			json_object_set_new(rj, "template",
+					    template_json(r->spec));
+		json_array_append_new(revs, rj);
+	}
+	config_hash(dep, applied);
+	j = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s?, s:b, s:I, s:o}", "name",
+		      dep->name, "replicas", dep->replicas, "revision",
+		      dep->revision, "hash", dep->hash, "config_hash", applied,
+		      "stable", reconcile_stable_hash(dep, stable), "paused",
+		      dep->paused, "created_ms", (json_int_t)dep->created_ms,
+		      "revisions", revs);
 	save_json(path, j);
 	json_decref(j);
 }
 
 void store_delete_deployment(struct deployment *dep)
 {
-	cleanup_free char *path = xasprintf(
-		"%s/deployments/%s.json", dep->daemon->state_dir, dep->name);
+	cleanup_free char *path = xasprintf("%s/deployments/%s.json",
+					    dep->daemon->state_dir, dep->name);
 
 	unlink(path);
 }
@@ -165,8 +201,8 @@ json_t *store_load_deployments(struct daemon *d)
 		j = json_load_file(path, 0, NULL);
 		if (j && json_string_value(json_object_get(j, "name")))
 			json_object_set_new(
-				all, json_string_value(json_object_get(j, "name")),
-				j);
+			    all, json_string_value(json_object_get(j, "name")),
+			    j);
 		else
 			json_decref(j);
 	}
@@ -174,10 +210,63 @@ json_t *store_load_deployments(struct daemon *d)
 	return all;
 }
 
+/* Keeps a restored template alive the way loaded configs are: a
+ * one-deployment berth_config (path NULL) under a cfg_ref. */
+static struct cfg_ref *wrap_spec(struct deployment_spec *spec)
+{
+	struct berth_config *c = xcalloc(1, sizeof(*c));
+
+	c->deployments = spec;
+	c->n_deployments = 1;
+	return cfg_ref_new(c);
+}
+
+/*
+ * The template of record rev, over dep's current (config) spec for the
+ * fields outside the template. The config's own spec when the hash is the
+ * config's; NULL when the record has none or it does not hash back to the
+ * recorded hash (then undo to it is refused, as before).
+ */
+static void restore_template(struct deployment *dep, struct revision *r,
+			     json_t *rev)
+{
+	json_t *tj = json_object_get(rev, "template");
+	struct deployment_spec *spec;
+	struct berr err = BERR_INIT;
+	char hash[16];
+
+	if (!strcmp(r->hash, dep->hash)) {
+		r->spec = dep->spec;
+		r->spec_ref = cfg_ref_get(dep->spec_ref);
+		return;
+	}
+	if (tj == NULL)
+		return;
+	spec = template_from_json(tj, dep->spec, &err);
+	if (spec == NULL) {
+		log_warnx("state: deployment %s revision %d: %s; its template "
+			  "is forgotten",
+			  dep->name, r->number, err.msg);
+		return;
+	}
+	template_hash(spec, hash);
+	if (strcmp(hash, r->hash)) {
+		log_warnx("state: deployment %s revision %d: template hashes "
+			  "to %s, recorded %s; its template is forgotten",
+			  dep->name, r->number, hash, r->hash);
+		cfg_deployment_free(spec);
+		return;
+	}
+	r->spec = spec;
+	r->spec_ref = wrap_spec(spec);
+}
+
 void store_restore_deployments(struct daemon *d, json_t *records)
 {
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		json_t *j = json_incref(json_object_get(records, dep->name));
+		const char *rec_hash, *rec_config, *stable;
+		struct revision *cur;
 		json_t *rev;
 		size_t i;
 		bool replicas_scaled;
@@ -189,34 +278,61 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 		{
 			struct revision *r;
 
-			dep->revisions = xrealloc(dep->revisions,
-						  (dep->n_revisions + 1) *
-							  sizeof(*r));
+			dep->revisions =
+			    xrealloc(dep->revisions,
+				     (dep->n_revisions + 1) * sizeof(*r));
 			r = &dep->revisions[dep->n_revisions++];
 			memset(r, 0, sizeof(*r));
 			r->number = (int)json_integer_value(
-				json_object_get(rev, "number"));
+			    json_object_get(rev, "number"));
 			snprintf(r->hash, sizeof(r->hash), "%s",
 				 json_string_value(json_object_get(rev, "hash"))
-					 ?: "");
-			snprintf(r->cause, sizeof(r->cause), "%s",
-				 json_string_value(
-					 json_object_get(rev, "cause"))
-					 ?: "");
+				     ?: "");
+			snprintf(
+			    r->cause, sizeof(r->cause), "%s",
+			    json_string_value(json_object_get(rev, "cause"))
+				?: "");
 			r->created_ms = json_integer_value(
-				json_object_get(rev, "created_ms"));
+			    json_object_get(rev, "created_ms"));
+			restore_template(dep, r, rev);
 		}
 		dep->created_ms =
-			json_integer_value(json_object_get(j, "created_ms"))
-				?: dep->created_ms;
+		    json_integer_value(json_object_get(j, "created_ms"))
+			?: dep->created_ms;
 		dep->paused = json_is_true(json_object_get(j, "paused"));
 		/* kubectl scale survives a restart until the next apply */
-		replicas_scaled = json_integer_value(json_object_get(
-					  j, "replicas")) != dep->spec->replicas;
+		replicas_scaled =
+		    json_integer_value(json_object_get(j, "replicas")) !=
+		    dep->spec->replicas;
 		if (replicas_scaled)
 			dep->replicas = (int)json_integer_value(
-				json_object_get(j, "replicas"));
+			    json_object_get(j, "replicas"));
+		/*
+		 * A template set by `set image`, undo or restart survives the
+		 * restart as long as the config file's template is still the
+		 * one last applied; an edited file wins, as an apply would.
+		 */
+		rec_hash = json_string_value(json_object_get(j, "hash"));
+		rec_config =
+		    json_string_value(json_object_get(j, "config_hash"));
+		cur = rec_hash ? revision_find_hash(dep, rec_hash) : NULL;
+		if (rec_config && !strcmp(rec_config, dep->hash) && cur &&
+		    cur->spec && strcmp(rec_hash, dep->hash)) {
+			cfg_ref_put(dep->spec_ref);
+			dep->spec = cur->spec;
+			dep->spec_ref = cfg_ref_get(cur->spec_ref);
+			snprintf(dep->hash, sizeof(dep->hash), "%s", rec_hash);
+			log_info("deployment %s: revision %d (%s) restored",
+				 dep->name, cur->number, rec_hash);
+		}
 		dep->revision = revision_note(dep, dep->hash, "apply");
+		revision_attach_current(dep);
+		/* the last fully available template, for progressDeadlineAbort
+		 * (the controller's memory, see reconcile.c) */
+		stable = json_string_value(json_object_get(j, "stable"));
+		if (stable && stable[0] && revision_find_hash(dep, stable))
+			snprintf(dep->last_decision, sizeof(dep->last_decision),
+				 "-1 %s - -1 -1 -1 -1", stable);
 		store_save_deployment(dep);
 		json_decref(j);
 	}
@@ -234,11 +350,12 @@ static void restore_pod(struct daemon *d, json_t *j)
 {
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const char *depname =
-		json_string_value(json_object_get(j, "deployment"));
+	    json_string_value(json_object_get(j, "deployment"));
 	const char *hash = json_string_value(json_object_get(j, "hash"));
 	struct deployment *dep = depname ? find_dep(d, depname) : NULL;
 	char status[32];
 	pid_t pid = 0, want;
+	struct revision *r;
 	struct pod *p;
 
 	if (name == NULL || hash == NULL)
@@ -248,9 +365,9 @@ static void restore_pod(struct daemon *d, json_t *j)
 		 * enough to stop it the normal way. Without a spec there is
 		 * nothing to stop with, so remove the container now. */
 		cleanup_free char *dir =
-			xasprintf("%s/pods/%s", d->run_dir, name);
+		    xasprintf("%s/pods/%s", d->run_dir, name);
 		cleanup_free char *rec =
-			xasprintf("%s/pods/%s.json", d->state_dir, name);
+		    xasprintf("%s/pods/%s.json", d->state_dir, name);
 
 		log_info("pod %s: deployment %s no longer exists; removing",
 			 name, depname ? depname : "?");
@@ -261,18 +378,26 @@ static void restore_pod(struct daemon *d, json_t *j)
 	}
 	p = pod_alloc(d, dep, name);
 	snprintf(p->hash, sizeof(p->hash), "%s", hash);
+	/* A pod of an older revision runs that revision's template. */
+	r = strcmp(hash, dep->hash) ? revision_find_hash(dep, hash) : NULL;
+	if (r && r->spec) {
+		cfg_ref_put(p->spec_ref);
+		p->spec = r->spec;
+		p->spec_ref = cfg_ref_get(r->spec_ref);
+		free(p->image);
+		p->image = xstrdup(r->spec->image);
+	}
 	p->revision = (int)json_integer_value(json_object_get(j, "revision"));
 	p->restarts = (int)json_integer_value(json_object_get(j, "restarts"));
 	p->crashes = (int)json_integer_value(json_object_get(j, "crashes"));
 	p->created_ms = json_integer_value(json_object_get(j, "created_ms"));
 	p->started_ms = json_integer_value(json_object_get(j, "started_ms"));
 	p->last_exit_code =
-		(int)json_integer_value(json_object_get(j, "last_exit_code"));
+	    (int)json_integer_value(json_object_get(j, "last_exit_code"));
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 json_string_value(json_object_get(j, "last_reason")) ?: "");
 	want = (pid_t)json_integer_value(json_object_get(j, "pid"));
-	bool was_terminating =
-		json_is_true(json_object_get(j, "terminating"));
+	bool was_terminating = json_is_true(json_object_get(j, "terminating"));
 	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
 
 	if (rt_state_sync(&d->rt, name, status, sizeof(status), &pid) == 0 &&
@@ -289,8 +414,8 @@ static void restore_pod(struct daemon *d, json_t *j)
 			  (int)pid, p->restarts);
 		pod_start_probes(p);
 		if (was_terminating)
-			pod_terminate(p, remove_after ? TERM_REMOVE
-						      : TERM_RESTART,
+			pod_terminate(p,
+				      remove_after ? TERM_REMOVE : TERM_RESTART,
 				      -1, "termination resumed after restart");
 		return;
 	}
@@ -346,8 +471,8 @@ void store_restore_pods(struct daemon *d)
 	if (rt_list_sync(&d->rt, &ids, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			if (pod_find(d, ids[i]) == NULL) {
-				cleanup_free char *pdir = xasprintf(
-					"%s/pods/%s", d->run_dir, ids[i]);
+				cleanup_free char *pdir =
+				    xasprintf("%s/pods/%s", d->run_dir, ids[i]);
 
 				log_info("removing container %s: no pod "
 					 "record owns it",

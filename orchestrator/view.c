@@ -207,7 +207,10 @@ json_t *view_services(struct daemon *d)
 				       svc->name, "listen", svc->listen,
 				       "selector", sel, "endpoints", eps, "mode",
 				       svc->mode == SERVICE_TCP ? "tcp" : "http",
-				       "age_seconds", 0));
+				       "age_seconds",
+				       (int)((now_ms() -
+					      service_created_ms(d, svc->name)) /
+					     1000)));
 	}
 	return json_pack("{s:o}", "services", arr);
 }

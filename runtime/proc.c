@@ -82,7 +82,25 @@ static void proc_exit(uv_process_t *h, int64_t status, int signo)
 
 	p->exit_code = signo ? 128 + signo : (int)status;
 	p->exited = 1;
-	uv_timer_stop(&p->timer);
+	if (!p->timed_out)
+		uv_timer_stop(&p->timer);
+	proc_maybe_finish(p);
+}
+
+/* Five seconds after SIGKILL: whatever still holds the output pipe (a
+ * grandchild) or an exit that never came must not stall the caller. */
+static void proc_give_up(uv_timer_t *t)
+{
+	struct proc *p = t->data;
+
+	if (!p->exited) {
+		p->exited = 1;
+		p->exit_code = 128 + SIGKILL;
+	}
+	if (p->pipe_open) {
+		p->pipe_open = 0;
+		uv_close((uv_handle_t *)&p->out, proc_handle_closed);
+	}
 	proc_maybe_finish(p);
 }
 
@@ -92,6 +110,7 @@ static void proc_timeout(uv_timer_t *t)
 
 	p->timed_out = 1;
 	uv_process_kill(&p->process, SIGKILL);
+	uv_timer_start(&p->timer, proc_give_up, 5000, 0);
 }
 
 static void proc_spawn_failed(uv_timer_t *t)

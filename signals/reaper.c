@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "../common/log.h"
+#include "../common/xalloc.h"
 
 struct reaper {
 	uv_loop_t *loop;
@@ -30,31 +31,32 @@ struct reaper {
 
 static struct reaper reaper;
 
-struct owned_pids {
-	pid_t pids[256];
-	size_t n;
-	bool overflow;
+struct pid_list {
+	pid_t *pids;
+	size_t n, cap;
 };
+
+static void pid_list_add(struct pid_list *l, pid_t pid)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->pids = xrealloc(l->pids, l->cap * sizeof(pid_t));
+	}
+	l->pids[l->n++] = pid;
+}
+
+static bool pid_list_has(const struct pid_list *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->pids[i] == pid)
+			return true;
+	return false;
+}
 
 static void collect_process(uv_handle_t *h, void *arg)
 {
-	struct owned_pids *owned = arg;
-
-	if (h->type != UV_PROCESS || uv_is_closing(h))
-		return;
-	if (owned->n == sizeof(owned->pids) / sizeof(owned->pids[0])) {
-		owned->overflow = true;
-		return;
-	}
-	owned->pids[owned->n++] = uv_process_get_pid((uv_process_t *)h);
-}
-
-static bool is_owned(const struct owned_pids *owned, pid_t pid)
-{
-	for (size_t i = 0; i < owned->n; i++)
-		if (owned->pids[i] == pid)
-			return true;
-	return false;
+	if (h->type == UV_PROCESS && !uv_is_closing(h))
+		pid_list_add(arg, uv_process_get_pid((uv_process_t *)h));
 }
 
 static bool is_zombie(pid_t pid)
@@ -77,41 +79,32 @@ static bool is_zombie(pid_t pid)
 	return zombie;
 }
 
-static void reap_children_of(const char *children_path,
-			     const struct owned_pids *owned)
+static void collect_zombies(const char *children_path, struct pid_list *out)
 {
 	FILE *f = fopen(children_path, "re");
 	int pid;
 
 	if (f == NULL)
 		return;
-	while (fscanf(f, "%d", &pid) == 1) {
-		int status;
-		pid_t r;
-
-		if (is_owned(owned, pid) || !is_zombie(pid))
-			continue;
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid && reaper.cb)
-			reaper.cb(reaper.data, pid, status);
-	}
+	while (fscanf(f, "%d", &pid) == 1)
+		if (is_zombie(pid))
+			pid_list_add(out, pid);
 	fclose(f);
 }
 
+/*
+ * Zombies are listed first, then libuv's pids, then the rest is reaped.
+ * The callback may spawn new children (runc delete); they are never in the
+ * list taken before it ran, so a fast-exiting one is left to libuv.
+ */
 void reaper_scan(void)
 {
-	struct owned_pids owned = {0};
+	struct pid_list zombies = {0}, owned = {0};
 	DIR *tasks;
 	struct dirent *de;
 
 	if (!reaper.started)
 		return;
-	uv_walk(reaper.loop, collect_process, &owned);
-	if (owned.overflow) {
-		/* Too many runtime calls in flight to tell ours apart safely;
-		 * the next SIGCHLD retries. */
-		return;
-	}
 	tasks = opendir("/proc/self/task");
 	if (tasks == NULL)
 		return;
@@ -122,9 +115,23 @@ void reaper_scan(void)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
 			 de->d_name);
-		reap_children_of(path, &owned);
+		collect_zombies(path, &zombies);
 	}
 	closedir(tasks);
+	if (zombies.n > 0)
+		uv_walk(reaper.loop, collect_process, &owned);
+	for (size_t i = 0; i < zombies.n; i++) {
+		int status;
+
+		if (pid_list_has(&owned, zombies.pids[i]))
+			continue;
+		if (waitpid(zombies.pids[i], &status, WNOHANG) ==
+			    zombies.pids[i] &&
+		    reaper.cb)
+			reaper.cb(reaper.data, zombies.pids[i], status);
+	}
+	free(zombies.pids);
+	free(owned.pids);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)

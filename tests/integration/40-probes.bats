@@ -145,6 +145,9 @@ ge() { [ "$(echo "$1 >= $2" | bc)" -eq 1 ]; }
 	# a restart keeps the pod and its name, with a new process
 	wait_for 20 is_running lexec
 	wait_for 20 is_running lhttp
+	# shown only when the test fails
+	pods_json | jq -c "[.pods[] | {name, status, restarts}]" || true
+	reasons "$pod_lexec" | tr "\n" " " || true
 	[ "$(pod_of lexec)" = "$pod_lexec" ]
 	[ "$(pod_of lhttp)" = "$pod_lhttp" ]
 	[ "$(pod_field lexec pid)" -ne "$pid_lexec" ]

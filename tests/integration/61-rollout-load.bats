@@ -1,0 +1,227 @@
+#!/usr/bin/env bats
+# Rollouts under load with real runc: wrk keeps 32 keep-alive connections
+# on an http service for the whole rollout and must see no socket error
+# and no non-2xx answer, while a sampler (every 100 ms) checks that
+# non-terminating pods stay <= replicas + maxSurge and ready pods >=
+# replicas - maxUnavailable. Covers echo 0.1.0 -> 0.2.0 by `set image`,
+# nginx (exits at once on SIGTERM, no preStop) by `rollout restart`, and
+# `rollout undo`. Addresses are 127.0.0.1:18300-18399; every run is bounded.
+
+load ../lib/helpers
+
+setup() {
+	new_env
+	SAMPLER=
+	WRK=
+}
+
+teardown() {
+	[ -z "${SAMPLER:-}" ] || kill "$SAMPLER" 2>/dev/null || true
+	[ -z "${WRK:-}" ] || kill "$WRK" 2>/dev/null || true
+	teardown_env
+}
+
+# deployment NAME IMAGE SURGE UNAVAILABLE: 4 replicas, readiness every 1 s.
+echo_deployment() {
+	cat <<INI
+
+[deployment $1]
+image = $IMAGES/$2
+command = /bin/echo-version
+args = --listen :8080
+replicas = 4
+labels = app=$1
+port = 8080
+terminationGracePeriodSeconds = 10
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+strategy.rollingUpdate.maxSurge = $3
+strategy.rollingUpdate.maxUnavailable = $4
+INI
+}
+
+# nginx: no preStop, default stop signal (SIGTERM: nginx exits at once).
+nginx_deployment() {
+	cat <<INI
+
+[deployment $1]
+image = $IMAGES/nginx
+command = /usr/sbin/nginx
+replicas = 4
+labels = app=$1
+port = 8080
+terminationGracePeriodSeconds = 10
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+strategy.rollingUpdate.maxSurge = $2
+strategy.rollingUpdate.maxUnavailable = $3
+INI
+}
+
+service() { # service NAME PORT SELECTOR
+	cat <<INI
+
+[service $1]
+listen = 127.0.0.1:$2
+selector = $3
+targetPort = 8080
+mode = http
+INI
+}
+
+endpoints() {
+	bctl get services -o json |
+		jq "[.services[] | select(.name == \"$1\") | .endpoints[]] | length"
+}
+has_endpoints() { [ "$(endpoints "$1")" -eq "$2" ]; }
+
+# start_load URL: wrk with 32 keep-alive connections until stop_load.
+start_load() {
+	wrk -t2 -c32 -d300s "$1" >"$T/wrk.txt" 2>&1 &
+	WRK=$!
+	sleep 1
+}
+
+# stop_load: ends wrk (SIGINT makes it print its report) and checks that
+# report: requests were made, none failed at the socket, none was non-2xx.
+stop_load() {
+	kill -INT "$WRK"
+	wait "$WRK" || true
+	WRK=
+	cat "$T/wrk.txt" >&2
+	grep -q "requests in" "$T/wrk.txt"
+	! grep -q "Non-2xx" "$T/wrk.txt"
+	! grep -q "Socket errors" "$T/wrk.txt"
+}
+
+# Every 100 ms: "NONTERMINATING READY" of deployment $1.
+start_sampler() {
+	: >"$T/samples"
+	(
+		while :; do
+			curl -s -m 1 --unix-socket "$BERTH_SOCKET" \
+				http://localhost/v1/pods 2>/dev/null | jq -r --arg d "$1" '
+			  [.pods[] | select(.deployment == $d)] |
+			  [([.[] | select(.status != "Terminating")] | length),
+			   ([.[] | select(.ready and .status != "Terminating")] | length)]
+			  | @tsv' >>"$T/samples" 2>/dev/null
+			sleep 0.1
+		done
+	) &
+	SAMPLER=$!
+}
+
+# stop_sampler MAX_PODS MIN_READY
+stop_sampler() {
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=
+	local n max min
+	n=$(awk 'NF==2' "$T/samples" | wc -l)
+	max=$(awk 'BEGIN{m=-1} NF==2 && $1>m {m=$1} END{print m}' "$T/samples")
+	min=$(awk 'BEGIN{m=99999} NF==2 && $2<m {m=$2} END{print m}' "$T/samples")
+	echo "samples $n, most pods $max (<= $1), fewest ready $min (>= $2)" >&2
+	[ "$n" -ge 10 ]
+	[ "$max" -le "$1" ]
+	[ "$min" -ge "$2" ]
+}
+
+# rolled_out DEPLOYMENT: `rollout status` says done (bounded by timeout).
+rolled_out() {
+	run timeout 120 "$BERTH" rollout status "$1"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "successfully rolled out" ]]
+}
+
+# answers URL N EXPECT: N curls all answer EXPECT.
+answers() {
+	local i got
+	for i in $(seq "$2"); do
+		got=$(curl -sf -m 5 "$1") || return 1
+		[ "$got" = "$3" ] || { echo "answer $i: '$got'" >&2; return 1; }
+	done
+}
+
+@test "load: RollingUpdate echo 0.1.0 -> 0.2.0 (surge 1, unavailable 0) fails no request" {
+	{ berth_header; echo_deployment echo echo-0.1.0 1 0
+	  service web 18301 app=echo; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 4
+	wait_for 10 has_endpoints web 4
+	answers http://127.0.0.1:18301/ 5 0.1.0
+	start_sampler echo
+	start_load http://127.0.0.1:18301/
+	run bctl set image echo "$IMAGES/echo-0.2.0"
+	[ "$status" -eq 0 ]
+	rolled_out echo
+	sleep 1
+	stop_load
+	stop_sampler 5 4
+	answers http://127.0.0.1:18301/ 50 0.2.0
+}
+
+@test "load: RollingUpdate echo (surge 25%, unavailable 25%) keeps >= 3 ready" {
+	{ berth_header; echo_deployment echo echo-0.1.0 25% 25%
+	  service web 18302 app=echo; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 4
+	wait_for 10 has_endpoints web 4
+	start_sampler echo
+	start_load http://127.0.0.1:18302/
+	run bctl set image echo "$IMAGES/echo-0.2.0"
+	[ "$status" -eq 0 ]
+	rolled_out echo
+	sleep 1
+	stop_load
+	stop_sampler 5 3
+	answers http://127.0.0.1:18302/ 50 0.2.0
+}
+
+@test "load: nginx (SIGTERM exits at once, no preStop) rolls with no failed request" {
+	{ berth_header; nginx_deployment nginx 1 1
+	  service web 18303 app=nginx; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 4
+	wait_for 10 has_endpoints web 4
+	answers http://127.0.0.1:18303/ 5 nginx
+	first=$(pods_json | jq -r '.pods[].name' | sort)
+	start_sampler nginx
+	start_load http://127.0.0.1:18303/
+	run bctl rollout restart nginx
+	[ "$status" -eq 0 ]
+	rolled_out nginx
+	sleep 1
+	stop_load
+	stop_sampler 5 3
+	# every pod was replaced and the service still answers
+	now=$(pods_json | jq -r '.pods[].name' | sort)
+	[ -z "$(comm -12 <(echo "$first") <(echo "$now"))" ]
+	[ "$(pods_json | jq '[.pods[] | select(.revision == 2)] | length')" -eq 4 ]
+	answers http://127.0.0.1:18303/ 50 nginx
+}
+
+@test "load: rollout undo under load fails no request and brings 0.1.0 back" {
+	{ berth_header; echo_deployment echo echo-0.1.0 1 1
+	  service web 18304 app=echo; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 4
+	run bctl set image echo "$IMAGES/echo-0.2.0"
+	[ "$status" -eq 0 ]
+	rolled_out echo
+	wait_for 10 has_endpoints web 4
+	answers http://127.0.0.1:18304/ 5 0.2.0
+	start_sampler echo
+	start_load http://127.0.0.1:18304/
+	run bctl rollout undo echo
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	rolled_out echo
+	sleep 1
+	stop_load
+	stop_sampler 5 3
+	answers http://127.0.0.1:18304/ 50 0.1.0
+	[ "$(bctl get deployments -o json | jq '.deployments[0].revision')" -eq 3 ]
+}
