@@ -18,19 +18,25 @@ struct berr {
 	char msg[BERR_MSG_MAX];
 };
 
-#define BERR_INIT {0, {0}}
+#define BERR_INIT                                                              \
+	{                                                                      \
+		0,                                                             \
+		{                                                              \
+			0                                                      \
+		}                                                              \
+	}
 
 /* Sets the message, no errno. Always returns -1. */
 int berr_set(struct berr *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Sets the message and appends ": strerror(errnum)". Always returns -1. */
 int berr_errno(struct berr *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends "context: " to the current message. Always returns -1. */
 int berr_wrap(struct berr *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void berr_clear(struct berr *err);
 

@@ -133,8 +133,9 @@ static int rm_rf_at(int parent, const char *name, dev_t dev, struct berr *err)
 	int fd;
 
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return errno == ENOENT ? 0
-				       : berr_errno(err, errno, "stat `%s`", name);
+		return errno == ENOENT
+			   ? 0
+			   : berr_errno(err, errno, "stat `%s`", name);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(parent, name, 0) == -1 && errno != ENOENT)
 			return berr_errno(err, errno, "unlink `%s`", name);
@@ -143,8 +144,8 @@ static int rm_rf_at(int parent, const char *name, dev_t dev, struct berr *err)
 	if (st.st_dev != dev)
 		return berr_set(err, "`%s` is a mount point, not removed",
 				name);
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-					  O_NOFOLLOW);
+	fd = openat(parent, name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)
 		return berr_errno(err, errno, "open `%s`", name);
 	d = fdopendir(fd);
@@ -171,8 +172,9 @@ int rm_rf(const char *path, struct berr *err)
 	struct stat st;
 
 	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0
-				       : berr_errno(err, errno, "stat `%s`", path);
+		return errno == ENOENT
+			   ? 0
+			   : berr_errno(err, errno, "stat `%s`", path);
 	if (rm_rf_at(AT_FDCWD, path, st.st_dev, err) == -1)
 		return berr_wrap(err, "remove `%s`", path);
 	return 0;

@@ -44,31 +44,35 @@ enum strategy_type {
 	STRATEGY_BLUE_GREEN,
 	STRATEGY_CANARY
 };
-enum handler_kind { HANDLER_NONE, HANDLER_EXEC, HANDLER_HTTP, HANDLER_TCP,
-		    HANDLER_SLEEP };
-enum seccomp_mode { SECCOMP_RUNTIME_DEFAULT, SECCOMP_UNCONFINED,
-		    SECCOMP_FILE };
+enum handler_kind {
+	HANDLER_NONE,
+	HANDLER_EXEC,
+	HANDLER_HTTP,
+	HANDLER_TCP,
+	HANDLER_SLEEP
+};
+enum seccomp_mode { SECCOMP_RUNTIME_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
 
 /* One action: a probe handler or a preStop hook. */
 struct handler_spec {
 	enum handler_kind kind;
 	struct strv exec_command; /* HANDLER_EXEC: argv, words split */
-	char *http_path;          /* HANDLER_HTTP: "/healthz" */
-	int http_port;            /* HANDLER_HTTP */
-	char *http_host;          /* HANDLER_HTTP: Host header, NULL = default */
+	char *http_path;	  /* HANDLER_HTTP: "/healthz" */
+	int http_port;		  /* HANDLER_HTTP */
+	char *http_host; /* HANDLER_HTTP: Host header, NULL = default */
 	struct kvlist http_headers; /* HANDLER_HTTP: extra request headers */
-	int tcp_port;             /* HANDLER_TCP */
-	int sleep_seconds;        /* HANDLER_SLEEP (preStop only) */
+	int tcp_port;		    /* HANDLER_TCP */
+	int sleep_seconds;	    /* HANDLER_SLEEP (preStop only) */
 };
 
 struct probe_spec {
-	bool set;                 /* false: no such probe configured */
+	bool set; /* false: no such probe configured */
 	struct handler_spec handler;
-	int initial_delay_seconds; /* default 0 */
-	int period_seconds;        /* default 10 */
-	int timeout_seconds;       /* default 1 */
-	int success_threshold;     /* default 1 */
-	int failure_threshold;     /* default 3 */
+	int initial_delay_seconds;	      /* default 0 */
+	int period_seconds;		      /* default 10 */
+	int timeout_seconds;		      /* default 1 */
+	int success_threshold;		      /* default 1 */
+	int failure_threshold;		      /* default 3 */
 	int termination_grace_period_seconds; /* -1: use the pod's */
 };
 
@@ -83,46 +87,46 @@ struct deployment_spec {
 	int line; /* line of the [deployment NAME] header */
 
 	/* pod template: everything here is part of the revision hash */
-	char *image;         /* absolute path of the root filesystem dir */
+	char *image;	     /* absolute path of the root filesystem dir */
 	struct strv command; /* split, $(VAR) expanded; may be empty */
 	struct strv args;    /* split, $(VAR) expanded */
 	struct strv env;     /* "K=V" in file order */
 	char *working_dir;   /* NULL = "/" */
 	struct mount_spec *mounts;
 	size_t n_mounts;
-	int port;            /* 0 = unset */
+	int port; /* 0 = unset */
 	enum net_mode network;
 	enum restart_policy restart_policy;
 	int termination_grace_period_seconds; /* default 30 */
-	int stop_signal;                      /* default SIGTERM */
-	struct handler_spec pre_stop;         /* kind HANDLER_NONE if unset */
+	int stop_signal;		      /* default SIGTERM */
+	struct handler_spec pre_stop;	      /* kind HANDLER_NONE if unset */
 	struct probe_spec startup_probe;
 	struct probe_spec liveness_probe;
 	struct probe_spec readiness_probe;
 	int64_t memory_limit_bytes; /* 0 = unlimited */
 	int64_t cpu_limit_millis;   /* 0 = unlimited */
-	int64_t pids_limit;         /* 0 = unlimited */
-	int64_t run_as_user;        /* -1 = image default (root) */
-	int64_t run_as_group;       /* -1 = same as user / 0 */
+	int64_t pids_limit;	    /* 0 = unlimited */
+	int64_t run_as_user;	    /* -1 = image default (root) */
+	int64_t run_as_group;	    /* -1 = same as user / 0 */
 	bool read_only_root_filesystem;
-	struct strv caps_drop;      /* upper-case names without CAP_, or ALL */
+	struct strv caps_drop; /* upper-case names without CAP_, or ALL */
 	struct strv caps_add;
 	enum seccomp_mode seccomp;
-	char *seccomp_file;         /* SECCOMP_FILE: absolute path */
+	char *seccomp_file; /* SECCOMP_FILE: absolute path */
 	/* `rollout restart` stamp (RFC 3339), "" when never restarted; like
 	 * kubectl's restartedAt annotation it changes only the hash */
 	char restarted_at[32];
 
 	/* not part of the template */
-	int replicas;               /* default 1 */
+	int replicas; /* default 1 */
 	struct kvlist labels;
 	enum strategy_type strategy;
 	struct int_or_percent max_surge;       /* default 25% */
 	struct int_or_percent max_unavailable; /* default 25% */
-	int min_ready_seconds;                 /* default 0 */
-	int progress_deadline_seconds;         /* default 600 */
-	bool progress_deadline_abort;          /* default false */
-	int revision_history_limit;            /* default 10 */
+	int min_ready_seconds;		       /* default 0 */
+	int progress_deadline_seconds;	       /* default 600 */
+	bool progress_deadline_abort;	       /* default false */
+	int revision_history_limit;	       /* default 10 */
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };
@@ -143,11 +147,11 @@ struct service_spec {
 };
 
 struct berth_config {
-	char *path;      /* absolute path of the file loaded */
+	char *path;	 /* absolute path of the file loaded */
 	char *state_dir; /* default /var/lib/berth */
-	char *run_dir;   /* default /run/berth */
-	char *runtime;   /* "runc" | "crun" | absolute path; default runc */
-	char *admin;     /* "127.0.0.1:9180" or NULL when "off" */
+	char *run_dir;	 /* default /run/berth */
+	char *runtime;	 /* "runc" | "crun" | absolute path; default runc */
+	char *admin;	 /* "127.0.0.1:9180" or NULL when "off" */
 	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
 	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
 	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */

@@ -74,7 +74,8 @@ static json_t *parse_body(struct ctl_conn *c, const struct ctl_request *req)
 	return j;
 }
 
-/* --- logs ------------------------------------------------------------------ */
+/* --- logs ------------------------------------------------------------------
+ */
 
 /* A `logs -f` stream. Freed when both its timer is closed and its
  * connection's close callback ran (refs counts those two). */
@@ -158,8 +159,8 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 		return;
 	}
 	path = pod_log_path(p);
-	if (ctl_query_get(req, "follow", v, sizeof(v)) == 0 &&
-	    strcmp(v, "0") && strcmp(v, "false")) {
+	if (ctl_query_get(req, "follow", v, sizeof(v)) == 0 && strcmp(v, "0") &&
+	    strcmp(v, "false")) {
 		struct log_follow *f = xcalloc(1, sizeof(*f));
 
 		f->d = d;
@@ -183,7 +184,8 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 	free(text);
 }
 
-/* --- mutations -------------------------------------------------------------- */
+/* --- mutations --------------------------------------------------------------
+ */
 
 static void route_apply(struct daemon *d, struct ctl_conn *c,
 			const struct ctl_request *req)
@@ -197,7 +199,8 @@ static void route_apply(struct daemon *d, struct ctl_conn *c,
 	path = json_string_value(json_object_get(body, "path"));
 	if (path == NULL || path[0] != '/') {
 		json_decref(body);
-		ctl_reply_error(c, 400, "apply needs {\"path\": ABSOLUTE_PATH}");
+		ctl_reply_error(c, 400,
+				"apply needs {\"path\": ABSOLUTE_PATH}");
 		return;
 	}
 	if (d->shutting_down) {
@@ -261,7 +264,8 @@ static void route_scale(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
-/* --- rollout ------------------------------------------------------------------ */
+/* --- rollout
+ * ------------------------------------------------------------------ */
 
 static void route_rollout(struct daemon *d, struct ctl_conn *c,
 			  const struct ctl_request *req, struct deployment *dep,
@@ -270,7 +274,8 @@ static void route_rollout(struct daemon *d, struct ctl_conn *c,
 	rollout_api(d, c, req, dep, verb);
 }
 
-/* --- router ------------------------------------------------------------------- */
+/* --- router
+ * ------------------------------------------------------------------- */
 
 static void route_list(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, const char *what)
@@ -294,9 +299,9 @@ static void route_list(struct daemon *d, struct ctl_conn *c,
 		if (lists[i].view)
 			ctl_reply_json(c, 200, lists[i].view(d));
 		else
-			ctl_reply_json(c, 200,
-				       json_pack("{s:o}", "events",
-						 events_json(d, 0)));
+			ctl_reply_json(
+			    c, 200,
+			    json_pack("{s:o}", "events", events_json(d, 0)));
 		return;
 	}
 	ctl_reply_error(c, 404, "unknown resource \"%s\"", what);

@@ -8,6 +8,7 @@
 
 #include "ctl_server.h"
 
-void api_handle(void *daemon, struct ctl_conn *c, const struct ctl_request *req);
+void api_handle(void *daemon, struct ctl_conn *c,
+		const struct ctl_request *req);
 
 #endif

@@ -22,8 +22,8 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
-#include "../proxy/proxy.h"
 #include "../probes/probe.h"
+#include "../proxy/proxy.h"
 #include "../runtime/logs.h"
 #include "../signals/reaper.h"
 #include "api.h"
@@ -138,9 +138,9 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 	if (d->cfg && (strcmp(cfg->state_dir, d->state_dir) ||
 		       strcmp(cfg->run_dir, d->run_dir)))
 		json_array_append_new(
-			messages,
-			json_string("warning: state_dir/run_dir changes take "
-				    "effect at the next `berth up`"));
+		    messages,
+		    json_string("warning: state_dir/run_dir changes take "
+				"effect at the next `berth up`"));
 	/* Listeners first: an address in use fails the apply. */
 	if (endpoints_apply(d, d->cfg, cfg, err) == -1) {
 		cfg_free(cfg);
@@ -196,8 +196,8 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		dep->spec_ref = cfg_ref_get(ref);
 		add_message(messages,
 			    template_changed || meta_changed
-				    ? "deployment.apps/%s configured"
-				    : "deployment.apps/%s unchanged",
+				? "deployment.apps/%s configured"
+				: "deployment.apps/%s unchanged",
 			    s->name);
 		store_save_deployment(dep);
 	}
@@ -256,17 +256,25 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 
 static void remove_cgroup_parents(void)
 {
-	static const char *const roots[] = {
-		"/sys/fs/cgroup",          "/sys/fs/cgroup/unified",
-		"/sys/fs/cgroup/cpu",      "/sys/fs/cgroup/cpuacct",
-		"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuset",
-		"/sys/fs/cgroup/memory",   "/sys/fs/cgroup/devices",
-		"/sys/fs/cgroup/freezer",  "/sys/fs/cgroup/blkio",
-		"/sys/fs/cgroup/pids",     "/sys/fs/cgroup/systemd",
-		"/sys/fs/cgroup/net_cls",  "/sys/fs/cgroup/net_prio",
-		"/sys/fs/cgroup/net_cls,net_prio", "/sys/fs/cgroup/perf_event",
-		"/sys/fs/cgroup/hugetlb",  "/sys/fs/cgroup/rdma",
-		"/sys/fs/cgroup/misc"};
+	static const char *const roots[] = {"/sys/fs/cgroup",
+					    "/sys/fs/cgroup/unified",
+					    "/sys/fs/cgroup/cpu",
+					    "/sys/fs/cgroup/cpuacct",
+					    "/sys/fs/cgroup/cpu,cpuacct",
+					    "/sys/fs/cgroup/cpuset",
+					    "/sys/fs/cgroup/memory",
+					    "/sys/fs/cgroup/devices",
+					    "/sys/fs/cgroup/freezer",
+					    "/sys/fs/cgroup/blkio",
+					    "/sys/fs/cgroup/pids",
+					    "/sys/fs/cgroup/systemd",
+					    "/sys/fs/cgroup/net_cls",
+					    "/sys/fs/cgroup/net_prio",
+					    "/sys/fs/cgroup/net_cls,net_prio",
+					    "/sys/fs/cgroup/perf_event",
+					    "/sys/fs/cgroup/hugetlb",
+					    "/sys/fs/cgroup/rdma",
+					    "/sys/fs/cgroup/misc"};
 
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
 		char path[128];
@@ -323,9 +331,9 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn)
 {
 	if (conn) {
 		if (d->down_conn) {
-			ctl_reply_json(conn, 202,
-				       json_pack("{s:s}", "message",
-						 "already stopping"));
+			ctl_reply_json(
+			    conn, 202,
+			    json_pack("{s:s}", "message", "already stopping"));
 		} else {
 			d->down_conn = conn;
 		}
@@ -396,7 +404,8 @@ static void on_housekeeping(uv_timer_t *t)
 	reconcile_schedule(d);
 }
 
-/* --- start-up -------------------------------------------------------------- */
+/* --- start-up --------------------------------------------------------------
+ */
 
 static void usage(void)
 {
@@ -440,10 +449,10 @@ static int check_runtime_host(struct daemon *d, struct berr *err)
 int daemon_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	struct daemon *d = xcalloc(1, sizeof(*d));
 	struct berr err = BERR_INIT;
 	const char *config_path = NULL;
@@ -563,7 +572,8 @@ int daemon_main(int argc, char **argv)
 	d->proxy = NULL;
 	uv_loop_close(d->loop);
 	{
-		cleanup_free char *lock = xasprintf("%s/berth.lock", d->run_dir);
+		cleanup_free char *lock =
+		    xasprintf("%s/berth.lock", d->run_dir);
 
 		unlink(lock);
 	}

@@ -26,7 +26,7 @@ struct text {
 };
 
 static void add(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void add(struct text *t, const char *fmt, ...)
 {
@@ -142,7 +142,8 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 			add(t, "      memory:  %lld\n",
 			    (long long)s->memory_limit_bytes);
 		if (s->pids_limit)
-			add(t, "      pids:    %lld\n", (long long)s->pids_limit);
+			add(t, "      pids:    %lld\n",
+			    (long long)s->pids_limit);
 	}
 	if (p->probes) {
 		char probes[4096] = "";
@@ -162,7 +163,8 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 		    s->pre_stop.sleep_seconds);
 	add(t, "    Stop Signal:    %s\n",
 	    sigtab_name(s->stop_signal ? s->stop_signal : 15));
-	add(t, "    Grace Period:   %ds\n", s->termination_grace_period_seconds);
+	add(t, "    Grace Period:   %ds\n",
+	    s->termination_grace_period_seconds);
 	add(t, "    Environment:%s\n", s->env.n ? "" : "    <none>");
 	for (size_t i = 0; i < s->env.n; i++) {
 		const char *eq = strchr(s->env.v[i], '=');
@@ -174,7 +176,8 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 	add(t, "    Mounts:%s\n", s->n_mounts ? "" : "         <none>");
 	for (size_t i = 0; i < s->n_mounts; i++)
 		add(t, "      %s from %s (%s)\n", s->mounts[i].container_path,
-		    s->mounts[i].host_path, s->mounts[i].read_only ? "ro" : "rw");
+		    s->mounts[i].host_path,
+		    s->mounts[i].read_only ? "ro" : "rw");
 	add(t, "Conditions:\n  Type              Status\n");
 	add(t, "  Initialized       True\n");
 	add(t, "  Ready             %s\n", pod_is_ready(p) ? "True" : "False");
@@ -212,7 +215,9 @@ static void describe_deployment(struct daemon *d, struct deployment *dep,
 	add(t, "StrategyType:           %s\n", strategy_name(s->strategy));
 	add(t, "MinReadySeconds:        %d\n", s->min_ready_seconds);
 	if (s->strategy == STRATEGY_ROLLING_UPDATE)
-		add(t, "RollingUpdateStrategy:  %s max unavailable, %s max surge\n",
+		add(t,
+		    "RollingUpdateStrategy:  %s max unavailable, %s max "
+		    "surge\n",
 		    unav, surge);
 	add(t, "Pod Template:\n  Containers:\n   %s:\n    Image:      %s\n",
 	    dep->name, s->image);
@@ -220,8 +225,9 @@ static void describe_deployment(struct daemon *d, struct deployment *dep,
 		add(t, "    Port:       %d/TCP\n", s->port);
 	add(t, "Conditions:\n  Type           Status  Reason\n");
 	add(t, "  Available      %s\n",
-	    k.available >= dep->replicas - 0 ? "True    MinimumReplicasAvailable"
-					     : "False   MinimumReplicasUnavailable");
+	    k.available >= dep->replicas - 0
+		? "True    MinimumReplicasAvailable"
+		: "False   MinimumReplicasUnavailable");
 	if (dep->progress_failed)
 		add(t, "  Progressing    False   ProgressDeadlineExceeded\n");
 	else if (!strcmp(deployment_rollout_state(d, dep), "complete"))
@@ -245,10 +251,10 @@ static void describe_service(struct daemon *d, const struct service_spec *svc,
 	add(t, "Name:              %s\n", svc->name);
 	add_labels(t, "Selector:", selector, NULL);
 	add(t, "Listen:            %s\n", svc->listen);
-	add(t, "Mode:              %s\n", svc->mode == SERVICE_TCP ? "tcp" : "http");
-	add(t, "Balance:           %s\n", svc->balance == BALANCE_LEAST_CONN
-						  ? "least-conn"
-						  : "round-robin");
+	add(t, "Mode:              %s\n",
+	    svc->mode == SERVICE_TCP ? "tcp" : "http");
+	add(t, "Balance:           %s\n",
+	    svc->balance == BALANCE_LEAST_CONN ? "least-conn" : "round-robin");
 	add(t, "TargetPort:        %d/TCP\n", svc->target_port);
 	add(t, "Endpoints:         ");
 	for (struct pod *p = d->pods; p; p = p->next) {

@@ -41,7 +41,8 @@ void event_record(struct daemon *d, const char *type, const char *reason,
 	/* Fold a repeat of one of the last few events, as kubectl does. */
 	for (uint64_t s = d->event_seq; s > 0 && s + 8 > d->event_seq; s--) {
 		ev = ring_at(d, s);
-		if (!strcmp(ev->object, object) && !strcmp(ev->reason, reason) &&
+		if (!strcmp(ev->object, object) &&
+		    !strcmp(ev->reason, reason) &&
 		    !strcmp(ev->message, message) && s == d->event_seq) {
 			ev->count++;
 			ev->time_ms = now;
@@ -71,16 +72,17 @@ json_t *event_to_json(const struct event *ev)
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i}", "time", stamp,
-			 "age_seconds", (json_int_t)((now_ms() - ev->time_ms) / 1000),
-			 "type", ev->type, "reason", ev->reason, "object",
-			 ev->object, "message", ev->message, "count", ev->count);
+			 "age_seconds",
+			 (json_int_t)((now_ms() - ev->time_ms) / 1000), "type",
+			 ev->type, "reason", ev->reason, "object", ev->object,
+			 "message", ev->message, "count", ev->count);
 }
 
 json_t *events_json(struct daemon *d, uint64_t after_seq)
 {
 	json_t *arr = json_array();
-	uint64_t first = d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1
-						   : 1;
+	uint64_t first =
+	    d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1 : 1;
 
 	if (after_seq + 1 > first)
 		first = after_seq + 1;
@@ -105,8 +107,8 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 		     size_t len)
 {
 	size_t used = strlen(buf);
-	uint64_t first = d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1
-						   : 1;
+	uint64_t first =
+	    d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1 : 1;
 	int n = 0;
 	int64_t now = now_ms();
 
@@ -118,11 +120,11 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 			continue;
 		if (n++ == 0)
 			used += (size_t)snprintf(
-				buf + used, used < len ? len - used : 0,
-				"Events:\n  %-8s %-20s %-10s %s\n  %-8s %-20s "
-				"%-10s %s\n",
-				"Type", "Reason", "Age", "Message", "----",
-				"------", "----", "-------");
+			    buf + used, used < len ? len - used : 0,
+			    "Events:\n  %-8s %-20s %-10s %s\n  %-8s %-20s "
+			    "%-10s %s\n",
+			    "Type", "Reason", "Age", "Message", "----",
+			    "------", "----", "-------");
 		age_str(now - ev->time_ms, age, sizeof(age));
 		if (ev->count > 1) {
 			char first_age[16];
@@ -135,10 +137,9 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 			snprintf(count, sizeof(count), "%s", age);
 		}
 		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used,
-						 "  %-8s %-20s %-10s %s\n",
-						 ev->type, ev->reason, count,
-						 ev->message);
+			used += (size_t)snprintf(
+			    buf + used, len - used, "  %-8s %-20s %-10s %s\n",
+			    ev->type, ev->reason, count, ev->message);
 	}
 	if (n == 0 && used < len)
 		snprintf(buf + used, len - used, "Events:  <none>\n");

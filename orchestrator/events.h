@@ -11,7 +11,7 @@
 
 void event_record(struct daemon *d, const char *type, const char *reason,
 		  const char *object, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 #define pod_event(pod, type, reason, ...)                                      \
 	event_record((pod)->daemon, type, reason,                              \
 		     event_object_name("pod", (pod)->name), __VA_ARGS__)

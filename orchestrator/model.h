@@ -37,12 +37,12 @@ struct ctl_conn;
  * last exit (pod_status()).
  */
 enum pod_phase {
-	POD_PENDING,     /* record exists, container not created yet */
-	POD_CREATING,    /* rootfs + bundle + `runtime run` in flight */
-	POD_RUNNING,     /* container process alive */
-	POD_CLEANING,    /* process gone; `runtime delete` + unmount running */
-	POD_WAITING,     /* exited; waiting for back-off or kept (Completed) */
-	POD_GONE         /* removed from every list; memory freed soon */
+	POD_PENDING,  /* record exists, container not created yet */
+	POD_CREATING, /* rootfs + bundle + `runtime run` in flight */
+	POD_RUNNING,  /* container process alive */
+	POD_CLEANING, /* process gone; `runtime delete` + unmount running */
+	POD_WAITING,  /* exited; waiting for back-off or kept (Completed) */
+	POD_GONE      /* removed from every list; memory freed soon */
 };
 
 struct pod {
@@ -50,27 +50,27 @@ struct pod {
 	struct daemon *daemon;
 	struct deployment *deployment;
 	char name[64];
-	char hash[16];     /* revision hash (pod template) */
-	int revision;      /* revision number at creation */
-	char *image;       /* image path as configured (absolute) */
+	char hash[16]; /* revision hash (pod template) */
+	int revision;  /* revision number at creation */
+	char *image;   /* image path as configured (absolute) */
 	const struct deployment_spec *spec; /* template this pod runs */
-	struct cfg_ref *spec_ref;           /* keeps spec alive */
+	struct cfg_ref *spec_ref;	    /* keeps spec alive */
 
 	enum pod_phase phase;
 	pid_t pid;
-	int pidfd;        /* adopted pods: exit via pidfd, else -1 */
+	int pidfd; /* adopted pods: exit via pidfd, else -1 */
 	uv_poll_t pidfd_poll;
 	bool pidfd_polling;
 	int restarts;
-	int crashes;      /* for back-off: consecutive failed runs */
-	int last_exit_code; /* -1: none yet / unknown */
+	int crashes;	      /* for back-off: consecutive failed runs */
+	int last_exit_code;   /* -1: none yet / unknown */
 	char last_reason[32]; /* "Completed", "Error", "OOMKilled"... */
 	char last_message[512];
 	int64_t created_ms;
 	int64_t started_ms;
 	int64_t finished_ms;
 	int64_t ready_since_ms; /* 0: not ready */
-	int64_t restart_at_ms;  /* POD_WAITING: when to start again; 0 none */
+	int64_t restart_at_ms;	/* POD_WAITING: when to start again; 0 none */
 	bool ready;
 	bool started_probe_ok; /* startup probe passed (or none) */
 	struct probe_set *probes;
@@ -78,18 +78,18 @@ struct pod {
 
 	/* termination */
 	bool terminating;
-	bool remove_after;      /* delete the pod when its container is gone */
-	bool restart_after;     /* liveness kill: restart once gone */
+	bool remove_after;  /* delete the pod when its container is gone */
+	bool restart_after; /* liveness kill: restart once gone */
 	int64_t term_started_ms;
 	int grace_seconds;
 	bool prestop_running;
 	bool stop_signal_sent;
 	bool kill_sent;
-	bool extension_given;   /* the one-off 2 s after a slow preStop */
-	uv_timer_t timer;       /* back-off, grace deadline */
+	bool extension_given; /* the one-off 2 s after a slow preStop */
+	uv_timer_t timer;     /* back-off, grace deadline */
 	bool timer_open;
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
-	int refs;               /* async operations holding this pod */
+	int refs;		/* async operations holding this pod */
 };
 
 struct revision {
@@ -107,16 +107,16 @@ struct deployment {
 	char name[64];
 	const struct deployment_spec *spec; /* current desired spec */
 	struct cfg_ref *spec_ref;
-	int replicas;                 /* desired; `scale` changes it */
-	char hash[16];                /* current template hash */
-	int revision;                 /* current revision number */
-	struct revision *revisions;   /* history, oldest first */
+	int replicas;		    /* desired; `scale` changes it */
+	char hash[16];		    /* current template hash */
+	int revision;		    /* current revision number */
+	struct revision *revisions; /* history, oldest first */
 	size_t n_revisions;
 	int64_t created_ms;
 	bool paused;
-	bool deleting;                /* removed from config: scale to 0 */
-	int64_t progress_ms;          /* last progress (for the deadline) */
-	bool progress_failed;         /* ProgressDeadlineExceeded */
+	bool deleting;	      /* removed from config: scale to 0 */
+	int64_t progress_ms;  /* last progress (for the deadline) */
+	bool progress_failed; /* ProgressDeadlineExceeded */
 	char last_decision[256];
 };
 
@@ -124,9 +124,9 @@ struct event {
 	int64_t time_ms;
 	int64_t first_ms;
 	int count;
-	char type[8];     /* Normal | Warning */
+	char type[8]; /* Normal | Warning */
 	char reason[32];
-	char object[96];  /* pod/NAME, deployment/NAME */
+	char object[96]; /* pod/NAME, deployment/NAME */
 	char message[512];
 	uint64_t seq;
 };
@@ -143,8 +143,7 @@ struct watcher {
 	bool unlinked; /* off the list; freed by the close callback */
 };
 
-enum watch_kind { WATCH_PODS, WATCH_DEPLOYMENTS, WATCH_SERVICES,
-		  WATCH_EVENTS };
+enum watch_kind { WATCH_PODS, WATCH_DEPLOYMENTS, WATCH_SERVICES, WATCH_EVENTS };
 
 struct log_follow;
 
@@ -157,7 +156,7 @@ struct service_birth {
 
 struct daemon {
 	uv_loop_t *loop;
-	struct berth_config *cfg;  /* last applied config */
+	struct berth_config *cfg; /* last applied config */
 	struct cfg_ref *cfg_ref;
 	char *config_path;
 	char *state_dir;
@@ -165,7 +164,7 @@ struct daemon {
 	char *sock_path;
 	struct rt rt;
 	struct ctl_server *ctl;
-	struct proxy *proxy; /* the data plane (proxy/proxy.h) */
+	struct proxy *proxy;		    /* the data plane (proxy/proxy.h) */
 	struct service_override *overrides; /* `set selector`; apply resets */
 	struct deployment *deployments;
 	struct pod *pods;

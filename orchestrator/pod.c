@@ -208,7 +208,7 @@ static void on_run_done(void *arg, int rc, const char *message)
 		int status = p->daemon->unclaimed[i].status;
 
 		p->daemon->unclaimed[i] =
-			p->daemon->unclaimed[--p->daemon->n_unclaimed];
+		    p->daemon->unclaimed[--p->daemon->n_unclaimed];
 		pod_on_exit(p, status, true);
 		pod_unref(p);
 		return;
@@ -257,8 +257,8 @@ void pod_start(struct pod *p)
 		return;
 	}
 	json_decref(config);
-	log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		      0640);
+	log_fd =
+	    open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (log_fd == -1) {
 		berr_errno(&err, errno, "open log `%s`", log_path);
 		start_failed(p, err.msg);
@@ -308,9 +308,8 @@ static void decide_restart(struct pod *p)
 		pod_changed(p);
 		return;
 	}
-	if (p->started_ms &&
-	    backoff_resets(p->finished_ms - p->started_ms,
-			   cfg->backoff_reset_seconds))
+	if (p->started_ms && backoff_resets(p->finished_ms - p->started_ms,
+					    cfg->backoff_reset_seconds))
 		p->crashes = 0;
 	p->crashes++;
 	delay = backoff_delay_ms(p->crashes, cfg->backoff_initial_seconds,
@@ -380,10 +379,10 @@ static void container_gone(struct pod *p, int code, bool known,
 		p->pidfd = -1;
 	}
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
-		 reason       ? reason
-		 : !known     ? "Unknown"
-		 : code == 0  ? "Completed"
-			      : "Error");
+		 reason	     ? reason
+		 : !known    ? "Unknown"
+		 : code == 0 ? "Completed"
+			     : "Error");
 	p->last_exit_code = code;
 	p->finished_ms = now_ms();
 	p->ready = false;
@@ -417,10 +416,11 @@ void pod_reaped(void *daemon, pid_t pid, int status)
 	for (struct pod *q = d->pods; q; q = q->next) {
 		if (q->phase != POD_CREATING)
 			continue;
-		if (d->n_unclaimed == sizeof(d->unclaimed) / sizeof(d->unclaimed[0]))
+		if (d->n_unclaimed ==
+		    sizeof(d->unclaimed) / sizeof(d->unclaimed[0]))
 			memmove(&d->unclaimed[0], &d->unclaimed[1],
 				sizeof(d->unclaimed) - sizeof(d->unclaimed[0])),
-				d->n_unclaimed--;
+			    d->n_unclaimed--;
 		d->unclaimed[d->n_unclaimed].pid = pid;
 		d->unclaimed[d->n_unclaimed].status = status;
 		d->n_unclaimed++;
@@ -515,7 +515,8 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 	case PROBE_STARTUP:
 		if (healthy) {
 			p->started_probe_ok = true;
-			pod_set_ready(p, p->probes && probe_set_ready(p->probes));
+			pod_set_ready(p,
+				      p->probes && probe_set_ready(p->probes));
 			return;
 		}
 		pod_event(p, "Warning", "Unhealthy", "%s", message);
@@ -523,10 +524,10 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 			  "Container %s failed startup probe, will be "
 			  "restarted",
 			  p->deployment->name);
-		pod_terminate(p, TERM_RESTART,
-			      p->spec->startup_probe
-						  .termination_grace_period_seconds,
-			      "startup probe failed");
+		pod_terminate(
+		    p, TERM_RESTART,
+		    p->spec->startup_probe.termination_grace_period_seconds,
+		    "startup probe failed");
 		return;
 	case PROBE_LIVENESS:
 		if (healthy)
@@ -536,10 +537,10 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 			  "Container %s failed liveness probe, will be "
 			  "restarted",
 			  p->deployment->name);
-		pod_terminate(p, TERM_RESTART,
-			      p->spec->liveness_probe
-				      .termination_grace_period_seconds,
-			      "liveness probe failed");
+		pod_terminate(
+		    p, TERM_RESTART,
+		    p->spec->liveness_probe.termination_grace_period_seconds,
+		    "liveness probe failed");
 		return;
 	case PROBE_READINESS:
 		if (!healthy && message && message[0])
@@ -566,8 +567,8 @@ void pod_start_probes(struct pod *p)
 	target->container_id = p->name;
 	target->pid = p->pid;
 	target->host_network = s->network == NET_HOST;
-	p->probes = probe_set_start(p->daemon->loop, s, target,
-				    on_probe_event, p);
+	p->probes =
+	    probe_set_start(p->daemon->loop, s, target, on_probe_event, p);
 	if (!s->readiness_probe.set && !s->startup_probe.set)
 		pod_set_ready(p, true);
 }

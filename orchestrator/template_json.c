@@ -15,18 +15,6 @@
 /* Every getter returns -1 with err on a key of the wrong type; a missing
  * key (or JSON null) leaves the default. */
 
-static int get_int(const json_t *o, const char *key, int *out, struct berr *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return berr_set(err, "`%s` is not an integer", key);
-	*out = (int)json_integer_value(v);
-	return 0;
-}
-
 static int get_i64(const json_t *o, const char *key, int64_t *out,
 		   struct berr *err)
 {
@@ -37,6 +25,16 @@ static int get_i64(const json_t *o, const char *key, int64_t *out,
 	if (!json_is_integer(v))
 		return berr_set(err, "`%s` is not an integer", key);
 	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_int(const json_t *o, const char *key, int *out, struct berr *err)
+{
+	int64_t v = *out;
+
+	if (get_i64(o, key, &v, err) == -1)
+		return -1;
+	*out = (int)v;
 	return 0;
 }
 

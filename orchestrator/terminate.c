@@ -21,9 +21,9 @@
 #include "../common/xalloc.h"
 #include "../runtime/proc.h"
 #include "endpoints.h"
-#include "prestop_http.h"
 #include "events.h"
 #include "pod.h"
+#include "prestop_http.h"
 #include "store.h"
 #include "watch.h"
 
@@ -144,7 +144,8 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 		opts.argv = argv;
 		opts.stdout_fd = opts.stderr_fd = -1;
 		opts.capture = 1;
-		opts.timeout_ms = (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
+		opts.timeout_ms =
+		    (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
 		pod_ref(p);
 		proc_run(p->daemon->loop, &opts, on_exec_hook_done, p);
 		free(argv);
@@ -174,7 +175,8 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 
 void terminate_resume(struct pod *p)
 {
-	int64_t deadline = p->term_started_ms + (int64_t)p->grace_seconds * 1000;
+	int64_t deadline =
+	    p->term_started_ms + (int64_t)p->grace_seconds * 1000;
 	int64_t remaining = deadline - now_ms();
 
 	if (remaining < 0)
@@ -200,8 +202,8 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	p->remove_after = after == TERM_REMOVE;
 	p->term_started_ms = now_ms();
 	p->grace_seconds = grace_override >= 0
-				   ? grace_override
-				   : p->spec->termination_grace_period_seconds;
+			       ? grace_override
+			       : p->spec->termination_grace_period_seconds;
 	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
 
 	/* Step 1: out of every endpoint set before anything else happens. */

@@ -9,8 +9,8 @@
 #include "model.h"
 
 enum term_after {
-	TERM_REMOVE,  /* the pod goes away (delete, scale down, down) */
-	TERM_RESTART  /* liveness/startup failure: restart per policy */
+	TERM_REMOVE, /* the pod goes away (delete, scale down, down) */
+	TERM_RESTART /* liveness/startup failure: restart per policy */
 };
 
 /* grace_override < 0: the pod's terminationGracePeriodSeconds. */

@@ -55,8 +55,8 @@ bool pod_is_ready(const struct pod *p)
 bool pod_is_available(const struct pod *p, int64_t now)
 {
 	int min_ready = p->deployment && p->deployment->spec
-				? p->deployment->spec->min_ready_seconds
-				: 0;
+			    ? p->deployment->spec->min_ready_seconds
+			    : 0;
 
 	if (!pod_is_ready(p))
 		return false;
@@ -201,16 +201,17 @@ json_t *view_services(struct daemon *d)
 					    json_string(selector->v[k].value));
 		for (struct pod *p = d->pods; p; p = p->next)
 			if (pod_is_ready(p) && endpoints_selects(selector, p))
-				json_array_append_new(eps, json_string(p->name));
+				json_array_append_new(eps,
+						      json_string(p->name));
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:o, s:o, s:s, s:i}", "name",
-				       svc->name, "listen", svc->listen,
-				       "selector", sel, "endpoints", eps, "mode",
-				       svc->mode == SERVICE_TCP ? "tcp" : "http",
-				       "age_seconds",
-				       (int)((now_ms() -
-					      service_created_ms(d, svc->name)) /
-					     1000)));
+		    arr,
+		    json_pack(
+			"{s:s, s:s, s:o, s:o, s:s, s:i}", "name", svc->name,
+			"listen", svc->listen, "selector", sel, "endpoints",
+			eps, "mode", svc->mode == SERVICE_TCP ? "tcp" : "http",
+			"age_seconds",
+			(int)((now_ms() - service_created_ms(d, svc->name)) /
+			      1000)));
 	}
 	return json_pack("{s:o}", "services", arr);
 }

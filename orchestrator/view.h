@@ -22,8 +22,8 @@ json_t *view_deployments(struct daemon *d);
 json_t *view_services(struct daemon *d);
 
 struct dep_counts {
-	int total;       /* non-terminating pods */
-	int updated;     /* non-terminating pods of the current revision */
+	int total;   /* non-terminating pods */
+	int updated; /* non-terminating pods of the current revision */
 	int ready;
 	int available;
 	int updated_available;

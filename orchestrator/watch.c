@@ -60,7 +60,7 @@ static char *compare_key(json_t *doc)
 	json_object_foreach(copy, key, arr)
 	{
 		json_array_foreach(arr, i, item)
-			json_object_del(item, "age_seconds");
+		    json_object_del(item, "age_seconds");
 	}
 	text = json_dumps(copy, JSON_COMPACT);
 	json_decref(copy);

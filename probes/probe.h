@@ -17,11 +17,11 @@ enum probe_type { PROBE_STARTUP, PROBE_LIVENESS, PROBE_READINESS };
 
 /* How to reach the container. Owned by the caller; must outlive the set. */
 struct probe_target {
-	const char *runtime;      /* runtime binary, e.g. "runc" */
+	const char *runtime;	  /* runtime binary, e.g. "runc" */
 	const char *runtime_root; /* its --root */
 	const char *container_id; /* the pod name */
-	pid_t pid;                /* container init pid on the host */
-	bool host_network;        /* network = host: probe 127.0.0.1 */
+	pid_t pid;		  /* container init pid on the host */
+	bool host_network;	  /* network = host: probe 127.0.0.1 */
 };
 
 /*
@@ -33,8 +33,8 @@ struct probe_target {
  * message is the kubectl-style reason, e.g. "Readiness probe failed: HTTP
  * probe failed with statuscode: 503"; valid only during the call.
  */
-typedef void (*probe_event_cb)(void *owner, enum probe_type type,
-			       bool healthy, const char *message);
+typedef void (*probe_event_cb)(void *owner, enum probe_type type, bool healthy,
+			       const char *message);
 
 struct probe_set;
 

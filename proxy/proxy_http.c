@@ -42,6 +42,7 @@ struct hconn {
 	int retries_left;
 	uint64_t resp_bytes; /* response bytes sent to the client */
 	int64_t req_start;
+	uint64_t deadline; /* loop time the current phase times out at */
 	struct proxy_hreq req;
 	struct proxy_hresp resp;
 	struct proxy_buf in;	/* client bytes after the current request */
@@ -132,6 +133,13 @@ static void arm(struct hconn *c, enum hphase ph)
 				     : cf->timeout_server_ms;
 
 	c->phase = ph;
+	c->deadline = uv_now(&c->svc->px->loop) + (uint64_t)ms;
+	/* Re-arming on every read costs two timer-heap operations: a timer
+	 * that fires no later than the new deadline is kept, and on_timer
+	 * waits out the rest. */
+	if (uv_is_active((uv_handle_t *)&c->timer) &&
+	    uv_timer_get_due_in(&c->timer) <= (uint64_t)ms)
+		return;
 	uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
 }
 
@@ -189,7 +197,12 @@ static void answer(struct hconn *c, int code, const char *reason,
 static void on_timer(uv_timer_t *t)
 {
 	struct hconn *c = t->data;
+	uint64_t now = uv_now(t->loop);
 
+	if (now < c->deadline) {
+		uv_timer_start(t, on_timer, c->deadline - now, 0);
+		return;
+	}
 	if (c->phase == PH_RESPONSE && c->resp_bytes == 0) {
 		if (c->be)
 			c->be->failures++;

@@ -41,8 +41,8 @@ void logs_cap(const char *path, off_t max_bytes)
 		return;
 }
 
-static void append_tail(const char *path, size_t max, char **buf,
-			size_t *len, size_t *cap)
+static void append_tail(const char *path, size_t max, char **buf, size_t *len,
+			size_t *cap)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;

@@ -155,7 +155,9 @@ int proc_run(uv_loop_t *loop, const struct proc_opts *o, proc_done_cb cb,
 		int fd = i == 1 ? o->stdout_fd : o->stderr_fd;
 
 		stdio[i].flags = UV_INHERIT_FD;
-		stdio[i].data.fd = fd >= 0 ? fd : p->pipe_open ? fds[1] : devnull;
+		stdio[i].data.fd = fd >= 0	  ? fd
+				   : p->pipe_open ? fds[1]
+						  : devnull;
 	}
 
 	uv_timer_init(loop, &p->timer);

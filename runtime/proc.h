@@ -23,9 +23,9 @@ typedef void (*proc_done_cb)(void *data, int exit_code, const char *output,
 
 struct proc_opts {
 	char *const *argv;
-	int stdout_fd; /* -1: capture (or /dev/null when !capture) */
-	int stderr_fd; /* -1: capture (or /dev/null when !capture) */
-	int capture;   /* capture stdout/stderr given as -1 */
+	int stdout_fd;	     /* -1: capture (or /dev/null when !capture) */
+	int stderr_fd;	     /* -1: capture (or /dev/null when !capture) */
+	int capture;	     /* capture stdout/stderr given as -1 */
 	unsigned timeout_ms; /* 0: none */
 };
 

@@ -46,8 +46,8 @@ int rootfs_mount(const char *image, const char *pod_dir, struct berr *err)
 	if (mkdir_p(upper, 0755, err) == -1 || mkdir_p(work, 0700, err) == -1 ||
 	    mkdir_p(rootfs, 0755, err) == -1)
 		return -1;
-	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, upper,
-			 work);
+	opts =
+	    xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, upper, work);
 	if (mount("overlay", rootfs, "overlay", MS_NODEV, opts) == -1)
 		return berr_errno(err, errno, "mount overlay on `%s`", rootfs);
 	return 0;

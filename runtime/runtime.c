@@ -31,7 +31,8 @@ static char *find_in_path(const char *name)
 	char *dir, *save = NULL;
 
 	if (path == NULL || *path == '\0')
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/"
+		       "sbin:/bin";
 	copy = xstrdup(path);
 	for (dir = strtok_r(copy, ":", &save); dir;
 	     dir = strtok_r(NULL, ":", &save)) {
@@ -147,10 +148,10 @@ int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
 	struct rt_call *call = xcalloc(1, sizeof(*call));
 	cleanup_free char *pid_file = xasprintf("%s/pid", bundle);
 	struct proc_opts opts = {0};
-	char *argv[] = {rt->path,   "--root",   rt->root, "--log",
-			NULL,       "--log-format", "json", "run",
-			"--detach", "--pid-file", pid_file, "--bundle",
-			(char *)bundle, (char *)id, NULL};
+	char *argv[] = {rt->path,	"--root",	rt->root, "--log",
+			NULL,		"--log-format", "json",	  "run",
+			"--detach",	"--pid-file",	pid_file, "--bundle",
+			(char *)bundle, (char *)id,	NULL};
 
 	call->cb = cb;
 	call->data = data;
@@ -170,8 +171,8 @@ int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data)
 {
 	struct rt_call *call = xcalloc(1, sizeof(*call));
 	struct proc_opts opts = {0};
-	char *argv[] = {rt->path, "--root", rt->root, "delete", "--force",
-			(char *)id, NULL};
+	char *argv[] = {rt->path,  "--root",   rt->root, "delete",
+			"--force", (char *)id, NULL};
 
 	call->cb = cb;
 	call->data = data;
@@ -234,8 +235,8 @@ static int run_capture_sync(char *const argv[], char **out)
 int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 		  pid_t *pid)
 {
-	char *argv[] = {rt->path, "--root", rt->root, "state", (char *)id,
-			NULL};
+	char *argv[] = {rt->path, "--root",   rt->root,
+			"state",  (char *)id, NULL};
 	cleanup_free char *out = NULL;
 	json_t *j;
 	int rc = run_capture_sync(argv, &out);
@@ -247,8 +248,8 @@ int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 		return -1;
 	snprintf(status, len, "%s",
 		 json_string_value(json_object_get(j, "status"))
-			 ? json_string_value(json_object_get(j, "status"))
-			 : "unknown");
+		     ? json_string_value(json_object_get(j, "status"))
+		     : "unknown");
 	*pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	json_decref(j);
 	return 0;
@@ -256,8 +257,8 @@ int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 
 int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
 {
-	char *argv[] = {rt->path, "--root", rt->root, "list", "--format",
-			"json", NULL};
+	char *argv[] = {rt->path,   "--root", rt->root, "list",
+			"--format", "json",   NULL};
 	cleanup_free char *out = NULL;
 	json_t *j, *item;
 	size_t i;
@@ -285,8 +286,8 @@ int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
 
 void rt_delete_sync(struct rt *rt, const char *id)
 {
-	char *argv[] = {rt->path, "--root", rt->root, "delete", "--force",
-			(char *)id, NULL};
+	char *argv[] = {rt->path,  "--root",   rt->root, "delete",
+			"--force", (char *)id, NULL};
 
 	run_capture_sync(argv, NULL);
 }

@@ -126,7 +126,7 @@ void reaper_scan(void)
 		if (pid_list_has(&owned, zombies.pids[i]))
 			continue;
 		if (waitpid(zombies.pids[i], &status, WNOHANG) ==
-			    zombies.pids[i] &&
+			zombies.pids[i] &&
 		    reaper.cb)
 			reaper.cb(reaper.data, zombies.pids[i], status);
 	}

@@ -15,25 +15,6 @@ teardown() {
 	teardown_env
 }
 
-# deployment NAME IMAGE VERSION REPLICAS LABELS
-deployment() {
-	cat <<INI
-
-[deployment $1]
-image = $IMAGES/$2
-command = /bin/echo-version
-args = --listen :8080
-env = VERSION=$3
-replicas = $4
-labels = $5
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-INI
-}
-
 # service NAME PORT SELECTOR [extra keys...]
 service() {
 	cat <<INI

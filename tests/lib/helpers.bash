@@ -26,6 +26,26 @@ crashLoopBackOff.maxSeconds = ${BACKOFF_MAX:-8}
 INI
 }
 
+# deployment NAME IMAGE VERSION REPLICAS LABELS: an echo-version
+# deployment with a readiness probe, for service tests.
+deployment() {
+	cat <<INI
+
+[deployment $1]
+image = $IMAGES/$2
+command = /bin/echo-version
+args = --listen :8080
+env = VERSION=$3
+replicas = $4
+labels = $5
+port = 8080
+terminationGracePeriodSeconds = 5
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+INI
+}
+
 start_daemon() {
 	"$BERTH" up -c "${1:-$T/berth.ini}" >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
