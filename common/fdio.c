@@ -107,6 +107,31 @@ int file_write_atomic(const char *path, const void *buf, size_t len,
 	return 0;
 }
 
+int file_write_replace(const char *path, const void *buf, size_t len,
+		       mode_t mode, struct berr *err)
+{
+	cleanup_free char *tmp = xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd == -1)
+		return berr_errno(err, errno, "create `%s`", tmp);
+	if (fd_write_all(fd, buf, len) == -1) {
+		int e = errno;
+
+		close(fd);
+		unlink(tmp);
+		return berr_errno(err, e, "write `%s`", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		int e = errno;
+
+		unlink(tmp);
+		return berr_errno(err, e, "rename `%s`", tmp);
+	}
+	return 0;
+}
+
 int mkdir_p(const char *path, mode_t mode, struct berr *err)
 {
 	cleanup_free char *copy = xstrdup(path);

@@ -27,6 +27,10 @@ int file_read_all(const char *path, char **out, size_t *len_out,
 /* Writes path atomically: PATH.tmp, fsync, rename, fsync of the folder. */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      mode_t mode, struct berr *err);
+/* Replaces path (temp + rename) without fsync: for files that do not
+ * outlive a reboot anyway (bundles under the run dir). */
+int file_write_replace(const char *path, const void *buf, size_t len,
+		       mode_t mode, struct berr *err);
 /* mkdir -p with mode for every created level. */
 int mkdir_p(const char *path, mode_t mode, struct berr *err);
 /* rm -rf that never crosses into another filesystem (mount points). */

@@ -310,12 +310,13 @@ int bundle_build(const struct deployment_spec *d, const struct bundle_params *p,
 int bundle_write(const char *bundle_dir, json_t *config, struct berr *err)
 {
 	cleanup_free char *path = xasprintf("%s/config.json", bundle_dir);
-	cleanup_free char *text = json_dumps(config, JSON_INDENT(2));
+	cleanup_free char *text = json_dumps(config, JSON_COMPACT);
 
 	if (text == NULL)
 		return berr_set(err, "bundle `%s`: cannot serialize config",
 				bundle_dir);
-	if (file_write_atomic(path, text, strlen(text), 0600, err) == -1)
+	/* The run dir does not survive a reboot: no fsync needed. */
+	if (file_write_replace(path, text, strlen(text), 0600, err) == -1)
 		return berr_wrap(err, "bundle `%s`", bundle_dir);
 	return 0;
 }

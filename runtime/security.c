@@ -293,7 +293,20 @@ static void add_rule(json_t *syscalls, const char *name, const char *action,
 	json_array_append_new(syscalls, e);
 }
 
+static json_t *seccomp_default_build(void);
+
+/* Built once: resolving ~300 names per pod start is wasted work. The
+ * object is shared (reference-counted) and never modified by callers. */
 json_t *security_seccomp_default(void)
+{
+	static json_t *cached;
+
+	if (cached == NULL)
+		cached = seccomp_default_build();
+	return json_incref(cached);
+}
+
+static json_t *seccomp_default_build(void)
 {
 	/* Docker's values: plain Linux, 32-bit personality, UNAME26, query. */
 	static const uint64_t personalities[] = {0x0, 0x8, 0x20000, 0x20008,
