@@ -357,6 +357,10 @@ static const char *const bad[][2] = {
     {HDR "strategy.type = rolling\n",
      "t.ini:4: strategy.type: \"rolling\" is not one of RollingUpdate, "
      "Recreate, BlueGreen, Canary"},
+    {HDR "strategy.type = BlueGreen\n",
+     "t.ini:4: strategy.type BlueGreen is not available yet: use "
+     "RollingUpdate or Recreate, or blue-green by hand (two deployments and "
+     "`berth set selector`)"},
     {HDR "labels = app=echo,app=x\n",
      "t.ini:4: labels: key \"app\" is given twice"},
     {HDR "labels = app\n", "t.ini:4: labels: \"app\" is not key=value"},
