@@ -38,12 +38,12 @@ void event_record(struct daemon *d, const char *type, const char *reason,
 	va_end(ap);
 	log_info("event %s %s %s: %s", type, object, reason, message);
 
-	/* Fold a repeat of one of the last few events, as kubectl does. */
-	for (uint64_t s = d->event_seq; s > 0 && s + 8 > d->event_seq; s--) {
+	/* Fold a repeat of a recent event (same object, reason and message)
+	 * into it, as kubectl's "(x5 over 10s)". */
+	for (uint64_t s = d->event_seq; s > 0 && s + 32 > d->event_seq; s--) {
 		ev = ring_at(d, s);
-		if (!strcmp(ev->object, object) &&
-		    !strcmp(ev->reason, reason) &&
-		    !strcmp(ev->message, message) && s == d->event_seq) {
+		if (!strcmp(ev->object, object) && !strcmp(ev->reason, reason) &&
+		    !strcmp(ev->message, message)) {
 			ev->count++;
 			ev->time_ms = now;
 			watch_mark(d, WATCH_EVENTS);
@@ -121,8 +121,8 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 		if (n++ == 0)
 			used += (size_t)snprintf(
 			    buf + used, used < len ? len - used : 0,
-			    "Events:\n  %-8s %-20s %-10s %s\n  %-8s %-20s "
-			    "%-10s %s\n",
+			    "Events:\n  %-8s %-20s %-18s %s\n  %-8s %-20s "
+			    "%-18s %s\n",
 			    "Type", "Reason", "Age", "Message", "----",
 			    "------", "----", "-------");
 		age_str(now - ev->time_ms, age, sizeof(age));
@@ -138,7 +138,7 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 		}
 		if (used < len)
 			used += (size_t)snprintf(
-			    buf + used, len - used, "  %-8s %-20s %-10s %s\n",
+			    buf + used, len - used, "  %-8s %-20s %-18s %s\n",
 			    ev->type, ev->reason, count, ev->message);
 	}
 	if (n == 0 && used < len)

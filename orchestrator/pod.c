@@ -519,7 +519,6 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 				      p->probes && probe_set_ready(p->probes));
 			return;
 		}
-		pod_event(p, "Warning", "Unhealthy", "%s", message);
 		pod_event(p, "Normal", "Killing",
 			  "Container %s failed startup probe, will be "
 			  "restarted",
@@ -532,7 +531,6 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 	case PROBE_LIVENESS:
 		if (healthy)
 			return;
-		pod_event(p, "Warning", "Unhealthy", "%s", message);
 		pod_event(p, "Normal", "Killing",
 			  "Container %s failed liveness probe, will be "
 			  "restarted",
@@ -543,11 +541,20 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 		    "liveness probe failed");
 		return;
 	case PROBE_READINESS:
-		if (!healthy && message && message[0])
-			pod_event(p, "Warning", "Unhealthy", "%s", message);
 		pod_set_ready(p, healthy);
 		return;
 	}
+}
+
+/* Every failed probe run is an `Unhealthy` event, as the kubelet records
+ * them; repeats fold into one event with a count. */
+static void on_probe_failure(void *owner, enum probe_type type,
+			     const char *message)
+{
+	struct pod *p = owner;
+
+	if (p->phase == POD_RUNNING && !p->terminating)
+		pod_event(p, "Warning", "Unhealthy", "%s", message);
 }
 
 void pod_start_probes(struct pod *p)
@@ -569,6 +576,7 @@ void pod_start_probes(struct pod *p)
 	target->host_network = s->network == NET_HOST;
 	p->probes =
 	    probe_set_start(p->daemon->loop, s, target, on_probe_event, p);
+	probe_set_on_failure(p->probes, on_probe_failure);
 	if (!s->readiness_probe.set && !s->startup_probe.set)
 		pod_set_ready(p, true);
 }

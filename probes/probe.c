@@ -176,7 +176,9 @@ void probe_done(struct probe *p, enum probe_result r, const char *detail)
 			  p->last_msg);
 	n = probe_sm_finish(&set->sm, p->type, r == PROBE_RESULT_OK,
 			    uv_now(set->loop), ev);
-	set_ref(set); /* the callback may stop the set */
+	set_ref(set); /* the callbacks may stop the set */
+	if (r != PROBE_RESULT_OK && set->on_failure != NULL)
+		set->on_failure(set->owner, p->type, p->last_msg);
 	for (i = 0; i < n && !set->stopped; i++) {
 		const char *msg = p->last_msg;
 
@@ -268,6 +270,12 @@ void probe_set_stop(struct probe_set *set)
 		uv_close((uv_handle_t *)&p->timer, on_timer_close);
 	}
 	set_unref(set);
+}
+
+void probe_set_on_failure(struct probe_set *set, probe_failure_cb cb)
+{
+	if (set != NULL)
+		set->on_failure = cb;
 }
 
 bool probe_set_ready(const struct probe_set *set)

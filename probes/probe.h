@@ -36,12 +36,21 @@ struct probe_target {
 typedef void (*probe_event_cb)(void *owner, enum probe_type type, bool healthy,
 			       const char *message);
 
+/*
+ * Called after every failed run (not only at failureThreshold), with the
+ * kubelet's message, as the kubelet records an `Unhealthy` event for each
+ * failure. Fires before any transition callback of the same run.
+ */
+typedef void (*probe_failure_cb)(void *owner, enum probe_type type,
+				 const char *message);
+
 struct probe_set;
 
 struct probe_set *probe_set_start(uv_loop_t *loop,
 				  const struct deployment_spec *spec,
 				  const struct probe_target *target,
 				  probe_event_cb cb, void *owner);
+void probe_set_on_failure(struct probe_set *set, probe_failure_cb cb);
 /* Cancels everything in flight; no callback fires after this returns. */
 void probe_set_stop(struct probe_set *set);
 /* Ready as Kubernetes decides it (no readiness probe: true once started). */

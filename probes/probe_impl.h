@@ -42,6 +42,7 @@ struct probe_set {
 	struct probe probes[3]; /* indexed by enum probe_type */
 	struct probe_target target;
 	probe_event_cb cb;
+	probe_failure_cb on_failure; /* every failed run; may be NULL */
 	void *owner;
 	int refs; /* owner + one per open timer + one per probe_done call */
 	bool stopped;
