@@ -53,6 +53,7 @@ struct ctl_conn {
 	int held;	   /* the handler still owns a reference */
 	int too_large;	   /* 413 already decided */
 	size_t header_bytes;
+	uint64_t accepted_ms; /* for the request-read deadline */
 	char *url;
 	size_t url_len;
 	char *body;
@@ -71,6 +72,8 @@ struct ctl_server {
 	size_t n_conns;
 	int stopping;
 	int listener_closed;
+	uv_timer_t sweep; /* closes connections that never finish a request */
+	int sweep_closed;
 };
 
 struct write_req {
@@ -99,6 +102,8 @@ static const char *status_text(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 409:
 		return "Conflict";
 	case 413:
@@ -120,7 +125,8 @@ static const char *status_text(int status)
 
 static void server_maybe_free(struct ctl_server *s)
 {
-	if (!s->stopping || !s->listener_closed || s->n_conns > 0)
+	if (!s->stopping || !s->listener_closed || !s->sweep_closed ||
+	    s->n_conns > 0)
 		return;
 	free(s->path);
 	free(s);
@@ -590,6 +596,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
+	c->accepted_ms = uv_now(s->loop);
 	c->peer_uid = (uid_t)-1;
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	c->pipe.data = c;
@@ -644,6 +651,30 @@ static int clear_stale_socket(const char *path, struct berr *err)
 	return 0;
 }
 
+/* A client that connects and never completes its request within
+ * CTL_READ_TIMEOUT_MS gets 408 and is closed: it cannot hold a slot. */
+static void on_sweep(uv_timer_t *t)
+{
+	struct ctl_server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	struct ctl_conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->state == CONN_READING && !c->closing &&
+		    now - c->accepted_ms > CTL_READ_TIMEOUT_MS)
+			conn_reject(c, 408, "request not received in time");
+	}
+}
+
+static void on_sweep_closed(uv_handle_t *h)
+{
+	struct ctl_server *s = h->data;
+
+	s->sweep_closed = 1;
+	server_maybe_free(s);
+}
+
 static void on_listener_closed(uv_handle_t *h)
 {
 	struct ctl_server *s = h->data;
@@ -689,9 +720,14 @@ int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
 	if (rc < 0) {
 		berr_set(err, "listen on `%s`: %s", sock_path, uv_strerror(rc));
 		s->stopping = 1;
+		s->sweep_closed = 1;
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 		return -1;
 	}
+	uv_timer_init(loop, &s->sweep);
+	s->sweep.data = s;
+	uv_timer_start(&s->sweep, on_sweep, 1000, 1000);
+	uv_unref((uv_handle_t *)&s->sweep);
 	*out = s;
 	return 0;
 }
@@ -704,6 +740,7 @@ void ctl_server_stop(struct ctl_server *s)
 		return;
 	s->stopping = 1;
 	unlink(s->path);
+	uv_close((uv_handle_t *)&s->sweep, on_sweep_closed);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	for (c = s->conns; c; c = next) {
 		next = c->next;

@@ -24,6 +24,7 @@
 
 #define CTL_MAX_HEADER_BYTES (16 * 1024)
 #define CTL_MAX_BODY_BYTES (1024 * 1024)
+#define CTL_READ_TIMEOUT_MS 10000 /* to receive a whole request */
 
 struct ctl_request {
 	const char *method; /* "GET", "POST", ... */

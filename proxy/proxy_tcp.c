@@ -2,6 +2,8 @@
  * proxy_tcp.c - tcp mode: one backend per client connection, chosen when
  * it is accepted, then a plain byte copy (pipe.c). A connection keeps its
  * backend for life, so an endpoint change only steers new connections.
+ * The copy is splice(2) (splice.c) unless it is turned off (splice.h)
+ * or the kernel refuses it; then the buffer path (pipe.c).
  * Owns tcp connection objects; must not parse the bytes it copies.
  */
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "internal.h"
+#include "splice.h"
 
 struct tcp_conn {
 	struct proxy_conn_link link;
@@ -17,6 +20,7 @@ struct tcp_conn {
 	struct proxy_upstream *up;
 	struct proxy_backend *counted; /* backend whose active we raised */
 	struct proxy_pipe pipe;
+	struct proxy_splice *sp; /* NULL on the buffer path */
 	int tries;
 	int handles;
 	bool closing;
@@ -53,6 +57,9 @@ static void conn_close(struct tcp_conn *c)
 		c->counted->active--;
 	c->counted = NULL;
 	c->svc->m.active--;
+	if (c->sp)
+		proxy_splice_close(c->sp);
+	c->sp = NULL;
 	uv_close((uv_handle_t *)&c->client, client_closed);
 	if (c->up) {
 		c->up->on_closed = up_closed;
@@ -72,6 +79,35 @@ static void pipe_done(struct proxy_pipe *p, int status)
 	conn_close(proxy_container_of(p, struct tcp_conn, pipe));
 }
 
+static void splice_done(struct proxy_splice *sp, int status)
+{
+	struct tcp_conn *c = proxy_splice_data(sp);
+
+	if (status == UV_ENOSYS && !c->closing) {
+		/* No byte moved yet: the buffer path takes over. */
+		proxy_splice_close(sp);
+		c->sp = NULL;
+		proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+				 (uv_stream_t *)&c->up->tcp, NULL, 0,
+				 pipe_done);
+		return;
+	}
+	conn_close(c);
+}
+
+static void start_copy(struct tcp_conn *c)
+{
+	if (proxy_splice_enabled()) {
+		c->sp = proxy_splice_start(
+		    &c->svc->px->loop, (uv_stream_t *)&c->client,
+		    (uv_stream_t *)&c->up->tcp, splice_done, c);
+		if (c->sp)
+			return;
+	}
+	proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+			 (uv_stream_t *)&c->up->tcp, NULL, 0, pipe_done);
+}
+
 static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid);
 
 static void on_up_connect(struct proxy_upstream *u, int status)
@@ -88,8 +124,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 		return;
 	}
 	u->be->requests++;
-	proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
-			 (uv_stream_t *)&u->tcp, NULL, 0, pipe_done);
+	start_copy(c);
 }
 
 /* Each endpoint is tried at most once; a connection with none left is

@@ -2,18 +2,21 @@
  * test_proxy_live.c - the proxy thread end to end on 127.0.0.1 with
  * host-network backends served by threads of this test: round-robin over
  * keep-alive, endpoint swaps, 503/502/504, a POST with a chunked body,
- * tcp mode echo with half-close, the admin listener, and a clean stop.
+ * tcp mode echo with half-close (splice and buffer paths, small and a
+ * large transfer), the admin listener, and a clean stop.
  * Ports 18900-18919.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "../../proxy/proxy.h"
+#include "../../proxy/splice.h"
 #include "../lib/tap.h"
 
 static int listen_on(int port)
@@ -194,6 +197,99 @@ static int roundtrip(int fd, const char *req, char *body, size_t cap)
 	return status;
 }
 
+#define BIG_SIZE (8u << 20)
+
+struct big_writer {
+	int fd;
+	bool ok;
+};
+
+/* Byte i of the large transfer: a pattern that catches lost, repeated or
+ * reordered chunks. */
+static unsigned char big_byte(size_t i)
+{
+	return (unsigned char)((i * 2654435761u) >> 13);
+}
+
+static void *write_big(void *p)
+{
+	struct big_writer *w = p;
+	unsigned char chunk[65536];
+	size_t off = 0;
+
+	w->ok = true;
+	while (off < BIG_SIZE) {
+		size_t n = sizeof(chunk);
+		ssize_t k;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = big_byte(off + i);
+		k = write(w->fd, chunk, n);
+		if (k != (ssize_t)n) {
+			w->ok = false;
+			break;
+		}
+		off += n;
+	}
+	shutdown(w->fd, SHUT_WR);
+	return NULL;
+}
+
+/* tcp mode through port: 8 MiB echoed while being sent, then a
+ * half-close answered by the backend's last word. */
+static void big_echo(int port, const char *what)
+{
+	struct big_writer w = {dial(port), false};
+	unsigned char buf[65536];
+	size_t got = 0, bad = BIG_SIZE + 4;
+	char tail[5] = {0};
+	pthread_t t;
+
+	pthread_create(&t, NULL, write_big, &w);
+	for (;;) {
+		ssize_t n = read(w.fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++, got++) {
+			if (got < BIG_SIZE) {
+				if (buf[i] != big_byte(got) && bad > got)
+					bad = got;
+			} else if (got - BIG_SIZE < 4) {
+				tail[got - BIG_SIZE] = (char)buf[i];
+			}
+		}
+	}
+	pthread_join(t, NULL);
+	ok(w.ok, "%s: 8 MiB sent", what);
+	ok(got == BIG_SIZE + 4 && bad == BIG_SIZE + 4 && !strcmp(tail, "bye\n"),
+	   "%s: 8 MiB echoed intact, then half-close answered (%zu bytes, "
+	   "first bad %zu)",
+	   what, got, bad);
+	close(w.fd);
+}
+
+/* Small echo with half-close: "ping\n" then EOF, "ping\nbye\n" back. */
+static void small_echo(int port, const char *what)
+{
+	char body[64];
+	size_t len = 0;
+	int fd = dial(port);
+
+	ok(write(fd, "ping\n", 5) == 5, "%s: write", what);
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t n = read(fd, body + len, sizeof(body) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	body[len] = '\0';
+	is_str(body, "ping\nbye\n", "%s: echo and half-close both ways", what);
+	close(fd);
+}
+
 static const char *GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 
 static struct service_spec spec(const char *name, const char *listen,
@@ -230,6 +326,7 @@ int main(void)
 	size_t len;
 	int fd, a = 0, b = 0, st;
 
+	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < 3; i++) {
 		pthread_create(&t, NULL, serve, &sv[i]);
 		pthread_detach(t);
@@ -317,20 +414,27 @@ int main(void)
 	close(fd);
 
 	proxy_endpoints_publish(px, "raw", &echo, 1);
-	fd = dial(18902);
-	ok(write(fd, "ping\n", 5) == 5, "tcp: write");
-	shutdown(fd, SHUT_WR);
-	len = 0;
-	for (;;) {
-		ssize_t n = read(fd, body + len, sizeof(body) - 1 - len);
+	proxy_splice_set_enabled(true);
+	small_echo(18902, "tcp splice");
+	big_echo(18902, "tcp splice");
+	proxy_splice_set_enabled(false);
+	small_echo(18902, "tcp buffer");
+	big_echo(18902, "tcp buffer");
+	proxy_splice_set_enabled(true);
+	/* A client that resets mid-stream: the connection ends on both
+	 * sides (checked by the active gauge below). */
+	for (int i = 0; i < 2; i++) {
+		struct linger lg = {1, 0};
 
-		if (n <= 0)
-			break;
-		len += (size_t)n;
+		proxy_splice_set_enabled(i == 0);
+		fd = dial(18902);
+		ok(write(fd, "x", 1) == 1 && read(fd, body, 1) == 1,
+		   "tcp %s: echo before a reset", i == 0 ? "splice" : "buffer");
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
 	}
-	body[len] = '\0';
-	is_str(body, "ping\nbye\n", "tcp: echo and half-close both ways");
-	close(fd);
+	proxy_splice_set_enabled(true);
+	usleep(100000);
 
 	fd = dial(18903);
 	st = roundtrip(fd, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", body,
@@ -344,6 +448,8 @@ int main(void)
 			    "pod=\"pod-dead\"} 1") &&
 	       strstr(text, "berth_service_request_duration_seconds_bucket"),
 	   "metrics text");
+	ok(strstr(text, "berth_service_active_connections{service=\"raw\"} 0"),
+	   "tcp connections closed on both paths: none active");
 	ok(strstr(text, "code=\"5xx\"} 0") == NULL ||
 	       strstr(text, "service=\"raw\",code=\"5xx\"} 0"),
 	   "5xx counted for web");
