@@ -153,8 +153,7 @@ struct pod *pod_create(struct daemon *d, struct deployment *dep)
 	event_record(d, "Normal", "SuccessfulCreate",
 		     event_object_name("deployment", dep->name),
 		     "Created pod: %s", p->name);
-	store_save_pod(p);
-	pod_start(p);
+	pod_start(p); /* records the pod while the runtime works */
 	return p;
 }
 
@@ -269,6 +268,10 @@ void pod_start(struct pod *p)
 	pod_ref(p);
 	rt_run(&d->rt, p->name, bundle, log_fd, on_run_done, p);
 	close(log_fd);
+	/* Written after the spawn, off the start's critical path: a crash in
+	 * between leaves a container no record owns, which the next start
+	 * removes (store_restore_pods). */
+	store_save_pod(p);
 }
 
 /* --- exit, cleanup, restart -------------------------------------------- */
