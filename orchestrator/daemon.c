@@ -93,6 +93,17 @@ struct deployment *daemon_find_deployment(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* Also finds a deployment being deleted: applying it again takes it back
+ * (one deployment, one state file, per name). */
+static struct deployment *find_any_deployment(struct daemon *d,
+					      const char *name)
+{
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (!strcmp(dep->name, name))
+			return dep;
+	return NULL;
+}
+
 static bool kvlist_equal(const struct kvlist *a, const struct kvlist *b)
 {
 	if (a->n != b->n)
@@ -149,7 +160,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 	ref = cfg_ref_new(cfg);
 	for (size_t i = 0; i < cfg->n_deployments; i++) {
 		const struct deployment_spec *s = &cfg->deployments[i];
-		struct deployment *dep = daemon_find_deployment(d, s->name);
+		struct deployment *dep = find_any_deployment(d, s->name);
 		char hash[16];
 
 		template_hash(s, hash);
@@ -175,7 +186,10 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 			store_save_deployment(dep);
 			continue;
 		}
+		bool revived = dep->deleting;
 		bool template_changed = strcmp(hash, dep->hash) != 0;
+
+		dep->deleting = false;
 		bool meta_changed = !deployment_meta_equal(dep->spec, s);
 
 		if (template_changed) {
@@ -189,13 +203,14 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 				     "revision %d (%s)",
 				     dep->revision, hash);
 		}
-		if (meta_changed || dep->replicas != s->replicas)
+		if (revived || meta_changed || dep->replicas != s->replicas)
 			dep->replicas = s->replicas;
 		cfg_ref_put(dep->spec_ref);
 		dep->spec = s;
 		dep->spec_ref = cfg_ref_get(ref);
 		add_message(messages,
-			    template_changed || meta_changed
+			    revived ? "deployment.apps/%s created"
+			    : template_changed || meta_changed
 				? "deployment.apps/%s configured"
 				: "deployment.apps/%s unchanged",
 			    s->name);

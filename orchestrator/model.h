@@ -191,6 +191,14 @@ struct daemon {
 };
 
 int64_t now_ms(void);
+
+/* Being terminated for good (deleted, scaled down, down). A pod killed by
+ * its liveness or startup probe is terminating too, but it stays: it
+ * restarts in place and still counts as one of its deployment's pods. */
+static inline bool pod_leaving(const struct pod *p)
+{
+	return p->terminating && p->remove_after;
+}
 /* Creation time of service name, recorded on first call. */
 int64_t service_created_ms(struct daemon *d, const char *name);
 

@@ -237,6 +237,7 @@ void pod_start(struct pod *p)
 
 	uv_timer_stop(&p->timer);
 	p->restart_at_ms = 0;
+	p->pid = 0; /* a record saved while creating names no old pid */
 	p->phase = POD_CREATING;
 	p->ready = false;
 	p->ready_since_ms = 0;
@@ -327,6 +328,26 @@ static void decide_restart(struct pod *p)
 			  p->name);
 	uv_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay, 0);
 	pod_changed(p);
+}
+
+void pod_resume_waiting(struct pod *p, int64_t restart_at_ms)
+{
+	int64_t delay = restart_at_ms - now_ms();
+
+	p->phase = POD_WAITING;
+	p->restart_at_ms = restart_at_ms;
+	if (restart_at_ms > 0)
+		uv_timer_start(&p->timer, restart_timer_fired,
+			       delay > 0 ? (uint64_t)delay : 0, 0);
+	store_save_pod(p);
+	pod_changed(p);
+}
+
+void pod_resume_after_exit(struct pod *p)
+{
+	if (p->finished_ms == 0)
+		p->finished_ms = now_ms();
+	decide_restart(p);
 }
 
 static void after_exit_cleanup(struct pod *p)

@@ -128,7 +128,7 @@ static void tally(struct daemon *d, struct deployment *dep, struct tally *t)
 		g = group_for(t, dep, p->hash, p->revision);
 		if (g == NULL)
 			continue;
-		if (p->terminating) {
+		if (pod_leaving(p)) {
 			g->terminating++;
 			continue;
 		}
@@ -206,7 +206,7 @@ static struct pod *pick_victim(struct daemon *d, struct deployment *dep,
 		int rank;
 
 		if (p->deployment != dep || p->phase == POD_GONE ||
-		    p->terminating || strcmp(p->hash, hash))
+		    pod_leaving(p) || strcmp(p->hash, hash))
 			continue;
 		rank = pod_is_available(p, now) * 2 + pod_is_ready(p);
 		if (unavailable_only && pod_is_available(p, now))
@@ -242,7 +242,7 @@ static void remove_all(struct daemon *d, struct deployment *dep,
 	for (struct pod *p = d->pods, *next; p; p = next) {
 		next = p->next;
 		if (p->deployment == dep && p->phase != POD_GONE &&
-		    !p->terminating)
+		    !pod_leaving(p))
 			pod_terminate(p, TERM_REMOVE, -1, why);
 	}
 }

@@ -77,15 +77,20 @@ void store_save_pod(struct pod *p)
 	    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
 	json_t *j = json_pack(
 	    "{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:s, s:i, s:s, "
-	    "s:b, s:b}",
+	    "s:b, s:b, s:I}",
 	    "name", p->name, "deployment", p->deployment->name, "hash", p->hash,
 	    "revision", p->revision, "restarts", p->restarts, "crashes",
 	    p->crashes, "created_ms", (json_int_t)p->created_ms, "started_ms",
 	    (json_int_t)p->started_ms, "pid", (int)p->pid, "phase",
 	    phase_name(p->phase), "last_exit_code", p->last_exit_code,
 	    "last_reason", p->last_reason, "terminating", p->terminating,
-	    "remove_after", p->remove_after);
+	    "remove_after", p->remove_after, "restart_at_ms",
+	    (json_int_t)p->restart_at_ms);
 
+	if (j == NULL) {
+		log_warnx("state: cannot encode the record of pod %s", p->name);
+		return;
+	}
 	save_json(path, j);
 	json_decref(j);
 }
@@ -353,7 +358,7 @@ static void restore_pod(struct daemon *d, json_t *j)
 	    json_string_value(json_object_get(j, "deployment"));
 	const char *hash = json_string_value(json_object_get(j, "hash"));
 	struct deployment *dep = depname ? find_dep(d, depname) : NULL;
-	char status[32];
+	char status[32] = "";
 	pid_t pid = 0, want;
 	struct revision *r;
 	struct pod *p;
@@ -400,14 +405,24 @@ static void restore_pod(struct daemon *d, json_t *j)
 	bool was_terminating = json_is_true(json_object_get(j, "terminating"));
 	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
 
+	const char *phase = json_string_value(json_object_get(j, "phase"));
+	int64_t restart_at =
+	    json_integer_value(json_object_get(j, "restart_at_ms"));
+
 	if (rt_state_sync(&d->rt, name, status, sizeof(status), &pid) == 0 &&
 	    !strcmp(status, "running") && pid > 0 &&
 	    (want == 0 || pid == want)) {
 		p->pid = pid;
 		p->phase = POD_RUNNING;
-		if (pod_watch_pidfd(p) == -1) {
-			log_warn("pod %s: pidfd_open(%d)", name, (int)pid);
-		}
+	}
+	/* Without a pidfd we could neither see it exit nor signal it
+	 * safely (its pid may be reused): handle it as not running. */
+	if (p->phase == POD_RUNNING && pod_watch_pidfd(p) == -1) {
+		log_warn("pod %s: pidfd_open(%d)", name, (int)pid);
+		p->phase = POD_PENDING;
+		p->pid = 0;
+	}
+	if (p->phase == POD_RUNNING) {
 		pod_event(p, "Normal", "Adopted",
 			  "Re-attached to running container (pid %d, %d "
 			  "restarts)",
@@ -428,10 +443,20 @@ static void restore_pod(struct daemon *d, json_t *j)
 		pod_remove(p);
 		return;
 	}
+	if (phase && !strcmp(phase, "waiting")) {
+		/* Completed, Error, or in back-off: exactly as it was. */
+		pod_resume_waiting(p, restart_at);
+		return;
+	}
+	if (phase && !strcmp(phase, "cleaning")) {
+		/* It had exited; only its clean-up was interrupted. */
+		pod_resume_after_exit(p);
+		return;
+	}
 	pod_event(p, "Warning", "Exited",
 		  "Container was not running when the daemon started "
 		  "(state: %s)",
-		  pid > 0 || status[0] ? status : "missing");
+		  status[0] ? status : "no such container");
 	p->restarts++;
 	p->crashes++;
 	store_save_pod(p);
@@ -466,6 +491,25 @@ void store_restore_pods(struct daemon *d)
 			json_decref(j);
 		}
 		closedir(dir);
+	}
+	/* Pod folders (an overlay mount among them) that no record owns:
+	 * a daemon killed between the mount and the spawn leaves one. */
+	{
+		cleanup_free char *runpods = xasprintf("%s/pods", d->run_dir);
+		DIR *rd = opendir(runpods);
+
+		while (rd && (de = readdir(rd)) != NULL) {
+			if (de->d_name[0] == '.' || pod_find(d, de->d_name))
+				continue;
+			cleanup_free char *pdir =
+			    xasprintf("%s/%s", runpods, de->d_name);
+
+			log_info("removing %s: no pod record owns it", pdir);
+			rt_delete_sync(&d->rt, de->d_name);
+			rootfs_remove(pdir, NULL);
+		}
+		if (rd)
+			closedir(rd);
 	}
 	/* Containers under our runtime root that no record owns. */
 	if (rt_list_sync(&d->rt, &ids, &n) == 0) {

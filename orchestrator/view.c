@@ -27,7 +27,7 @@ const char *strategy_name(enum strategy_type t)
 
 const char *pod_status(const struct pod *p)
 {
-	if (p->terminating)
+	if (pod_leaving(p))
 		return "Terminating";
 	switch (p->phase) {
 	case POD_PENDING:
@@ -130,7 +130,7 @@ void deployment_counts(struct daemon *d, struct deployment *dep,
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->deployment != dep || p->phase == POD_GONE)
 			continue;
-		if (p->terminating) {
+		if (pod_leaving(p)) {
 			c->terminating++;
 			continue;
 		}

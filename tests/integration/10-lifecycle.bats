@@ -138,6 +138,33 @@ INI
 	wait_for 30 has_pods '.status == "Completed"' 1
 	sleep 1
 	[ "$(pods_json | jq '.pods[0].restarts')" -eq 0 ]
+	# a new daemon keeps it Completed: it does not run it again
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon
+	sleep 2
+	[ "$(count_pods '.status == "Completed"')" -eq 1 ]
+	[ "$(pods_json | jq '.pods[0].restarts')" -eq 0 ]
+}
+
+@test "a pod in back-off stays in back-off across a daemon restart" {
+	BACKOFF_INITIAL=30 BACKOFF_MAX=60 berth_header >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+
+[deployment crash]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh -c "exit 3"
+INI
+	start_daemon
+	wait_for 30 has_pods '.status == "CrashLoopBackOff"' 1
+	r=$(pods_json | jq '.pods[0].restarts')
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon
+	sleep 3
+	# still waiting out its 30 s back-off, not restarted at once
+	[ "$(count_pods '.status == "CrashLoopBackOff"')" -eq 1 ]
+	[ "$(pods_json | jq '.pods[0].restarts')" -eq "$r" ]
 }
 
 @test "kill -9 of the daemon keeps pods running; a new daemon adopts them" {

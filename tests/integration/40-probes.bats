@@ -164,6 +164,11 @@ ge() { [ "$(echo "$1 >= $2" | bc)" -eq 1 ]; }
 		[[ "$output" =~ "Liveness probe failed" ]]
 	[[ "$output" =~ "Liveness probe failed: HTTP probe failed with statuscode: 503" ]]
 	[[ "$output" =~ "failed liveness probe, will be restarted" ]]
+	# restarted in place: no replacement pod was created, none scaled down
+	[[ ! "$output" =~ "scaled down" ]]
+	[ "$(count_pods '.deployment == "lexec"')" -eq 1 ]
+	[ "$(count_pods '.deployment == "lhttp"')" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'SuccessfulCreate')" -eq 2 ]
 	# the new process is healthy again: ready, and restarts stop growing
 	wait_for 20 is_ready lhttp
 }
