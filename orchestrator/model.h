@@ -86,6 +86,7 @@ struct pod {
 	bool stop_signal_sent;
 	bool kill_sent;
 	bool extension_given; /* the one-off 2 s after a slow preStop */
+	unsigned term_gen;    /* which termination a hook belongs to */
 	uv_timer_t timer;     /* back-off, grace deadline */
 	bool timer_open;
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */

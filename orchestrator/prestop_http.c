@@ -18,6 +18,7 @@ struct prestop_call {
 	struct probe_target target;
 	struct probe_set *set;
 	prestop_done_cb done;
+	unsigned gen;
 	uv_timer_t finish;
 	bool ok;
 	char message[512];
@@ -38,7 +39,7 @@ static void on_finish(uv_timer_t *t)
 
 	probe_set_stop(call->set);
 	if (call->pod->phase != POD_GONE)
-		call->done(call->pod, call->ok, call->message);
+		call->done(call->pod, call->gen, call->ok, call->message);
 	uv_close((uv_handle_t *)t, call_closed);
 }
 
@@ -64,6 +65,7 @@ void prestop_http(struct pod *p, const struct handler_spec *h,
 
 	call->pod = p;
 	call->done = done;
+	call->gen = p->term_gen;
 	ps->set = true;
 	ps->handler = *h;
 	ps->initial_delay_seconds = 0;

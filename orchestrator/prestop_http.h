@@ -10,7 +10,9 @@
 
 #include "model.h"
 
-typedef void (*prestop_done_cb)(struct pod *p, bool ok, const char *message);
+/* gen: the pod's term_gen when the hook started. */
+typedef void (*prestop_done_cb)(struct pod *p, unsigned gen, bool ok,
+				const char *message);
 
 /* Calls done once (unless the pod is gone), then pod_unref(p); the caller
  * took a reference. */

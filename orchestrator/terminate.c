@@ -76,8 +76,13 @@ static void on_deadline(uv_timer_t *t)
 		log_warn("pod %s: SIGKILL", p->name);
 }
 
-static void hook_finished(struct pod *p, bool ok, const char *message)
+/* gen guards against a hook of an earlier termination (before a liveness
+ * restart) finishing during this one. */
+static void hook_finished(struct pod *p, unsigned gen, bool ok,
+			  const char *message)
 {
+	if (gen != p->term_gen)
+		return;
 	p->prestop_running = false;
 	if (p->phase != POD_RUNNING || !p->terminating)
 		return;
@@ -86,10 +91,16 @@ static void hook_finished(struct pod *p, bool ok, const char *message)
 	send_stop_signal(p);
 }
 
+struct exec_hook {
+	struct pod *pod;
+	unsigned gen;
+};
+
 static void on_exec_hook_done(void *arg, int exit_code, const char *output,
 			      int timed_out)
 {
-	struct pod *p = arg;
+	struct exec_hook *hook = arg;
+	struct pod *p = hook->pod;
 	char msg[600];
 
 	if (p->phase != POD_GONE) {
@@ -100,9 +111,11 @@ static void on_exec_hook_done(void *arg, int exit_code, const char *output,
 			snprintf(msg, sizeof(msg),
 				 "PreStop exec hook exited with %d: %.500s",
 				 exit_code, output ? output : "");
-		hook_finished(p, exit_code == 0 && !timed_out, msg);
+		hook_finished(p, hook->gen, exit_code == 0 && !timed_out,
+			      msg);
 	}
 	pod_unref(p);
+	free(hook);
 }
 
 static void hook_timer_closed(uv_handle_t *h)
@@ -116,7 +129,7 @@ static void on_sleep_hook_done(uv_timer_t *t)
 
 	uv_close((uv_handle_t *)t, hook_timer_closed);
 	p->hook_timer = NULL;
-	hook_finished(p, true, NULL);
+	hook_finished(p, p->term_gen, true, NULL);
 }
 
 static void run_prestop(struct pod *p, uint64_t remaining_ms)
@@ -147,7 +160,11 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 		opts.timeout_ms =
 		    (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
 		pod_ref(p);
-		proc_run(p->daemon->loop, &opts, on_exec_hook_done, p);
+		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
+
+		hook->pod = p;
+		hook->gen = p->term_gen;
+		proc_run(p->daemon->loop, &opts, on_exec_hook_done, hook);
 		free(argv);
 		return;
 	}
@@ -199,6 +216,7 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 		return;
 	}
 	p->terminating = true;
+	p->term_gen++;
 	p->remove_after = after == TERM_REMOVE;
 	p->term_started_ms = now_ms();
 	p->grace_seconds = grace_override >= 0
