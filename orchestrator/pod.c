@@ -528,6 +528,21 @@ void pod_set_ready(struct pod *p, bool ready)
 	pod_changed(p);
 }
 
+/* A failed liveness or startup probe: the full termination sequence, then
+ * a restart in place (probe-level terminationGracePeriodSeconds wins). */
+static void kill_for_probe(struct pod *p, const struct probe_spec *probe,
+			   const char *kind)
+{
+	char why[48];
+
+	pod_event(p, "Normal", "Killing",
+		  "Container %s failed %s probe, will be restarted",
+		  p->deployment->name, kind);
+	snprintf(why, sizeof(why), "%s probe failed", kind);
+	pod_terminate(p, TERM_RESTART, probe->termination_grace_period_seconds,
+		      why);
+}
+
 static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 			   const char *message)
 {
@@ -543,26 +558,11 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 				      p->probes && probe_set_ready(p->probes));
 			return;
 		}
-		pod_event(p, "Normal", "Killing",
-			  "Container %s failed startup probe, will be "
-			  "restarted",
-			  p->deployment->name);
-		pod_terminate(
-		    p, TERM_RESTART,
-		    p->spec->startup_probe.termination_grace_period_seconds,
-		    "startup probe failed");
+		kill_for_probe(p, &p->spec->startup_probe, "startup");
 		return;
 	case PROBE_LIVENESS:
-		if (healthy)
-			return;
-		pod_event(p, "Normal", "Killing",
-			  "Container %s failed liveness probe, will be "
-			  "restarted",
-			  p->deployment->name);
-		pod_terminate(
-		    p, TERM_RESTART,
-		    p->spec->liveness_probe.termination_grace_period_seconds,
-		    "liveness probe failed");
+		if (!healthy)
+			kill_for_probe(p, &p->spec->liveness_probe, "liveness");
 		return;
 	case PROBE_READINESS:
 		pod_set_ready(p, healthy);

@@ -111,8 +111,7 @@ static void on_exec_hook_done(void *arg, int exit_code, const char *output,
 			snprintf(msg, sizeof(msg),
 				 "PreStop exec hook exited with %d: %.500s",
 				 exit_code, output ? output : "");
-		hook_finished(p, hook->gen, exit_code == 0 && !timed_out,
-			      msg);
+		hook_finished(p, hook->gen, exit_code == 0 && !timed_out, msg);
 	}
 	pod_unref(p);
 	free(hook);
