@@ -105,6 +105,10 @@ static int on_value_complete(llhttp_t *p)
 		append_list(&r->via, v);
 	else if (field_is(f, "upgrade"))
 		append_list(&r->upgrade_value, v);
+	else if (field_is(f, "connection"))
+		append_list(&r->conn, v);
+	else if (field_is(f, "transfer-encoding"))
+		r->has_te = true;
 	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
 		if (field_is(f, hop[i]))
 			goto done;
@@ -116,6 +120,61 @@ done:
 	f->len = 0;
 	v->len = 0;
 	return 0;
+}
+
+/* Whether name (n bytes) is one of the comma-separated tokens in list. */
+static bool in_list(const struct proxy_buf *list, const char *name, size_t n)
+{
+	size_t i = 0;
+
+	while (i < list->len) {
+		size_t s, e;
+
+		while (i < list->len &&
+		       (list->p[i] == ' ' || list->p[i] == '\t' ||
+			list->p[i] == ','))
+			i++;
+		s = i;
+		while (i < list->len && list->p[i] != ',')
+			i++;
+		e = i;
+		while (e > s &&
+		       (list->p[e - 1] == ' ' || list->p[e - 1] == '\t'))
+			e--;
+		if (e > s && e - s == n &&
+		    strncasecmp(list->p + s, name, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Drops the kept headers the Connection header names (RFC 9110 7.6.1):
+ * they are meant for this hop only. */
+static void drop_connection_listed(struct proxy_hreq *r)
+{
+	struct proxy_buf *h = &r->hdrs;
+	size_t in = 0, out = 0;
+
+	if (r->conn.len == 0)
+		return;
+	while (in < h->len) {
+		const char *line = h->p + in;
+		const char *colon = memchr(line, ':', h->len - in);
+		const char *end = memchr(line, '\n', h->len - in);
+		size_t n = end ? (size_t)(end - line) + 1 : h->len - in;
+
+		size_t name = colon ? (size_t)(colon - line) : 0;
+
+		/* Host stays: a request without one is invalid. */
+		if (colon == NULL || name >= n ||
+		    (name == 4 && strncasecmp(line, "host", 4) == 0) ||
+		    !in_list(&r->conn, line, name)) {
+			memmove(h->p + out, line, n);
+			out += n;
+		}
+		in += n;
+	}
+	h->len = out;
 }
 
 static bool method_idempotent(int m)
@@ -137,6 +196,10 @@ static int on_headers_complete(llhttp_t *p)
 	r->method = p->method;
 	if (r->method == HTTP_CONNECT)
 		return -1;
+	/* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is a smuggling shape. */
+	if (r->has_te && p->http_major == 1 && p->http_minor == 0)
+		return -1;
+	drop_connection_listed(r);
 	r->idempotent = method_idempotent(r->method);
 	r->is_head = r->method == HTTP_HEAD;
 	r->chunked = (p->flags & F_CHUNKED) != 0;
@@ -248,6 +311,8 @@ void proxy_hreq_next(struct proxy_hreq *r)
 	r->paused = false;
 	r->out.len = r->url.len = r->field.len = r->value.len = 0;
 	r->hdrs.len = r->xff.len = r->via.len = r->upgrade_value.len = 0;
+	r->conn.len = 0;
+	r->has_te = false;
 	r->head_bytes = 0;
 	r->head_done = r->complete = r->upgrade = r->chunked = false;
 	r->keep_alive = r->idempotent = r->is_head = false;
@@ -264,6 +329,7 @@ void proxy_hreq_free(struct proxy_hreq *r)
 	proxy_buf_free(&r->xff);
 	proxy_buf_free(&r->via);
 	proxy_buf_free(&r->upgrade_value);
+	proxy_buf_free(&r->conn);
 }
 
 static int resp_headers_complete(llhttp_t *p)

@@ -20,6 +20,7 @@ struct proxy_hreq {
 	llhttp_settings_t settings;
 	struct proxy_buf out; /* bytes for the backend, in order */
 	struct proxy_buf url, field, value, hdrs, xff, via, upgrade_value;
+	struct proxy_buf conn; /* Connection tokens, comma-separated */
 	char client_ip[64];
 	size_t head_bytes;
 	bool head_done; /* the head is in out */
@@ -31,6 +32,7 @@ struct proxy_hreq {
 	bool is_head; /* method HEAD */
 	bool paused;
 	bool too_large;
+	bool has_te; /* a Transfer-Encoding header was seen */
 	int method;
 	uint64_t body_bytes;
 };

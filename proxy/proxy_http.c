@@ -40,6 +40,7 @@ struct hconn {
 	bool tunnel;
 	int tries;
 	int retries_left;
+	int up_writes;	     /* backend writes whose callback has not run */
 	uint64_t resp_bytes; /* response bytes sent to the client */
 	int64_t req_start;
 	uint64_t deadline; /* loop time the current phase times out at */
@@ -81,6 +82,15 @@ static void timer_closed(uv_handle_t *h)
 	maybe_free(proxy_container_of(h, struct hconn, timer));
 }
 
+/* A closed backend socket held c alive: its write callbacks carry c, and
+ * a tunnel's pipe lives inside c; all of them run before this. */
+static void up_closed(struct proxy_upstream *u)
+{
+	maybe_free(u->owner);
+}
+
+/* Only a connection with no write callback pending goes to the pool;
+ * any other is closed, and c lives until it is. */
 static void detach_up(struct hconn *c, bool pool)
 {
 	struct proxy_upstream *u = c->up;
@@ -90,12 +100,19 @@ static void detach_up(struct hconn *c, bool pool)
 	c->up = NULL;
 	c->up_reading = false;
 	uv_read_stop((uv_stream_t *)&u->tcp);
-	u->owner = NULL;
-	u->on_closed = NULL;
-	if (pool && uv_stream_get_write_queue_size((uv_stream_t *)&u->tcp) == 0)
+	if (pool && c->up_writes == 0 && !u->closing &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&u->tcp) == 0) {
+		u->owner = NULL;
+		u->on_closed = NULL;
 		proxy_upstream_park(u);
-	else
-		proxy_upstream_close(u);
+		return;
+	}
+	if (u->on_closed == NULL) {
+		u->owner = c;
+		u->on_closed = up_closed;
+		c->handles++;
+	}
+	proxy_upstream_close(u);
 }
 
 static void uncount(struct hconn *c)
@@ -148,7 +165,8 @@ static void shut_done(uv_shutdown_t *req, int status)
 	conn_close(req->data);
 }
 
-/* Ends the connection after what was written reaches the client. */
+/* Ends the connection after what was written reaches the client; a
+ * client that stops reading is cut off at the client timeout. */
 static void close_politely(struct hconn *c)
 {
 	if (c->closing || c->shutting)
@@ -156,7 +174,7 @@ static void close_politely(struct hconn *c)
 	c->shutting = true;
 	uv_read_stop((uv_stream_t *)&c->client);
 	c->client_reading = false;
-	uv_timer_stop(&c->timer);
+	arm(c, PH_CLIENT);
 	detach_up(c, false);
 	uncount(c);
 	c->sreq.data = c;
@@ -217,6 +235,7 @@ static void up_written(uv_write_t *req, int status)
 {
 	struct hconn *c = req->data;
 
+	c->up_writes--;
 	if (status == UV_ECANCELED || c->closing)
 		return;
 	if (!c->client_reading && !c->req.complete && !c->shutting && c->up &&
@@ -247,6 +266,7 @@ static void flush_up(struct hconn *c)
 		o->len = 0;
 		return; /* the read side reports the failure */
 	}
+	c->up_writes++;
 	o->len = 0;
 	if (c->req.complete && c->phase == PH_CLIENT)
 		arm(c, PH_RESPONSE);
@@ -286,6 +306,10 @@ static void client_written(uv_write_t *req, int status)
 		return;
 	if (status != 0) {
 		conn_close(c);
+		return;
+	}
+	if (c->shutting) {
+		arm(c, PH_CLIENT); /* the client still reads: give it time */
 		return;
 	}
 	if (c->up && !c->up_reading && !c->tunnel &&
@@ -413,6 +437,10 @@ static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
+	/* A declined upgrade leaves the request parser at the upgrade: what
+	 * follows on this connection cannot be read as requests. */
+	if (c->req.upgrade)
+		c->close_after = true;
 	finish_request(c, c->resp.keep_alive && used == (size_t)n);
 }
 
@@ -538,7 +566,9 @@ static void process(struct hconn *c, const char *data, size_t len)
 	} else {
 		flush_up(c);
 	}
+	/* While the backend connects, body bytes wait in req.out. */
 	if (c->req.complete || c->in.len > 0 ||
+	    c->req.out.len >= HTTP_HIGH_WATER ||
 	    (c->up && c->up->connected &&
 	     uv_stream_get_write_queue_size((uv_stream_t *)&c->up->tcp) >=
 		 HTTP_HIGH_WATER)) {

@@ -127,9 +127,38 @@ int main(void)
 	ok(!r.keep_alive, "1.0 without keep-alive closes");
 	proxy_hreq_free(&r);
 
+	proxy_hreq_init(&r, "1.2.3.4");
+	is_int(feed(&r,
+		    "GET / HTTP/1.1\r\nHost: h\r\nX-Secret: 1\r\n"
+		    "Connection: keep-alive, x-secret ,X-Other\r\nX-Keep: 2\r\n"
+		    "X-Other: 3\r\nX-Secrets: 4\r\n\r\n",
+		    &used),
+	       0, "Connection listing headers");
+	s = out_str(&r);
+	ok(!strstr(s, "X-Secret:") && !strstr(s, "X-Other") &&
+	       strstr(s, "\r\nHost: h\r\n") && strstr(s, "\r\nX-Keep: 2\r\n") &&
+	       strstr(s, "\r\nX-Secrets: 4\r\n"),
+	   "headers named by Connection dropped, before and after it");
+	free(s);
+	proxy_hreq_next(&r);
+	is_int(
+	    feed(&r, "GET / HTTP/1.1\r\nHost: h\r\nX-Secret: 1\r\n\r\n", &used),
+	    0, "next request");
+	s = out_str(&r);
+	ok(strstr(s, "\r\nX-Secret: 1\r\n") != NULL,
+	   "Connection tokens do not carry over to the next request");
+	free(s);
+	proxy_hreq_free(&r);
+
 	ok(bad("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
 	       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
 	   "CL + TE refused");
+	ok(bad("POST / HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	       "\r\n5\r\nhello\r\n0\r\n\r\n"),
+	   "HTTP/1.0 with Transfer-Encoding refused");
+	ok(bad("POST / HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: identity\r\n"
+	       "Content-Length: 0\r\n\r\n"),
+	   "HTTP/1.0 with any Transfer-Encoding refused");
 	ok(bad("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
 	       "\r\nhello!"),
 	   "two Content-Length refused");

@@ -4,20 +4,32 @@
  * keep-alive, endpoint swaps, 503/502/504, a POST with a chunked body,
  * tcp mode echo with half-close (splice and buffer paths, small and a
  * large transfer), the admin listener, and a clean stop.
+ * Regressions: an early answer during a large upload, a pending connect
+ * that must stop the client, a declined Upgrade, a stalled close.
  * Ports 18900-18919.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "../../proxy/proxy.h"
 #include "../../proxy/splice.h"
 #include "../lib/tap.h"
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int listen_on(int port)
 {
@@ -35,6 +47,8 @@ static int listen_on(int port)
 	}
 	return fd;
 }
+
+#define BIG_BODY (8 << 20) /* largest GET /big/<n> */
 
 struct conn_arg {
 	int fd;
@@ -58,6 +72,8 @@ static int read_request(int fd, char *buf, size_t cap)
 		end = strstr(buf, "\r\n\r\n");
 		if (end == NULL)
 			continue;
+		if (strncmp(buf, "POST /early", 11) == 0)
+			return (int)len; /* answered before the body */
 		if (strstr(buf, "chunked") && !strstr(end, "0\r\n\r\n"))
 			continue;
 		if (strstr(buf, "Content-Length: ")) {
@@ -98,6 +114,32 @@ static void *serve_conn(void *p)
 		if (strncmp(buf, "GET /close", 10) == 0) {
 			close(a->fd);
 			break;
+		}
+		if (strncmp(buf, "POST /early", 11) == 0) {
+			static const char r413[] =
+			    "HTTP/1.1 413 Too Large\r\nContent-Length: "
+			    "4\r\nConnection: close\r\n\r\nbig!";
+
+			if (write(a->fd, r413, sizeof(r413) - 1) < 0)
+				perror("write");
+			usleep(300 * 1000);
+			break;
+		}
+		if (strncmp(buf, "GET /big", 8) == 0) {
+			static char blob[BIG_BODY];
+			size_t want = (size_t)atoi(buf + 9);
+
+			if (want > sizeof(blob))
+				want = sizeof(blob);
+			memset(blob, 'x', want);
+			n = snprintf(out, sizeof(out),
+				     "HTTP/1.1 200 OK\r\nContent-Length: "
+				     "%zu\r\n\r\n",
+				     want);
+			if (write(a->fd, out, (size_t)n) != n ||
+			    write(a->fd, blob, want) != (ssize_t)want)
+				break;
+			continue;
 		}
 		if (strncmp(buf, "GET /headers", 12) == 0) {
 			char *e = strstr(buf, "\r\n\r\n");
@@ -308,6 +350,225 @@ static struct service_spec spec(const char *name, const char *listen,
 	return s;
 }
 
+/* The value of metric line key (name and labels), -1 when absent. */
+static long metric_of(struct proxy *px, const char *key)
+{
+	char *text, *p;
+	size_t len;
+	long v = -1;
+
+	proxy_metrics(px, &text, &len);
+	p = strstr(text, key);
+	if (p)
+		v = atol(p + strlen(key) + 1);
+	free(text);
+	return v;
+}
+
+static int active_of(struct proxy *px, const char *svc)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key),
+		 "berth_service_active_connections{service=\"%s\"}", svc);
+	return (int)metric_of(px, key);
+}
+
+/* Reads until EOF (1) or error/timeout (0); what came is in buf. */
+static int read_to_eof(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+		if (n <= 0) {
+			buf[len] = '\0';
+			return n == 0;
+		}
+		len += (size_t)n;
+		if (len == cap - 1)
+			len = 0; /* keep the tail only */
+	}
+}
+
+#define EARLY_BODY (50u << 20)
+
+static void *send_early_body(void *p)
+{
+	int fd = *(int *)p;
+	static const char chunk[65536];
+	struct timeval tv = {5, 0};
+	size_t off = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < EARLY_BODY) {
+		ssize_t k = write(fd, chunk, sizeof(chunk));
+
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	return NULL;
+}
+
+/* A backend that answers 413 while a large body still streams in, then
+ * closes: the client connection must outlive the backend writes. */
+static void early_answers(void)
+{
+	static const char head[] = "POST /early HTTP/1.1\r\nHost: t\r\n"
+				   "Content-Length: 52428800\r\n\r\n";
+	char buf[4096];
+	int got = 0;
+
+	for (int i = 0; i < 3; i++) {
+		int fd = dial(18901);
+		pthread_t t;
+
+		if (write(fd, head, sizeof(head) - 1) < 0)
+			break;
+		pthread_create(&t, NULL, send_early_body, &fd);
+		read_to_eof(fd, buf, sizeof(buf));
+		got += strncmp(buf, "HTTP/1.1 413", 12) == 0;
+		shutdown(fd, SHUT_RDWR);
+		pthread_join(t, NULL);
+		close(fd);
+	}
+	is_int(got, 3, "early 413 during a large upload, three times over");
+}
+
+/* The backend never accepts: body bytes are not read without bound
+ * while the connect is pending. */
+static void connect_pending(struct proxy *px)
+{
+	struct service_spec sp = spec("slowc", "127.0.0.1:18904", SERVICE_HTTP);
+	struct proxy_endpoint ep = {"pod-hang", 0, 18914, true};
+	struct sockaddr_in sin = {0};
+	struct berr err = BERR_INIT;
+	int hold = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fill[4];
+	static const char head[] = "POST /x HTTP/1.1\r\nHost: t\r\n"
+				   "Content-Length: 2000000000\r\n\r\n";
+	static char chunk[65536];
+	size_t sent = 0;
+	int64_t until;
+	int fd;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(18914);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(hold, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(hold, 0) == -1)
+		perror("hold");
+	/* A full accept queue: further SYNs are dropped, connects hang. */
+	for (int i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fill[i], (struct sockaddr *)&sin, sizeof(sin)) ==
+			-1 &&
+		    errno != EINPROGRESS)
+			perror("fill");
+	}
+	sp.timeout_connect_ms = 3000;
+	is_int(proxy_service_set(px, &sp, &err), 0, "slowc listens");
+	proxy_endpoints_publish(px, "slowc", &ep, 1);
+	fd = dial(18904);
+	if (write(fd, head, sizeof(head) - 1) < 0)
+		perror("write");
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	until = ms_now() + 1000;
+	while (ms_now() < until) {
+		ssize_t k = write(fd, chunk, sizeof(chunk));
+
+		if (k > 0)
+			sent += (size_t)k;
+		else
+			usleep(1000);
+	}
+	ok(sent < (16u << 20),
+	   "a pending connect stops the client's body (%zu bytes taken)", sent);
+	close(fd);
+	for (int i = 0; i < 4; i++)
+		close(fill[i]);
+	close(hold);
+	proxy_service_remove(px, "slowc");
+}
+
+/* An Upgrade the backend declines (200, not 101) ends the connection
+ * after the answer instead of swallowing what follows. */
+static void declined_upgrade(void)
+{
+	static const char two[] =
+	    "GET /u HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\n"
+	    "Upgrade: h2c\r\n\r\nGET /second HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct timeval tv = {2, 0};
+	char buf[4096];
+	int fd = dial(18901), eof;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(fd, two, sizeof(two) - 1) < 0)
+		perror("write");
+	eof = read_to_eof(fd, buf, sizeof(buf));
+	ok(eof && strncmp(buf, "HTTP/1.1 200", 12) == 0,
+	   "declined upgrade: answered, then closed (eof %d)", eof);
+	close(fd);
+}
+
+/* A client that stops reading while its last response is flushed is cut
+ * off at the client timeout. How much the kernel takes at once varies, so
+ * the response grows until one is answered (2xx counted) but not yet
+ * flushed when looked at. */
+static void stalled_close(struct proxy *px)
+{
+	struct service_spec sp = spec("shut", "127.0.0.1:18905", SERVICE_HTTP);
+	struct proxy_endpoint ep = {"pod-a", 0, 18911, true};
+	struct berr err = BERR_INIT;
+	static const char ok2xx[] =
+	    "berth_service_requests_total{service=\"shut\",code=\"2xx\"}";
+	struct sockaddr_in sin = {0};
+	int before = -1, after = -1, size = 512 * 1024;
+	long answered = 0;
+
+	sp.timeout_client_ms = 500;
+	is_int(proxy_service_set(px, &sp, &err), 0, "shut listens");
+	proxy_endpoints_publish(px, "shut", &ep, 1);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(18905);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (; size <= BIG_BODY; size += 384 * 1024) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int rb = 4096;
+		char req[128];
+		long now;
+
+		snprintf(req, sizeof(req),
+			 "GET /big/%d HTTP/1.1\r\nHost: t\r\n"
+			 "Connection: close\r\n\r\n",
+			 size);
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		    write(fd, req, strlen(req)) < 0)
+			perror("stalled");
+		usleep(300 * 1000);
+		before = active_of(px, "shut");
+		now = metric_of(px, ok2xx);
+		if (before == 1 && now > answered) {
+			usleep(1200 * 1000);
+			after = active_of(px, "shut");
+			close(fd);
+			break;
+		}
+		answered = now;
+		close(fd);
+		usleep(50 * 1000);
+		if (before != 0)
+			break; /* the response itself stalled */
+	}
+	ok(before == 1 && after == 0,
+	   "a client that stops reading is closed at the client timeout "
+	   "(%d then %d, %d bytes)",
+	   before, after, size);
+	proxy_service_remove(px, "shut");
+}
+
 int main(void)
 {
 	struct berr err = BERR_INIT;
@@ -454,6 +715,17 @@ int main(void)
 	       strstr(text, "service=\"raw\",code=\"5xx\"} 0"),
 	   "5xx counted for web");
 	free(text);
+
+	{
+		struct proxy_endpoint live = {"pod-a", 0, 18911, true};
+
+		proxy_endpoints_publish(px, "web", &live, 1);
+		early_answers();
+		declined_upgrade();
+		connect_pending(px);
+		stalled_close(px);
+		ok(active_of(px, "web") == 0, "no web connection left open");
+	}
 
 	proxy_service_remove(px, "web");
 	usleep(200000);
