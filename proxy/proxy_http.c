@@ -2,8 +2,9 @@
  * proxy_http.c - http mode: per-request balancing over keep-alive client
  * connections, pooled keep-alive backend connections, one retry on
  * another endpoint for an idempotent request whose backend failed before
- * any response byte, streamed bodies, Upgrade tunnels, and 400/502/503/
- * 504 answers that never leave a client hanging. Owns client connection
+ * any response byte, streamed bodies, Upgrade tunnels, 400/502/503/504
+ * answers that never leave a client hanging, and the lingering close that
+ * lets a client still uploading read the answer. Owns client connection
  * objects; framing is http_msg.c's, backend sockets upstream.c's.
  */
 #include <netinet/in.h>
@@ -20,6 +21,11 @@
 #define HTTP_READ_SIZE (64 * 1024)
 #define HTTP_HIGH_WATER (1024 * 1024)
 #define HTTP_RETRY_MAX (64 * 1024) /* requests larger are not retried */
+/* Bounds on draining a client after the answer (see linger_start): the
+ * kernel buffers on both sides can hold a few MiB of a body already on
+ * its way, so the byte bound sits above that. */
+#define HTTP_LINGER_MS 2000
+#define HTTP_LINGER_MAX ((size_t)8 << 20)
 
 enum hphase { PH_CLIENT, PH_RESPONSE, PH_BODY };
 
@@ -41,6 +47,7 @@ struct hconn {
 	int tries;
 	int retries_left;
 	int up_writes;	     /* backend writes whose callback has not run */
+	size_t linger_left;  /* client bytes still to drop while lingering */
 	uint64_t resp_bytes; /* response bytes sent to the client */
 	int64_t req_start;
 	uint64_t deadline; /* loop time the current phase times out at */
@@ -160,13 +167,58 @@ static void arm(struct hconn *c, enum hphase ph)
 	uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
 }
 
-static void shut_done(uv_shutdown_t *req, int status)
+static void client_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+
+static void linger_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-	conn_close(req->data);
+	struct hconn *c = s->data;
+
+	if (n == 0 || c->closing)
+		return;
+	if (n < 0 || (size_t)n >= c->linger_left) {
+		conn_close(c);
+		return;
+	}
+	c->linger_left -= (size_t)n;
 }
 
-/* Ends the connection after what was written reaches the client; a
- * client that stops reading is cut off at the client timeout. */
+/* Closing a socket with unread input makes the kernel send a reset, and
+ * a client still uploading (an early 413, or berth's own 400/502/503/504
+ * before the body was read) may then lose the answer it has not read
+ * yet. So, once the answer is written and the write side shut, the
+ * client's input is read and dropped until its EOF, or for at most
+ * HTTP_LINGER_MS (the client timeout if shorter) and HTTP_LINGER_MAX
+ * bytes, before closing. */
+static void linger_start(struct hconn *c)
+{
+	int ms = c->svc->conf.timeout_client_ms;
+
+	if (ms > HTTP_LINGER_MS)
+		ms = HTTP_LINGER_MS;
+	c->linger_left = HTTP_LINGER_MAX;
+	c->phase = PH_CLIENT;
+	c->deadline = uv_now(&c->svc->px->loop) + (uint64_t)ms;
+	uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
+	c->client_reading = true;
+	if (uv_read_start((uv_stream_t *)&c->client, client_alloc,
+			  linger_read) != 0)
+		conn_close(c);
+}
+
+static void shut_done(uv_shutdown_t *req, int status)
+{
+	struct hconn *c = req->data;
+
+	if (status != 0 || c->closing) {
+		conn_close(c);
+		return;
+	}
+	linger_start(c);
+}
+
+/* Ends the connection after what was written reaches the client, then
+ * lingers; a client that stops reading is cut off at the client
+ * timeout. */
 static void close_politely(struct hconn *c)
 {
 	if (c->closing || c->shutting)

@@ -4,8 +4,9 @@
  * keep-alive, endpoint swaps, 503/502/504, a POST with a chunked body,
  * tcp mode echo with half-close (splice and buffer paths, small and a
  * large transfer), the admin listener, and a clean stop.
- * Regressions: an early answer during a large upload, a pending connect
- * that must stop the client, a declined Upgrade, a stalled close.
+ * Regressions: an early answer during a large upload (answered in full,
+ * no reset), a pending connect that must stop the client, a declined
+ * Upgrade, a stalled close.
  * Ports 18900-18919.
  */
 #include <arpa/inet.h>
@@ -437,6 +438,73 @@ static void early_answers(void)
 	is_int(got, 3, "early 413 during a large upload, three times over");
 }
 
+#define LINGER_BODY (4u << 20)
+
+struct linger_writer {
+	int fd;
+	size_t sent;
+	int err; /* errno of the failed write, 0 when all was sent */
+};
+
+static void *send_linger_body(void *p)
+{
+	struct linger_writer *w = p;
+	static const char chunk[65536];
+	struct timeval tv = {5, 0};
+
+	setsockopt(w->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (w->sent < LINGER_BODY) {
+		ssize_t k = write(w->fd, chunk, sizeof(chunk));
+
+		if (k <= 0) {
+			w->err = k == 0 ? EIO : errno;
+			break;
+		}
+		w->sent += (size_t)k;
+	}
+	return NULL;
+}
+
+/* An early 413 while a 4 MiB body still streams in: the client reads the
+ * whole answer, then EOF, and never a reset, even though it goes on
+ * sending after the answer (berth reads and drops the rest before it
+ * closes instead of closing with unread input, which resets). */
+static void early_answer_no_reset(void)
+{
+	static const char head[] = "POST /early HTTP/1.1\r\nHost: t\r\n"
+				   "Content-Length: 4194304\r\n\r\n";
+	static const char want[] = "HTTP/1.1 413 Too Large\r\nContent-Length: "
+				   "4\r\nConnection: close\r\n\r\nbig!";
+	int good = 0;
+
+	for (int i = 0; i < 5; i++) {
+		struct linger_writer w = {dial(18901), 0, 0};
+		char buf[4096];
+		int eof, soerr = -1;
+		socklen_t sl = sizeof(soerr);
+		pthread_t t;
+
+		if (write(w.fd, head, sizeof(head) - 1) < 0)
+			perror("write");
+		pthread_create(&t, NULL, send_linger_body, &w);
+		eof = read_to_eof(w.fd, buf, sizeof(buf));
+		pthread_join(t, NULL);
+		getsockopt(w.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (eof && strcmp(buf, want) == 0 && w.err == 0 &&
+		    w.sent == LINGER_BODY && soerr == 0)
+			good++;
+		else
+			printf("# early 413 #%d: eof %d, answer %s, sent %zu, "
+			       "write errno %d, SO_ERROR %d\n",
+			       i, eof, strcmp(buf, want) ? "wrong" : "right",
+			       w.sent, w.err, soerr);
+		close(w.fd);
+	}
+	is_int(good, 5,
+	       "early 413 during a 4 MiB upload: full answer, no reset, five "
+	       "times over");
+}
+
 /* The backend never accepts: body bytes are not read without bound
  * while the connect is pending. */
 static void connect_pending(struct proxy *px)
@@ -547,6 +615,9 @@ static void stalled_close(struct proxy *px)
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 		    write(fd, req, strlen(req)) < 0)
 			perror("stalled");
+		/* Our EOF ends the drain after a flushed answer at once, so
+		 * only an unflushed one still counts as active below. */
+		shutdown(fd, SHUT_WR);
 		usleep(300 * 1000);
 		before = active_of(px, "shut");
 		now = metric_of(px, ok2xx);
@@ -721,6 +792,7 @@ int main(void)
 
 		proxy_endpoints_publish(px, "web", &live, 1);
 		early_answers();
+		early_answer_no_reset();
 		declined_upgrade();
 		connect_pending(px);
 		stalled_close(px);
