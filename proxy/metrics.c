@@ -25,6 +25,41 @@ void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms)
 	s->m.lat_sum += sec;
 }
 
+/* Per-endpoint series: one table row each. */
+static unsigned long long ep_up(const struct proxy_backend *b)
+{
+	return b->in_set ? 1 : 0;
+}
+
+static unsigned long long ep_requests(const struct proxy_backend *b)
+{
+	return b->requests;
+}
+
+static unsigned long long ep_failures(const struct proxy_backend *b)
+{
+	return b->failures;
+}
+
+static unsigned long long ep_active(const struct proxy_backend *b)
+{
+	return b->active > 0 ? (unsigned long long)b->active : 0;
+}
+
+static const struct endpoint_metric {
+	const char *name, *type, *help;
+	unsigned long long (*value)(const struct proxy_backend *b);
+} endpoint_metrics[] = {
+    {"berth_endpoint_up", "gauge",
+     "1 while the pod is an endpoint, 0 while it drains.", ep_up},
+    {"berth_endpoint_requests_total", "counter",
+     "Requests (http) or connections (tcp) sent to a pod.", ep_requests},
+    {"berth_endpoint_failures_total", "counter",
+     "Failed connects, resets and timeouts per pod.", ep_failures},
+    {"berth_endpoint_active", "gauge",
+     "Requests or connections in flight per pod.", ep_active},
+};
+
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 {
 	static const char *const cls[6] = {"other", "1xx", "2xx",
@@ -102,46 +137,20 @@ void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 				 s->conf.name, s->m.lat_sum, s->conf.name,
 				 (unsigned long long)s->m.lat_count);
 	}
-	proxy_buf_printf(o, "# HELP berth_endpoint_up 1 while the pod is an "
-			    "endpoint, 0 while it drains.\n"
-			    "# TYPE berth_endpoint_up gauge\n");
-	for (struct proxy_service *s = px->services; s; s = s->next) {
+	for (struct proxy_service *s = px->services; s; s = s->next)
 		proxy_service_sync(s);
-		for (struct proxy_backend *b = s->backends; b; b = b->next)
-			proxy_buf_printf(o,
-					 "berth_endpoint_up{service=\"%s\","
-					 "pod=\"%s\"} %d\n",
-					 s->conf.name, b->ep.pod, b->in_set);
+	for (size_t i = 0;
+	     i < sizeof(endpoint_metrics) / sizeof(endpoint_metrics[0]); i++) {
+		const struct endpoint_metric *m = &endpoint_metrics[i];
+
+		proxy_buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", m->name,
+				 m->help, m->name, m->type);
+		for (struct proxy_service *s = px->services; s; s = s->next)
+			for (struct proxy_backend *b = s->backends; b;
+			     b = b->next)
+				proxy_buf_printf(
+				    o, "%s{service=\"%s\",pod=\"%s\"} %llu\n",
+				    m->name, s->conf.name, b->ep.pod,
+				    m->value(b));
 	}
-	proxy_buf_printf(o, "# HELP berth_endpoint_requests_total Requests "
-			    "(http) or connections (tcp) sent to a pod.\n"
-			    "# TYPE berth_endpoint_requests_total counter\n");
-	for (struct proxy_service *s = px->services; s; s = s->next)
-		for (struct proxy_backend *b = s->backends; b; b = b->next)
-			proxy_buf_printf(
-			    o,
-			    "berth_endpoint_requests_total{service="
-			    "\"%s\",pod=\"%s\"} %llu\n",
-			    s->conf.name, b->ep.pod,
-			    (unsigned long long)b->requests);
-	proxy_buf_printf(o, "# HELP berth_endpoint_failures_total Failed "
-			    "connects, resets and timeouts per pod.\n"
-			    "# TYPE berth_endpoint_failures_total counter\n");
-	for (struct proxy_service *s = px->services; s; s = s->next)
-		for (struct proxy_backend *b = s->backends; b; b = b->next)
-			proxy_buf_printf(
-			    o,
-			    "berth_endpoint_failures_total{service="
-			    "\"%s\",pod=\"%s\"} %llu\n",
-			    s->conf.name, b->ep.pod,
-			    (unsigned long long)b->failures);
-	proxy_buf_printf(o, "# HELP berth_endpoint_active Requests or "
-			    "connections in flight per pod.\n"
-			    "# TYPE berth_endpoint_active gauge\n");
-	for (struct proxy_service *s = px->services; s; s = s->next)
-		for (struct proxy_backend *b = s->backends; b; b = b->next)
-			proxy_buf_printf(o,
-					 "berth_endpoint_active{service=\"%s\","
-					 "pod=\"%s\"} %d\n",
-					 s->conf.name, b->ep.pod, b->active);
 }
