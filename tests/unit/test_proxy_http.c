@@ -44,11 +44,11 @@ int main(void)
 	const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 			  "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
 
-	proxy_hreq_init(&r, "10.1.2.3");
+	proxy_hreq_init(&r, "127.0.0.3");
 	is_int(feed(&r,
 		    "GET /x?y=1 HTTP/1.1\r\nHost: h\r\nConnection: "
 		    "keep-alive\r\nKeep-Alive: 5\r\nX-Forwarded-For: "
-		    "1.1.1.1\r\nVia: 1.0 edge\r\nAccept: */*\r\n\r\n",
+		    "127.0.0.2\r\nVia: 1.0 edge\r\nAccept: */*\r\n\r\n",
 		    &used),
 	       0, "simple GET parses");
 	ok(r.head_done && r.complete && r.keep_alive && r.idempotent,
@@ -56,7 +56,7 @@ int main(void)
 	s = out_str(&r);
 	is_str(s,
 	       "GET /x?y=1 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n"
-	       "X-Forwarded-For: 1.1.1.1, 10.1.2.3\r\n"
+	       "X-Forwarded-For: 127.0.0.2, 127.0.0.3\r\n"
 	       "X-Forwarded-Proto: http\r\nVia: 1.0 edge, 1.1 berth\r\n\r\n",
 	       "head rewritten: hop-by-hop dropped, XFF/Via appended");
 	free(s);
