@@ -116,14 +116,20 @@ for i in $(seq "$SEQ"); do
 	wait_running "$i" 30
 done
 lat=$T/berth.ms
+own=$T/own.ms
 : >"$lat"
+: >"$own"
 grep 'SuccessfulCreate: Created pod: ' "$T/daemon.log" | awk '{print $1, $NF}' | while read -r ts pod; do
 	st=$(grep -m1 "pod/$pod Started:" "$T/daemon.log" | cut -d' ' -f1)
+	cr=$(grep -m1 "pod/$pod Created:" "$T/daemon.log" | cut -d' ' -f1)
 	[ -n "$st" ] || continue
 	echo $(($(log_ms "$st") - $(log_ms "$ts"))) >>"$lat"
+	# berth's own part: decision -> just before the runtime is spawned
+	[ -n "$cr" ] && echo $(($(log_ms "$cr") - $(log_ms "$ts"))) >>"$own"
 done
 [ "$(wc -l <"$lat")" -eq "$SEQ" ] || die "expected $SEQ start latencies"
 echo "berth pod start, one at a time (SuccessfulCreate -> Started, n=$SEQ): median $(median <"$lat") ms, min/max $(minmax <"$lat") ms"
+echo "  of which berth's own work (SuccessfulCreate -> Created, before the runtime call): median $(median <"$own") ms"
 
 # --- berth, a batch --------------------------------------------------------
 t0=$(date +%s%3N)
