@@ -118,7 +118,15 @@ struct deployment {
 	bool deleting;	      /* removed from config: scale to 0 */
 	int64_t progress_ms;  /* last progress (for the deadline) */
 	bool progress_failed; /* ProgressDeadlineExceeded */
-	char last_decision[256];
+	/* The controller's memory between steps (reconcile.c): replicas seen
+	 * last, the last fully available template, the previous counts. */
+	struct rollout_memo {
+		bool set;
+		int desired;
+		char stable[16];
+		char hash[16];
+		int updated, old, ready, available;
+	} memo;
 };
 
 struct event {

@@ -43,47 +43,28 @@ struct tally {
 	int ready; /* ready pods of every revision */
 };
 
-/*
- * Controller memory kept in dep->last_decision between steps: the replicas
- * seen last (to notice scaling events), the last fully available template,
- * and the counts of the previous step (to notice progress).
- */
-struct memo {
-	int desired;
-	char stable[16];
-	char hash[16];
-	int updated, old, ready, available;
-};
-
-static void memo_read(const struct deployment *dep, struct memo *m)
+/* The controller's memory between steps lives in dep->memo; before the
+ * first step every count is unknown (-1). */
+static void memo_read(const struct deployment *dep, struct rollout_memo *m)
 {
+	if (dep->memo.set) {
+		*m = dep->memo;
+		return;
+	}
 	memset(m, 0, sizeof(*m));
 	m->desired = -1;
 	m->updated = m->old = m->ready = m->available = -1;
-	if (sscanf(dep->last_decision, "%d %15s %15s %d %d %d %d", &m->desired,
-		   m->stable, m->hash, &m->updated, &m->old, &m->ready,
-		   &m->available) != 7) {
-		memset(m, 0, sizeof(*m));
-		m->desired = -1;
-		m->updated = m->old = m->ready = m->available = -1;
-	}
-	if (!strcmp(m->stable, "-"))
-		m->stable[0] = '\0';
-	if (!strcmp(m->hash, "-"))
-		m->hash[0] = '\0';
 }
 
-static void memo_write(struct deployment *dep, const struct memo *m)
+static void memo_write(struct deployment *dep, const struct rollout_memo *m)
 {
-	snprintf(dep->last_decision, sizeof(dep->last_decision),
-		 "%d %s %s %d %d %d %d", m->desired,
-		 m->stable[0] ? m->stable : "-", m->hash[0] ? m->hash : "-",
-		 m->updated, m->old, m->ready, m->available);
+	dep->memo = *m;
+	dep->memo.set = true;
 }
 
 const char *reconcile_stable_hash(struct deployment *dep, char out[16])
 {
-	struct memo m;
+	struct rollout_memo m;
 
 	memo_read(dep, &m);
 	snprintf(out, 16, "%s", m.stable);
@@ -396,7 +377,7 @@ static void apply_plan(struct daemon *d, struct deployment *dep,
 /* Progress as Kubernetes counts it: more updated, ready or available
  * pods, or fewer old ones, than at the previous step. */
 static void check_progress(struct daemon *d, struct deployment *dep,
-			   struct memo *m)
+			   struct rollout_memo *m)
 {
 	struct tally t;
 	int updated, old = 0, available = 0;
@@ -455,7 +436,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 static void reconcile_one(struct daemon *d, struct deployment *dep)
 {
 	struct tally t;
-	struct memo m;
+	struct rollout_memo m;
 	struct rollout_input in;
 	struct rollout_plan plan;
 	int replicas = dep->deleting || d->shutting_down ? 0 : dep->replicas;

@@ -335,9 +335,15 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 		/* the last fully available template, for progressDeadlineAbort
 		 * (the controller's memory, see reconcile.c) */
 		stable = json_string_value(json_object_get(j, "stable"));
-		if (stable && stable[0] && revision_find_hash(dep, stable))
-			snprintf(dep->last_decision, sizeof(dep->last_decision),
-				 "-1 %s - -1 -1 -1 -1", stable);
+		if (stable && stable[0] && revision_find_hash(dep, stable)) {
+			memset(&dep->memo, 0, sizeof(dep->memo));
+			dep->memo.set = true;
+			dep->memo.desired = -1;
+			dep->memo.updated = dep->memo.old = -1;
+			dep->memo.ready = dep->memo.available = -1;
+			snprintf(dep->memo.stable, sizeof(dep->memo.stable),
+				 "%s", stable);
+		}
 		store_save_deployment(dep);
 		json_decref(j);
 	}
