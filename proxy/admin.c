@@ -68,7 +68,7 @@ static void reply(struct admin_conn *c, int code, const char *reason,
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 			 code, reason, type, n);
 	proxy_buf_append(&o, body, n);
-	if (proxy_write_copy((uv_stream_t *)&c->tcp, o.p, o.len, NULL, NULL) !=
+	if (proxy_write_copy((uv_stream_t *)&c->tcp, o.p, o.len, NULL, NULL) <
 	    0) {
 		proxy_buf_free(&o);
 		conn_close(c);

@@ -152,12 +152,19 @@ struct proxy_upstream {
 	struct proxy_backend *be;
 	void (*on_connect)(struct proxy_upstream *u, int status);
 	void (*on_closed)(struct proxy_upstream *u);
+	/* The owner's reader and buffer; NULL while pooled, when anything
+	 * the backend sends or an EOF retires the connection. */
+	void (*on_read)(struct proxy_upstream *u, ssize_t n,
+			const uv_buf_t *buf);
+	char *rbuf;
+	size_t rbuf_len;
 	void *owner;
 	struct proxy_upstream *pool_next;
 	int64_t idle_since;
 	int handles;
 	bool connected;
 	bool closing;
+	bool reading;
 	bool reused; /* came out of the pool */
 };
 /* Starts connecting to b; on_connect runs once (status 0 or a uv error).
@@ -167,6 +174,10 @@ proxy_upstream_connect(struct proxy_service *s, struct proxy_backend *b,
 		       void (*on_connect)(struct proxy_upstream *u, int status),
 		       void *owner, struct berr *err);
 void proxy_upstream_close(struct proxy_upstream *u);
+/* Reading stays on from connect to close, pooled or not, so handing a
+ * connection between the pool and a request costs no epoll change; it is
+ * switched off only for back-pressure or a tunnel. Returns a uv error. */
+int proxy_upstream_read(struct proxy_upstream *u, bool on);
 /* Pool: put an idle keep-alive connection back / take one. */
 void proxy_upstream_park(struct proxy_upstream *u);
 struct proxy_upstream *proxy_upstream_take(struct proxy_backend *b);
@@ -198,8 +209,10 @@ struct proxy_pipe {
 void proxy_pipe_start(struct proxy_pipe *p, uv_stream_t *a, uv_stream_t *b,
 		      const char *initial, size_t n,
 		      void (*done)(struct proxy_pipe *p, int status));
-/* Writes n bytes (copied) to a stream outside any pipe; cb (may be NULL)
- * gets a request whose data is arg. */
+/* Writes n bytes to a stream outside any pipe. Returns 1 when every byte
+ * was written at once (cb does not run), 0 when the rest was copied and
+ * queued (cb, if not NULL, then runs with a request whose data is arg),
+ * or a negative uv error. */
 int proxy_write_copy(uv_stream_t *s, const void *data, size_t n,
 		     void (*cb)(uv_write_t *req, int status), void *arg);
 

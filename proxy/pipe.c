@@ -197,10 +197,23 @@ static void copy_written(uv_write_t *req, int status)
 int proxy_write_copy(uv_stream_t *s, const void *data, size_t n,
 		     void (*cb)(uv_write_t *req, int status), void *arg)
 {
-	struct copy_write *w = xmalloc(sizeof(*w) + n);
-	uv_buf_t out;
+	struct copy_write *w;
+	uv_buf_t out = uv_buf_init((char *)data, (unsigned)n);
 	int rc;
 
+	/* Most answers fit the socket buffer: written now, nothing is
+	 * copied and no callback is queued. uv_try_write refuses while
+	 * earlier writes wait, so the order holds. */
+	rc = uv_try_write(s, &out, 1);
+	if (rc == (int)n)
+		return 1;
+	if (rc < 0 && rc != UV_EAGAIN)
+		return rc;
+	if (rc > 0) {
+		data = (const char *)data + rc;
+		n -= (size_t)rc;
+	}
+	w = xmalloc(sizeof(*w) + n);
 	memcpy(w->data, data, n);
 	w->cb = cb;
 	w->req.data = arg;

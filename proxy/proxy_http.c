@@ -21,6 +21,10 @@
 #define HTTP_READ_SIZE (64 * 1024)
 #define HTTP_HIGH_WATER (1024 * 1024)
 #define HTTP_RETRY_MAX (64 * 1024) /* requests larger are not retried */
+/* Client bytes read ahead of the request being served (pipelining).
+ * Reading goes on while a request is served, up to this much, so a
+ * keep-alive client costs no epoll change per request. */
+#define HTTP_AHEAD_MAX (64 * 1024)
 /* Bounds on draining a client after the answer (see linger_start): the
  * kernel buffers on both sides can hold a few MiB of a body already on
  * its way, so the byte bound sits above that. */
@@ -39,6 +43,7 @@ struct hconn {
 	bool closing;
 	bool shutting; /* answered and closing politely */
 	bool client_reading;
+	bool client_eof; /* the client half-closed after a request */
 	bool up_reading;
 	bool dispatched; /* this request has a backend (or answer) */
 	bool retry_ok;	 /* retry holds every byte sent so far */
@@ -106,7 +111,8 @@ static void detach_up(struct hconn *c, bool pool)
 		return;
 	c->up = NULL;
 	c->up_reading = false;
-	uv_read_stop((uv_stream_t *)&u->tcp);
+	u->on_read = NULL;
+	u->rbuf = NULL;
 	if (pool && c->up_writes == 0 && !u->closing &&
 	    uv_stream_get_write_queue_size((uv_stream_t *)&u->tcp) == 0) {
 		u->owner = NULL;
@@ -257,7 +263,7 @@ static void answer(struct hconn *c, int code, const char *reason,
 		     code, reason, strlen(body), body);
 	c->resp_bytes += (uint64_t)n;
 	if (proxy_write_copy((uv_stream_t *)&c->client, head, (size_t)n, NULL,
-			     NULL) != 0) {
+			     NULL) < 0) {
 		conn_close(c);
 		return;
 	}
@@ -302,6 +308,7 @@ static void up_written(uv_write_t *req, int status)
 static void flush_up(struct hconn *c)
 {
 	struct proxy_buf *o = &c->req.out;
+	int rc;
 
 	if (c->up == NULL || !c->up->connected || o->len == 0)
 		return;
@@ -313,13 +320,13 @@ static void flush_up(struct hconn *c)
 			proxy_buf_append(&c->retry, o->p, o->len);
 		}
 	}
-	if (proxy_write_copy((uv_stream_t *)&c->up->tcp, o->p, o->len,
-			     up_written, c) != 0) {
-		o->len = 0;
-		return; /* the read side reports the failure */
-	}
-	c->up_writes++;
+	rc = proxy_write_copy((uv_stream_t *)&c->up->tcp, o->p, o->len,
+			      up_written, c);
 	o->len = 0;
+	if (rc < 0)
+		return; /* the read side reports the failure */
+	if (rc == 0)
+		c->up_writes++;
 	if (c->req.complete && c->phase == PH_CLIENT)
 		arm(c, PH_RESPONSE);
 }
@@ -331,7 +338,8 @@ static void finish_request(struct hconn *c, bool backend_reusable)
 	record(c, c->resp.status);
 	uncount(c);
 	detach_up(c, backend_reusable && c->req.complete);
-	if (!c->req.keep_alive || c->close_after || !c->req.complete) {
+	if (!c->req.keep_alive || c->close_after || !c->req.complete ||
+	    (c->client_eof && c->in.len == 0)) {
 		close_politely(c);
 		return;
 	}
@@ -345,8 +353,11 @@ static void finish_request(struct hconn *c, bool backend_reusable)
 	if (pending.len)
 		process(c, pending.p, pending.len);
 	proxy_buf_free(&pending);
-	if (!c->closing && !c->shutting && !c->req.complete &&
-	    !c->client_reading)
+	if (c->closing || c->shutting || c->req.complete)
+		return;
+	if (c->client_eof)
+		close_politely(c); /* a partial request, and no more input */
+	else if (!c->client_reading)
 		start_client_read(c);
 }
 
@@ -384,7 +395,8 @@ static void start_tunnel(struct hconn *c, const char *rest, size_t n)
 	/* The pipe installs its own read callbacks: libuv refuses a second
 	 * uv_read_start on a stream that is reading (UV_EALREADY). */
 	uv_read_stop((uv_stream_t *)&c->client);
-	uv_read_stop((uv_stream_t *)&c->up->tcp);
+	proxy_upstream_read(c->up, false);
+	c->up->on_read = NULL;
 	c->client_reading = false;
 	c->up_reading = false;
 	if (n > 0)
@@ -426,20 +438,12 @@ static void backend_failed(struct hconn *c)
 	answer(c, 502, "Bad Gateway", "berth: the backend failed\n");
 }
 
-static void up_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 {
-	struct hconn *c = h->data;
-
-	buf->base = c->rbuf;
-	buf->len = sizeof(c->rbuf);
-}
-
-static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct hconn *c = s->data;
+	struct hconn *c = u->owner;
 	size_t used = 0;
 
-	if (n == 0 || c->closing || c->shutting)
+	if (c->closing || c->shutting)
 		return;
 	if (n < 0) {
 		if (c->resp_bytes == 0) {
@@ -468,7 +472,7 @@ static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			arm(c, PH_BODY);
 		c->resp_bytes += used;
 		if (proxy_write_copy((uv_stream_t *)&c->client, buf->base, used,
-				     client_written, c) != 0) {
+				     client_written, c) < 0) {
 			conn_close(c);
 			return;
 		}
@@ -476,7 +480,7 @@ static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (!c->resp.complete) {
 		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->client) >=
 		    HTTP_HIGH_WATER) {
-			uv_read_stop(s);
+			proxy_upstream_read(u, false);
 			c->up_reading = false;
 		}
 		return;
@@ -499,7 +503,7 @@ static void up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void up_resume(struct hconn *c)
 {
 	c->up_reading = true;
-	if (uv_read_start((uv_stream_t *)&c->up->tcp, up_alloc, up_read) != 0)
+	if (proxy_upstream_read(c->up, true) != 0)
 		conn_close(c);
 }
 
@@ -507,7 +511,9 @@ static void attach(struct hconn *c, struct proxy_upstream *u)
 {
 	c->up = u;
 	u->owner = c;
-	u->tcp.data = c;
+	u->on_read = up_read;
+	u->rbuf = c->rbuf;
+	u->rbuf_len = sizeof(c->rbuf);
 	proxy_hresp_init(&c->resp, c->req.is_head);
 	up_resume(c);
 	if (c->closing)
@@ -619,8 +625,7 @@ static void process(struct hconn *c, const char *data, size_t len)
 		flush_up(c);
 	}
 	/* While the backend connects, body bytes wait in req.out. */
-	if (c->req.complete || c->in.len > 0 ||
-	    c->req.out.len >= HTTP_HIGH_WATER ||
+	if (c->in.len >= HTTP_AHEAD_MAX || c->req.out.len >= HTTP_HIGH_WATER ||
 	    (c->up && c->up->connected &&
 	     uv_stream_get_write_queue_size((uv_stream_t *)&c->up->tcp) >=
 		 HTTP_HIGH_WATER)) {
@@ -643,6 +648,14 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 	if (n == 0 || c->closing || c->shutting)
 		return;
+	if (n == UV_EOF && c->req.complete) {
+		/* A client that half-closes after its request(s) still gets
+		 * the answers; the connection ends after them. */
+		uv_read_stop(s);
+		c->client_reading = false;
+		c->client_eof = true;
+		return;
+	}
 	if (n < 0) {
 		conn_close(c);
 		return;
@@ -656,6 +669,8 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 static void start_client_read(struct hconn *c)
 {
+	if (c->client_eof)
+		return;
 	c->client_reading = true;
 	if (uv_read_start((uv_stream_t *)&c->client, client_alloc,
 			  client_read) != 0)

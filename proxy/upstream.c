@@ -127,15 +127,6 @@ proxy_upstream_connect(struct proxy_service *s, struct proxy_backend *b,
 	return u;
 }
 
-/* An idle pooled connection that speaks or closes is no longer usable. */
-static void idle_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
-{
-	static char scratch[512];
-
-	buf->base = scratch;
-	buf->len = sizeof(scratch);
-}
-
 static void unpool(struct proxy_upstream *u)
 {
 	struct proxy_backend *b = u->be;
@@ -149,14 +140,51 @@ static void unpool(struct proxy_upstream *u)
 	u->pool_next = NULL;
 }
 
-static void idle_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+/* By address, like tcp_closed. */
+static void read_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct proxy_upstream *u = st->data;
+	struct proxy_upstream *u =
+	    proxy_container_of(h, struct proxy_upstream, tcp);
+	static char scratch[512];
 
-	if (n == 0)
+	if (u->on_read && u->rbuf) {
+		buf->base = u->rbuf;
+		buf->len = u->rbuf_len;
 		return;
+	}
+	buf->base = scratch;
+	buf->len = sizeof(scratch);
+}
+
+/* An idle pooled connection that speaks or closes is no longer usable. */
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct proxy_upstream *u =
+	    proxy_container_of(st, struct proxy_upstream, tcp);
+
+	if (n == 0 || u->closing)
+		return;
+	if (u->on_read) {
+		u->on_read(u, n, buf);
+		return;
+	}
 	unpool(u);
 	proxy_upstream_close(u);
+}
+
+int proxy_upstream_read(struct proxy_upstream *u, bool on)
+{
+	int rc = 0;
+
+	if (on == u->reading || u->closing)
+		return 0;
+	if (on)
+		rc = uv_read_start((uv_stream_t *)&u->tcp, read_alloc, on_read);
+	else
+		uv_read_stop((uv_stream_t *)&u->tcp);
+	if (rc == 0)
+		u->reading = on;
+	return rc;
 }
 
 void proxy_upstream_park(struct proxy_upstream *u)
@@ -170,12 +198,17 @@ void proxy_upstream_park(struct proxy_upstream *u)
 	}
 	u->owner = NULL;
 	u->on_closed = NULL;
+	u->on_read = NULL;
+	u->rbuf = NULL;
 	u->idle_since = proxy_now_ms();
 	u->tcp.data = u;
+	if (proxy_upstream_read(u, true) != 0) {
+		proxy_upstream_close(u);
+		return;
+	}
 	u->pool_next = b->idle;
 	b->idle = u;
 	b->n_idle++;
-	uv_read_start((uv_stream_t *)&u->tcp, idle_alloc, idle_read);
 }
 
 struct proxy_upstream *proxy_upstream_take(struct proxy_backend *b)
@@ -187,7 +220,6 @@ struct proxy_upstream *proxy_upstream_take(struct proxy_backend *b)
 	b->idle = u->pool_next;
 	b->n_idle--;
 	u->pool_next = NULL;
-	uv_read_stop((uv_stream_t *)&u->tcp);
 	u->reused = true;
 	return u;
 }

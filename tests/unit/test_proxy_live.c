@@ -22,32 +22,9 @@
 
 #include "../../proxy/proxy.h"
 #include "../../proxy/splice.h"
+#include "../lib/loopback.h"
+#include "../lib/proxy_test.h"
 #include "../lib/tap.h"
-
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int listen_on(int port)
-{
-	struct sockaddr_in sin = {0};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 64) == -1) {
-		perror("backend listen");
-		exit(1);
-	}
-	return fd;
-}
 
 #define BIG_BODY (8 << 20) /* largest GET /big/<n> */
 
@@ -189,57 +166,6 @@ static void *serve(void *p)
 	}
 }
 
-static int dial(int port)
-{
-	struct sockaddr_in sin = {0};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = {5, 0};
-
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int i = 0; i < 50; i++) {
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			return fd;
-		usleep(20000);
-	}
-	return -1;
-}
-
-/* Sends req on fd and reads one response; returns the status, body in
- * body (NUL-terminated). -1 on EOF or error. */
-static int roundtrip(int fd, const char *req, char *body, size_t cap)
-{
-	char buf[65536];
-	size_t len = 0;
-	char *end;
-	int status;
-	size_t clen;
-
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
-		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n <= 0)
-			return -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		if (end == NULL)
-			continue;
-		clen = strstr(buf, "Content-Length: ")
-			   ? (size_t)atoi(strstr(buf, "Content-Length: ") + 16)
-			   : 0;
-		if (len - (size_t)(end + 4 - buf) >= clen)
-			break;
-	}
-	status = atoi(buf + 9);
-	snprintf(body, cap, "%s", end + 4);
-	return status;
-}
-
 #define BIG_SIZE (8u << 20)
 
 struct big_writer {
@@ -334,37 +260,6 @@ static void small_echo(int port, const char *what)
 }
 
 static const char *GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
-
-static struct service_spec spec(const char *name, const char *listen,
-				enum service_mode mode)
-{
-	struct service_spec s = {0};
-
-	s.name = (char *)name;
-	s.listen = (char *)listen;
-	s.mode = mode;
-	s.target_port = 0;
-	s.timeout_connect_ms = 1000;
-	s.timeout_client_ms = 5000;
-	s.timeout_server_ms = 5000;
-	s.timeout_response_ms = 700;
-	return s;
-}
-
-/* The value of metric line key (name and labels), -1 when absent. */
-static long metric_of(struct proxy *px, const char *key)
-{
-	char *text, *p;
-	size_t len;
-	long v = -1;
-
-	proxy_metrics(px, &text, &len);
-	p = strstr(text, key);
-	if (p)
-		v = atol(p + strlen(key) + 1);
-	free(text);
-	return v;
-}
 
 static int active_of(struct proxy *px, const char *svc)
 {

@@ -1,0 +1,46 @@
+/*
+ * proxy_test.h - what C tests of the proxy share: a service spec with
+ * short timeouts and reading one metric back. Test code only.
+ */
+#ifndef BERTH_TESTS_PROXY_TEST_H
+#define BERTH_TESTS_PROXY_TEST_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../proxy/proxy.h"
+
+/* A service on listen; backends are published with target ports of
+ * their own, so targetPort stays 0. Response timeout 700 ms. */
+static inline struct service_spec spec(const char *name, const char *listen,
+				       enum service_mode mode)
+{
+	struct service_spec s = {0};
+
+	s.name = (char *)name;
+	s.listen = (char *)listen;
+	s.mode = mode;
+	s.target_port = 0;
+	s.timeout_connect_ms = 1000;
+	s.timeout_client_ms = 5000;
+	s.timeout_server_ms = 5000;
+	s.timeout_response_ms = 700;
+	return s;
+}
+
+/* The value of metric line key (name and labels), -1 when absent. */
+static inline long metric_of(struct proxy *px, const char *key)
+{
+	char *text, *p;
+	size_t len;
+	long v = -1;
+
+	proxy_metrics(px, &text, &len);
+	p = strstr(text, key);
+	if (p)
+		v = atol(p + strlen(key) + 1);
+	free(text);
+	return v;
+}
+
+#endif
