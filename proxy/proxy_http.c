@@ -497,6 +497,12 @@ static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 	 * follows on this connection cannot be read as requests. */
 	if (c->req.upgrade)
 		c->close_after = true;
+	/* The response head goes to the client as the backend wrote it: a
+	 * response that says the connection ends (Connection: close, or
+	 * HTTP/1.0 without keep-alive) must be followed by the end, or the
+	 * client waits for an EOF that comes only at the idle timeout. */
+	if (!c->resp.keep_alive)
+		c->close_after = true;
 	finish_request(c, c->resp.keep_alive && used == (size_t)n);
 }
 

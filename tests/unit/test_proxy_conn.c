@@ -4,7 +4,8 @@
  * several clients; pipelined requests are answered in order; a client
  * that half-closes after its request(s) still gets every answer, then
  * EOF; a pooled connection the backend closes while idle is retired
- * without costing a retry.
+ * without costing a retry; an answer saying "Connection: close" ends the
+ * client connection.
  * Ports 18920-18929.
  */
 #include <poll.h>
@@ -55,11 +56,14 @@ static void *backend_conn_main(void *arg)
 		}
 		if (sscanf(buf, "GET %127s", path) != 1)
 			break;
+		bool last = !strcmp(path, "/close-me");
+
 		snprintf(body, sizeof(body), "conn-%d %s", c->serial, path);
-		m = snprintf(out, sizeof(out),
-			     "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
-			     strlen(body), body);
-		if (write(c->fd, out, (size_t)m) != m)
+		m = snprintf(
+		    out, sizeof(out),
+		    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n%s\r\n%s",
+		    strlen(body), last ? "Connection: close\r\n" : "", body);
+		if (write(c->fd, out, (size_t)m) != m || last)
 			break;
 		len -= (size_t)(end + 4 - buf);
 		memmove(buf, end + 4, len + 1);
@@ -192,6 +196,24 @@ static void half_close(void)
 	close(fd);
 }
 
+/* The response head reaches the client as the backend wrote it, so a
+ * "Connection: close" answer is followed by the end at once, not at the
+ * client timeout (5 s). */
+static void backend_says_close(void)
+{
+	char body[256];
+	int fd = dial(18921), st;
+	int64_t t0 = ms_now();
+
+	st = roundtrip(fd, GET("/close-me"), body, sizeof(body));
+	ok(st == 200 && strstr(body, " /close-me"),
+	   "a Connection: close answer is passed on (%d)", st);
+	ok(drained_to_eof(fd) && ms_now() - t0 < 2500,
+	   "and the client connection ends right after it (%lld ms)",
+	   (long long)(ms_now() - t0));
+	close(fd);
+}
+
 /* The backend closes pooled connections idle for 100 ms: the proxy
  * notices the close while they sit in the pool, so the next request
  * neither fails nor needs a retry. */
@@ -234,6 +256,7 @@ int main(void)
 	pool_reuse();
 	pipelined();
 	half_close();
+	backend_says_close();
 	idle_close(px, &idle);
 	ok(metric_of(px, "berth_service_active_connections{service=\"web\"}") ==
 	       0,
