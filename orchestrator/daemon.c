@@ -549,15 +549,18 @@ int daemon_main(int argc, char **argv)
 		return 1;
 	}
 	json_t *records = store_load_deployments(d);
+	json_t *selectors = service_overrides_load(d);
 
 	if (daemon_apply(d, config_path, messages, &err) == -1) {
 		fprintf(stderr, "%s\n", err.msg);
+		json_decref(selectors);
 		return 2;
 	}
 	json_decref(messages);
 	store_restore_deployments(d, records);
 	json_decref(records);
 	store_restore_pods(d);
+	service_overrides_restore(d, selectors);
 	endpoints_sync(d);
 	if (d->cfg->admin &&
 	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1) {

@@ -1,7 +1,9 @@
 /*
  * service_ops.h - imperative changes to services: `berth set selector`.
- * An override lives in memory only; the next apply of the file resets
- * it, as `kubectl apply` resets a field changed by `kubectl set`.
+ * An override is kept in STATE_DIR/selectors.json and survives a daemon
+ * restart while the file's selector for that service is unchanged; the
+ * next apply of the file resets it, as `kubectl apply` resets a field
+ * changed by `kubectl set`.
  */
 #ifndef BERTH_ORCHESTRATOR_SERVICE_OPS_H
 #define BERTH_ORCHESTRATOR_SERVICE_OPS_H
@@ -15,14 +17,24 @@ struct service_override {
 	struct service_override *next;
 	char *name;
 	struct kvlist selector;
+	char *configured; /* the file's selector when it was set, as text */
 };
 
 /* The selector in force for svc: an override, else the configured one. */
 const struct kvlist *service_selector(struct daemon *d,
 				      const struct service_spec *svc);
 
-/* Drops every override (apply does this). */
+/* Drops every override and its record (apply does this). */
 void service_overrides_clear(struct daemon *d);
+
+/* The overrides recorded by the previous daemon (NULL when none); read
+ * before the start-up apply, which clears them. */
+json_t *service_overrides_load(struct daemon *d);
+
+/* Re-installs each recorded override whose service still has the
+ * configured selector it had when the override was set (an edited file
+ * wins, as an apply would); takes records. */
+void service_overrides_restore(struct daemon *d, json_t *records);
 
 /*
  * POST /v1/services/NAME/selector {"selector":"k=v,...","force":bool}.

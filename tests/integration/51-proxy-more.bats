@@ -3,8 +3,10 @@
 # that outlives a selector switch until its pod terminates, `set selector`
 # under load (zero failed requests, only the new color afterwards), an
 # outage refused unless --force, `get services -o json` following the
-# override, an IPv6 listener on [::1], and least-conn balancing. Addresses
-# are 127.0.0.1 and ::1, ports 18200-18299; every load run is bounded.
+# override, the override kept across a daemon restart unless the file's
+# selector changed, an IPv6 listener on [::1], and least-conn balancing.
+# Addresses are 127.0.0.1 and ::1, ports 18200-18299; every load run is
+# bounded.
 
 load ../lib/helpers
 
@@ -226,6 +228,38 @@ ws_say() {
 	# an unknown service is an error, not a silent success
 	run bctl set selector nosuch app=echo
 	[ "$status" -ne 0 ]
+}
+
+@test "set selector survives a daemon restart; an edited file wins" {
+	{ berth_header
+	  deployment blue echo-0.1.0 0.1.0 1 app=echo,color=blue
+	  deployment green echo-0.2.0 0.2.0 1 app=echo,color=green
+	  service web 127.0.0.1:18207 app=echo,color=blue; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+	wait_for 10 has_endpoints web 1
+	run bctl set selector web app=echo,color=green
+	[ "$status" -eq 0 ]
+	wait_for 5 test "$(svc_endpoints web)" = "$(pods_of green)"
+	[ -f "$T/state/selectors.json" ]
+
+	# the daemon dies; the next one adopts the pods and keeps green
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon
+	wait_for 30 test "$(svc_endpoints web)" = "$(pods_of green)"
+	[ "$(bctl get services -o json | jq -r '.services[0].selector.color')" = green ]
+	curl -sf http://127.0.0.1:18207/ | grep -q 0.2.0
+	grep -q "selector app=echo,color=green kept" "$T/daemon.log"
+
+	# the file's selector changed while the daemon was down: the file wins
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	sed -i 's/^selector = app=echo,color=blue$/selector = app=echo/' "$T/berth.ini"
+	start_daemon
+	wait_for 30 has_endpoints web 2
+	[ "$(bctl get services -o json | jq -r '.services[0].selector.color')" = null ]
+	[ ! -f "$T/state/selectors.json" ]
 }
 
 @test "IPv6: a service listening on [::1]" {
