@@ -17,27 +17,11 @@ teardown() {
 }
 
 # echo_ini IMAGE [keys...]: an echo deployment of 4 replicas with a
-# readiness probe, surge 1 / unavailable 1 unless keys say otherwise.
+# readiness probe (first run after 1 s) and a 2 s grace period; the default
+# strategy (25%/25%: surge 1 / unavailable 1) unless keys say otherwise.
 echo_ini() {
-	local image=$1
-	shift
-	berth_header
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/$image
-command = /bin/echo-version
-args = --listen :8080
-replicas = 4
-port = 8080
-terminationGracePeriodSeconds = 2
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-readinessProbe.initialDelaySeconds = 1
-INI
-	local k
-	for k in "$@"; do echo "$k"; done
+	echo_app_ini "$1" 4 "terminationGracePeriodSeconds = 2" \
+		"readinessProbe.initialDelaySeconds = 1" "${@:2}"
 }
 
 surge_keys=("strategy.rollingUpdate.maxSurge = 1"

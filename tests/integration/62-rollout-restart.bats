@@ -15,27 +15,11 @@ teardown() {
 	teardown_env
 }
 
-echo_ini() { # echo_ini IMAGE [keys...]
-	local image=$1
-	shift
-	berth_header
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/$image
-command = /bin/echo-version
-args = --listen :8080
-replicas = 2
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.rollingUpdate.maxSurge = 1
-strategy.rollingUpdate.maxUnavailable = 0
-INI
-	local k
-	for k in "$@"; do echo "$k"; done
+# echo_ini IMAGE [keys...]: 2 replicas, surge 1 / unavailable 0, 5 s grace.
+echo_ini() {
+	echo_app_ini "$1" 2 "terminationGracePeriodSeconds = 5" \
+		"strategy.rollingUpdate.maxSurge = 1" \
+		"strategy.rollingUpdate.maxUnavailable = 0" "${@:2}"
 }
 
 # all_images IMAGE: exactly 2 pods, both ready and running IMAGE.

@@ -46,6 +46,32 @@ readinessProbe.periodSeconds = 1
 INI
 }
 
+# echo_app_ini IMAGE REPLICAS [KEY = VALUE]...: a whole config (the
+# [berth] header and one deployment `echo` of REPLICAS pods of
+# $IMAGES/IMAGE) running echo-version on :8080 with an httpGet readiness
+# probe of /healthz every second. Each further argument is one more line of
+# the deployment (strategy, grace period, probes, mounts...); a key given
+# here must not be given twice.
+echo_app_ini() {
+	local image=$1 replicas=$2
+	shift 2
+	berth_header
+	cat <<INI
+
+[deployment echo]
+image = $IMAGES/$image
+command = /bin/echo-version
+args = --listen :8080
+replicas = $replicas
+port = 8080
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+INI
+	local k
+	for k in "$@"; do echo "$k"; done
+}
+
 start_daemon() {
 	"$BERTH" up -c "${1:-$T/berth.ini}" >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
