@@ -66,7 +66,7 @@ for f in build/fuzz/fuzz_*; do
 	run_suite "fuzz/$(basename "$f")" fuzz_one "$f"
 done
 
-BERTH=build/asan/berth ASAN_OPTIONS=detect_leaks=0 \
+BERTH=build/asan/berth \
 	run_suite "config golden files" sh tests/config/run.sh
 
 if [ "$(id -u)" -eq 0 ]; then

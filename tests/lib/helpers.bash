@@ -146,8 +146,18 @@ teardown_env() {
 	grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
+	# The daemon is the sanitizer build: a report in its log (a leak at
+	# exit, a runtime error it survived) fails the test.
+	local sanitized=0
+	if [ -f "$T/daemon.log" ] && grep -qE "$SANITIZER_REPORT" "$T/daemon.log"; then
+		grep -E -A 40 "$SANITIZER_REPORT" "$T/daemon.log" | head -n 80 >&2
+		sanitized=1
+	fi
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+	[ "$sanitized" -eq 0 ]
 }
+
+SANITIZER_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
 
 # leftovers: prints anything of this test's still on the host.
 leftovers() {
