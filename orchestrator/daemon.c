@@ -24,7 +24,9 @@
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
 #include "../proxy/proxy.h"
+#include "../runtime/fs_jobs.h"
 #include "../runtime/logs.h"
+#include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "api.h"
 #include "ctl_server.h"
@@ -407,11 +409,12 @@ static void on_housekeeping(uv_timer_t *t)
 
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
+	/* On the thread pool; a pod whose cap still runs skips this tick. */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
 
-			logs_cap(log, cap);
+			fs_jobs_cap_log(d->loop, log, cap);
 		}
 	}
 	/* minReadySeconds and progress deadlines move with the clock */
@@ -501,6 +504,8 @@ int daemon_main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	d->loop = uv_default_loop();
+	/* Pod folders are removed off the loop thread from now on. */
+	rootfs_set_loop(d->loop);
 	d->lock_fd = -1;
 	messages = json_array();
 	{

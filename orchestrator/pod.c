@@ -463,6 +463,7 @@ void pod_remove(struct pod *p)
 		return;
 	pod_stop_probes(p);
 	terminate_cancel(p);
+	/* Unmounted and renamed away now; deleted on the thread pool. */
 	if (rootfs_remove(dir, &err) == -1)
 		log_warnx("pod %s: %s", p->name, err.msg);
 	store_delete_pod(p);

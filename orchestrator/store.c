@@ -22,6 +22,7 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "../runtime/fs_jobs.h"
 #include "../runtime/rootfs.h"
 #include "events.h"
 #include "pod.h"
@@ -469,6 +470,47 @@ static void restore_pod(struct daemon *d, json_t *j)
 	pod_start(p);
 }
 
+/* Names in RUN_DIR/pods, NULL-terminated; "." and ".." left out. */
+static char **list_pod_folders(const char *runpods)
+{
+	DIR *rd = opendir(runpods);
+	struct dirent *de;
+	char **names = xcalloc(1, sizeof(*names));
+	size_t n = 0;
+
+	while (rd && (de = readdir(rd)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		names = xrealloc(names, (n + 2) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+		names[n] = NULL;
+	}
+	if (rd)
+		closedir(rd);
+	return names;
+}
+
+/* Trash folders (.trash-*) are removals a killed daemon left unfinished:
+ * removed again on the thread pool. Runs before any pod is restored, so
+ * none of this daemon's own trash is among them. */
+static void remove_leftover_trash(struct daemon *d)
+{
+	cleanup_free char *runpods = xasprintf("%s/pods", d->run_dir);
+	char **names = list_pod_folders(runpods);
+
+	for (size_t i = 0; names[i]; i++) {
+		if (fs_jobs_is_trash(names[i])) {
+			cleanup_free char *trash =
+			    xasprintf("%s/%s", runpods, names[i]);
+
+			rootfs_unmount(trash, NULL);
+			fs_jobs_remove_tree(d->loop, trash);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
 void store_restore_pods(struct daemon *d)
 {
 	cleanup_free char *dirpath = xasprintf("%s/pods", d->state_dir);
@@ -477,6 +519,7 @@ void store_restore_pods(struct daemon *d)
 	DIR *dir = opendir(dirpath);
 	struct dirent *de;
 
+	remove_leftover_trash(d);
 	if (dir != NULL) {
 		while ((de = readdir(dir)) != NULL) {
 			size_t len = strlen(de->d_name);
@@ -499,23 +542,25 @@ void store_restore_pods(struct daemon *d)
 		closedir(dir);
 	}
 	/* Pod folders (an overlay mount among them) that no record owns:
-	 * a daemon killed between the mount and the spawn leaves one. */
+	 * a daemon killed between the mount and the spawn leaves one. Listed
+	 * first: each removal adds a trash folder to this same folder. */
 	{
 		cleanup_free char *runpods = xasprintf("%s/pods", d->run_dir);
-		DIR *rd = opendir(runpods);
+		char **names = list_pod_folders(runpods);
 
-		while (rd && (de = readdir(rd)) != NULL) {
-			if (de->d_name[0] == '.' || pod_find(d, de->d_name))
-				continue;
+		for (size_t i = 0; names[i]; i++) {
 			cleanup_free char *pdir =
-			    xasprintf("%s/%s", runpods, de->d_name);
+			    xasprintf("%s/%s", runpods, names[i]);
 
-			log_info("removing %s: no pod record owns it", pdir);
-			rt_delete_sync(&d->rt, de->d_name);
-			rootfs_remove(pdir, NULL);
+			if (names[i][0] != '.' && !pod_find(d, names[i])) {
+				log_info("removing %s: no pod record owns it",
+					 pdir);
+				rt_delete_sync(&d->rt, names[i]);
+				rootfs_remove(pdir, NULL);
+			}
+			free(names[i]);
 		}
-		if (rd)
-			closedir(rd);
+		free(names);
 	}
 	/* Containers under our runtime root that no record owns. */
 	if (rt_list_sync(&d->rt, &ids, &n) == 0) {

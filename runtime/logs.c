@@ -1,5 +1,7 @@
 /*
  * logs.c - log size cap and read-back. Never holds a container's log fd.
+ * logs_cap() runs on a thread-pool worker (fs_jobs.c): it touches only the
+ * files it is given and allocates nothing shared.
  */
 #include "logs.h"
 
@@ -15,7 +17,7 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 
-void logs_cap(const char *path, off_t max_bytes)
+int logs_cap(const char *path, off_t max_bytes, struct berr *err)
 {
 	cleanup_free char *old = xasprintf("%s.1", path);
 	cleanup_free char *tmp = xasprintf("%s.1.tmp", path);
@@ -25,20 +27,45 @@ void logs_cap(const char *path, off_t max_bytes)
 	char buf[65536];
 	ssize_t n;
 
-	if (stat(path, &st) == -1 || st.st_size <= max_bytes)
-		return;
+	if (stat(path, &st) == -1)
+		return errno == ENOENT
+			   ? 0
+			   : berr_errno(err, errno, "stat `%s`", path);
+	if (st.st_size <= max_bytes)
+		return 0;
 	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in == -1)
+		return berr_errno(err, errno, "open `%s`", path);
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (in == -1 || out == -1)
-		return;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (fd_write_all(out, buf, (size_t)n) == -1)
-			return;
+	if (out == -1)
+		return berr_errno(err, errno, "create `%s`", tmp);
+	while ((n = RETRY_EINTR(read(in, buf, sizeof(buf)))) > 0) {
+		if (fd_write_all(out, buf, (size_t)n) == -1) {
+			berr_errno(err, errno, "write `%s`", tmp);
+			unlink(tmp);
+			return -1;
+		}
+	}
+	if (n == -1) {
+		berr_errno(err, errno, "read `%s`", path);
+		unlink(tmp);
+		return -1;
+	}
+	/* Truncated right after the read that found the end: a line the
+	 * container writes between the two is the only one that can be
+	 * lost (a window of one system call). The writer has O_APPEND, so
+	 * its next write lands at 0. */
+	if (truncate(path, 0) == -1) {
+		berr_errno(err, errno, "truncate `%s`", path);
+		unlink(tmp);
+		return -1;
+	}
 	if (rename(tmp, old) == -1)
-		return;
-	/* The writer has O_APPEND: after this its next write lands at 0. */
-	if (truncate(path, 0) == -1)
-		return;
+		return berr_errno(err, errno,
+				  "rename `%s` (the lines it holds "
+				  "are kept there)",
+				  tmp);
+	return 0;
 }
 
 static void append_tail(const char *path, size_t max, char **buf, size_t *len,

@@ -10,10 +10,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../common/err.h"
+
 #define LOGS_DEFAULT_MAX_BYTES (10 * 1024 * 1024)
 
-/* Rotates path when it is larger than max_bytes. */
-void logs_cap(const char *path, off_t max_bytes);
+/* Rotates path when it is larger than max_bytes; a missing path is not an
+ * error. Blocking: the daemon runs it on the thread pool
+ * (fs_jobs_cap_log), never on its loop thread. Thread-safe. */
+int logs_cap(const char *path, off_t max_bytes, struct berr *err);
 /* Reads the last max_bytes of LOG.1 + LOG into a malloc'd buffer. */
 char *logs_read(const char *path, size_t max_bytes, size_t *len);
 

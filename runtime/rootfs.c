@@ -1,10 +1,13 @@
 /*
  * rootfs.c - overlay root filesystems for pods. Must not touch runtime
- * state or container processes.
+ * state or container processes. Unmounts run here, synchronously; removal
+ * of a folder is a rename to a trash name plus a thread-pool job
+ * (fs_jobs.c) once rootfs_set_loop() has been called.
  */
 #include "rootfs.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,24 @@
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
+#include "fs_jobs.h"
+
+/* Loop thread only; NULL: remove synchronously. */
+static uv_loop_t *trash_loop;
+
+void rootfs_set_loop(uv_loop_t *loop)
+{
+	trash_loop = loop;
+}
+
+/* Removes path, a pod folder or a folder in one, off the loop thread: the
+ * trash folder goes next to the pod folders, where start-up looks. */
+static int discard(const char *pod_dir, const char *path, struct berr *err)
+{
+	cleanup_free char *copy = xstrdup(pod_dir);
+
+	return fs_jobs_trash(trash_loop, path, dirname(copy), err);
+}
 
 int rootfs_is_mounted(const char *pod_dir)
 {
@@ -41,7 +62,8 @@ int rootfs_mount(const char *image, const char *pod_dir, struct berr *err)
 				image);
 	if (rootfs_unmount(pod_dir, err) == -1)
 		return -1;
-	if (rm_rf(upper, err) == -1 || rm_rf(work, err) == -1)
+	if (discard(pod_dir, upper, err) == -1 ||
+	    discard(pod_dir, work, err) == -1)
 		return -1;
 	if (mkdir_p(upper, 0755, err) == -1 || mkdir_p(work, 0700, err) == -1 ||
 	    mkdir_p(rootfs, 0755, err) == -1)
@@ -73,5 +95,5 @@ int rootfs_remove(const char *pod_dir, struct berr *err)
 {
 	if (rootfs_unmount(pod_dir, err) == -1)
 		return -1;
-	return rm_rf(pod_dir, err);
+	return discard(pod_dir, pod_dir, err);
 }
