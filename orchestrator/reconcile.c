@@ -58,8 +58,12 @@ static void memo_read(const struct deployment *dep, struct rollout_memo *m)
 
 static void memo_write(struct deployment *dep, const struct rollout_memo *m)
 {
+	bool resized = !dep->memo.set || dep->memo.desired != m->desired;
+
 	dep->memo = *m;
 	dep->memo.set = true;
+	if (resized && m->desired >= 0)
+		store_save_deployment(dep); /* the desired size is persisted */
 }
 
 const char *reconcile_stable_hash(struct deployment *dep, char out[16])

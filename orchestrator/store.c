@@ -130,6 +130,7 @@ void store_save_deployment(struct deployment *dep)
 	cleanup_free char *path = xasprintf("%s/deployments/%s.json",
 					    dep->daemon->state_dir, dep->name);
 	json_t *revs = json_array();
+	const struct deployment_spec *spec;
 	char applied[16], stable[16];
 	json_t *j;
 
@@ -154,6 +155,17 @@ void store_save_deployment(struct deployment *dep)
 		      "stable", reconcile_stable_hash(dep, stable), "paused",
 		      dep->paused, "created_ms", (json_int_t)dep->created_ms,
 		      "revisions", revs);
+	/* The size the pods were last proportioned for (Kubernetes keeps it
+	 * as the desired-replicas annotation of each ReplicaSet): a scale
+	 * while the daemon was down is still spread proportionally. */
+	if (dep->memo.set && dep->memo.desired >= 0)
+		json_object_set_new(j, "desired",
+				    json_integer(dep->memo.desired));
+	/* The file's replicas, to tell a `scale` from an edited file. */
+	if (dep->daemon->cfg &&
+	    (spec = cfg_find_deployment(dep->daemon->cfg, dep->name)) != NULL)
+		json_object_set_new(j, "config_replicas",
+				    json_integer(spec->replicas));
 	save_json(path, j);
 	json_decref(j);
 }
@@ -272,6 +284,8 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		json_t *j = json_incref(json_object_get(records, dep->name));
 		const char *rec_hash, *rec_config, *stable;
+		json_int_t desired, rec_replicas;
+		json_t *rec_file;
 		struct revision *cur;
 		json_t *rev;
 		size_t i;
@@ -306,10 +320,16 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 		    json_integer_value(json_object_get(j, "created_ms"))
 			?: dep->created_ms;
 		dep->paused = json_is_true(json_object_get(j, "paused"));
-		/* kubectl scale survives a restart until the next apply */
+		/* kubectl scale survives a restart until the next apply; a
+		 * file whose replicas changed since it was applied wins, as
+		 * an apply would. */
+		rec_replicas =
+		    json_integer_value(json_object_get(j, "replicas"));
+		rec_file = json_object_get(j, "config_replicas");
 		replicas_scaled =
-		    json_integer_value(json_object_get(j, "replicas")) !=
-		    dep->spec->replicas;
+		    rec_replicas != dep->spec->replicas &&
+		    (rec_file == NULL ||
+		     json_integer_value(rec_file) == dep->spec->replicas);
 		if (replicas_scaled)
 			dep->replicas = (int)json_integer_value(
 			    json_object_get(j, "replicas"));
@@ -336,14 +356,17 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 		/* the last fully available template, for progressDeadlineAbort
 		 * (the controller's memory, see reconcile.c) */
 		stable = json_string_value(json_object_get(j, "stable"));
-		if (stable && stable[0] && revision_find_hash(dep, stable)) {
+		if (stable && (!stable[0] || !revision_find_hash(dep, stable)))
+			stable = NULL;
+		desired = json_integer_value(json_object_get(j, "desired"));
+		if (stable || desired > 0) {
 			memset(&dep->memo, 0, sizeof(dep->memo));
 			dep->memo.set = true;
-			dep->memo.desired = -1;
+			dep->memo.desired = desired > 0 ? (int)desired : -1;
 			dep->memo.updated = dep->memo.old = -1;
 			dep->memo.ready = dep->memo.available = -1;
 			snprintf(dep->memo.stable, sizeof(dep->memo.stable),
-				 "%s", stable);
+				 "%s", stable ? stable : "");
 		}
 		store_save_deployment(dep);
 		json_decref(j);

@@ -3,7 +3,9 @@
 # is paused half-way spreads the added or removed pods over the old and the
 # new revision as Kubernetes' deployment controller does (scale() in its
 # sync.go, the same rules as rollout_proportional() and its unit test);
-# after `rollout resume` the rollout completes at the new size. No host
+# after `rollout resume` the rollout completes at the new size; the size
+# the pods were spread for survives a daemon restart, so an edited file is
+# spread the same way. No host
 # port is used (admin = off, no service).
 #
 # The rule: allowed = replicas + maxSurge (maxSurge resolved against the
@@ -160,4 +162,34 @@ finish() {
 	[[ "$output" == *"Scaled down revision 1 from 4 to 2 (proportional: 6 -> 3 pods allowed)"* ]]
 	[[ "$output" == *"Scaled down revision 2 from 2 to 1 (proportional: 6 -> 3 pods allowed)"* ]]
 	finish 2
+}
+
+@test "across a daemon restart: a scale is kept, an edited file's replicas win and are split proportionally" {
+	start_halfway 2
+	# `berth scale` survives a restart while the file still says 4
+	run bctl scale deployment echo --replicas=5
+	[ "$status" -eq 0 ]
+	wait_for 60 has_split 5 2
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon "$T/v2.ini"
+	sleep 2
+	[ "$(deployment_field replicas)" -eq 5 ]
+	[ "$(split)" = "5 2" ]
+
+	# The file goes from 4 to 8 replicas while the daemon is down: the
+	# file wins, and the pods are spread as a scale 5 -> 8 would be.
+	# maxSurge 2: before, allowed = 5 + 2 = 7 (old 5 + new 2); after,
+	# allowed = 8 + 2 = 10, so 3 to add.  Old 5 -> round(5 * 10 / 7) =
+	# round(7.14) = 7, +2; new 2 -> round(2 * 10 / 7) = round(2.86) = 3,
+	# +1.  Old 7 + new 3 = 10.
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	sed -i 's/^replicas = 4$/replicas = 8/' "$T/v2.ini"
+	start_daemon "$T/v2.ini"
+	wait_for 30 test "$(deployment_field replicas)" -eq 8
+	wait_for 60 has_split 7 3
+	sleep 3
+	[ "$(split)" = "7 3" ]
+	finish 8
 }
