@@ -16,43 +16,27 @@
 # `runc run -d` at a time. Everything is removed at the end (berth down).
 set -euo pipefail
 
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
 SEQ=${1:-15}
 TOTAL=${2:-50}
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-BERTH=${BERTH:-$REPO/build/berth}
 IMAGE=$REPO/build/images/echo-0.1.0
-T=$(mktemp -d /tmp/berth-bench.XXXXXX)
-export BERTH_SOCKET=$T/run/berth.sock
-DAEMON_PID=
-BARE_ROOT=$T/bare-runc
+BARE_ROOT=
 
 cleanup() {
 	set +e
-	if [ -d "$BARE_ROOT" ]; then
+	if [ -n "$BARE_ROOT" ] && [ -d "$BARE_ROOT" ]; then
 		for id in $(runc --root "$BARE_ROOT" list -q 2>/dev/null); do
 			runc --root "$BARE_ROOT" delete -f "$id" >/dev/null 2>&1
 			rmdir /sys/fs/cgroup/berth-bench/"$id" 2>/dev/null
 		done
 		rmdir /sys/fs/cgroup/berth-bench 2>/dev/null
 	fi
-	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		timeout 120 "$BERTH" down >/dev/null 2>&1
-		for _ in $(seq 100); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$DAEMON_PID" 2>/dev/null
-	fi
-	grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r |
-		while read -r m; do umount -l "$m"; done
-	rm -rf "$T"
+	daemon_stop 120
+	bench_remove
 }
-trap cleanup EXIT
-
-die() {
-	echo "pod_start.sh: $*" >&2
-	exit 1
-}
+bench_traps cleanup
 
 running() {
 	"$BERTH" get pods -o json | jq '[.pods[] | select(.status == "Running")] | length'
@@ -66,7 +50,6 @@ wait_running() { # wait_running N TIMEOUT_S
 	done
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 minmax() { sort -n | awk 'NR==1{min=$1} {max=$1} END {print min" / "max}'; }
 
 mem() { # mem LABEL: RSS and PSS of the daemon, and its children
@@ -80,15 +63,16 @@ mem() { # mem LABEL: RSS and PSS of the daemon, and its children
 # ms since the epoch of a log timestamp 2026-01-02T03:04:05.678Z
 log_ms() { date -d "$1" +%s%3N; }
 
-[ "$(id -u)" -eq 0 ] || die "needs root (runc)"
-[ -x "$BERTH" ] || die "no $BERTH: run make"
-[ -d "$IMAGE" ] || die "no $IMAGE: run make images"
+need_root
+need_tools runc jq bc
+need_berth
+need_image "$IMAGE"
 
-cat >"$T/berth.ini" <<INI
-[berth]
-state_dir = $T/state
-run_dir = $T/run
-admin = off
+bench_tmpdir berth-bench
+BARE_ROOT=$T/bare-runc
+{
+	berth_section
+	cat <<INI
 
 [deployment bench]
 image = $IMAGE
@@ -97,16 +81,12 @@ args = --listen :8080
 replicas = 0
 terminationGracePeriodSeconds = 5
 INI
+} >"$T/berth.ini"
 
-echo "# machine: $(nproc) CPUs, $(uname -srm), $(runc --version | head -n 1)"
+machine_line
 echo "# berth: $BERTH"
-"$BERTH" up -c "$T/berth.ini" >"$T/daemon.log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 200); do
-	[ -S "$BERTH_SOCKET" ] && break
-	sleep 0.05
-done
-[ -S "$BERTH_SOCKET" ] || die "daemon did not start"
+daemon_start
+daemon_wait_socket 10 || die "daemon did not start"
 sleep 1
 mem "daemon, 0 pods"
 

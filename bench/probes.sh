@@ -16,26 +16,19 @@
 # was starved by another). Everything is removed after each run.
 set -euo pipefail
 
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
 PODS=${1:-200}
 EXEC_PODS=${2:-20}
 DURATION=${3:-30}
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-BERTH=${BERTH:-$REPO/build/berth}
 IMAGE=$REPO/build/images/echo-0.1.0
-HZ=$(getconf CLK_TCK)
-T=
-DAEMON_PID=
 
 stop_daemon() {
 	set +e
-	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+	if daemon_alive; then
 		local t0=$SECONDS
-		timeout 60 "$BERTH" down >/dev/null 2>&1
-		for _ in $(seq 100); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		if ! daemon_down 60; then
 			echo "# daemon still up $((SECONDS - t0))s after down: killed" >&2
 			tail -n 5 "$T/daemon.log" >&2
 			timeout 5 "$BERTH" get pods -o json 2>&1 |
@@ -43,52 +36,23 @@ stop_daemon() {
 			echo "# Deleted events: $(grep -c ' Deleted: ' "$T/daemon.log")," \
 				"SuccessfulCreate: $(grep -c ' SuccessfulCreate: ' "$T/daemon.log")" >&2
 			grep -v ' Deleted: \| StopSignal: \| Killing: \| SuccessfulCreate: \| Created: \| Started: ' "$T/daemon.log" | tail -n 20 >&2
-			kill -9 "$DAEMON_PID"
 		fi
-		wait "$DAEMON_PID" 2>/dev/null
+		daemon_kill
 		echo "# down took $((SECONDS - t0))s" >&2
 	fi
 	DAEMON_PID=
-	if [ -n "$T" ]; then
-		if [ -d "$T/run/runc" ]; then
-			for id in $(runc --root "$T/run/runc" list -q 2>/dev/null); do
-				runc --root "$T/run/runc" delete -f "$id" >/dev/null 2>&1
-			done
-		fi
-		grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r |
-			while read -r m; do umount -l "$m"; done
-		rm -rf "$T"
-	fi
-	T=
+	bench_remove
 	set -e
 }
-trap stop_daemon EXIT
-
-die() {
-	echo "probes.sh: $*" >&2
-	exit 1
-}
-
-ready_count() {
-	"$BERTH" get pods -o json | jq '[.pods[] | select(.status == "Running" and .ready)] | length'
-}
-
-# stat_field N: field N of /proc/PID/stat (after the comm in parentheses).
-stat_ticks() {
-	sed 's/.*) //' /proc/"$DAEMON_PID"/stat | awk '{print $12 + $13, $14 + $15}'
-}
+bench_traps stop_daemon
 
 run_one() { # run_one NAME PODS PROBE_KEYS...
 	local name=$1 pods=$2
 	shift 2
-	T=$(mktemp -d /tmp/berth-bench.XXXXXX)
-	export BERTH_SOCKET=$T/run/berth.sock
+	bench_tmpdir berth-bench
 	{
+		berth_section
 		cat <<INI
-[berth]
-state_dir = $T/state
-run_dir = $T/run
-admin = off
 
 [deployment bb]
 image = $IMAGE
@@ -100,8 +64,7 @@ readinessProbe.periodSeconds = 1
 INI
 		for kv in "$@"; do echo "$kv"; done
 	} >"$T/berth.ini"
-	"$BERTH" up -c "$T/berth.ini" >"$T/daemon.log" 2>&1 &
-	DAEMON_PID=$!
+	daemon_start
 	local deadline=$((SECONDS + 180))
 	until [ -S "$BERTH_SOCKET" ] && [ "$(ready_count)" -ge "$pods" ]; do
 		[ $SECONDS -lt $deadline ] || die "$name: $pods pods not ready in time"
@@ -109,10 +72,10 @@ INI
 	done
 	sleep 5
 	local a b t0 t1 own kids
-	read -r a b < <(stat_ticks)
+	read -r a b < <(stat_ticks /proc/"$DAEMON_PID"/stat)
 	t0=$(date +%s%N)
 	sleep "$DURATION"
-	read -r own kids < <(stat_ticks)
+	read -r own kids < <(stat_ticks /proc/"$DAEMON_PID"/stat)
 	t1=$(date +%s%N)
 	own=$((own - a))
 	kids=$((kids - b))
@@ -129,11 +92,12 @@ INI
 	stop_daemon
 }
 
-[ "$(id -u)" -eq 0 ] || die "needs root (runc)"
-[ -x "$BERTH" ] || die "no $BERTH: run make"
-[ -d "$IMAGE" ] || die "no $IMAGE: run make images"
+need_root
+need_tools runc jq bc
+need_berth
+need_image "$IMAGE"
 
-echo "# machine: $(nproc) CPUs, $(uname -srm), $(runc --version | head -n 1)"
+machine_line
 echo "# berth: $BERTH; readiness probe every 1 s; sampled over ${DURATION}s"
 run_one httpGet "$PODS" "readinessProbe.httpGet.path = /ok" "readinessProbe.httpGet.port = 8080"
 run_one tcpSocket "$PODS" "readinessProbe.tcpSocket.port = 8080"

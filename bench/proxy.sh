@@ -2,7 +2,8 @@
 # bench/proxy.sh - berth's proxy against HAProxy and nginx, in one run.
 # Run as root from the repository root after `make all images`:
 #
-#   bench/proxy.sh [ROUNDS [SECONDS]]        (defaults 3 10)
+#   bench/proxy.sh [ROUNDS [SECONDS]]        (defaults 5 10)
+#   LARGE=1 bench/proxy.sh [ROUNDS [SECONDS]]
 #
 # One backend for every target: Debian's nginx in a berth pod with
 # `network = host` (image build/images/nginx, 127.0.0.1:8080), so HAProxy
@@ -18,109 +19,111 @@
 # Each round runs `wrk -t2 -c64 -d${SECONDS}s --latency` (keep-alive, 64
 # connections) against every target in turn; rounds alternate so a drift
 # of the machine hits every target alike. The table reports the median
-# over the rounds of req/s, p50 and p99, and the ratio of req/s to HAProxy
-# in the same mode. Nothing is pinned: wrk, the proxy under test and the
-# backend share the machine's cores. HAProxy and nginx run in the
+# over the rounds of req/s, p50 and p99, the ratio of req/s to HAProxy in
+# the same mode, and the proxy's CPU per request: utime+stime read from
+# /proc just before and just after each wrk run, divided by wrk's request
+# count (berth: its proxy thread alone; HAProxy: its process, all threads;
+# nginx: master and workers). Nothing is pinned: wrk, the proxy under test
+# and the backend share the machine's cores. HAProxy and nginx run in the
 # foreground from configs generated in a temp dir and are stopped by PID;
 # berth is brought down and every container, mount and file removed.
+#
+# LARGE=1 adds large bodies through the tcp targets: the backend pod then
+# runs nginx with a config from the temp dir (mounted read-only at /bench,
+# `sendfile on`) serving a 1 MiB and a 256 MiB file made there, and each
+# round measures direct, haproxy-tcp and berth-tcp with splice on and off
+# (the daemon restarted with BERTH_PROXY_SPLICE=1 / =0, once per round, so
+# the two paths take turns going first) with:
+#   1 MiB    wrk -t2 -c16 -d${SECONDS}s --latency /files/1m
+#   256 MiB  curl, one connection, LARGE_GETS (default 4) GETs in a row
+#   6 bytes  wrk -t2 -c64 -d${SECONDS}s --latency /
+# and prints a second table: req/s, throughput, p99 and the proxy's CPU per
+# MiB (bodies) or per request (6 bytes), medians over the rounds.
 set -euo pipefail
 
-ROUNDS=${1:-3}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ROUNDS=${1:-5}
 DURATION=${2:-10}
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-BERTH=${BERTH:-$REPO/build/berth}
+LARGE=${LARGE:-0}
+LARGE_GETS=${LARGE_GETS:-4}
 IMAGE=$REPO/build/images/nginx
 WRK_ARGS=(-t2 -c64 -d"${DURATION}s" --latency)
+WRK_LARGE_ARGS=(-t2 -c16 -d"${DURATION}s" --latency)
 TARGETS=(direct berth-http berth-tcp haproxy-http haproxy-tcp nginx-proxy)
 declare -A PORT=([direct]=8080 [berth-http]=18250 [berth-tcp]=18251
 	[haproxy-http]=18252 [haproxy-tcp]=18253 [nginx-proxy]=18254)
-T=
-DAEMON_PID=
 HAPROXY_PID=
 NGINX_PID=
-
-die() {
-	echo "proxy.sh: $*" >&2
-	exit 1
-}
-
-stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 5 s
-	local pid=$1
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-	kill "$pid" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+PROXY_TID=
+SPLICE_NOW=
 
 cleanup() {
 	set +e
 	stop_pid "$HAPROXY_PID"
 	stop_pid "$NGINX_PID"
-	HAPROXY_PID= NGINX_PID=
-	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		timeout 60 "$BERTH" down >/dev/null 2>&1
-		for _ in $(seq 100); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$DAEMON_PID" 2>/dev/null
-		wait "$DAEMON_PID" 2>/dev/null
-	fi
-	DAEMON_PID=
-	if [ -n "$T" ]; then
-		if [ -d "$T/run/runc" ]; then
-			for id in $(runc --root "$T/run/runc" list -q 2>/dev/null); do
-				runc --root "$T/run/runc" delete -f "$id" >/dev/null 2>&1
-			done
-		fi
-		grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r |
-			while read -r m; do umount -l "$m"; done
-		[ -n "${KEEP_BENCH_DIR:-}" ] || rm -rf "$T"
-	fi
-	T=
+	HAPROXY_PID='' NGINX_PID=''
+	daemon_stop 60
+	bench_remove
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_traps cleanup
 
-wait_for() { # wait_for SECONDS CMD...
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-[ "$(id -u)" -eq 0 ] || die "run as root (berth runs containers with runc)"
-for tool in wrk haproxy nginx jq curl runc; do
-	command -v "$tool" >/dev/null || die "$tool is not installed"
-done
-[ -x "$BERTH" ] || die "$BERTH not built: make all"
-[ -d "$IMAGE" ] || die "$IMAGE not built: make images"
+need_root
+need_tools wrk haproxy nginx jq curl runc
+need_berth
+need_image "$IMAGE"
 for t in "${TARGETS[@]}"; do
-	if ss -Hltn "sport = :${PORT[$t]}" | grep -q .; then
-		die "port ${PORT[$t]} is already in use"
-	fi
+	need_free_port "${PORT[$t]}"
 done
 
-T=$(mktemp -d /tmp/berth-bench-proxy.XXXXXX)
-export BERTH_SOCKET=$T/run/berth.sock
+bench_tmpdir berth-bench-proxy
 
 # --- berth: the backend pod and the two services ---------------------------
-cat >"$T/berth.ini" <<INI
-[berth]
-state_dir = $T/state
-run_dir = $T/run
-admin = off
+backend_args=
+backend_mount=
+if [ "$LARGE" = 1 ]; then
+	# the image's nginx.conf answers `nginx\n` on / and ok on /healthz and
+	# serves no file: the same, plus /files/ from the mounted temp dir
+	mkdir -p "$T/www/files"
+	dd if=/dev/zero of="$T/www/files/1m" bs=1M count=1 status=none
+	dd if=/dev/zero of="$T/www/files/256m" bs=1M count=256 status=none
+	cat >"$T/www/nginx.conf" <<'CFG'
+user root;
+daemon off;
+master_process on;
+worker_processes 1;
+error_log stderr;
+pid /tmp/nginx.pid;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	default_type text/plain;
+	client_body_temp_path /tmp/nginx-client-body;
+	proxy_temp_path /tmp/nginx-proxy;
+	fastcgi_temp_path /tmp/nginx-fastcgi;
+	uwsgi_temp_path /tmp/nginx-uwsgi;
+	scgi_temp_path /tmp/nginx-scgi;
+	server {
+		listen 8080;
+		location / { return 200 "nginx\n"; }
+		location /healthz { return 200 "ok\n"; }
+		location /files/ { root /bench; sendfile on; }
+	}
+}
+CFG
+	backend_args=" -c /bench/nginx.conf"
+	backend_mount="mount = $T/www:/bench:ro
+"
+fi
+{
+	berth_section
+	cat <<INI
 
 [deployment backend]
 image = $IMAGE
-command = /usr/sbin/nginx
-replicas = 1
+command = /usr/sbin/nginx${backend_args}
+${backend_mount}replicas = 1
 labels = app=backend
 network = host
 port = 8080
@@ -142,16 +145,21 @@ selector = app=backend
 targetPort = 8080
 mode = tcp
 INI
-"$BERTH" up -c "$T/berth.ini" >"$T/daemon.log" 2>&1 &
-DAEMON_PID=$!
+} >"$T/berth.ini"
+
 ready() {
 	[ "$("$BERTH" get services -o json |
 		jq '[.services[].endpoints[]] | length')" -eq 2 ]
 }
-wait_for 60 ready || {
-	tail -n 20 "$T/daemon.log" >&2
-	die "the backend pod did not become ready"
+daemon_ready() { # daemon_ready: both services have the backend, or die
+	wait_for 60 ready || {
+		tail -n 20 "$T/daemon.log" >&2
+		die "the backend pod did not become ready"
+	}
 }
+daemon_start
+if [ "${BERTH_PROXY_SPLICE:-1}" = 0 ]; then SPLICE_NOW=0; else SPLICE_NOW=1; fi
+daemon_ready
 
 # --- HAProxy ------------------------------------------------------------------
 mkdir -p "$T/haproxy"
@@ -230,22 +238,60 @@ to_ms() { # to_ms 1.23ms|456.00us|1.02s
 		printf "%.3f", n }'
 }
 
+# proxy_cpu TARGET: CPU ticks so far of the proxy behind TARGET ("-" for direct)
+proxy_cpu() {
+	case $1 in
+	berth-*) task_ticks "$DAEMON_PID" "$PROXY_TID" ;;
+	haproxy-*) tree_ticks "$HAPROXY_PID" ;;
+	nginx-proxy) tree_ticks "$NGINX_PID" ;;
+	*) echo - ;;
+	esac
+}
+
+# per_unit TICKS COUNT: microseconds of CPU per unit, "-" without a proxy
+per_unit() {
+	case $1 in
+	-) echo - ;;
+	*) awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN {
+		if (n > 0) printf "%.2f", t * 1000000 / hz / n; else print "-" }' ;;
+	esac
+}
+
+# measured TARGET CMD...: run CMD; CPU_TICKS is the proxy's ticks meanwhile
+measured() {
+	local target=$1 c0 c1
+	shift
+	c0=$(proxy_cpu "$target")
+	"$@"
+	c1=$(proxy_cpu "$target")
+	if [ "$c0" = - ]; then CPU_TICKS=-; else CPU_TICKS=$((c1 - c0)); fi
+}
+
+# find_proxy_thread: PROXY_TID of the running daemon (after some load)
+find_proxy_thread() {
+	PROXY_TID=$(proxy_tid "$DAEMON_PID") || die "no proxy thread in the daemon"
+	echo "# berth proxy thread: $PROXY_TID of $(find /proc/"$DAEMON_PID"/task -mindepth 1 -maxdepth 1 | wc -l) threads" >&2
+}
+
 mkdir -p "$T/out"
 echo "# warm-up: 2 s per target" >&2
 for t in "${TARGETS[@]}"; do
 	wrk -t2 -c64 -d2s "http://127.0.0.1:${PORT[$t]}/" >/dev/null 2>&1
 done
+find_proxy_thread
 for r in $(seq "$ROUNDS"); do
 	for t in "${TARGETS[@]}"; do
 		f=$T/out/$t.$r
-		wrk "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$t]}/" >"$f" 2>&1
+		measured "$t" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$t]}/" >"$f" 2>&1
 		rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
 		p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
 		p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+		nreq=$(awk '/requests in/ {print $1}' "$f")
+		cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
 		errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
-		echo "$t $r $rps $p50 $p99" >>"$T/out/all"
-		printf '# round %d %-13s %10s req/s  p50 %7s ms  p99 %7s ms %s\n' \
-			"$r" "$t" "$rps" "$p50" "$p99" "$errs" >&2
+		echo "$t $r $rps $p50 $p99 $cpu" >>"$T/out/all"
+		printf '# round %d %-13s %10s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req %s\n' \
+			"$r" "$t" "$rps" "$p50" "$p99" "$cpu" "$errs" >&2
 		if [ -n "$errs" ]; then
 			echo "## errors in $t round $r:" >>"$T/out/errors"
 			cat "$f" >>"$T/out/errors"
@@ -253,27 +299,32 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-median() { # median: of the numbers on stdin
-	sort -g | awk '{a[NR] = $1} END {
-		if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-col() { # col TARGET FIELD: the values of FIELD (3 rps, 4 p50, 5 p99)
+col() { # col TARGET FIELD: the values of FIELD (3 rps, 4 p50, 5 p99, 6 cpu)
 	awk -v t="$1" -v f="$2" '$1 == t {print $f}' "$T/out/all"
 }
-declare -A RPS P50 P99
+# med TARGET FIELD: median of a column, "-" if it holds no number
+med() {
+	if col "$@" | grep -q '^[0-9.]*$'; then col "$@" | median; else echo -; fi
+}
+declare -A RPS P50 P99 CPU
 for t in "${TARGETS[@]}"; do
 	RPS[$t]=$(col "$t" 3 | median)
 	P50[$t]=$(col "$t" 4 | median)
 	P99[$t]=$(col "$t" 5 | median)
+	CPU[$t]=$(med "$t" 6)
 done
+fmt1() { # fmt1 VALUE: one decimal, or "-"
+	case $1 in -) echo - ;; *) printf '%.1f' "$1" ;; esac
+}
 
 echo
 echo "machine: $(nproc) cores, $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "versions: $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "command: wrk ${WRK_ARGS[*]} http://127.0.0.1:PORT/  ($ROUNDS rounds, alternating)"
+echo "proxy CPU: utime+stime per request over each wrk run (berth: proxy thread; haproxy: process; nginx: master+workers), ${HZ} ticks/s"
 echo
-echo "| target | req/s (median) | p50 ms | p99 ms | req/s vs HAProxy | per-round req/s |"
-echo "|---|---:|---:|---:|---:|---|"
+echo "| target | req/s (median) | p50 ms | p99 ms | req/s vs HAProxy | proxy CPU us/req | per-round req/s |"
+echo "|---|---:|---:|---:|---:|---:|---|"
 for t in "${TARGETS[@]}"; do
 	case $t in
 	*-tcp) ref=${RPS[haproxy-tcp]} ;;
@@ -281,8 +332,8 @@ for t in "${TARGETS[@]}"; do
 	esac
 	ratio=$(awk -v a="${RPS[$t]}" -v b="$ref" 'BEGIN {printf "%.2f", a / b}')
 	rounds=$(col "$t" 3 | tr '\n' ' ' | sed 's/ $//')
-	printf '| %s | %.0f | %.3f | %.3f | %s | %s |\n' "$t" "${RPS[$t]}" \
-		"${P50[$t]}" "${P99[$t]}" "$ratio" "$rounds"
+	printf '| %s | %.0f | %.3f | %.3f | %s | %s | %s |\n' "$t" "${RPS[$t]}" \
+		"${P50[$t]}" "${P99[$t]}" "$ratio" "$(fmt1 "${CPU[$t]}")" "$rounds"
 done
 echo
 if [ -s "$T/out/errors" ]; then
@@ -290,4 +341,143 @@ if [ -s "$T/out/errors" ]; then
 	cat "$T/out/errors"
 else
 	echo "no wrk run reported a socket error or a non-2xx answer"
+fi
+
+[ "$LARGE" = 1 ] || exit 0
+
+# --- LARGE=1: large bodies through the tcp targets ---------------------------
+# splice_daemon 0|1: the daemon runs with BERTH_PROXY_SPLICE=0|1
+splice_daemon() {
+	[ "$SPLICE_NOW" != "$1" ] || return 0
+	echo "# restarting berth with BERTH_PROXY_SPLICE=$1" >&2
+	daemon_stop 60
+	daemon_start BERTH_PROXY_SPLICE="$1"
+	SPLICE_NOW=$1
+	daemon_ready
+	wrk -t2 -c64 -d1s "http://127.0.0.1:${PORT[berth-tcp]}/" >/dev/null 2>&1
+	find_proxy_thread
+}
+
+# curl_gets URL N: N GETs of URL in a row on one connection; prints
+# "BYTES SECONDS" summed over them
+curl_gets() {
+	local args=() _
+	for _ in $(seq "$2"); do args+=(-o /dev/null "$1"); done
+	{ curl -sf -w '%{size_download} %{time_total}\n' "${args[@]}" || true; } |
+		awk '{b += $1; s += $2} END {printf "%d %.6f\n", b, s}'
+}
+
+# large_one NAME TARGET: the three workloads against TARGET, recorded as NAME
+large_one() {
+	local name=$1 port=${PORT[$2]} f rps p99 nreq cpu errs bytes secs
+	# 1 MiB, wrk
+	f=$T/out/large.1m.$name.$r
+	measured "$2" wrk "${WRK_LARGE_ARGS[@]}" "http://127.0.0.1:$port/files/1m" >"$f" 2>&1
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+	nreq=$(awk '/requests in/ {print $1}' "$f")
+	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}") # one request is one MiB
+	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
+	echo "$name 1m $rps $(awk -v r="$rps" 'BEGIN {printf "%.3f", r / 1024}') $p99 $cpu" >>"$T/out/large"
+	printf '# round %d %-18s 1 MiB   %8s req/s  p99 %8s ms  cpu %7s us/MiB %s\n' \
+		"$r" "$name" "$rps" "$p99" "$cpu" "$errs" >&2
+	if [ -n "$errs" ]; then
+		echo "## errors in $name 1 MiB round $r:" >>"$T/out/large-errors"
+		cat "$f" >>"$T/out/large-errors"
+	fi
+	# 256 MiB, curl on one connection
+	f=$T/out/large.256m.$name.$r
+	measured "$2" curl_gets "http://127.0.0.1:$port/files/256m" "$LARGE_GETS" >"$f" 2>&1
+	read -r bytes secs <"$f" || true
+	if [ "${bytes:-0}" -ne $((LARGE_GETS * 256 * 1048576)) ]; then
+		echo "## $name 256 MiB round $r: got ${bytes:-0} bytes, expected $((LARGE_GETS * 256 * 1048576))" >>"$T/out/large-errors"
+	fi
+	cpu=$(per_unit "$CPU_TICKS" "$((${bytes:-0} / 1048576))")
+	local gibs
+	gibs=$(awk -v b="${bytes:-0}" -v s="${secs:-0}" 'BEGIN {
+		if (s > 0) printf "%.3f", b / s / 1073741824; else print 0 }')
+	echo "$name 256m - $gibs - $cpu" >>"$T/out/large"
+	printf '# round %d %-18s 256 MiB %8s GiB/s              cpu %7s us/MiB\n' \
+		"$r" "$name" "$gibs" "$cpu" >&2
+	# 6 bytes, wrk
+	f=$T/out/large.6b.$name.$r
+	measured "$2" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:$port/" >"$f" 2>&1
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+	nreq=$(awk '/requests in/ {print $1}' "$f")
+	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
+	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
+	echo "$name 6b $rps - $p99 $cpu" >>"$T/out/large"
+	printf '# round %d %-18s 6 bytes %8s req/s  p99 %8s ms  cpu %7s us/req %s\n' \
+		"$r" "$name" "$rps" "$p99" "$cpu" "$errs" >&2
+	if [ -n "$errs" ]; then
+		echo "## errors in $name 6 bytes round $r:" >>"$T/out/large-errors"
+		cat "$f" >>"$T/out/large-errors"
+	fi
+}
+
+for t in direct haproxy-tcp berth-tcp; do
+	wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/files/1m" ||
+		die "$t (port ${PORT[$t]}) does not serve /files/1m"
+done
+echo "# large bodies: warm-up, 2 s of 1 MiB per target" >&2
+for t in direct haproxy-tcp berth-tcp; do
+	wrk -t2 -c16 -d2s "http://127.0.0.1:${PORT[$t]}/files/1m" >/dev/null 2>&1
+done
+splice_name() { if [ "$1" = 1 ]; then echo berth-tcp-splice; else echo berth-tcp-buffer; fi; }
+for r in $(seq "$ROUNDS"); do
+	large_one direct direct
+	large_one haproxy-tcp haproxy-tcp
+	# berth: the path the daemon runs now, then the other one
+	first=$SPLICE_NOW
+	large_one "$(splice_name "$first")" berth-tcp
+	splice_daemon $((1 - first))
+	large_one "$(splice_name $((1 - first)))" berth-tcp
+done
+
+# lcol NAME WORKLOAD FIELD: FIELD of the rows (3 req/s, 4 GiB/s, 5 p99, 6 cpu)
+lcol() {
+	awk -v n="$1" -v w="$2" -v f="$3" '$1 == n && $2 == w {print $f}' "$T/out/large"
+}
+lmed() { # lmed NAME WORKLOAD FIELD: median, "-" if no number
+	if lcol "$@" | grep -q '^[0-9.]*$'; then lcol "$@" | median; else echo -; fi
+}
+# fmt PRINTF_FORMAT VALUE: formatted, or "-"
+# shellcheck disable=SC2059 # the format is the argument
+fmt() {
+	case $2 in -) echo - ;; *) printf "$1" "$2" ;; esac
+}
+
+echo
+echo "large bodies (LARGE=1): backend nginx, 1 worker, sendfile on; berth-tcp-splice/-buffer = the daemon with BERTH_PROXY_SPLICE=1/0"
+echo "commands: wrk ${WRK_LARGE_ARGS[*]} http://127.0.0.1:PORT/files/1m;" \
+	"curl, one connection, $LARGE_GETS x GET /files/256m;" \
+	"wrk ${WRK_ARGS[*]} http://127.0.0.1:PORT/  ($ROUNDS rounds, alternating)"
+echo "proxy CPU: utime+stime over each run, per MiB for the bodies, per request for 6 bytes"
+echo
+echo "| workload | target | req/s (median) | GiB/s | p99 ms | proxy CPU | per-round |"
+echo "|---|---|---:|---:|---:|---:|---|"
+for w in 1m 256m 6b; do
+	for n in direct berth-tcp-splice berth-tcp-buffer haproxy-tcp; do
+		rps=$(lmed "$n" "$w" 3)
+		gib=$(lmed "$n" "$w" 4)
+		p99=$(lmed "$n" "$w" 5)
+		cpu=$(lmed "$n" "$w" 6)
+		case $w in
+		1m) wl="wrk -t2 -c16 GET 1 MiB" unit="us/MiB" field=3 ;;
+		256m) wl="curl GET 256 MiB, one connection" unit="us/MiB" field=4 ;;
+		6b) wl="wrk -t2 -c64 GET 6 bytes" unit="us/req" field=3 ;;
+		esac
+		[ "$cpu" = - ] || cpu="$(fmt '%.1f' "$cpu") $unit"
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$wl" "$n" \
+			"$(fmt '%.0f' "$rps")" "$(fmt '%.2f' "$gib")" "$(fmt '%.3f' "$p99")" \
+			"$cpu" "$(lcol "$n" "$w" "$field" | tr '\n' ' ' | sed 's/ $//')"
+	done
+done
+echo
+if [ -s "$T/out/large-errors" ]; then
+	echo "errors seen (wrk reports, short curl transfers):"
+	cat "$T/out/large-errors"
+else
+	echo "no large-body run reported a socket error, a non-2xx answer or a short transfer"
 fi

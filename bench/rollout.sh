@@ -24,54 +24,25 @@
 # are removed at the end, also on failure or ^C.
 set -euo pipefail
 
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
 RUNS=${1:-3}
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-BERTH=${BERTH:-$REPO/build/berth}
 IMAGES=$REPO/build/images
 PORT=18390
-T=
-DAEMON_PID=
 WRK_PID=
 
 stop_daemon() {
 	set +e
 	[ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null
 	WRK_PID=
-	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		timeout 120 "$BERTH" down >/dev/null 2>&1
-		for _ in $(seq 100); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$DAEMON_PID" 2>/dev/null
-	fi
-	DAEMON_PID=
-	if [ -n "$T" ]; then
-		if [ -d "$T/run/runc" ]; then
-			for id in $(runc --root "$T/run/runc" list -q 2>/dev/null); do
-				runc --root "$T/run/runc" delete -f "$id" >/dev/null 2>&1
-			done
-		fi
-		grep " $T/" /proc/self/mounts | awk '{print $2}' | sort -r |
-			while read -r m; do umount -l "$m"; done
-		rm -rf "$T"
-	fi
-	T=
+	daemon_stop 120
+	bench_remove
 	set -e
 }
-trap stop_daemon EXIT
-
-die() {
-	echo "rollout.sh: $*" >&2
-	exit 1
-}
+bench_traps stop_daemon
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
-
-ready_count() {
-	"$BERTH" get pods -o json |
-		jq '[.pods[] | select(.status == "Running" and .ready)] | length'
-}
 
 pod_count() { "$BERTH" get pods -o json | jq '.pods | length'; }
 
@@ -85,13 +56,10 @@ until_ready() {
 }
 
 start_daemon() { # start_daemon SURGE UNAVAILABLE
-	T=$(mktemp -d /tmp/berth-bench.XXXXXX)
-	export BERTH_SOCKET=$T/run/berth.sock
-	cat >"$T/berth.ini" <<INI
-[berth]
-state_dir = $T/state
-run_dir = $T/run
-admin = off
+	bench_tmpdir berth-bench
+	{
+		berth_section
+		cat <<INI
 
 [deployment echo]
 image = $IMAGES/echo-0.1.0
@@ -113,13 +81,9 @@ selector = app=echo
 targetPort = 8080
 mode = http
 INI
-	"$BERTH" up -c "$T/berth.ini" >"$T/daemon.log" 2>&1 &
-	DAEMON_PID=$!
-	local deadline=$((SECONDS + 30))
-	until "$BERTH" get pods -o json >/dev/null 2>&1; do
-		[ $SECONDS -lt $deadline ] || die "daemon did not answer"
-		sleep 0.1
-	done
+	} >"$T/berth.ini"
+	daemon_start
+	daemon_wait_socket 30 || die "daemon did not answer"
 	until_ready 4 90
 }
 
@@ -163,7 +127,8 @@ one_wave() {
 	echo $((t1 - t0))
 }
 
-median() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
+# median_low: the middle number on stdin, the lower of the two for an even count
+median_low() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 
 # wrk_sum FILE: "REQUESTS FAILED" from wrk's report.
 wrk_sum() {
@@ -181,7 +146,7 @@ bench_one() { # bench_one SURGE UNAVAILABLE
 	start_daemon "$surge" "$unav"
 	waves=$(((4 + surge + unav - 1) / (surge + unav)))
 	# the wave is timed on an idle machine: the floor, not a load figure
-	wave=$(for _ in 1 2 3 4 5; do one_wave; done | median)
+	wave=$(for _ in 1 2 3 4 5; do one_wave; done | median_low)
 	bound=$((waves * wave))
 	for i in $(seq "$RUNS"); do
 		if [ $((i % 2)) -eq 1 ]; then img=echo-0.2.0; else img=echo-0.1.0; fi
@@ -202,7 +167,7 @@ bench_one() { # bench_one SURGE UNAVAILABLE
 		until_ready 4 60
 	done
 	local wall
-	wall=$(printf '%s\n' "${walls[@]}" | median)
+	wall=$(printf '%s\n' "${walls[@]}" | median_low)
 	printf '| %s / %s | %d | %d ms | %d ms | %d ms (%s) | %s | %d | %d |\n' \
 		"$surge" "$unav" "$waves" "$wave" "$bound" "$wall" \
 		"$(IFS=,; echo "${walls[*]}")" \
@@ -210,12 +175,14 @@ bench_one() { # bench_one SURGE UNAVAILABLE
 	stop_daemon
 }
 
-[ "$(id -u)" -eq 0 ] || die "needs root (runc)"
-[ -x "$BERTH" ] || die "no $BERTH: run make"
-[ -d "$IMAGES/echo-0.2.0" ] || die "no $IMAGES/echo-0.2.0: run make images"
-command -v wrk >/dev/null || die "needs wrk"
+need_root
+need_tools wrk runc jq bc
+need_berth
+need_image "$IMAGES/echo-0.1.0"
+need_image "$IMAGES/echo-0.2.0"
+need_free_port "$PORT"
 
-echo "# machine: $(nproc) CPUs, $(uname -srm), $(runc --version | head -n 1)"
+machine_line
 echo "# berth: $BERTH; 4 replicas, readiness httpGet every 1 s, no initial delay; $RUNS rollouts each under wrk -t2 -c32"
 echo
 echo '| maxSurge / maxUnavailable | waves | one wave | bound | wall, median (each) | wall / bound | requests | failed |'

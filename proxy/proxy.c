@@ -434,6 +434,8 @@ static void thread_main(void *arg)
 {
 	struct proxy *px = arg;
 
+	/* Visible as such in top -H, ps -L and /proc/PID/task/TID/comm. */
+	pthread_setname_np(pthread_self(), "berth-proxy");
 	uv_run(&px->loop, UV_RUN_DEFAULT);
 }
 
