@@ -244,6 +244,36 @@ static void resolve(const struct deployment *dep, int replicas, int *surge,
 			replicas, surge, unav);
 }
 
+/* Creation time of group i's revision (0 when unknown). */
+static int64_t group_created(struct deployment *dep, const struct tally *t,
+			     size_t i)
+{
+	const struct revision *r = revision_find_hash(dep, t->g[i].hash);
+
+	return r ? r->created_ms : 0;
+}
+
+/*
+ * Group i's age among t's groups, bigger = newer, by the creation time of
+ * its revision as Kubernetes orders ReplicaSets (a template brought back
+ * by undo keeps its first creation time, though its number is the
+ * highest); the revision number breaks a tie.
+ */
+static int age_rank(struct deployment *dep, const struct tally *t, size_t i)
+{
+	int64_t ci = group_created(dep, t, i);
+	int rank = 0;
+
+	for (size_t k = 0; k < t->n; k++) {
+		int64_t ck = group_created(dep, t, k);
+
+		if (k != i &&
+		    (ck < ci || (ck == ci && t->g[k].number < t->g[i].number)))
+			rank++;
+	}
+	return rank;
+}
+
 /*
  * A scaling event (replicas changed) while more than one revision has pods
  * or while paused: every revision keeps its share (Kubernetes' scale()).
@@ -258,7 +288,7 @@ static bool scale_proportionally(struct daemon *d, struct deployment *dep,
 
 	for (size_t i = 0; i < t->n; i++) {
 		sizes[i] = t->g[i].c.active;
-		ages[i] = t->g[i].number;
+		ages[i] = age_rank(dep, t, i);
 		total += sizes[i];
 		with_pods += sizes[i] > 0;
 	}

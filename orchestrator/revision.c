@@ -166,9 +166,9 @@ int revision_note(struct deployment *dep, const char *hash, const char *cause)
 			return top;
 		/* An earlier template comes back under the next number; its
 		 * old number disappears (kubectl's rollback numbering). The
-		 * pods of that template carry the new number too. */
+		 * pods of that template carry the new number too. Its
+		 * creation time stays, as a reused ReplicaSet's does. */
 		r->number = top + 1;
-		r->created_ms = now_ms();
 		if (dep->daemon)
 			for (struct pod *p = dep->daemon->pods; p; p = p->next)
 				if (p->deployment == dep &&

@@ -87,7 +87,7 @@ int rollout_plan_removed_old(const struct rollout_plan *p, size_t n_old);
 /*
  * Proportional scaling (Kubernetes' scale() on a scaling event during a
  * rollout or while paused): sizes[i] are the pods of each revision that has
- * any, in any order; ages[i] their revision numbers (bigger = newer).
+ * any, in any order; ages[i] their ages as ranks (bigger = newer).
  * old_allowed is the previous replicas + surge, new_allowed the new one.
  * Fills delta[i] (positive: create, negative: remove) so that the sizes add
  * up to new_allowed, each share rounded to nearest and the rest given to

@@ -79,11 +79,14 @@ static void test_hash(const struct deployment_spec *s)
 static void test_numbering(void)
 {
 	struct deployment dep;
+	int64_t first_created;
 
 	memset(&dep, 0, sizeof(dep));
 	snprintf(dep.hash, sizeof(dep.hash), "aaaaaa");
 	is_int(revision_note(&dep, "aaaaaa", "apply"), 1, "first revision 1");
+	first_created = revision_find(&dep, 1)->created_ms;
 	is_int(revision_note(&dep, "aaaaaa", "apply"), 1, "same hash keeps 1");
+	usleep(3000);
 	is_int(revision_note(&dep, "bbbbbb", "set image"), 2, "new hash 2");
 	snprintf(dep.hash, sizeof(dep.hash), "bbbbbb");
 	dep.revision = 2;
@@ -93,6 +96,9 @@ static void test_numbering(void)
 	       "old template renumbered");
 	ok(revision_find(&dep, 1) == NULL, "its old number is gone");
 	is_str(revision_find(&dep, 3)->cause, "apply", "its cause is kept");
+	ok(revision_find(&dep, 3)->created_ms == first_created &&
+	       first_created < revision_find(&dep, 2)->created_ms,
+	   "and its creation time, as a reused ReplicaSet's (older than 2)");
 	is_int(dep.n_revisions, 2, "still two revisions");
 	is_int(dep.revisions[0].number, 2, "history sorted oldest first");
 	snprintf(dep.hash, sizeof(dep.hash), "aaaaaa");
