@@ -267,6 +267,17 @@ measured() {
 	if [ "$c0" = - ]; then CPU_TICKS=-; else CPU_TICKS=$((c1 - c0)); fi
 }
 
+# wrk_fields FILE: rps, p50, p99 (ms), nreq, errs of one wrk report, and
+# cpu (us per request, from CPU_TICKS of the run)
+wrk_fields() {
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+	p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$1")")
+	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$1")")
+	nreq=$(awk '/requests in/ {print $1}' "$1")
+	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
+	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$1")
+}
+
 # find_proxy_thread: PROXY_TID of the running daemon (after some load)
 find_proxy_thread() {
 	PROXY_TID=$(proxy_tid "$DAEMON_PID") || die "no proxy thread in the daemon"
@@ -283,12 +294,7 @@ for r in $(seq "$ROUNDS"); do
 	for t in "${TARGETS[@]}"; do
 		f=$T/out/$t.$r
 		measured "$t" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$t]}/" >"$f" 2>&1
-		rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-		p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
-		p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
-		nreq=$(awk '/requests in/ {print $1}' "$f")
-		cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
-		errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
+		wrk_fields "$f"
 		echo "$t $r $rps $p50 $p99 $cpu" >>"$T/out/all"
 		printf '# round %d %-13s %10s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req %s\n' \
 			"$r" "$t" "$rps" "$p50" "$p99" "$cpu" "$errs" >&2
@@ -369,15 +375,11 @@ curl_gets() {
 
 # large_one NAME TARGET: the three workloads against TARGET, recorded as NAME
 large_one() {
-	local name=$1 port=${PORT[$2]} f rps p99 nreq cpu errs bytes secs
+	local name=$1 port=${PORT[$2]} f rps p50 p99 nreq cpu errs bytes secs
 	# 1 MiB, wrk
 	f=$T/out/large.1m.$name.$r
 	measured "$2" wrk "${WRK_LARGE_ARGS[@]}" "http://127.0.0.1:$port/files/1m" >"$f" 2>&1
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
-	nreq=$(awk '/requests in/ {print $1}' "$f")
-	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}") # one request is one MiB
-	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
+	wrk_fields "$f" # one request is one MiB
 	echo "$name 1m $rps $(awk -v r="$rps" 'BEGIN {printf "%.3f", r / 1024}') $p99 $cpu" >>"$T/out/large"
 	printf '# round %d %-18s 1 MiB   %8s req/s  p99 %8s ms  cpu %7s us/MiB %s\n' \
 		"$r" "$name" "$rps" "$p99" "$cpu" "$errs" >&2
@@ -402,11 +404,7 @@ large_one() {
 	# 6 bytes, wrk
 	f=$T/out/large.6b.$name.$r
 	measured "$2" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:$port/" >"$f" 2>&1
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
-	nreq=$(awk '/requests in/ {print $1}' "$f")
-	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
-	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$f")
+	wrk_fields "$f"
 	echo "$name 6b $rps - $p99 $cpu" >>"$T/out/large"
 	printf '# round %d %-18s 6 bytes %8s req/s  p99 %8s ms  cpu %7s us/req %s\n' \
 		"$r" "$name" "$rps" "$p99" "$cpu" "$errs" >&2
