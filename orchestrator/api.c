@@ -80,6 +80,7 @@ static json_t *parse_body(struct ctl_conn *c, const struct ctl_request *req)
 /* A `logs -f` stream. Freed when both its timer is closed and its
  * connection's close callback ran (refs counts those two). */
 struct log_follow {
+	struct log_follow *next; /* in d->follows */
 	struct daemon *d;
 	struct ctl_conn *conn; /* NULL once the client is gone */
 	char pod[64];
@@ -92,10 +93,18 @@ struct log_follow {
 
 static void follow_release(struct log_follow *f)
 {
-	if (--f->refs == 0) {
-		free(f->path);
-		free(f);
+	struct log_follow **pp;
+
+	if (--f->refs > 0)
+		return;
+	for (pp = &f->d->follows; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
 	}
+	free(f->path);
+	free(f);
 }
 
 static void follow_timer_closed(uv_handle_t *h)
@@ -144,6 +153,16 @@ static void follow_tick(uv_timer_t *t)
 	}
 }
 
+void api_follows_stop(struct daemon *d)
+{
+	for (struct log_follow *f = d->follows; f; f = f->next) {
+		if (uv_is_closing((uv_handle_t *)&f->timer))
+			continue;
+		uv_timer_stop(&f->timer);
+		uv_close((uv_handle_t *)&f->timer, follow_timer_closed);
+	}
+}
+
 static void route_logs(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, const char *name)
 {
@@ -177,6 +196,8 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 		f->refs = 2;
 		uv_timer_start(&f->timer, follow_tick, 200, 200);
 		ctl_conn_on_close(c, follow_client_gone, f);
+		f->next = d->follows;
+		d->follows = f;
 		return;
 	}
 	text = logs_read(path, LOGS_MAX_REPLY, &len);

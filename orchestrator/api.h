@@ -8,7 +8,12 @@
 
 #include "ctl_server.h"
 
+struct daemon;
+
 void api_handle(void *daemon, struct ctl_conn *c,
 		const struct ctl_request *req);
+/* Closes every `logs -f` timer (the daemon is exiting; call after
+ * ctl_server_stop, which ends their streams). */
+void api_follows_stop(struct daemon *d);
 
 #endif

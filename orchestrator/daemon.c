@@ -316,6 +316,7 @@ static void finish_exit(uv_timer_t *t)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	api_follows_stop(d);
 	reaper_stop();
 	uv_walk(d->loop, close_handle, NULL);
 }
@@ -464,19 +465,46 @@ static int check_runtime_host(struct daemon *d, struct berr *err)
 	return 0;
 }
 
-int daemon_main(int argc, char **argv)
+/* Directories, lock, runtime and probe folder, from the config loaded for
+ * them (the apply below loads it again). */
+static int prepare(struct daemon *d, const struct berth_config *cfg,
+		   struct berr *err)
+{
+	cleanup_free char *rtroot = NULL;
+	cleanup_free char *probes = NULL;
+
+	d->state_dir = xstrdup(cfg->state_dir);
+	d->run_dir = xstrdup(cfg->run_dir);
+	d->sock_path = xasprintf("%s/berth.sock", d->run_dir);
+	if (mkdir_p(d->run_dir, 0700, err) == -1 ||
+	    mkdir_p(d->state_dir, 0700, err) == -1 || take_lock(d, err) == -1 ||
+	    store_init(d, err) == -1)
+		return -1;
+	rtroot = xasprintf("%s/runc", d->run_dir);
+	if (rt_init(&d->rt, d->loop, cfg->runtime, rtroot, err) == -1 ||
+	    check_runtime_host(d, err) == -1)
+		return -1;
+	probes = xasprintf("%s/probes", d->run_dir);
+	if (mkdir_p(probes, 0700, err) == -1)
+		return -1;
+	probe_set_exec_dir(probes);
+	return 0;
+}
+
+/* Everything from the options to the end of the loop; every object it
+ * makes hangs off d, which daemon_free() takes down whatever the exit. */
+static int daemon_run(struct daemon *d, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct daemon *d = xcalloc(1, sizeof(*d));
 	struct berr err = BERR_INIT;
 	const char *config_path = NULL;
 	cleanup_free char *applied = NULL;
-	json_t *messages;
-	int c;
+	json_t *messages, *records, *selectors;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
@@ -506,8 +534,6 @@ int daemon_main(int argc, char **argv)
 	d->loop = uv_default_loop();
 	/* Pod folders are removed off the loop thread from now on. */
 	rootfs_set_loop(d->loop);
-	d->lock_fd = -1;
-	messages = json_array();
 	{
 		/* Load once up front for the directories; apply below. */
 		struct berth_config *probe_cfg = NULL;
@@ -516,31 +542,12 @@ int daemon_main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err.msg);
 			return 2;
 		}
-		d->state_dir = xstrdup(probe_cfg->state_dir);
-		d->run_dir = xstrdup(probe_cfg->run_dir);
-		d->sock_path = xasprintf("%s/berth.sock", d->run_dir);
-		if (mkdir_p(d->run_dir, 0700, &err) == -1 ||
-		    mkdir_p(d->state_dir, 0700, &err) == -1 ||
-		    take_lock(d, &err) == -1 || store_init(d, &err) == -1) {
-			fprintf(stderr, "berth up: %s\n", err.msg);
-			return 1;
-		}
-		cleanup_free char *rtroot = xasprintf("%s/runc", d->run_dir);
-
-		if (rt_init(&d->rt, d->loop, probe_cfg->runtime, rtroot,
-			    &err) == -1 ||
-		    check_runtime_host(d, &err) == -1) {
-			fprintf(stderr, "berth up: %s\n", err.msg);
-			return 1;
-		}
+		rc = prepare(d, probe_cfg, &err);
 		cfg_free(probe_cfg);
-		cleanup_free char *probes = xasprintf("%s/probes", d->run_dir);
-
-		if (mkdir_p(probes, 0700, &err) == -1) {
+		if (rc == -1) {
 			fprintf(stderr, "berth up: %s\n", err.msg);
 			return 1;
 		}
-		probe_set_exec_dir(probes);
 	}
 	watch_init(d);
 	reconcile_init(d);
@@ -553,30 +560,36 @@ int daemon_main(int argc, char **argv)
 		fprintf(stderr, "berth up: %s\n", err.msg);
 		return 1;
 	}
-	json_t *records = store_load_deployments(d);
-	json_t *selectors = service_overrides_load(d);
-
-	if (daemon_apply(d, config_path, messages, &err) == -1) {
+	records = store_load_deployments(d);
+	selectors = service_overrides_load(d);
+	messages = json_array();
+	rc = daemon_apply(d, config_path, messages, &err);
+	json_decref(messages);
+	if (rc == -1) {
 		fprintf(stderr, "%s\n", err.msg);
+		json_decref(records);
 		json_decref(selectors);
 		return 2;
 	}
-	json_decref(messages);
 	store_restore_deployments(d, records);
 	json_decref(records);
-	store_restore_pods(d);
-	service_overrides_restore(d, selectors);
-	endpoints_sync(d);
+	/* The last steps that can fail come before any pod exists: a
+	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&
 	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1) {
 		fprintf(stderr, "berth up: %s\n", err.msg);
+		json_decref(selectors);
 		return 1;
 	}
 	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
 			     &err) == -1) {
 		fprintf(stderr, "berth up: %s\n", err.msg);
+		json_decref(selectors);
 		return 1;
 	}
+	store_restore_pods(d);
+	service_overrides_restore(d, selectors);
+	endpoints_sync(d);
 	uv_signal_init(d->loop, &d->sigterm);
 	uv_signal_init(d->loop, &d->sigint);
 	uv_signal_init(d->loop, &d->sighup);
@@ -591,9 +604,6 @@ int daemon_main(int argc, char **argv)
 		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
 	reconcile_schedule(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
-	proxy_stop(d->proxy);
-	d->proxy = NULL;
-	uv_loop_close(d->loop);
 	{
 		cleanup_free char *lock =
 		    xasprintf("%s/berth.lock", d->run_dir);
@@ -601,4 +611,67 @@ int daemon_main(int argc, char **argv)
 		unlink(lock);
 	}
 	return d->exit_code;
+}
+
+/* Frees d and all it owns, after a normal exit or at any failed step of
+ * start-up. Containers and state files are left as they are. */
+static void daemon_free(struct daemon *d)
+{
+	if (d->ctl) {
+		ctl_server_stop(d->ctl);
+		d->ctl = NULL;
+	}
+	reaper_stop();
+	proxy_stop(d->proxy);
+	d->proxy = NULL;
+	while (d->pods) {
+		struct pod *p = d->pods;
+
+		d->pods = p->next;
+		pod_forget(p);
+	}
+	if (d->loop) {
+		int rc;
+
+		/* Close callbacks free what their handles belong to. */
+		uv_walk(d->loop, close_handle, NULL);
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		rc = uv_loop_close(d->loop);
+		if (rc != 0)
+			log_warnx("event loop: %s", uv_strerror(rc));
+	}
+	while (d->deployments) {
+		struct deployment *dep = d->deployments;
+
+		d->deployments = dep->next;
+		deployment_free(dep);
+	}
+	while (d->service_births) {
+		struct service_birth *b = d->service_births;
+
+		d->service_births = b->next;
+		free(b);
+	}
+	service_overrides_free(d);
+	cfg_ref_put(d->cfg_ref);
+	rt_free(&d->rt);
+	probe_set_exec_dir(NULL);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	free(d->config_path);
+	free(d->state_dir);
+	free(d->run_dir);
+	free(d->sock_path);
+	free(d);
+}
+
+int daemon_main(int argc, char **argv)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+	int rc;
+
+	d->lock_fd = -1;
+	rc = daemon_run(d, argc, argv);
+	daemon_free(d);
+	return rc;
 }

@@ -389,19 +389,26 @@ static void pod_cleanup_then(struct pod *p, void (*next)(struct pod *))
 	rt_delete(&p->daemon->rt, p->name, on_delete_done, op);
 }
 
-static void container_gone(struct pod *p, int code, bool known,
-			   const char *reason)
+/* Stops watching an adopted pod's pidfd and closes it; cb (may be NULL)
+ * runs once the poll handle is closed. */
+static void pidfd_unwatch(struct pod *p, uv_close_cb cb)
 {
-	pod_stop_probes(p);
 	if (p->pidfd_polling) {
 		uv_poll_stop(&p->pidfd_poll);
-		uv_close((uv_handle_t *)&p->pidfd_poll, NULL);
+		uv_close((uv_handle_t *)&p->pidfd_poll, cb);
 		p->pidfd_polling = false;
 	}
 	if (p->pidfd >= 0) {
 		close(p->pidfd);
 		p->pidfd = -1;
 	}
+}
+
+static void container_gone(struct pod *p, int code, bool known,
+			   const char *reason)
+{
+	pod_stop_probes(p);
+	pidfd_unwatch(p, NULL);
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 reason	     ? reason
 		 : !known    ? "Unknown"
@@ -484,6 +491,29 @@ void pod_remove(struct pod *p)
 		uv_close((uv_handle_t *)&p->timer, pod_timer_closed);
 	pod_unref(p);
 	daemon_check_down(d);
+}
+
+static void pidfd_poll_closed(uv_handle_t *h)
+{
+	pod_unref(h->data);
+}
+
+/* The daemon is exiting: frees p once its handles are closed, leaving its
+ * container and record as they are (as a killed daemon would). */
+void pod_forget(struct pod *p)
+{
+	pod_stop_probes(p);
+	terminate_cancel(p);
+	/* The poll closes along with the timer: p lives until both are. */
+	if (p->pidfd_polling)
+		pod_ref(p);
+	pidfd_unwatch(p, pidfd_poll_closed);
+	p->phase = POD_GONE;
+	p->next = NULL;
+	pod_ref(p);
+	if (p->timer_open && !uv_is_closing((uv_handle_t *)&p->timer))
+		uv_close((uv_handle_t *)&p->timer, pod_timer_closed);
+	pod_unref(p);
 }
 
 /* --- adopted pods: exit through a pidfd --------------------------------- */

@@ -22,6 +22,9 @@ void pod_resume_waiting(struct pod *p, int64_t restart_at_ms);
 void pod_resume_after_exit(struct pod *p);
 /* Forgets the pod: directories, record, list entry. */
 void pod_remove(struct pod *p);
+/* Frees p without touching its container or record (daemon exit); the
+ * caller has taken it off the pod list. */
+void pod_forget(struct pod *p);
 
 struct pod *pod_find(struct daemon *d, const char *name);
 struct pod *pod_find_pid(struct daemon *d, pid_t pid);

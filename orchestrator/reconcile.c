@@ -539,9 +539,7 @@ void reconcile_now(struct daemon *d)
 		if (dep->deleting && !has_pods) {
 			*pp = dep->next;
 			store_delete_deployment(dep);
-			revision_free_all(dep);
-			cfg_ref_put(dep->spec_ref);
-			free(dep);
+			deployment_free(dep);
 			watch_mark(d, WATCH_DEPLOYMENTS);
 		} else {
 			pp = &dep->next;

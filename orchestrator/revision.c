@@ -250,3 +250,10 @@ void revision_free_all(struct deployment *dep)
 	xfree(dep->revisions);
 	dep->n_revisions = 0;
 }
+
+void deployment_free(struct deployment *dep)
+{
+	revision_free_all(dep);
+	cfg_ref_put(dep->spec_ref);
+	free(dep);
+}

@@ -31,5 +31,7 @@ void revision_attach_current(struct deployment *dep);
  * counted; revisions that still have pods stay). Returns how many went. */
 int revision_prune(struct deployment *dep, int limit);
 void revision_free_all(struct deployment *dep);
+/* Frees dep itself: its revisions, its spec reference, the struct. */
+void deployment_free(struct deployment *dep);
 
 #endif

@@ -142,16 +142,21 @@ static void install(struct daemon *d, const char *name, struct kvlist sel,
 	o->configured = xstrdup(configured);
 }
 
-void service_overrides_clear(struct daemon *d)
+void service_overrides_free(struct daemon *d)
 {
-	bool had = d->overrides != NULL;
-
 	while (d->overrides) {
 		struct service_override *o = d->overrides;
 
 		d->overrides = o->next;
 		override_free(o);
 	}
+}
+
+void service_overrides_clear(struct daemon *d)
+{
+	bool had = d->overrides != NULL;
+
+	service_overrides_free(d);
 	if (had)
 		save(d);
 }

@@ -26,6 +26,8 @@ const struct kvlist *service_selector(struct daemon *d,
 
 /* Drops every override and its record (apply does this). */
 void service_overrides_clear(struct daemon *d);
+/* Frees every override in memory; the record is left as it is (exit). */
+void service_overrides_free(struct daemon *d);
 
 /* The overrides recorded by the previous daemon (NULL when none); read
  * before the start-up apply, which clears them. */
