@@ -67,9 +67,9 @@ int endpoints_apply(struct daemon *d, const struct berth_config *old,
 {
 	if (d->proxy == NULL)
 		return 0;
-	for (size_t i = 0; i < cfg->n_services; i++)
-		if (proxy_service_set(d->proxy, &cfg->services[i], err) == -1)
-			return -1;
+	if (proxy_services_set(d->proxy, cfg->services, cfg->n_services, err) ==
+	    -1)
+		return -1;
 	for (size_t k = 0; old && k < old->n_services; k++) {
 		bool kept = false;
 

@@ -488,30 +488,67 @@ static void conf_from_spec(struct proxy_svc_conf *c,
 	c->timeout_response_ms = svc->timeout_response_ms;
 }
 
-int proxy_service_set(struct proxy *px, const struct service_spec *svc,
-		      struct berr *err)
+/* A CMD_SET for svc, its listener bound when the address is new; nothing
+ * is published yet. NULL with err set when the address cannot be bound. */
+static struct proxy_cmd *
+prepare_set(struct proxy *px, const struct service_spec *svc, struct berr *err)
 {
 	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
-	struct proxy_slot *slot;
+	bool moved;
 
 	c->kind = CMD_SET;
 	c->fd = -1;
 	conf_from_spec(&c->conf, svc);
 	pthread_mutex_lock(&px->lock);
-	slot = slot_get(px, svc->name);
-	if (strcmp(slot->listen, c->conf.listen) != 0) {
+	moved = strcmp(slot_get(px, svc->name)->listen, c->conf.listen) != 0;
+	pthread_mutex_unlock(&px->lock);
+	if (moved) {
 		c->fd = bind_listener(c->conf.listen, err);
 		if (c->fd == -1) {
-			pthread_mutex_unlock(&px->lock);
 			free(c);
-			return berr_wrap(err, "service `%s`", svc->name);
+			berr_wrap(err, "service `%s`", svc->name);
+			return NULL;
 		}
-		snprintf(slot->listen, sizeof(slot->listen), "%s",
-			 c->conf.listen);
 	}
-	pthread_mutex_unlock(&px->lock);
-	push(px, c);
+	return c;
+}
+
+int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
+		       size_t n, struct berr *err)
+{
+	struct proxy_cmd **cmds = xcalloc(n ? n : 1, sizeof(*cmds));
+
+	/* Every address first: one that cannot be bound changes nothing. */
+	for (size_t i = 0; i < n; i++) {
+		cmds[i] = prepare_set(px, &svcs[i], err);
+		if (cmds[i] != NULL)
+			continue;
+		while (i-- > 0) {
+			if (cmds[i]->fd >= 0)
+				close(cmds[i]->fd);
+			free(cmds[i]);
+		}
+		free(cmds);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct proxy_slot *slot;
+
+		pthread_mutex_lock(&px->lock);
+		slot = slot_get(px, cmds[i]->conf.name);
+		snprintf(slot->listen, sizeof(slot->listen), "%s",
+			 cmds[i]->conf.listen);
+		pthread_mutex_unlock(&px->lock);
+		push(px, cmds[i]);
+	}
+	free(cmds);
 	return 0;
+}
+
+int proxy_service_set(struct proxy *px, const struct service_spec *svc,
+		      struct berr *err)
+{
+	return proxy_services_set(px, svc, 1, err);
 }
 
 void proxy_service_remove(struct proxy *px, const char *name)

@@ -36,6 +36,12 @@ struct proxy *proxy_start(struct berr *err);
 int proxy_service_set(struct proxy *px, const struct service_spec *svc,
 		      struct berr *err);
 
+/* As proxy_service_set for n services at once, all or nothing: every new
+ * address is bound before any service changes, so one that cannot be
+ * bound leaves every service as it was. */
+int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
+		       size_t n, struct berr *err);
+
 /* Closes the listener of service name; established connections finish. */
 void proxy_service_remove(struct proxy *px, const char *name);
 

@@ -4,7 +4,8 @@
 # under load (zero failed requests, only the new color afterwards), an
 # outage refused unless --force, `get services -o json` following the
 # override, the override kept across a daemon restart unless the file's
-# selector changed, an IPv6 listener on [::1], and least-conn balancing.
+# selector changed, an apply whose address is in use moving no service, an
+# IPv6 listener on [::1], and least-conn balancing.
 # Addresses are 127.0.0.1 and ::1, ports 18200-18299; every load run is
 # bounded.
 
@@ -260,6 +261,29 @@ ws_say() {
 	wait_for 30 has_endpoints web 2
 	[ "$(bctl get services -o json | jq -r '.services[0].selector.color')" = null ]
 	[ ! -f "$T/state/selectors.json" ]
+}
+
+@test "apply is all or nothing for listeners: an address in use moves no service" {
+	{ berth_header
+	  deployment blue echo-0.1.0 0.1.0 1 app=echo,color=blue
+	  service web 127.0.0.1:18208 app=echo; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 1
+	wait_for 10 has_endpoints web 1
+	# web moves to 18209 while a new service asks for web's old address,
+	# which web still holds: the apply fails and nothing moves
+	{ berth_header
+	  deployment blue echo-0.1.0 0.1.0 1 app=echo,color=blue
+	  service web 127.0.0.1:18209 app=echo
+	  service other 127.0.0.1:18208 app=echo; } >"$T/moved.ini"
+	run bctl apply -f "$T/moved.ini"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" =~ 127.0.0.1:18208 ]]
+	curl -sf http://127.0.0.1:18208/ | grep -q 0.1.0
+	run curl -s -m 2 http://127.0.0.1:18209/
+	[ "$status" -ne 0 ]
+	[ "$(bctl get services -o json | jq '.services | length')" -eq 1 ]
 }
 
 @test "IPv6: a service listening on [::1]" {

@@ -64,6 +64,20 @@ static inline int dial(int port)
 	return -1;
 }
 
+/* 1 when nothing listens on 127.0.0.1:port (one try, no retry). */
+static inline int connect_refused(int port)
+{
+	struct sockaddr_in sin = {0};
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1;
+	close(s);
+	return r;
+}
+
 /* Reads one response (head and Content-Length body) from fd; returns
  * the status, body in body (NUL-terminated). Bytes read past the
  * response are kept in *carry / *carry_len for the next call (pass

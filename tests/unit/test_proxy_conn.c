@@ -5,7 +5,7 @@
  * that half-closes after its request(s) still gets every answer, then
  * EOF; a pooled connection the backend closes while idle is retired
  * without costing a retry; an answer saying "Connection: close" ends the
- * client connection.
+ * client connection; services are set all or nothing.
  * Ports 18920-18929.
  */
 #include <poll.h>
@@ -233,6 +233,28 @@ static void idle_close(struct proxy *px, struct backend *b)
 	is_int(atomic_load(&b->conns), 3, "one backend connection each");
 }
 
+/* Services are set all or nothing: web moving to a free address while
+ * another service asks for one in use (the backend's) changes neither. */
+static void set_all_or_nothing(struct proxy *px)
+{
+	struct service_spec two[2] = {
+	    spec("web", "127.0.0.1:18923", SERVICE_HTTP),
+	    spec("other", "127.0.0.1:18925", SERVICE_HTTP)};
+	struct berr err = BERR_INIT;
+	char body[256];
+	int fd;
+
+	ok(proxy_services_set(px, two, 2, &err) == -1 &&
+	       strstr(err.msg, "other") && strstr(err.msg, "18925"),
+	   "an address in use fails the whole set: %s", err.msg);
+	usleep(100 * 1000);
+	ok(connect_refused(18923), "web did not move to its new address");
+	fd = dial(18921);
+	is_int(roundtrip(fd, GET("/still"), body, sizeof(body)), 200,
+	       "web still serves on its old one");
+	close(fd);
+}
+
 int main(void)
 {
 	struct berr err = BERR_INIT;
@@ -258,6 +280,7 @@ int main(void)
 	half_close();
 	backend_says_close();
 	idle_close(px, &idle);
+	set_all_or_nothing(px);
 	ok(metric_of(px, "berth_service_active_connections{service=\"web\"}") ==
 	       0,
 	   "no client connection left open");
