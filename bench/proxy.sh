@@ -88,30 +88,10 @@ if [ "$LARGE" = 1 ]; then
 	mkdir -p "$T/www/files"
 	dd if=/dev/zero of="$T/www/files/1m" bs=1M count=1 status=none
 	dd if=/dev/zero of="$T/www/files/256m" bs=1M count=256 status=none
-	cat >"$T/www/nginx.conf" <<'CFG'
-user root;
-daemon off;
-master_process on;
-worker_processes 1;
-error_log stderr;
-pid /tmp/nginx.pid;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	default_type text/plain;
-	client_body_temp_path /tmp/nginx-client-body;
-	proxy_temp_path /tmp/nginx-proxy;
-	fastcgi_temp_path /tmp/nginx-fastcgi;
-	uwsgi_temp_path /tmp/nginx-uwsgi;
-	scgi_temp_path /tmp/nginx-scgi;
-	server {
-		listen 8080;
-		location / { return 200 "nginx\n"; }
-		location /healthz { return 200 "ok\n"; }
-		location /files/ { root /bench; sendfile on; }
-	}
-}
-CFG
+	sed 's|^\([[:space:]]*\)location /healthz {|\1location /files/ { root /bench; sendfile on; }\n&|' \
+		"$IMAGE/etc/nginx/nginx.conf" >"$T/www/nginx.conf"
+	grep -q 'location /files/' "$T/www/nginx.conf" ||
+		die "$IMAGE/etc/nginx/nginx.conf has no /healthz location to add /files/ next to"
 	backend_args=" -c /bench/nginx.conf"
 	backend_mount="mount = $T/www:/bench:ro
 "
