@@ -116,6 +116,19 @@ ws_say() {
 	echo "$out"
 }
 
+# blue_green_up N ADDR: N blue (0.1.0) and N green (0.2.0) echo pods,
+# service web on ADDR selecting blue; returns once every pod is ready and
+# web has the N blue ones as endpoints.
+blue_green_up() {
+	{ berth_header
+	  deployment blue echo-0.1.0 0.1.0 "$1" app=echo,color=blue
+	  deployment green echo-0.2.0 0.2.0 "$1" app=echo,color=green
+	  service web "$2" app=echo,color=blue; } >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods $(($1 * 2))
+	wait_for 10 has_endpoints web "$1"
+}
+
 @test "upgrade: a tunnel survives a selector switch until its pod terminates" {
 	ws_backend
 	{ berth_header
@@ -159,13 +172,7 @@ ws_say() {
 }
 
 @test "set selector under load: zero failed requests, then only green" {
-	{ berth_header
-	  deployment blue echo-0.1.0 0.1.0 2 app=echo,color=blue
-	  deployment green echo-0.2.0 0.2.0 2 app=echo,color=green
-	  service web 127.0.0.1:18202 app=echo,color=blue; } >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 4
-	wait_for 10 has_endpoints web 2
+	blue_green_up 2 127.0.0.1:18202
 	[ "$(svc_endpoints web)" = "$(pods_of blue)" ]
 	curl -sf http://127.0.0.1:18202/ | grep -q 0.1.0
 	wrk -t2 -c16 -d5s http://127.0.0.1:18202/ >"$T/wrk.txt" 2>&1 &
@@ -188,13 +195,7 @@ ws_say() {
 }
 
 @test "set selector: an outage is refused unless --force; JSON endpoints follow" {
-	{ berth_header
-	  deployment blue echo-0.1.0 0.1.0 1 app=echo,color=blue
-	  deployment green echo-0.2.0 0.2.0 1 app=echo,color=green
-	  service web 127.0.0.1:18203 app=echo,color=blue; } >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 2
-	wait_for 10 has_endpoints web 1
+	blue_green_up 1 127.0.0.1:18203
 	[ "$(svc_endpoints web)" = "$(pods_of blue)" ]
 
 	run bctl set selector web app=echo,color=purple
@@ -232,13 +233,7 @@ ws_say() {
 }
 
 @test "set selector survives a daemon restart; an edited file wins" {
-	{ berth_header
-	  deployment blue echo-0.1.0 0.1.0 1 app=echo,color=blue
-	  deployment green echo-0.2.0 0.2.0 1 app=echo,color=green
-	  service web 127.0.0.1:18207 app=echo,color=blue; } >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 2
-	wait_for 10 has_endpoints web 1
+	blue_green_up 1 127.0.0.1:18207
 	run bctl set selector web app=echo,color=green
 	[ "$status" -eq 0 ]
 	wait_for 5 test "$(svc_endpoints web)" = "$(pods_of green)"
