@@ -10,61 +10,42 @@
 
 #include "common/xalloc.h"
 
+/* "3m", or "3m20s" when rest is not 0. */
+static void two_units(char *buf, size_t len, long long n, char unit,
+		      long long rest, char rest_unit)
+{
+	if (rest)
+		snprintf(buf, len, "%lld%c%lld%c", n, unit, rest, rest_unit);
+	else
+		snprintf(buf, len, "%lld%c", n, unit);
+}
+
+/* kubectl's HumanDuration: two units while the bigger one is small, one
+ * after. */
 void out_age(long long secs, char *buf, size_t len)
 {
-	long long m, h, d, y;
+	long long m = secs / 60, h = secs / 3600, d = h / 24, y = d / 365;
 
-	if (secs < -1) {
+	if (secs < -1)
 		snprintf(buf, len, "<invalid>");
-		return;
-	}
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120) {
-		snprintf(buf, len, "%llds", secs);
-		return;
-	}
-	m = secs / 60;
-	if (m < 10) {
-		if (secs % 60)
-			snprintf(buf, len, "%lldm%llds", m, secs % 60);
-		else
-			snprintf(buf, len, "%lldm", m);
-		return;
-	}
-	if (m < 180) {
-		snprintf(buf, len, "%lldm", m);
-		return;
-	}
-	h = secs / 3600;
-	if (h < 8) {
-		if (m % 60)
-			snprintf(buf, len, "%lldh%lldm", h, m % 60);
-		else
-			snprintf(buf, len, "%lldh", h);
-		return;
-	}
-	if (h < 48) {
-		snprintf(buf, len, "%lldh", h);
-		return;
-	}
-	d = h / 24;
-	if (h < 24 * 8) {
-		if (h % 24)
-			snprintf(buf, len, "%lldd%lldh", d, h % 24);
-		else
-			snprintf(buf, len, "%lldd", d);
-		return;
-	}
-	if (h < 24 * 365 * 2) {
-		snprintf(buf, len, "%lldd", d);
-		return;
-	}
-	y = d / 365;
-	if (h < 24 * 365 * 8 && d % 365)
-		snprintf(buf, len, "%lldy%lldd", y, d % 365);
+	else if (secs < 120)
+		snprintf(buf, len, "%llds", secs < 0 ? 0 : secs);
+	else if (m < 10)
+		two_units(buf, len, m, 'm', secs % 60, 's');
+	else if (m < 180)
+		two_units(buf, len, m, 'm', 0, 0);
+	else if (h < 8)
+		two_units(buf, len, h, 'h', m % 60, 'm');
+	else if (h < 48)
+		two_units(buf, len, h, 'h', 0, 0);
+	else if (h < 24 * 8)
+		two_units(buf, len, d, 'd', h % 24, 'h');
+	else if (h < 24 * 365 * 2)
+		two_units(buf, len, d, 'd', 0, 0);
+	else if (h < 24 * 365 * 8)
+		two_units(buf, len, y, 'y', d % 365, 'd');
 	else
-		snprintf(buf, len, "%lldy", y);
+		two_units(buf, len, y, 'y', 0, 0);
 }
 
 struct out_table *out_table_new(size_t ncols, const char *const *header)

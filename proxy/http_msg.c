@@ -281,27 +281,33 @@ void proxy_hreq_init(struct proxy_hreq *r, const char *client_ip)
 	snprintf(r->client_ip, sizeof(r->client_ip), "%s", client_ip);
 }
 
-int proxy_hreq_feed(struct proxy_hreq *r, const char *data, size_t len,
-		    size_t *used)
+/* Runs p over data until a message ends (the callbacks pause it there):
+ * *used is what it took, *paused whether a resume is owed. -1 on a
+ * parse error. */
+static int execute(llhttp_t *p, bool *paused, const char *data, size_t len,
+		   size_t *used)
 {
-	llhttp_errno_t e;
+	llhttp_errno_t e = llhttp_execute(p, data, len);
 
-	*used = 0;
-	if (r->complete)
-		return 0;
-	if (len == 0)
-		return 0;
-	e = llhttp_execute(&r->parser, data, len);
 	if (e == HPE_OK) {
 		*used = len;
 		return 0;
 	}
 	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
-		r->paused = e == HPE_PAUSED;
-		*used = (size_t)(llhttp_get_error_pos(&r->parser) - data);
+		*paused = e == HPE_PAUSED;
+		*used = (size_t)(llhttp_get_error_pos(p) - data);
 		return 0;
 	}
 	return -1;
+}
+
+int proxy_hreq_feed(struct proxy_hreq *r, const char *data, size_t len,
+		    size_t *used)
+{
+	*used = 0;
+	if (r->complete || len == 0)
+		return 0;
+	return execute(&r->parser, &r->paused, data, len, used);
 }
 
 void proxy_hreq_next(struct proxy_hreq *r)
@@ -371,22 +377,10 @@ void proxy_hresp_init(struct proxy_hresp *r, bool head_request)
 int proxy_hresp_feed(struct proxy_hresp *r, const char *data, size_t len,
 		     size_t *used)
 {
-	llhttp_errno_t e;
-
 	*used = 0;
 	if (r->complete || len == 0)
 		return 0;
-	e = llhttp_execute(&r->parser, data, len);
-	if (e == HPE_OK) {
-		*used = len;
-		return 0;
-	}
-	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
-		r->paused = e == HPE_PAUSED;
-		*used = (size_t)(llhttp_get_error_pos(&r->parser) - data);
-		return 0;
-	}
-	return -1;
+	return execute(&r->parser, &r->paused, data, len, used);
 }
 
 int proxy_hresp_eof(struct proxy_hresp *r)
