@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,22 +153,37 @@ static char *dump_body(json_t *body)
 	return s;
 }
 
+/* One buffered request; the exit code its status means (an error
+ * printed). resp must be freed with client_resp_free unless the request
+ * could not be made (returned with no response: *made false). */
+static int api_call(struct cli_ctx *ctx, const char *method, const char *path,
+		    json_t *body, struct client_resp *resp, bool *made)
+{
+	struct berr err = BERR_INIT;
+	char *text = dump_body(body);
+	int rc;
+
+	rc = client_request(ctx->sock, method, path, text, CLIENT_BUFFER, NULL,
+			    NULL, resp, &err);
+	free(text);
+	*made = rc != -1;
+	if (rc == -1)
+		return cli_fail("%s", err.msg);
+	return cli_check_status(resp);
+}
+
 int cli_api_json(struct cli_ctx *ctx, const char *method, const char *path,
 		 json_t *body, json_t **out)
 {
-	struct berr err = BERR_INIT;
 	struct client_resp resp;
-	char *text = dump_body(body);
 	json_error_t jerr;
+	bool made;
 	int rc;
 
 	*out = NULL;
-	rc = client_request(ctx->sock, method, path, text, CLIENT_BUFFER, NULL,
-			    NULL, &resp, &err);
-	free(text);
-	if (rc == -1)
-		return cli_fail("%s", err.msg);
-	rc = cli_check_status(&resp);
+	rc = api_call(ctx, method, path, body, &resp, &made);
+	if (!made)
+		return rc;
 	if (rc == CLI_EXIT_OK) {
 		*out = json_loadb(resp.body, resp.len, 0, &jerr);
 		if (*out == NULL)
@@ -181,17 +197,13 @@ int cli_api_json(struct cli_ctx *ctx, const char *method, const char *path,
 int cli_api_print(struct cli_ctx *ctx, const char *method, const char *path,
 		  json_t *body)
 {
-	struct berr err = BERR_INIT;
 	struct client_resp resp;
-	char *text = dump_body(body);
+	bool made;
 	int rc;
 
-	rc = client_request(ctx->sock, method, path, text, CLIENT_BUFFER, NULL,
-			    NULL, &resp, &err);
-	free(text);
-	if (rc == -1)
-		return cli_fail("%s", err.msg);
-	rc = cli_check_status(&resp);
+	rc = api_call(ctx, method, path, body, &resp, &made);
+	if (!made)
+		return rc;
 	if (rc == CLI_EXIT_OK) {
 		fwrite(resp.body, 1, resp.len, stdout);
 		if (resp.len && resp.body[resp.len - 1] != '\n')

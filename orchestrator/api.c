@@ -60,20 +60,6 @@ static bool want_watch(const struct ctl_request *req)
 	       strcmp(v, "0") && strcmp(v, "false");
 }
 
-static json_t *parse_body(struct ctl_conn *c, const struct ctl_request *req)
-{
-	json_error_t jerr;
-	json_t *j = json_loads(req->body, 0, &jerr);
-
-	if (!json_is_object(j)) {
-		json_decref(j);
-		ctl_reply_error(c, 400, "request body is not a JSON object: %s",
-				jerr.text);
-		return NULL;
-	}
-	return j;
-}
-
 /* --- logs ------------------------------------------------------------------
  */
 
@@ -211,7 +197,7 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 static void route_apply(struct daemon *d, struct ctl_conn *c,
 			const struct ctl_request *req)
 {
-	json_t *body = parse_body(c, req), *messages;
+	json_t *body = ctl_body_object(c, req), *messages;
 	const char *path;
 	struct berr err = BERR_INIT;
 
@@ -259,7 +245,7 @@ static void route_delete_pod(struct daemon *d, struct ctl_conn *c,
 static void route_scale(struct daemon *d, struct ctl_conn *c,
 			const struct ctl_request *req, struct deployment *dep)
 {
-	json_t *body = parse_body(c, req);
+	json_t *body = ctl_body_object(c, req);
 	json_t *r;
 	char msg[160];
 
@@ -392,7 +378,7 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 	}
 	if (!strcmp(seg[1], "services") && n == 4 && post &&
 	    !strcmp(seg[3], "selector")) {
-		json_t *body = parse_body(c, req);
+		json_t *body = ctl_body_object(c, req);
 
 		if (body != NULL) {
 			service_set_selector(d, c, seg[2], body);

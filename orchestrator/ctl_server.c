@@ -316,6 +316,23 @@ void ctl_reply_error(struct ctl_conn *c, int status, const char *fmt, ...)
 	ctl_reply_json(c, status, json_pack("{s:s}", "error", msg));
 }
 
+json_t *ctl_body_object(struct ctl_conn *c, const struct ctl_request *req)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (req->body == NULL || req->body[0] == '\0')
+		return json_object();
+	j = json_loads(req->body, 0, &jerr);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		ctl_reply_error(c, 400, "request body is not a JSON object: %s",
+				jerr.text);
+		return NULL;
+	}
+	return j;
+}
+
 void ctl_stream_begin(struct ctl_conn *c, const char *content_type)
 {
 	char *head;

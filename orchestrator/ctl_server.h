@@ -62,6 +62,10 @@ void ctl_reply_text(struct ctl_conn *c, int status, const char *content_type,
 void ctl_reply_error(struct ctl_conn *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The request body as a JSON object ({} when empty); NULL once 400 has
+ * been answered because it is not one. */
+json_t *ctl_body_object(struct ctl_conn *c, const struct ctl_request *req);
+
 /* 200 + Transfer-Encoding: chunked. */
 void ctl_stream_begin(struct ctl_conn *c, const char *content_type);
 /* Sends one chunk (len 0 sends nothing). -1 when the client is gone. */

@@ -358,23 +358,6 @@ char *rollout_history_text(struct deployment *dep, int revision,
 /* --- routes -----------------------------------------------------------------
  */
 
-static json_t *body_object(struct ctl_conn *c, const struct ctl_request *req)
-{
-	json_error_t jerr;
-	json_t *j;
-
-	if (req->body == NULL || req->body[0] == '\0')
-		return json_object();
-	j = json_loads(req->body, 0, &jerr);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		ctl_reply_error(c, 400, "request body is not a JSON object: %s",
-				jerr.text);
-		return NULL;
-	}
-	return j;
-}
-
 static void reply_message(struct ctl_conn *c, const char *fmt, const char *name)
 {
 	char msg[200];
@@ -407,7 +390,7 @@ static void route_pause(struct daemon *d, struct ctl_conn *c,
 static void route_undo(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, struct deployment *dep)
 {
-	json_t *body = body_object(c, req);
+	json_t *body = ctl_body_object(c, req);
 	struct berr err = BERR_INIT;
 	int to = 0, status, rc;
 	char msg[200];
@@ -489,7 +472,7 @@ void rollout_api(struct daemon *d, struct ctl_conn *c,
 void rollout_api_image(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, struct deployment *dep)
 {
-	json_t *body = body_object(c, req);
+	json_t *body = ctl_body_object(c, req);
 	struct berr err = BERR_INIT;
 	int rc;
 
