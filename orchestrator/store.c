@@ -199,32 +199,43 @@ char *store_load_applied(const char *state_dir)
 	return text;
 }
 
-json_t *store_load_deployments(struct daemon *d)
+/* Calls fn with each NAME.json record in dirpath, parsed (NULL when it
+ * cannot be read), and its path; fn takes the reference. */
+static void for_each_record(const char *dirpath,
+			    void (*fn)(json_t *j, const char *path, void *arg),
+			    void *arg)
 {
-	cleanup_free char *dirpath = xasprintf("%s/deployments", d->state_dir);
-	json_t *all = json_object();
 	DIR *dir = opendir(dirpath);
 	struct dirent *de;
 
-	if (dir == NULL)
-		return all;
-	while ((de = readdir(dir)) != NULL) {
+	while (dir && (de = readdir(dir)) != NULL) {
 		size_t len = strlen(de->d_name);
 		cleanup_free char *path = NULL;
-		json_t *j;
 
 		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
 			continue;
 		path = xasprintf("%s/%s", dirpath, de->d_name);
-		j = json_load_file(path, 0, NULL);
-		if (j && json_string_value(json_object_get(j, "name")))
-			json_object_set_new(
-			    all, json_string_value(json_object_get(j, "name")),
-			    j);
-		else
-			json_decref(j);
+		fn(json_load_file(path, 0, NULL), path, arg);
 	}
-	closedir(dir);
+	if (dir)
+		closedir(dir);
+}
+
+static void collect_deployment(json_t *j, const char *path, void *all)
+{
+	const char *name = json_string_value(json_object_get(j, "name"));
+
+	if (name)
+		json_object_set(all, name, j);
+	json_decref(j);
+}
+
+json_t *store_load_deployments(struct daemon *d)
+{
+	cleanup_free char *dirpath = xasprintf("%s/deployments", d->state_dir);
+	json_t *all = json_object();
+
+	for_each_record(dirpath, collect_deployment, all);
 	return all;
 }
 
@@ -534,36 +545,24 @@ static void remove_leftover_trash(struct daemon *d)
 	free(names);
 }
 
+static void restore_pod_record(json_t *j, const char *path, void *d)
+{
+	if (j == NULL) {
+		log_warnx("state: unreadable pod record `%s`; ignored", path);
+		return;
+	}
+	restore_pod(d, j);
+	json_decref(j);
+}
+
 void store_restore_pods(struct daemon *d)
 {
 	cleanup_free char *dirpath = xasprintf("%s/pods", d->state_dir);
 	char **ids = NULL;
 	size_t n = 0;
-	DIR *dir = opendir(dirpath);
-	struct dirent *de;
 
 	remove_leftover_trash(d);
-	if (dir != NULL) {
-		while ((de = readdir(dir)) != NULL) {
-			size_t len = strlen(de->d_name);
-			cleanup_free char *path = NULL;
-			json_t *j;
-
-			if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
-				continue;
-			path = xasprintf("%s/%s", dirpath, de->d_name);
-			j = json_load_file(path, 0, NULL);
-			if (j == NULL) {
-				log_warnx("state: unreadable pod record `%s`; "
-					  "ignored",
-					  path);
-				continue;
-			}
-			restore_pod(d, j);
-			json_decref(j);
-		}
-		closedir(dir);
-	}
+	for_each_record(dirpath, restore_pod_record, d);
 	/* Pod folders (an overlay mount among them) that no record owns:
 	 * a daemon killed between the mount and the spawn leaves one. Listed
 	 * first: each removal adds a trash folder to this same folder. */
