@@ -410,6 +410,7 @@ static void on_housekeeping(uv_timer_t *t)
 
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
+	store_retry_unsaved(d);
 	/* On the thread pool; a pod whose cap still runs skips this tick. */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {

@@ -42,7 +42,8 @@ void event_record(struct daemon *d, const char *type, const char *reason,
 	 * into it, as kubectl's "(x5 over 10s)". */
 	for (uint64_t s = d->event_seq; s > 0 && s + 32 > d->event_seq; s--) {
 		ev = ring_at(d, s);
-		if (!strcmp(ev->object, object) && !strcmp(ev->reason, reason) &&
+		if (!strcmp(ev->object, object) &&
+		    !strcmp(ev->reason, reason) &&
 		    !strcmp(ev->message, message)) {
 			ev->count++;
 			ev->time_ms = now;

@@ -89,6 +89,7 @@ struct pod {
 	unsigned term_gen;    /* which termination a hook belongs to */
 	uv_timer_t timer;     /* back-off, grace deadline */
 	bool timer_open;
+	bool state_unsaved;	/* its record could not be written: retried */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
 	int refs;		/* async operations holding this pod */
 };
@@ -115,6 +116,7 @@ struct deployment {
 	size_t n_revisions;
 	int64_t created_ms;
 	bool paused;
+	bool state_unsaved;   /* its record could not be written: retried */
 	bool deleting;	      /* removed from config: scale to 0 */
 	int64_t progress_ms;  /* last progress (for the deadline) */
 	bool progress_failed; /* ProgressDeadlineExceeded */
@@ -188,6 +190,10 @@ struct daemon {
 	uv_signal_t sigterm, sigint, sighup;
 	bool watch_dirty[4];
 	bool shutting_down;
+	/* STATE_DIR writes failing (a full disk, say): what is unsaved is
+	 * written again every second until it succeeds (store.c). */
+	bool state_failing;
+	bool applied_unsaved;
 	struct ctl_conn *down_conn; /* replied to when every pod is gone */
 	int lock_fd;
 	int exit_code;

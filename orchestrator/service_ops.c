@@ -20,6 +20,7 @@
 #include "../common/strutil.h"
 #include "../common/xalloc.h"
 #include "endpoints.h"
+#include "store.h"
 #include "watch.h"
 
 static struct service_override *find(struct daemon *d, const char *name)
@@ -95,19 +96,18 @@ static char *selectors_path(struct daemon *d)
 	return xasprintf("%s/selectors.json", d->state_dir);
 }
 
-/* Writes every override, or removes the record when there is none. A
- * failed write is logged: the override still holds in memory. */
-static void save(struct daemon *d)
+int service_overrides_save(struct daemon *d)
 {
 	cleanup_free char *path = selectors_path(d);
 	struct berr err = BERR_INIT;
 	json_t *all;
 	char *text, shown[512];
+	int rc = 0;
 
 	if (d->overrides == NULL) {
 		if (unlink(path) == -1 && errno != ENOENT)
 			log_warn("state: remove %s", path);
-		return;
+		return 0;
 	}
 	all = json_object();
 	for (struct service_override *o = d->overrides; o; o = o->next) {
@@ -118,10 +118,14 @@ static void save(struct daemon *d)
 	}
 	text = json_dumps(all, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(all);
-	if (text &&
-	    file_write_atomic(path, text, strlen(text), 0600, &err) == -1)
-		log_warnx("state: %s", err.msg);
+	if (text == NULL)
+		rc = berr_set(&err, "cannot encode %s", path);
+	else
+		rc = file_write_atomic(path, text, strlen(text), 0600, &err);
+	if (rc == -1)
+		store_write_failed(d, "daemon/berth", &err);
 	free(text);
+	return rc;
 }
 
 static void install(struct daemon *d, const char *name, struct kvlist sel,
@@ -158,7 +162,7 @@ void service_overrides_clear(struct daemon *d)
 
 	service_overrides_free(d);
 	if (had)
-		save(d);
+		service_overrides_save(d);
 }
 
 json_t *service_overrides_load(struct daemon *d)
@@ -185,7 +189,8 @@ void service_overrides_restore(struct daemon *d, json_t *records)
 	json_t *rec;
 
 	if (records == NULL) {
-		save(d); /* a record the start-up apply did not see */
+		service_overrides_save(
+		    d); /* a record the start-up apply did not see */
 		return;
 	}
 	json_object_foreach(records, name, rec)
@@ -217,7 +222,7 @@ void service_overrides_restore(struct daemon *d, json_t *records)
 			 name, text);
 	}
 	json_decref(records);
-	save(d);
+	service_overrides_save(d);
 	endpoints_sync(d);
 	watch_mark(d, WATCH_SERVICES);
 }
@@ -259,7 +264,7 @@ void service_set_selector(struct daemon *d, struct ctl_conn *c,
 	}
 	selector_text(&svc->selector, configured, sizeof(configured));
 	install(d, name, sel, configured);
-	save(d);
+	service_overrides_save(d);
 	/* Traffic moves now, not at the next pod change. */
 	endpoints_sync(d);
 	watch_mark(d, WATCH_SERVICES);

@@ -24,6 +24,11 @@ struct service_override {
 const struct kvlist *service_selector(struct daemon *d,
 				      const struct service_spec *svc);
 
+/* Writes every override to STATE_DIR/selectors.json (removes it when
+ * there is none); -1 when it cannot be written (kept in memory, and
+ * written again by store_retry_unsaved()). */
+int service_overrides_save(struct daemon *d);
+
 /* Drops every override and its record (apply does this). */
 void service_overrides_clear(struct daemon *d);
 /* Frees every override in memory; the record is left as it is (exit). */

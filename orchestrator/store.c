@@ -28,19 +28,41 @@
 #include "pod.h"
 #include "reconcile.h"
 #include "revision.h"
+#include "service_ops.h"
 #include "template_json.h"
 #include "terminate.h"
 
-static void save_json(const char *path, json_t *j)
+void store_write_failed(struct daemon *d, const char *object,
+			const struct berr *err)
+{
+	if (d->state_failing)
+		return;
+	d->state_failing = true;
+	log_warnx("state: %s; kept in memory and written again once possible",
+		  err->msg);
+	event_record(d, "Warning", "StateNotSaved", object,
+		     "Cannot write berth's state: %s; written again once "
+		     "possible",
+		     err->msg);
+}
+
+static int save_json(struct daemon *d, const char *object, const char *path,
+		     json_t *j)
 {
 	char *text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 	struct berr err = BERR_INIT;
+	int rc;
 
-	if (text == NULL)
-		return;
-	if (file_write_atomic(path, text, strlen(text), 0600, &err) == -1)
-		log_warnx("state: %s", err.msg);
+	if (text == NULL) {
+		berr_set(&err, "cannot encode %s", path);
+		store_write_failed(d, object, &err);
+		return -1;
+	}
+	rc = file_write_atomic(path, text, strlen(text), 0600, &err);
 	free(text);
+	if (rc == -1)
+		store_write_failed(d, object, &err);
+	return rc;
 }
 
 int store_init(struct daemon *d, struct berr *err)
@@ -92,7 +114,9 @@ void store_save_pod(struct pod *p)
 		log_warnx("state: cannot encode the record of pod %s", p->name);
 		return;
 	}
-	save_json(path, j);
+	p->state_unsaved =
+	    save_json(p->daemon, event_object_name("pod", p->name), path, j) ==
+	    -1;
 	json_decref(j);
 }
 
@@ -166,7 +190,9 @@ void store_save_deployment(struct deployment *dep)
 	    (spec = cfg_find_deployment(dep->daemon->cfg, dep->name)) != NULL)
 		json_object_set_new(j, "config_replicas",
 				    json_integer(spec->replicas));
-	save_json(path, j);
+	dep->state_unsaved =
+	    save_json(dep->daemon, event_object_name("deployment", dep->name),
+		      path, j) == -1;
 	json_decref(j);
 }
 
@@ -183,9 +209,41 @@ void store_save_applied(struct daemon *d, const char *config_path)
 	cleanup_free char *path = xasprintf("%s/applied", d->state_dir);
 	struct berr err = BERR_INIT;
 
-	if (file_write_atomic(path, config_path, strlen(config_path), 0600,
-			      &err) == -1)
-		log_warnx("state: %s", err.msg);
+	d->applied_unsaved =
+	    file_write_atomic(path, config_path, strlen(config_path), 0600,
+			      &err) == -1;
+	if (d->applied_unsaved)
+		store_write_failed(d, "daemon/berth", &err);
+}
+
+void store_retry_unsaved(struct daemon *d)
+{
+	bool unsaved = false;
+
+	if (!d->state_failing)
+		return;
+	for (struct pod *p = d->pods; p; p = p->next)
+		if (p->state_unsaved) {
+			store_save_pod(p);
+			unsaved |= p->state_unsaved;
+		}
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (dep->state_unsaved) {
+			store_save_deployment(dep);
+			unsaved |= dep->state_unsaved;
+		}
+	if (d->applied_unsaved && d->config_path) {
+		store_save_applied(d, d->config_path);
+		unsaved |= d->applied_unsaved;
+	}
+	unsaved |= service_overrides_save(d) == -1;
+	if (!unsaved) {
+		d->state_failing = false;
+		log_info("state: every record written again");
+		event_record(
+		    d, "Normal", "StateSaved", "daemon/berth",
+		    "berth's state is written again; nothing was lost");
+	}
 }
 
 char *store_load_applied(const char *state_dir)

@@ -17,6 +17,15 @@ void store_delete_pod(struct pod *p);
 void store_save_deployment(struct deployment *dep);
 void store_delete_deployment(struct deployment *dep);
 void store_save_applied(struct daemon *d, const char *config_path);
+/* A failed state write: said once (a log line and a Warning event on
+ * object) until writes succeed again; the caller marks what is unsaved
+ * and store_retry_unsaved() writes it again. The previous file is intact
+ * (writes are atomic). */
+void store_write_failed(struct daemon *d, const char *object,
+			const struct berr *err);
+/* While state writes fail, writes what is unsaved again (housekeeping
+ * calls it every second); says so once everything is written. */
+void store_retry_unsaved(struct daemon *d);
 /* The config path last applied, or NULL. */
 char *store_load_applied(const char *state_dir);
 /* Reads every deployment record (before apply rewrites them). */

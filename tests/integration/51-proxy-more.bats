@@ -116,6 +116,10 @@ ws_say() {
 	echo "$out"
 }
 
+# web_is DEPLOYMENT: web's endpoints are exactly that deployment's pods
+# (a function, so that wait_for evaluates it afresh each time).
+web_is() { [ "$(svc_endpoints web)" = "$(pods_of "$1")" ]; }
+
 # blue_green_up N ADDR: N blue (0.1.0) and N green (0.2.0) echo pods,
 # service web on ADDR selecting blue; returns once every pod is ready and
 # web has the N blue ones as endpoints.
@@ -209,7 +213,7 @@ blue_green_up() {
 
 	run bctl set selector web app=echo,color=green
 	[ "$status" -eq 0 ]
-	wait_for 5 test "$(svc_endpoints web)" = "$(pods_of green)"
+	wait_for 5 web_is green
 	[ "$(svc_endpoints web)" = "$(pods_of green)" ]
 	[ "$(bctl get services -o json | jq -r '.services[0].selector.color')" = green ]
 	curl -sf http://127.0.0.1:18203/ | grep -q 0.2.0
@@ -236,14 +240,14 @@ blue_green_up() {
 	blue_green_up 1 127.0.0.1:18207
 	run bctl set selector web app=echo,color=green
 	[ "$status" -eq 0 ]
-	wait_for 5 test "$(svc_endpoints web)" = "$(pods_of green)"
+	wait_for 5 web_is green
 	[ -f "$T/state/selectors.json" ]
 
 	# the daemon dies; the next one adopts the pods and keeps green
 	kill -9 "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null || true
 	start_daemon
-	wait_for 30 test "$(svc_endpoints web)" = "$(pods_of green)"
+	wait_for 30 web_is green
 	[ "$(bctl get services -o json | jq -r '.services[0].selector.color')" = green ]
 	curl -sf http://127.0.0.1:18207/ | grep -q 0.2.0
 	grep -q "selector app=echo,color=green kept" "$T/daemon.log"

@@ -64,6 +64,9 @@ ready_of() { has_pods ".revision == $1 and .ready and .status == \"Running\"" "$
 # containers N: runc runs exactly N containers of this test.
 containers() { [ "$(runc --root "$T/run/runc" list -q | wc -l)" -eq "$1" ]; }
 
+# replicas_are N: the deployment's desired replicas are N.
+replicas_are() { [ "$(deployment_field replicas)" -eq "$1" ]; }
+
 deployment_field() {
 	bctl get deployments -o json | jq -r ".deployments[0].$1"
 }
@@ -187,7 +190,7 @@ finish() {
 	wait "$DAEMON_PID" 2>/dev/null || true
 	sed -i 's/^replicas = 4$/replicas = 8/' "$T/v2.ini"
 	start_daemon "$T/v2.ini"
-	wait_for 30 test "$(deployment_field replicas)" -eq 8
+	wait_for 30 replicas_are 8
 	wait_for 60 has_split 7 3
 	sleep 3
 	[ "$(split)" = "7 3" ]
