@@ -301,24 +301,55 @@ static void remove_cgroup_parents(void)
 	}
 }
 
+/* How long an operation still in flight at exit (a runc call, a hook
+ * that outlives its pod) may take to end through its own callbacks. */
+#define EXIT_DRAIN_MS 2000
+
 static void close_handle(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h)) {
+		if (arg)
+			++*(int *)arg;
+		uv_close(h, NULL);
+	}
+}
+
+static void close_if_open(uv_handle_t *h)
 {
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
 }
 
+static void force_exit(uv_timer_t *t)
+{
+	int n = 0;
+
+	uv_walk(t->loop, close_handle, &n);
+	log_info("exit: %d handle(s) still open after %d ms closed", n,
+		 EXIT_DRAIN_MS);
+}
+
+/* The daemon's own handles close now; the loop ends as soon as whatever
+ * is still in flight has ended by itself, or at EXIT_DRAIN_MS when the
+ * rest is closed without its owners' callbacks. */
 static void finish_exit(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 
-	uv_close((uv_handle_t *)t, NULL);
 	if (d->ctl) {
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
 	api_follows_stop(d);
 	reaper_stop();
-	uv_walk(d->loop, close_handle, NULL);
+	close_if_open((uv_handle_t *)&d->sigterm);
+	close_if_open((uv_handle_t *)&d->sigint);
+	close_if_open((uv_handle_t *)&d->sighup);
+	close_if_open((uv_handle_t *)&d->housekeeping_timer);
+	close_if_open((uv_handle_t *)&d->reconcile_timer);
+	close_if_open((uv_handle_t *)&d->watch_timer);
+	uv_timer_start(t, force_exit, EXIT_DRAIN_MS, 0);
+	uv_unref((uv_handle_t *)t);
 }
 
 void daemon_check_down(struct daemon *d)
