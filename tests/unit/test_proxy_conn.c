@@ -225,7 +225,7 @@ static void idle_close(struct proxy *px, struct backend *b)
 
 	for (int i = 0; i < 3; i++) {
 		good += roundtrip(fd, GET("/i"), body, sizeof(body)) == 200;
-		usleep(400 * 1000);
+		usleep(700 * 1000); /* the backend closes at 100 ms */
 	}
 	close(fd);
 	is_int(good, 3, "requests after the backend closed idle connections");
