@@ -33,32 +33,6 @@ start_echo() {
 	wait_for 60 ready_pods 4
 }
 
-# sample: every 100 ms, one line "NONTERMINATING READY REVISIONS" where
-# REVISIONS counts the distinct revisions of every listed pod.
-start_sampler() {
-	: >"$T/samples"
-	(
-		while :; do
-			"$BERTH" get pods -o json 2>/dev/null | jq -r '[
-			  ([.pods[] | select(.status != "Terminating")] | length),
-			  ([.pods[] | select(.ready and .status != "Terminating")] | length),
-			  ([.pods[].revision] | unique | length)] | @tsv' \
-				>>"$T/samples" 2>/dev/null
-			sleep 0.1
-		done
-	) &
-	SAMPLER=$!
-}
-
-stop_sampler() {
-	kill "$SAMPLER" 2>/dev/null || true
-	wait "$SAMPLER" 2>/dev/null || true
-	SAMPLER=
-}
-
-max_col() { awk -v c="$1" 'BEGIN{m=-1} NF==3 && $c>m {m=$c} END{print m}' "$T/samples"; }
-min_col() { awk -v c="$1" 'BEGIN{m=99999} NF==3 && $c<m {m=$c} END{print m}' "$T/samples"; }
-
 all_images() { # all_images IMAGE: every pod runs IMAGE and there are 4
 	[ "$(count_pods ".image == \"$IMAGES/$1\" and .ready and .status == \"Running\"")" -eq 4 ] &&
 		[ "$(count_pods 'true')" -eq 4 ]
@@ -83,10 +57,10 @@ deployment_field() {
 	[[ "${lines[-1]}" == 'deployment "echo" successfully rolled out' ]]
 	wait_for 30 all_images echo-0.2.0
 	cat "$T/samples" | sort | uniq -c
-	[ "$(wc -l <"$T/samples")" -ge 10 ]
-	[ "$(max_col 1)" -le 5 ] # replicas + maxSurge
-	[ "$(min_col 2)" -ge 3 ] # replicas - maxUnavailable
-	[ "$(max_col 3)" -eq 2 ] # both revisions were seen together
+	[ "$(sample_count)" -ge 10 ]
+	[ "$(sample_max 1)" -le 5 ] # replicas + maxSurge
+	[ "$(sample_min 2)" -ge 3 ] # replicas - maxUnavailable
+	[ "$(sample_max 3)" -eq 2 ] # both revisions were seen together
 	[ "$(deployment_field revision)" -eq 2 ]
 	run bctl events -o json
 	[[ "$output" == *"Scaled up revision 2 to 1 (maxSurge 1: 5 pods allowed, 4 present)"* ]]
@@ -103,8 +77,8 @@ deployment_field() {
 	stop_sampler
 	[ "$status" -eq 0 ]
 	wait_for 30 all_images echo-0.2.0
-	[ "$(max_col 1)" -le 5 ]
-	[ "$(min_col 2)" -ge 4 ] # maxUnavailable 0
+	[ "$(sample_max 1)" -le 5 ]
+	[ "$(sample_min 2)" -ge 4 ] # maxUnavailable 0
 	run bctl rollout history echo
 	echo "$output"
 	[ "${lines[1]}" = "REVISION  CHANGE-CAUSE" ]
@@ -128,8 +102,8 @@ deployment_field() {
 	[ "$status" -eq 0 ]
 	wait_for 30 all_images echo-0.2.0
 	cat "$T/samples" | sort | uniq -c
-	[ "$(max_col 3)" -eq 1 ]
-	[ "$(max_col 1)" -le 4 ]
+	[ "$(sample_max 3)" -eq 1 ]
+	[ "$(sample_max 1)" -le 4 ]
 }
 
 @test "undo numbering, undo to a missing revision, restart, history detail" {

@@ -21,14 +21,18 @@ teardown() {
 	teardown_env
 }
 
-# deployment NAME IMAGE SURGE UNAVAILABLE: 4 replicas, readiness every 1 s.
-echo_deployment() {
+# app_deployment NAME IMAGE SURGE UNAVAILABLE: 4 replicas of IMAGE, an echo
+# image (echo-version on :8080) or nginx (no preStop, default stop signal:
+# SIGTERM, on which nginx exits at once), readiness every 1 s.
+app_deployment() {
+	local run="command = /bin/echo-version
+args = --listen :8080"
+	[ "$2" = nginx ] && run="command = /usr/sbin/nginx"
 	cat <<INI
 
 [deployment $1]
 image = $IMAGES/$2
-command = /bin/echo-version
-args = --listen :8080
+$run
 replicas = 4
 labels = app=$1
 port = 8080
@@ -38,25 +42,6 @@ readinessProbe.httpGet.port = 8080
 readinessProbe.periodSeconds = 1
 strategy.rollingUpdate.maxSurge = $3
 strategy.rollingUpdate.maxUnavailable = $4
-INI
-}
-
-# nginx: no preStop, default stop signal (SIGTERM: nginx exits at once).
-nginx_deployment() {
-	cat <<INI
-
-[deployment $1]
-image = $IMAGES/nginx
-command = /usr/sbin/nginx
-replicas = 4
-labels = app=$1
-port = 8080
-terminationGracePeriodSeconds = 10
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.rollingUpdate.maxSurge = $2
-strategy.rollingUpdate.maxUnavailable = $3
 INI
 }
 
@@ -96,32 +81,14 @@ stop_load() {
 	! grep -q "Socket errors" "$T/wrk.txt"
 }
 
-# Every 100 ms: "NONTERMINATING READY" of deployment $1.
-start_sampler() {
-	: >"$T/samples"
-	(
-		while :; do
-			curl -s -m 1 --unix-socket "$BERTH_SOCKET" \
-				http://localhost/v1/pods 2>/dev/null | jq -r --arg d "$1" '
-			  [.pods[] | select(.deployment == $d)] |
-			  [([.[] | select(.status != "Terminating")] | length),
-			   ([.[] | select(.ready and .status != "Terminating")] | length)]
-			  | @tsv' >>"$T/samples" 2>/dev/null
-			sleep 0.1
-		done
-	) &
-	SAMPLER=$!
-}
-
-# stop_sampler MAX_PODS MIN_READY
-stop_sampler() {
-	kill "$SAMPLER" 2>/dev/null || true
-	wait "$SAMPLER" 2>/dev/null || true
-	SAMPLER=
+# check_samples MAX_PODS MIN_READY: stops the sampler; at least 10
+# samples, never more than MAX_PODS pods, never fewer than MIN_READY ready.
+check_samples() {
+	stop_sampler
 	local n max min
-	n=$(awk 'NF==2' "$T/samples" | wc -l)
-	max=$(awk 'BEGIN{m=-1} NF==2 && $1>m {m=$1} END{print m}' "$T/samples")
-	min=$(awk 'BEGIN{m=99999} NF==2 && $2<m {m=$2} END{print m}' "$T/samples")
+	n=$(sample_count)
+	max=$(sample_max 1)
+	min=$(sample_min 2)
 	echo "samples $n, most pods $max (<= $1), fewest ready $min (>= $2)" >&2
 	[ "$n" -ge 10 ]
 	[ "$max" -le "$1" ]
@@ -146,7 +113,7 @@ answers() {
 }
 
 @test "load: RollingUpdate echo 0.1.0 -> 0.2.0 (surge 1, unavailable 0) fails no request" {
-	{ berth_header; echo_deployment echo echo-0.1.0 1 0
+	{ berth_header; app_deployment echo echo-0.1.0 1 0
 	  service web 18301 app=echo; } >"$T/berth.ini"
 	start_daemon
 	wait_for 60 ready_pods 4
@@ -159,12 +126,12 @@ answers() {
 	rolled_out echo
 	sleep 1
 	stop_load
-	stop_sampler 5 4
+	check_samples 5 4
 	answers http://127.0.0.1:18301/ 50 0.2.0
 }
 
 @test "load: RollingUpdate echo (surge 25%, unavailable 25%) keeps >= 3 ready" {
-	{ berth_header; echo_deployment echo echo-0.1.0 25% 25%
+	{ berth_header; app_deployment echo echo-0.1.0 25% 25%
 	  service web 18302 app=echo; } >"$T/berth.ini"
 	start_daemon
 	wait_for 60 ready_pods 4
@@ -176,12 +143,12 @@ answers() {
 	rolled_out echo
 	sleep 1
 	stop_load
-	stop_sampler 5 3
+	check_samples 5 3
 	answers http://127.0.0.1:18302/ 50 0.2.0
 }
 
 @test "load: nginx (SIGTERM exits at once, no preStop) rolls with no failed request" {
-	{ berth_header; nginx_deployment nginx 1 1
+	{ berth_header; app_deployment nginx nginx 1 1
 	  service web 18303 app=nginx; } >"$T/berth.ini"
 	start_daemon
 	wait_for 60 ready_pods 4
@@ -195,7 +162,7 @@ answers() {
 	rolled_out nginx
 	sleep 1
 	stop_load
-	stop_sampler 5 3
+	check_samples 5 3
 	# every pod was replaced and the service still answers
 	now=$(pods_json | jq -r '.pods[].name' | sort)
 	[ -z "$(comm -12 <(echo "$first") <(echo "$now"))" ]
@@ -204,7 +171,7 @@ answers() {
 }
 
 @test "load: rollout undo under load fails no request and brings 0.1.0 back" {
-	{ berth_header; echo_deployment echo echo-0.1.0 1 1
+	{ berth_header; app_deployment echo echo-0.1.0 1 1
 	  service web 18304 app=echo; } >"$T/berth.ini"
 	start_daemon
 	wait_for 60 ready_pods 4
@@ -221,7 +188,7 @@ answers() {
 	rolled_out echo
 	sleep 1
 	stop_load
-	stop_sampler 5 3
+	check_samples 5 3
 	answers http://127.0.0.1:18304/ 50 0.1.0
 	[ "$(bctl get deployments -o json | jq '.deployments[0].revision')" -eq 3 ]
 }

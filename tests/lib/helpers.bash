@@ -159,6 +159,40 @@ teardown_env() {
 
 SANITIZER_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
 
+# start_sampler [DEPLOYMENT]: every 100 ms, appends to $T/samples one line
+# "PODS READY REVISIONS" of DEPLOYMENT's pods (every pod when none given):
+# pods not terminating, those of them ready, and the distinct revisions of
+# all its pods. It asks the control socket with curl (cheaper than the
+# CLI under load). stop_sampler ends it; teardowns kill $SAMPLER.
+start_sampler() {
+	: >"$T/samples"
+	(
+		while :; do
+			curl -s -m 1 --unix-socket "$BERTH_SOCKET" \
+				http://localhost/v1/pods 2>/dev/null |
+				jq -r --arg d "${1:-}" '
+				  [.pods[] | select($d == "" or .deployment == $d)] |
+				  [([.[] | select(.status != "Terminating")] | length),
+				   ([.[] | select(.ready and .status != "Terminating")] | length),
+				   ([.[].revision] | unique | length)] | @tsv' \
+				>>"$T/samples" 2>/dev/null
+			sleep 0.1
+		done
+	) &
+	SAMPLER=$!
+}
+
+stop_sampler() {
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=
+}
+
+# sample_count, sample_max COL, sample_min COL: over the complete samples.
+sample_count() { awk 'NF==3' "$T/samples" | wc -l; }
+sample_max() { awk -v c="$1" 'BEGIN{m=-1} NF==3 && $c>m {m=$c} END{print m}' "$T/samples"; }
+sample_min() { awk -v c="$1" 'BEGIN{m=99999} NF==3 && $c<m {m=$c} END{print m}' "$T/samples"; }
+
 # leftovers: prints anything of this test's still on the host.
 leftovers() {
 	grep " $T/" /proc/self/mounts || true
