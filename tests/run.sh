@@ -1,7 +1,10 @@
 #!/bin/sh
-# tests/run.sh - runs every suite (C units, config golden files, bats
-# integration tests with real runc), sums their TAP output and ends with
-# one line "N passed, N failed". Exit status 1 when anything failed.
+# tests/run.sh - runs every suite (C units, config golden files, the lint
+# of the test files, the tests of the test helpers, bats integration tests
+# with real runc), sums their TAP output and ends with one line
+# "N passed, N failed". Exit status 1 when anything failed. A suite that
+# exits non-zero without a failing test, runs no test, or runs a number of
+# tests other than its plan ("1..N") counts as a failure.
 # Run from the repository root after `make all asan` and `make images`.
 set -u
 out=$(mktemp -d /tmp/berth-tests.XXXXXX)
@@ -22,6 +25,17 @@ tally() {
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
 		echo "# $1 ran no test: counted as a failure"
 		f=1
+	fi
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$2" | head -n 1)
+	ran=$(grep -c -E '^(not )?ok ' "$2" | tr -d ' ')
+	if [ "$f" -gt 0 ]; then
+		: # already failing
+	elif [ -z "$plan" ]; then
+		echo "# $1 printed no plan (1..N): counted as a failure"
+		f=$((f + 1))
+	elif [ "$plan" -ne "$ran" ]; then
+		echo "# $1 planned $plan tests but ran $ran: counted as a failure"
+		f=$((f + 1))
 	fi
 	echo "# $1: $p passed, $f failed, $s skipped"
 	passed=$((passed + p))
@@ -68,6 +82,14 @@ done
 
 BERTH=build/asan/berth \
 	run_suite "config golden files" sh tests/config/run.sh
+
+# Dead assertions in the test files themselves (`! cmd` that set -e ignores).
+run_suite "lint/bats negation" sh tests/lint/bats_negation.sh --tap
+
+# The test helpers' own tests (wrk report check, the lint); no root needed.
+for b in tests/self/*.bats; do
+	run_suite "self/$(basename "$b")" bats --tap "$b"
+done
 
 if [ "$(id -u)" -eq 0 ]; then
 	for b in tests/integration/*.bats; do
