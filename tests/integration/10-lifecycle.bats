@@ -44,6 +44,7 @@ INI
 	# each pod is its own host: hostname = pod name, same port everywhere
 	for p in $(pod_names); do
 		run bctl exec "$p" -- hostname
+		[ "$status" -eq 0 ]
 		[ "$output" = "$p" ]
 	done
 }
@@ -116,7 +117,9 @@ INI
 	[[ "$output" =~ "Back-off" ]]
 	p=$(pod_names)
 	run bctl describe pod "$p"
-	[[ "$output" =~ "Exit Code:    3" ]] || [[ "$output" =~ CrashLoopBackOff ]]
+	[ "$status" -eq 0 ]
+	# waiting out its back-off, or (restarted this moment) its last exit
+	[[ "$output" =~ "Reason:       CrashLoopBackOff" || "$output" =~ "Exit Code:    3" ]]
 	# the back-off grows: restarts stay far below one per second
 	sleep 6
 	r=$(pods_json | jq '.pods[0].restarts')
@@ -204,8 +207,9 @@ INI
 		! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
 	done
 	[ -z "$(leftovers)" ]
+	# no cgroup of any pod is left (cgroup v1 hierarchies and v2)
 	for n in $names; do
-		! ls -d /sys/fs/cgroup/*/berth/"$n" 2>/dev/null
+		[ -z "$(ls -d /sys/fs/cgroup/*/berth/"$n" /sys/fs/cgroup/berth/"$n" 2>/dev/null)" ]
 	done
 	[ ! -e "$BERTH_SOCKET" ]
 	[ -z "$(ls "$T/state/pods")" ]

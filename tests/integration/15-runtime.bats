@@ -33,16 +33,23 @@ INI
 	wait_for 30 ready_pods 1
 	p=$(pod_names)
 	run bctl exec "$p" -- id -u
+	[ "$status" -eq 0 ]
 	[ "$output" = 1000 ]
 	run bctl exec "$p" -- cat /data/file
+	[ "$status" -eq 0 ]
 	[ "$output" = hello ]
+	# both writes fail for the read-only mount, not for another reason
 	run bctl exec "$p" -- sh -c 'echo x >/data/new'
 	[ "$status" -ne 0 ]
+	[[ "$output" =~ "Read-only file system" ]]
 	run bctl exec "$p" -- touch /rootfile
 	[ "$status" -ne 0 ]
+	[[ "$output" =~ "Read-only file system" ]]
 	run bctl exec "$p" -- grep CapEff /proc/self/status
+	[ "$status" -eq 0 ]
 	[[ "$output" =~ 0000000000000400 ]]
 	run bctl exec "$p" -- grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status
+	[ "$status" -eq 0 ]
 	[[ "$output" =~ NoNewPrivs:.1 ]]
 	[[ "$output" =~ Seccomp:.2 ]]
 	# the limits are in the pod's cgroup
@@ -54,6 +61,7 @@ INI
 	[ "$pids" -eq 50 ]
 	# a private network namespace with only loopback
 	run bctl exec "$p" -- ls /sys/class/net
+	[ "$status" -eq 0 ]
 	[ "$output" = lo ]
 }
 
@@ -71,6 +79,7 @@ INI
 	for p in $(pod_names); do
 		wait_for 10 bctl exec "$p" -- test -f /tmp/me
 		run bctl exec "$p" -- cat /tmp/me
+		[ "$status" -eq 0 ]
 		[ "$output" = "$p" ]
 	done
 	[ ! -e "$IMAGES/echo-0.1.0/tmp/me" ]
@@ -105,14 +114,29 @@ INI
 	BERTH_LOG_MAX_BYTES=65536 start_daemon
 	wait_for 30 ready_pods 1
 	p=$(pod_names)
-	sleep 4
-	size=$(stat -c %s "$T/run/pods/$p/container.log")
-	old=$(stat -c %s "$T/run/pods/$p/container.log.1")
-	# rotated at least once; neither part grows without bound
-	[ "$old" -gt 0 ]
+	# rotated twice at least: the first lines are gone from both parts
+	wait_for 30 oldest_line_after "$p" 1
 	run bctl logs "$p"
+	[ "$status" -eq 0 ]
 	last=$(echo "$output" | tail -n 2 | head -n 1 | cut -d- -f2)
 	first=$(echo "$output" | head -n 2 | tail -n 1 | cut -d- -f2)
+	echo "logs show lines $first to $last"
 	[ "$last" -gt "$first" ]
 	[ "$first" -gt 1 ]
+	# neither part grows without bound: each is the cap plus what one
+	# housekeeping tick (1 s) lets through (a generous bound: 8 MiB)
+	size=$(stat -c %s "$T/run/pods/$p/container.log")
+	old=$(stat -c %s "$T/run/pods/$p/container.log.1")
+	echo "container.log $size bytes, container.log.1 $old bytes"
+	[ "$old" -gt 0 ]
+	[ "$size" -le 8388608 ]
+	[ "$old" -le 8388608 ]
+}
+
+# oldest_line_after POD N: the oldest whole line `logs` shows for POD (the
+# second: the first may be cut) is numbered above N.
+oldest_line_after() {
+	local first
+	first=$(bctl logs "$1" | head -n 2 | tail -n 1 | cut -d- -f2)
+	[ -n "$first" ] && [ "$first" -gt "$2" ]
 }
