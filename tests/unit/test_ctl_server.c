@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "common/xalloc.h"
 #include "orchestrator/ctl_server.h"
 #include "tests/lib/tap.h"
+#include "tests/lib/wait_until.h"
 
 #define NRESP 16
 
@@ -30,11 +32,11 @@ static uv_timer_t later_timer, hold_timer;
 static struct ctl_conn *later_conn, *hold_conn;
 static struct ctl_server *server;
 static char *responses[NRESP];
-static int watch_closed;
+static atomic_int watch_closed;
 static char *client_lines;
 static int cli_rc[8];
 static char *cli_out[8];
-static int hold_replied;
+static atomic_int hold_seen, hold_replied;
 
 static void on_watch_closed(void *arg)
 {
@@ -100,6 +102,7 @@ static void handler(void *data, struct ctl_conn *c,
 	} else if (strcmp(req->path, "/hold") == 0) {
 		hold_conn = c;
 		uv_timer_start(&hold_timer, on_hold, 150, 0);
+		hold_seen = 1;
 	} else if (strcmp(req->path, "/watch") == 0) {
 		ctl_conn_on_close(c, on_watch_closed, NULL);
 		ctl_stream_begin(c, "application/json");
@@ -253,7 +256,8 @@ static void *client_thread(void *arg)
 
 		if (write(fd, r, strlen(r)) < 0)
 			perror("write");
-		usleep(20000);
+		/* Leaves once the handler holds the request. */
+		(void)wait_until(hold_seen, 5000);
 		close(fd);
 	}
 	/* Disconnect in the middle of a stream. */
@@ -275,7 +279,9 @@ static void *client_thread(void *arg)
 		close(fd);
 	}
 	run_clients();
-	usleep(300000);
+	/* The held reply and the watch's close callback come before the
+	 * stop (both are checked below). */
+	(void)wait_until(hold_replied && watch_closed, 5000);
 	uv_async_send(&done_async);
 	return NULL;
 }
@@ -386,6 +392,7 @@ int main(void)
 	ok(strncmp(responses[9],
 		   getuid() == 0 ? "HTTP/1.1 201" : "HTTP/1.1 403", 12) == 0,
 	   "DELETE follows the root rule");
+	ok(hold_seen, "the handler held a request");
 	ok(hold_replied, "reply after the client left is a no-op");
 	ok(responses[10] && strstr(responses[10], "3\r\n{}\n\r\n") != NULL,
 	   "watch got its first chunk");

@@ -16,6 +16,7 @@
 #include "../lib/loopback.h"
 #include "../lib/proxy_test.h"
 #include "../lib/tap.h"
+#include "../lib/wait_until.h"
 
 /* A backend that numbers its connections and answers each GET with
  * "conn-K PATH"; a connection idle for idle_ms (0: never) is closed. */
@@ -286,6 +287,7 @@ int main(void)
 	   "no client connection left open");
 
 	proxy_stop(px);
-	ok(1, "proxy stops");
+	ok(connect_refused(18921) && connect_refused(18922),
+	   "proxy stops: its listeners are closed");
 	return tap_done();
 }

@@ -86,7 +86,8 @@ static void test_numbering(void)
 	is_int(revision_note(&dep, "aaaaaa", "apply"), 1, "first revision 1");
 	first_created = revision_find(&dep, 1)->created_ms;
 	is_int(revision_note(&dep, "aaaaaa", "apply"), 1, "same hash keeps 1");
-	usleep(3000);
+	while (now_ms() <= first_created) /* the next one is created later */
+		usleep(500);
 	is_int(revision_note(&dep, "bbbbbb", "set image"), 2, "new hash 2");
 	snprintf(dep.hash, sizeof(dep.hash), "bbbbbb");
 	dep.revision = 2;
