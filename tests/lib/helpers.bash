@@ -7,6 +7,11 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BERTH=${BERTH:-$REPO/build/asan/berth}
 IMAGES=$REPO/build/images
 
+# wrk_check FILE: fails on any answer not 2xx, any socket error, no request
+# (run wrk with -s "$WRK_STATUS"); wrk_summary FILE. See tests/lib/wrk.sh.
+# shellcheck source=tests/lib/wrk.sh
+. "$REPO/tests/lib/wrk.sh"
+
 # new_env: a private folder and socket for this test.
 new_env() {
 	T=$(mktemp -d /tmp/berth-it.XXXXXX)
@@ -90,6 +95,12 @@ wait_for() {
 		fi
 		sleep 0.1
 	done
+}
+
+# load_connected PORT N: at least N client connections to PORT are
+# established (a load generator started in the background is running).
+load_connected() {
+	[ "$(ss -Htn state established "( dport = :$1 )" | wc -l)" -ge "$2" ]
 }
 
 bctl() {
