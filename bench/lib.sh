@@ -2,7 +2,8 @@
 # temp dir, starting and stopping a berth daemon, removing every container,
 # mount and file a run made, and reading CPU time from /proc. Sourced by
 # bench/*.sh (bash, `set -euo pipefail`); defines functions and the
-# variables REPO, BERTH, HZ, T, DAEMON_PID, and starts nothing until a
+# variables REPO, BERTH, HZ, T, DAEMON_PID (and, from tests/lib/wrk.sh,
+# wrk_check, wrk_summary and WRK_STATUS), and starts nothing until a
 # function is called. It must not hold a benchmark's workload, config or
 # output: those stay in each script.
 #
@@ -13,6 +14,9 @@
 # shellcheck shell=bash
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BERTH=${BERTH:-$REPO/build/berth}
+# wrk_check, wrk_summary, WRK_STATUS: how a wrk report is read
+# shellcheck source=tests/lib/wrk.sh
+. "$REPO/tests/lib/wrk.sh"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 HZ=$(getconf CLK_TCK)
 T=

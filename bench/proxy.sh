@@ -255,7 +255,12 @@ wrk_fields() {
 	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$1")")
 	nreq=$(awk '/requests in/ {print $1}' "$1")
 	cpu=$(per_unit "$CPU_TICKS" "${nreq:-0}")
-	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$1")
+	# what failed, if anything (wrk runs without the status script here:
+	# it would slow wrk down)
+	errs=
+	if ! wrk_out=$(wrk_check "$1" --without-status 2>&1); then
+		errs=$(printf '%s\n' "$wrk_out" | sed -e '/^# wrk:/d' -e "s|^$1: ||" | tr '\n' ' ')
+	fi
 }
 
 # find_proxy_thread: PROXY_TID of the running daemon (after some load)

@@ -99,7 +99,7 @@ rolled() {
 }
 
 start_load() {
-	wrk -t2 -c32 -d300s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
+	wrk -s "$WRK_STATUS" -t2 -c32 -d300s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
 	WRK_PID=$!
 	sleep 1
 }
@@ -110,7 +110,7 @@ stop_load() {
 	kill -INT "$WRK_PID"
 	wait "$WRK_PID" || true
 	WRK_PID=
-	read -r r f < <(wrk_sum "$T/wrk.txt")
+	read -r r f < <(wrk_summary "$T/wrk.txt")
 	REQ=$((REQ + r))
 	FAILED=$((FAILED + f))
 }
@@ -129,15 +129,6 @@ one_wave() {
 
 # median_low: the middle number on stdin, the lower of the two for an even count
 median_low() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
-
-# wrk_sum FILE: "REQUESTS FAILED" from wrk's report.
-wrk_sum() {
-	local req non2xx sock
-	req=$(awk '/requests in/ {print $1}' "$1")
-	non2xx=$(awk '/Non-2xx/ {print $NF}' "$1")
-	sock=$(awk -F'[ ,]+' '/Socket errors/ {print $4 + $6 + $8 + $10}' "$1")
-	echo "${req:-0} $((${non2xx:-0} + ${sock:-0}))"
-}
 
 bench_one() { # bench_one SURGE UNAVAILABLE
 	local surge=$1 unav=$2 waves wave bound i img t0 t1 walls=() deadline

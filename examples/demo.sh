@@ -5,6 +5,8 @@
 # time; leaves nothing running.
 set -eu
 cd "$(dirname "$0")/.."
+# wrk_summary, WRK_STATUS: how a wrk report is read (tests/lib/wrk.sh)
+. tests/lib/wrk.sh
 BERTH=${BERTH:-build/berth}
 CONFIG=examples/echo.ini
 export BERTH_SOCKET=/run/berth-demo/berth.sock
@@ -90,7 +92,7 @@ URL=http://127.0.0.1:8080/
 step curl -s "$URL"
 echo
 echo "# roll out 0.2.0 while wrk sends requests through the service (32 keep-alive connections)"
-wrk -t2 -c32 -d25s "$URL" >"$LOG.wrk1" 2>&1 &
+wrk -s "$WRK_STATUS" -t2 -c32 -d25s "$URL" >"$LOG.wrk1" 2>&1 &
 LOAD=$!
 "$BERTH" get pods -w >"$LOG.watch" 2>&1 &
 WATCH=$!
@@ -111,7 +113,7 @@ echo "# blue/green: two deployments, one service; the selector picks the colour"
 step "$BERTH" apply -f examples/bluegreen.ini
 wait_until 90 ready_is 4
 wait_until 30 sh -c "[ \"\$(curl -s $URL)\" = 0.1.0 ]"
-wrk -t2 -c32 -d8s "$URL" >"$LOG.wrk2" 2>&1 &
+wrk -s "$WRK_STATUS" -t2 -c32 -d8s "$URL" >"$LOG.wrk2" 2>&1 &
 LOAD=$!
 sleep 3
 step "$BERTH" set selector echo app=echo,color=green
@@ -123,11 +125,10 @@ step "$BERTH" get services
 total=0
 failed=0
 for f in "$LOG.wrk1" "$LOG.wrk2"; do
-	n=$(awk '/requests in/ {print $1}' "$f")
-	bad=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$f")
-	sock=$(awk -F'[ ,]+' '/Socket errors/ {print $5+$7+$9+$11}' "$f")
-	total=$((total + ${n:-0}))
-	failed=$((failed + ${bad:-0} + ${sock:-0}))
+	# "REQUESTS FAILED": socket errors and answers that are not 2xx
+	s=$(wrk_summary "$f")
+	total=$((total + ${s% *}))
+	failed=$((failed + ${s#* }))
 done
 rm -f "$LOG.wrk1" "$LOG.wrk2" "$LOG.watch"
 

@@ -90,6 +90,19 @@ R=$REPO/tests/self/wrk-reports
 	[[ "$output" == *"add up to 26000, not to the 26934 requests"* ]]
 }
 
+@test "--without-status: a report of wrk alone, for benchmarks" {
+	run wrk_check "$R/no-status-lines.txt" --without-status
+	[ "$status" -eq 0 ]
+	run wrk_check "$R/504-wrk-count-only.txt" --without-status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"wrk counted 1 answers with a status of 400 or more"* ]]
+	[[ "$output" != *"per-status"* ]]
+	run wrk_check "$R/socket-errors.txt" --allow-3xx --without-status
+	[ "$status" -eq 1 ]
+	run wrk_check "$R/redirect-302.txt" --without-status --allow-3xx
+	[ "$status" -eq 0 ]
+}
+
 @test "wrk_check under set -e: a bad report stops the caller" {
 	# how the integration tests call it: a plain line, not the last one
 	run bash -c ". '$REPO/tests/lib/wrk.sh'; set -e; wrk_check '$R/502.txt'; echo reached"
