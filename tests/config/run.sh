@@ -3,7 +3,9 @@
 # For each tests/config/NAME.ini with a NAME.expected, runs
 # `$BERTH validate -f tests/config/NAME.ini` and checks exit status 2 and
 # that the first line of stderr equals NAME.expected. valid-*.ini files must
-# validate with exit status 0. Prints TAP. Run from the repository root.
+# validate with exit status 0; a NAME.expected without its NAME.ini fails
+# (a golden test that would never run). Prints TAP. Run from the
+# repository root.
 BERTH=${BERTH:-build/berth}
 n=0
 failed=0
@@ -41,6 +43,12 @@ for ini in tests/config/*.ini; do
 		echo "#   want: $want"
 		failed=$((failed + 1))
 	fi
+done
+for exp in tests/config/*.expected; do
+	[ -f "${exp%.expected}.ini" ] && continue
+	n=$((n + 1))
+	echo "not ok $n - $exp has no ${exp%.expected}.ini: it tests nothing"
+	failed=$((failed + 1))
 done
 echo "1..$n"
 [ "$failed" -eq 0 ]
