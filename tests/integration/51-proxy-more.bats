@@ -6,8 +6,8 @@
 # override, the override kept across a daemon restart unless the file's
 # selector changed, an apply whose address is in use moving no service, an
 # IPv6 listener on [::1], and least-conn balancing.
-# Addresses are 127.0.0.1 and ::1, ports 18200-18299; every load run is
-# bounded.
+# Addresses are 127.0.0.1 and ::1, ports 18200-18299 (18290: the admin
+# listener of the least-conn test); every load run is bounded.
 
 load ../lib/helpers
 
@@ -46,14 +46,6 @@ has_endpoints() { [ "$(svc_endpoints "$1" | grep -c .)" -eq "$2" ]; }
 # pods_of DEPLOYMENT: its pods, sorted.
 pods_of() {
 	pods_json | jq -r ".pods[] | select(.deployment == \"$1\") | .name" | sort
-}
-
-# wrk_check FILE: wrk's report shows requests, no error, no non-2xx.
-wrk_check() {
-	cat "$1" >&2
-	grep -q "requests in" "$1"
-	! grep -q "Non-2xx" "$1"
-	! grep -q "Socket errors" "$1"
 }
 
 # The upgrade backend: answers 101 to any request head, then echoes every
@@ -178,11 +170,11 @@ blue_green_up() {
 @test "set selector under load: zero failed requests, then only green" {
 	blue_green_up 2 127.0.0.1:18202
 	[ "$(svc_endpoints web)" = "$(pods_of blue)" ]
-	curl -sf http://127.0.0.1:18202/ | grep -q 0.1.0
-	wrk -t2 -c16 -d5s http://127.0.0.1:18202/ >"$T/wrk.txt" 2>&1 &
+	[ "$(curl -sf http://127.0.0.1:18202/)" = 0.1.0 ]
+	wrk -s "$WRK_STATUS" -t2 -c16 -d5s http://127.0.0.1:18202/ >"$T/wrk.txt" 2>&1 &
 	wrk_pid=$!
 	BG_PIDS=$wrk_pid
-	sleep 2
+	wait_for 10 load_connected 18202 16
 	run bctl set selector web app=echo,color=green
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -190,12 +182,11 @@ blue_green_up() {
 	BG_PIDS=
 	wrk_check "$T/wrk.txt"
 	for i in $(seq 10); do
-		[ "$(curl -sf http://127.0.0.1:18202/)" = 0.2.0 ] ||
-			curl -sf http://127.0.0.1:18202/ | grep -q 0.2.0
+		[ "$(curl -sf http://127.0.0.1:18202/)" = 0.2.0 ]
 	done
 	# one keep-alive client connection, several requests: only green
 	out=$(curl -sf http://127.0.0.1:18202/ http://127.0.0.1:18202/ http://127.0.0.1:18202/)
-	! echo "$out" | grep -q 0.1.0
+	[ "$out" = "$(printf '0.2.0\n0.2.0\n0.2.0')" ]
 }
 
 @test "set selector: an outage is refused unless --force; JSON endpoints follow" {
@@ -301,12 +292,20 @@ blue_green_up() {
 	# nothing listens on IPv4 for this service
 	run curl -s -m 2 http://127.0.0.1:18204/
 	[ "$status" -ne 0 ]
-	wrk -t1 -c8 -d2s 'http://[::1]:18204/' >"$T/wrk.txt" 2>&1
+	wrk -s "$WRK_STATUS" -t1 -c8 -d2s 'http://[::1]:18204/' >"$T/wrk.txt" 2>&1
 	wrk_check "$T/wrk.txt"
 }
 
+# busy_endpoints N: exactly N of web's endpoints have a request in flight
+# (the admin listener of the least-conn test).
+busy_endpoints() {
+	local m
+	m=$(curl -sf http://127.0.0.1:18290/metrics) || return 1
+	[ "$(echo "$m" | grep -c '^berth_endpoint_active{service="web",pod="[^"]*"} [1-9]')" -eq "$1" ]
+}
+
 @test "least-conn: new requests avoid the backends busy with slow ones" {
-	{ berth_header
+	{ berth_header | sed 's/^admin = off$/admin = 127.0.0.1:18290/'
 	  deployment echo echo-0.1.0 0.1.0 3 app=echo
 	  service web 127.0.0.1:18206 app=echo balance=least-conn \
 		timeout.response=30; } >"$T/berth.ini"
@@ -320,17 +319,21 @@ blue_green_up() {
 	# two slow requests hold two backends...
 	curl -sf -o "$T/slow1" 'http://127.0.0.1:18206/slow?ms=5000' &
 	BG_PIDS="$!"
-	sleep 0.3
+	wait_for 4 busy_endpoints 1
 	curl -sf -o "$T/slow2" 'http://127.0.0.1:18206/slow?ms=5000' &
 	BG_PIDS="$BG_PIDS $!"
-	sleep 0.5
+	wait_for 4 busy_endpoints 2
 	# ...so every quick one goes to the third
 	names=$(for i in $(seq 6); do curl -sf http://127.0.0.1:18206/hostname; echo; done)
 	echo "$names"
 	[ "$(echo "$names" | sort -u | grep -c .)" -eq 1 ]
 	for pid in $BG_PIDS; do wait "$pid"; done
 	BG_PIDS=
+	[ "$(cat "$T/slow1")" = 0.1.0 ]
+	[ "$(cat "$T/slow2")" = 0.1.0 ]
 	# once they are done, all three share again
+	busy_endpoints 0
 	names=$(for i in $(seq 6); do curl -sf http://127.0.0.1:18206/hostname; echo; done)
+	echo "$names"
 	[ "$(echo "$names" | sort -u | grep -c .)" -eq 3 ]
 }
