@@ -8,7 +8,8 @@
 #     of its @test or function body (closing `fi`, `esac` and `}` of an
 #     enclosing block may follow it; an `else` branch is skipped),
 #   - one inside a loop body (only the last iteration would count),
-#   - `! cmd && more`, which never fails on cmd.
+#   - `! cmd && more` (never fails on cmd) unless it is the last command,
+#     whose status is the function's return value.
 # `! A || B` is accepted (B's failure does stop the shell), as are
 # `[ ! ... ]`, `[[ ! ... ]]`, `run ! cmd` and conditions of if, while and
 # until. Comments, here-documents, quoted text spanning lines and
@@ -75,7 +76,7 @@ lint_one() {
 				prev = c
 				continue
 			}
-			if (c == "#" && (prev == " " || prev == "\t" ||
+			if (c == "#" && t != "b" && (prev == " " || prev == "\t" ||
 			    prev == ";" || prev == "&" || prev == "|" ||
 			    prev == "("))
 				break
@@ -88,6 +89,21 @@ lint_one() {
 			else if (c == ")") {
 				if (t == "p")
 					st = substr(st, 1, length(st) - 1)
+			} else if (c == "[" && substr(s, i, 3) ~ /^\[\[[ \t]/ &&
+			    (prev == " " || prev == "\t" || prev == ";" ||
+			    prev == "&" || prev == "|" || prev == "(" || prev == "!")) {
+				st = st "b"
+				code = code "[["
+				i++
+				prev = "["
+				continue
+			} else if (t == "b" && substr(s, i, 2) == "]]" &&
+			    (prev == " " || prev == "\t")) {
+				st = substr(st, 1, length(st) - 1)
+				code = code "]]"
+				i++
+				prev = "]"
+				continue
 			} else if (c == "<" && substr(s, i, 2) == "<<" &&
 			    substr(s, i, 3) != "<<<") {
 				rest = substr(s, i + 2)
@@ -160,6 +176,7 @@ lint_one() {
 				cur = cur c
 				continue
 			}
+			b = substr(s, i - 1, 1)
 			if (c == "\047")
 				k = k "s"
 			else if (c == "\"")
@@ -169,6 +186,17 @@ lint_one() {
 			else if (c == ")") {
 				if (t == "p")
 					k = substr(k, 1, length(k) - 1)
+			} else if (two == "[[" && substr(s, i + 2, 1) ~ /[ \t]/ &&
+			    (i == 1 || b ~ /[ \t;&|(!]/)) {
+				k = k "b"
+				cur = cur two
+				i++
+				continue
+			} else if (t == "b" && two == "]]" && b ~ /[ \t]/) {
+				k = substr(k, 1, length(k) - 1)
+				cur = cur two
+				i++
+				continue
 			} else if (k == "" && (two == "&&" || two == "||" || two == ";;")) {
 				parts[++n] = cur
 				ops[n] = two
@@ -181,7 +209,6 @@ lint_one() {
 				cur = ""
 				continue
 			} else if (k == "" && c == "&") {
-				b = substr(s, i - 1, 1)
 				a = substr(s, i + 1, 1)
 				if (b != ">" && b != "<" && a != ">") {
 					parts[++n] = cur
@@ -288,6 +315,26 @@ lint_one() {
 		statement_list(s, line)
 	}
 
+	# check_list(parts, ops, from, to, line): parts[from..to] joined by
+	# && and || are one statement. A negated element that ends it, or is
+	# followed by &&, asserts nothing unless the statement is the last
+	# command (then it is the return value); `! A || B` is fine.
+	function check_list(parts, ops, from, to, line,    j, text) {
+		text = ""
+		for (j = from; j <= to; j++)
+			text = text (j > from ? " " ops[j - 1] " " : "") squeeze(parts[j])
+		for (j = from; j <= to; j++) {
+			if (!negated(strip_lead(parts[j])))
+				continue
+			if (j == to || ops[j] == "&&") {
+				pend[top] = line
+				ptext[top] = text
+				skip[top] = 0
+				return
+			}
+		}
+	}
+
 	function statement_list(s, line,    n, parts, ops, i, p, kind, j, m) {
 		n = split_top(s, parts, ops)
 		for (i = 1; i <= n; i++) {
@@ -330,18 +377,7 @@ lint_one() {
 					m++
 				if (m == i)
 					continue
-				for (j = i + 1; j <= m; j++) {
-					p = strip_lead(parts[j])
-					if (!negated(p))
-						continue
-					if (j < m && ops[j] == "&&")
-						report(line, "`" squeeze(parts[j]) " && ...` never fails on the negated command (set -e ignores it)")
-					else if (j == m) {
-						pend[top] = line
-						ptext[top] = squeeze(parts[j])
-						skip[top] = 0
-					}
-				}
+				check_list(parts, ops, i, m, line)
 				i = m
 				continue
 			}
@@ -349,18 +385,7 @@ lint_one() {
 			m = i
 			while (m < n && (ops[m] == "&&" || ops[m] == "||"))
 				m++
-			for (j = i; j <= m; j++) {
-				p = strip_lead(parts[j])
-				if (!negated(p))
-					continue
-				if (j < m && ops[j] == "&&")
-					report(line, "`" squeeze(parts[j]) " && ...` never fails on the negated command (set -e ignores it)")
-				else if (j == m) {
-					pend[top] = line
-					ptext[top] = squeeze(parts[j])
-					skip[top] = 0
-				}
-			}
+			check_list(parts, ops, i, m, line)
 			i = m
 		}
 	}
@@ -386,6 +411,10 @@ lint_one() {
 			next
 		}
 		scan(raw)
+		t = code
+		sub(/[ \t]+$/, "", t)
+		if (buf != "" && cont && t ~ /^[ \t]*$/)
+			next # a comment or blank line inside a continued command
 		if (buf == "") {
 			start = FNR
 			ind = raw
@@ -399,13 +428,13 @@ lint_one() {
 			hd_dash_now = hd_dash
 			hd_pending = 0
 		}
-		t = code
-		sub(/[ \t]+$/, "", t)
 		if (open || t ~ /\\$/ || t ~ /(\||&&)$/) {
 			if (t ~ /\\$/)
 				sub(/\\[ \t]*$/, "", buf)
+			cont = !open
 			next
 		}
+		cont = 0
 		gsub(/\n/, " ", buf)
 		statement(buf, start, ind)
 		buf = ""

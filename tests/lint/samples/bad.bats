@@ -68,3 +68,10 @@ SH
 	fi
 	echo after
 }
+
+@test "a negated [[ ]] with && inside, a comment, then more" {
+	! [[ a == b && c == d ]] # flagged
+
+	# a comment between
+	echo after
+}

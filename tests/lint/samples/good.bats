@@ -78,3 +78,18 @@ grouped() { { echo a; ! false; }; }
 		true
 	fi
 }
+
+# a predicate: its last command is its return value
+neither() {
+	! grep -q "$1" "$2" && ! grep -q "$1" "$3"
+}
+
+@test "a condition over lines, with a comment and [[ && ]] in it" {
+	if [ -n "$BATS_TEST_NAME" ] &&
+		# a comment inside the condition
+		! [[ "$BATS_TEST_NAME" == x && -n y ]]; then
+		echo yes
+	fi
+	[[ -n a && -n b ]] && echo both
+	! false
+}
