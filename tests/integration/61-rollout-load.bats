@@ -62,23 +62,26 @@ endpoints() {
 }
 has_endpoints() { [ "$(endpoints "$1")" -eq "$2" ]; }
 
-# start_load URL: wrk with 32 keep-alive connections until stop_load.
+# start_load PORT: wrk with 32 keep-alive connections to
+# http://127.0.0.1:PORT/ until stop_load; returns once all 32 are open and
+# the sampler (started before) has recorded 5 samples under the load.
 start_load() {
-	wrk -t2 -c32 -d300s "$1" >"$T/wrk.txt" 2>&1 &
+	wrk -s "$WRK_STATUS" -t2 -c32 -d300s "http://127.0.0.1:$1/" >"$T/wrk.txt" 2>&1 &
 	WRK=$!
-	sleep 1
+	wait_for 10 load_connected "$1" 32
+	local before
+	before=$(sample_count)
+	wait_for 30 samples_at_least $((before + 5))
 }
 
 # stop_load: ends wrk (SIGINT makes it print its report) and checks that
-# report: requests were made, none failed at the socket, none was non-2xx.
+# report (wrk_check): requests were made, none failed at the socket, every
+# answer was 2xx.
 stop_load() {
 	kill -INT "$WRK"
 	wait "$WRK" || true
 	WRK=
-	cat "$T/wrk.txt" >&2
-	grep -q "requests in" "$T/wrk.txt"
-	! grep -q "Non-2xx" "$T/wrk.txt"
-	! grep -q "Socket errors" "$T/wrk.txt"
+	wrk_check "$T/wrk.txt"
 }
 
 # check_samples MAX_PODS MIN_READY: stops the sampler; at least 10
@@ -120,11 +123,11 @@ answers() {
 	wait_for 10 has_endpoints web 4
 	answers http://127.0.0.1:18301/ 5 0.1.0
 	start_sampler echo
-	start_load http://127.0.0.1:18301/
+	start_load 18301
 	run bctl set image echo "$IMAGES/echo-0.2.0"
 	[ "$status" -eq 0 ]
 	rolled_out echo
-	sleep 1
+	sleep 1 # load goes on while the last old pods terminate
 	stop_load
 	check_samples 5 4
 	answers http://127.0.0.1:18301/ 50 0.2.0
@@ -137,11 +140,11 @@ answers() {
 	wait_for 60 ready_pods 4
 	wait_for 10 has_endpoints web 4
 	start_sampler echo
-	start_load http://127.0.0.1:18302/
+	start_load 18302
 	run bctl set image echo "$IMAGES/echo-0.2.0"
 	[ "$status" -eq 0 ]
 	rolled_out echo
-	sleep 1
+	sleep 1 # load goes on while the last old pods terminate
 	stop_load
 	check_samples 5 3
 	answers http://127.0.0.1:18302/ 50 0.2.0
@@ -156,11 +159,11 @@ answers() {
 	answers http://127.0.0.1:18303/ 5 nginx
 	first=$(pods_json | jq -r '.pods[].name' | sort)
 	start_sampler nginx
-	start_load http://127.0.0.1:18303/
+	start_load 18303
 	run bctl rollout restart nginx
 	[ "$status" -eq 0 ]
 	rolled_out nginx
-	sleep 1
+	sleep 1 # load goes on while the last old pods terminate
 	stop_load
 	check_samples 5 3
 	# every pod was replaced and the service still answers
@@ -181,12 +184,12 @@ answers() {
 	wait_for 10 has_endpoints web 4
 	answers http://127.0.0.1:18304/ 5 0.2.0
 	start_sampler echo
-	start_load http://127.0.0.1:18304/
+	start_load 18304
 	run bctl rollout undo echo
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	rolled_out echo
-	sleep 1
+	sleep 1 # load goes on while the last old pods terminate
 	stop_load
 	check_samples 5 3
 	answers http://127.0.0.1:18304/ 50 0.1.0

@@ -201,6 +201,7 @@ stop_sampler() {
 
 # sample_count, sample_max COL, sample_min COL: over the complete samples.
 sample_count() { awk 'NF==3' "$T/samples" | wc -l; }
+samples_at_least() { [ "$(sample_count)" -ge "$1" ]; }
 sample_max() { awk -v c="$1" 'BEGIN{m=-1} NF==3 && $c>m {m=$c} END{print m}' "$T/samples"; }
 sample_min() { awk -v c="$1" 'BEGIN{m=99999} NF==3 && $c<m {m=$c} END{print m}' "$T/samples"; }
 
