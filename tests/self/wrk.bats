@@ -125,8 +125,8 @@ R=$REPO/tests/self/wrk-reports
 	for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18461/ && break; sleep 0.1; done
 	wrk -s "$WRK_STATUS" -t1 -c2 -d1s http://127.0.0.1:18461/ >"$BATS_TEST_TMPDIR/ok.txt" 2>&1 || true
 	wrk -s "$WRK_STATUS" -t1 -c2 -d1s http://127.0.0.1:18461/cgi-bin/away >"$BATS_TEST_TMPDIR/302.txt" 2>&1 || true
-	kill "$pid"
-	wait "$pid" || true
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	cat "$BATS_TEST_TMPDIR/ok.txt" "$BATS_TEST_TMPDIR/302.txt"
 	# the script loaded (wrk names the script when it does not)
 	run grep -c wrk_status.lua "$BATS_TEST_TMPDIR/ok.txt" "$BATS_TEST_TMPDIR/302.txt"
