@@ -24,8 +24,10 @@
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
 #include "../proxy/proxy.h"
+#include "../runtime/cgroup.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/logs.h"
+#include "../runtime/netns.h"
 #include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "api.h"
@@ -271,37 +273,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 
 /* --- down ---------------------------------------------------------------- */
 
-static void remove_cgroup_parents(void)
-{
-	static const char *const roots[] = {"/sys/fs/cgroup",
-					    "/sys/fs/cgroup/unified",
-					    "/sys/fs/cgroup/cpu",
-					    "/sys/fs/cgroup/cpuacct",
-					    "/sys/fs/cgroup/cpu,cpuacct",
-					    "/sys/fs/cgroup/cpuset",
-					    "/sys/fs/cgroup/memory",
-					    "/sys/fs/cgroup/devices",
-					    "/sys/fs/cgroup/freezer",
-					    "/sys/fs/cgroup/blkio",
-					    "/sys/fs/cgroup/pids",
-					    "/sys/fs/cgroup/systemd",
-					    "/sys/fs/cgroup/net_cls",
-					    "/sys/fs/cgroup/net_prio",
-					    "/sys/fs/cgroup/net_cls,net_prio",
-					    "/sys/fs/cgroup/perf_event",
-					    "/sys/fs/cgroup/hugetlb",
-					    "/sys/fs/cgroup/rdma",
-					    "/sys/fs/cgroup/misc"};
-
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/berth", roots[i]);
-		rmdir(path); /* fails harmlessly while other pods exist */
-	}
-}
-
-/* How long an operation still in flight at exit (a runc call, a hook
+/* How long an operation still in flight at exit (a runtime call, a hook
  * that outlives its pod) may take to end through its own callbacks. */
 #define EXIT_DRAIN_MS 2000
 
@@ -361,7 +333,7 @@ void daemon_check_down(struct daemon *d)
 		return;
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		store_save_deployment(dep);
-	remove_cgroup_parents();
+	rt_cgroup_remove_parents();
 	log_info("every pod stopped; exiting");
 	if (d->down_conn) {
 		ctl_reply_json(d->down_conn, 200,
@@ -478,31 +450,11 @@ static int take_lock(struct daemon *d, struct berr *err)
 	return 0;
 }
 
-static int check_runtime_host(struct daemon *d, struct berr *err)
-{
-	cleanup_free char *controllers = NULL;
-
-	if (strcmp(d->rt.name, "crun") != 0)
-		return 0;
-	/* crun 1.8 refuses hybrid hosts: v1 controllers plus a v2
-	 * hierarchy with controllers enabled. Say so once, clearly. */
-	if (file_read_all("/sys/fs/cgroup/unified/cgroup.controllers",
-			  &controllers, NULL, NULL) == 0 &&
-	    controllers[0] != '\0' && controllers[0] != '\n')
-		return berr_set(err,
-				"runtime `crun` cannot run containers on this "
-				"host: cgroups are in hybrid mode (v1 plus v2 "
-				"controllers: %.*s); use runtime = runc",
-				(int)strcspn(controllers, "\n"), controllers);
-	return 0;
-}
-
 /* Directories, lock, runtime and probe folder, from the config loaded for
  * them (the apply below loads it again). */
 static int prepare(struct daemon *d, const struct berth_config *cfg,
 		   struct berr *err)
 {
-	cleanup_free char *rtroot = NULL;
 	cleanup_free char *probes = NULL;
 
 	d->state_dir = xstrdup(cfg->state_dir);
@@ -512,9 +464,9 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	    mkdir_p(d->state_dir, 0700, err) == -1 || take_lock(d, err) == -1 ||
 	    store_init(d, err) == -1)
 		return -1;
-	rtroot = xasprintf("%s/runc", d->run_dir);
-	if (rt_init(&d->rt, d->loop, cfg->runtime, rtroot, err) == -1 ||
-	    check_runtime_host(d, err) == -1)
+	/* Before any other thread exists: the namespace they return to. */
+	if (rt_netns_init(err) == -1 ||
+	    rt_init(&d->rt, d->loop, cfg->runtime, d->run_dir, err) == -1)
 		return -1;
 	probes = xasprintf("%s/probes", d->run_dir);
 	if (mkdir_p(probes, 0700, err) == -1)

@@ -23,6 +23,7 @@
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
 #include "../runtime/bundle.h"
+#include "../runtime/cgroup.h"
 #include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
@@ -228,7 +229,7 @@ void pod_start(struct pod *p)
 	cleanup_free char *dir = pod_dir(p);
 	cleanup_free char *bundle = xasprintf("%s/bundle", dir);
 	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", dir);
-	cleanup_free char *cgroup = xasprintf("/berth/%s", p->name);
+	cleanup_free char *cgroup = rt_cgroup_path(p->name);
 	cleanup_free char *log_path = pod_log_path(p);
 	struct bundle_params params = {0};
 	struct berr err = BERR_INIT;

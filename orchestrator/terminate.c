@@ -19,7 +19,6 @@
 #include "../common/log.h"
 #include "../common/sigtab.h"
 #include "../common/xalloc.h"
-#include "../runtime/proc.h"
 #include "endpoints.h"
 #include "events.h"
 #include "pod.h"
@@ -97,7 +96,7 @@ struct exec_hook {
 };
 
 static void on_exec_hook_done(void *arg, int exit_code, const char *output,
-			      int timed_out)
+			      bool timed_out)
 {
 	struct exec_hook *hook = arg;
 	struct pod *p = hook->pod;
@@ -138,33 +137,18 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 	p->prestop_running = true;
 	switch (h->kind) {
 	case HANDLER_EXEC: {
-		size_t n = h->exec_command.n, i = 0;
-		char **argv = xcalloc(n + 6, sizeof(char *));
-		struct proc_opts opts = {0};
+		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
 
-		argv[i++] = p->daemon->rt.path;
-		argv[i++] = "--root";
-		argv[i++] = p->daemon->rt.root;
-		argv[i++] = "exec";
-		argv[i++] = p->name;
-		for (size_t k = 0; k < n; k++)
-			argv[i++] = h->exec_command.v[k];
-		argv[i] = NULL;
 		pod_event(p, "Normal", "PreStopHook",
 			  "Running preStop hook: exec %s",
 			  h->exec_command.n ? h->exec_command.v[0] : "");
-		opts.argv = argv;
-		opts.stdout_fd = opts.stderr_fd = -1;
-		opts.capture = 1;
-		opts.timeout_ms =
-		    (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
 		pod_ref(p);
-		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
-
 		hook->pod = p;
 		hook->gen = p->term_gen;
-		proc_run(p->daemon->loop, &opts, on_exec_hook_done, hook);
-		free(argv);
+		rt_exec(&p->daemon->rt, p->name, h->exec_command.v,
+			h->exec_command.n,
+			(unsigned)(remaining_ms + PRESTOP_EXTENSION_MS),
+			on_exec_hook_done, hook);
 		return;
 	}
 	case HANDLER_HTTP:

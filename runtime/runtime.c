@@ -20,6 +20,7 @@
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
+#include "cgroup.h"
 #include "proc.h"
 
 extern char **environ;
@@ -46,7 +47,7 @@ static char *find_in_path(const char *name)
 }
 
 int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
-	    const char *root, struct berr *err)
+	    const char *run_dir, struct berr *err)
 {
 	const char *base;
 
@@ -66,10 +67,10 @@ int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 	}
 	base = strrchr(rt->path, '/');
 	rt->name = xstrdup(base ? base + 1 : rt->path);
-	rt->root = xstrdup(root);
-	if (mkdir_p(root, 0700, err) == -1)
+	rt->root = xasprintf("%s/runc", run_dir);
+	if (mkdir_p(rt->root, 0700, err) == -1)
 		return -1;
-	return 0;
+	return rt_cgroup_check_host(rt->name, err);
 }
 
 void rt_free(struct rt *rt)
@@ -165,6 +166,14 @@ int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
 	opts.stderr_fd = log_fd;
 	opts.timeout_ms = 120000;
 	return proc_run(rt->loop, &opts, rt_call_done, call);
+}
+
+struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
+			size_t n, unsigned timeout_ms, rt_exec_cb cb,
+			void *data)
+{
+	return rt_exec_start(rt->loop, rt->path, rt->root, id, cmd, n,
+			     timeout_ms, cb, data);
 }
 
 int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data)

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "../common/err.h"
+#include "exec.h"
 
 struct rt {
 	uv_loop_t *loop;
@@ -23,9 +24,10 @@ struct rt {
 /* rc 0 ok; otherwise message says why, in the runtime's own words. */
 typedef void (*rt_done_cb)(void *data, int rc, const char *message);
 
-/* Resolves "runc" / "crun" / an absolute path; checks it is executable. */
+/* Resolves "runc" / "crun" / an absolute path; checks it is executable
+ * and that this host's cgroups suit it. Its --root is RUN_DIR/runc. */
 int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
-	    const char *root, struct berr *err);
+	    const char *run_dir, struct berr *err);
 void rt_free(struct rt *rt);
 
 /*
@@ -35,6 +37,10 @@ void rt_free(struct rt *rt);
  */
 int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
 	   rt_done_cb cb, void *data);
+/* `RUNTIME exec ID CMD...` (runtime/exec.h); cancel with rt_exec_cancel. */
+struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
+			size_t n, unsigned timeout_ms, rt_exec_cb cb,
+			void *data);
 /* `RUNTIME delete -f`; a missing container is not an error. */
 int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data);
 
