@@ -43,14 +43,6 @@
 #include "view.h"
 #include "watch.h"
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t service_created_ms(struct daemon *d, const char *name)
 {
 	struct service_birth *b;
@@ -178,7 +170,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 			dep->spec_ref = cfg_ref_get(ref);
 			dep->replicas = s->replicas;
 			dep->created_ms = now_ms();
-			dep->progress_ms = dep->created_ms;
+			dep->progress_mono = mono_ms();
 			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
 			dep->revision = revision_note(dep, hash, "apply");
 			for (tail = &d->deployments; *tail;
@@ -199,7 +191,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		if (template_changed) {
 			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
 			dep->revision = revision_note(dep, hash, "apply");
-			dep->progress_ms = now_ms();
+			dep->progress_mono = mono_ms();
 			dep->progress_failed = false;
 			event_record(d, "Normal", "RolloutStarted",
 				     event_object_name("deployment", dep->name),

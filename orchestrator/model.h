@@ -66,11 +66,15 @@ struct pod {
 	int last_exit_code;   /* -1: none yet / unknown */
 	char last_reason[32]; /* "Completed", "Error", "OOMKilled"... */
 	char last_message[512];
+	/* wall clock, shown and recorded */
 	int64_t created_ms;
 	int64_t started_ms;
 	int64_t finished_ms;
-	int64_t ready_since_ms; /* 0: not ready */
-	int64_t restart_at_ms;	/* POD_WAITING: when to start again; 0 none */
+	/* monotonic clock (clock.h): durations and deadlines */
+	int64_t started_mono;	  /* the run's start and end, for the */
+	int64_t finished_mono;	  /* back-off reset */
+	int64_t ready_since_mono; /* 0: not ready */
+	int64_t restart_at_mono;  /* POD_WAITING: when to start again; 0 none */
 	bool ready;
 	bool started_probe_ok; /* startup probe passed (or none) */
 	struct probe_set *probes;
@@ -80,7 +84,7 @@ struct pod {
 	bool terminating;
 	bool remove_after;  /* delete the pod when its container is gone */
 	bool restart_after; /* liveness kill: restart once gone */
-	int64_t term_started_ms;
+	int64_t term_started_mono;
 	int grace_seconds;
 	bool prestop_running;
 	bool stop_signal_sent;
@@ -116,10 +120,10 @@ struct deployment {
 	size_t n_revisions;
 	int64_t created_ms;
 	bool paused;
-	bool state_unsaved;   /* its record could not be written: retried */
-	bool deleting;	      /* removed from config: scale to 0 */
-	int64_t progress_ms;  /* last progress (for the deadline) */
-	bool progress_failed; /* ProgressDeadlineExceeded */
+	bool state_unsaved;    /* its record could not be written: retried */
+	bool deleting;	       /* removed from config: scale to 0 */
+	int64_t progress_mono; /* last progress (for the deadline) */
+	bool progress_failed;  /* ProgressDeadlineExceeded */
 	/* The controller's memory between steps (reconcile.c): replicas seen
 	 * last, the last fully available template, the previous counts. */
 	struct rollout_memo {
@@ -205,7 +209,7 @@ struct daemon {
 	size_t n_unclaimed;
 };
 
-int64_t now_ms(void);
+#include "clock.h"
 
 /* Being terminated for good (deleted, scaled down, down). A pod killed by
  * its liveness or startup probe is terminating too, but it stays: it

@@ -167,7 +167,8 @@ static void start_failed(struct pod *p, const char *why)
 {
 	pod_event(p, "Warning", "Failed", "Error: %s", why);
 	snprintf(p->last_message, sizeof(p->last_message), "%s", why);
-	p->started_ms = p->finished_ms = now_ms();
+	p->started_ms = now_ms();
+	p->started_mono = mono_ms();
 	container_gone(p, 128, true, "RunContainerError");
 }
 
@@ -197,6 +198,7 @@ static void on_run_done(void *arg, int rc, const char *message)
 	p->pidfd = (int)pidfd_open(p->pid, 0);
 	p->phase = POD_RUNNING;
 	p->started_ms = now_ms();
+	p->started_mono = mono_ms();
 	p->last_message[0] = '\0';
 	pod_event(p, "Normal", "Started", "Started container %s (pid %d)",
 		  p->deployment->name, (int)p->pid);
@@ -236,12 +238,12 @@ void pod_start(struct pod *p)
 	json_t *config = NULL;
 	int log_fd;
 
-	uv_timer_stop(&p->timer);
-	p->restart_at_ms = 0;
+	clock_timer_stop(&p->timer);
+	p->restart_at_mono = 0;
 	p->pid = 0; /* a record saved while creating names no old pid */
 	p->phase = POD_CREATING;
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	p->started_probe_ok = false;
 	pod_changed(p);
 	if (rootfs_mount(p->spec->image, dir, &err) == -1) {
@@ -308,18 +310,19 @@ static void decide_restart(struct pod *p)
 	}
 	p->phase = POD_WAITING;
 	if (!restart || p->daemon->shutting_down) {
-		p->restart_at_ms = 0;
+		p->restart_at_mono = 0;
 		store_save_pod(p);
 		pod_changed(p);
 		return;
 	}
-	if (p->started_ms && backoff_resets(p->finished_ms - p->started_ms,
-					    cfg->backoff_reset_seconds))
+	if (p->started_mono &&
+	    backoff_resets(p->finished_mono - p->started_mono,
+			   cfg->backoff_reset_seconds))
 		p->crashes = 0;
 	p->crashes++;
 	delay = backoff_delay_ms(p->crashes, cfg->backoff_initial_seconds,
 				 cfg->backoff_max_seconds);
-	p->restart_at_ms = now_ms() + delay;
+	p->restart_at_mono = mono_ms() + delay;
 	store_save_pod(p);
 	if (delay > 0)
 		pod_event(p, "Warning", "BackOff",
@@ -327,19 +330,19 @@ static void decide_restart(struct pod *p)
 			  "pod %s",
 			  (long long)(delay / 1000), p->deployment->name,
 			  p->name);
-	uv_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay, 0);
+	clock_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay);
 	pod_changed(p);
 }
 
-void pod_resume_waiting(struct pod *p, int64_t restart_at_ms)
+void pod_resume_waiting(struct pod *p, int64_t restart_at_mono)
 {
-	int64_t delay = restart_at_ms - now_ms();
+	int64_t delay = restart_at_mono - mono_ms();
 
 	p->phase = POD_WAITING;
-	p->restart_at_ms = restart_at_ms;
-	if (restart_at_ms > 0)
-		uv_timer_start(&p->timer, restart_timer_fired,
-			       delay > 0 ? (uint64_t)delay : 0, 0);
+	p->restart_at_mono = restart_at_mono;
+	if (restart_at_mono > 0)
+		clock_timer_start(&p->timer, restart_timer_fired,
+				  delay > 0 ? (uint64_t)delay : 0);
 	store_save_pod(p);
 	pod_changed(p);
 }
@@ -348,6 +351,8 @@ void pod_resume_after_exit(struct pod *p)
 {
 	if (p->finished_ms == 0)
 		p->finished_ms = now_ms();
+	if (p->finished_mono == 0)
+		p->finished_mono = mono_ms();
 	decide_restart(p);
 }
 
@@ -417,8 +422,9 @@ static void container_gone(struct pod *p, int code, bool known,
 			     : "Error");
 	p->last_exit_code = code;
 	p->finished_ms = now_ms();
+	p->finished_mono = mono_ms();
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
 	if (!p->terminating && reason == NULL)
 		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
@@ -556,7 +562,7 @@ void pod_set_ready(struct pod *p, bool ready)
 	if (p->ready == ready)
 		return;
 	p->ready = ready;
-	p->ready_since_ms = ready ? now_ms() : 0;
+	p->ready_since_mono = ready ? mono_ms() : 0;
 	pod_changed(p);
 }
 

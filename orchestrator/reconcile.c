@@ -101,7 +101,7 @@ static int group_cmp(const void *a, const void *b)
 
 static void tally(struct daemon *d, struct deployment *dep, struct tally *t)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	struct group *cur;
 
 	memset(t, 0, sizeof(*t));
@@ -185,7 +185,7 @@ static struct pod *pick_victim(struct daemon *d, struct deployment *dep,
 {
 	struct pod *best = NULL;
 	int best_rank = 0;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	for (struct pod *p = d->pods; p; p = p->next) {
 		int rank;
@@ -415,7 +415,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 {
 	struct tally t;
 	int updated, old = 0, available = 0;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	bool complete;
 
 	tally(d, dep, &t);
@@ -432,7 +432,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 	if (dep->paused || complete || strcmp(m->hash, dep->hash) ||
 	    updated > m->updated || old < m->old || t.ready > m->ready ||
 	    available > m->available)
-		dep->progress_ms = now; /* ProgressDeadlineExceeded stays
+		dep->progress_mono = now; /* ProgressDeadlineExceeded stays
 					   until the rollout completes */
 	if (complete) {
 		snprintf(m->stable, sizeof(m->stable), "%s", dep->hash);
@@ -453,7 +453,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 		return;
 	}
 	if (dep->progress_failed || dep->paused ||
-	    now - dep->progress_ms <=
+	    now - dep->progress_mono <=
 		(int64_t)dep->spec->progress_deadline_seconds * 1000)
 		return;
 	dep->progress_failed = true;

@@ -108,7 +108,7 @@ void store_save_pod(struct pod *p)
 	    phase_name(p->phase), "last_exit_code", p->last_exit_code,
 	    "last_reason", p->last_reason, "terminating", p->terminating,
 	    "remove_after", p->remove_after, "restart_at_ms",
-	    (json_int_t)p->restart_at_ms);
+	    (json_int_t)clock_mono_to_wall(p->restart_at_mono));
 
 	if (j == NULL) {
 		log_warnx("state: cannot encode the record of pod %s", p->name);
@@ -496,6 +496,10 @@ static void restore_pod(struct daemon *d, json_t *j)
 	p->crashes = (int)json_integer_value(json_object_get(j, "crashes"));
 	p->created_ms = json_integer_value(json_object_get(j, "created_ms"));
 	p->started_ms = json_integer_value(json_object_get(j, "started_ms"));
+	/* The run's start on this boot's monotonic clock, for the back-off
+	 * reset: recorded as wall time. */
+	if (p->started_ms > 0)
+		p->started_mono = clock_wall_to_mono(p->started_ms);
 	p->last_exit_code =
 	    (int)json_integer_value(json_object_get(j, "last_exit_code"));
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
@@ -544,7 +548,7 @@ static void restore_pod(struct daemon *d, json_t *j)
 	}
 	if (phase && !strcmp(phase, "waiting")) {
 		/* Completed, Error, or in back-off: exactly as it was. */
-		pod_resume_waiting(p, restart_at);
+		pod_resume_waiting(p, clock_wall_to_mono(restart_at));
 		return;
 	}
 	if (phase && !strcmp(phase, "cleaning")) {

@@ -63,7 +63,7 @@ static void on_deadline(uv_timer_t *t)
 			  "deadline; %d s more before SIGKILL",
 			  p->grace_seconds, PRESTOP_EXTENSION_MS / 1000);
 		send_stop_signal(p);
-		uv_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS, 0);
+		clock_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS);
 		return;
 	}
 	p->kill_sent = true;
@@ -164,8 +164,8 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 		p->hook_timer = xcalloc(1, sizeof(uv_timer_t));
 		uv_timer_init(p->daemon->loop, p->hook_timer);
 		p->hook_timer->data = p;
-		uv_timer_start(p->hook_timer, on_sleep_hook_done,
-			       (uint64_t)h->sleep_seconds * 1000, 0);
+		clock_timer_start(p->hook_timer, on_sleep_hook_done,
+				  (uint64_t)h->sleep_seconds * 1000);
 		return;
 	default:
 		p->prestop_running = false;
@@ -176,12 +176,12 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 void terminate_resume(struct pod *p)
 {
 	int64_t deadline =
-	    p->term_started_ms + (int64_t)p->grace_seconds * 1000;
-	int64_t remaining = deadline - now_ms();
+	    p->term_started_mono + (int64_t)p->grace_seconds * 1000;
+	int64_t remaining = deadline - mono_ms();
 
 	if (remaining < 0)
 		remaining = 0;
-	uv_timer_start(&p->timer, on_deadline, (uint64_t)remaining, 0);
+	clock_timer_start(&p->timer, on_deadline, (uint64_t)remaining);
 	if (p->spec->pre_stop.kind != HANDLER_NONE)
 		run_prestop(p, (uint64_t)remaining);
 	else
@@ -201,7 +201,7 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	p->terminating = true;
 	p->term_gen++;
 	p->remove_after = after == TERM_REMOVE;
-	p->term_started_ms = now_ms();
+	p->term_started_mono = mono_ms();
 	p->grace_seconds = grace_override >= 0
 			       ? grace_override
 			       : p->spec->termination_grace_period_seconds;
@@ -210,7 +210,7 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	/* Step 1: out of every endpoint set before anything else happens. */
 	pod_stop_probes(p);
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	endpoints_pod_leaving(p);
 	if (after == TERM_REMOVE)
 		pod_event(p, "Normal", "Killing", "Stopping container %s (%s)",
@@ -222,7 +222,7 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	switch (p->phase) {
 	case POD_PENDING:
 	case POD_WAITING:
-		uv_timer_stop(&p->timer);
+		clock_timer_stop(&p->timer);
 		if (p->remove_after) {
 			pod_remove(p);
 		} else {
@@ -242,7 +242,7 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 
 bool terminate_container_gone(struct pod *p)
 {
-	uv_timer_stop(&p->timer);
+	clock_timer_stop(&p->timer);
 	terminate_cancel(p);
 	if (p->remove_after) {
 		pod_event(p, "Normal", "Deleted",
@@ -261,10 +261,10 @@ bool terminate_container_gone(struct pod *p)
 void terminate_cancel(struct pod *p)
 {
 	if (p->hook_timer) {
-		uv_timer_stop(p->hook_timer);
+		clock_timer_stop(p->hook_timer);
 		uv_close((uv_handle_t *)p->hook_timer, hook_timer_closed);
 		p->hook_timer = NULL;
 	}
 	if (p->timer_open)
-		uv_timer_stop(&p->timer);
+		clock_timer_stop(&p->timer);
 }
