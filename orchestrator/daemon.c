@@ -589,9 +589,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	return d->exit_code;
 }
 
-/* Frees d and all it owns, after a normal exit or at any failed step of
- * start-up. Containers and state files are left as they are. */
-static void daemon_free(struct daemon *d)
+void daemon_free(struct daemon *d)
 {
 	if (d->ctl) {
 		ctl_server_stop(d->ctl);

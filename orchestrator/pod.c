@@ -7,7 +7,6 @@
 #include "pod.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +17,9 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
-#include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
-#include "../runtime/bundle.h"
-#include "../runtime/cgroup.h"
-#include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
@@ -172,12 +167,9 @@ static void start_failed(struct pod *p, const char *why)
 	container_gone(p, 128, true, "RunContainerError");
 }
 
-static void on_run_done(void *arg, int rc, const char *message)
+static void on_run_done(void *arg, int rc, pid_t pid, const char *message)
 {
 	struct pod *p = arg;
-	cleanup_free char *dir = pod_dir(p);
-	cleanup_free char *pidfile = xasprintf("%s/bundle/pid", dir);
-	cleanup_free char *text = NULL;
 
 	if (p->phase == POD_GONE) {
 		pod_unref(p);
@@ -188,14 +180,12 @@ static void on_run_done(void *arg, int rc, const char *message)
 		pod_unref(p);
 		return;
 	}
-	if (file_read_all(pidfile, &text, NULL, NULL) == -1 ||
-	    atoi(text) <= 0) {
-		start_failed(p, "runtime reported success but wrote no pid");
-		pod_unref(p);
-		return;
-	}
-	p->pid = atoi(text);
-	p->pidfd = (int)pidfd_open(p->pid, 0);
+	p->pid = pid;
+	/* Every signal goes through it; without one the pod can only be
+	 * stopped by its own exit (terminate.c refuses a bare pid). */
+	p->pidfd = rt_pidfd(&p->daemon->rt, pid);
+	if (p->pidfd < 0)
+		log_warn("pod %s: pidfd_open(%d)", p->name, (int)pid);
 	p->phase = POD_RUNNING;
 	p->started_ms = now_ms();
 	p->started_mono = mono_ms();
@@ -229,14 +219,10 @@ void pod_start(struct pod *p)
 {
 	struct daemon *d = p->daemon;
 	cleanup_free char *dir = pod_dir(p);
-	cleanup_free char *bundle = xasprintf("%s/bundle", dir);
-	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", dir);
-	cleanup_free char *cgroup = rt_cgroup_path(p->name);
 	cleanup_free char *log_path = pod_log_path(p);
-	struct bundle_params params = {0};
+	struct rt_pod what = {
+	    .name = p->name, .spec = p->spec, .dir = dir, .log_path = log_path};
 	struct berr err = BERR_INIT;
-	json_t *config = NULL;
-	int log_fd;
 
 	clock_timer_stop(&p->timer);
 	p->restart_at_mono = 0;
@@ -246,32 +232,14 @@ void pod_start(struct pod *p)
 	p->ready_since_mono = 0;
 	p->started_probe_ok = false;
 	pod_changed(p);
-	if (rootfs_mount(p->spec->image, dir, &err) == -1) {
-		start_failed(p, err.msg);
-		return;
-	}
-	params.pod_name = p->name;
-	params.rootfs = rootfs;
-	params.cgroup_path = cgroup;
-	if (bundle_build(p->spec, &params, &config, &err) == -1 ||
-	    bundle_write(bundle, config, &err) == -1) {
-		json_decref(config);
-		start_failed(p, err.msg);
-		return;
-	}
-	json_decref(config);
-	log_fd =
-	    open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (log_fd == -1) {
-		berr_errno(&err, errno, "open log `%s`", log_path);
+	pod_ref(p);
+	if (rt_create(&d->rt, &what, on_run_done, p, &err) == -1) {
+		pod_unref(p);
 		start_failed(p, err.msg);
 		return;
 	}
 	pod_event(p, "Normal", "Created", "Created container %s",
 		  p->deployment->name);
-	pod_ref(p);
-	rt_run(&d->rt, p->name, bundle, log_fd, on_run_done, p);
-	close(log_fd);
 	/* Written after the spawn, off the start's critical path: a crash in
 	 * between leaves a container no record owns, which the next start
 	 * removes (store_restore_pods). */
@@ -377,7 +345,7 @@ static void on_delete_done(void *arg, int rc, const char *message)
 
 	if (rc != 0)
 		pod_event(p, "Warning", "FailedDelete", "%s", message);
-	if (rootfs_unmount(dir, &err) == -1)
+	if (rt_unmount(&p->daemon->rt, dir, &err) == -1)
 		pod_event(p, "Warning", "FailedUnmount", "%s", err.msg);
 	if (p->phase != POD_GONE)
 		op->next(p);
@@ -478,7 +446,7 @@ void pod_remove(struct pod *p)
 	pod_stop_probes(p);
 	terminate_cancel(p);
 	/* Unmounted and renamed away now; deleted on the thread pool. */
-	if (rootfs_remove(dir, &err) == -1)
+	if (rt_remove_dir(&d->rt, dir, &err) == -1)
 		log_warnx("pod %s: %s", p->name, err.msg);
 	store_delete_pod(p);
 	p->phase = POD_GONE;
@@ -545,7 +513,7 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 int pod_watch_pidfd(struct pod *p)
 {
 	if (p->pidfd < 0)
-		p->pidfd = (int)pidfd_open(p->pid, 0);
+		p->pidfd = rt_pidfd(&p->daemon->rt, p->pid);
 	if (p->pidfd < 0)
 		return -1;
 	uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);

@@ -476,7 +476,7 @@ static void restore_pod(struct daemon *d, json_t *j)
 		log_info("pod %s: deployment %s no longer exists; removing",
 			 name, depname ? depname : "?");
 		rt_delete_sync(&d->rt, name);
-		rootfs_remove(dir, NULL);
+		rt_remove_dir(&d->rt, dir, NULL);
 		unlink(rec);
 		return;
 	}
@@ -541,7 +541,7 @@ static void restore_pod(struct daemon *d, json_t *j)
 	cleanup_free char *dir = pod_dir(p);
 
 	rt_delete_sync(&d->rt, name);
-	rootfs_unmount(dir, NULL);
+	rt_unmount(&d->rt, dir, NULL);
 	if (was_terminating && remove_after) {
 		pod_remove(p);
 		return;
@@ -640,7 +640,7 @@ void store_restore_pods(struct daemon *d)
 				log_info("removing %s: no pod record owns it",
 					 pdir);
 				rt_delete_sync(&d->rt, names[i]);
-				rootfs_remove(pdir, NULL);
+				rt_remove_dir(&d->rt, pdir, NULL);
 			}
 			free(names[i]);
 		}
@@ -657,7 +657,7 @@ void store_restore_pods(struct daemon *d)
 					 "record owns it",
 					 ids[i]);
 				rt_delete_sync(&d->rt, ids[i]);
-				rootfs_remove(pdir, NULL);
+				rt_remove_dir(&d->rt, pdir, NULL);
 			}
 			free(ids[i]);
 		}

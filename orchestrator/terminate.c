@@ -10,11 +10,11 @@
  */
 #include "terminate.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 
 #include "../common/log.h"
 #include "../common/sigtab.h"
@@ -28,13 +28,19 @@
 
 #define PRESTOP_EXTENSION_MS 2000
 
+/* Through the pod's pidfd only: a bare pid may have been recycled. A pod
+ * without one (pidfd_open failed) is left to exit by itself. */
 static int pod_signal(struct pod *p, int sig)
 {
-	if (p->pidfd >= 0)
-		return pidfd_send_signal(p->pidfd, sig, NULL, 0);
-	if (p->pid > 0)
-		return kill(p->pid, sig);
-	return -1;
+	if (p->pidfd < 0) {
+		pod_event(p, "Warning", "FailedKill",
+			  "Cannot send %s to container %s: no pidfd for pid "
+			  "%d, and a bare pid is never signalled",
+			  sigtab_name(sig), p->deployment->name, (int)p->pid);
+		errno = EBADF;
+		return -1;
+	}
+	return rt_signal(&p->daemon->rt, p->pidfd, sig);
 }
 
 static void send_stop_signal(struct pod *p)
