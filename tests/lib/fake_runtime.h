@@ -355,14 +355,40 @@ FAKE_FN bool fake_auto(void)
 	return false;
 }
 
-/* Runs what is due now: libuv's 0 ms timers (reconcile, watch) and the
- * automatic completions, until nothing moves. */
+/* Fires the earliest pod timer due by target, if any. */
+FAKE_FN bool fake_fire(int64_t target)
+{
+	size_t best = F.n_timers;
+	struct fake_timer ft;
+
+	for (size_t i = 0; i < F.n_timers; i++)
+		if (F.timers[i].due <= target &&
+		    (best == F.n_timers ||
+		     F.timers[i].due < F.timers[best].due ||
+		     (F.timers[i].due == F.timers[best].due &&
+		      F.timers[i].seq < F.timers[best].seq)))
+			best = i;
+	if (best == F.n_timers)
+		return false;
+	ft = F.timers[best];
+	F.timers[best] = F.timers[--F.n_timers];
+	if (ft.due > F.mono) {
+		F.wall += ft.due - F.mono;
+		F.mono = ft.due;
+	}
+	ft.cb(ft.t);
+	return true;
+}
+
+/* Runs what is due now: libuv's 0 ms timers (reconcile, watch), pod
+ * timers due now and the automatic completions, until nothing moves. */
 FAKE_FN void fake_step(void)
 {
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 10000; i++) {
 		bool moved = uv_run(fake_d->loop, UV_RUN_NOWAIT) != 0;
 
 		moved |= fake_auto();
+		moved |= fake_fire(F.mono);
 		if (!moved)
 			break;
 	}
@@ -374,26 +400,8 @@ FAKE_FN void fake_advance(int64_t ms)
 	int64_t target = F.mono + ms;
 
 	fake_step();
-	for (;;) {
-		size_t best = F.n_timers;
-
-		for (size_t i = 0; i < F.n_timers; i++)
-			if (F.timers[i].due <= target &&
-			    (best == F.n_timers ||
-			     F.timers[i].due < F.timers[best].due ||
-			     (F.timers[i].due == F.timers[best].due &&
-			      F.timers[i].seq < F.timers[best].seq)))
-				best = i;
-		if (best == F.n_timers)
-			break;
-		struct fake_timer ft = F.timers[best];
-
-		F.timers[best] = F.timers[--F.n_timers];
-		F.wall += ft.due - F.mono;
-		F.mono = ft.due;
-		ft.cb(ft.t);
+	while (fake_fire(target))
 		fake_step();
-	}
 	F.wall += target - F.mono;
 	F.mono = target;
 	fake_step();
@@ -597,12 +605,26 @@ FAKE_FN int fake_events(const char *reason)
 FAKE_FN int fake_n_pods(void);
 FAKE_FN int fake_scale_to_zero(const char *body)
 {
-	char *b = xasprintf("%sreplicas = 0\n", body);
+	char *b = xcalloc(1, strlen(body) + 16);
+	const char *line = body;
+
+	/* body without its replicas line, then replicas = 0 */
+	while (*line) {
+		size_t len =
+		    strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0);
+
+		if (strncmp(line, "replicas", 8) != 0)
+			strncat(b, line, len);
+		line += len;
+	}
+	strcat(b, "replicas = 0\n");
 
 	F.auto_create = F.auto_delete = F.auto_exit = F.auto_exec = true;
 	fake_apply(b);
 	free(b);
 	fake_advance(3600 * 1000);
+	for (struct pod *p = fake_d->pods; p; p = p->next)
+		printf("# left: %s %s\n", p->name, pod_status(p));
 	return fake_n_pods();
 }
 
