@@ -310,7 +310,9 @@ static void finish_exit(uv_timer_t *t)
 	close_if_open((uv_handle_t *)&d->sigint);
 	close_if_open((uv_handle_t *)&d->sighup);
 	close_if_open((uv_handle_t *)&d->housekeeping_timer);
+	clock_timer_stop(&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->reconcile_timer);
+	close_if_open((uv_handle_t *)&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->watch_timer);
 	uv_timer_start(t, force_exit, EXIT_DRAIN_MS, 0);
 	uv_unref((uv_handle_t *)t);
@@ -406,7 +408,8 @@ static void on_housekeeping(uv_timer_t *t)
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
-	/* On the thread pool; a pod whose cap still runs skips this tick. */
+	/* On the thread pool; a pod whose cap still runs skips this tick.
+	 * Logs grow without telling anyone, so their cap is polled. */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
@@ -414,9 +417,8 @@ static void on_housekeeping(uv_timer_t *t)
 			fs_jobs_cap_log(d->loop, log, cap);
 		}
 	}
-	/* minReadySeconds and progress deadlines move with the clock */
-	watch_mark(d, WATCH_DEPLOYMENTS);
-	reconcile_schedule(d);
+	/* Nothing here decides about pods: minReadySeconds and progress
+	 * deadlines wake the controller themselves (reconcile.c). */
 }
 
 /* --- start-up --------------------------------------------------------------

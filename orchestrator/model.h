@@ -189,6 +189,7 @@ struct daemon {
 	struct service_birth *service_births;
 	struct log_follow *follows;
 	uv_timer_t reconcile_timer;
+	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;
 	uv_timer_t housekeeping_timer;
 	uv_signal_t sigterm, sigint, sighup;
