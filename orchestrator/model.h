@@ -45,6 +45,28 @@ enum pod_phase {
 	POD_GONE      /* removed from every list; memory freed soon */
 };
 
+/*
+ * Where a pod is in SPEC §4's termination sequence; each step implies
+ * the ones before it (terminate.c). One value, so no combination of
+ * "hook running", "signal sent", "kill sent" can contradict another.
+ */
+enum term_step {
+	TERM_NONE,	/* not being terminated */
+	TERM_ASKED,	/* asked while not running (creating, cleaning): the
+			   sequence starts once it runs, if it ever does */
+	TERM_PRESTOP,	/* out of every endpoint; preStop hook running */
+	TERM_SIGNALLED, /* stop signal sent; SIGKILL at the deadline */
+	TERM_EXTENDED,	/* hook still running at the deadline: stop signal
+			   sent, SIGKILL 2 s later */
+	TERM_KILLED,	/* SIGKILL sent; waiting for the exit */
+};
+
+/* What follows a termination once the container is gone. */
+enum term_after {
+	TERM_REMOVE, /* the pod goes away (delete, scale down, down) */
+	TERM_RESTART /* liveness/startup failure: restart per policy */
+};
+
 struct pod {
 	struct pod *next; /* in daemon.pods, creation order */
 	struct daemon *daemon;
@@ -80,18 +102,13 @@ struct pod {
 	struct probe_set *probes;
 	struct probe_target probe_target; /* must outlive probes */
 
-	/* termination */
-	bool terminating;
-	bool remove_after;  /* delete the pod when its container is gone */
-	bool restart_after; /* liveness kill: restart once gone */
+	/* termination (terminate.c) */
+	enum term_step term_step;
+	enum term_after term_after; /* meaningful unless TERM_NONE */
 	int64_t term_started_mono;
 	int grace_seconds;
-	bool prestop_running;
-	bool stop_signal_sent;
-	bool kill_sent;
-	bool extension_given; /* the one-off 2 s after a slow preStop */
-	unsigned term_gen;    /* which termination a hook belongs to */
-	uv_timer_t timer;     /* back-off, grace deadline */
+	unsigned term_gen; /* which termination a hook belongs to */
+	uv_timer_t timer;  /* back-off, grace deadline */
 	bool timer_open;
 	bool state_unsaved;	/* its record could not be written: retried */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
@@ -215,10 +232,18 @@ struct daemon {
 /* Being terminated for good (deleted, scaled down, down). A pod killed by
  * its liveness or startup probe is terminating too, but it stays: it
  * restarts in place and still counts as one of its deployment's pods. */
+static inline bool pod_terminating(const struct pod *p)
+{
+	return p->term_step != TERM_NONE;
+}
 static inline bool pod_leaving(const struct pod *p)
 {
-	return p->terminating && p->remove_after;
+	return pod_terminating(p) && p->term_after == TERM_REMOVE;
 }
+/* Stops the daemon with a clear message when p's fields contradict each
+ * other (pod.c): going on from a state that cannot be would act on the
+ * wrong container or none. where names the transition just made. */
+void pod_check(const struct pod *p, const char *where);
 /* Creation time of service name, recorded on first call. */
 int64_t service_created_ms(struct daemon *d, const char *name);
 

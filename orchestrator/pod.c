@@ -31,8 +31,56 @@
 #include "view.h"
 #include "watch.h"
 
+static const char *const phase_names[] = {
+    [POD_PENDING] = "Pending", [POD_CREATING] = "Creating",
+    [POD_RUNNING] = "Running", [POD_CLEANING] = "Cleaning",
+    [POD_WAITING] = "Waiting", [POD_GONE] = "Gone",
+};
+
+static const char *const step_names[] = {
+    [TERM_NONE] = "none",	  [TERM_ASKED] = "asked",
+    [TERM_PRESTOP] = "preStop",	  [TERM_SIGNALLED] = "signalled",
+    [TERM_EXTENDED] = "extended", [TERM_KILLED] = "killed",
+};
+
+void pod_check(const struct pod *p, const char *where)
+{
+	const char *bad = NULL;
+	bool signalled = p->term_step >= TERM_PRESTOP;
+
+	if (p->phase == POD_GONE)
+		return;
+	if (signalled && p->phase != POD_RUNNING && p->phase != POD_CLEANING)
+		bad = "termination under way without a container";
+	else if (p->term_step == TERM_ASKED && p->phase != POD_CREATING &&
+		 p->phase != POD_CLEANING)
+		bad = "termination asked but never started";
+	else if ((p->phase == POD_PENDING || p->phase == POD_WAITING) &&
+		 p->term_step != TERM_NONE)
+		bad = "terminating a pod that has no container";
+	else if (p->ready &&
+		 (p->phase != POD_RUNNING || p->term_step != TERM_NONE))
+		bad = "ready without a running, staying container";
+	else if (p->phase == POD_RUNNING && p->pid <= 0)
+		bad = "running without a pid";
+	else if (p->restart_at_mono > 0 && p->phase != POD_WAITING)
+		bad = "a restart scheduled for a pod that is not waiting";
+	else if (p->hook_timer != NULL && p->term_step != TERM_PRESTOP &&
+		 p->term_step != TERM_EXTENDED && p->term_step != TERM_KILLED)
+		bad = "a preStop sleep outside its hook step";
+	else if (p->probes != NULL && p->phase != POD_RUNNING)
+		bad = "probes without a running container";
+	if (bad)
+		fatalx("pod %s: state out of sync after %s: %s (phase %s, "
+		       "termination step %s, pid %d, ready %d); stopping "
+		       "rather than acting on the wrong container",
+		       p->name, where, bad, phase_names[p->phase],
+		       step_names[p->term_step], (int)p->pid, (int)p->ready);
+}
+
 static void pod_changed(struct pod *p)
 {
+	pod_check(p, "a change");
 	endpoints_sync(p->daemon);
 	watch_mark(p->daemon, WATCH_PODS);
 	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
@@ -205,7 +253,7 @@ static void on_run_done(void *arg, int rc, pid_t pid, const char *message)
 		pod_unref(p);
 		return;
 	}
-	if (p->terminating) {
+	if (pod_terminating(p)) {
 		/* deleted while it was being created */
 		terminate_resume(p);
 	} else {
@@ -252,7 +300,7 @@ static void restart_timer_fired(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
-	if (p->phase != POD_WAITING || p->terminating)
+	if (p->phase != POD_WAITING || pod_terminating(p))
 		return;
 	p->restarts++;
 	store_save_pod(p);
@@ -326,7 +374,7 @@ void pod_resume_after_exit(struct pod *p)
 
 static void after_exit_cleanup(struct pod *p)
 {
-	if (p->terminating && terminate_container_gone(p))
+	if (pod_terminating(p) && terminate_container_gone(p))
 		return;
 	decide_restart(p);
 }
@@ -394,7 +442,7 @@ static void container_gone(struct pod *p, int code, bool known,
 	p->ready = false;
 	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
-	if (!p->terminating && reason == NULL)
+	if (!pod_terminating(p) && reason == NULL)
 		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
 			  "Container %s exited with %s %d", p->deployment->name,
 			  known ? "code" : "unknown status", code);
@@ -554,7 +602,7 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 {
 	struct pod *p = owner;
 
-	if (p->phase != POD_RUNNING || p->terminating)
+	if (p->phase != POD_RUNNING || pod_terminating(p))
 		return;
 	switch (type) {
 	case PROBE_STARTUP:
@@ -583,7 +631,7 @@ static void on_probe_failure(void *owner, enum probe_type type,
 {
 	struct pod *p = owner;
 
-	if (p->phase == POD_RUNNING && !p->terminating)
+	if (p->phase == POD_RUNNING && !pod_terminating(p))
 		pod_event(p, "Warning", "Unhealthy", "%s", message);
 }
 

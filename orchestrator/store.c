@@ -106,8 +106,8 @@ void store_save_pod(struct pod *p)
 	    p->crashes, "created_ms", (json_int_t)p->created_ms, "started_ms",
 	    (json_int_t)p->started_ms, "pid", (int)p->pid, "phase",
 	    phase_name(p->phase), "last_exit_code", p->last_exit_code,
-	    "last_reason", p->last_reason, "terminating", p->terminating,
-	    "remove_after", p->remove_after, "restart_at_ms",
+	    "last_reason", p->last_reason, "terminating", pod_terminating(p),
+	    "remove_after", pod_leaving(p), "restart_at_ms",
 	    (json_int_t)clock_mono_to_wall(p->restart_at_mono));
 
 	if (j == NULL) {

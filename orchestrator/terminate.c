@@ -47,53 +47,72 @@ static void send_stop_signal(struct pod *p)
 {
 	int sig = p->spec->stop_signal ? p->spec->stop_signal : SIGTERM;
 
-	if (p->stop_signal_sent || p->phase != POD_RUNNING)
-		return;
-	p->stop_signal_sent = true;
 	if (pod_signal(p, sig) == -1)
 		log_warn("pod %s: signal %d", p->name, sig);
 	pod_event(p, "Normal", "StopSignal", "Sent %s to container %s",
 		  sigtab_name(sig), p->deployment->name);
 }
 
+/* Step 3: from the hook (or from step 1 when there is none). */
+static void enter_signalled(struct pod *p)
+{
+	if (p->term_step != TERM_PRESTOP)
+		fatalx("pod %s: stop signal asked in termination step %d",
+		       p->name, (int)p->term_step);
+	p->term_step = TERM_SIGNALLED;
+	send_stop_signal(p);
+	pod_check(p, "stop signal");
+}
+
 static void on_deadline(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
-	if (p->phase != POD_RUNNING || !p->terminating)
+	if (p->phase != POD_RUNNING)
 		return;
-	if (p->prestop_running && !p->extension_given) {
-		p->extension_given = true;
+	switch (p->term_step) {
+	case TERM_PRESTOP:
+		/* The hook is still running: Kubernetes' one-off 2 s. */
+		p->term_step = TERM_EXTENDED;
 		pod_event(p, "Warning", "FailedPreStopHook",
 			  "PreStop hook still running at the %ds grace "
 			  "deadline; %d s more before SIGKILL",
 			  p->grace_seconds, PRESTOP_EXTENSION_MS / 1000);
 		send_stop_signal(p);
 		clock_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS);
-		return;
+		break;
+	case TERM_SIGNALLED:
+	case TERM_EXTENDED:
+		p->term_step = TERM_KILLED;
+		pod_event(p, "Normal", "Killing",
+			  "Grace period of %ds expired; sending SIGKILL to "
+			  "container %s",
+			  p->grace_seconds, p->deployment->name);
+		if (pod_signal(p, SIGKILL) == -1)
+			log_warn("pod %s: SIGKILL", p->name);
+		break;
+	case TERM_NONE:
+	case TERM_ASKED:
+	case TERM_KILLED:
+		fatalx("pod %s: grace deadline in termination step %d", p->name,
+		       (int)p->term_step);
 	}
-	p->kill_sent = true;
-	pod_event(p, "Normal", "Killing",
-		  "Grace period of %ds expired; sending SIGKILL to container "
-		  "%s",
-		  p->grace_seconds, p->deployment->name);
-	if (pod_signal(p, SIGKILL) == -1)
-		log_warn("pod %s: SIGKILL", p->name);
+	pod_check(p, "grace deadline");
 }
 
 /* gen guards against a hook of an earlier termination (before a liveness
- * restart) finishing during this one. */
+ * restart) finishing during this one. A hook that outlived the deadline
+ * changes nothing but is still reported. */
 static void hook_finished(struct pod *p, unsigned gen, bool ok,
 			  const char *message)
 {
-	if (gen != p->term_gen)
-		return;
-	p->prestop_running = false;
-	if (p->phase != POD_RUNNING || !p->terminating)
+	if (gen != p->term_gen || p->phase != POD_RUNNING ||
+	    !pod_terminating(p))
 		return;
 	if (!ok)
 		pod_event(p, "Warning", "FailedPreStopHook", "%s", message);
-	send_stop_signal(p);
+	if (p->term_step == TERM_PRESTOP)
+		enter_signalled(p);
 }
 
 struct exec_hook {
@@ -140,7 +159,6 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 {
 	const struct handler_spec *h = &p->spec->pre_stop;
 
-	p->prestop_running = true;
 	switch (h->kind) {
 	case HANDLER_EXEC: {
 		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
@@ -174,8 +192,7 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 				  (uint64_t)h->sleep_seconds * 1000);
 		return;
 	default:
-		p->prestop_running = false;
-		send_stop_signal(p);
+		enter_signalled(p);
 	}
 }
 
@@ -187,11 +204,16 @@ void terminate_resume(struct pod *p)
 
 	if (remaining < 0)
 		remaining = 0;
+	if (p->phase != POD_RUNNING || p->term_step != TERM_ASKED)
+		fatalx("pod %s: termination resumed in phase %d, step %d",
+		       p->name, (int)p->phase, (int)p->term_step);
+	p->term_step = TERM_PRESTOP;
 	clock_timer_start(&p->timer, on_deadline, (uint64_t)remaining);
 	if (p->spec->pre_stop.kind != HANDLER_NONE)
 		run_prestop(p, (uint64_t)remaining);
 	else
-		send_stop_signal(p);
+		enter_signalled(p);
+	pod_check(p, "termination started");
 }
 
 void pod_terminate(struct pod *p, enum term_after after, int grace_override,
@@ -199,19 +221,19 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 {
 	if (p->phase == POD_GONE)
 		return;
-	if (p->terminating) {
+	if (pod_terminating(p)) {
 		if (after == TERM_REMOVE)
-			p->remove_after = true;
+			p->term_after = TERM_REMOVE;
 		return;
 	}
-	p->terminating = true;
+	/* Step 1 starts now; steps 2-4 once the container runs. */
+	p->term_step = TERM_ASKED;
 	p->term_gen++;
-	p->remove_after = after == TERM_REMOVE;
+	p->term_after = after;
 	p->term_started_mono = mono_ms();
 	p->grace_seconds = grace_override >= 0
 			       ? grace_override
 			       : p->spec->termination_grace_period_seconds;
-	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
 
 	/* Step 1: out of every endpoint set before anything else happens. */
 	pod_stop_probes(p);
@@ -229,11 +251,10 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	case POD_PENDING:
 	case POD_WAITING:
 		clock_timer_stop(&p->timer);
-		if (p->remove_after) {
+		if (p->term_after == TERM_REMOVE)
 			pod_remove(p);
-		} else {
-			p->terminating = false;
-		}
+		else
+			p->term_step = TERM_NONE;
 		return;
 	case POD_CREATING: /* on_run_done resumes us */
 	case POD_CLEANING: /* terminate_container_gone follows */
@@ -250,7 +271,7 @@ bool terminate_container_gone(struct pod *p)
 {
 	clock_timer_stop(&p->timer);
 	terminate_cancel(p);
-	if (p->remove_after) {
+	if (p->term_after == TERM_REMOVE) {
 		pod_event(p, "Normal", "Deleted",
 			  "Container %s deleted; rootfs, bundle and cgroup "
 			  "removed",
@@ -258,9 +279,7 @@ bool terminate_container_gone(struct pod *p)
 		pod_remove(p);
 		return true;
 	}
-	p->terminating = false;
-	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
-	p->prestop_running = false;
+	p->term_step = TERM_NONE;
 	return false;
 }
 

@@ -49,7 +49,7 @@ const char *pod_status(const struct pod *p)
 
 bool pod_is_ready(const struct pod *p)
 {
-	return p->phase == POD_RUNNING && !p->terminating && p->ready;
+	return p->phase == POD_RUNNING && !pod_terminating(p) && p->ready;
 }
 
 bool pod_is_available(const struct pod *p, int64_t now)

@@ -5,6 +5,8 @@
  * the one-off 2 s extension for a hook still running, then delete. No
  * root, no runc, no sleeping.
  */
+#include <sys/wait.h>
+
 #include "../../orchestrator/terminate.h"
 #include "../lib/fake_runtime.h"
 #include "../lib/tap.h"
@@ -205,8 +207,42 @@ static void test_no_pidfd(void)
 	finish();
 }
 
+/* A contradiction stops the daemon with a message naming it. */
+static void test_invariant(void)
+{
+	struct pod p;
+	int fds[2], status = 0;
+	char buf[512] = "";
+	pid_t child;
+	ssize_t n;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "web-x");
+	p.phase = POD_WAITING;
+	p.term_step = TERM_SIGNALLED;
+	if (pipe(fds) == -1)
+		abort();
+	child = fork();
+	if (child == 0) {
+		dup2(fds[1], 2);
+		pod_check(&p, "a test");
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	waitpid(child, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	   "a signalled pod without a container stops the daemon");
+	ok(strstr(buf, "pod web-x: state out of sync after a test: "
+		       "termination under way without a container") != NULL,
+	   "and says why: %.*s", (int)strcspn(buf, "\n"), buf);
+}
+
 int main(void)
 {
+	test_invariant();
 	test_exec_prestop();
 	test_extension();
 	test_sleep_and_none();
