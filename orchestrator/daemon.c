@@ -469,6 +469,41 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	return 0;
 }
 
+static int ignore_sigpipe(struct berr *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return berr_errno(err, errno, "sigaction SIGPIPE");
+	return 0;
+}
+
+/* SIGTERM and SIGINT stop every pod, then exit; SIGHUP re-applies. */
+static int start_signals(struct daemon *d, struct berr *err)
+{
+	struct {
+		uv_signal_t *h;
+		uv_signal_cb cb;
+		int signum;
+	} sigs[] = {{&d->sigterm, on_stop_signal, SIGTERM},
+		    {&d->sigint, on_stop_signal, SIGINT},
+		    {&d->sighup, on_sighup, SIGHUP}};
+	int r;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		uv_signal_init(d->loop, sigs[i].h);
+		sigs[i].h->data = d;
+		r = uv_signal_start(sigs[i].h, sigs[i].cb, sigs[i].signum);
+		if (r != 0)
+			return berr_set(err, "cannot handle signal %d: %s",
+					sigs[i].signum, uv_strerror(r));
+	}
+	return 0;
+}
+
 /* Everything from the options to the end of the loop; every object it
  * makes hangs off d, which daemon_free() takes down whatever the exit. */
 static int daemon_run(struct daemon *d, int argc, char **argv)
@@ -481,8 +516,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	struct berr err = BERR_INIT;
 	const char *config_path = NULL;
 	cleanup_free char *applied = NULL;
-	json_t *messages, *records, *selectors;
-	int c, rc;
+	json_t *messages, *records = NULL, *selectors = NULL;
+	int c, rc, exit_code = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
@@ -508,7 +543,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, "berth up: no config: give -c FILE\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
+	if (ignore_sigpipe(&err) == -1)
+		goto fail;
 	d->loop = uv_default_loop();
 	/* Pod folders are removed off the loop thread from now on. */
 	rootfs_set_loop(d->loop);
@@ -516,65 +552,43 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		/* Load once up front for the directories; apply below. */
 		struct berth_config *probe_cfg = NULL;
 
-		if (cfg_load(config_path, &probe_cfg, &err) == -1) {
-			fprintf(stderr, "%s\n", err.msg);
-			return 2;
-		}
+		if (cfg_load(config_path, &probe_cfg, &err) == -1)
+			goto fail_config;
 		rc = prepare(d, probe_cfg, &err);
 		cfg_free(probe_cfg);
-		if (rc == -1) {
-			fprintf(stderr, "berth up: %s\n", err.msg);
-			return 1;
-		}
+		if (rc == -1)
+			goto fail;
 	}
 	watch_init(d);
 	reconcile_init(d);
-	if (reaper_start(d->loop, pod_reaped, d, &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		return 1;
-	}
+	if (reaper_start(d->loop, pod_reaped, d, &err) == -1)
+		goto fail;
 	d->proxy = proxy_start(&err);
-	if (d->proxy == NULL) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		return 1;
-	}
+	if (d->proxy == NULL)
+		goto fail;
 	records = store_load_deployments(d);
 	selectors = service_overrides_load(d);
 	messages = json_array();
 	rc = daemon_apply(d, config_path, messages, &err);
 	json_decref(messages);
-	if (rc == -1) {
-		fprintf(stderr, "%s\n", err.msg);
-		json_decref(records);
-		json_decref(selectors);
-		return 2;
-	}
+	if (rc == -1)
+		goto fail_config;
 	store_restore_deployments(d, records);
-	json_decref(records);
 	/* The last steps that can fail come before any pod exists: a
 	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&
-	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		json_decref(selectors);
-		return 1;
-	}
+	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1)
+		goto fail;
 	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
-			     &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		json_decref(selectors);
-		return 1;
-	}
+			     &err) == -1)
+		goto fail;
+	if (start_signals(d, &err) == -1)
+		goto fail;
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
+	json_decref(records);
+	json_decref(selectors);
 	endpoints_sync(d);
-	uv_signal_init(d->loop, &d->sigterm);
-	uv_signal_init(d->loop, &d->sigint);
-	uv_signal_init(d->loop, &d->sighup);
-	d->sigterm.data = d->sigint.data = d->sighup.data = d;
-	uv_signal_start(&d->sigterm, on_stop_signal, SIGTERM);
-	uv_signal_start(&d->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&d->sighup, on_sighup, SIGHUP);
 	uv_timer_init(d->loop, &d->housekeeping_timer);
 	d->housekeeping_timer.data = d;
 	uv_timer_start(&d->housekeeping_timer, on_housekeeping, 1000, 1000);
@@ -589,6 +603,19 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		unlink(lock);
 	}
 	return d->exit_code;
+
+	/* Every failed start ends here; daemon_free() takes down the rest.
+	 * A config error is printed as cfg_load wrote it (FILE:LINE: ...). */
+fail_config:
+	fprintf(stderr, "%s\n", err.msg);
+	exit_code = 2;
+	goto out;
+fail:
+	fprintf(stderr, "berth up: %s\n", err.msg);
+out:
+	json_decref(records);
+	json_decref(selectors);
+	return exit_code;
 }
 
 void daemon_free(struct daemon *d)

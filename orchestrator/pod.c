@@ -560,14 +560,25 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 
 int pod_watch_pidfd(struct pod *p)
 {
+	int r;
+
 	if (p->pidfd < 0)
 		p->pidfd = rt_pidfd(&p->daemon->rt, p->pid);
 	if (p->pidfd < 0)
 		return -1;
-	uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);
+	r = uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);
+	if (r != 0) {
+		errno = -r;
+		return -1;
+	}
 	p->pidfd_poll.data = p;
-	uv_poll_start(&p->pidfd_poll, UV_READABLE, on_pidfd);
-	p->pidfd_polling = true;
+	p->pidfd_polling = true; /* from here on it must be closed */
+	r = uv_poll_start(&p->pidfd_poll, UV_READABLE, on_pidfd);
+	if (r != 0) {
+		pidfd_unwatch(p, NULL);
+		errno = -r;
+		return -1;
+	}
 	return 0;
 }
 

@@ -225,8 +225,12 @@ struct proc *proc_start(uv_loop_t *loop, const struct proc_opts *o,
 		uv_timer_start(&p->timer, proc_spawn_failed, 0, 0);
 		return p;
 	}
-	if (p->pipe_open)
-		uv_read_start((uv_stream_t *)&p->out, proc_alloc, proc_read);
+	/* Unread, the pipe would never reach EOF: give up on the output. */
+	if (p->pipe_open &&
+	    uv_read_start((uv_stream_t *)&p->out, proc_alloc, proc_read) != 0) {
+		p->pipe_open = 0;
+		uv_close((uv_handle_t *)&p->out, proc_handle_closed);
+	}
 	if (o->timeout_ms)
 		uv_timer_start(&p->timer, proc_timeout, o->timeout_ms, 0);
 	return p;
