@@ -22,7 +22,6 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
-#include "../probes/probe.h"
 #include "../proxy/proxy.h"
 #include "../runtime/cgroup.h"
 #include "../runtime/fs_jobs.h"
@@ -465,7 +464,7 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	probes = xasprintf("%s/probes", d->run_dir);
 	if (mkdir_p(probes, 0700, err) == -1)
 		return -1;
-	probe_set_exec_dir(probes);
+	rt_exec_set_pid_dir(probes);
 	return 0;
 }
 
@@ -658,7 +657,7 @@ void daemon_free(struct daemon *d)
 	service_overrides_free(d);
 	cfg_ref_put(d->cfg_ref);
 	rt_free(&d->rt);
-	probe_set_exec_dir(NULL);
+	rt_exec_set_pid_dir(NULL);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->config_path);
