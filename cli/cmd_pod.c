@@ -1,6 +1,7 @@
 /*
  * cmd_pod.c - the pod verbs: `logs POD [-f]`, `exec POD -- CMD...` (asks
- * the daemon for the runtime invocation, then runs it in place of itself)
+ * the daemon for the runtime and its root, then runs the runtime's exec,
+ * its argv from runtime/exec.h, in place of itself)
  * and `delete pod NAME [--wait=false]`. No decision about pods lives here.
  */
 #include <getopt.h>
@@ -11,6 +12,7 @@
 
 #include "cmd.h"
 #include "common/xalloc.h"
+#include "runtime/exec.h"
 
 static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};
 
@@ -60,7 +62,7 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	json_t *out;
 	const char *runtime, *root, *id;
 	char **args;
-	int i = 1, n = 0, rc;
+	int i = 1, rc;
 
 	/* Hand-parsed: everything after POD belongs to the command. */
 	for (; i < argc; i++) {
@@ -103,17 +105,8 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(out);
 		return cli_fail("unexpected answer from the berth daemon");
 	}
-	args = xcalloc((size_t)(argc - i) + 8, sizeof(char *));
-	args[n++] = (char *)runtime;
-	args[n++] = "--root";
-	args[n++] = (char *)root;
-	args[n++] = "exec";
-	if (isatty(STDIN_FILENO))
-		args[n++] = "-t";
-	args[n++] = (char *)id;
-	for (; i < argc; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
+	args = rt_exec_argv(runtime, root, NULL, isatty(STDIN_FILENO), id,
+			    argv + i, (size_t)(argc - i));
 	fflush(stdout);
 	execvp(runtime, args);
 	rc = cli_fail("cannot run %s: %m", runtime);

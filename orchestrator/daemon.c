@@ -22,10 +22,11 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
-#include "../probes/probe.h"
 #include "../proxy/proxy.h"
+#include "../runtime/cgroup.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/logs.h"
+#include "../runtime/netns.h"
 #include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "api.h"
@@ -40,14 +41,6 @@
 #include "terminate.h"
 #include "view.h"
 #include "watch.h"
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t service_created_ms(struct daemon *d, const char *name)
 {
@@ -176,7 +169,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 			dep->spec_ref = cfg_ref_get(ref);
 			dep->replicas = s->replicas;
 			dep->created_ms = now_ms();
-			dep->progress_ms = dep->created_ms;
+			dep->progress_mono = mono_ms();
 			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
 			dep->revision = revision_note(dep, hash, "apply");
 			for (tail = &d->deployments; *tail;
@@ -197,7 +190,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		if (template_changed) {
 			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
 			dep->revision = revision_note(dep, hash, "apply");
-			dep->progress_ms = now_ms();
+			dep->progress_mono = mono_ms();
 			dep->progress_failed = false;
 			event_record(d, "Normal", "RolloutStarted",
 				     event_object_name("deployment", dep->name),
@@ -271,37 +264,7 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 
 /* --- down ---------------------------------------------------------------- */
 
-static void remove_cgroup_parents(void)
-{
-	static const char *const roots[] = {"/sys/fs/cgroup",
-					    "/sys/fs/cgroup/unified",
-					    "/sys/fs/cgroup/cpu",
-					    "/sys/fs/cgroup/cpuacct",
-					    "/sys/fs/cgroup/cpu,cpuacct",
-					    "/sys/fs/cgroup/cpuset",
-					    "/sys/fs/cgroup/memory",
-					    "/sys/fs/cgroup/devices",
-					    "/sys/fs/cgroup/freezer",
-					    "/sys/fs/cgroup/blkio",
-					    "/sys/fs/cgroup/pids",
-					    "/sys/fs/cgroup/systemd",
-					    "/sys/fs/cgroup/net_cls",
-					    "/sys/fs/cgroup/net_prio",
-					    "/sys/fs/cgroup/net_cls,net_prio",
-					    "/sys/fs/cgroup/perf_event",
-					    "/sys/fs/cgroup/hugetlb",
-					    "/sys/fs/cgroup/rdma",
-					    "/sys/fs/cgroup/misc"};
-
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/berth", roots[i]);
-		rmdir(path); /* fails harmlessly while other pods exist */
-	}
-}
-
-/* How long an operation still in flight at exit (a runc call, a hook
+/* How long an operation still in flight at exit (a runtime call, a hook
  * that outlives its pod) may take to end through its own callbacks. */
 #define EXIT_DRAIN_MS 2000
 
@@ -346,7 +309,9 @@ static void finish_exit(uv_timer_t *t)
 	close_if_open((uv_handle_t *)&d->sigint);
 	close_if_open((uv_handle_t *)&d->sighup);
 	close_if_open((uv_handle_t *)&d->housekeeping_timer);
+	clock_timer_stop(&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->reconcile_timer);
+	close_if_open((uv_handle_t *)&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->watch_timer);
 	uv_timer_start(t, force_exit, EXIT_DRAIN_MS, 0);
 	uv_unref((uv_handle_t *)t);
@@ -361,7 +326,7 @@ void daemon_check_down(struct daemon *d)
 		return;
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		store_save_deployment(dep);
-	remove_cgroup_parents();
+	rt_cgroup_remove_parents();
 	log_info("every pod stopped; exiting");
 	if (d->down_conn) {
 		ctl_reply_json(d->down_conn, 200,
@@ -442,7 +407,8 @@ static void on_housekeeping(uv_timer_t *t)
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
-	/* On the thread pool; a pod whose cap still runs skips this tick. */
+	/* On the thread pool; a pod whose cap still runs skips this tick.
+	 * Logs grow without telling anyone, so their cap is polled. */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
@@ -450,9 +416,8 @@ static void on_housekeeping(uv_timer_t *t)
 			fs_jobs_cap_log(d->loop, log, cap);
 		}
 	}
-	/* minReadySeconds and progress deadlines move with the clock */
-	watch_mark(d, WATCH_DEPLOYMENTS);
-	reconcile_schedule(d);
+	/* Nothing here decides about pods: minReadySeconds and progress
+	 * deadlines wake the controller themselves (reconcile.c). */
 }
 
 /* --- start-up --------------------------------------------------------------
@@ -478,31 +443,11 @@ static int take_lock(struct daemon *d, struct berr *err)
 	return 0;
 }
 
-static int check_runtime_host(struct daemon *d, struct berr *err)
-{
-	cleanup_free char *controllers = NULL;
-
-	if (strcmp(d->rt.name, "crun") != 0)
-		return 0;
-	/* crun 1.8 refuses hybrid hosts: v1 controllers plus a v2
-	 * hierarchy with controllers enabled. Say so once, clearly. */
-	if (file_read_all("/sys/fs/cgroup/unified/cgroup.controllers",
-			  &controllers, NULL, NULL) == 0 &&
-	    controllers[0] != '\0' && controllers[0] != '\n')
-		return berr_set(err,
-				"runtime `crun` cannot run containers on this "
-				"host: cgroups are in hybrid mode (v1 plus v2 "
-				"controllers: %.*s); use runtime = runc",
-				(int)strcspn(controllers, "\n"), controllers);
-	return 0;
-}
-
 /* Directories, lock, runtime and probe folder, from the config loaded for
  * them (the apply below loads it again). */
 static int prepare(struct daemon *d, const struct berth_config *cfg,
 		   struct berr *err)
 {
-	cleanup_free char *rtroot = NULL;
 	cleanup_free char *probes = NULL;
 
 	d->state_dir = xstrdup(cfg->state_dir);
@@ -512,14 +457,49 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	    mkdir_p(d->state_dir, 0700, err) == -1 || take_lock(d, err) == -1 ||
 	    store_init(d, err) == -1)
 		return -1;
-	rtroot = xasprintf("%s/runc", d->run_dir);
-	if (rt_init(&d->rt, d->loop, cfg->runtime, rtroot, err) == -1 ||
-	    check_runtime_host(d, err) == -1)
+	/* Before any other thread exists: the namespace they return to. */
+	if (rt_netns_init(err) == -1 ||
+	    rt_init(&d->rt, d->loop, cfg->runtime, d->run_dir, err) == -1)
 		return -1;
 	probes = xasprintf("%s/probes", d->run_dir);
 	if (mkdir_p(probes, 0700, err) == -1)
 		return -1;
-	probe_set_exec_dir(probes);
+	rt_exec_set_pid_dir(probes);
+	return 0;
+}
+
+static int ignore_sigpipe(struct berr *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return berr_errno(err, errno, "sigaction SIGPIPE");
+	return 0;
+}
+
+/* SIGTERM and SIGINT stop every pod, then exit; SIGHUP re-applies. */
+static int start_signals(struct daemon *d, struct berr *err)
+{
+	struct {
+		uv_signal_t *h;
+		uv_signal_cb cb;
+		int signum;
+	} sigs[] = {{&d->sigterm, on_stop_signal, SIGTERM},
+		    {&d->sigint, on_stop_signal, SIGINT},
+		    {&d->sighup, on_sighup, SIGHUP}};
+	int r;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		uv_signal_init(d->loop, sigs[i].h);
+		sigs[i].h->data = d;
+		r = uv_signal_start(sigs[i].h, sigs[i].cb, sigs[i].signum);
+		if (r != 0)
+			return berr_set(err, "cannot handle signal %d: %s",
+					sigs[i].signum, uv_strerror(r));
+	}
 	return 0;
 }
 
@@ -535,8 +515,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	struct berr err = BERR_INIT;
 	const char *config_path = NULL;
 	cleanup_free char *applied = NULL;
-	json_t *messages, *records, *selectors;
-	int c, rc;
+	json_t *messages, *records = NULL, *selectors = NULL;
+	int c, rc, exit_code = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
@@ -562,7 +542,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, "berth up: no config: give -c FILE\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
+	if (ignore_sigpipe(&err) == -1)
+		goto fail;
 	d->loop = uv_default_loop();
 	/* Pod folders are removed off the loop thread from now on. */
 	rootfs_set_loop(d->loop);
@@ -570,65 +551,43 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		/* Load once up front for the directories; apply below. */
 		struct berth_config *probe_cfg = NULL;
 
-		if (cfg_load(config_path, &probe_cfg, &err) == -1) {
-			fprintf(stderr, "%s\n", err.msg);
-			return 2;
-		}
+		if (cfg_load(config_path, &probe_cfg, &err) == -1)
+			goto fail_config;
 		rc = prepare(d, probe_cfg, &err);
 		cfg_free(probe_cfg);
-		if (rc == -1) {
-			fprintf(stderr, "berth up: %s\n", err.msg);
-			return 1;
-		}
+		if (rc == -1)
+			goto fail;
 	}
 	watch_init(d);
 	reconcile_init(d);
-	if (reaper_start(d->loop, pod_reaped, d, &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		return 1;
-	}
+	if (reaper_start(d->loop, pod_reaped, d, &err) == -1)
+		goto fail;
 	d->proxy = proxy_start(&err);
-	if (d->proxy == NULL) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		return 1;
-	}
+	if (d->proxy == NULL)
+		goto fail;
 	records = store_load_deployments(d);
 	selectors = service_overrides_load(d);
 	messages = json_array();
 	rc = daemon_apply(d, config_path, messages, &err);
 	json_decref(messages);
-	if (rc == -1) {
-		fprintf(stderr, "%s\n", err.msg);
-		json_decref(records);
-		json_decref(selectors);
-		return 2;
-	}
+	if (rc == -1)
+		goto fail_config;
 	store_restore_deployments(d, records);
-	json_decref(records);
 	/* The last steps that can fail come before any pod exists: a
 	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&
-	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		json_decref(selectors);
-		return 1;
-	}
+	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1)
+		goto fail;
 	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
-			     &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		json_decref(selectors);
-		return 1;
-	}
+			     &err) == -1)
+		goto fail;
+	if (start_signals(d, &err) == -1)
+		goto fail;
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
+	json_decref(records);
+	json_decref(selectors);
 	endpoints_sync(d);
-	uv_signal_init(d->loop, &d->sigterm);
-	uv_signal_init(d->loop, &d->sigint);
-	uv_signal_init(d->loop, &d->sighup);
-	d->sigterm.data = d->sigint.data = d->sighup.data = d;
-	uv_signal_start(&d->sigterm, on_stop_signal, SIGTERM);
-	uv_signal_start(&d->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&d->sighup, on_sighup, SIGHUP);
 	uv_timer_init(d->loop, &d->housekeeping_timer);
 	d->housekeeping_timer.data = d;
 	uv_timer_start(&d->housekeeping_timer, on_housekeeping, 1000, 1000);
@@ -643,11 +602,22 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		unlink(lock);
 	}
 	return d->exit_code;
+
+	/* Every failed start ends here; daemon_free() takes down the rest.
+	 * A config error is printed as cfg_load wrote it (FILE:LINE: ...). */
+fail_config:
+	fprintf(stderr, "%s\n", err.msg);
+	exit_code = 2;
+	goto out;
+fail:
+	fprintf(stderr, "berth up: %s\n", err.msg);
+out:
+	json_decref(records);
+	json_decref(selectors);
+	return exit_code;
 }
 
-/* Frees d and all it owns, after a normal exit or at any failed step of
- * start-up. Containers and state files are left as they are. */
-static void daemon_free(struct daemon *d)
+void daemon_free(struct daemon *d)
 {
 	if (d->ctl) {
 		ctl_server_stop(d->ctl);
@@ -687,7 +657,7 @@ static void daemon_free(struct daemon *d)
 	service_overrides_free(d);
 	cfg_ref_put(d->cfg_ref);
 	rt_free(&d->rt);
-	probe_set_exec_dir(NULL);
+	rt_exec_set_pid_dir(NULL);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->config_path);

@@ -19,5 +19,9 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn);
 /* Called whenever a pod is removed, to finish a pending down. */
 void daemon_check_down(struct daemon *d);
 struct deployment *daemon_find_deployment(struct daemon *d, const char *name);
+/* Frees d and all it owns, after a normal exit or at any failed step of
+ * start-up (or at the end of a unit test). Containers and state files are
+ * left as they are. */
+void daemon_free(struct daemon *d);
 
 #endif

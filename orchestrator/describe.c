@@ -113,7 +113,7 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 		    p->phase == POD_PENDING ? "Pending" : "ContainerCreating");
 		break;
 	default:
-		if (p->restart_at_ms > 0)
+		if (p->restart_at_mono > 0)
 			add(t,
 			    "    State:          Waiting\n      Reason:       "
 			    "%s\n",

@@ -21,7 +21,7 @@ bool endpoints_selects(const struct kvlist *selector, const struct pod *p)
 	if (p->deployment == NULL || p->deployment->spec == NULL ||
 	    selector->n == 0)
 		return false;
-	if (!pod_is_ready(p) || p->terminating || p->phase != POD_RUNNING ||
+	if (!pod_is_ready(p) || pod_terminating(p) || p->phase != POD_RUNNING ||
 	    p->pid <= 0)
 		return false;
 	return kvlist_matches(selector, &p->deployment->spec->labels);

@@ -45,6 +45,28 @@ enum pod_phase {
 	POD_GONE      /* removed from every list; memory freed soon */
 };
 
+/*
+ * Where a pod is in SPEC §4's termination sequence; each step implies
+ * the ones before it (terminate.c). One value, so no combination of
+ * "hook running", "signal sent", "kill sent" can contradict another.
+ */
+enum term_step {
+	TERM_NONE,	/* not being terminated */
+	TERM_ASKED,	/* asked while not running (creating, cleaning): the
+			   sequence starts once it runs, if it ever does */
+	TERM_PRESTOP,	/* out of every endpoint; preStop hook running */
+	TERM_SIGNALLED, /* stop signal sent; SIGKILL at the deadline */
+	TERM_EXTENDED,	/* hook still running at the deadline: stop signal
+			   sent, SIGKILL 2 s later */
+	TERM_KILLED,	/* SIGKILL sent; waiting for the exit */
+};
+
+/* What follows a termination once the container is gone. */
+enum term_after {
+	TERM_REMOVE, /* the pod goes away (delete, scale down, down) */
+	TERM_RESTART /* liveness/startup failure: restart per policy */
+};
+
 struct pod {
 	struct pod *next; /* in daemon.pods, creation order */
 	struct daemon *daemon;
@@ -66,28 +88,27 @@ struct pod {
 	int last_exit_code;   /* -1: none yet / unknown */
 	char last_reason[32]; /* "Completed", "Error", "OOMKilled"... */
 	char last_message[512];
+	/* wall clock, shown and recorded */
 	int64_t created_ms;
 	int64_t started_ms;
 	int64_t finished_ms;
-	int64_t ready_since_ms; /* 0: not ready */
-	int64_t restart_at_ms;	/* POD_WAITING: when to start again; 0 none */
+	/* monotonic clock (clock.h): durations and deadlines */
+	int64_t started_mono;	  /* the run's start and end, for the */
+	int64_t finished_mono;	  /* back-off reset */
+	int64_t ready_since_mono; /* 0: not ready */
+	int64_t restart_at_mono;  /* POD_WAITING: when to start again; 0 none */
 	bool ready;
 	bool started_probe_ok; /* startup probe passed (or none) */
 	struct probe_set *probes;
 	struct probe_target probe_target; /* must outlive probes */
 
-	/* termination */
-	bool terminating;
-	bool remove_after;  /* delete the pod when its container is gone */
-	bool restart_after; /* liveness kill: restart once gone */
-	int64_t term_started_ms;
+	/* termination (terminate.c) */
+	enum term_step term_step;
+	enum term_after term_after; /* meaningful unless TERM_NONE */
+	int64_t term_started_mono;
 	int grace_seconds;
-	bool prestop_running;
-	bool stop_signal_sent;
-	bool kill_sent;
-	bool extension_given; /* the one-off 2 s after a slow preStop */
-	unsigned term_gen;    /* which termination a hook belongs to */
-	uv_timer_t timer;     /* back-off, grace deadline */
+	unsigned term_gen; /* which termination a hook belongs to */
+	uv_timer_t timer;  /* back-off, grace deadline */
 	bool timer_open;
 	bool state_unsaved;	/* its record could not be written: retried */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
@@ -116,10 +137,10 @@ struct deployment {
 	size_t n_revisions;
 	int64_t created_ms;
 	bool paused;
-	bool state_unsaved;   /* its record could not be written: retried */
-	bool deleting;	      /* removed from config: scale to 0 */
-	int64_t progress_ms;  /* last progress (for the deadline) */
-	bool progress_failed; /* ProgressDeadlineExceeded */
+	bool state_unsaved;    /* its record could not be written: retried */
+	bool deleting;	       /* removed from config: scale to 0 */
+	int64_t progress_mono; /* last progress (for the deadline) */
+	bool progress_failed;  /* ProgressDeadlineExceeded */
 	/* The controller's memory between steps (reconcile.c): replicas seen
 	 * last, the last fully available template, the previous counts. */
 	struct rollout_memo {
@@ -185,6 +206,7 @@ struct daemon {
 	struct service_birth *service_births;
 	struct log_follow *follows;
 	uv_timer_t reconcile_timer;
+	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;
 	uv_timer_t housekeeping_timer;
 	uv_signal_t sigterm, sigint, sighup;
@@ -205,15 +227,23 @@ struct daemon {
 	size_t n_unclaimed;
 };
 
-int64_t now_ms(void);
+#include "clock.h"
 
 /* Being terminated for good (deleted, scaled down, down). A pod killed by
  * its liveness or startup probe is terminating too, but it stays: it
  * restarts in place and still counts as one of its deployment's pods. */
+static inline bool pod_terminating(const struct pod *p)
+{
+	return p->term_step != TERM_NONE;
+}
 static inline bool pod_leaving(const struct pod *p)
 {
-	return p->terminating && p->remove_after;
+	return pod_terminating(p) && p->term_after == TERM_REMOVE;
 }
+/* Stops the daemon with a clear message when p's fields contradict each
+ * other (pod.c): going on from a state that cannot be would act on the
+ * wrong container or none. where names the transition just made. */
+void pod_check(const struct pod *p, const char *where);
 /* Creation time of service name, recorded on first call. */
 int64_t service_created_ms(struct daemon *d, const char *name);
 

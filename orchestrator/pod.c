@@ -7,7 +7,6 @@
 #include "pod.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +17,9 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
-#include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
-#include "../runtime/bundle.h"
-#include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
@@ -35,8 +31,56 @@
 #include "view.h"
 #include "watch.h"
 
+static const char *const phase_names[] = {
+    [POD_PENDING] = "Pending", [POD_CREATING] = "Creating",
+    [POD_RUNNING] = "Running", [POD_CLEANING] = "Cleaning",
+    [POD_WAITING] = "Waiting", [POD_GONE] = "Gone",
+};
+
+static const char *const step_names[] = {
+    [TERM_NONE] = "none",	  [TERM_ASKED] = "asked",
+    [TERM_PRESTOP] = "preStop",	  [TERM_SIGNALLED] = "signalled",
+    [TERM_EXTENDED] = "extended", [TERM_KILLED] = "killed",
+};
+
+void pod_check(const struct pod *p, const char *where)
+{
+	const char *bad = NULL;
+	bool signalled = p->term_step >= TERM_PRESTOP;
+
+	if (p->phase == POD_GONE)
+		return;
+	if (signalled && p->phase != POD_RUNNING && p->phase != POD_CLEANING)
+		bad = "termination under way without a container";
+	else if (p->term_step == TERM_ASKED && p->phase != POD_CREATING &&
+		 p->phase != POD_CLEANING)
+		bad = "termination asked but never started";
+	else if ((p->phase == POD_PENDING || p->phase == POD_WAITING) &&
+		 p->term_step != TERM_NONE)
+		bad = "terminating a pod that has no container";
+	else if (p->ready &&
+		 (p->phase != POD_RUNNING || p->term_step != TERM_NONE))
+		bad = "ready without a running, staying container";
+	else if (p->phase == POD_RUNNING && p->pid <= 0)
+		bad = "running without a pid";
+	else if (p->restart_at_mono > 0 && p->phase != POD_WAITING)
+		bad = "a restart scheduled for a pod that is not waiting";
+	else if (p->hook_timer != NULL && p->term_step != TERM_PRESTOP &&
+		 p->term_step != TERM_EXTENDED && p->term_step != TERM_KILLED)
+		bad = "a preStop sleep outside its hook step";
+	else if (p->probes != NULL && p->phase != POD_RUNNING)
+		bad = "probes without a running container";
+	if (bad)
+		fatalx("pod %s: state out of sync after %s: %s (phase %s, "
+		       "termination step %s, pid %d, ready %d); stopping "
+		       "rather than acting on the wrong container",
+		       p->name, where, bad, phase_names[p->phase],
+		       step_names[p->term_step], (int)p->pid, (int)p->ready);
+}
+
 static void pod_changed(struct pod *p)
 {
+	pod_check(p, "a change");
 	endpoints_sync(p->daemon);
 	watch_mark(p->daemon, WATCH_PODS);
 	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
@@ -166,16 +210,14 @@ static void start_failed(struct pod *p, const char *why)
 {
 	pod_event(p, "Warning", "Failed", "Error: %s", why);
 	snprintf(p->last_message, sizeof(p->last_message), "%s", why);
-	p->started_ms = p->finished_ms = now_ms();
+	p->started_ms = now_ms();
+	p->started_mono = mono_ms();
 	container_gone(p, 128, true, "RunContainerError");
 }
 
-static void on_run_done(void *arg, int rc, const char *message)
+static void on_run_done(void *arg, int rc, pid_t pid, const char *message)
 {
 	struct pod *p = arg;
-	cleanup_free char *dir = pod_dir(p);
-	cleanup_free char *pidfile = xasprintf("%s/bundle/pid", dir);
-	cleanup_free char *text = NULL;
 
 	if (p->phase == POD_GONE) {
 		pod_unref(p);
@@ -186,16 +228,15 @@ static void on_run_done(void *arg, int rc, const char *message)
 		pod_unref(p);
 		return;
 	}
-	if (file_read_all(pidfile, &text, NULL, NULL) == -1 ||
-	    atoi(text) <= 0) {
-		start_failed(p, "runtime reported success but wrote no pid");
-		pod_unref(p);
-		return;
-	}
-	p->pid = atoi(text);
-	p->pidfd = (int)pidfd_open(p->pid, 0);
+	p->pid = pid;
+	/* Every signal goes through it; without one the pod can only be
+	 * stopped by its own exit (terminate.c refuses a bare pid). */
+	p->pidfd = rt_pidfd(&p->daemon->rt, pid);
+	if (p->pidfd < 0)
+		log_warn("pod %s: pidfd_open(%d)", p->name, (int)pid);
 	p->phase = POD_RUNNING;
 	p->started_ms = now_ms();
+	p->started_mono = mono_ms();
 	p->last_message[0] = '\0';
 	pod_event(p, "Normal", "Started", "Started container %s (pid %d)",
 		  p->deployment->name, (int)p->pid);
@@ -212,7 +253,7 @@ static void on_run_done(void *arg, int rc, const char *message)
 		pod_unref(p);
 		return;
 	}
-	if (p->terminating) {
+	if (pod_terminating(p)) {
 		/* deleted while it was being created */
 		terminate_resume(p);
 	} else {
@@ -226,49 +267,27 @@ void pod_start(struct pod *p)
 {
 	struct daemon *d = p->daemon;
 	cleanup_free char *dir = pod_dir(p);
-	cleanup_free char *bundle = xasprintf("%s/bundle", dir);
-	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", dir);
-	cleanup_free char *cgroup = xasprintf("/berth/%s", p->name);
 	cleanup_free char *log_path = pod_log_path(p);
-	struct bundle_params params = {0};
+	struct rt_pod what = {
+	    .name = p->name, .spec = p->spec, .dir = dir, .log_path = log_path};
 	struct berr err = BERR_INIT;
-	json_t *config = NULL;
-	int log_fd;
 
-	uv_timer_stop(&p->timer);
-	p->restart_at_ms = 0;
+	clock_timer_stop(&p->timer);
+	p->restart_at_mono = 0;
 	p->pid = 0; /* a record saved while creating names no old pid */
 	p->phase = POD_CREATING;
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	p->started_probe_ok = false;
 	pod_changed(p);
-	if (rootfs_mount(p->spec->image, dir, &err) == -1) {
-		start_failed(p, err.msg);
-		return;
-	}
-	params.pod_name = p->name;
-	params.rootfs = rootfs;
-	params.cgroup_path = cgroup;
-	if (bundle_build(p->spec, &params, &config, &err) == -1 ||
-	    bundle_write(bundle, config, &err) == -1) {
-		json_decref(config);
-		start_failed(p, err.msg);
-		return;
-	}
-	json_decref(config);
-	log_fd =
-	    open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (log_fd == -1) {
-		berr_errno(&err, errno, "open log `%s`", log_path);
+	pod_ref(p);
+	if (rt_create(&d->rt, &what, on_run_done, p, &err) == -1) {
+		pod_unref(p);
 		start_failed(p, err.msg);
 		return;
 	}
 	pod_event(p, "Normal", "Created", "Created container %s",
 		  p->deployment->name);
-	pod_ref(p);
-	rt_run(&d->rt, p->name, bundle, log_fd, on_run_done, p);
-	close(log_fd);
 	/* Written after the spawn, off the start's critical path: a crash in
 	 * between leaves a container no record owns, which the next start
 	 * removes (store_restore_pods). */
@@ -281,7 +300,7 @@ static void restart_timer_fired(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
-	if (p->phase != POD_WAITING || p->terminating)
+	if (p->phase != POD_WAITING || pod_terminating(p))
 		return;
 	p->restarts++;
 	store_save_pod(p);
@@ -307,18 +326,19 @@ static void decide_restart(struct pod *p)
 	}
 	p->phase = POD_WAITING;
 	if (!restart || p->daemon->shutting_down) {
-		p->restart_at_ms = 0;
+		p->restart_at_mono = 0;
 		store_save_pod(p);
 		pod_changed(p);
 		return;
 	}
-	if (p->started_ms && backoff_resets(p->finished_ms - p->started_ms,
-					    cfg->backoff_reset_seconds))
+	if (p->started_mono &&
+	    backoff_resets(p->finished_mono - p->started_mono,
+			   cfg->backoff_reset_seconds))
 		p->crashes = 0;
 	p->crashes++;
 	delay = backoff_delay_ms(p->crashes, cfg->backoff_initial_seconds,
 				 cfg->backoff_max_seconds);
-	p->restart_at_ms = now_ms() + delay;
+	p->restart_at_mono = mono_ms() + delay;
 	store_save_pod(p);
 	if (delay > 0)
 		pod_event(p, "Warning", "BackOff",
@@ -326,19 +346,19 @@ static void decide_restart(struct pod *p)
 			  "pod %s",
 			  (long long)(delay / 1000), p->deployment->name,
 			  p->name);
-	uv_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay, 0);
+	clock_timer_start(&p->timer, restart_timer_fired, (uint64_t)delay);
 	pod_changed(p);
 }
 
-void pod_resume_waiting(struct pod *p, int64_t restart_at_ms)
+void pod_resume_waiting(struct pod *p, int64_t restart_at_mono)
 {
-	int64_t delay = restart_at_ms - now_ms();
+	int64_t delay = restart_at_mono - mono_ms();
 
 	p->phase = POD_WAITING;
-	p->restart_at_ms = restart_at_ms;
-	if (restart_at_ms > 0)
-		uv_timer_start(&p->timer, restart_timer_fired,
-			       delay > 0 ? (uint64_t)delay : 0, 0);
+	p->restart_at_mono = restart_at_mono;
+	if (restart_at_mono > 0)
+		clock_timer_start(&p->timer, restart_timer_fired,
+				  delay > 0 ? (uint64_t)delay : 0);
 	store_save_pod(p);
 	pod_changed(p);
 }
@@ -347,12 +367,14 @@ void pod_resume_after_exit(struct pod *p)
 {
 	if (p->finished_ms == 0)
 		p->finished_ms = now_ms();
+	if (p->finished_mono == 0)
+		p->finished_mono = mono_ms();
 	decide_restart(p);
 }
 
 static void after_exit_cleanup(struct pod *p)
 {
-	if (p->terminating && terminate_container_gone(p))
+	if (pod_terminating(p) && terminate_container_gone(p))
 		return;
 	decide_restart(p);
 }
@@ -371,7 +393,7 @@ static void on_delete_done(void *arg, int rc, const char *message)
 
 	if (rc != 0)
 		pod_event(p, "Warning", "FailedDelete", "%s", message);
-	if (rootfs_unmount(dir, &err) == -1)
+	if (rt_unmount(&p->daemon->rt, dir, &err) == -1)
 		pod_event(p, "Warning", "FailedUnmount", "%s", err.msg);
 	if (p->phase != POD_GONE)
 		op->next(p);
@@ -416,10 +438,11 @@ static void container_gone(struct pod *p, int code, bool known,
 			     : "Error");
 	p->last_exit_code = code;
 	p->finished_ms = now_ms();
+	p->finished_mono = mono_ms();
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
-	if (!p->terminating && reason == NULL)
+	if (!pod_terminating(p) && reason == NULL)
 		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
 			  "Container %s exited with %s %d", p->deployment->name,
 			  known ? "code" : "unknown status", code);
@@ -471,7 +494,7 @@ void pod_remove(struct pod *p)
 	pod_stop_probes(p);
 	terminate_cancel(p);
 	/* Unmounted and renamed away now; deleted on the thread pool. */
-	if (rootfs_remove(dir, &err) == -1)
+	if (rt_remove_dir(&d->rt, dir, &err) == -1)
 		log_warnx("pod %s: %s", p->name, err.msg);
 	store_delete_pod(p);
 	p->phase = POD_GONE;
@@ -537,14 +560,25 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 
 int pod_watch_pidfd(struct pod *p)
 {
+	int r;
+
 	if (p->pidfd < 0)
-		p->pidfd = (int)pidfd_open(p->pid, 0);
+		p->pidfd = rt_pidfd(&p->daemon->rt, p->pid);
 	if (p->pidfd < 0)
 		return -1;
-	uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);
+	r = uv_poll_init(p->daemon->loop, &p->pidfd_poll, p->pidfd);
+	if (r != 0) {
+		errno = -r;
+		return -1;
+	}
 	p->pidfd_poll.data = p;
-	uv_poll_start(&p->pidfd_poll, UV_READABLE, on_pidfd);
-	p->pidfd_polling = true;
+	p->pidfd_polling = true; /* from here on it must be closed */
+	r = uv_poll_start(&p->pidfd_poll, UV_READABLE, on_pidfd);
+	if (r != 0) {
+		pidfd_unwatch(p, NULL);
+		errno = -r;
+		return -1;
+	}
 	return 0;
 }
 
@@ -555,7 +589,7 @@ void pod_set_ready(struct pod *p, bool ready)
 	if (p->ready == ready)
 		return;
 	p->ready = ready;
-	p->ready_since_ms = ready ? now_ms() : 0;
+	p->ready_since_mono = ready ? mono_ms() : 0;
 	pod_changed(p);
 }
 
@@ -579,7 +613,7 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 {
 	struct pod *p = owner;
 
-	if (p->phase != POD_RUNNING || p->terminating)
+	if (p->phase != POD_RUNNING || pod_terminating(p))
 		return;
 	switch (type) {
 	case PROBE_STARTUP:
@@ -608,7 +642,7 @@ static void on_probe_failure(void *owner, enum probe_type type,
 {
 	struct pod *p = owner;
 
-	if (p->phase == POD_RUNNING && !p->terminating)
+	if (p->phase == POD_RUNNING && !pod_terminating(p))
 		pod_event(p, "Warning", "Unhealthy", "%s", message);
 }
 

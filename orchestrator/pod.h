@@ -16,9 +16,9 @@ void pod_start(struct pod *p);
  * exit code unavailable. */
 void pod_on_exit(struct pod *p, int wait_status, bool status_known);
 /* Adoption of a pod whose container had exited: waiting as recorded
- * (restart_at_ms 0: kept as Completed/Error), or with its restart decision
- * still to take. */
-void pod_resume_waiting(struct pod *p, int64_t restart_at_ms);
+ * (restart_at_mono 0: kept as Completed/Error), or with its restart
+ * decision still to take. */
+void pod_resume_waiting(struct pod *p, int64_t restart_at_mono);
 void pod_resume_after_exit(struct pod *p);
 /* Forgets the pod: directories, record, list entry. */
 void pod_remove(struct pod *p);

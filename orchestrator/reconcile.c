@@ -101,7 +101,7 @@ static int group_cmp(const void *a, const void *b)
 
 static void tally(struct daemon *d, struct deployment *dep, struct tally *t)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	struct group *cur;
 
 	memset(t, 0, sizeof(*t));
@@ -185,7 +185,7 @@ static struct pod *pick_victim(struct daemon *d, struct deployment *dep,
 {
 	struct pod *best = NULL;
 	int best_rank = 0;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	for (struct pod *p = d->pods; p; p = p->next) {
 		int rank;
@@ -415,7 +415,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 {
 	struct tally t;
 	int updated, old = 0, available = 0;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	bool complete;
 
 	tally(d, dep, &t);
@@ -432,7 +432,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 	if (dep->paused || complete || strcmp(m->hash, dep->hash) ||
 	    updated > m->updated || old < m->old || t.ready > m->ready ||
 	    available > m->available)
-		dep->progress_ms = now; /* ProgressDeadlineExceeded stays
+		dep->progress_mono = now; /* ProgressDeadlineExceeded stays
 					   until the rollout completes */
 	if (complete) {
 		snprintf(m->stable, sizeof(m->stable), "%s", dep->hash);
@@ -453,7 +453,7 @@ static void check_progress(struct daemon *d, struct deployment *dep,
 		return;
 	}
 	if (dep->progress_failed || dep->paused ||
-	    now - dep->progress_ms <=
+	    now - dep->progress_mono <=
 		(int64_t)dep->spec->progress_deadline_seconds * 1000)
 		return;
 	dep->progress_failed = true;
@@ -523,9 +523,51 @@ static void reconcile_one(struct daemon *d, struct deployment *dep)
 	memo_write(dep, &m);
 }
 
+/*
+ * The next moment the clock alone changes a decision: a ready pod becoming
+ * available (minReadySeconds) or a progress deadline passing. 0: none.
+ * Nothing else in the controller depends on time, so it runs only when
+ * something changed or at this moment: no periodic rescan.
+ */
+static int64_t next_wake(struct daemon *d)
+{
+	int64_t now = mono_ms(), next = 0;
+
+	for (struct pod *p = d->pods; p; p = p->next) {
+		int min_ready = p->deployment && p->deployment->spec
+				    ? p->deployment->spec->min_ready_seconds
+				    : 0;
+		int64_t at = p->ready_since_mono + (int64_t)min_ready * 1000;
+
+		if (min_ready > 0 && pod_is_ready(p) && at > now &&
+		    (next == 0 || at < next))
+			next = at;
+	}
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
+		int64_t at;
+
+		if (dep->paused || dep->progress_failed || dep->deleting)
+			continue;
+		at = dep->progress_mono +
+		     (int64_t)dep->spec->progress_deadline_seconds * 1000 + 1;
+		if (at > now && (next == 0 || at < next))
+			next = at;
+	}
+	return next;
+}
+
+static void on_wake(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	watch_mark(d, WATCH_DEPLOYMENTS); /* AVAILABLE moved */
+	reconcile_schedule(d);
+}
+
 void reconcile_now(struct daemon *d)
 {
 	struct deployment **pp = &d->deployments;
+	int64_t wake;
 
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		reconcile_one(d, dep);
@@ -545,6 +587,12 @@ void reconcile_now(struct daemon *d)
 			pp = &dep->next;
 		}
 	}
+	wake = next_wake(d);
+	if (wake > 0 && !uv_is_closing((uv_handle_t *)&d->wake_timer))
+		clock_timer_start(&d->wake_timer, on_wake,
+				  (uint64_t)(wake - mono_ms()));
+	else
+		clock_timer_stop(&d->wake_timer);
 }
 
 static void on_reconcile_timer(uv_timer_t *t)
@@ -556,6 +604,8 @@ void reconcile_init(struct daemon *d)
 {
 	uv_timer_init(d->loop, &d->reconcile_timer);
 	d->reconcile_timer.data = d;
+	uv_timer_init(d->loop, &d->wake_timer);
+	d->wake_timer.data = d;
 }
 
 void reconcile_schedule(struct daemon *d)

@@ -55,7 +55,7 @@ int rollout_set_template(struct daemon *d, struct deployment *dep,
 	snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
 	dep->revision = revision_note(dep, hash, cause);
 	revision_attach_current(dep);
-	dep->progress_ms = now_ms();
+	dep->progress_mono = mono_ms();
 	dep->progress_failed = false;
 	if (dep->paused)
 		event_record(d, "Normal", "RolloutPending", dep_object(dep),
@@ -375,7 +375,7 @@ static void route_pause(struct daemon *d, struct ctl_conn *c,
 		return;
 	}
 	dep->paused = pause;
-	dep->progress_ms = now_ms();
+	dep->progress_mono = mono_ms();
 	store_save_deployment(dep);
 	event_record(d, "Normal", pause ? "Paused" : "Resumed", dep_object(dep),
 		     "Rollout %s", pause ? "paused" : "resumed");

@@ -106,9 +106,9 @@ void store_save_pod(struct pod *p)
 	    p->crashes, "created_ms", (json_int_t)p->created_ms, "started_ms",
 	    (json_int_t)p->started_ms, "pid", (int)p->pid, "phase",
 	    phase_name(p->phase), "last_exit_code", p->last_exit_code,
-	    "last_reason", p->last_reason, "terminating", p->terminating,
-	    "remove_after", p->remove_after, "restart_at_ms",
-	    (json_int_t)p->restart_at_ms);
+	    "last_reason", p->last_reason, "terminating", pod_terminating(p),
+	    "remove_after", pod_leaving(p), "restart_at_ms",
+	    (json_int_t)clock_mono_to_wall(p->restart_at_mono));
 
 	if (j == NULL) {
 		log_warnx("state: cannot encode the record of pod %s", p->name);
@@ -476,7 +476,7 @@ static void restore_pod(struct daemon *d, json_t *j)
 		log_info("pod %s: deployment %s no longer exists; removing",
 			 name, depname ? depname : "?");
 		rt_delete_sync(&d->rt, name);
-		rootfs_remove(dir, NULL);
+		rt_remove_dir(&d->rt, dir, NULL);
 		unlink(rec);
 		return;
 	}
@@ -496,6 +496,10 @@ static void restore_pod(struct daemon *d, json_t *j)
 	p->crashes = (int)json_integer_value(json_object_get(j, "crashes"));
 	p->created_ms = json_integer_value(json_object_get(j, "created_ms"));
 	p->started_ms = json_integer_value(json_object_get(j, "started_ms"));
+	/* The run's start on this boot's monotonic clock, for the back-off
+	 * reset: recorded as wall time. */
+	if (p->started_ms > 0)
+		p->started_mono = clock_wall_to_mono(p->started_ms);
 	p->last_exit_code =
 	    (int)json_integer_value(json_object_get(j, "last_exit_code"));
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
@@ -537,14 +541,14 @@ static void restore_pod(struct daemon *d, json_t *j)
 	cleanup_free char *dir = pod_dir(p);
 
 	rt_delete_sync(&d->rt, name);
-	rootfs_unmount(dir, NULL);
+	rt_unmount(&d->rt, dir, NULL);
 	if (was_terminating && remove_after) {
 		pod_remove(p);
 		return;
 	}
 	if (phase && !strcmp(phase, "waiting")) {
 		/* Completed, Error, or in back-off: exactly as it was. */
-		pod_resume_waiting(p, restart_at);
+		pod_resume_waiting(p, clock_wall_to_mono(restart_at));
 		return;
 	}
 	if (phase && !strcmp(phase, "cleaning")) {
@@ -636,7 +640,7 @@ void store_restore_pods(struct daemon *d)
 				log_info("removing %s: no pod record owns it",
 					 pdir);
 				rt_delete_sync(&d->rt, names[i]);
-				rootfs_remove(pdir, NULL);
+				rt_remove_dir(&d->rt, pdir, NULL);
 			}
 			free(names[i]);
 		}
@@ -653,7 +657,7 @@ void store_restore_pods(struct daemon *d)
 					 "record owns it",
 					 ids[i]);
 				rt_delete_sync(&d->rt, ids[i]);
-				rootfs_remove(pdir, NULL);
+				rt_remove_dir(&d->rt, pdir, NULL);
 			}
 			free(ids[i]);
 		}

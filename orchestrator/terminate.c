@@ -10,16 +10,15 @@
  */
 #include "terminate.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 
 #include "../common/log.h"
 #include "../common/sigtab.h"
 #include "../common/xalloc.h"
-#include "../runtime/proc.h"
 #include "endpoints.h"
 #include "events.h"
 #include "pod.h"
@@ -29,66 +28,91 @@
 
 #define PRESTOP_EXTENSION_MS 2000
 
+/* Through the pod's pidfd only: a bare pid may have been recycled. A pod
+ * without one (pidfd_open failed) is left to exit by itself. */
 static int pod_signal(struct pod *p, int sig)
 {
-	if (p->pidfd >= 0)
-		return pidfd_send_signal(p->pidfd, sig, NULL, 0);
-	if (p->pid > 0)
-		return kill(p->pid, sig);
-	return -1;
+	if (p->pidfd < 0) {
+		pod_event(p, "Warning", "FailedKill",
+			  "Cannot send %s to container %s: no pidfd for pid "
+			  "%d, and a bare pid is never signalled",
+			  sigtab_name(sig), p->deployment->name, (int)p->pid);
+		errno = EBADF;
+		return -1;
+	}
+	return rt_signal(&p->daemon->rt, p->pidfd, sig);
 }
 
 static void send_stop_signal(struct pod *p)
 {
 	int sig = p->spec->stop_signal ? p->spec->stop_signal : SIGTERM;
 
-	if (p->stop_signal_sent || p->phase != POD_RUNNING)
-		return;
-	p->stop_signal_sent = true;
 	if (pod_signal(p, sig) == -1)
 		log_warn("pod %s: signal %d", p->name, sig);
 	pod_event(p, "Normal", "StopSignal", "Sent %s to container %s",
 		  sigtab_name(sig), p->deployment->name);
 }
 
+/* Step 3: from the hook (or from step 1 when there is none). */
+static void enter_signalled(struct pod *p)
+{
+	if (p->term_step != TERM_PRESTOP)
+		fatalx("pod %s: stop signal asked in termination step %d",
+		       p->name, (int)p->term_step);
+	p->term_step = TERM_SIGNALLED;
+	send_stop_signal(p);
+	pod_check(p, "stop signal");
+}
+
 static void on_deadline(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
-	if (p->phase != POD_RUNNING || !p->terminating)
+	if (p->phase != POD_RUNNING)
 		return;
-	if (p->prestop_running && !p->extension_given) {
-		p->extension_given = true;
+	switch (p->term_step) {
+	case TERM_PRESTOP:
+		/* The hook is still running: Kubernetes' one-off 2 s. */
+		p->term_step = TERM_EXTENDED;
 		pod_event(p, "Warning", "FailedPreStopHook",
 			  "PreStop hook still running at the %ds grace "
 			  "deadline; %d s more before SIGKILL",
 			  p->grace_seconds, PRESTOP_EXTENSION_MS / 1000);
 		send_stop_signal(p);
-		uv_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS, 0);
-		return;
+		clock_timer_start(&p->timer, on_deadline, PRESTOP_EXTENSION_MS);
+		break;
+	case TERM_SIGNALLED:
+	case TERM_EXTENDED:
+		p->term_step = TERM_KILLED;
+		pod_event(p, "Normal", "Killing",
+			  "Grace period of %ds expired; sending SIGKILL to "
+			  "container %s",
+			  p->grace_seconds, p->deployment->name);
+		if (pod_signal(p, SIGKILL) == -1)
+			log_warn("pod %s: SIGKILL", p->name);
+		break;
+	case TERM_NONE:
+	case TERM_ASKED:
+	case TERM_KILLED:
+		fatalx("pod %s: grace deadline in termination step %d", p->name,
+		       (int)p->term_step);
 	}
-	p->kill_sent = true;
-	pod_event(p, "Normal", "Killing",
-		  "Grace period of %ds expired; sending SIGKILL to container "
-		  "%s",
-		  p->grace_seconds, p->deployment->name);
-	if (pod_signal(p, SIGKILL) == -1)
-		log_warn("pod %s: SIGKILL", p->name);
+	pod_check(p, "grace deadline");
 }
 
 /* gen guards against a hook of an earlier termination (before a liveness
- * restart) finishing during this one. */
+ * restart) finishing during this one. A hook that outlived the deadline
+ * changes nothing but is still reported. */
 static void hook_finished(struct pod *p, unsigned gen, bool ok,
 			  const char *message)
 {
-	if (gen != p->term_gen)
-		return;
-	p->prestop_running = false;
-	if (p->phase != POD_RUNNING || !p->terminating)
+	if (gen != p->term_gen || p->phase != POD_RUNNING ||
+	    !pod_terminating(p))
 		return;
 	if (!ok)
 		pod_event(p, "Warning", "FailedPreStopHook", "%s", message);
-	send_stop_signal(p);
+	if (p->term_step == TERM_PRESTOP)
+		enter_signalled(p);
 }
 
 struct exec_hook {
@@ -97,7 +121,7 @@ struct exec_hook {
 };
 
 static void on_exec_hook_done(void *arg, int exit_code, const char *output,
-			      int timed_out)
+			      bool timed_out)
 {
 	struct exec_hook *hook = arg;
 	struct pod *p = hook->pod;
@@ -135,36 +159,20 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 {
 	const struct handler_spec *h = &p->spec->pre_stop;
 
-	p->prestop_running = true;
 	switch (h->kind) {
 	case HANDLER_EXEC: {
-		size_t n = h->exec_command.n, i = 0;
-		char **argv = xcalloc(n + 6, sizeof(char *));
-		struct proc_opts opts = {0};
+		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
 
-		argv[i++] = p->daemon->rt.path;
-		argv[i++] = "--root";
-		argv[i++] = p->daemon->rt.root;
-		argv[i++] = "exec";
-		argv[i++] = p->name;
-		for (size_t k = 0; k < n; k++)
-			argv[i++] = h->exec_command.v[k];
-		argv[i] = NULL;
 		pod_event(p, "Normal", "PreStopHook",
 			  "Running preStop hook: exec %s",
 			  h->exec_command.n ? h->exec_command.v[0] : "");
-		opts.argv = argv;
-		opts.stdout_fd = opts.stderr_fd = -1;
-		opts.capture = 1;
-		opts.timeout_ms =
-		    (unsigned)(remaining_ms + PRESTOP_EXTENSION_MS);
 		pod_ref(p);
-		struct exec_hook *hook = xcalloc(1, sizeof(*hook));
-
 		hook->pod = p;
 		hook->gen = p->term_gen;
-		proc_run(p->daemon->loop, &opts, on_exec_hook_done, hook);
-		free(argv);
+		rt_exec(&p->daemon->rt, p->name, h->exec_command.v,
+			h->exec_command.n,
+			(unsigned)(remaining_ms + PRESTOP_EXTENSION_MS),
+			on_exec_hook_done, hook);
 		return;
 	}
 	case HANDLER_HTTP:
@@ -180,28 +188,32 @@ static void run_prestop(struct pod *p, uint64_t remaining_ms)
 		p->hook_timer = xcalloc(1, sizeof(uv_timer_t));
 		uv_timer_init(p->daemon->loop, p->hook_timer);
 		p->hook_timer->data = p;
-		uv_timer_start(p->hook_timer, on_sleep_hook_done,
-			       (uint64_t)h->sleep_seconds * 1000, 0);
+		clock_timer_start(p->hook_timer, on_sleep_hook_done,
+				  (uint64_t)h->sleep_seconds * 1000);
 		return;
 	default:
-		p->prestop_running = false;
-		send_stop_signal(p);
+		enter_signalled(p);
 	}
 }
 
 void terminate_resume(struct pod *p)
 {
 	int64_t deadline =
-	    p->term_started_ms + (int64_t)p->grace_seconds * 1000;
-	int64_t remaining = deadline - now_ms();
+	    p->term_started_mono + (int64_t)p->grace_seconds * 1000;
+	int64_t remaining = deadline - mono_ms();
 
 	if (remaining < 0)
 		remaining = 0;
-	uv_timer_start(&p->timer, on_deadline, (uint64_t)remaining, 0);
+	if (p->phase != POD_RUNNING || p->term_step != TERM_ASKED)
+		fatalx("pod %s: termination resumed in phase %d, step %d",
+		       p->name, (int)p->phase, (int)p->term_step);
+	p->term_step = TERM_PRESTOP;
+	clock_timer_start(&p->timer, on_deadline, (uint64_t)remaining);
 	if (p->spec->pre_stop.kind != HANDLER_NONE)
 		run_prestop(p, (uint64_t)remaining);
 	else
-		send_stop_signal(p);
+		enter_signalled(p);
+	pod_check(p, "termination started");
 }
 
 void pod_terminate(struct pod *p, enum term_after after, int grace_override,
@@ -209,24 +221,24 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 {
 	if (p->phase == POD_GONE)
 		return;
-	if (p->terminating) {
+	if (pod_terminating(p)) {
 		if (after == TERM_REMOVE)
-			p->remove_after = true;
+			p->term_after = TERM_REMOVE;
 		return;
 	}
-	p->terminating = true;
+	/* Step 1 starts now; steps 2-4 once the container runs. */
+	p->term_step = TERM_ASKED;
 	p->term_gen++;
-	p->remove_after = after == TERM_REMOVE;
-	p->term_started_ms = now_ms();
+	p->term_after = after;
+	p->term_started_mono = mono_ms();
 	p->grace_seconds = grace_override >= 0
 			       ? grace_override
 			       : p->spec->termination_grace_period_seconds;
-	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
 
 	/* Step 1: out of every endpoint set before anything else happens. */
 	pod_stop_probes(p);
 	p->ready = false;
-	p->ready_since_ms = 0;
+	p->ready_since_mono = 0;
 	endpoints_pod_leaving(p);
 	if (after == TERM_REMOVE)
 		pod_event(p, "Normal", "Killing", "Stopping container %s (%s)",
@@ -238,12 +250,11 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 	switch (p->phase) {
 	case POD_PENDING:
 	case POD_WAITING:
-		uv_timer_stop(&p->timer);
-		if (p->remove_after) {
+		clock_timer_stop(&p->timer);
+		if (p->term_after == TERM_REMOVE)
 			pod_remove(p);
-		} else {
-			p->terminating = false;
-		}
+		else
+			p->term_step = TERM_NONE;
 		return;
 	case POD_CREATING: /* on_run_done resumes us */
 	case POD_CLEANING: /* terminate_container_gone follows */
@@ -258,9 +269,9 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 
 bool terminate_container_gone(struct pod *p)
 {
-	uv_timer_stop(&p->timer);
+	clock_timer_stop(&p->timer);
 	terminate_cancel(p);
-	if (p->remove_after) {
+	if (p->term_after == TERM_REMOVE) {
 		pod_event(p, "Normal", "Deleted",
 			  "Container %s deleted; rootfs, bundle and cgroup "
 			  "removed",
@@ -268,19 +279,17 @@ bool terminate_container_gone(struct pod *p)
 		pod_remove(p);
 		return true;
 	}
-	p->terminating = false;
-	p->stop_signal_sent = p->kill_sent = p->extension_given = false;
-	p->prestop_running = false;
+	p->term_step = TERM_NONE;
 	return false;
 }
 
 void terminate_cancel(struct pod *p)
 {
 	if (p->hook_timer) {
-		uv_timer_stop(p->hook_timer);
+		clock_timer_stop(p->hook_timer);
 		uv_close((uv_handle_t *)p->hook_timer, hook_timer_closed);
 		p->hook_timer = NULL;
 	}
 	if (p->timer_open)
-		uv_timer_stop(&p->timer);
+		clock_timer_stop(&p->timer);
 }

@@ -8,11 +8,6 @@
 
 #include "model.h"
 
-enum term_after {
-	TERM_REMOVE, /* the pod goes away (delete, scale down, down) */
-	TERM_RESTART /* liveness/startup failure: restart per policy */
-};
-
 /* grace_override < 0: the pod's terminationGracePeriodSeconds. */
 void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 		   const char *why);

@@ -38,7 +38,7 @@ const char *pod_status(const struct pod *p)
 		return "Running";
 	case POD_CLEANING:
 	case POD_WAITING:
-		if (p->restart_at_ms > 0 && p->crashes > 1)
+		if (p->restart_at_mono > 0 && p->crashes > 1)
 			return "CrashLoopBackOff";
 		return p->last_reason[0] ? p->last_reason : "Pending";
 	case POD_GONE:
@@ -49,7 +49,7 @@ const char *pod_status(const struct pod *p)
 
 bool pod_is_ready(const struct pod *p)
 {
-	return p->phase == POD_RUNNING && !p->terminating && p->ready;
+	return p->phase == POD_RUNNING && !pod_terminating(p) && p->ready;
 }
 
 bool pod_is_available(const struct pod *p, int64_t now)
@@ -60,7 +60,7 @@ bool pod_is_available(const struct pod *p, int64_t now)
 
 	if (!pod_is_ready(p))
 		return false;
-	return now - p->ready_since_ms >= (int64_t)min_ready * 1000;
+	return now - p->ready_since_mono >= (int64_t)min_ready * 1000;
 }
 
 static json_t *labels_json(const struct pod *p)
@@ -124,7 +124,7 @@ json_t *view_pods(struct daemon *d)
 void deployment_counts(struct daemon *d, struct deployment *dep,
 		       struct dep_counts *c)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	memset(c, 0, sizeof(*c));
 	for (struct pod *p = d->pods; p; p = p->next) {

@@ -13,7 +13,7 @@
 const char *pod_status(const struct pod *p);
 bool pod_is_ready(const struct pod *p);
 /* Ready for at least minReadySeconds. */
-bool pod_is_available(const struct pod *p, int64_t now);
+bool pod_is_available(const struct pod *p, int64_t now_mono);
 
 json_t *view_pod(const struct pod *p);
 json_t *view_pods(struct daemon *d);

@@ -15,7 +15,7 @@
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
-#include "netns_socket.h"
+#include "../runtime/netns.h"
 #include "probe_impl.h"
 
 static void set_ref(struct probe_set *set)
@@ -202,7 +202,7 @@ int probe_target_socket(const struct probe_set *set, struct berr *err)
 	int fd;
 
 	if (!set->target.host_network)
-		return probe_netns_socket(set->target.pid, AF_INET, type, err);
+		return rt_netns_socket(set->target.pid, AF_INET, type, err);
 	fd = socket(AF_INET, type, 0);
 	if (fd == -1)
 		return berr_errno(err, errno, "socket");

@@ -17,7 +17,7 @@ enum probe_type { PROBE_STARTUP, PROBE_LIVENESS, PROBE_READINESS };
 
 /* How to reach the container. Owned by the caller; must outlive the set. */
 struct probe_target {
-	const char *runtime;	  /* runtime binary, e.g. "runc" */
+	const char *runtime;	  /* runtime binary (runtime/exec.h) */
 	const char *runtime_root; /* its --root */
 	const char *container_id; /* the pod name */
 	pid_t pid;		  /* container init pid on the host */
@@ -63,9 +63,9 @@ bool probe_set_ready(const struct probe_set *set);
 void probe_set_describe(const struct probe_set *set, char *buf, size_t len);
 
 /*
- * Directory for the pid files of exec probes (runc exec --pid-file); must
- * be private to the daemon, e.g. RUN_DIR/probes. Unset, a fresh
- * /tmp/berth-probes.XXXXXX is created on first use.
+ * Directory for the pid files of exec probes (the runtime's --pid-file);
+ * the same as rt_exec_set_pid_dir() (runtime/exec.h), which every exec
+ * in a container shares.
  */
 void probe_set_exec_dir(const char *dir);
 

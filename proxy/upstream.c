@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../common/xalloc.h"
-#include "../probes/netns_socket.h"
+#include "../runtime/netns.h"
 #include "internal.h"
 
 static void up_release(struct proxy_upstream *u)
@@ -89,7 +89,7 @@ proxy_upstream_connect(struct proxy_service *s, struct proxy_backend *b,
 			return NULL;
 		}
 	} else {
-		fd = probe_netns_socket(b->ep.pid, AF_INET, type, err);
+		fd = rt_netns_socket(b->ep.pid, AF_INET, type, err);
 		if (fd == -1)
 			return NULL;
 	}

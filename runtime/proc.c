@@ -26,6 +26,7 @@ struct proc {
 	int timed_out;
 	int exited;
 	int pipe_open;
+	int early;
 	int handles; /* open libuv handles; free at zero */
 };
 
@@ -35,6 +36,31 @@ static void proc_handle_closed(uv_handle_t *h)
 
 	if (--p->handles == 0)
 		free(p);
+}
+
+static void keep(struct proc *p, const char *data, size_t n)
+{
+	size_t room = PROC_CAPTURE_MAX - p->len;
+	size_t take = n < room ? n : room;
+
+	memcpy(p->buf + p->len, data, take);
+	p->len += take;
+}
+
+/* Early mode: takes what the pipe holds now and closes it. */
+static void drain_and_close(struct proc *p)
+{
+	char scratch[4096];
+	uv_os_fd_t fd;
+	ssize_t n;
+
+	if (!p->pipe_open)
+		return;
+	if (uv_fileno((uv_handle_t *)&p->out, &fd) == 0)
+		while ((n = read(fd, scratch, sizeof(scratch))) > 0)
+			keep(p, scratch, (size_t)n);
+	p->pipe_open = 0;
+	uv_close((uv_handle_t *)&p->out, proc_handle_closed);
 }
 
 static void proc_maybe_finish(struct proc *p)
@@ -62,11 +88,7 @@ static void proc_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct proc *p = s->data;
 
 	if (n > 0) {
-		size_t room = PROC_CAPTURE_MAX - p->len;
-		size_t take = (size_t)n < room ? (size_t)n : room;
-
-		memcpy(p->buf + p->len, buf->base, take);
-		p->len += take;
+		keep(p, buf->base, (size_t)n);
 		return;
 	}
 	if (n < 0) {
@@ -82,6 +104,8 @@ static void proc_exit(uv_process_t *h, int64_t status, int signo)
 
 	p->exit_code = signo ? 128 + signo : (int)status;
 	p->exited = 1;
+	if (p->early)
+		drain_and_close(p);
 	if (!p->timed_out)
 		uv_timer_stop(&p->timer);
 	proc_maybe_finish(p);
@@ -111,6 +135,11 @@ static void proc_timeout(uv_timer_t *t)
 	p->timed_out = 1;
 	uv_process_kill(&p->process, SIGKILL);
 	uv_timer_start(&p->timer, proc_give_up, 5000, 0);
+	if (p->early && p->cb) {
+		p->buf[p->len] = '\0';
+		p->cb(p->data, 128 + SIGKILL, p->buf, 1);
+		p->cb = NULL;
+	}
 }
 
 static void proc_spawn_failed(uv_timer_t *t)
@@ -121,6 +150,19 @@ static void proc_spawn_failed(uv_timer_t *t)
 int proc_run(uv_loop_t *loop, const struct proc_opts *o, proc_done_cb cb,
 	     void *data)
 {
+	proc_start(loop, o, cb, data);
+	return 0;
+}
+
+void proc_kill(struct proc *p, int sig)
+{
+	if (!p->exited)
+		uv_process_kill(&p->process, sig);
+}
+
+struct proc *proc_start(uv_loop_t *loop, const struct proc_opts *o,
+			proc_done_cb cb, void *data)
+{
 	struct proc *p = xcalloc(1, sizeof(*p));
 	uv_process_options_t opts;
 	uv_stdio_container_t stdio[3];
@@ -130,6 +172,7 @@ int proc_run(uv_loop_t *loop, const struct proc_opts *o, proc_done_cb cb,
 
 	p->cb = cb;
 	p->data = data;
+	p->early = o->early;
 	p->process.data = p;
 	p->out.data = p;
 	p->timer.data = p;
@@ -169,8 +212,8 @@ int proc_run(uv_loop_t *loop, const struct proc_opts *o, proc_done_cb cb,
 	if (fds[1] >= 0)
 		close(fds[1]);
 	if (r != 0) {
-		snprintf(p->buf, sizeof(p->buf), "cannot run `%s`: %s",
-			 o->argv[0], uv_strerror(r));
+		snprintf(p->buf, sizeof(p->buf), "%s: %s", o->argv[0],
+			 uv_strerror(r));
 		p->len = strlen(p->buf);
 		p->exit_code = -1;
 		p->exited = 1;
@@ -180,13 +223,17 @@ int proc_run(uv_loop_t *loop, const struct proc_opts *o, proc_done_cb cb,
 		}
 		/* Report from the loop, never from inside the caller. */
 		uv_timer_start(&p->timer, proc_spawn_failed, 0, 0);
-		return 0;
+		return p;
 	}
-	if (p->pipe_open)
-		uv_read_start((uv_stream_t *)&p->out, proc_alloc, proc_read);
+	/* Unread, the pipe would never reach EOF: give up on the output. */
+	if (p->pipe_open &&
+	    uv_read_start((uv_stream_t *)&p->out, proc_alloc, proc_read) != 0) {
+		p->pipe_open = 0;
+		uv_close((uv_handle_t *)&p->out, proc_handle_closed);
+	}
 	if (o->timeout_ms)
 		uv_timer_start(&p->timer, proc_timeout, o->timeout_ms, 0);
-	return 0;
+	return p;
 }
 
 const char *proc_argv_str(char *const *argv)

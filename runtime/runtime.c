@@ -7,12 +7,14 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,9 +22,14 @@
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
+#include "bundle.h"
+#include "cgroup.h"
 #include "proc.h"
+#include "rootfs.h"
 
 extern char **environ;
+
+static const struct rt_ops real_ops;
 
 static char *find_in_path(const char *name)
 {
@@ -46,11 +53,12 @@ static char *find_in_path(const char *name)
 }
 
 int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
-	    const char *root, struct berr *err)
+	    const char *run_dir, struct berr *err)
 {
 	const char *base;
 
 	memset(rt, 0, sizeof(*rt));
+	rt->ops = &real_ops;
 	rt->loop = loop;
 	if (runtime[0] == '/') {
 		if (access(runtime, X_OK) != 0)
@@ -66,10 +74,10 @@ int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 	}
 	base = strrchr(rt->path, '/');
 	rt->name = xstrdup(base ? base + 1 : rt->path);
-	rt->root = xstrdup(root);
-	if (mkdir_p(root, 0700, err) == -1)
+	rt->root = xasprintf("%s/runc", run_dir);
+	if (mkdir_p(rt->root, 0700, err) == -1)
 		return -1;
-	return 0;
+	return rt_cgroup_check_host(rt->name, err);
 }
 
 void rt_free(struct rt *rt)
@@ -142,8 +150,8 @@ static void rt_call_done(void *arg, int exit_code, const char *output,
 	free(call);
 }
 
-int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
-	   rt_done_cb cb, void *data)
+static int real_run(struct rt *rt, const char *id, const char *bundle,
+		    int log_fd, rt_done_cb cb, void *data)
 {
 	struct rt_call *call = xcalloc(1, sizeof(*call));
 	cleanup_free char *pid_file = xasprintf("%s/pid", bundle);
@@ -167,7 +175,15 @@ int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
 	return proc_run(rt->loop, &opts, rt_call_done, call);
 }
 
-int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data)
+static struct rt_exec *real_exec(struct rt *rt, const char *id,
+				 char *const *cmd, size_t n,
+				 unsigned timeout_ms, rt_exec_cb cb, void *data)
+{
+	return rt_exec_start(rt->loop, rt->path, rt->root, id, cmd, n,
+			     timeout_ms, cb, data);
+}
+
+static int real_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data)
 {
 	struct rt_call *call = xcalloc(1, sizeof(*call));
 	struct proc_opts opts = {0};
@@ -232,8 +248,8 @@ static int run_capture_sync(char *const argv[], char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
-		  pid_t *pid)
+static int real_state_sync(struct rt *rt, const char *id, char *status,
+			   size_t len, pid_t *pid)
 {
 	char *argv[] = {rt->path, "--root",   rt->root,
 			"state",  (char *)id, NULL};
@@ -255,7 +271,7 @@ int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 	return 0;
 }
 
-int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
+static int real_list_sync(struct rt *rt, char ***ids, size_t *n)
 {
 	char *argv[] = {rt->path,   "--root", rt->root, "list",
 			"--format", "json",   NULL};
@@ -284,10 +300,165 @@ int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
 	return 0;
 }
 
-void rt_delete_sync(struct rt *rt, const char *id)
+static void real_delete_sync(struct rt *rt, const char *id)
 {
 	char *argv[] = {rt->path,  "--root",   rt->root, "delete",
 			"--force", (char *)id, NULL};
 
 	run_capture_sync(argv, NULL);
+}
+
+/* --- a pod's container: rootfs, bundle, run ------------------------------ */
+
+struct create_call {
+	rt_run_cb cb;
+	void *data;
+	char *pid_file;
+};
+
+static void on_run_done(void *arg, int rc, const char *message)
+{
+	struct create_call *c = arg;
+	cleanup_free char *text = NULL;
+	pid_t pid = 0;
+
+	if (rc == 0) {
+		if (file_read_all(c->pid_file, &text, NULL, NULL) == 0)
+			pid = (pid_t)atoi(text);
+		if (pid <= 0) {
+			rc = -1;
+			message = "runtime reported success but wrote no pid";
+		}
+	}
+	c->cb(c->data, rc, rc == 0 ? pid : 0, message);
+	free(c->pid_file);
+	free(c);
+}
+
+static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
+		       void *data, struct berr *err)
+{
+	cleanup_free char *bundle = xasprintf("%s/bundle", pod->dir);
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod->dir);
+	cleanup_free char *cgroup = rt_cgroup_path(pod->name);
+	struct bundle_params params = {0};
+	struct create_call *c;
+	json_t *config = NULL;
+	int log_fd;
+
+	if (rootfs_mount(pod->spec->image, pod->dir, err) == -1)
+		return -1;
+	params.pod_name = pod->name;
+	params.rootfs = rootfs;
+	params.cgroup_path = cgroup;
+	if (bundle_build(pod->spec, &params, &config, err) == -1 ||
+	    bundle_write(bundle, config, err) == -1) {
+		json_decref(config);
+		return -1;
+	}
+	json_decref(config);
+	log_fd = open(pod->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0640);
+	if (log_fd == -1)
+		return berr_errno(err, errno, "open log `%s`", pod->log_path);
+	c = xcalloc(1, sizeof(*c));
+	c->cb = cb;
+	c->data = data;
+	c->pid_file = xasprintf("%s/pid", bundle);
+	real_run(rt, pod->name, bundle, log_fd, on_run_done, c);
+	close(log_fd);
+	return 0;
+}
+
+static int real_pidfd(struct rt *rt, pid_t pid)
+{
+	return (int)pidfd_open(pid, 0);
+}
+
+static int real_signal(struct rt *rt, int pidfd, int sig)
+{
+	if (pidfd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	return pidfd_send_signal(pidfd, sig, NULL, 0);
+}
+
+static int real_unmount(struct rt *rt, const char *dir, struct berr *err)
+{
+	return rootfs_unmount(dir, err);
+}
+
+static int real_remove_dir(struct rt *rt, const char *dir, struct berr *err)
+{
+	return rootfs_remove(dir, err);
+}
+
+static const struct rt_ops real_ops = {
+    .create = real_create,
+    .remove = real_delete,
+    .exec = real_exec,
+    .pidfd = real_pidfd,
+    .signal = real_signal,
+    .unmount = real_unmount,
+    .remove_dir = real_remove_dir,
+    .state_sync = real_state_sync,
+    .list_sync = real_list_sync,
+    .delete_sync = real_delete_sync,
+};
+
+/* --- dispatch ------------------------------------------------------------ */
+
+int rt_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb, void *data,
+	      struct berr *err)
+{
+	return rt->ops->create(rt, pod, cb, data, err);
+}
+
+int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data)
+{
+	return rt->ops->remove(rt, id, cb, data);
+}
+
+struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
+			size_t n, unsigned timeout_ms, rt_exec_cb cb,
+			void *data)
+{
+	return rt->ops->exec(rt, id, cmd, n, timeout_ms, cb, data);
+}
+
+int rt_pidfd(struct rt *rt, pid_t pid)
+{
+	return rt->ops->pidfd(rt, pid);
+}
+
+int rt_signal(struct rt *rt, int pidfd, int sig)
+{
+	return rt->ops->signal(rt, pidfd, sig);
+}
+
+int rt_unmount(struct rt *rt, const char *dir, struct berr *err)
+{
+	return rt->ops->unmount(rt, dir, err);
+}
+
+int rt_remove_dir(struct rt *rt, const char *dir, struct berr *err)
+{
+	return rt->ops->remove_dir(rt, dir, err);
+}
+
+int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
+		  pid_t *pid)
+{
+	return rt->ops->state_sync(rt, id, status, len, pid);
+}
+
+int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
+{
+	return rt->ops->list_sync(rt, ids, n);
+}
+
+void rt_delete_sync(struct rt *rt, const char *id)
+{
+	rt->ops->delete_sync(rt, id);
 }

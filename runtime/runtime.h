@@ -12,31 +12,83 @@
 #include <uv.h>
 
 #include "../common/err.h"
+#include "exec.h"
+
+struct rt;
+struct deployment_spec;
+
+/* rc 0 ok; otherwise message says why, in the runtime's own words. */
+typedef void (*rt_done_cb)(void *data, int rc, const char *message);
+/* rc 0: the container runs and pid is its init process on the host. */
+typedef void (*rt_run_cb)(void *data, int rc, pid_t pid, const char *message);
+
+/* What a pod's container is made of. */
+struct rt_pod {
+	const char *name; /* container id */
+	const struct deployment_spec *spec;
+	const char *dir;      /* RUN_DIR/pods/NAME: rootfs, bundle */
+	const char *log_path; /* the container's stdout and stderr */
+};
+
+/*
+ * Everything the orchestrator asks of the runtime, as one table, so that
+ * another runtime (or a test's fake, tests/lib/fake_runtime.h) is one
+ * table. The rt_* functions below dispatch through rt->ops.
+ */
+struct rt_ops {
+	int (*create)(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
+		      void *data, struct berr *err);
+	int (*remove)(struct rt *rt, const char *id, rt_done_cb cb, void *data);
+	struct rt_exec *(*exec)(struct rt *rt, const char *id, char *const *cmd,
+				size_t n, unsigned timeout_ms, rt_exec_cb cb,
+				void *data);
+	int (*pidfd)(struct rt *rt, pid_t pid);
+	int (*signal)(struct rt *rt, int pidfd, int sig);
+	int (*unmount)(struct rt *rt, const char *dir, struct berr *err);
+	int (*remove_dir)(struct rt *rt, const char *dir, struct berr *err);
+	int (*state_sync)(struct rt *rt, const char *id, char *status,
+			  size_t len, pid_t *pid);
+	int (*list_sync)(struct rt *rt, char ***ids, size_t *n);
+	void (*delete_sync)(struct rt *rt, const char *id);
+};
 
 struct rt {
+	const struct rt_ops *ops; /* rt_init: the real runtime */
+	void *priv;		  /* the ops' own state (a fake's) */
 	uv_loop_t *loop;
 	char *path; /* absolute path of the runtime binary */
 	char *name; /* "runc", "crun", or the basename */
 	char *root; /* --root: RUN_DIR/runc */
 };
 
-/* rc 0 ok; otherwise message says why, in the runtime's own words. */
-typedef void (*rt_done_cb)(void *data, int rc, const char *message);
-
-/* Resolves "runc" / "crun" / an absolute path; checks it is executable. */
+/* Resolves "runc" / "crun" / an absolute path; checks it is executable
+ * and that this host's cgroups suit it. Its --root is RUN_DIR/runc. */
 int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
-	    const char *root, struct berr *err);
+	    const char *run_dir, struct berr *err);
 void rt_free(struct rt *rt);
 
 /*
- * `RUNTIME run -d`: creates and starts container id from bundle; its stdio
- * is log_fd (stdin /dev/null). The runtime's log goes to BUNDLE/runtime.log;
- * the container's pid is written to BUNDLE/pid.
+ * The pod's rootfs (rootfs.h), its config.json (bundle.h), then `RUNTIME
+ * run -d` with the log file as stdio; the runtime's log goes to
+ * BUNDLE/runtime.log. -1 with err when the set-up failed (no callback);
+ * else the callback fires once, with the pid the runtime wrote.
  */
-int rt_run(struct rt *rt, const char *id, const char *bundle, int log_fd,
-	   rt_done_cb cb, void *data);
+int rt_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb, void *data,
+	      struct berr *err);
 /* `RUNTIME delete -f`; a missing container is not an error. */
 int rt_delete(struct rt *rt, const char *id, rt_done_cb cb, void *data);
+/* `RUNTIME exec ID CMD...` (runtime/exec.h). */
+struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
+			size_t n, unsigned timeout_ms, rt_exec_cb cb,
+			void *data);
+/* A pidfd for pid (pidfd_open), or -1 with errno set. */
+int rt_pidfd(struct rt *rt, pid_t pid);
+/* Sends sig through pidfd; -1 with errno set. There is no way to signal a
+ * bare pid: a recycled one must never be hit. */
+int rt_signal(struct rt *rt, int pidfd, int sig);
+/* The pod's rootfs: unmounted (kept), or removed with its folder. */
+int rt_unmount(struct rt *rt, const char *dir, struct berr *err);
+int rt_remove_dir(struct rt *rt, const char *dir, struct berr *err);
 
 /* Synchronous, for start-up only: state of id ("running", "stopped", ...)
  * and its pid. Returns -1 when the container does not exist. */

@@ -1,7 +1,7 @@
 /*
  * reaper.c - reaps zombie children that libuv does not own.
  *
- * Containers started by runc are re-parented to us (PR_SET_CHILD_SUBREAPER).
+ * Containers the runtime starts are re-parented to us (PR_SET_CHILD_SUBREAPER).
  * On SIGCHLD we list our children from /proc/self/task/TID/children, skip
  * every pid a live uv_process_t owns (found with uv_walk), and waitpid() the
  * rest one pid at a time. Owns nothing but that; pods are told through the
@@ -94,7 +94,7 @@ static void collect_zombies(const char *children_path, struct pid_list *out)
 
 /*
  * Zombies are listed first, then libuv's pids, then the rest is reaped.
- * The callback may spawn new children (runc delete); they are never in the
+ * The callback may spawn new children (a runtime delete); they are never in the
  * list taken before it ran, so a fast-exiting one is left to libuv.
  */
 void reaper_scan(void)

@@ -1,5 +1,5 @@
 /*
- * reaper.h - the daemon is the child subreaper of its containers: runc
+ * reaper.h - the daemon is the child subreaper of its containers: the runtime
  * leaves each container's init process to us, so we learn its exit status
  * without polling. This module reaps every zombie child that libuv does not
  * own (libuv reaps its own uv_spawn children by pid) and reports each one.

@@ -23,8 +23,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../../probes/netns_socket.h"
 #include "../../probes/probe.h"
+#include "../../runtime/netns.h"
 #include "../lib/tap.h"
 
 static uv_loop_t *loop;
@@ -696,10 +696,9 @@ static void test_netns(void)
 	ok(child_port > 0, "child in its own netns listens on %d", child_port);
 
 	home_before = ns_ino("/proc/thread-self/ns/net");
-	fd = probe_netns_socket(child, AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
-				&err);
+	fd = rt_netns_socket(child, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, &err);
 	home_after = ns_ino("/proc/thread-self/ns/net");
-	ok(fd >= 0, "probe_netns_socket: %s", fd >= 0 ? "ok" : err.msg);
+	ok(fd >= 0, "rt_netns_socket: %s", fd >= 0 ? "ok" : err.msg);
 	ok(home_before != 0 && home_before == home_after,
 	   "calling thread back in its own netns");
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
@@ -724,7 +723,7 @@ static void test_netns(void)
 	close(host_fd);
 
 	berr_clear(&err);
-	ok(probe_netns_socket(999999, AF_INET, SOCK_STREAM, &err) == -1 &&
+	ok(rt_netns_socket(999999, AF_INET, SOCK_STREAM, &err) == -1 &&
 	       strstr(err.msg, "/proc/999999/ns/net") != NULL,
 	   "missing pid: error (%s)", err.msg);
 

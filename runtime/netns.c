@@ -1,12 +1,14 @@
 /*
- * netns_socket.c - socket() inside a pod's network namespace via setns().
- * Owns the saved descriptor of the daemon's own namespace; must not touch
- * any other namespace type or keep the thread outside its own netns.
+ * netns.c - socket() inside a pod's network namespace via setns().
+ * Owns the saved descriptor of the daemon's own namespace, opened exactly
+ * once (pthread_once) so the loop and proxy threads never race on it; must
+ * not touch any other namespace type or keep a thread outside its netns.
  */
-#include "netns_socket.h"
+#include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,27 +18,34 @@
 #include "../common/cleanup.h"
 #include "../common/log.h"
 
-/* The namespace every probe socket returns to; opened once. */
+/* Written once under home_once, read-only afterwards. */
 static int home_ns_fd = -1;
+static int home_ns_errno;
+static pthread_once_t home_once = PTHREAD_ONCE_INIT;
 
-static int home_ns(struct berr *err)
+static void open_home(void)
 {
-	if (home_ns_fd >= 0)
-		return home_ns_fd;
 	home_ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home_ns_fd == -1)
-		return berr_errno(err, errno, "open /proc/thread-self/ns/net");
-	return home_ns_fd;
+		home_ns_errno = errno;
 }
 
-int probe_netns_socket(pid_t pid, int domain, int type, struct berr *err)
+int rt_netns_init(struct berr *err)
+{
+	pthread_once(&home_once, open_home);
+	if (home_ns_fd == -1)
+		return berr_errno(err, home_ns_errno,
+				  "open /proc/thread-self/ns/net");
+	return 0;
+}
+
+int rt_netns_socket(pid_t pid, int domain, int type, struct berr *err)
 {
 	char path[64];
 	cleanup_close int ns = -1;
-	int home, fd, saved;
+	int fd, saved;
 
-	home = home_ns(err);
-	if (home == -1)
+	if (rt_netns_init(err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	ns = open(path, O_RDONLY | O_CLOEXEC);
@@ -50,7 +59,7 @@ int probe_netns_socket(pid_t pid, int domain, int type, struct berr *err)
 	 * A thread left in the pod's namespace would silently open every
 	 * later socket (listeners, proxy backends) there: never go on.
 	 */
-	if (setns(home, CLONE_NEWNET) == -1)
+	if (setns(home_ns_fd, CLONE_NEWNET) == -1)
 		fatalx("cannot return to the daemon's network namespace: %s",
 		       strerror(errno));
 	if (fd == -1)
