@@ -183,6 +183,12 @@ void cfg_deployment_free(struct deployment_spec *s);
 void cfg_deployment_copy_template(struct deployment_spec *dst,
 				  const struct deployment_spec *src);
 
+/*
+ * Calls fn with the full name of every key a [deployment] section accepts
+ * ("image", "startupProbe.httpGet.path", ...), in the key table's order.
+ */
+void cfg_deployment_keys(void (*fn)(const char *key, void *arg), void *arg);
+
 /* Helpers other layers use on config values. */
 void strv_free(struct strv *sv);
 void kvlist_free(struct kvlist *kl);
