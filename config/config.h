@@ -17,6 +17,9 @@
 #include "../common/err.h"
 #include "../common/quantity.h"
 
+/* Deployment and service names: DNS-1123 labels of at most this length. */
+#define CFG_NAME_MAX 40
+
 /* A NULL-terminated vector of strings; n excludes the terminator. */
 struct strv {
 	char **v;
