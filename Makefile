@@ -24,6 +24,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
 	nginx-light haproxy procps
+DEB_PACKAGES += clang-format
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter
@@ -57,7 +58,7 @@ SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit integration demo images install clean fmt asan fuzz
+.PHONY: all deps test unit integration demo images install clean fmt asan fuzz lint
 
 all: build/berth
 
@@ -164,7 +165,18 @@ install: build/berth
 	install -D -m 0755 build/berth $(DESTDIR)$(PREFIX)/bin/berth
 
 fmt:
-	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c)
+	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c) \
+		$(wildcard tests/lib/*.h tests/fuzz/*.c)
+
+# Every executable tests/lint/*.sh (TAP; failures shown); tests/run.sh
+# runs them too.
+lint:
+	@rc=0; for l in tests/lint/*.sh; do \
+		[ -x "$$l" ] || continue; \
+		out=$$("$$l" 2>&1) || rc=1; \
+		printf '%s\n' "$$out" | grep -v '^ok ' | sed "s|^|$$l: |"; \
+	done; \
+	[ $$rc -eq 0 ] && echo "lint: ok"; exit $$rc
 
 clean:
 	rm -rf build

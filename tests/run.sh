@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/run.sh - runs every suite (C units, config golden files, bats
+# tests/run.sh - runs every suite (C units, config golden files, lints, bats
 # integration tests with real runc), sums their TAP output and ends with
 # one line "N passed, N failed". Exit status 1 when anything failed.
 # Run from the repository root after `make all asan` and `make images`.
@@ -68,6 +68,13 @@ done
 
 BERTH=build/asan/berth \
 	run_suite "config golden files" sh tests/config/run.sh
+
+# Lints (format, layering, include style, ...): every executable
+# tests/lint/*.sh, each a TAP suite.
+for l in tests/lint/*.sh; do
+	[ -x "$l" ] || continue
+	run_suite "lint/$(basename "$l")" "$l"
+done
 
 if [ "$(id -u)" -eq 0 ]; then
 	for b in tests/integration/*.bats; do

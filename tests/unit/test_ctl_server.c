@@ -15,11 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/client.h"
-#include "common/xalloc.h"
-#include "orchestrator/ctl_server.h"
-#include "tests/lib/tap.h"
+#include "../../cli/cli.h"
+#include "../../cli/client.h"
+#include "../../common/xalloc.h"
+#include "../../orchestrator/ctl_server.h"
+#include "../lib/tap.h"
 
 #define NRESP 16
 
