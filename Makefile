@@ -6,6 +6,10 @@
 #   make images     example root filesystems under build/images/
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make fmt        clang-format every source file in place
+#   make lint       format, layering and include-style checks (tests/lint/)
+#
+# CFLAGS, CPPFLAGS and LDFLAGS given by the user are added to every compile
+# and link (after ours, so e.g. CFLAGS=-O0 wins).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -20,10 +24,10 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
 	nginx-light haproxy procps
+DEB_PACKAGES += clang-format
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \
-	-Wno-format-truncation
+	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -I. -I$(LLHTTP_INC)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -31,6 +35,15 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 OPT_CFLAGS := -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
+
+# Hardening of the daemon (it runs as root): fortified libc calls (unless
+# the user's CPPFLAGS choose a level, or CFLAGS has -O0, where glibc
+# refuses it), stack protector, PIE, read-only relocations bound at start. The sanitizer builds keep their own checks.
+HARDEN_CPPFLAGS := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS))$(filter -O0,$(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDEN_CFLAGS := -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
+SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
 SRC_DIRS := common config runtime probes signals proxy orchestrator cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
@@ -45,7 +58,7 @@ SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit integration demo images install clean fmt asan fuzz
+.PHONY: all deps test unit integration demo images install clean fmt asan fuzz lint
 
 all: build/berth
 
@@ -54,55 +67,74 @@ Q := $(if $(V),,@)
 
 build/berth: $(OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(OPT_ALL_CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/berth: $(SAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(SAN_ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/berth
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
-	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 # llhttp is compiled into the build from Debian's node-llhttp sources.
 build/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) -std=gnu11 -O2 -g -I$(LLHTTP_INC) -c -o $@ $<
+	$(Q)$(CC) -std=gnu11 -I$(LLHTTP_INC) $(OPT_ALL_CFLAGS) -c -o $@ $<
 
 build/san/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
-	$(Q)$(CC) -std=gnu11 $(SAN_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+	$(Q)$(CC) -std=gnu11 -I$(LLHTTP_INC) $(SAN_ALL_CFLAGS) -c -o $@ $<
 
 build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -MF $@.d \
+		$(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(PKG_LIBS)
 
 # libFuzzer harnesses (clang); tests/run.sh runs each for a bounded time.
+# Each source is its own object (with its header dependencies).
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS)
+FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
+FUZZ_OBJS := $(FUZZ_DEPS:%.c=build/fuzz/obj/%.o) \
+	$(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -I$(LLHTTP_INC) $(CPPFLAGS) \
+	$(CFLAGS)
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS)
+build/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		-MMD -MP -c -o $@ $<
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJS)
 	@echo "  FUZZ    $@"
-	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I. -I$(LLHTTP_INC) $^ -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) \
+		$^ -o $@
 
 fuzz: $(FUZZ_BINS)
+.PRECIOUS: build/fuzz/obj/%.o build/fuzz/obj/llhttp/%.o
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+# Header dependencies of every object, unit test and fuzz object.
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) \
+	$(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)
 
 # Installs whatever Debian packages are missing (root only), after one
 # apt-get update. Does nothing when everything is present.
@@ -133,7 +165,18 @@ install: build/berth
 	install -D -m 0755 build/berth $(DESTDIR)$(PREFIX)/bin/berth
 
 fmt:
-	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c)
+	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c) \
+		$(wildcard tests/lib/*.h tests/fuzz/*.c)
+
+# Every executable tests/lint/*.sh (TAP; failures shown); tests/run.sh
+# runs them too.
+lint:
+	@rc=0; for l in tests/lint/*.sh; do \
+		[ -x "$$l" ] || continue; \
+		out=$$("$$l" 2>&1) || rc=1; \
+		printf '%s\n' "$$out" | grep -v '^ok ' | sed "s|^|$$l: |"; \
+	done; \
+	[ $$rc -eq 0 ] && echo "lint: ok"; exit $$rc
 
 clean:
 	rm -rf build

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/xalloc.h"
 #include "cmd.h"
-#include "common/xalloc.h"
 
 #define DEFAULT_SOCKET "/run/berth/berth.sock"
 

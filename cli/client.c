@@ -13,9 +13,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
-#include "common/fdio.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/xalloc.h"
 
 struct parse_state {
 	enum client_mode mode;

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "common/err.h"
+#include "../common/err.h"
 
 enum client_mode {
 	CLIENT_BUFFER, /* collect the whole body into resp->body */

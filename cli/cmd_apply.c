@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/config.h"
 #include "cmd.h"
-#include "config/config.h"
 
 /* Parses -f FILE; returns it or NULL after printing the usage error. */
 static const char *parse_file_flag(int argc, char **argv)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/xalloc.h"
 #include "cmd.h"
-#include "common/xalloc.h"
 #include "output.h"
 
 struct kind_alias {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/xalloc.h"
 #include "cmd.h"
-#include "common/xalloc.h"
-#include "runtime/exec.h"
+#include "../runtime/exec.h"
 
 static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/xalloc.h"
 #include "cmd.h"
-#include "common/xalloc.h"
 
 static const char *const deploy_kinds[] = {
     "deployment",      "deployments",	   "deploy",

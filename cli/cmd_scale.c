@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/xalloc.h"
 #include "cmd.h"
-#include "common/xalloc.h"
 
 static const char *const deploy_kinds[] = {
     "deployment",      "deployments",	   "deploy",

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
+#include "../common/xalloc.h"
 
 /* "3m", or "3m20s" when rest is not 0. */
 static void two_units(char *buf, size_t len, long long n, char unit,

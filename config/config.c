@@ -17,6 +17,7 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "config_internal.h"
+#include "template.h"
 
 void strv_free(struct strv *sv)
 {
@@ -62,35 +63,11 @@ bool kvlist_matches(const struct kvlist *selector, const struct kvlist *labels)
 	return true;
 }
 
-static void handler_free(struct handler_spec *h)
-{
-	strv_free(&h->exec_command);
-	free(h->http_path);
-	free(h->http_host);
-	kvlist_free(&h->http_headers);
-}
-
 static void deployment_free(struct deployment_spec *d)
 {
 	free(d->name);
-	free(d->image);
-	strv_free(&d->command);
-	strv_free(&d->args);
-	strv_free(&d->env);
-	free(d->working_dir);
-	for (size_t i = 0; i < d->n_mounts; i++) {
-		free(d->mounts[i].host_path);
-		free(d->mounts[i].container_path);
-	}
-	free(d->mounts);
-	handler_free(&d->pre_stop);
-	handler_free(&d->startup_probe.handler);
-	handler_free(&d->liveness_probe.handler);
-	handler_free(&d->readiness_probe.handler);
+	cfg_template_release(d);
 	kvlist_free(&d->labels);
-	strv_free(&d->caps_drop);
-	strv_free(&d->caps_add);
-	free(d->seccomp_file);
 }
 
 void cfg_free(struct berth_config *cfg)

@@ -17,6 +17,9 @@
 #include "../common/err.h"
 #include "../common/quantity.h"
 
+/* Deployment and service names: DNS-1123 labels of at most this length. */
+#define CFG_NAME_MAX 40
+
 /* A NULL-terminated vector of strings; n excludes the terminator. */
 struct strv {
 	char **v;
@@ -182,6 +185,12 @@ struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s);
 void cfg_deployment_free(struct deployment_spec *s);
 void cfg_deployment_copy_template(struct deployment_spec *dst,
 				  const struct deployment_spec *src);
+
+/*
+ * Calls fn with the full name of every key a [deployment] section accepts
+ * ("image", "startupProbe.httpGet.path", ...), in the key table's order.
+ */
+void cfg_deployment_keys(void (*fn)(const char *key, void *arg), void *arg);
 
 /* Helpers other layers use on config values. */
 void strv_free(struct strv *sv);

@@ -13,8 +13,6 @@
 
 /* INI_MAX_LINE of the inih we build against: the longest line we accept. */
 #define CFG_MAX_LINE 200
-/* Deployment and service names: DNS-1123 labels of at most this length. */
-#define CFG_NAME_MAX 40
 
 enum cfg_section {
 	CFG_SEC_NONE,

@@ -366,3 +366,21 @@ int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value)
 	seen_add(pc, key);
 	return k->parse(pc, k, base + k->offset, value);
 }
+
+void cfg_deployment_keys(void (*fn)(const char *key, void *arg), void *arg)
+{
+	char name[128];
+
+	for (const struct cfg_key *k = keys; k->name != NULL; k++) {
+		if (k->section != CFG_SEC_DEPLOYMENT)
+			continue;
+		if (k->sub == NULL) {
+			fn(k->name, arg);
+			continue;
+		}
+		for (const struct cfg_key *s = k->sub; s->name != NULL; s++) {
+			snprintf(name, sizeof(name), "%s%s", k->name, s->name);
+			fn(name, arg);
+		}
+	}
+}

@@ -19,9 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
-#include "common/log.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/log.h"
+#include "../common/xalloc.h"
 
 /* Back-pressure limit for streams whose client does not read. */
 #define CTL_MAX_QUEUED_BYTES (8 * 1024 * 1024)

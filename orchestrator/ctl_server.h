@@ -20,7 +20,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
-#include "common/err.h"
+#include "../common/err.h"
 
 #define CTL_MAX_HEADER_BYTES (16 * 1024)
 #define CTL_MAX_BODY_BYTES (1024 * 1024)

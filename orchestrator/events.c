@@ -92,6 +92,9 @@ json_t *events_json(struct daemon *d, uint64_t after_seq)
 	return arr;
 }
 
+/* An int64 in decimal, a unit and the NUL fit in AGE_MAX bytes. */
+#define AGE_MAX 24
+
 static void age_str(int64_t ms, char *buf, size_t len)
 {
 	int64_t s = ms / 1000;
@@ -115,7 +118,7 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 
 	for (uint64_t s = first; s <= d->event_seq; s++) {
 		struct event *ev = ring_at(d, s);
-		char age[16], count[40];
+		char age[AGE_MAX], count[2 * AGE_MAX + 32];
 
 		if (strcmp(ev->object, object))
 			continue;
@@ -128,7 +131,7 @@ void events_describe(struct daemon *d, const char *object, char *buf,
 			    "------", "----", "-------");
 		age_str(now - ev->time_ms, age, sizeof(age));
 		if (ev->count > 1) {
-			char first_age[16];
+			char first_age[AGE_MAX];
 
 			age_str(now - ev->first_ms, first_age,
 				sizeof(first_age));

@@ -187,10 +187,14 @@ struct pod *pod_create(struct daemon *d, struct deployment *dep)
 {
 	char name[64], suffix[6];
 
+	/* NAME-HASH-SUFFIX: a name of at most CFG_NAME_MAX, 6 hex digits */
+	_Static_assert(CFG_NAME_MAX + 1 + 6 + 1 + sizeof(suffix) <=
+			   sizeof(name),
+		       "a pod name fits");
 	do {
 		random_suffix(suffix);
-		snprintf(name, sizeof(name), "%s-%s-%s", dep->name, dep->hash,
-			 suffix);
+		snprintf(name, sizeof(name), "%.*s-%.6s-%s", CFG_NAME_MAX,
+			 dep->name, dep->hash, suffix);
 	} while (pod_find(d, name) != NULL);
 	struct pod *p = pod_alloc(d, dep, name);
 

@@ -6,13 +6,10 @@
 #ifndef BERTH_ORCHESTRATOR_REVISION_H
 #define BERTH_ORCHESTRATOR_REVISION_H
 
-#include <jansson.h>
-
 #include "model.h"
+#include "template_json.h"
 
-/* The template as canonical JSON (what the hash covers). */
-json_t *template_json(const struct deployment_spec *s);
-/* 6 lowercase hex digits of the template hash. */
+/* 6 lowercase hex digits of the template hash: over template_json(). */
 void template_hash(const struct deployment_spec *s, char out[16]);
 /*
  * The revision for hash, numbered as kubectl numbers them: a new hash gets

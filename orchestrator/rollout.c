@@ -105,11 +105,15 @@ void rollout_restart(struct daemon *d, struct deployment *dep)
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);
-	/* milliseconds keep two restarts within a second distinct */
-	snprintf(spec->restarted_at, sizeof(spec->restarted_at),
-		 "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(ms % 1000));
+	/* milliseconds keep two restarts within a second distinct; 24
+	 * characters until the year 10000, else the milliseconds alone */
+	if (snprintf(spec->restarted_at, sizeof(spec->restarted_at),
+		     "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		     tm.tm_sec,
+		     (int)(ms % 1000)) >= (int)sizeof(spec->restarted_at))
+		snprintf(spec->restarted_at, sizeof(spec->restarted_at), "%lld",
+			 (long long)ms);
 	snprintf(cause, sizeof(cause), "berth rollout restart %s", dep->name);
 	rollout_set_template(d, dep, spec, cause);
 }

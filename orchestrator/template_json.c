@@ -1,113 +1,207 @@
 /*
- * template_json.c - template_from_json(): a pod template back from the
- * canonical JSON that template_json() (revision.c) writes. The key names
- * and shapes here must stay those of revision.c; the round trip keeps the
- * template hash (store.c checks it). Nothing here touches the daemon.
+ * template_json.c - the canonical JSON of a pod template, both ways:
+ * template_json() writes it (the revision hash covers exactly this text,
+ * revision.c) and template_from_json() reads it back from a state file
+ * (store.c). Both walk the field table of config/template.c, so a field
+ * there is written, read and hashed with no code here. The format is that
+ * of every earlier release: absent keys keep their defaults, so old state
+ * files load. Nothing here touches the daemon.
  */
 #include "template_json.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/xalloc.h"
+#include "../config/template.h"
 
-/* Every getter returns -1 with err on a key of the wrong type; a missing
- * key (or JSON null) leaves the default. */
+#define AT(base, f, type) ((type *)((char *)(base) + (f)->off))
+#define CAT(base, f, type) ((const type *)((const char *)(base) + (f)->off))
 
-static int get_i64(const json_t *o, const char *key, int64_t *out,
-		   struct berr *err)
+static json_t *strv_json(const struct strv *sv)
 {
-	const json_t *v = json_object_get(o, key);
+	json_t *a = json_array();
 
-	if (v == NULL || json_is_null(v))
-		return 0;
+	for (size_t i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+static json_t *kv_json(const struct kvlist *kl)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < kl->n; i++)
+		json_array_append_new(
+		    a, json_pack("[s,s]", kl->v[i].key, kl->v[i].value));
+	return a;
+}
+
+static json_t *mounts_json(const struct mount_spec *m, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("[s,s,b]", m[i].host_path,
+						   m[i].container_path,
+						   m[i].read_only));
+	return a;
+}
+
+/* For omit_default: whether the field at f holds its default. */
+static bool is_default(const struct tmpl_field *f, const void *base)
+{
+	switch (f->type) {
+	case TMPL_STR:
+		return *CAT(base, f, char *) == NULL;
+	case TMPL_INT:
+	case TMPL_ENUM:
+		return *CAT(base, f, int) == f->dflt;
+	case TMPL_I64:
+		return *CAT(base, f, int64_t) == f->dflt;
+	case TMPL_BOOL:
+		return !*CAT(base, f, bool);
+	case TMPL_STRV:
+		return CAT(base, f, struct strv)->n == 0;
+	case TMPL_KVLIST:
+		return CAT(base, f, struct kvlist)->n == 0;
+	case TMPL_MOUNTS:
+		return *(const size_t *)((const char *)base + f->aux) == 0;
+	case TMPL_PROBE:
+		return !CAT(base, f, struct probe_spec)->set;
+	case TMPL_STAMP:
+		return CAT(base, f, char)[0] == '\0';
+	case TMPL_HANDLER:
+		return CAT(base, f, struct handler_spec)->kind == HANDLER_NONE;
+	}
+	return false;
+}
+
+static json_t *fields_json(const struct tmpl_field *t, const void *base)
+{
+	json_t *o = json_object();
+
+	for (const struct tmpl_field *f = t; f->key != NULL; f++) {
+		const char *s;
+		json_t *v = NULL;
+
+		if (f->omit_default && is_default(f, base))
+			continue;
+		switch (f->type) {
+		case TMPL_STR:
+			s = *CAT(base, f, char *);
+			v = s ? json_string(s) : json_null();
+			break;
+		case TMPL_INT:
+		case TMPL_ENUM:
+			v = json_integer(*CAT(base, f, int));
+			break;
+		case TMPL_I64:
+			v = json_integer((json_int_t)*CAT(base, f, int64_t));
+			break;
+		case TMPL_BOOL:
+			v = json_boolean(*CAT(base, f, bool));
+			break;
+		case TMPL_STRV:
+			v = strv_json(CAT(base, f, struct strv));
+			break;
+		case TMPL_KVLIST:
+			v = kv_json(CAT(base, f, struct kvlist));
+			break;
+		case TMPL_MOUNTS:
+			v = mounts_json(
+			    *CAT(base, f, struct mount_spec *),
+			    *(const size_t *)((const char *)base + f->aux));
+			break;
+		case TMPL_HANDLER:
+			v = fields_json(f->sub, CAT(base, f, char));
+			break;
+		case TMPL_PROBE:
+			v = CAT(base, f, struct probe_spec)->set
+				? fields_json(f->sub, CAT(base, f, char))
+				: json_null();
+			break;
+		case TMPL_STAMP:
+			s = CAT(base, f, char);
+			v = json_stringn(s, strnlen(s, f->aux));
+			break;
+		}
+		if (v != NULL)
+			json_object_set_new(o, f->key, v);
+	}
+	return o;
+}
+
+json_t *template_json(const struct deployment_spec *s)
+{
+	return fields_json(cfg_template_fields, s);
+}
+
+/*
+ * Readers: each fills the field at f from v (never NULL, never JSON null)
+ * or returns -1 with err naming what is wrong. The field was zeroed or
+ * holds its default, and whatever a failed reader leaves is freed by
+ * cfg_template_release().
+ */
+
+static int read_integer(const struct tmpl_field *f, const json_t *v,
+			long long *out, struct berr *err)
+{
+	json_int_t n;
+
 	if (!json_is_integer(v))
-		return berr_set(err, "`%s` is not an integer", key);
-	*out = (int64_t)json_integer_value(v);
-	return 0;
-}
-
-static int get_int(const json_t *o, const char *key, int *out, struct berr *err)
-{
-	int64_t v = *out;
-
-	if (get_i64(o, key, &v, err) == -1)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int get_bool(const json_t *o, const char *key, bool *out,
-		    struct berr *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return berr_set(err, "`%s` is not a boolean", key);
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* *out becomes an xstrdup'd copy, or stays NULL for null/missing. */
-static int get_str(const json_t *o, const char *key, char **out,
-		   struct berr *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return berr_set(err, "`%s` is not a string", key);
-	*out = xstrdup(json_string_value(v));
+		return berr_set(err, "`%s` is not an integer", f->key);
+	n = json_integer_value(v);
+	if (n < f->min || n > f->max)
+		return berr_set(err, "`%s` is %lld, out of range %lld..%lld",
+				f->key, (long long)n, f->min, f->max);
+	*out = n;
 	return 0;
 }
 
 /* Always a NULL-terminated vector, as the config loader makes them. */
-static int get_strv(const json_t *o, const char *key, struct strv *out,
-		    struct berr *err)
+static int read_strv(const struct tmpl_field *f, const json_t *a,
+		     struct strv *out, struct berr *err)
 {
-	const json_t *a = json_object_get(o, key), *v;
+	const json_t *v;
 	size_t i;
 
-	out->n = 0;
-	out->v = xcalloc(1, sizeof(*out->v));
-	if (a == NULL || json_is_null(a))
-		return 0;
 	if (!json_is_array(a))
-		return berr_set(err, "`%s` is not an array", key);
+		return berr_set(err, "`%s` is not an array", f->key);
 	free(out->v);
+	out->n = 0;
 	out->v = xcalloc(json_array_size(a) + 1, sizeof(*out->v));
 	json_array_foreach(a, i, v)
 	{
 		if (!json_is_string(v))
-			return berr_set(err, "`%s[%zu]` is not a string", key,
-					i);
+			return berr_set(err, "`%s[%zu]` is not a string",
+					f->key, i);
 		out->v[out->n++] = xstrdup(json_string_value(v));
 	}
 	return 0;
 }
 
-static int get_kvlist(const json_t *o, const char *key, struct kvlist *out,
-		      struct berr *err)
+static int read_kvlist(const struct tmpl_field *f, const json_t *a,
+		       struct kvlist *out, struct berr *err)
 {
-	const json_t *a = json_object_get(o, key), *v;
+	const json_t *v;
 	size_t i;
 
-	if (a == NULL || json_is_null(a) || json_array_size(a) == 0)
-		return 0;
 	if (!json_is_array(a))
-		return berr_set(err, "`%s` is not an array", key);
+		return berr_set(err, "`%s` is not an array", f->key);
+	if (json_array_size(a) == 0)
+		return 0;
 	out->v = xcalloc(json_array_size(a), sizeof(*out->v));
 	json_array_foreach(a, i, v)
 	{
 		const char *k = json_string_value(json_array_get(v, 0));
 		const char *val = json_string_value(json_array_get(v, 1));
 
-		if (k == NULL || val == NULL)
-			return berr_set(err, "`%s[%zu]` is not a pair", key, i);
+		if (json_array_size(v) != 2 || k == NULL || val == NULL)
+			return berr_set(err, "`%s[%zu]` is not a pair", f->key,
+					i);
 		out->v[out->n].key = xstrdup(k);
 		out->v[out->n].value = xstrdup(val);
 		out->n++;
@@ -115,137 +209,137 @@ static int get_kvlist(const json_t *o, const char *key, struct kvlist *out,
 	return 0;
 }
 
-static int get_handler(const json_t *o, const char *key, struct handler_spec *h,
+static int read_mounts(const struct tmpl_field *f, const json_t *a, void *base,
 		       struct berr *err)
 {
-	const json_t *j = json_object_get(o, key);
-	int kind = HANDLER_NONE;
-
-	if (j == NULL || json_is_null(j))
-		return 0;
-	if (!json_is_object(j))
-		return berr_set(err, "`%s` is not an object", key);
-	if (get_int(j, "kind", &kind, err) == -1 ||
-	    get_strv(j, "exec", &h->exec_command, err) == -1 ||
-	    get_str(j, "path", &h->http_path, err) == -1 ||
-	    get_int(j, "port", &h->http_port, err) == -1 ||
-	    get_str(j, "host", &h->http_host, err) == -1 ||
-	    get_kvlist(j, "headers", &h->http_headers, err) == -1 ||
-	    get_int(j, "tcp", &h->tcp_port, err) == -1 ||
-	    get_int(j, "sleep", &h->sleep_seconds, err) == -1)
-		return berr_wrap(err, "%s", key);
-	if (kind < HANDLER_NONE || kind > HANDLER_SLEEP)
-		return berr_set(err, "%s: unknown handler kind %d", key, kind);
-	h->kind = (enum handler_kind)kind;
-	return 0;
-}
-
-static int get_probe(const json_t *o, const char *key, struct probe_spec *p,
-		     struct berr *err)
-{
-	const json_t *j = json_object_get(o, key);
-
-	p->set = false;
-	if (j == NULL || json_is_null(j))
-		return 0;
-	if (!json_is_object(j))
-		return berr_set(err, "`%s` is not an object", key);
-	p->set = true;
-	if (get_handler(j, "handler", &p->handler, err) == -1 ||
-	    get_int(j, "delay", &p->initial_delay_seconds, err) == -1 ||
-	    get_int(j, "period", &p->period_seconds, err) == -1 ||
-	    get_int(j, "timeout", &p->timeout_seconds, err) == -1 ||
-	    get_int(j, "success", &p->success_threshold, err) == -1 ||
-	    get_int(j, "failure", &p->failure_threshold, err) == -1 ||
-	    get_int(j, "grace", &p->termination_grace_period_seconds, err) ==
-		-1)
-		return berr_wrap(err, "%s", key);
-	return 0;
-}
-
-static int get_mounts(const json_t *o, struct deployment_spec *s,
-		      struct berr *err)
-{
-	const json_t *a = json_object_get(o, "mounts"), *m;
+	struct mount_spec **m = AT(base, f, struct mount_spec *);
+	size_t *n = (size_t *)((char *)base + f->aux);
+	const json_t *v;
 	size_t i;
 
-	if (a == NULL || json_is_null(a) || json_array_size(a) == 0)
-		return 0;
 	if (!json_is_array(a))
-		return berr_set(err, "`mounts` is not an array");
-	s->mounts = xcalloc(json_array_size(a), sizeof(*s->mounts));
-	json_array_foreach(a, i, m)
+		return berr_set(err, "`%s` is not an array", f->key);
+	if (json_array_size(a) == 0)
+		return 0;
+	*m = xcalloc(json_array_size(a), sizeof(**m));
+	json_array_foreach(a, i, v)
 	{
-		const char *host = json_string_value(json_array_get(m, 0));
-		const char *path = json_string_value(json_array_get(m, 1));
+		const char *host = json_string_value(json_array_get(v, 0));
+		const char *path = json_string_value(json_array_get(v, 1));
 
-		if (host == NULL || path == NULL ||
-		    !json_is_boolean(json_array_get(m, 2)))
+		if (json_array_size(v) != 3 || host == NULL || path == NULL ||
+		    !json_is_boolean(json_array_get(v, 2)))
 			return berr_set(err,
-					"`mounts[%zu]` is not "
+					"`%s[%zu]` is not "
 					"[host, container, read-only]",
-					i);
-		s->mounts[i].host_path = xstrdup(host);
-		s->mounts[i].container_path = xstrdup(path);
-		s->mounts[i].read_only = json_is_true(json_array_get(m, 2));
-		s->n_mounts++;
+					f->key, i);
+		(*m)[i].host_path = xstrdup(host);
+		(*m)[i].container_path = xstrdup(path);
+		(*m)[i].read_only = json_is_true(json_array_get(v, 2));
+		(*n)++;
 	}
 	return 0;
 }
 
-/* The template fields of t from j; t was zeroed, so a failure leaves
- * nothing cfg_deployment_free cannot free. */
-static int parse_template(const json_t *j, struct deployment_spec *t,
-			  struct berr *err)
+static void set_defaults(const struct tmpl_field *t, void *base)
 {
-	int network = NET_PRIVATE, policy = RESTART_ALWAYS;
-	int seccomp = SECCOMP_RUNTIME_DEFAULT;
-	const char *restarted =
-	    json_string_value(json_object_get(j, "restartedAt"));
+	for (const struct tmpl_field *f = t; f->key != NULL; f++) {
+		switch (f->type) {
+		case TMPL_INT:
+		case TMPL_ENUM:
+			*AT(base, f, int) = (int)f->dflt;
+			break;
+		case TMPL_I64:
+			*AT(base, f, int64_t) = f->dflt;
+			break;
+		case TMPL_STRV:
+			/* as the config loader makes them: never NULL */
+			AT(base, f, struct strv)->v =
+			    xcalloc(1, sizeof(char *));
+			break;
+		case TMPL_HANDLER:
+		case TMPL_PROBE:
+			set_defaults(f->sub, AT(base, f, char));
+			break;
+		default:
+			break;
+		}
+	}
+}
 
-	if (!json_is_object(j))
-		return berr_set(err, "template is not an object");
-	if (!json_is_string(json_object_get(j, "image")))
-		return berr_set(err, "template has no image");
-	if (get_str(j, "image", &t->image, err) == -1 ||
-	    get_strv(j, "command", &t->command, err) == -1 ||
-	    get_strv(j, "args", &t->args, err) == -1 ||
-	    get_strv(j, "env", &t->env, err) == -1 ||
-	    get_str(j, "workingDir", &t->working_dir, err) == -1 ||
-	    get_mounts(j, t, err) == -1 ||
-	    get_int(j, "port", &t->port, err) == -1 ||
-	    get_int(j, "network", &network, err) == -1 ||
-	    get_int(j, "restartPolicy", &policy, err) == -1 ||
-	    get_int(j, "grace", &t->termination_grace_period_seconds, err) ==
-		-1 ||
-	    get_int(j, "stopSignal", &t->stop_signal, err) == -1 ||
-	    get_handler(j, "preStop", &t->pre_stop, err) == -1 ||
-	    get_probe(j, "startup", &t->startup_probe, err) == -1 ||
-	    get_probe(j, "liveness", &t->liveness_probe, err) == -1 ||
-	    get_probe(j, "readiness", &t->readiness_probe, err) == -1 ||
-	    get_i64(j, "memory", &t->memory_limit_bytes, err) == -1 ||
-	    get_i64(j, "cpu", &t->cpu_limit_millis, err) == -1 ||
-	    get_i64(j, "pids", &t->pids_limit, err) == -1 ||
-	    get_i64(j, "uid", &t->run_as_user, err) == -1 ||
-	    get_i64(j, "gid", &t->run_as_group, err) == -1 ||
-	    get_bool(j, "roRoot", &t->read_only_root_filesystem, err) == -1 ||
-	    get_strv(j, "capDrop", &t->caps_drop, err) == -1 ||
-	    get_strv(j, "capAdd", &t->caps_add, err) == -1 ||
-	    get_int(j, "seccomp", &seccomp, err) == -1 ||
-	    get_str(j, "seccompFile", &t->seccomp_file, err) == -1)
-		return -1;
-	if (network != NET_PRIVATE && network != NET_HOST)
-		return berr_set(err, "unknown network mode %d", network);
-	if (policy < RESTART_ALWAYS || policy > RESTART_NEVER)
-		return berr_set(err, "unknown restart policy %d", policy);
-	if (seccomp < SECCOMP_RUNTIME_DEFAULT || seccomp > SECCOMP_FILE)
-		return berr_set(err, "unknown seccomp mode %d", seccomp);
-	t->network = (enum net_mode)network;
-	t->restart_policy = (enum restart_policy)policy;
-	t->seccomp = (enum seccomp_mode)seccomp;
-	if (restarted != NULL)
-		snprintf(t->restarted_at, sizeof(t->restarted_at), "%s",
-			 restarted);
+static int read_fields(const struct tmpl_field *t, const json_t *o, void *base,
+		       struct berr *err);
+
+static int read_field(const struct tmpl_field *f, const json_t *v, void *base,
+		      struct berr *err)
+{
+	long long n;
+
+	switch (f->type) {
+	case TMPL_STR:
+		if (!json_is_string(v))
+			return berr_set(err, "`%s` is not a string", f->key);
+		*AT(base, f, char *) = xstrdup(json_string_value(v));
+		return 0;
+	case TMPL_INT:
+	case TMPL_ENUM:
+		if (read_integer(f, v, &n, err) == -1)
+			return -1;
+		*AT(base, f, int) = (int)n;
+		return 0;
+	case TMPL_I64:
+		if (read_integer(f, v, &n, err) == -1)
+			return -1;
+		*AT(base, f, int64_t) = n;
+		return 0;
+	case TMPL_BOOL:
+		if (!json_is_boolean(v))
+			return berr_set(err, "`%s` is not a boolean", f->key);
+		*AT(base, f, bool) = json_is_true(v);
+		return 0;
+	case TMPL_STRV:
+		return read_strv(f, v, AT(base, f, struct strv), err);
+	case TMPL_KVLIST:
+		return read_kvlist(f, v, AT(base, f, struct kvlist), err);
+	case TMPL_MOUNTS:
+		return read_mounts(f, v, base, err);
+	case TMPL_PROBE:
+		AT(base, f, struct probe_spec)->set = true;
+		/* fall through */
+	case TMPL_HANDLER:
+		if (!json_is_object(v))
+			return berr_set(err, "`%s` is not an object", f->key);
+		if (read_fields(f->sub, v, AT(base, f, char), err) == -1)
+			return berr_wrap(err, "%s", f->key);
+		return 0;
+	case TMPL_STAMP:
+		if (!json_is_string(v))
+			return berr_set(err, "`%s` is not a string", f->key);
+		if (json_string_length(v) >= f->aux)
+			return berr_set(err, "`%s` is longer than %zu bytes",
+					f->key, f->aux - 1);
+		memcpy(AT(base, f, char), json_string_value(v),
+		       json_string_length(v) + 1);
+		return 0;
+	}
+	return berr_set(err, "`%s`: unknown field type", f->key);
+}
+
+static int read_fields(const struct tmpl_field *t, const json_t *o, void *base,
+		       struct berr *err)
+{
+	for (const struct tmpl_field *f = t; f->key != NULL; f++) {
+		const json_t *v = json_object_get(o, f->key);
+
+		if (v == NULL || json_is_null(v)) {
+			if (f->required)
+				return berr_set(err, "template has no `%s`",
+						f->key);
+			continue;
+		}
+		if (read_field(f, v, base, err) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -253,12 +347,15 @@ struct deployment_spec *template_from_json(const json_t *j,
 					   const struct deployment_spec *base,
 					   struct berr *err)
 {
-	struct deployment_spec *t = xcalloc(1, sizeof(*t));
-	struct deployment_spec *out;
+	struct deployment_spec *t, *out;
 
-	t->run_as_user = -1;
-	t->run_as_group = -1;
-	if (parse_template(j, t, err) == -1) {
+	if (!json_is_object(j)) {
+		berr_set(err, "template is not an object");
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	set_defaults(cfg_template_fields, t);
+	if (read_fields(cfg_template_fields, j, t, err) == -1) {
 		cfg_deployment_free(t);
 		return NULL;
 	}

@@ -1,8 +1,8 @@
 /*
- * template_json.h - the inverse of template_json() (revision.c): a pod
- * template read back from its canonical JSON, so that revision templates
- * survive a daemon restart (store.c). It owns no state and decides nothing
- * about revisions.
+ * template_json.h - a pod template as its canonical JSON and back: what the
+ * revision hash covers (revision.c), and what lets revision templates
+ * survive a daemon restart (store.c). Driven by the field table of
+ * config/template.h. It owns no state and decides nothing about revisions.
  */
 #ifndef BERTH_ORCHESTRATOR_TEMPLATE_JSON_H
 #define BERTH_ORCHESTRATOR_TEMPLATE_JSON_H
@@ -10,6 +10,9 @@
 #include <jansson.h>
 
 #include "../config/config.h"
+
+/* The template as canonical JSON (what the revision hash covers). */
+json_t *template_json(const struct deployment_spec *s);
 
 /*
  * A new deployment spec (allocated as cfg_deployment_dup allocates, freed

@@ -36,6 +36,9 @@ void proxy_buf_printf(struct proxy_buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* also tells the compiler why the vsnprintf below cannot see NULL */
+	if (fmt == NULL)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);

@@ -1,10 +1,11 @@
 #!/bin/sh
-# tests/run.sh - runs every suite (C units, config golden files, the lint
-# of the test files, the tests of the test helpers, bats integration tests
-# with real runc), sums their TAP output and ends with one line
-# "N passed, N failed". Exit status 1 when anything failed. A suite that
-# exits non-zero without a failing test, runs no test, or runs a number of
-# tests other than its plan ("1..N") counts as a failure.
+# tests/run.sh - runs every suite (C units, config golden files, the lints
+# (format, layering, include style, dead bats assertions), the tests of the
+# test helpers, bats integration tests with real runc), sums their TAP
+# output and ends with one line "N passed, N failed". Exit status 1 when
+# anything failed. A suite that exits non-zero without a failing test, runs
+# no test, or runs a number of tests other than its plan ("1..N") counts as
+# a failure.
 # Run from the repository root after `make all asan` and `make images`.
 set -u
 out=$(mktemp -d /tmp/berth-tests.XXXXXX)
@@ -83,8 +84,15 @@ done
 BERTH=build/asan/berth \
 	run_suite "config golden files" sh tests/config/run.sh
 
-# Dead assertions in the test files themselves (`! cmd` that set -e ignores).
-run_suite "lint/bats negation" sh tests/lint/bats_negation.sh --tap
+# Lints (format, layering, include style, dead assertions in the test
+# files): every executable tests/lint/*.sh, each a TAP suite.
+for l in tests/lint/*.sh; do
+	[ -x "$l" ] || continue
+	case $l in
+	*/bats_negation.sh) run_suite "lint/$(basename "$l")" "$l" --tap ;;
+	*) run_suite "lint/$(basename "$l")" "$l" ;;
+	esac
+done
 
 # The test helpers' own tests (wrk report check, the lint); no root needed.
 for b in tests/self/*.bats; do

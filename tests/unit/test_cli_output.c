@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/output.h"
-#include "tests/lib/tap.h"
+#include "../../cli/output.h"
+#include "../lib/tap.h"
 
 static char *render_doc(enum out_kind kind, const char *json, int wide)
 {

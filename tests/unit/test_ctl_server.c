@@ -16,12 +16,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/client.h"
-#include "common/xalloc.h"
-#include "orchestrator/ctl_server.h"
-#include "tests/lib/tap.h"
-#include "tests/lib/wait_until.h"
+#include "../../cli/cli.h"
+#include "../../cli/client.h"
+#include "../../common/xalloc.h"
+#include "../../orchestrator/ctl_server.h"
+#include "../lib/tap.h"
+#include "../lib/wait_until.h"
 
 #define NRESP 16
 
