@@ -1,6 +1,7 @@
 /*
  * cmd_pod.c - the pod verbs: `logs POD [-f]`, `exec POD -- CMD...` (asks
- * the daemon for the runtime invocation, then runs it in place of itself)
+ * the daemon for the container's id and runtime root, then runs a runtime
+ * found on its own side - exec_runtime.c - in place of itself)
  * and `delete pod NAME [--wait=false]`. No decision about pods lives here.
  */
 #include <getopt.h>
@@ -11,6 +12,7 @@
 
 #include "cmd.h"
 #include "common/xalloc.h"
+#include "exec_runtime.h"
 
 static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};
 
@@ -59,6 +61,8 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	char *esc, *path;
 	json_t *out;
 	const char *runtime, *root, *id;
+	char *rt_path = NULL;
+	struct berr err = BERR_INIT;
 	char **args;
 	int i = 1, n = 0, rc;
 
@@ -103,6 +107,12 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(out);
 		return cli_fail("unexpected answer from the berth daemon");
 	}
+	/* Never the path the daemon sent: one found on our side. */
+	if (cli_exec_runtime(runtime, &rt_path, &err) == -1) {
+		json_decref(out);
+		return cli_fail("%s", err.msg);
+	}
+	runtime = rt_path;
 	args = xcalloc((size_t)(argc - i) + 8, sizeof(char *));
 	args[n++] = (char *)runtime;
 	args[n++] = "--root";
@@ -118,6 +128,7 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	execvp(runtime, args);
 	rc = cli_fail("cannot run %s: %m", runtime);
 	free(args);
+	free(rt_path);
 	json_decref(out);
 	return rc;
 }
