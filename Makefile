@@ -92,13 +92,17 @@ build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 # libFuzzer harnesses (clang); tests/run.sh runs each for a bounded time.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS)
+# Each harness links its own sources (FUZZ_DEPS_name) and libraries.
+FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS)
+FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
+FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
+$(foreach b,$(FUZZ_BINS),$(eval $(b): $(FUZZ_DEPS_$(notdir $(b)))))
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS)
+build/fuzz/%: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I. -I$(LLHTTP_INC) $^ -o $@
+		-I. -I$(LLHTTP_INC) $^ $(FUZZ_LIBS_$*) -o $@
 
 fuzz: $(FUZZ_BINS)
 
