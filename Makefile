@@ -23,7 +23,7 @@ LLHTTP_INC := /usr/share/include/llhttp
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
-	nginx-light haproxy procps
+	nginx-light haproxy procps python3
 DEB_PACKAGES += clang-format
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -107,11 +107,15 @@ build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 # Each source is its own object (with its header dependencies).
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
-FUZZ_OBJS := $(FUZZ_DEPS:%.c=build/fuzz/obj/%.o) \
-	$(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
+# Each harness links its own sources (FUZZ_DEPS_name, compiled once each
+# under build/fuzz/obj/) and libraries (FUZZ_LIBS_name).
+FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
+FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
+FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
+FUZZ_LLHTTP_OBJS := $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -I$(LLHTTP_INC) $(CPPFLAGS) \
 	$(CFLAGS)
+$(foreach b,$(FUZZ_BINS),$(eval $(b): $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_DEPS_$(notdir $(b))))))
 
 build/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
@@ -124,10 +128,10 @@ build/fuzz/obj/%.o: %.c
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 		-MMD -MP -c -o $@ $<
 
-build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJS)
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_LLHTTP_OBJS)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) \
-		$^ -o $@
+		$^ $(FUZZ_LIBS_$*) -o $@
 
 fuzz: $(FUZZ_BINS)
 .PRECIOUS: build/fuzz/obj/%.o build/fuzz/obj/llhttp/%.o

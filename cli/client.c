@@ -1,7 +1,8 @@
 /*
  * client.c - blocking HTTP/1.1 requests on the control unix socket, with
  * llhttp response parsing and line/raw delivery for streams. Owns the wire
- * only: no route, no JSON, no printing.
+ * only: no route, no JSON, no printing. Talks only to a daemon running as
+ * root or as the caller (SO_PEERCRED).
  */
 #include "client.h"
 
@@ -103,6 +104,30 @@ static int on_message_complete(llhttp_t *p)
 	return HPE_PAUSED;
 }
 
+/*
+ * The daemon must run as root or as the caller's own user: anyone else
+ * listening there (a socket replaced in a folder they could write) would
+ * get to answer root's requests - and `berth exec` acts on the answer.
+ * A non-root caller may talk to a root daemon (read-only GETs).
+ */
+static int check_peer(int fd, const char *sock, struct berr *err)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return berr_errno(err, errno,
+				  "cannot check who serves %s (SO_PEERCRED)",
+				  sock);
+	if (cr.uid != 0 && cr.uid != geteuid())
+		return berr_set(err,
+				"refusing the control socket %s: it is served "
+				"by uid %u (pid %d), not by root%s",
+				sock, (unsigned)cr.uid, (int)cr.pid,
+				geteuid() == 0 ? "" : " or by you");
+	return 0;
+}
+
 static int connect_daemon(const char *sock, struct berr *err)
 {
 	struct sockaddr_un sun;
@@ -133,6 +158,10 @@ static int connect_daemon(const char *sock, struct berr *err)
 			 "\"berth up\" running?)",
 			 sock, strerror(e));
 		err->code = e;
+		return -1;
+	}
+	if (check_peer(fd, sock, err) == -1) {
+		close(fd);
 		return -1;
 	}
 	return fd;

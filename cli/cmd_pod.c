@@ -1,7 +1,8 @@
 /*
  * cmd_pod.c - the pod verbs: `logs POD [-f]`, `exec POD -- CMD...` (asks
- * the daemon for the runtime and its root, then runs the runtime's exec,
- * its argv from runtime/exec.h, in place of itself)
+ * the daemon for the container's id and runtime root, then runs a runtime
+ * found on its own side - exec_runtime.c - in place of itself, its argv
+ * from runtime/exec.h)
  * and `delete pod NAME [--wait=false]`. No decision about pods lives here.
  */
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include "../common/xalloc.h"
 #include "cmd.h"
 #include "../runtime/exec.h"
+#include "exec_runtime.h"
 
 static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};
 
@@ -61,6 +63,8 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	char *esc, *path;
 	json_t *out;
 	const char *runtime, *root, *id;
+	char *rt_path = NULL;
+	struct berr err = BERR_INIT;
 	char **args;
 	int i = 1, rc;
 
@@ -105,12 +109,19 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(out);
 		return cli_fail("unexpected answer from the berth daemon");
 	}
+	/* Never the path the daemon sent: one found on our side. */
+	if (cli_exec_runtime(runtime, &rt_path, &err) == -1) {
+		json_decref(out);
+		return cli_fail("%s", err.msg);
+	}
+	runtime = rt_path;
 	args = rt_exec_argv(runtime, root, NULL, isatty(STDIN_FILENO), id,
 			    argv + i, (size_t)(argc - i));
 	fflush(stdout);
 	execvp(runtime, args);
 	rc = cli_fail("cannot run %s: %m", runtime);
 	free(args);
+	free(rt_path);
 	json_decref(out);
 	return rc;
 }

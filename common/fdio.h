@@ -21,10 +21,29 @@
 	})
 
 int fd_write_all(int fd, const void *buf, size_t len);
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+/* file_read_bounded() flag: refuse a symlink as the last component. */
+#define FILE_READ_NOFOLLOW 0x1
+/* The most file_read_all() reads (berth's own small files). */
+#define FILE_READ_ALL_MAX (16u << 20)
+
+/*
+ * The one reader of files whose path someone else may choose: reads a
+ * regular file of at most max bytes into a NUL-terminated malloc'd buffer.
+ * Never blocks and never allocates more than max + 2 bytes: anything that
+ * is not a regular file (a FIFO, /dev/zero, a directory) is refused before
+ * it is opened and again after (opened O_NONBLOCK, checked with fstat).
+ * On failure err->msg says only why ("is a FIFO, not a regular file", "is
+ * larger than 4 MiB", strerror) so the caller names the file; err->code is
+ * the errno, EINVAL for "not a regular file", EFBIG for "too large".
+ */
+int file_read_bounded(const char *path, size_t max, int flags, char **out,
+		      size_t *len_out, struct berr *err);
+/* file_read_bounded() with FILE_READ_ALL_MAX; the message names the file
+ * ("read `PATH`: why"). */
 int file_read_all(const char *path, char **out, size_t *len_out,
 		  struct berr *err);
-/* Writes path atomically: PATH.tmp, fsync, rename, fsync of the folder. */
+/* Writes path atomically: a new PATH.tmp-RANDOM (O_EXCL, never through a
+ * symlink), fsync, rename, fsync of the folder. */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      mode_t mode, struct berr *err);
 /* Replaces path (temp + rename) without fsync: for files that do not

@@ -277,11 +277,9 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 	size_t len = 0;
 	int rc;
 
-	if (file_read_all(path, &buf, &len, err) == -1) {
-		berr_set(err, "%s: cannot read: %s", path,
-			 strerror(err->code ? err->code : EIO));
-		return -1;
-	}
+	/* Regular files only, bounded: apply runs on the daemon's loop. */
+	if (file_read_bounded(path, CFG_FILE_MAX, 0, &buf, &len, err) == -1)
+		return berr_wrap(err, "%s: cannot read", path);
 	pc.cfg = config_new();
 	pc.file = path;
 	pc.err = err;

@@ -175,8 +175,9 @@ static int check_profile(const char *path, char *why, size_t len)
 	size_t i, tlen;
 	int rc = -1;
 
-	if (file_read_all(path, &text, &tlen, &err) == -1) {
-		snprintf(why, len, "cannot be read: %s", strerror(err.code));
+	if (file_read_bounded(path, CFG_SECCOMP_FILE_MAX, 0, &text, &tlen,
+			      &err) == -1) {
+		snprintf(why, len, "cannot be read: %s", err.msg);
 		return -1;
 	}
 	root = json_loadb(text, tlen, 0, &jerr);

@@ -20,6 +20,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
+#include "../common/fsperm.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
@@ -454,8 +455,10 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	d->run_dir = xstrdup(cfg->run_dir);
 	d->sock_path = xasprintf("%s/berth.sock", d->run_dir);
 	if (mkdir_p(d->run_dir, 0700, err) == -1 ||
-	    mkdir_p(d->state_dir, 0700, err) == -1 || take_lock(d, err) == -1 ||
-	    store_init(d, err) == -1)
+	    mkdir_p(d->state_dir, 0700, err) == -1 ||
+	    dir_check_private("run_dir", d->run_dir, err) == -1 ||
+	    dir_check_private("state_dir", d->state_dir, err) == -1 ||
+	    take_lock(d, err) == -1 || store_init(d, err) == -1)
 		return -1;
 	/* Before any other thread exists: the namespace they return to. */
 	if (rt_netns_init(err) == -1 ||
@@ -533,6 +536,12 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 			usage();
 			return 2;
 		}
+	}
+	if (config_path == NULL &&
+	    dir_check_private("state_dir", "/var/lib/berth", &err) == -1 &&
+	    err.code != ENOENT) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
 	}
 	if (config_path == NULL) {
 		applied = store_load_applied("/var/lib/berth");

@@ -165,7 +165,9 @@ static json_t *build_mounts(const struct deployment_spec *d)
 	static const char *const cg_o[] = {"nosuid", "noexec", "nodev",
 					   "relatime", "ro"};
 	static const char *const bind_rw[] = {"rbind", "rprivate"};
-	static const char *const bind_ro[] = {"rbind", "rprivate", "ro"};
+	/* "rro": read-only down to every mount below the source too
+	 * (mount_setattr, kernel >= 5.12; runc >= 1.1, crun). */
+	static const char *const bind_ro[] = {"rbind", "rprivate", "ro", "rro"};
 	json_t *m = json_array();
 
 #define ADD(dest, type, src, o)                                                \

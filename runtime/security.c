@@ -19,6 +19,7 @@
 #include <sys/capability.h>
 
 #include "../common/cleanup.h"
+#include "../common/fdio.h"
 #include "../common/xalloc.h"
 
 /* Docker's and containerd's default set for a container. */
@@ -566,10 +567,16 @@ static int file_profile(json_t *root, json_t *prof, struct berr *err)
 
 int security_seccomp_from_file(const char *path, json_t **out, struct berr *err)
 {
+	cleanup_free char *text = NULL;
 	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	json_t *prof;
+	json_t *root, *prof;
+	size_t len;
 
+	/* Read again at each start: the file may have become a FIFO. */
+	if (file_read_bounded(path, CFG_SECCOMP_FILE_MAX, 0, &text, &len,
+			      err) == -1)
+		return berr_wrap(err, "seccomp profile `%s`", path);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
 		if (je.line <= 0)
 			return berr_set(err, "seccomp profile `%s`: %s", path,

@@ -63,11 +63,16 @@ for t in build/tests/test_*; do
 	run_suite "unit/$(basename "$t")" "$t"
 done
 
-# fuzz_one BIN: a bounded libFuzzer run, reported as one TAP test.
+# fuzz_one BIN: a bounded libFuzzer run, reported as one TAP test. Seeds
+# and past crash inputs come from tests/fuzz/corpus/NAME, keywords from
+# tests/fuzz/NAME.dict, when there are.
 fuzz_one() {
 	mkdir -p "build/fuzz-corpus/$(basename "$1")"
-	if "$1" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
-		"build/fuzz-corpus/$(basename "$1")" >"$out/fuzz.log" 2>&1; then
+	seeds= dict=
+	[ -d "tests/fuzz/corpus/$(basename "$1")" ] && seeds="tests/fuzz/corpus/$(basename "$1")"
+	[ -f "tests/fuzz/$(basename "$1").dict" ] && dict="-dict=tests/fuzz/$(basename "$1").dict"
+	if "$1" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 $dict \
+		"build/fuzz-corpus/$(basename "$1")" $seeds >"$out/fuzz.log" 2>&1; then
 		echo "ok 1 - $(basename "$1"): no crash in ${FUZZ_SECONDS:-20} s ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/fuzz.log" | grep -o '[0-9]*$') runs)"
 	else
 		echo "not ok 1 - $(basename "$1") found a crash"

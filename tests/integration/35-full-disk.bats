@@ -10,7 +10,7 @@ load ../lib/helpers
 setup() {
 	new_env
 	mkdir -p "$T/state"
-	mount -t tmpfs -o size=512k tmpfs "$T/state"
+	mount -t tmpfs -o size=512k,mode=0700 tmpfs "$T/state"
 }
 
 teardown() {
@@ -37,7 +37,7 @@ has_records() { [ "$(records)" -eq "$1" ]; }
 	[ "$(bctl events -o json | jq '[.events[] | select(.reason == "StateNotSaved" and .type == "Warning")] | length')" -eq 1 ]
 	# the first pod's record is intact; no temp file is left behind
 	[ "$(records)" -eq 1 ]
-	[ -z "$(find "$T/state" -name '*.tmp')" ]
+	[ -z "$(find "$T/state" -name '*.tmp*')" ]
 	jq -e '.name' "$(find "$T/state/pods" -name '*.json')" >/dev/null
 
 	# room again: everything unsaved is written within seconds

@@ -277,6 +277,7 @@ static void test_full(void)
 	ok(has(get(m, "options"), "rbind") && has(get(m, "options"), "ro") &&
 	       has(get(m, "options"), "rprivate"),
 	   "/data: rbind rprivate ro");
+	ok(has(get(m, "options"), "rro"), "/data: rro (mounts below too)");
 	m = find_mount(c, "/cache");
 	ok(m && has(get(m, "options"), "rbind") &&
 	       !has(get(m, "options"), "ro"),

@@ -436,6 +436,9 @@ static const char *const bad[][2] = {
     {HDR "securityContext.seccompProfile = none.json\n",
      "t.ini:4: seccomp profile none.json: cannot be read: No such "
      "file or directory"},
+    {HDR "securityContext.seccompProfile = /dev/null\n",
+     "t.ini:4: seccomp profile /dev/null: cannot be read: is a character "
+     "device, not a regular file"},
     {HDR "securityContext.seccompProfile = t.ini\n",
      "t.ini:4: seccomp profile t.ini: is not valid JSON (line 1: invalid "
      "token near 'deployment')"},
