@@ -19,7 +19,7 @@ LLHTTP_INC := /usr/share/include/llhttp
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
-	nginx-light haproxy procps
+	nginx-light haproxy procps python3
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \
@@ -99,6 +99,16 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS)
 	@echo "  FUZZ    $@"
 	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-I. -I$(LLHTTP_INC) $^ -o $@
+
+# The control API harness drives a real ctl_server over a socketpair.
+CTL_FUZZ_DEPS := orchestrator/ctl_server.c common/fdlimit.c common/err.c \
+	common/xalloc.c common/log.c $(LLHTTP_SRCS)
+
+build/fuzz/fuzz_ctl_request: tests/fuzz/fuzz_ctl_request.c $(CTL_FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-I. -I$(LLHTTP_INC) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 

@@ -126,32 +126,44 @@ answers_200() { [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1")" = 200 ];
 	[ "$output" = 200 ]
 	# it was served only once the held ones closed
 	[ $((SECONDS - start)) -ge 3 ]
-	printf '%s\n' "$(cat "$T/berth.ini")" "maxConnections = -1" >"$T/bad.ini"
-	run bctl validate -f "$T/bad.ini"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *maxConnections* ]]
 }
 
 @test "slowloris: a trickled head or body is answered 408 at timeout.httpRequest" {
-	web_up 19303 timeout.httpRequest=2
-	# one head byte a second: 408 at about 2 s, long before timeout.client
-	run client slowhead 19303 1 15
+	# the defaults: timeout.httpRequest 10 s, timeout.client 60 s
+	web_up 19303
+	# one head byte a second: 408 at about 10 s, long before timeout.client
+	run client slowhead 19303 1 25
 	echo "head: $output" >&2
 	[[ "$output" == status=408* ]]
 	# a body trickling slower than 1 KiB per timeout.httpRequest: 408
-	run client slowbody 19303 0.5 20
+	run client slowbody 19303 0.5 25
 	echo "body: $output" >&2
 	[[ "$output" == status=408* ]]
 	# an idle connection that never sent a byte is just closed
 	exec {fd}<>/dev/tcp/127.0.0.1/19303
-	run timeout 10 cat <&$fd
+	run timeout 20 cat <&$fd
 	exec {fd}<&-
 	echo "idle: status $status, output '$output'" >&2
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	# and a normal request still passes
 	answers_200 http://127.0.0.1:19303/
+}
+
+@test "timeout.httpRequest and maxConnections are validated" {
+	{ berth_header; deployment echo echo-0.1.0 0.1.0 1 app=echo
+	  service web 19306 app=echo timeout.httpRequest=2 maxConnections=100; } >"$T/ok.ini"
+	run bctl validate -f "$T/ok.ini"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for kv in "timeout.httpRequest = 0" "maxConnections = -1" "maxConnections = many"; do
+		{ berth_header; deployment echo echo-0.1.0 0.1.0 1 app=echo
+		  service web 19306 app=echo "$kv"; } >"$T/bad.ini"
+		run bctl validate -f "$T/bad.ini"
+		echo "$kv: $output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"${kv%% *}"* ]]
+	done
 }
 
 @test "http: Host, version, header count and size, Expect" {
