@@ -81,6 +81,7 @@ struct proxy_svc_metrics {
 	uint64_t connections;
 	int64_t active;
 	uint64_t retries;
+	uint64_t shed; /* connections refused for want of descriptors */
 	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
 	uint64_t lat_count;
 	double lat_sum;
@@ -125,7 +126,6 @@ struct proxy {
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
 	bool accept_paused; /* the fd table was full a moment ago */
-	uint64_t shed;	    /* connections refused for want of fds */
 	int64_t n_conns;    /* client connections open, every service */
 	int64_t conns_peak; /* since memory was last given back */
 	char *rbuf;	    /* the one read buffer (PROXY_READ_SIZE) */

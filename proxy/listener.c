@@ -98,7 +98,6 @@ static void on_ready(uv_poll_t *h, int status, int events)
 			continue;
 		}
 		if (fdlimit_low(fd)) {
-			a->px->shed++;
 			log_warnx(
 			    "proxy: fewer than %ld file descriptors free: "
 			    "new connections are refused",

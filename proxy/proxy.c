@@ -298,6 +298,7 @@ static void shed_http(struct proxy_acceptor *a, int fd)
 	struct proxy_service *s = a->data;
 
 	s->m.codes[5]++;
+	s->m.shed++;
 	proxy_shed_http(a, fd);
 }
 
@@ -305,7 +306,7 @@ static void shed_tcp(struct proxy_acceptor *a, int fd)
 {
 	struct proxy_service *s = a->data;
 
-	s->m.codes[5]++;
+	s->m.shed++;
 }
 
 static void listener_closed(struct proxy_acceptor *a)
