@@ -22,7 +22,10 @@ long fdlimit_reserve(void);
 
 /* Whether a descriptor numbered fd leaves less than the reserve free.
  * Linux hands out the lowest free number, so every number below fd is in
- * use: fd + 1 descriptors are open at least. */
+ * use: fd + 1 descriptors are open at least. Free numbers below the
+ * highest open one make this an underestimate, but they are handed out
+ * first, so the check catches up as the table fills; a table full anyway
+ * shows as EMFILE, which accepting handles by pausing. */
 bool fdlimit_low(int fd);
 
 /* accept4(listen_fd, SOCK_NONBLOCK | SOCK_CLOEXEC): the new descriptor,
