@@ -7,6 +7,7 @@
  * lets a client still uploading read the answer. Owns client connection
  * objects; framing is http_msg.c's, backend sockets upstream.c's.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -635,10 +636,16 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			}
 			return;
 		}
-		b->failures++;
 		uncount(c);
-		avoid = b;
 		log_debug("proxy: service %s: %s", s->conf.name, err.msg);
+		/* No descriptor to connect with: no backend's fault. */
+		if (err.code == EMFILE || err.code == ENFILE) {
+			answer(c, 503, "Service Unavailable",
+			       "berth: too many open connections, try again\n");
+			return;
+		}
+		b->failures++;
+		avoid = b;
 	}
 }
 
