@@ -112,9 +112,13 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
 FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
 FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
+# The control API harness drives a real ctl_server over a socketpair.
+FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c \
+	common/err.c common/xalloc.c common/log.c
+FUZZ_LIBS_fuzz_ctl_request = $(PKG_LIBS)
 FUZZ_LLHTTP_OBJS := $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -I$(LLHTTP_INC) $(CPPFLAGS) \
-	$(CFLAGS)
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -I$(LLHTTP_INC) $(PKG_CFLAGS) \
+	$(CPPFLAGS) $(CFLAGS)
 $(foreach b,$(FUZZ_BINS),$(eval $(b): $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_DEPS_$(notdir $(b))))))
 
 build/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c

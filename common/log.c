@@ -1,9 +1,13 @@
 /*
- * log.c - stderr logging with a timestamp and level. Never allocates.
+ * log.c - stderr logging with a timestamp and level, and the rate limit
+ * on repeated lines: the same line (same level and text) is written at
+ * most once per LOG_REPEAT_SEC; the next one written says how many were
+ * held back. Never allocates; safe from any thread.
  */
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,52 @@
 #include <time.h>
 
 static enum log_level min_level = LOG_LEVEL_INFO;
+
+#define LOG_REPEAT_SEC 5
+#define LOG_SLOTS 16
+
+/* Recently written lines, by hash of their text. */
+static struct {
+	unsigned long hash;
+	time_t last;
+	unsigned long held;
+} slots[LOG_SLOTS];
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned long hash_line(const char *tag, const char *s)
+{
+	unsigned long h = 5381;
+
+	while (*tag)
+		h = h * 33 + (unsigned char)*tag++;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* Whether the line goes out now; *held says how many like it did not. */
+static int may_write(const char *tag, const char *line, time_t now,
+		     unsigned long *held)
+{
+	unsigned long h = hash_line(tag, line);
+	size_t i = h % LOG_SLOTS;
+	int ok = 1;
+
+	*held = 0;
+	pthread_mutex_lock(&slots_lock);
+	if (slots[i].hash == h && now - slots[i].last < LOG_REPEAT_SEC) {
+		slots[i].held++;
+		ok = 0;
+	} else {
+		if (slots[i].hash == h)
+			*held = slots[i].held;
+		slots[i].hash = h;
+		slots[i].last = now;
+		slots[i].held = 0;
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return ok;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -24,6 +74,7 @@ static void vlog(const char *tag, const char *fmt, va_list ap, int errnum)
 	struct timespec ts;
 	struct tm tm;
 	size_t len;
+	unsigned long held;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
@@ -33,6 +84,13 @@ static void vlog(const char *tag, const char *fmt, va_list ap, int errnum)
 	if (errnum)
 		snprintf(line + len, sizeof(line) - len, ": %s",
 			 strerror(errnum));
+	if (!may_write(tag, line, ts.tv_sec, &held))
+		return;
+	len = strlen(line);
+	if (held)
+		snprintf(line + len, sizeof(line) - len,
+			 " (%lu more like this in the last %ds not shown)",
+			 held, LOG_REPEAT_SEC);
 	fprintf(stderr, "%s.%03ldZ berth %s %s\n", stamp, ts.tv_nsec / 1000000,
 		tag, line);
 }

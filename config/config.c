@@ -143,6 +143,7 @@ void cfg_service_defaults(struct service_spec *s)
 	s->timeout_client_ms = 60000;
 	s->timeout_server_ms = 60000;
 	s->timeout_response_ms = 60000;
+	s->timeout_http_request_ms = 10000;
 }
 
 static struct berth_config *config_new(void)

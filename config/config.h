@@ -147,6 +147,8 @@ struct service_spec {
 	int timeout_client_ms;
 	int timeout_server_ms;
 	int timeout_response_ms;
+	int timeout_http_request_ms; /* head, and each body stretch */
+	int max_connections;	     /* 0: derived from the fd limit */
 };
 
 struct berth_config {

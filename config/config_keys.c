@@ -196,6 +196,10 @@ static const struct cfg_key keys[] = {
 	timeout_server_ms, 1, 86400),
     KEY(CFG_SEC_SERVICE, "timeout.response", cfg_parse_seconds_ms, S,
 	timeout_response_ms, 1, 86400),
+    KEY(CFG_SEC_SERVICE, "timeout.httpRequest", cfg_parse_seconds_ms, S,
+	timeout_http_request_ms, 1, 86400),
+    KEY(CFG_SEC_SERVICE, "maxConnections", cfg_parse_int, S, max_connections, 0,
+	1000000),
     {0},
 };
 

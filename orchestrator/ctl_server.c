@@ -1,9 +1,11 @@
 /*
  * ctl_server.c - HTTP/1.1 over the control unix socket: listener set-up
- * (0600, stale-socket replacement), request parsing with llhttp, size
- * limits, the root-only rule for mutating methods, replies and chunked
- * streams, and connection lifetime. Must not know any route or berth object:
- * the handler given to ctl_server_start() owns those.
+ * (0600, stale-socket replacement), accepting without ever spinning (the
+ * socket is polled and accepted here: a full fd table pauses accepting
+ * for CTL_ACCEPT_PAUSE_MS instead of looping on EMFILE), request parsing
+ * with llhttp, size limits, the root-only rule for mutating methods,
+ * replies and chunked streams, and connection lifetime. Must not know any route
+ * or berth object: the handler given to ctl_server_start() owns those.
  */
 #include "ctl_server.h"
 
@@ -20,11 +22,14 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fdlimit.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 
 /* Back-pressure limit for streams whose client does not read. */
 #define CTL_MAX_QUEUED_BYTES (8 * 1024 * 1024)
+#define CTL_ACCEPT_PAUSE_MS 100
+#define CTL_ACCEPT_BATCH 16
 
 enum conn_state {
 	CONN_READING,	/* parsing the request */
@@ -63,7 +68,10 @@ struct ctl_conn {
 
 struct ctl_server {
 	uv_loop_t *loop;
-	uv_pipe_t listener;
+	uv_poll_t listener; /* polls lfd */
+	int lfd;
+	uv_timer_t pause; /* accepting rests after EMFILE */
+	int pause_closed;
 	char *path;
 	ctl_handler handler;
 	void *data;
@@ -126,7 +134,7 @@ static const char *status_text(int status)
 static void server_maybe_free(struct ctl_server *s)
 {
 	if (!s->stopping || !s->listener_closed || !s->sweep_closed ||
-	    s->n_conns > 0)
+	    !s->pause_closed || s->n_conns > 0)
 		return;
 	free(s->path);
 	free(s);
@@ -599,18 +607,12 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-static void on_connection(uv_stream_t *listener, int status)
+int ctl_server_adopt(struct ctl_server *s, int fd)
 {
-	struct ctl_server *s = listener->data;
 	struct ctl_conn *c;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	uv_os_fd_t fd;
 
-	if (status < 0) {
-		log_warnx("control: accept: %s", uv_strerror(status));
-		return;
-	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->accepted_ms = uv_now(s->loop);
@@ -622,17 +624,58 @@ static void on_connection(uv_stream_t *listener, int status)
 		s->conns->prev = c;
 	s->conns = c;
 	s->n_conns++;
-	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0) {
+	if (uv_pipe_open(&c->pipe, fd) < 0) {
+		close(fd);
 		conn_close(c);
-		return;
+		return -1;
 	}
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 		c->peer_uid = cred.uid;
 	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
 	c->parser.data = c;
-	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
+	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0) {
 		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_connection(uv_poll_t *h, int status, int events);
+
+static void on_pause_end(uv_timer_t *t)
+{
+	struct ctl_server *s = t->data;
+
+	if (!s->stopping)
+		uv_poll_start(&s->listener, UV_READABLE, on_connection);
+}
+
+static void on_connection(uv_poll_t *h, int status, int events)
+{
+	struct ctl_server *s = h->data;
+
+	for (int i = 0; i < CTL_ACCEPT_BATCH && !s->stopping; i++) {
+		bool full;
+		int fd = fdlimit_accept(s->lfd, &full);
+
+		if (fd != -1) {
+			ctl_server_adopt(s, fd);
+			continue;
+		}
+		if (errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		if (full) {
+			log_warnx("control: accept: %s; new connections wait "
+				  "%d ms",
+				  strerror(errno), CTL_ACCEPT_PAUSE_MS);
+			uv_poll_stop(&s->listener);
+			uv_timer_start(&s->pause, on_pause_end,
+				       CTL_ACCEPT_PAUSE_MS, 0);
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_warn("control: accept");
+		}
+		return;
+	}
 }
 
 /*
@@ -696,26 +739,67 @@ static void on_listener_closed(uv_handle_t *h)
 {
 	struct ctl_server *s = h->data;
 
+	close(s->lfd);
 	s->listener_closed = 1;
 	server_maybe_free(s);
+}
+
+static void on_pause_closed(uv_handle_t *h)
+{
+	struct ctl_server *s = h->data;
+
+	s->pause_closed = 1;
+	server_maybe_free(s);
+}
+
+/* Bound (never with a mode wider than 0600) and listening. */
+static int listen_unix(const char *path, struct berr *err)
+{
+	struct sockaddr_un sun;
+	mode_t old_umask;
+	int fd, rc;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return berr_errno(err, errno, "socket");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	old_umask = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_umask);
+	if (rc == 0)
+		rc = chmod(path, 0600);
+	if (rc == 0)
+		rc = listen(fd, 128);
+	if (rc == -1) {
+		int e = errno;
+
+		close(fd);
+		return berr_errno(err, e, "listen on `%s`", path);
+	}
+	return fd;
 }
 
 int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
 		     void *data, struct ctl_server **out, struct berr *err)
 {
 	struct ctl_server *s;
-	mode_t old_umask;
-	int rc;
+	int fd;
 
 	if (strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return berr_set(err, "socket path `%s` is too long", sock_path);
 	if (clear_stale_socket(sock_path, err) == -1)
+		return -1;
+	fd = listen_unix(sock_path, err);
+	if (fd == -1)
 		return -1;
 	s = xcalloc(1, sizeof(*s));
 	s->loop = loop;
 	s->path = xstrdup(sock_path);
 	s->handler = h;
 	s->data = data;
+	s->lfd = fd;
 	llhttp_settings_init(&s->settings);
 	s->settings.on_url = on_url;
 	s->settings.on_header_field = on_header_data;
@@ -723,24 +807,18 @@ int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
 	s->settings.on_headers_complete = on_headers_complete;
 	s->settings.on_body = on_body;
 	s->settings.on_message_complete = on_message_complete;
-	uv_pipe_init(loop, &s->listener, 0);
-	s->listener.data = s;
-
-	/* The socket must never exist with a wider mode, not even briefly. */
-	old_umask = umask(0177);
-	rc = uv_pipe_bind(&s->listener, sock_path);
-	umask(old_umask);
-	if (rc == 0 && chmod(sock_path, 0600) == -1)
-		rc = uv_translate_sys_error(errno);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->listener, 64, on_connection);
-	if (rc < 0) {
-		berr_set(err, "listen on `%s`: %s", sock_path, uv_strerror(rc));
-		s->stopping = 1;
-		s->sweep_closed = 1;
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-		return -1;
+	if (uv_poll_init(loop, &s->listener, fd) != 0) {
+		close(fd);
+		unlink(sock_path);
+		free(s->path);
+		free(s);
+		return berr_set(err, "listen on `%s`: cannot poll", sock_path);
 	}
+	s->listener.data = s;
+	uv_poll_start(&s->listener, UV_READABLE, on_connection);
+	uv_timer_init(loop, &s->pause);
+	s->pause.data = s;
+	uv_unref((uv_handle_t *)&s->pause);
 	uv_timer_init(loop, &s->sweep);
 	s->sweep.data = s;
 	uv_timer_start(&s->sweep, on_sweep, 1000, 1000);
@@ -758,6 +836,7 @@ void ctl_server_stop(struct ctl_server *s)
 	s->stopping = 1;
 	unlink(s->path);
 	uv_close((uv_handle_t *)&s->sweep, on_sweep_closed);
+	uv_close((uv_handle_t *)&s->pause, on_pause_closed);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	for (c = s->conns; c; c = next) {
 		next = c->next;

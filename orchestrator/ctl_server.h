@@ -54,6 +54,11 @@ int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
  */
 void ctl_server_stop(struct ctl_server *s);
 
+/* Serves the connected unix socket fd (taken) as if it had been accepted;
+ * -1 when it cannot be. For accepting, and for driving the request path
+ * from a test or fuzzer. */
+int ctl_server_adopt(struct ctl_server *s, int fd);
+
 /* Final replies. Each closes the connection once written. */
 void ctl_reply_json(struct ctl_conn *c, int status, json_t *body); /* steals */
 void ctl_reply_text(struct ctl_conn *c, int status, const char *content_type,

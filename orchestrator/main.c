@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "../cli/cli.h"
+#include "../common/fdlimit.h"
 #include "daemon.h"
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
-		return daemon_main(argc, argv);
+		return fdlimit_raise(), daemon_main(argc, argv);
 	return cli_main(argc, argv);
 }

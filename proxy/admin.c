@@ -7,6 +7,7 @@
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/xalloc.h"
 #include "internal.h"
@@ -150,13 +151,11 @@ static void on_timeout(uv_timer_t *t)
 	conn_close(t->data);
 }
 
-static void on_connection(uv_stream_t *l, int status)
+static void on_fd(struct proxy_acceptor *a, int fd)
 {
-	struct proxy *px = l->data;
+	struct proxy *px = a->data;
 	struct admin_conn *c;
 
-	if (status != 0)
-		return;
 	c = xcalloc(1, sizeof(*c));
 	c->px = px;
 	uv_tcp_init(&px->loop, &c->tcp);
@@ -169,7 +168,8 @@ static void on_connection(uv_stream_t *l, int status)
 	c->settings.on_url = on_url;
 	c->settings.on_message_complete = on_complete;
 	llhttp_init(&c->parser, HTTP_REQUEST, &c->settings);
-	if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
+	if (uv_tcp_open(&c->tcp, fd) != 0) {
+		close(fd);
 		conn_close(c);
 		return;
 	}
@@ -178,31 +178,20 @@ static void on_connection(uv_stream_t *l, int status)
 		conn_close(c);
 }
 
-static void admin_closed(uv_handle_t *h)
-{
-	free(h);
-}
-
 int proxy_admin_open(struct proxy *px, int fd)
 {
-	px->admin = xcalloc(1, sizeof(*px->admin));
-	uv_tcp_init(&px->loop, px->admin);
-	px->admin->data = px;
-	if (uv_tcp_open(px->admin, fd) != 0) {
-		uv_close((uv_handle_t *)px->admin, admin_closed);
-		px->admin = NULL;
+	px->admin = proxy_acceptor_open(px, fd, px);
+	if (px->admin == NULL)
 		return -1;
-	}
-	/* From here the handle owns fd and closes it. */
-	if (uv_listen((uv_stream_t *)px->admin, 128, on_connection) != 0)
-		proxy_admin_close(px);
+	/* From here the acceptor owns fd and closes it. */
+	px->admin->on_fd = on_fd;
+	px->admin->shed = proxy_shed_http;
+	proxy_acceptor_update(px->admin);
 	return 0;
 }
 
 void proxy_admin_close(struct proxy *px)
 {
-	if (px->admin == NULL)
-		return;
-	uv_close((uv_handle_t *)px->admin, admin_closed);
+	proxy_acceptor_close(px->admin);
 	px->admin = NULL;
 }

@@ -20,14 +20,23 @@ static struct proxy_hresp *resp_of(llhttp_t *p)
 	return proxy_container_of(p, struct proxy_hresp, parser);
 }
 
-static int grow(struct proxy_hreq *r, struct proxy_buf *b, const char *at,
-		size_t n)
+/* Counts n bytes of the head; over the limit, the request is refused. */
+static int count(struct proxy_hreq *r, size_t n)
 {
 	r->head_bytes += n;
 	if (r->head_bytes > PROXY_HEAD_MAX) {
 		r->too_large = true;
+		r->error = 431;
 		return -1;
 	}
+	return 0;
+}
+
+static int grow(struct proxy_hreq *r, struct proxy_buf *b, const char *at,
+		size_t n)
+{
+	if (count(r, n) == -1)
+		return -1;
 	proxy_buf_append(b, at, n);
 	return 0;
 }
@@ -94,11 +103,31 @@ static int on_value_complete(llhttp_t *p)
 	    "via",	  "upgrade",
 	};
 
+	/* ": " and CRLF around the name and value counted so far. */
+	if (count(r, 4) == -1)
+		return -1;
+	if (++r->n_headers > PROXY_HEADERS_MAX) {
+		r->too_large = true;
+		r->error = 431;
+		return -1;
+	}
 	if (!is_token(f))
 		return -1;
 	for (size_t i = 0; i < v->len; i++)
 		if ((unsigned char)v->p[i] < 0x20 && v->p[i] != '\t')
 			return -1;
+	if (field_is(f, "host")) {
+		r->n_host++;
+	} else if (field_is(f, "expect")) {
+		/* RFC 9110 10.1.1: 100-continue is the only expectation;
+		 * berth answers it itself (proxy_http.c), so it stops here. */
+		if (v->len != 12 || strncasecmp(v->p, "100-continue", 12)) {
+			r->error = 417;
+			return -1;
+		}
+		r->expect_continue = true;
+		goto done;
+	}
 	if (field_is(f, "x-forwarded-for"))
 		append_list(&r->xff, v);
 	else if (field_is(f, "via"))
@@ -194,6 +223,21 @@ static int on_headers_complete(llhttp_t *p)
 	const char *method;
 
 	r->method = p->method;
+	/* The request line and its CRLF, the blank line after the head. */
+	if (count(r, strlen(llhttp_method_name((llhttp_method_t)p->method)) +
+			 13) == -1)
+		return -1;
+	if (p->http_major != 1) {
+		r->error = 505;
+		return -1;
+	}
+	/* RFC 9112 3.2: an HTTP/1.1 request has exactly one Host; no
+	 * request has two. */
+	if (r->n_host > 1 || (p->http_minor == 1 && r->n_host != 1))
+		return -1;
+	/* RFC 9110 10.1.1: an HTTP/1.0 client cannot take a 100. */
+	if (p->http_minor == 0)
+		r->expect_continue = false;
 	if (r->method == HTTP_CONNECT)
 		return -1;
 	/* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is a smuggling shape. */
@@ -304,10 +348,40 @@ static int execute(llhttp_t *p, bool *paused, const char *data, size_t len,
 int proxy_hreq_feed(struct proxy_hreq *r, const char *data, size_t len,
 		    size_t *used)
 {
+	bool in_head = !r->head_done;
+	int rc;
+
 	*used = 0;
 	if (r->complete || len == 0)
 		return 0;
-	return execute(&r->parser, &r->paused, data, len, used);
+	rc = execute(&r->parser, &r->paused, data, len, used);
+	/* Bytes of a head still incomplete count whole (whitespace, line
+	 * ends): the callbacks only see names, values and the target. */
+	if (rc == 0 && in_head && !r->head_done) {
+		r->head_raw += *used;
+		if (r->head_raw > PROXY_HEAD_MAX) {
+			r->too_large = true;
+			r->error = 431;
+			return -1;
+		}
+	}
+	if (rc == -1 && r->error == 0)
+		r->error = 400;
+	return rc;
+}
+
+const char *proxy_hreq_reason(int status)
+{
+	switch (status) {
+	case 417:
+		return "Expectation Failed";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Bad Request";
+	}
 }
 
 void proxy_hreq_next(struct proxy_hreq *r)
@@ -315,11 +389,21 @@ void proxy_hreq_next(struct proxy_hreq *r)
 	if (r->paused)
 		llhttp_resume(&r->parser);
 	r->paused = false;
+	/* A buffer a large request grew goes back; small ones stay. */
+	struct proxy_buf *bufs[] = {&r->out,   &r->url,		  &r->field,
+				    &r->value, &r->hdrs,	  &r->xff,
+				    &r->via,   &r->upgrade_value, &r->conn};
+
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		if (bufs[i]->cap > 4096)
+			proxy_buf_free(bufs[i]);
 	r->out.len = r->url.len = r->field.len = r->value.len = 0;
 	r->hdrs.len = r->xff.len = r->via.len = r->upgrade_value.len = 0;
 	r->conn.len = 0;
 	r->has_te = false;
-	r->head_bytes = 0;
+	r->expect_continue = false;
+	r->n_headers = r->n_host = r->error = 0;
+	r->head_bytes = r->head_raw = 0;
 	r->head_done = r->complete = r->upgrade = r->chunked = false;
 	r->keep_alive = r->idempotent = r->is_head = false;
 	r->body_bytes = 0;

@@ -57,6 +57,8 @@ struct proxy_svc_conf {
 	int timeout_client_ms;
 	int timeout_server_ms;
 	int timeout_response_ms;
+	int timeout_http_request_ms;
+	int max_connections; /* 0: no cap of its own */
 };
 
 struct proxy_upstream;
@@ -79,6 +81,7 @@ struct proxy_svc_metrics {
 	uint64_t connections;
 	int64_t active;
 	uint64_t retries;
+	uint64_t shed; /* connections refused for want of descriptors */
 	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
 	uint64_t lat_count;
 	double lat_sum;
@@ -89,7 +92,7 @@ struct proxy_service {
 	struct proxy *px;
 	struct proxy_slot *slot;
 	struct proxy_svc_conf conf;
-	uv_tcp_t *listener; /* NULL when not listening */
+	struct proxy_acceptor *listener; /* NULL when not listening */
 	bool removed;
 	int refs; /* list membership + connections + open listener */
 	struct proxy_epset *cur;
@@ -119,12 +122,48 @@ struct proxy {
 	/* proxy thread only */
 	struct proxy_service *services;
 	struct proxy_conn_link conns; /* list head */
-	uv_tcp_t *admin;	      /* NULL when closed */
+	struct proxy_acceptor *admin; /* NULL when closed */
+	struct proxy_acceptor *acceptors;
+	uv_timer_t accept_pause;
+	bool accept_paused; /* the fd table was full a moment ago */
+	int64_t n_conns;    /* client connections open, every service */
+	int64_t conns_peak; /* since memory was last given back */
+	char *rbuf;	    /* the one read buffer (PROXY_READ_SIZE) */
 	bool stopping;
 	int64_t started_ms;
 };
 
+/* listener.c: a polled listening socket (see there). */
+struct proxy_acceptor {
+	struct proxy_acceptor *next; /* px->acceptors */
+	struct proxy *px;
+	uv_poll_t poll;
+	int fd; /* closed with the acceptor */
+	bool on;
+	bool closing;
+	void *data;
+	void (*on_fd)(struct proxy_acceptor *a, int fd); /* takes fd */
+	bool (*may_accept)(struct proxy_acceptor *a);	 /* NULL: always */
+	void (*shed)(struct proxy_acceptor *a, int fd);	 /* before close */
+	void (*on_closed)(struct proxy_acceptor *a);
+};
+/* NULL when fd cannot be polled; set the callbacks, then update. */
+struct proxy_acceptor *proxy_acceptor_open(struct proxy *px, int fd,
+					   void *data);
+/* Starts or stops polling as the limits now say. */
+void proxy_acceptor_update(struct proxy_acceptor *a);
+void proxy_acceptor_close(struct proxy_acceptor *a);
+void proxy_shed_http(struct proxy_acceptor *a, int fd);
+
+/* Every read on the proxy thread lands in px->rbuf: readers consume or
+ * copy what they read before returning, so one buffer serves every
+ * connection and an idle connection holds no read buffer at all. */
+#define PROXY_READ_SIZE (64 * 1024)
+
 /* proxy.c */
+/* A client connection of s opened / closed (the caps count them). */
+void proxy_conn_opened(struct proxy_service *s);
+void proxy_conn_closed(struct proxy_service *s);
 void proxy_link(struct proxy *px, struct proxy_conn_link *l,
 		void (*abort)(struct proxy_conn_link *l));
 void proxy_unlink(struct proxy_conn_link *l);
@@ -217,8 +256,8 @@ int proxy_write_copy(uv_stream_t *s, const void *data, size_t n,
 		     void (*cb)(uv_write_t *req, int status), void *arg);
 
 /* proxy_tcp.c / proxy_http.c: a new client connection. */
-void proxy_tcp_accept(struct proxy_service *s);
-void proxy_http_accept(struct proxy_service *s);
+void proxy_tcp_accept(struct proxy_service *s, int fd);
+void proxy_http_accept(struct proxy_service *s, int fd);
 
 /* metrics.c */
 void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);

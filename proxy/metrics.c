@@ -104,6 +104,17 @@ void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 				 "%llu\n",
 				 s->conf.name,
 				 (unsigned long long)s->m.retries);
+	proxy_buf_printf(o, "# HELP berth_service_refused_connections_total "
+			    "Connections closed at accept, with 503 in http "
+			    "mode, because too few file descriptors were "
+			    "free.\n"
+			    "# TYPE berth_service_refused_connections_total "
+			    "counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		proxy_buf_printf(o,
+				 "berth_service_refused_connections_total{"
+				 "service=\"%s\"} %llu\n",
+				 s->conf.name, (unsigned long long)s->m.shed);
 	proxy_buf_printf(o, "# HELP berth_service_request_duration_seconds "
 			    "Time from request head to response end.\n"
 			    "# TYPE berth_service_request_duration_seconds "

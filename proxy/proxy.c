@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/fdlimit.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "internal.h"
@@ -262,22 +264,71 @@ void proxy_service_sync(struct proxy_service *s)
 	}
 }
 
-static void on_connection(uv_stream_t *l, int status)
+/* maxConnections, or half the descriptors outside the reserve (each
+ * proxied connection holds two). */
+static int64_t conn_cap(const struct proxy_service *s)
 {
-	struct proxy_service *s = l->data;
+	int64_t cap = s->conf.max_connections;
 
-	if (status != 0 || s->removed)
-		return;
-	if (s->conf.mode == SERVICE_TCP)
-		proxy_tcp_accept(s);
-	else
-		proxy_http_accept(s);
+	if (cap > 0)
+		return cap;
+	cap = (fdlimit_soft() - fdlimit_reserve()) / 2;
+	return cap > 0 ? cap : 1;
 }
 
-static void listener_closed(uv_handle_t *h)
+static bool may_accept(struct proxy_acceptor *a)
 {
-	proxy_service_release(h->data);
-	free(h);
+	struct proxy_service *s = a->data;
+
+	return !s->removed && s->m.active < conn_cap(s);
+}
+
+static void on_fd(struct proxy_acceptor *a, int fd)
+{
+	struct proxy_service *s = a->data;
+
+	if (s->conf.mode == SERVICE_TCP)
+		proxy_tcp_accept(s, fd);
+	else
+		proxy_http_accept(s, fd);
+}
+
+static void shed_http(struct proxy_acceptor *a, int fd)
+{
+	struct proxy_service *s = a->data;
+
+	s->m.codes[5]++;
+	s->m.shed++;
+	proxy_shed_http(a, fd);
+}
+
+static void shed_tcp(struct proxy_acceptor *a, int fd)
+{
+	struct proxy_service *s = a->data;
+
+	s->m.shed++;
+}
+
+static void listener_closed(struct proxy_acceptor *a)
+{
+	proxy_service_release(a->data);
+}
+
+void proxy_conn_opened(struct proxy_service *s)
+{
+	s->m.active++;
+	if (++s->px->n_conns > s->px->conns_peak)
+		s->px->conns_peak = s->px->n_conns;
+	if (s->listener && s->m.active >= conn_cap(s))
+		proxy_acceptor_update(s->listener);
+}
+
+void proxy_conn_closed(struct proxy_service *s)
+{
+	s->m.active--;
+	s->px->n_conns--;
+	if (s->listener && !s->listener->on)
+		proxy_acceptor_update(s->listener);
 }
 
 /* A replaced listener closes while the new one already serves. */
@@ -285,26 +336,27 @@ static void close_listener(struct proxy_service *s)
 {
 	if (s->listener == NULL)
 		return;
-	uv_close((uv_handle_t *)s->listener, listener_closed);
+	proxy_acceptor_close(s->listener);
 	s->listener = NULL;
 }
 
 static void open_listener(struct proxy_service *s, int fd)
 {
-	int rc;
+	struct proxy_acceptor *a = proxy_acceptor_open(s->px, fd, s);
 
-	s->listener = xcalloc(1, sizeof(*s->listener));
-	uv_tcp_init(&s->px->loop, s->listener);
-	s->listener->data = s;
-	proxy_service_hold(s);
-	rc = uv_tcp_open(s->listener, fd);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)s->listener, 1024, on_connection);
-	if (rc != 0) {
-		log_warnx("proxy: service %s: listen: %s", s->conf.name,
-			  uv_strerror(rc));
-		close_listener(s);
+	if (a == NULL) {
+		log_warnx("proxy: service %s: cannot poll its listener",
+			  s->conf.name);
+		close(fd);
+		return;
 	}
+	proxy_service_hold(s);
+	a->on_fd = on_fd;
+	a->may_accept = may_accept;
+	a->shed = s->conf.mode == SERVICE_TCP ? shed_tcp : shed_http;
+	a->on_closed = listener_closed;
+	s->listener = a;
+	proxy_acceptor_update(a);
 }
 
 static void do_set(struct proxy *px, struct proxy_cmd *c)
@@ -327,6 +379,11 @@ static void do_set(struct proxy *px, struct proxy_cmd *c)
 		open_listener(s, c->fd);
 	}
 	s->removed = false;
+	if (s->listener) {
+		s->listener->shed =
+		    s->conf.mode == SERVICE_TCP ? shed_tcp : shed_http;
+		proxy_acceptor_update(s->listener); /* the cap may have moved */
+	}
 	proxy_service_sync(s);
 }
 
@@ -358,6 +415,7 @@ static void do_stop(struct proxy *px)
 	}
 	uv_close((uv_handle_t *)&px->sweep, NULL);
 	uv_close((uv_handle_t *)&px->wake, NULL);
+	uv_close((uv_handle_t *)&px->accept_pause, NULL);
 }
 
 static void on_wake(uv_async_t *a)
@@ -428,6 +486,11 @@ static void on_sweep(uv_timer_t *t)
 
 	for (struct proxy_service *s = px->services; s; s = s->next)
 		proxy_pool_sweep(s, now);
+	/* After a burst drains, what malloc keeps of it goes back. */
+	if (px->conns_peak >= 256 && px->n_conns < px->conns_peak / 4) {
+		malloc_trim(0);
+		px->conns_peak = px->n_conns;
+	}
 }
 
 static void thread_main(void *arg)
@@ -460,13 +523,19 @@ struct proxy *proxy_start(struct berr *err)
 	px->sweep.data = px;
 	uv_timer_start(&px->sweep, on_sweep, 1000, 1000);
 	uv_unref((uv_handle_t *)&px->sweep);
+	uv_timer_init(&px->loop, &px->accept_pause);
+	px->accept_pause.data = px;
+	uv_unref((uv_handle_t *)&px->accept_pause);
+	px->rbuf = xmalloc(PROXY_READ_SIZE);
 	rc = uv_thread_create(&px->thread, thread_main, px);
 	if (rc != 0) {
 		berr_set(err, "proxy thread: %s", uv_strerror(rc));
 		uv_close((uv_handle_t *)&px->wake, NULL);
 		uv_close((uv_handle_t *)&px->sweep, NULL);
+		uv_close((uv_handle_t *)&px->accept_pause, NULL);
 		uv_run(&px->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&px->loop);
+		free(px->rbuf);
 		free(px);
 		return NULL;
 	}
@@ -486,6 +555,11 @@ static void conf_from_spec(struct proxy_svc_conf *c,
 	c->timeout_client_ms = svc->timeout_client_ms;
 	c->timeout_server_ms = svc->timeout_server_ms;
 	c->timeout_response_ms = svc->timeout_response_ms;
+	/* 0 (a spec not made by cfg_service_defaults): the default. */
+	c->timeout_http_request_ms = svc->timeout_http_request_ms > 0
+					 ? svc->timeout_http_request_ms
+					 : 10000;
+	c->max_connections = svc->max_connections;
 }
 
 /* A CMD_SET for svc, its listener bound when the address is new; nothing
@@ -657,5 +731,6 @@ void proxy_stop(struct proxy *px)
 		free(s);
 	}
 	pthread_mutex_destroy(&px->lock);
+	free(px->rbuf);
 	free(px);
 }

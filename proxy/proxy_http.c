@@ -7,18 +7,19 @@
  * lets a client still uploading read the answer. Owns client connection
  * objects; framing is http_msg.c's, backend sockets upstream.c's.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "http_msg.h"
 #include "internal.h"
 
-#define HTTP_READ_SIZE (64 * 1024)
 #define HTTP_HIGH_WATER (1024 * 1024)
 #define HTTP_RETRY_MAX (64 * 1024) /* requests larger are not retried */
 /* Client bytes read ahead of the request being served (pipelining).
@@ -30,6 +31,10 @@
  * its way, so the byte bound sits above that. */
 #define HTTP_LINGER_MS 2000
 #define HTTP_LINGER_MAX ((size_t)8 << 20)
+/* A request body must bring this much per timeout.httpRequest, or 408. */
+#define HTTP_BODY_MIN_PROGRESS 1024
+/* A request buffer grown past this is given back between requests. */
+#define HTTP_KEEP_BUF 4096
 
 enum hphase { PH_CLIENT, PH_RESPONSE, PH_BODY };
 
@@ -56,6 +61,12 @@ struct hconn {
 	uint64_t resp_bytes; /* response bytes sent to the client */
 	int64_t req_start;
 	uint64_t deadline; /* loop time the current phase times out at */
+	/* timeout.httpRequest: the head must be whole by head_deadline (0:
+	 * not started), and the body must reach body_mark bytes by
+	 * body_deadline. */
+	uint64_t head_deadline, body_deadline;
+	uint64_t body_mark;
+	bool got_bytes; /* some byte of the current request arrived */
 	struct proxy_hreq req;
 	struct proxy_hresp resp;
 	struct proxy_buf in;	/* client bytes after the current request */
@@ -64,7 +75,6 @@ struct hconn {
 	struct proxy_backend *be; /* backend whose active count we raised */
 	struct proxy_pipe pipe;
 	uv_shutdown_t sreq;
-	char rbuf[HTTP_READ_SIZE];
 };
 
 static void process(struct hconn *c, const char *data, size_t len);
@@ -142,7 +152,7 @@ static void conn_close(struct hconn *c)
 	c->closing = true;
 	proxy_unlink(&c->link);
 	uncount(c);
-	c->svc->m.active--;
+	proxy_conn_closed(c->svc);
 	detach_up(c, false);
 	uv_close((uv_handle_t *)&c->timer, timer_closed);
 	uv_close((uv_handle_t *)&c->client, client_closed);
@@ -155,15 +165,31 @@ static void conn_abort(struct proxy_conn_link *l)
 
 static void on_timer(uv_timer_t *t);
 
+/* The deadline of the request being received, 0 when none applies. */
+static uint64_t request_deadline(const struct hconn *c)
+{
+	if (c->shutting || c->tunnel || c->req.complete)
+		return 0;
+	if (!c->req.head_done)
+		return c->head_deadline;
+	return c->client_reading ? c->body_deadline : 0;
+}
+
 static void arm(struct hconn *c, enum hphase ph)
 {
 	const struct proxy_svc_conf *cf = &c->svc->conf;
+	uint64_t now = uv_now(&c->svc->px->loop), rd;
 	int ms = ph == PH_CLIENT     ? cf->timeout_client_ms
 		 : ph == PH_RESPONSE ? cf->timeout_response_ms
 				     : cf->timeout_server_ms;
 
 	c->phase = ph;
-	c->deadline = uv_now(&c->svc->px->loop) + (uint64_t)ms;
+	c->deadline = now + (uint64_t)ms;
+	rd = ph == PH_CLIENT ? request_deadline(c) : 0;
+	if (rd && rd < c->deadline) {
+		c->deadline = rd;
+		ms = rd > now ? (int)(rd - now) : 0;
+	}
 	/* Re-arming on every read costs two timer-heap operations: a timer
 	 * that fires no later than the new deadline is kept, and on_timer
 	 * waits out the rest. */
@@ -286,6 +312,18 @@ static void on_timer(uv_timer_t *t)
 		       "berth: the backend did not answer in time\n");
 		return;
 	}
+	/* A head or body that came too slowly (slowloris): 408, unless
+	 * nothing of a request came at all (a connection opened ahead of
+	 * need, or kept alive): that one just closes. */
+	if (c->phase == PH_CLIENT && !c->shutting && request_deadline(c) &&
+	    now >= request_deadline(c) && c->got_bytes) {
+		if (c->req.head_done)
+			log_debug("proxy: service %s: a request body too slow",
+				  c->svc->conf.name);
+		answer(c, 408, "Request Timeout",
+		       "berth: the request did not arrive in time\n");
+		return;
+	}
 	conn_close(c);
 }
 
@@ -347,6 +385,10 @@ static void finish_request(struct hconn *c, bool backend_reusable)
 	c->dispatched = false;
 	c->resp_bytes = 0;
 	c->retry.len = 0;
+	if (c->retry.cap > HTTP_KEEP_BUF)
+		proxy_buf_free(&c->retry);
+	c->head_deadline = 0;
+	c->got_bytes = false;
 	arm(c, PH_CLIENT);
 	pending = c->in;
 	memset(&c->in, 0, sizeof(c->in));
@@ -518,8 +560,8 @@ static void attach(struct hconn *c, struct proxy_upstream *u)
 	c->up = u;
 	u->owner = c;
 	u->on_read = up_read;
-	u->rbuf = c->rbuf;
-	u->rbuf_len = sizeof(c->rbuf);
+	u->rbuf = c->svc->px->rbuf;
+	u->rbuf_len = PROXY_READ_SIZE;
 	proxy_hresp_init(&c->resp, c->req.is_head);
 	up_resume(c);
 	if (c->closing)
@@ -594,11 +636,39 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			}
 			return;
 		}
-		b->failures++;
 		uncount(c);
-		avoid = b;
 		log_debug("proxy: service %s: %s", s->conf.name, err.msg);
+		/* No descriptor to connect with: no backend's fault. */
+		if (err.code == EMFILE || err.code == ENFILE) {
+			answer(c, 503, "Service Unavailable",
+			       "berth: too many open connections, try again\n");
+			return;
+		}
+		b->failures++;
+		avoid = b;
 	}
+}
+
+/* timeout.httpRequest from now for the next HTTP_BODY_MIN_PROGRESS
+ * bytes of the body. */
+static void body_stretch(struct hconn *c)
+{
+	c->body_deadline = uv_now(&c->svc->px->loop) +
+			   (uint64_t)c->svc->conf.timeout_http_request_ms;
+	c->body_mark = c->req.body_bytes + HTTP_BODY_MIN_PROGRESS;
+}
+
+static void refuse(struct hconn *c)
+{
+	int code = c->req.error ? c->req.error : 400;
+	const char *body =
+	    code == 431	  ? "berth: request head too large\n"
+	    : code == 417 ? "berth: unsupported expectation\n"
+	    : code == 505 ? "berth: only HTTP/1.0 and HTTP/1.1 are served\n"
+			  : "berth: malformed request\n";
+
+	detach_up(c, false);
+	answer(c, code, proxy_hreq_reason(code), body);
 }
 
 /* Feeds client bytes; whatever follows the current request is kept. */
@@ -606,14 +676,18 @@ static void process(struct hconn *c, const char *data, size_t len)
 {
 	size_t used = 0;
 
+	if (!c->req.head_done && len > 0) {
+		c->got_bytes = true;
+		if (c->head_deadline == 0)
+			c->head_deadline =
+			    uv_now(&c->svc->px->loop) +
+			    (uint64_t)c->svc->conf.timeout_http_request_ms;
+	}
 	if (proxy_hreq_feed(&c->req, data, len, &used) == -1) {
-		if (!c->dispatched || c->resp_bytes == 0) {
-			detach_up(c, false);
-			answer(c, 400, "Bad Request",
-			       "berth: malformed request\n");
-		} else {
+		if (!c->dispatched || c->resp_bytes == 0)
+			refuse(c);
+		else
 			conn_close(c);
-		}
 		return;
 	}
 	if (used < len)
@@ -624,12 +698,24 @@ static void process(struct hconn *c, const char *data, size_t len)
 		c->retries_left = 1;
 		c->retry_ok = c->req.idempotent;
 		c->retry.len = 0;
+		body_stretch(c);
 		dispatch(c, NULL);
 		if (c->closing || c->shutting)
 			return;
+		/* RFC 9110 10.1.1: the client waits for this before sending
+		 * its body; the Expect header itself is not forwarded. */
+		if (c->req.expect_continue && !c->req.complete &&
+		    proxy_write_copy((uv_stream_t *)&c->client,
+				     "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL,
+				     NULL) < 0) {
+			conn_close(c);
+			return;
+		}
 	} else {
 		flush_up(c);
 	}
+	if (c->req.head_done && c->req.body_bytes >= c->body_mark)
+		body_stretch(c);
 	/* While the backend connects, body bytes wait in req.out. */
 	if (c->in.len >= HTTP_AHEAD_MAX || c->req.out.len >= HTTP_HIGH_WATER ||
 	    (c->up && c->up->connected &&
@@ -638,14 +724,16 @@ static void process(struct hconn *c, const char *data, size_t len)
 		uv_read_stop((uv_stream_t *)&c->client);
 		c->client_reading = false;
 	}
+	if (c->phase == PH_CLIENT && !c->closing && !c->shutting)
+		arm(c, PH_CLIENT); /* a request deadline may have begun */
 }
 
 static void client_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct hconn *c = h->data;
 
-	buf->base = c->rbuf;
-	buf->len = sizeof(c->rbuf);
+	buf->base = c->svc->px->rbuf;
+	buf->len = PROXY_READ_SIZE;
 }
 
 static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -677,13 +765,16 @@ static void start_client_read(struct hconn *c)
 {
 	if (c->client_eof)
 		return;
+	/* A body paused by back-pressure gets a fresh stretch. */
+	if (c->req.head_done && !c->req.complete)
+		body_stretch(c);
 	c->client_reading = true;
 	if (uv_read_start((uv_stream_t *)&c->client, client_alloc,
 			  client_read) != 0)
 		conn_close(c);
 }
 
-void proxy_http_accept(struct proxy_service *s)
+void proxy_http_accept(struct proxy_service *s, int fd)
 {
 	struct hconn *c = xcalloc(1, sizeof(*c));
 	struct sockaddr_storage ss;
@@ -698,11 +789,11 @@ void proxy_http_accept(struct proxy_service *s)
 	c->timer.data = c;
 	c->handles = 2;
 	s->m.connections++;
-	s->m.active++;
+	proxy_conn_opened(s);
 	proxy_link(s->px, &c->link, conn_abort);
 	proxy_hreq_init(&c->req, "");
-	if (uv_accept((uv_stream_t *)s->listener, (uv_stream_t *)&c->client) !=
-	    0) {
+	if (uv_tcp_open(&c->client, fd) != 0) {
+		close(fd);
 		conn_close(c);
 		return;
 	}
@@ -714,6 +805,9 @@ void proxy_http_accept(struct proxy_service *s)
 			uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
 	}
 	snprintf(c->req.client_ip, sizeof(c->req.client_ip), "%s", ip);
+	/* The first request must be whole within timeout.httpRequest. */
+	c->head_deadline =
+	    uv_now(&s->px->loop) + (uint64_t)s->conf.timeout_http_request_ms;
 	arm(c, PH_CLIENT);
 	start_client_read(c);
 }

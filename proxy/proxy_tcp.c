@@ -7,6 +7,7 @@
  * Owns tcp connection objects; must not parse the bytes it copies.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
@@ -56,7 +57,7 @@ static void conn_close(struct tcp_conn *c)
 	if (c->counted)
 		c->counted->active--;
 	c->counted = NULL;
-	c->svc->m.active--;
+	proxy_conn_closed(c->svc);
 	if (c->sp)
 		proxy_splice_close(c->sp);
 	c->sp = NULL;
@@ -161,7 +162,7 @@ static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid)
 	conn_close(c);
 }
 
-void proxy_tcp_accept(struct proxy_service *s)
+void proxy_tcp_accept(struct proxy_service *s, int fd)
 {
 	struct tcp_conn *c = xcalloc(1, sizeof(*c));
 
@@ -171,10 +172,10 @@ void proxy_tcp_accept(struct proxy_service *s)
 	c->handles = 1;
 	c->start_ms = proxy_now_ms();
 	s->m.connections++;
-	s->m.active++;
+	proxy_conn_opened(s);
 	proxy_link(s->px, &c->link, conn_abort);
-	if (uv_accept((uv_stream_t *)s->listener, (uv_stream_t *)&c->client) !=
-	    0) {
+	if (uv_tcp_open(&c->client, fd) != 0) {
+		close(fd);
 		conn_close(c);
 		return;
 	}

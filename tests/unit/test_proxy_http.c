@@ -35,6 +35,115 @@ static int bad(const char *s)
 	return rc == -1;
 }
 
+/* The status a request is refused with, 0 when it is accepted. */
+static int refusal(const char *s)
+{
+	struct proxy_hreq r;
+	size_t used;
+	int rc;
+
+	proxy_hreq_init(&r, "127.0.0.1");
+	rc = feed(&r, s, &used) == -1 ? r.error : 0;
+	proxy_hreq_free(&r);
+	return rc;
+}
+
+/* A GET with n headers "X-i: v" (n_bytes_each padded to that length). */
+static char *many_headers(int n, size_t each)
+{
+	size_t cap = 64 + (size_t)n * (each + 32);
+	char *s = malloc(cap), *p = s;
+
+	p += sprintf(p, "GET / HTTP/1.1\r\nHost: h\r\n");
+	for (int i = 0; i < n; i++) {
+		int k = sprintf(p, "X-%d: ", i);
+
+		memset(p + k, 'v', each);
+		p += k + (int)each;
+		p += sprintf(p, "\r\n");
+	}
+	strcpy(p, "\r\n");
+	return s;
+}
+
+static void hardening(void)
+{
+	struct proxy_hreq r;
+	size_t used;
+	char *s, *big;
+
+	is_int(refusal("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400,
+	       "HTTP/1.1 without Host: 400");
+	is_int(refusal("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"), 400,
+	       "two Host: 400");
+	is_int(refusal("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), 400,
+	       "two Host in HTTP/1.0: 400");
+	is_int(refusal("GET / HTTP/1.0\r\n\r\n"), 0,
+	       "HTTP/1.0 without Host passes");
+	is_int(refusal("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505,
+	       "HTTP/2.0 request line: 505");
+	is_int(refusal("GET / HTTP/0.9\r\nHost: a\r\n\r\n"), 505,
+	       "HTTP/0.9 request line: 505");
+	is_int(refusal("POST / HTTP/1.1\r\nHost: a\r\nExpect: fast\r\n"
+		       "Content-Length: 1\r\n\r\nx"),
+	       417, "an expectation other than 100-continue: 417");
+	s = many_headers(PROXY_HEADERS_MAX - 1, 1);
+	is_int(refusal(s), 0, "100 header fields pass (Host + 99)");
+	free(s);
+	s = many_headers(PROXY_HEADERS_MAX, 1);
+	is_int(refusal(s), 431, "101 header fields: 431");
+	free(s);
+	s = many_headers(10000, 1);
+	is_int(refusal(s), 431, "10,000 small header fields: 431");
+	free(s);
+	/* 99 fields of 657 bytes: names and values alone stay under the
+	 * limit; with every line's overhead the head is over it. */
+	s = many_headers(99, 657);
+	ok(strlen(s) > PROXY_HEAD_MAX && strlen(s) < PROXY_HEAD_MAX + 400,
+	   "head of %zu bytes built", strlen(s));
+	is_int(refusal(s), 431, "line overhead counts toward the head limit");
+	free(s);
+	/* Fed in small pieces, the whole head counts too. */
+	big = many_headers(99, 657);
+	proxy_hreq_init(&r, "127.0.0.1");
+	{
+		size_t n = strlen(big), off = 0;
+		int rc = 0;
+
+		while (off < n && rc == 0) {
+			size_t k = n - off < 100 ? n - off : 100;
+
+			rc = proxy_hreq_feed(&r, big + off, k, &used);
+			off += k;
+		}
+		ok(rc == -1 && r.error == 431,
+		   "a large head fed 100 bytes at a time: 431");
+	}
+	proxy_hreq_free(&r);
+	free(big);
+
+	proxy_hreq_init(&r, "127.0.0.1");
+	is_int(feed(&r,
+		    "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
+		    "Content-Length: 2\r\n\r\n",
+		    &used),
+	       0, "Expect: 100-continue parses");
+	s = out_str(&r);
+	ok(r.head_done && !r.complete && r.expect_continue &&
+	       strstr(s, "Expect") == NULL,
+	   "100-continue noted, Expect not forwarded");
+	free(s);
+	proxy_hreq_free(&r);
+	proxy_hreq_init(&r, "127.0.0.1");
+	is_int(feed(&r,
+		    "POST / HTTP/1.0\r\nExpect: 100-continue\r\n"
+		    "Content-Length: 2\r\n\r\n",
+		    &used),
+	       0, "HTTP/1.0 with Expect parses");
+	ok(!r.expect_continue, "an HTTP/1.0 client gets no 100");
+	proxy_hreq_free(&r);
+}
+
 int main(void)
 {
 	struct proxy_hreq r;
@@ -159,20 +268,22 @@ int main(void)
 	ok(bad("POST / HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: identity\r\n"
 	       "Content-Length: 0\r\n\r\n"),
 	   "HTTP/1.0 with any Transfer-Encoding refused");
-	ok(bad("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
+	ok(bad("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+	       "Content-Length: 6\r\n"
 	       "\r\nhello!"),
 	   "two Content-Length refused");
-	ok(bad("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-	       "zz\r\nhello\r\n0\r\n\r\n"),
+	ok(bad("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	       "\r\nzz\r\nhello\r\n0\r\n\r\n"),
 	   "bad chunk size refused");
 	ok(bad("GET / HTTP/1.1\nHost: h\n\n"), "bare LF refused");
-	ok(bad("GET / HTTP/1.1\r\nHo st: h\r\n\r\n"), "space in name refused");
+	ok(bad("GET / HTTP/1.1\r\nHost: h\r\nHo st: h\r\n\r\n"),
+	   "space in name refused");
 	ok(bad("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), "obs-fold refused");
 	ok(bad("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n"),
 	   "CONNECT refused");
 	ok(bad("GARBAGE\r\n\r\n"), "garbage refused");
-	ok(bad("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked, x\r\n\r\n"
-	       "0\r\n\r\n"),
+	ok(bad("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, "
+	       "chunked, x\r\n\r\n0\r\n\r\n"),
 	   "chunked not last refused");
 	{
 		size_t n = PROXY_HEAD_MAX + 100;
@@ -181,9 +292,10 @@ int main(void)
 		strcpy(big, "GET / HTTP/1.1\r\nX: ");
 		memset(big + strlen(big), 'a', n);
 		strcpy(big + 20 + n, "\r\n\r\n");
-		ok(bad(big), "oversized head refused");
+		is_int(refusal(big), 431, "oversized head refused with 431");
 		free(big);
 	}
+	hardening();
 
 	proxy_hresp_init(&rs, false);
 	is_int(
