@@ -20,7 +20,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
 	nginx-light haproxy procps \
-	libarchive-dev libssl-dev zstd skopeo docker-registry umoci
+	libarchive-dev libssl-dev zstd skopeo docker-registry umoci attr
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \

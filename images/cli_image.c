@@ -262,7 +262,7 @@ static int cmd_inspect(struct ictx *c, int argc, char **argv)
 	enum images_failure why;
 	const char *ref;
 	json_t *out, *layers;
-	char *text;
+	char *text, *lowerdir = NULL;
 
 	if (argc != 1)
 		return usage_error("%s", "image inspect takes one reference");
@@ -307,18 +307,27 @@ static int cmd_inspect(struct ictx *c, int argc, char **argv)
 		return fail("%s", why == IMAGES_NEVER_PULL
 				      ? "no such image in the store"
 				      : err.msg);
+	{
+		char *lower = NULL;
+		struct berr e2 = BERR_INIT;
+
+		if (images_lowerdir(&r, 0, &lower, &e2) == 0)
+			lowerdir = lower;
+	}
 	layers = json_array();
 	for (size_t i = 0; i < r.n_layers; i++)
 		json_array_append_new(layers, json_string(r.layers[i]));
 	out = json_pack(
 	    "{s:s, s:s, s:s, s:s?, s:o, s:{s:o, s:o, s:o, s:s?, s:s?}, s:s?, "
-	    "s:s?}",
+	    "s:s?, s:s?}",
 	    "name", r.name, "id", r.image_id, "manifest", r.manifest,
 	    "repoDigest", r.repo_digest[0] ? r.repo_digest : NULL, "layers",
 	    layers, "config", "Entrypoint", strv_json(r.config.entrypoint),
 	    "Cmd", strv_json(r.config.cmd), "Env", strv_json(r.config.env),
 	    "WorkingDir", r.config.working_dir, "User", r.config.user, "os",
-	    r.config.os, "architecture", r.config.architecture);
+	    r.config.os, "architecture", r.config.architecture, "lowerdir",
+	    lowerdir);
+	free(lowerdir);
 	text = json_dumps(out, JSON_INDENT(2));
 	printf("%s\n", text);
 	free(text);
