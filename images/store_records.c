@@ -452,8 +452,13 @@ static int rm_fn(json_t *images, void *p, struct berr *err)
 			return 1;
 		}
 	}
-	if (image_ref_parse(a->arg, &r, err) == -1)
+	if (image_ref_parse(a->arg, &r, err) == -1) {
+		if (!hex_prefix(id))
+			return -1;
+		berr_set(err, "no such image: `%s`", a->arg);
+		err->code = ENOENT;
 		return -1;
+	}
 	image_ref_string(&r, name, sizeof(name));
 	json_object_foreach(images, key, rec)
 	{

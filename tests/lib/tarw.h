@@ -23,6 +23,7 @@ struct tarw_entry {
 	int uid, gid;
 	const char *xattr; /* "name=value" or NULL */
 	int major, minor;
+	size_t len; /* file data length when it is binary (else strlen) */
 };
 
 static inline struct archive *tarw_open(const char *path, enum tarw_filter f)
@@ -54,7 +55,7 @@ static inline void tarw_add(struct archive *a, const struct tarw_entry *t)
 	switch (t->type) {
 	case 'f':
 		archive_entry_set_filetype(e, AE_IFREG);
-		len = t->arg ? strlen(t->arg) : 0;
+		len = t->len ? t->len : t->arg ? strlen(t->arg) : 0;
 		archive_entry_set_size(e, (la_int64_t)len);
 		break;
 	case 'd':

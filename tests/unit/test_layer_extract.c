@@ -81,20 +81,20 @@ static char *slurp(const char *path)
 static void test_basic(void)
 {
 	static const struct tarw_entry ents[] = {
-	    {'d', "./", NULL, 0755, 0, 0, NULL, 0, 0},
-	    {'d', "etc", NULL, 0750, 0, 42, NULL, 0, 0},
-	    {'f', "etc/passwd", "root:x:0:0\n", 0644, 0, 0, NULL, 0, 0},
-	    {'f', "bin/su", "SU", 04755, 0, 0, "user.berth=yes", 0, 0},
-	    {'f', "home/u/own", "x", 0600, 1000, 1001, NULL, 0, 0},
+	    {'d', "./", NULL, 0755, 0, 0, NULL, 0, 0, 0},
+	    {'d', "etc", NULL, 0750, 0, 42, NULL, 0, 0, 0},
+	    {'f', "etc/passwd", "root:x:0:0\n", 0644, 0, 0, NULL, 0, 0, 0},
+	    {'f', "bin/su", "SU", 04755, 0, 0, "user.berth=yes", 0, 0, 0},
+	    {'f', "home/u/own", "x", 0600, 1000, 1001, NULL, 0, 0, 0},
 	    {'l', "etc/localtime", "/usr/share/zoneinfo/UTC", 0, 0, 0, NULL, 0,
-	     0},
-	    {'h', "bin/su2", "bin/su", 0, 0, 0, NULL, 0, 0},
-	    {'c', "dev/null", NULL, 0666, 0, 0, NULL, 1, 3},
-	    {'b', "dev/loop9", NULL, 0660, 0, 6, NULL, 7, 9},
-	    {'p', "run/fifo", NULL, 0620, 0, 0, NULL, 0, 0},
-	    {'f', "sgid", "", 02755, 0, 50, NULL, 0, 0},
-	    {'d', "ovl", NULL, 0755, 0, 0, "trusted.overlay.opaque=y", 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	     0, 0},
+	    {'h', "bin/su2", "bin/su", 0, 0, 0, NULL, 0, 0, 0},
+	    {'c', "dev/null", NULL, 0666, 0, 0, NULL, 1, 3, 0},
+	    {'b', "dev/loop9", NULL, 0660, 0, 6, NULL, 7, 9, 0},
+	    {'p', "run/fifo", NULL, 0620, 0, 0, NULL, 0, 0, 0},
+	    {'f', "sgid", "", 02755, 0, 50, NULL, 0, 0, 0},
+	    {'d', "ovl", NULL, 0755, 0, 0, "trusted.overlay.opaque=y", 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	struct berr err = BERR_INIT;
 	struct stat st, st2;
 	char v[16] = "";
@@ -160,26 +160,26 @@ static void test_basic(void)
 static void test_whiteouts(void)
 {
 	static const struct tarw_entry l1[] = {
-	    {'f', "a/x", "x", 0, 0, 0, NULL, 0, 0},
-	    {'f', "a/y", "y", 0, 0, 0, NULL, 0, 0},
-	    {'f', "b/z", "z", 0, 0, 0, NULL, 0, 0},
-	    {'f', "c/old", "o", 0, 0, 0, NULL, 0, 0},
-	    {'d', "d", NULL, 0700, 7, 7, NULL, 0, 0},
-	    {'f', "d/keep", "k", 0, 0, 0, NULL, 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	    {'f', "a/x", "x", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "a/y", "y", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "b/z", "z", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "c/old", "o", 0, 0, 0, NULL, 0, 0, 0},
+	    {'d', "d", NULL, 0700, 7, 7, NULL, 0, 0, 0},
+	    {'f', "d/keep", "k", 0, 0, 0, NULL, 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	static const struct tarw_entry l2[] = {
-	    {'f', "a/.wh.x", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', ".wh.b", "", 0, 0, 0, NULL, 0, 0},
-	    {'d', "c", NULL, 0755, 0, 0, NULL, 0, 0},
-	    {'f', "c/.wh..wh..opq", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', "c/new", "n", 0, 0, 0, NULL, 0, 0},
-	    {'f', "same", "s", 0, 0, 0, NULL, 0, 0},
-	    {'f', ".wh.same", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', "d/.wh.gone", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', ".wh..wh.plnk", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', "a/.wh.later", "", 0, 0, 0, NULL, 0, 0},
-	    {'f', "a/later", "L", 0, 0, 0, NULL, 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	    {'f', "a/.wh.x", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', ".wh.b", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'d', "c", NULL, 0755, 0, 0, NULL, 0, 0, 0},
+	    {'f', "c/.wh..wh..opq", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "c/new", "n", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "same", "s", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', ".wh.same", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "d/.wh.gone", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', ".wh..wh.plnk", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "a/.wh.later", "", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "a/later", "L", 0, 0, 0, NULL, 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	const char *lowers[1];
 	struct berr err = BERR_INIT;
 	struct stat st;
@@ -215,26 +215,26 @@ static void test_whiteouts(void)
 static void test_symlinked_dirs_and_links(void)
 {
 	static const struct tarw_entry l1[] = {
-	    {'d', "usr/lib", NULL, 0750, 5, 5, NULL, 0, 0},
-	    {'l', "lib", "usr/lib", 0, 0, 0, NULL, 0, 0},
-	    {'l', "lib64", "/usr/lib", 0, 0, 0, NULL, 0, 0},
-	    {'f', "bin/busybox", "BB", 0755, 0, 0, "user.k=v", 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	    {'d', "usr/lib", NULL, 0750, 5, 5, NULL, 0, 0, 0},
+	    {'l', "lib", "usr/lib", 0, 0, 0, NULL, 0, 0, 0},
+	    {'l', "lib64", "/usr/lib", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "bin/busybox", "BB", 0755, 0, 0, "user.k=v", 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	static const struct tarw_entry l2[] = {
-	    {'f', "lib/libfoo.so", "foo", 0, 0, 0, NULL, 0, 0},
-	    {'f', "lib64/libbar.so", "bar", 0, 0, 0, NULL, 0, 0},
-	    {'h', "bin/sh", "bin/busybox", 0, 0, 0, NULL, 0, 0},
-	    {'h', "bin/ash", "lib/../bin/busybox", 0, 0, 0, NULL, 0, 0},
-	    {'l', "self", "sub", 0, 0, 0, NULL, 0, 0},
-	    {'f', "self/in", "i", 0, 0, 0, NULL, 0, 0},
-	    {'f', "f", "file", 0, 0, 0, NULL, 0, 0},
-	    {'l', "f", "target", 0, 0, 0, NULL, 0, 0},
-	    {'d', "g/sub", NULL, 0, 0, 0, NULL, 0, 0},
-	    {'f', "g/sub/child", "c", 0, 0, 0, NULL, 0, 0},
-	    {'f', "g", "now a file", 0, 0, 0, NULL, 0, 0},
-	    {'f', "h", "file", 0, 0, 0, NULL, 0, 0},
-	    {'d', "h", NULL, 0710, 0, 0, NULL, 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	    {'f', "lib/libfoo.so", "foo", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "lib64/libbar.so", "bar", 0, 0, 0, NULL, 0, 0, 0},
+	    {'h', "bin/sh", "bin/busybox", 0, 0, 0, NULL, 0, 0, 0},
+	    {'h', "bin/ash", "lib/../bin/busybox", 0, 0, 0, NULL, 0, 0, 0},
+	    {'l', "self", "sub", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "self/in", "i", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "f", "file", 0, 0, 0, NULL, 0, 0, 0},
+	    {'l', "f", "target", 0, 0, 0, NULL, 0, 0, 0},
+	    {'d', "g/sub", NULL, 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "g/sub/child", "c", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "g", "now a file", 0, 0, 0, NULL, 0, 0, 0},
+	    {'f', "h", "file", 0, 0, 0, NULL, 0, 0, 0},
+	    {'d', "h", NULL, 0710, 0, 0, NULL, 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	const char *lowers[1];
 	struct berr err = BERR_INIT;
 	struct stat st;
@@ -320,25 +320,26 @@ static void test_hostile(void)
 		nc++;                                                          \
 	} while (0)
 
-	CASE("absolute name", false, {'f', hostname, "A", 0, 0, 0, NULL, 0, 0});
+	CASE("absolute name", false,
+	     {'f', hostname, "A", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("`..` name", true,
-	     {'f', "../../outside/pwned", "A", 0, 0, 0, NULL, 0, 0});
+	     {'f', "../../outside/pwned", "A", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("symlink with a relative escape, then a write through it", false,
-	     {'l', "ln", rel_escape, 0, 0, 0, NULL, 0, 0},
-	     {'f', "ln/pwned", "A", 0, 0, 0, NULL, 0, 0});
+	     {'l', "ln", rel_escape, 0, 0, 0, NULL, 0, 0, 0},
+	     {'f', "ln/pwned", "A", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("symlink to an absolute host folder, then a write through it",
-	     false, {'l', "abs", abs_target, 0, 0, 0, NULL, 0, 0},
-	     {'f', "abs/secret", "overwritten", 0, 0, 0, NULL, 0, 0});
+	     false, {'l', "abs", abs_target, 0, 0, 0, NULL, 0, 0, 0},
+	     {'f', "abs/secret", "overwritten", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("hard link to a host file", true,
-	     {'h', "hl", abs_hl, 0, 0, 0, NULL, 0, 0});
+	     {'h', "hl", abs_hl, 0, 0, 0, NULL, 0, 0, 0});
 	CASE("hard link through a symlink to a host file", true,
-	     {'l', "l2", abs_target, 0, 0, 0, NULL, 0, 0},
-	     {'h', "hl2", "l2/secret", 0, 0, 0, NULL, 0, 0});
+	     {'l', "l2", abs_target, 0, 0, 0, NULL, 0, 0, 0},
+	     {'h', "hl2", "l2/secret", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("hard link climbing out", true,
-	     {'h', "hl3", "../outside/secret", 0, 0, 0, NULL, 0, 0});
+	     {'h', "hl3", "../outside/secret", 0, 0, 0, NULL, 0, 0, 0});
 	CASE("symlink replacing the root's parent, then a folder through it",
-	     false, {'l', "up", "..", 0, 0, 0, NULL, 0, 0},
-	     {'d', "up/up/made", NULL, 0, 0, 0, NULL, 0, 0});
+	     false, {'l', "up", "..", 0, 0, 0, NULL, 0, 0, 0},
+	     {'d', "up/up/made", NULL, 0, 0, 0, NULL, 0, 0, 0});
 
 	for (size_t i = 0; i < nc; i++) {
 		struct berr err = BERR_INIT;
@@ -397,8 +398,8 @@ static void test_hostile(void)
 static void test_compression_and_digests(void)
 {
 	static const struct tarw_entry ents[] = {
-	    {'f', "hello", "hello world\n", 0, 0, 0, NULL, 0, 0},
-	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+	    {'f', "hello", "hello world\n", 0, 0, 0, NULL, 0, 0, 0},
+	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	char want_plain[IMAGE_DIGEST_LEN + 1], got[IMAGE_DIGEST_LEN + 1];
 	char blob[IMAGE_DIGEST_LEN + 1];
 	struct berr err = BERR_INIT;
@@ -447,7 +448,7 @@ static void test_compression_and_digests(void)
 	close(fd);
 	{
 		static const struct tarw_entry none[] = {
-		    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0}};
+		    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 
 		tarw_file(P("%s/%s", "endonly.tar"), TARW_NONE, none);
 		ok(extract("endonly.tar", "endonly", NULL, 0, NULL, &err) == 0,
