@@ -30,6 +30,8 @@
 #include "oci.h"
 #include "reference.h"
 
+/* Not thread-safe (the lock depth is per struct): a worker thread opens
+ * its own with img_store_open(); flock then orders them like processes. */
 struct img_store {
 	char *dir; /* STATE_DIR/images */
 	int lock_fd;
