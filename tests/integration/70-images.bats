@@ -338,3 +338,38 @@ EOF
 	run "$BERTH" images -o json -c "$T/berth.ini"
 	[ "$(jq '.images | length' <<<"$output")" -eq 1 ]
 }
+
+@test "an import killed at any instant leaves no half layer in use" {
+	mkdir -p "$T/a/data" "$T/b/data"
+	for i in $(seq 1 400); do echo "file $i" >"$T/a/data/f$i"; done
+	head -c 30000000 /dev/urandom >"$T/b/data/big"
+	layer_tar "$T/a" "$T/a.tar"
+	layer_tar "$T/b" "$T/b.tar"
+	gzip -n -1 "$T/b.tar"
+	oci_image "$T/oci" example.com/crash:1 1 "$T/a.tar" "$T/b.tar.gz"
+	for delay in 0.05 0.2 0.5 1; do
+		"$BERTH" image import "$T/oci" $S >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		# every layer folder is complete; a listed image resolves
+		for l in "$T/state/images/layers"/*; do
+			[ -e "$l" ] || continue
+			[ -f "$l/meta.json" ]
+		done
+		if "$BERTH" images -q $S | grep -q .; then
+			run "$BERTH" image inspect example.com/crash:1 $S
+			[ "$status" -eq 0 ]
+		fi
+		run "$BERTH" image prune -a $S
+		[ "$status" -eq 0 ]
+		[ "$(ls "$T/state/images/tmp" | wc -l)" -eq 0 ]
+		[ "$(ls "$T/state/images/layers" | wc -l)" -eq 0 ]
+	done
+	run "$BERTH" image import "$T/oci" $S
+	[ "$status" -eq 0 ]
+	run "$BERTH" image inspect example.com/crash:1 $S
+	top=$(jq -r '.layers[1]' <<<"$output")
+	cmp "$top/data/big" "$T/b/data/big"
+}
