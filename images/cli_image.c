@@ -259,75 +259,34 @@ static int cmd_inspect(struct ictx *c, int argc, char **argv)
 {
 	struct berr err = BERR_INIT;
 	struct images_resolved r;
-	enum images_failure why;
-	const char *ref;
-	json_t *out, *layers;
+	char manifest[IMAGE_DIGEST_LEN + 1];
+	json_t *out, *layers, *rec;
 	char *text, *lowerdir = NULL;
 
 	if (argc != 1)
 		return usage_error("%s", "image inspect takes one reference");
-	ref = argv[0];
-	{
-		/* an ID: turn it into a digest reference of its manifest */
-		json_t *doc = img_list(c->store, &err), *row;
-		const char *id = ref;
-		size_t i;
-
-		if (doc == NULL)
-			return fail("%s", err.msg);
-		if (!strncmp(id, "sha256:", 7))
-			id += 7;
-		json_array_foreach(json_object_get(doc, "images"), i, row)
-		{
-			const char *cid =
-			    json_string_value(json_object_get(row, "id"));
-
-			if (strlen(id) >= 4 &&
-			    !strncmp(cid + 7, id, strlen(id))) {
-				static char buf[700];
-
-				snprintf(
-				    buf, sizeof(buf), "%s@%s",
-				    strcmp(json_string_value(json_object_get(
-					       row, "repository")),
-					   "<none>")
-					? json_string_value(json_object_get(
-					      row, "repository"))
-					: "localhost/unnamed",
-				    json_string_value(
-					json_object_get(row, "manifest")));
-				ref = buf;
-				break;
-			}
-		}
-		json_decref(doc);
-	}
-	if (images_resolve(c->store, ref, IMAGE_PULL_NEVER, NULL, NULL, &r,
-			   &why, &err) == -1)
-		return fail("%s", why == IMAGES_NEVER_PULL
-				      ? "no such image in the store"
-				      : err.msg);
-	{
-		char *lower = NULL;
-		struct berr e2 = BERR_INIT;
-
-		if (images_lowerdir(&r, 0, &lower, &e2) == 0)
-			lowerdir = lower;
-	}
+	if (img_record_lookup(c->store, argv[0], manifest, &err) == -1)
+		return fail("%s", err.msg);
+	if (images_load(c->store, manifest, &r, &err) == -1)
+		return fail("%s", err.msg);
+	rec = img_record_get(c->store, manifest);
+	if (images_lowerdir(&r, 0, &lowerdir, &err) == -1)
+		lowerdir = NULL; /* too deep for one option: shown as null */
 	layers = json_array();
 	for (size_t i = 0; i < r.n_layers; i++)
 		json_array_append_new(layers, json_string(r.layers[i]));
 	out = json_pack(
-	    "{s:s, s:s, s:s, s:s?, s:o, s:{s:o, s:o, s:o, s:s?, s:s?}, s:s?, "
+	    "{s:O?, s:O?, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:s?, s:s?}, s:s?, "
 	    "s:s?, s:s?}",
-	    "name", r.name, "id", r.image_id, "manifest", r.manifest,
-	    "repoDigest", r.repo_digest[0] ? r.repo_digest : NULL, "layers",
-	    layers, "config", "Entrypoint", strv_json(r.config.entrypoint),
-	    "Cmd", strv_json(r.config.cmd), "Env", strv_json(r.config.env),
-	    "WorkingDir", r.config.working_dir, "User", r.config.user, "os",
-	    r.config.os, "architecture", r.config.architecture, "lowerdir",
-	    lowerdir);
+	    "names", json_object_get(rec, "names"), "repoDigests",
+	    json_object_get(rec, "digests"), "id", r.image_id, "manifest",
+	    r.manifest, "layers", layers, "config", "Entrypoint",
+	    strv_json(r.config.entrypoint), "Cmd", strv_json(r.config.cmd),
+	    "Env", strv_json(r.config.env), "WorkingDir", r.config.working_dir,
+	    "User", r.config.user, "os", r.config.os, "architecture",
+	    r.config.architecture, "lowerdir", lowerdir);
 	free(lowerdir);
+	json_decref(rec);
 	text = json_dumps(out, JSON_INDENT(2));
 	printf("%s\n", text);
 	free(text);

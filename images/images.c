@@ -46,6 +46,8 @@ int images_pull_backoff_seconds(int failures)
 static int load_image(struct img_store *s, const char *manifest,
 		      struct images_resolved *out, struct berr *err)
 {
+	if (!image_digest_valid(manifest))
+		return berr_set(err, "bad manifest digest `%.80s`", manifest);
 	char *buf = NULL;
 	size_t len;
 	struct oci_manifest m;
@@ -180,6 +182,21 @@ fail:
 	img_store_unlock(s);
 	images_resolved_free(out);
 	return -1;
+}
+
+int images_load(struct img_store *s, const char *manifest,
+		struct images_resolved *out, struct berr *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (img_store_lock(s, false, err) == -1)
+		return -1;
+	rc = load_image(s, manifest, out, err);
+	img_store_unlock(s);
+	if (rc == -1)
+		images_resolved_free(out);
+	return rc;
 }
 
 void images_resolved_free(struct images_resolved *r)

@@ -52,6 +52,10 @@ int images_resolve(struct img_store *s, const char *ref,
 		   const struct img_pull_opts *pull, const char *lease,
 		   struct images_resolved *out, enum images_failure *why,
 		   struct berr *err);
+/* The same for a manifest digest already in the store (no name, no
+ * repo digest, no pull, no lease). */
+int images_load(struct img_store *s, const char *manifest,
+		struct images_resolved *out, struct berr *err);
 void images_resolved_free(struct images_resolved *r);
 
 /* The reason string for a failure ("ErrImagePull", ...). */

@@ -87,6 +87,13 @@ int img_record_add(struct img_store *s, const char *manifest,
  * one, else by name:tag. Returns 0, or -1 with err->code ENOENT. */
 int img_record_find(const struct img_store *s, const struct image_ref *r,
 		    char manifest[IMAGE_DIGEST_LEN + 1], struct berr *err);
+/* Finds the manifest of arg: a unique prefix (4+ hex) of an image ID or
+ * manifest digest, or a reference. */
+int img_record_lookup(const struct img_store *s, const char *arg,
+		      char manifest[IMAGE_DIGEST_LEN + 1], struct berr *err);
+/* A copy of the record of manifest ({config,names,digests,added}), or
+ * NULL. */
+json_t *img_record_get(const struct img_store *s, const char *manifest);
 /* Loads images.json ({"images":{MANIFEST:{config,names,digests,added}}}). */
 json_t *img_records_load(const struct img_store *s, struct berr *err);
 

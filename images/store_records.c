@@ -186,6 +186,59 @@ int img_record_find(const struct img_store *s, const struct image_ref *r,
 	return rc;
 }
 
+int img_record_lookup(const struct img_store *s, const char *arg,
+		      char manifest[IMAGE_DIGEST_LEN + 1], struct berr *err)
+{
+	const char *id = strncmp(arg, "sha256:", 7) == 0 ? arg + 7 : arg;
+	struct image_ref r;
+	size_t n = strlen(id);
+
+	if (n >= 4 && n <= 64 && strspn(id, "0123456789abcdef") == n) {
+		json_t *doc = img_records_load(s, err), *rec;
+		const char *key;
+		int matches = 0;
+
+		if (doc == NULL)
+			return -1;
+		json_object_foreach(json_object_get(doc, "images"), key, rec)
+		{
+			const char *cfg =
+			    json_string_value(json_object_get(rec, "config"));
+
+			if (!strncmp(key + 7, id, n) ||
+			    (cfg && !strncmp(cfg + 7, id, n))) {
+				snprintf(manifest, IMAGE_DIGEST_LEN + 1, "%s",
+					 key);
+				matches++;
+			}
+		}
+		json_decref(doc);
+		if (matches == 1)
+			return 0;
+		if (matches > 1)
+			return berr_set(err, "`%s` matches %d images", arg,
+					matches);
+	}
+	if (image_ref_parse(arg, &r, err) == -1 ||
+	    img_record_find(s, &r, manifest, err) == -1) {
+		berr_set(err, "no such image: `%s`", arg);
+		err->code = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+json_t *img_record_get(const struct img_store *s, const char *manifest)
+{
+	struct berr err = BERR_INIT;
+	json_t *doc = img_records_load(s, &err), *rec;
+
+	rec = json_object_get(json_object_get(doc, "images"), manifest);
+	rec = rec ? json_deep_copy(rec) : NULL;
+	json_decref(doc);
+	return rec;
+}
+
 /* ---- leases ---- */
 
 static bool holder_ok(const char *h)
@@ -252,10 +305,9 @@ static json_t *leases_load(const struct img_store *s)
 
 /* ---- what a manifest needs ---- */
 
-/* Adds the manifest's blobs and layer chains (hex) to live; sizes of its
- * chains are summed into *size when size is not NULL. */
+/* Adds the manifest's blobs and its layer chains ("chain:HEX") to live. */
 static void mark_manifest(const struct img_store *s, const char *manifest,
-			  json_t *live, uint64_t *size)
+			  json_t *live)
 {
 	struct oci_manifest m;
 	struct oci_image_config c;
@@ -291,7 +343,6 @@ static void mark_manifest(const struct img_store *s, const char *manifest,
 	}
 	free(buf);
 	oci_manifest_free(&m);
-	(void)size;
 }
 
 static uint64_t layer_size(const struct img_store *s, const char *hex)
@@ -357,9 +408,9 @@ int img_gc(struct img_store *s, uint64_t *freed, struct berr *err)
 	}
 	live = json_object();
 	json_object_foreach(json_object_get(doc, "images"), key, rec)
-	    mark_manifest(s, key, live, NULL);
+	    mark_manifest(s, key, live);
 	leases = leases_load(s);
-	json_object_foreach(leases, key, rec) mark_manifest(s, key, live, NULL);
+	json_object_foreach(leases, key, rec) mark_manifest(s, key, live);
 	json_decref(leases);
 	json_decref(doc);
 
@@ -549,7 +600,7 @@ static json_t *chains_of(const struct img_store *s, const char *manifest)
 	const char *key;
 	json_t *v;
 
-	mark_manifest(s, manifest, live, NULL);
+	mark_manifest(s, manifest, live);
 	json_object_foreach(live, key, v) if (!strncmp(key, "chain:", 6))
 	    json_array_append_new(out, json_string(key + 6));
 	json_decref(live);

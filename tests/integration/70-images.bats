@@ -212,6 +212,10 @@ build_rules_image() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"Loaded image: docker.io/library/legacy:1"* ]]
 
+	run "$BERTH" image inspect "${cid:0:12}" $S
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.names[0]' <<<"$output")" = docker.io/library/legacy:1 ]
+	[ "$(jq -c '.config.Cmd' <<<"$output")" = '["/bin/base"]' ]
 	run "$BERTH" images -o json $S
 	[ "$status" -eq 0 ]
 	echo "$output" >"$T/images.json"
@@ -323,7 +327,7 @@ EOF
 	[[ "$output" == *"Digest: $digest"* ]]
 	run "$BERTH" image inspect "127.0.0.1:$REG_PORT/test/app:1" -c "$T/berth.ini"
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .repoDigest <<<"$output")" = "127.0.0.1:$REG_PORT/test/app@$digest" ]
+	[ "$(jq -r ".repoDigests[0]" <<<"$output")" = "127.0.0.1:$REG_PORT/test/app@$digest" ]
 	layer=$(jq -r '.layers[0]' <<<"$output")
 	[ "$(cat "$layer/bin/app")" = pulled ]
 
