@@ -377,3 +377,37 @@ EOF
 	top=$(jq -r '.layers[1]' <<<"$output")
 	cmp "$top/data/big" "$T/b/data/big"
 }
+
+@test "a multi-platform index imports the host's platform" {
+	mkdir -p "$T/a"
+	printf 'host' >"$T/a/which"
+	layer_tar "$T/a" "$T/a.tar"
+	oci_image "$T/oci" example.com/multi:1 1 "$T/a.tar"
+	host=$(jq -c '.manifests[0] | del(.annotations)' "$T/oci/index.json")
+	# the other platform's manifest names a blob that is not there: taking
+	# it would fail the import
+	other=$(jq -nc '{schemaVersion:2, mediaType:"application/vnd.oci.image.manifest.v1+json",
+		config:{mediaType:"application/vnd.oci.image.config.v1+json",
+		digest:"sha256:0000000000000000000000000000000000000000000000000000000000000000", size:1},
+		layers:[]}')
+	echo "$other" >"$T/other.json"
+	odg=$(blob "$T/other.json" "$T/oci")
+	other_arch=s390x
+	[ "$ARCH" != s390x ] || other_arch=amd64
+	jq -nc --argjson h "$host" --arg o "$odg" --arg a "$ARCH" --arg oa "$other_arch" \
+		'{schemaVersion:2, mediaType:"application/vnd.oci.image.index.v1+json",
+		manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json", digest:$o, size:1,
+		platform:{os:"linux", architecture:$oa}},
+		($h + {platform:{os:"linux", architecture:$a}})]}' >"$T/list.json"
+	ldg=$(blob "$T/list.json" "$T/oci")
+	jq -c --arg d "$ldg" '.manifests = [{mediaType:"application/vnd.oci.image.index.v1+json",
+		digest:$d, size:1, annotations:{"io.containerd.image.name":"example.com/multi:1"}}]' \
+		"$T/oci/index.json" >"$T/index.new"
+	mv "$T/index.new" "$T/oci/index.json"
+	run "$BERTH" image import "$T/oci" $S
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run "$BERTH" image inspect example.com/multi:1 $S
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(jq -r '.layers[0]' <<<"$output")/which")" = host ]
+	[ "$(jq -r .manifest <<<"$output")" = "$(jq -r .digest <<<"$host")" ]
+}
