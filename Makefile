@@ -15,7 +15,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 
-PKGS := libuv jansson inih libseccomp libcap
+PKGS := libuv jansson inih libseccomp libcap libarchive libcrypto
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
@@ -23,7 +23,8 @@ LLHTTP_INC := /usr/share/include/llhttp
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
-	nginx-light haproxy procps python3
+	nginx-light haproxy procps python3 \
+	libarchive-dev libssl-dev zstd skopeo docker-registry umoci attr
 DEB_PACKAGES += clang-format
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -45,7 +46,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
-SRC_DIRS := common config runtime probes signals proxy orchestrator cli
+SRC_DIRS := common config images runtime probes signals proxy orchestrator cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))

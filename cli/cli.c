@@ -65,6 +65,8 @@ static void print_help(FILE *f)
 		   "Usage:\n  berth up [-c FILE]\n"
 		   "  berth [--socket PATH] VERB [ARGS]\n\nVerbs:\n");
 	fprintf(f, "  %-10s %s\n", "up", "run the daemon in the foreground");
+	fprintf(f, "  %-10s %s\n", "image",
+		"pull|import|ls|rm|prune|inspect images (see berth image -h)");
 	for (i = 0; i < N_VERBS; i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\nUsage of each verb:\n");

@@ -76,6 +76,8 @@ void cfg_free(struct berth_config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->state_dir);
+	strv_free(&cfg->insecure_registries);
+	free(cfg->image_import_dir);
 	free(cfg->run_dir);
 	free(cfg->runtime);
 	free(cfg->admin);

@@ -160,6 +160,9 @@ struct berth_config {
 	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
 	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
 	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */
+	struct strv insecure_registries; /* insecureRegistries: host[:port] */
+	char *image_import_dir; /* imageImportDir; NULL: STATE_DIR/images/import
+				 */
 
 	struct deployment_spec *deployments;
 	size_t n_deployments;

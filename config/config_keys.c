@@ -109,6 +109,10 @@ static const struct cfg_key keys[] = {
 	backoff_max_seconds, 1, SECS_MAX),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.resetSeconds", cfg_parse_int, B,
 	backoff_reset_seconds, 1, SECS_MAX),
+    KEY(CFG_SEC_BERTH, "insecureRegistries", cfg_parse_registries, B,
+	insecure_registries, 0, 0),
+    KEY(CFG_SEC_BERTH, "imageImportDir", cfg_parse_dir, B, image_import_dir, 0,
+	0),
 
     /* [deployment NAME]: the pod template */
     KEY(CFG_SEC_DEPLOYMENT, "image", cfg_parse_image, D, image, 0, 0),

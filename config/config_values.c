@@ -266,6 +266,41 @@ static void strv_push(struct strv *sv, char *s)
 	sv->v[sv->n] = NULL;
 }
 
+/* "host[:port], host2" - registries reached over plain HTTP or without
+ * TLS verification; a scheme or a path is an error. */
+int cfg_parse_registries(struct cfg_parse *pc, const struct cfg_key *k,
+			 void *field, const char *value)
+{
+	struct strv *sv = field, out = {0};
+	const char *p = value;
+
+	while (*p) {
+		size_t n = strcspn(p, ", \t");
+
+		if (n) {
+			char *r = xstrndup(p, n);
+
+			if (strspn(r, "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789.-:[]") != n) {
+				cfg_perr(pc,
+					 "%s: `%s` is not a registry "
+					 "(host or host:port)",
+					 pc->key, r);
+				free(r);
+				strv_free(&out);
+				return -1;
+			}
+			strv_push(&out, r);
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	strv_free(sv);
+	*sv = out;
+	return 0;
+}
+
 int cfg_parse_env(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		  const char *value)
 {
