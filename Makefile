@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 
-PKGS := libuv jansson inih libseccomp libcap
+PKGS := libuv jansson inih libseccomp libcap libssl libcrypto
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
@@ -19,7 +19,7 @@ LLHTTP_INC := /usr/share/include/llhttp
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
-	nginx-light haproxy procps
+	nginx-light haproxy procps libssl-dev
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter \
@@ -32,7 +32,7 @@ OPT_CFLAGS := -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 
-SRC_DIRS := common config runtime probes signals proxy orchestrator cli
+SRC_DIRS := common config runtime probes signals proxy orchestrator kube cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))

@@ -22,6 +22,7 @@
 #include "../common/fdio.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "../kube/kube.h"
 #include "../probes/probe.h"
 #include "../proxy/proxy.h"
 #include "../runtime/fs_jobs.h"
@@ -340,6 +341,7 @@ static void finish_exit(uv_timer_t *t)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	kube_stop(d);
 	api_follows_stop(d);
 	reaper_stop();
 	close_if_open((uv_handle_t *)&d->sigterm);
@@ -619,6 +621,11 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		json_decref(selectors);
 		return 1;
 	}
+	if (kube_start(d, &err) == -1) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		json_decref(selectors);
+		return 1;
+	}
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
 	endpoints_sync(d);
@@ -653,6 +660,7 @@ static void daemon_free(struct daemon *d)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	kube_stop(d);
 	reaper_stop();
 	proxy_stop(d->proxy);
 	d->proxy = NULL;
