@@ -37,9 +37,30 @@ json_t *kube_service(const struct kube_ctx *k, const struct service_spec *svc)
 	    "loadBalancer");
 }
 
-/* "pod/web-1" → kind Pod, v1, name web-1. */
-static json_t *involved(const struct event *ev)
+/* The UID of the object an event is about, while it exists. */
+static void involved_uid(struct daemon *d, const char *kind, const char *name,
+			 char uid[37])
 {
+	uid[0] = '\0';
+	if (!strcmp(kind, "Pod")) {
+		for (struct pod *p = d->pods; p; p = p->next)
+			if (p->phase != POD_GONE && !strcmp(p->name, name))
+				kube_uid("Pod", name, p->created_ms, uid);
+	} else if (!strcmp(kind, "Deployment")) {
+		for (struct deployment *dep = d->deployments; dep;
+		     dep = dep->next)
+			if (!strcmp(dep->name, name))
+				kube_uid("Deployment", name, dep->created_ms,
+					 uid);
+	}
+}
+
+/* "pod/web-1" → kind Pod, v1, name web-1. */
+static json_t *involved(const struct kube_ctx *k, const struct event *ev)
+{
+	json_t *o;
+	char uid[37];
+
 	const char *slash = strchr(ev->object, '/');
 	char kind[32] = "";
 	const char *api = "v1";
@@ -59,8 +80,12 @@ static json_t *involved(const struct event *ev)
 	} else {
 		kind[0] = (char)toupper((unsigned char)kind[0]);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "namespace",
-			 KUBE_NAMESPACE, "name", slash + 1, "apiVersion", api);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "namespace",
+		      KUBE_NAMESPACE, "name", slash + 1, "apiVersion", api);
+	involved_uid(k->d, kind, slash + 1, uid);
+	if (uid[0])
+		json_object_set_new(o, "uid", json_string(uid));
+	return o;
 }
 
 json_t *kube_event(const struct kube_ctx *k, const struct event *ev)
@@ -77,9 +102,9 @@ json_t *kube_event(const struct kube_ctx *k, const struct event *ev)
 	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:{s:s, s:s}, "
 			 "s:s, s:s, s:i, s:s, s:s}",
 			 "apiVersion", "v1", "kind", "Event", "metadata", meta,
-			 "involvedObject", involved(ev), "reason", ev->reason,
-			 "message", ev->message, "type", ev->type, "source",
-			 "component", "berth", "host", k->node,
+			 "involvedObject", involved(k, ev), "reason",
+			 ev->reason, "message", ev->message, "type", ev->type,
+			 "source", "component", "berth", "host", k->node,
 			 "firstTimestamp", first, "lastTimestamp", last,
 			 "count", ev->count, "reportingComponent", "berth",
 			 "reportingInstance", k->node);

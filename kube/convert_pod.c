@@ -230,6 +230,12 @@ static json_t *pod_status_json(const struct kube_ctx *k, const struct pod *p,
 		       "ready", ready, "restartCount", p->restarts, "image",
 		       p->image ? p->image : "", "imageID", "", "state",
 		       container_state(p), "started", p->phase == POD_RUNNING);
+	if (p->phase == POD_RUNNING) {
+		char id[96];
+
+		snprintf(id, sizeof(id), "runc://%s", p->name);
+		json_object_set_new(cs, "containerID", json_string(id));
+	}
 	if (p->restarts > 0 && p->finished_ms > 0) {
 		char finished[32];
 
