@@ -50,6 +50,9 @@ int kube_start(struct daemon *d, struct berr *err)
 	} else {
 		log_info("kubernetes API on https://%s, kubeconfig %s", listen,
 			 ks->pki.kubeconfig);
+		uv_timer_init(d->loop, &ks->tick);
+		ks->tick.data = ks;
+		ks->tick_open = true;
 	}
 	d->kube = ks;
 	return 0;
@@ -60,6 +63,18 @@ fail:
 	return -1;
 }
 
+static void server_free(struct kube_server *ks)
+{
+	kube_pki_paths_free(&ks->pki);
+	free(ks->listen);
+	free(ks);
+}
+
+static void on_tick_closed(uv_handle_t *h)
+{
+	server_free(h->data);
+}
+
 void kube_stop(struct daemon *d)
 {
 	struct kube_server *ks = d->kube;
@@ -67,8 +82,10 @@ void kube_stop(struct daemon *d)
 	if (ks == NULL)
 		return;
 	d->kube = NULL;
+	kube_watch_stop_all(ks);
 	kube_listener_stop(ks->listener);
-	kube_pki_paths_free(&ks->pki);
-	free(ks->listen);
-	free(ks);
+	if (ks->tick_open)
+		uv_close((uv_handle_t *)&ks->tick, on_tick_closed);
+	else
+		server_free(ks);
 }

@@ -24,6 +24,7 @@
 #define HANDSHAKE_TIMEOUT_MS 10000
 #define IDLE_TIMEOUT_MS 120000
 #define SWEEP_MS 2000
+#define MAX_QUEUED_BYTES (8 * 1024 * 1024)
 
 struct kube_conn {
 	uv_tcp_t tcp;
@@ -38,6 +39,9 @@ struct kube_conn {
 	bool paused;  /* a whole request is parsed, not answered yet */
 	bool replied; /* the current request has its answer */
 	bool keep_alive;
+	bool streaming; /* a chunked answer is being sent */
+	void (*on_close)(void *arg);
+	void *on_close_arg;
 	bool head;
 	bool authenticated, admin;
 	char user[128];
@@ -155,11 +159,16 @@ static void on_conn_closed(uv_handle_t *h)
 
 static void conn_close(struct kube_conn *c)
 {
+	void (*cb)(void *arg) = c->on_close;
+
 	if (c->closing)
 		return;
 	c->closing = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	c->on_close = NULL;
+	if (cb)
+		cb(c->on_close_arg);
 }
 
 /* --- ciphertext out ------------------------------------------------------ */
@@ -384,6 +393,60 @@ static void reject(struct kube_conn *c, int status, const char *reason,
 				  msg, "reason", reason, "code", status));
 }
 
+void kube_stream_begin(struct kube_conn *c, const char *content_type,
+		       void (*on_close)(void *arg), void *arg)
+{
+	char *head;
+
+	if (c == NULL || c->replied)
+		return;
+	c->replied = true;
+	c->streaming = true;
+	c->keep_alive = false;
+	c->on_close = on_close;
+	c->on_close_arg = arg;
+	head = xasprintf("HTTP/1.1 200 OK\r\n"
+			 "Content-Type: %s\r\n"
+			 "Transfer-Encoding: chunked\r\n"
+			 "Cache-Control: no-cache, private\r\n"
+			 "Connection: close\r\n\r\n",
+			 content_type);
+	send_plain(c, head, strlen(head));
+	free(head);
+}
+
+int kube_stream_write(struct kube_conn *c, const char *data, size_t len)
+{
+	char head[32];
+
+	if (c == NULL || !c->streaming || c->closing || c->finishing)
+		return -1;
+	if (len == 0 || c->head)
+		return 0;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
+	    MAX_QUEUED_BYTES) {
+		log_warnx("kubernetes API: dropping a stream whose client "
+			  "stopped reading");
+		conn_close(c);
+		return -1;
+	}
+	snprintf(head, sizeof(head), "%zx\r\n", len);
+	send_plain(c, head, strlen(head));
+	send_plain(c, data, len);
+	send_plain(c, "\r\n", 2);
+	return c->closing ? -1 : 0;
+}
+
+void kube_stream_end(struct kube_conn *c)
+{
+	if (c == NULL || !c->streaming)
+		return;
+	c->on_close = NULL; /* the handler lets go of c now */
+	if (!c->closing && !c->head)
+		send_plain(c, "0\r\n\r\n", 5);
+	conn_finish(c);
+}
+
 static void dispatch(struct kube_conn *c)
 {
 	struct kube_listener *l = c->l;
@@ -420,7 +483,8 @@ static void dispatch(struct kube_conn *c)
 /* Parses buffered plaintext while requests are complete and answered. */
 static void conn_process(struct kube_conn *c)
 {
-	while (!c->closing && !c->finishing && c->in_off < c->in_len) {
+	while (!c->closing && !c->finishing && !c->streaming &&
+	       c->in_off < c->in_len) {
 		const char *start = c->in + c->in_off;
 		size_t n = c->in_len - c->in_off;
 		llhttp_errno_t rc = llhttp_execute(&c->parser, start, n);
@@ -606,7 +670,7 @@ static void on_sweep(uv_timer_t *t)
 			continue;
 		if (!c->handshaken && now - c->last_ms > HANDSHAKE_TIMEOUT_MS)
 			conn_close(c);
-		else if (now - c->last_ms > IDLE_TIMEOUT_MS)
+		else if (!c->streaming && now - c->last_ms > IDLE_TIMEOUT_MS)
 			conn_finish(c);
 	}
 }

@@ -37,8 +37,8 @@ struct kube_request {
 struct kube_conn;
 struct kube_listener;
 
-/* Called once per request; must answer with kube_reply*() before it
- * returns (the foundation serves no streams yet). */
+/* Called once per request; must answer with kube_reply*() or start a
+ * stream (kube_stream_begin) before it returns. */
 typedef void (*kube_handler)(void *data, struct kube_conn *c,
 			     const struct kube_request *req);
 
@@ -56,6 +56,18 @@ void kube_reply(struct kube_conn *c, int status, const char *content_type,
 		const char *body, size_t len);
 /* Steals body. */
 void kube_reply_json(struct kube_conn *c, int status, json_t *body);
+
+/*
+ * A chunked 200 answer that outlives the handler. The connection stays
+ * valid until kube_stream_end() or until the close callback ran (the
+ * client went away, or the listener stopped); after either, c must not be
+ * used. kube_stream_write returns -1 once the client is gone or has
+ * stopped reading (more than 8 MiB queued).
+ */
+void kube_stream_begin(struct kube_conn *c, const char *content_type,
+		       void (*on_close)(void *arg), void *arg);
+int kube_stream_write(struct kube_conn *c, const char *data, size_t len);
+void kube_stream_end(struct kube_conn *c);
 
 /* The SSL_CTX for a server certificate and key that verifies client
  * certificates against ca_file (optional: none presented = anonymous). */

@@ -37,14 +37,6 @@ static const char *const event_fields[] = {"metadata.name",
 					   "type",
 					   NULL};
 
-struct kres {
-	const char *group; /* "" core, "apps" */
-	const char *name;
-	const char *list_kind;
-	bool namespaced;
-	const char *const *fields;
-};
-
 static const struct kres resources[] = {
     {"", "pods", "PodList", true, pod_fields},
     {"", "services", "ServiceList", true, common_fields},
@@ -70,7 +62,7 @@ static void not_found_path(struct kube_conn *c)
 }
 
 /* Decoded value of key in the query, or NULL (caller frees). */
-static char *query_get(const struct kube_request *req, const char *key)
+char *kube_query_get(const struct kube_request *req, const char *key)
 {
 	struct ctl_request cr = {.query = req->query};
 	size_t len = strlen(req->query) + 1;
@@ -85,7 +77,7 @@ static char *query_get(const struct kube_request *req, const char *key)
 /* Go's strconv.ParseBool truths. */
 static bool query_true(const struct kube_request *req, const char *key)
 {
-	char *v = query_get(req, key);
+	char *v = kube_query_get(req, key);
 	bool t = v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") ||
 		       !strcmp(v, "true") || !strcmp(v, "TRUE") ||
 		       !strcmp(v, "True"));
@@ -193,9 +185,37 @@ static json_t *collect(struct kube_server *ks, const struct kube_ctx *k,
 	return items;
 }
 
-static bool wants_table(const struct kube_request *req)
+bool kube_wants_table(const struct kube_request *req)
 {
 	return strstr(req->accept, "as=Table") != NULL;
+}
+
+bool kube_include_object(const struct kube_request *req)
+{
+	cleanup_free char *inc = kube_query_get(req, "includeObject");
+
+	return inc && !strcmp(inc, "Object");
+}
+
+json_t *kube_collect(struct kube_server *ks, const struct kube_ctx *k,
+		     const struct kres *r, const char *ns,
+		     const struct kube_selector *ls,
+		     const struct kube_selector *fs)
+{
+	json_t *all, *items = json_array(), *obj;
+	size_t i;
+
+	if (ns && strcmp(ns, KUBE_NAMESPACE))
+		return items;
+	all = collect(ks, k, r->name);
+	json_array_foreach(all, i, obj)
+	{
+		if ((ls == NULL || kube_selector_matches(ls, obj)) &&
+		    (fs == NULL || kube_selector_matches(fs, obj)))
+			json_array_append(items, obj);
+	}
+	json_decref(all);
+	return items;
 }
 
 static const char *group_version(const struct kres *r)
@@ -219,16 +239,10 @@ static void serve_list(struct kube_server *ks, struct kube_conn *c,
 	struct kube_ctx k;
 	struct kube_selector ls = {0}, fs = {0};
 	char why[512];
-	json_t *all, *items, *obj;
-	cleanup_free char *lsel = query_get(req, "labelSelector");
-	cleanup_free char *fsel = query_get(req, "fieldSelector");
-	size_t i;
+	json_t *items;
+	cleanup_free char *lsel = kube_query_get(req, "labelSelector");
+	cleanup_free char *fsel = kube_query_get(req, "fieldSelector");
 
-	if (query_true(req, "watch")) {
-		reply_status(c, 405, "MethodNotAllowed",
-			     "watch is not supported by berth yet", NULL, NULL);
-		return;
-	}
 	if (lsel && kube_label_selector_parse(lsel, &ls, why, sizeof(why))) {
 		reply_status(c, 400, "BadRequest", why, NULL, NULL);
 		return;
@@ -239,26 +253,19 @@ static void serve_list(struct kube_server *ks, struct kube_conn *c,
 		reply_status(c, 400, "BadRequest", why, NULL, NULL);
 		return;
 	}
-	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	all = (ns && strcmp(ns, KUBE_NAMESPACE)) ? json_array()
-						 : collect(ks, &k, r->name);
-	items = json_array();
-	json_array_foreach(all, i, obj)
-	{
-		if (kube_selector_matches(&ls, obj) &&
-		    kube_selector_matches(&fs, obj))
-			json_array_append(items, obj);
+	if (query_true(req, "watch")) {
+		kube_watch_start(ks, c, req, r, ns, &ls, &fs);
+		return;
 	}
-	json_decref(all);
+	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	items = kube_collect(ks, &k, r, ns, &ls, &fs);
 	kube_selector_free(&ls);
 	kube_selector_free(&fs);
-	if (wants_table(req)) {
-		cleanup_free char *inc = query_get(req, "includeObject");
-
+	if (kube_wants_table(req)) {
 		kube_reply_json(c, 200,
 				kube_table(r->name, items,
-					   inc && !strcmp(inc, "Object"),
-					   k.now_ms, k.rv));
+					   kube_include_object(req), k.now_ms,
+					   k.rv));
 		json_decref(items);
 		return;
 	}
@@ -279,8 +286,7 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	size_t i;
 
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	all = (ns && strcmp(ns, KUBE_NAMESPACE)) ? json_array()
-						 : collect(ks, &k, r->name);
+	all = kube_collect(ks, &k, r, ns, NULL, NULL);
 	json_array_foreach(all, i, obj)
 	{
 		if (!strcmp(json_string_value(kube_path(obj, "metadata.name")),
@@ -296,14 +302,13 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 		reply_status(c, 404, "NotFound", msg, r->name, name);
 		return;
 	}
-	if (wants_table(req)) {
-		cleanup_free char *inc = query_get(req, "includeObject");
+	if (kube_wants_table(req)) {
 		json_t *one = json_pack("[o]", found);
 
 		kube_reply_json(c, 200,
 				kube_table(r->name, one,
-					   inc && !strcmp(inc, "Object"),
-					   k.now_ms, k.rv));
+					   kube_include_object(req), k.now_ms,
+					   k.rv));
 		json_decref(one);
 		return;
 	}
