@@ -2,8 +2,7 @@
  * discovery.c - /version and legacy discovery. Aggregated discovery
  * (apidiscovery.k8s.io/v2) is not served: kubectl asks for it with plain
  * application/json as its last choice and takes the legacy documents.
- * The verbs listed are only those answered, so kubectl never tries
- * another.
+ * The verbs listed are only those answered.
  */
 #include "discovery.h"
 
@@ -21,12 +20,16 @@ json_t *kube_version_json(void)
 
 static json_t *resource(const char *name, const char *singular,
 			const char *kind, int namespaced, const char *shortname,
-			int in_all)
+			int in_all, int deletable)
 {
-	json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:[s,s]}", "name", name,
-			      "singularName", singular, "namespaced",
-			      namespaced, "kind", kind, "verbs", "get", "list");
+	json_t *r =
+	    json_pack("{s:s, s:s, s:b, s:s}", "name", name, "singularName",
+		      singular, "namespaced", namespaced, "kind", kind);
 
+	json_object_set_new(
+	    r, "verbs",
+	    deletable ? json_pack("[s,s,s,s]", "delete", "get", "list", "watch")
+		      : json_pack("[s,s,s]", "get", "list", "watch"));
 	json_object_set_new(r, "shortNames", json_pack("[s]", shortname));
 	if (in_all)
 		json_object_set_new(r, "categories", json_pack("[s]", "all"));
@@ -51,18 +54,23 @@ json_t *kube_discovery_json(const char *path, const char *server_address)
 		return json_pack(
 		    "{s:s, s:s, s:[o,o,o,o]}", "kind", "APIResourceList",
 		    "groupVersion", "v1", "resources",
-		    resource("events", "event", "Event", 1, "ev", 0),
-		    resource("namespaces", "namespace", "Namespace", 0, "ns",
+		    resource("events", "event", "Event", 1, "ev", 0, 0),
+		    resource("namespaces", "namespace", "Namespace", 0, "ns", 0,
 			     0),
-		    resource("pods", "pod", "Pod", 1, "po", 1),
-		    resource("services", "service", "Service", 1, "svc", 1));
+		    resource("pods", "pod", "Pod", 1, "po", 1, 1),
+		    resource("services", "service", "Service", 1, "svc", 1, 0));
 	if (!strcmp(path, "/apis/apps/v1"))
-		return json_pack("{s:s, s:s, s:s, s:[o,o]}", "kind",
-				 "APIResourceList", "apiVersion", "v1",
-				 "groupVersion", "apps/v1", "resources",
-				 resource("deployments", "deployment",
-					  "Deployment", 1, "deploy", 1),
-				 resource("replicasets", "replicaset",
-					  "ReplicaSet", 1, "rs", 1));
+		return json_pack(
+		    "{s:s, s:s, s:s, s:[o,o,o]}", "kind", "APIResourceList",
+		    "apiVersion", "v1", "groupVersion", "apps/v1", "resources",
+		    resource("deployments", "deployment", "Deployment", 1,
+			     "deploy", 1, 0),
+		    json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:[s,s,s]}",
+			      "name", "deployments/scale", "singularName", "",
+			      "namespaced", 1, "group", "autoscaling",
+			      "version", "v1", "kind", "Scale", "verbs", "get",
+			      "patch", "update"),
+		    resource("replicasets", "replicaset", "ReplicaSet", 1, "rs",
+			     1, 0));
 	return NULL;
 }

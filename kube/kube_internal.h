@@ -66,4 +66,11 @@ void kube_watch_start(struct kube_server *ks, struct kube_conn *c,
 /* Ends every watch (the server stops). */
 void kube_watch_stop_all(struct kube_server *ks);
 
+/* DELETE /api/v1/namespaces/default/pods/NAME (ops.c). */
+void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,
+		     const struct kube_request *req, const char *name);
+/* GET, PUT, PATCH /apis/apps/v1/namespaces/default/deployments/NAME/scale */
+void kube_scale(struct kube_server *ks, struct kube_conn *c,
+		const struct kube_request *req, const char *name);
+
 #endif

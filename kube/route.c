@@ -324,7 +324,24 @@ static const struct kres *find_res(const char *group, const char *name)
 	return NULL;
 }
 
-/* rest: what follows /api/v1 or /apis/apps/v1. */
+static void method_not_allowed(struct kube_conn *c,
+			       const struct kube_request *req)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "the server does not allow this method on the requested "
+		 "resource (%s)",
+		 req->method);
+	reply_status(c, 405, "MethodNotAllowed", msg, NULL, NULL);
+}
+
+static bool is_get(const struct kube_request *req)
+{
+	return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+}
+
+/* seg: what follows /api/v1 or /apis/apps/v1. */
 static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 			   const struct kube_request *req, const char *group,
 			   char seg[][256], size_t n)
@@ -332,24 +349,55 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 	const struct kres *r;
 	const char *ns = NULL;
 
-	if (n >= 2 && !strcmp(seg[0], "namespaces") && n <= 4) {
-		if (n == 2 && !group[0]) {
-			/* GET /api/v1/namespaces/NAME */
+	if (n >= 2 && !strcmp(seg[0], "namespaces") && !group[0] && n == 2) {
+		/* GET /api/v1/namespaces/NAME */
+		if (!is_get(req))
+			method_not_allowed(c, req);
+		else
 			serve_get(ks, c, req, find_res("", "namespaces"), NULL,
 				  seg[1]);
-			return;
-		}
+		return;
+	}
+	if (n >= 3 && !strcmp(seg[0], "namespaces")) {
 		ns = seg[1];
 		seg += 2;
 		n -= 2;
-		if (n == 0) {
+	}
+	r = find_res(group, seg[0]);
+	if (r == NULL || n > 3 || (ns && !r->namespaced)) {
+		not_found_path(c);
+		return;
+	}
+	if (n == 3) {
+		/* Subresources: only a deployment's scale, in `default`. */
+		if (strcmp(r->name, "deployments") || strcmp(seg[2], "scale") ||
+		    (ns && strcmp(ns, KUBE_NAMESPACE))) {
 			not_found_path(c);
 			return;
 		}
+		if (!is_get(req) && strcmp(req->method, "PUT") &&
+		    strcmp(req->method, "PATCH")) {
+			method_not_allowed(c, req);
+			return;
+		}
+		kube_scale(ks, c, req, seg[1]);
+		return;
 	}
-	r = find_res(group, seg[0]);
-	if (r == NULL || n > 2 || (ns && !r->namespaced)) {
-		not_found_path(c);
+	if (n == 2 && !strcmp(req->method, "DELETE") &&
+	    !strcmp(r->name, "pods") && ns) {
+		if (strcmp(ns, KUBE_NAMESPACE)) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "pods \"%s\" not found",
+				 seg[1]);
+			reply_status(c, 404, "NotFound", msg, "pods", seg[1]);
+			return;
+		}
+		kube_delete_pod(ks, c, req, seg[1]);
+		return;
+	}
+	if (!is_get(req)) {
+		method_not_allowed(c, req);
 		return;
 	}
 	if (n == 1)
@@ -379,17 +427,7 @@ void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
 		reply_status(c, 403, "Forbidden", msg, NULL, NULL);
 		return;
 	}
-	if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg),
-			 "the server does not allow this method on the "
-			 "requested resource (%s)",
-			 req->method);
-		reply_status(c, 405, "MethodNotAllowed", msg, NULL, NULL);
-		return;
-	}
-	if (!strcmp(req->path, "/version")) {
+	if (!strcmp(req->path, "/version") && is_get(req)) {
 		kube_reply_json(c, 200, kube_version_json());
 		return;
 	}
@@ -399,6 +437,11 @@ void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
 		return;
 	}
 	doc = kube_discovery_json(req->path, ks->listen);
+	if (doc && !is_get(req)) {
+		json_decref(doc);
+		method_not_allowed(c, req);
+		return;
+	}
 	if (doc) {
 		kube_reply_json(c, 200, doc);
 		return;
