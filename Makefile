@@ -15,7 +15,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 
-PKGS := libuv jansson inih libseccomp libcap libarchive libcrypto
+PKGS := libuv jansson inih libseccomp libcap libarchive libssl libcrypto
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
@@ -46,7 +46,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
-SRC_DIRS := common config images runtime probes signals proxy orchestrator cli
+SRC_DIRS := common config images runtime probes signals proxy orchestrator kube cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))

@@ -51,6 +51,8 @@ static const struct verb verbs[] = {
      "[--to-revision N] [--revision N] [--timeout S]",
      "manage a deployment's rollout"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
+    {"kubeconfig", cmd_kubeconfig, "kubeconfig",
+     "print the admin kubeconfig of the Kubernetes API"},
     {"down", cmd_down, "down",
      "stop every pod gracefully, then stop the daemon"},
 };

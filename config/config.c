@@ -81,6 +81,7 @@ void cfg_free(struct berth_config *cfg)
 	free(cfg->run_dir);
 	free(cfg->runtime);
 	free(cfg->admin);
+	free(cfg->kubernetes_api);
 	for (size_t i = 0; i < cfg->n_deployments; i++)
 		deployment_free(&cfg->deployments[i]);
 	free(cfg->deployments);
@@ -156,6 +157,7 @@ static struct berth_config *config_new(void)
 	cfg->run_dir = xstrdup("/run/berth");
 	cfg->runtime = xstrdup("runc");
 	cfg->admin = xstrdup("127.0.0.1:9180");
+	cfg->kubernetes_api = xstrdup("127.0.0.1:6443");
 	cfg->backoff_initial_seconds = 10;
 	cfg->backoff_max_seconds = 300;
 	cfg->backoff_reset_seconds = 600;

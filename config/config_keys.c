@@ -103,6 +103,8 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_BERTH, "run_dir", cfg_parse_dir, B, run_dir, 0, 0),
     KEY(CFG_SEC_BERTH, "runtime", cfg_parse_runtime, B, runtime, 0, 0),
     KEY(CFG_SEC_BERTH, "admin", cfg_parse_admin, B, admin, 0, 0),
+    KEY(CFG_SEC_BERTH, "kubernetesAPI", cfg_parse_kube_api, B, kubernetes_api,
+	0, 0),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
 	backoff_initial_seconds, 1, SECS_MAX),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.maxSeconds", cfg_parse_int, B,

@@ -220,6 +220,19 @@ int cfg_parse_admin(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 	return 0;
 }
 
+int cfg_parse_kube_api(struct cfg_parse *pc, const struct cfg_key *k,
+		       void *field, const char *value)
+{
+	if (strcmp(value, "off") == 0) {
+		set_string(field, NULL);
+		return 0;
+	}
+	if (hostport(pc, value, "127.0.0.1:6443, [::1]:6443 or off") == -1)
+		return -1;
+	set_string(field, xstrdup(value));
+	return 0;
+}
+
 int cfg_parse_listen(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		     const char *value)
 {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "../runtime/logs.h"
 #include "daemon.h"
@@ -314,6 +315,35 @@ static void route_list(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_error(c, 404, "unknown resource \"%s\"", what);
 }
 
+/* The admin kubeconfig kube/ wrote: it holds a private key, so only
+ * root or the daemon's own user may read it. */
+static void route_kubeconfig(struct daemon *d, struct ctl_conn *c,
+			     const struct ctl_request *req)
+{
+	cleanup_free char *path = xasprintf("%s/kubeconfig", d->state_dir);
+	cleanup_free char *text = NULL;
+	struct berr err = BERR_INIT;
+	size_t len;
+
+	if (req->peer_uid != 0 && req->peer_uid != geteuid()) {
+		ctl_reply_error(c, 403,
+				"permission denied: the kubeconfig "
+				"holds the admin key");
+		return;
+	}
+	if (d->cfg == NULL || d->cfg->kubernetes_api == NULL) {
+		ctl_reply_error(c, 404,
+				"the Kubernetes API is off "
+				"(kubernetesAPI = off)");
+		return;
+	}
+	if (file_read_all(path, &text, &len, &err) == -1) {
+		ctl_reply_error(c, 404, "%s", err.msg);
+		return;
+	}
+	ctl_reply_text(c, 200, "application/yaml", text, len);
+}
+
 void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 {
 	struct daemon *d = data;
@@ -324,6 +354,10 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 
 	if (n < 2 || strcmp(seg[0], "v1")) {
 		ctl_reply_error(c, 404, "no such API path \"%s\"", req->path);
+		return;
+	}
+	if (n == 2 && get && !strcmp(seg[1], "kubeconfig")) {
+		route_kubeconfig(d, c, req);
 		return;
 	}
 	if (n == 2 && get) {

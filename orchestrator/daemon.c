@@ -43,6 +43,29 @@
 #include "view.h"
 #include "watch.h"
 
+static const struct daemon_plugin *plugins[DAEMON_MAX_PLUGINS];
+static size_t nplugins;
+
+void daemon_register_plugin(const struct daemon_plugin *p)
+{
+	if (nplugins < DAEMON_MAX_PLUGINS)
+		plugins[nplugins++] = p;
+}
+
+static int plugins_start(struct daemon *d, struct berr *err)
+{
+	for (size_t i = 0; i < nplugins; i++)
+		if (plugins[i]->start(d, err) == -1)
+			return berr_wrap(err, "%s", plugins[i]->name), -1;
+	return 0;
+}
+
+static void plugins_stop(struct daemon *d)
+{
+	for (size_t i = nplugins; i-- > 0;)
+		plugins[i]->stop(d);
+}
+
 int64_t service_created_ms(struct daemon *d, const char *name)
 {
 	struct service_birth *b;
@@ -304,6 +327,7 @@ static void finish_exit(uv_timer_t *t)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	plugins_stop(d);
 	api_follows_stop(d);
 	reaper_stop();
 	close_if_open((uv_handle_t *)&d->sigterm);
@@ -592,6 +616,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail;
 	if (start_signals(d, &err) == -1)
 		goto fail;
+	if (plugins_start(d, &err) == -1)
+		goto fail;
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
 	json_decref(records);
@@ -632,6 +658,7 @@ void daemon_free(struct daemon *d)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	plugins_stop(d);
 	reaper_stop();
 	proxy_stop(d->proxy);
 	d->proxy = NULL;

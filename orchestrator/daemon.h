@@ -8,6 +8,21 @@
 
 #include "model.h"
 
+/*
+ * Servers above the orchestrator (the Kubernetes API in kube/) plug in
+ * here, so this layer never includes theirs: the binary's entry
+ * (main.c) registers them before daemon_main(). start runs once the
+ * control socket listens (an error stops start-up); stop runs at exit and
+ * must be safe when start did not run. At most DAEMON_MAX_PLUGINS.
+ */
+struct daemon_plugin {
+	const char *name;
+	int (*start)(struct daemon *d, struct berr *err);
+	void (*stop)(struct daemon *d);
+};
+#define DAEMON_MAX_PLUGINS 4
+void daemon_register_plugin(const struct daemon_plugin *p);
+
 int daemon_main(int argc, char **argv);
 /* Loads path and makes it the desired state. messages: kubectl-style
  * lines ("deployment.apps/echo configured"). */

@@ -1,5 +1,6 @@
 /*
- * main.c - `berth up` runs the daemon; `berth image(s)` works on the image
+ * main.c - `berth up` runs the daemon (with the servers that plug into
+ * it); `berth image(s)` works on the image
  * store; every other verb is the CLI.
  */
 #include <string.h>
@@ -7,12 +8,18 @@
 #include "../cli/cli.h"
 #include "../common/fdlimit.h"
 #include "../images/cli_image.h"
+#include "../kube/kube.h"
 #include "daemon.h"
+
+/* The Kubernetes API sits above the orchestrator: plugged in from here. */
+static const struct daemon_plugin kube_plugin = {
+    .name = "Kubernetes API", .start = kube_start, .stop = kube_stop};
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
-		return fdlimit_raise(), daemon_main(argc, argv);
+		return fdlimit_raise(), daemon_register_plugin(&kube_plugin),
+		       daemon_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))
 		return images_cli_main(argc, argv);

@@ -18,6 +18,7 @@
 struct probe_set;
 struct ctl_server;
 struct proxy;
+struct kube_server;
 struct service_override;
 
 /* A loaded config shared by every object whose spec points into it; freed
@@ -205,6 +206,7 @@ struct daemon {
 	struct watcher *watchers;
 	struct service_birth *service_births;
 	struct log_follow *follows;
+	struct kube_server *kube; /* the Kubernetes API (kube/), or NULL */
 	uv_timer_t reconcile_timer;
 	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;

@@ -24,7 +24,7 @@ images: common config
 orchestrator: common config runtime probes signals proxy images
 kube: common config runtime probes signals proxy images orchestrator
 cli: common
-orchestrator/main.c: cli
+orchestrator/main.c: cli kube
 cli/cmd_apply.c: config
 proxy/upstream.c: probes
 tests: *

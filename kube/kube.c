@@ -1,0 +1,91 @@
+/*
+ * kube.c - brings the Kubernetes API up and down: credentials, TLS
+ * context, listener. Owns struct kube_server; routes are route.c's.
+ */
+#include "kube.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "kube_internal.h"
+#include "orchestrator/model.h"
+
+int kube_start(struct daemon *d, struct berr *err)
+{
+	const char *listen = d->cfg ? d->cfg->kubernetes_api : NULL;
+	struct kube_server *ks;
+	SSL_CTX *ctx;
+	struct stat st;
+	int rc;
+
+	if (listen == NULL || d->kube)
+		return 0;
+	ks = xcalloc(1, sizeof(*ks));
+	ks->d = d;
+	ks->listen = xstrdup(listen);
+	kube_pki_paths_init(&ks->pki, d->state_dir);
+	if (kube_pki_ensure(&ks->pki, listen, err) == -1) {
+		berr_wrap(err, "kubernetesAPI: credentials under `%s`",
+			  ks->pki.dir);
+		goto fail;
+	}
+	ks->ns_created_ms = stat(ks->pki.ca_crt, &st) == 0
+				? (int64_t)st.st_mtime * 1000
+				: now_ms();
+	ctx = kube_tls_ctx(ks->pki.server_crt, ks->pki.server_key,
+			   ks->pki.ca_crt, err);
+	if (ctx == NULL)
+		goto fail;
+	rc = kube_listen(d->loop, listen, ctx, kube_route, ks, &ks->listener,
+			 err);
+	SSL_CTX_free(ctx); /* the listener holds its own reference */
+	if (rc == -1) {
+		log_warnx("%s; the Kubernetes API is not served (set "
+			  "kubernetesAPI = ADDR:PORT or off)",
+			  err->msg);
+		berr_clear(err);
+		ks->listener = NULL;
+	} else {
+		log_info("kubernetes API on https://%s, kubeconfig %s", listen,
+			 ks->pki.kubeconfig);
+		uv_timer_init(d->loop, &ks->tick);
+		ks->tick.data = ks;
+		ks->tick_open = true;
+	}
+	d->kube = ks;
+	return 0;
+fail:
+	kube_pki_paths_free(&ks->pki);
+	free(ks->listen);
+	free(ks);
+	return -1;
+}
+
+static void server_free(struct kube_server *ks)
+{
+	kube_pki_paths_free(&ks->pki);
+	free(ks->listen);
+	free(ks);
+}
+
+static void on_tick_closed(uv_handle_t *h)
+{
+	server_free(h->data);
+}
+
+void kube_stop(struct daemon *d)
+{
+	struct kube_server *ks = d->kube;
+
+	if (ks == NULL)
+		return;
+	d->kube = NULL;
+	kube_watch_stop_all(ks);
+	kube_listener_stop(ks->listener);
+	if (ks->tick_open)
+		uv_close((uv_handle_t *)&ks->tick, on_tick_closed);
+	else
+		server_free(ks);
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# The Kubernetes API with real runc and the real kubectl 1.32 (skipped,
+# visibly, when it is not installed): the credentials and kubeconfig berth
+# makes, version and discovery, get/list of pods, deployments,
+# replicasets, services, events and namespaces (tables, -o wide, -o json,
+# selectors), and the security rules: no certificate → 401, a foreign CA
+# either way → refused, loopback only unless configured, 0600 files.
+# Addresses: 127.0.0.1, ports 26443-26499 (API 26443-26445, service 26480).
+
+load ../lib/helpers
+load ../lib/kube
+
+setup() {
+	new_env
+}
+
+teardown() {
+	teardown_env
+}
+
+start_kube() {
+	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+}
+
+@test "credentials and the kubeconfig are made at first start, secrets 0600" {
+	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
+	start_daemon
+	[ "$(stat -c %a "$T/state/kubeconfig")" = 600 ]
+	for k in ca apiserver admin; do
+		[ "$(stat -c %a "$T/state/pki/$k.key")" = 600 ]
+		[ -s "$T/state/pki/$k.crt" ]
+	done
+	[ "$(stat -c %a "$T/state/pki")" = 700 ]
+	run openssl x509 -in "$T/state/pki/admin.crt" -noout -subject
+	[[ "$output" == *"O = system:masters, CN = berth-admin"* ]]
+	run openssl verify -CAfile "$T/state/pki/ca.crt" "$T/state/pki/admin.crt"
+	[ "$status" -eq 0 ]
+	run openssl x509 -in "$T/state/pki/apiserver.crt" -noout -ext subjectAltName
+	[[ "$output" == *"DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"* ]]
+	run "$BERTH" kubeconfig
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/state/kubeconfig")" ]
+	grep -q "server: https://127.0.0.1:26443" "$T/state/kubeconfig"
+
+	# A restart keeps the CA (every kubeconfig trusts it) and the admin
+	# credentials; the server certificate is made again.
+	local ca admin
+	ca=$(sha256sum <"$T/state/pki/ca.crt")
+	admin=$(sha256sum <"$T/state/pki/admin.crt")
+	"$BERTH" down >/dev/null
+	wait "$DAEMON_PID" || true
+	start_daemon
+	[ "$(sha256sum <"$T/state/pki/ca.crt")" = "$ca" ]
+	[ "$(sha256sum <"$T/state/pki/admin.crt")" = "$admin" ]
+	kcurl https://127.0.0.1:26443/version | jq -e '.minor == "32"'
+}
+
+@test "kubectl version and discovery" {
+	need_kubectl
+	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
+	start_daemon
+	run kctl version
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Server Version: v1.32.0-berth"* ]]
+	run kctl api-resources --no-headers
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deployments"*"deploy"*"apps/v1"*"true"*"Deployment"* ]]
+	[[ "$output" == *"pods"*"po"*"v1"*"true"*"Pod"* ]]
+	[[ "$output" == *"namespaces"*"ns"*"v1"*"false"*"Namespace"* ]]
+	kcurl https://127.0.0.1:26443/api | jq -e '.versions == ["v1"]'
+	kcurl https://127.0.0.1:26443/apis | jq -e '.groups[0].name == "apps"'
+}
+
+@test "kubectl get pods, deploy, rs, svc, ns: the apiserver's columns" {
+	need_kubectl
+	start_kube
+	local hash
+	hash=$("$BERTH" get pods -o json | jq -r '.pods[0].revision_hash')
+
+	run kctl get pods
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "NAME READY STATUS RESTARTS AGE" ]
+	[ "$(echo "$output" | grep -c "^echo-$hash-.* 1/1 *Running *0 ")" -eq 2 ]
+
+	run kctl get pods -o wide
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES" ]
+	[ "$(echo "$output" | grep -c " <none> *$(hostname) *<none> *<none>$")" -eq 2 ]
+
+	run kctl get deploy
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "NAME READY UP-TO-DATE AVAILABLE AGE" ]
+	[[ "$(echo "$output" | sed -n 2p | tr -s ' ')" == "echo 2/2 2 2 "* ]]
+
+	run kctl get deploy -o wide
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$output" | sed -n 2p | tr -s ' ')" == *" echo $IMAGES/echo-0.1.0 app=echo" ]]
+
+	run kctl get rs -o wide
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR" ]
+	[[ "$(echo "$output" | sed -n 2p | tr -s ' ')" == "echo-$hash 2 2 2 "*" app=echo,pod-template-hash=$hash" ]]
+
+	run kctl get svc -o wide
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR" ]
+	[[ "$(echo "$output" | sed -n 2p | tr -s ' ')" == "web ClusterIP 127.0.0.1 <none> 26480/TCP "*" app=echo" ]]
+
+	run kctl get ns
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$output" | sed -n 2p | tr -s ' ')" == "default Active "* ]]
+	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	run kctl get ns kube-system
+	[ "$status" -eq 1 ]
+	[ "$output" = 'Error from server (NotFound): namespaces "kube-system" not found' ]
+
+	run kctl get events
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | tr -s ' ')" = "LAST SEEN TYPE REASON OBJECT MESSAGE" ]
+	[[ "$output" == *"Normal"*"SuccessfulCreate"*"deployment/echo"*"Created pod: echo-$hash-"* ]]
+
+	run kctl get pod nope
+	[ "$status" -eq 1 ]
+	[ "$output" = 'Error from server (NotFound): pods "nope" not found' ]
+	run kctl get deploy nope
+	[ "$output" = 'Error from server (NotFound): deployments.apps "nope" not found' ]
+	run kctl -n other get pods
+	[ "$status" -eq 0 ]
+	[ "$output" = "No resources found in other namespace." ]
+}
+
+@test "kubectl -o json: objects, owners and revisions as Kubernetes has them" {
+	need_kubectl
+	start_kube
+	local hash pod
+	hash=$("$BERTH" get pods -o json | jq -r '.pods[0].revision_hash')
+	pod=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+
+	kctl get pod "$pod" -o json >"$T/pod.json"
+	jq -e '.kind == "Pod" and .apiVersion == "v1"' "$T/pod.json"
+	jq -e --arg h "$hash" '.metadata.labels == {"app": "echo", "pod-template-hash": $h}' "$T/pod.json"
+	jq -e --arg h "$hash" '.metadata.ownerReferences[0] | .kind == "ReplicaSet" and .name == "echo-\($h)" and .controller' "$T/pod.json"
+	jq -e '.status.phase == "Running" and .status.containerStatuses[0].ready' "$T/pod.json"
+	jq -e '.spec.containers[0].ports[0] == {"containerPort": 8080, "protocol": "TCP"}' "$T/pod.json"
+	jq -e '.metadata.creationTimestamp | test("^[0-9-]+T[0-9:]+Z$")' "$T/pod.json"
+
+	kctl get rs "echo-$hash" -o json >"$T/rs.json"
+	kctl get deploy echo -o json >"$T/deploy.json"
+	jq -e '.metadata.annotations["deployment.kubernetes.io/revision"] == "1"' "$T/rs.json"
+	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/rs.json")" = "$(jq -r .metadata.uid "$T/deploy.json")" ]
+	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/pod.json")" = "$(jq -r .metadata.uid "$T/rs.json")" ]
+	jq -e '.spec.replicas == 2 and .status.readyReplicas == 2 and .status.updatedReplicas == 2' "$T/deploy.json"
+	jq -e '.spec.selector.matchLabels == {"app": "echo"}' "$T/deploy.json"
+
+	run kctl get pods -o json
+	[ "$(echo "$output" | jq -r '.items | length')" -eq 2 ]
+	run kctl get pods -A --no-headers
+	[ "$(echo "$output" | grep -c "^default  *echo-$hash-")" -eq 2 ]
+
+	# Selectors, decoded and applied by the server.
+	run kctl get pods -l app=echo -o name
+	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	run kctl get pods -l 'app in (db, cache)' -o name
+	[ "$output" = "" ]
+	run kctl get pods -l '!app' -o name
+	[ "$output" = "" ]
+	run kctl get pods --field-selector "metadata.name=$pod" -o name
+	[ "$output" = "pod/$pod" ]
+	run kctl get pods --field-selector "spec.bogus=1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(BadRequest)"*"field label not supported: spec.bogus"* ]]
+	run kctl describe deploy echo
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"NewReplicaSet:"*"echo-$hash (2/2 replicas created)"* ]]
+}
+
+@test "security: 401 without a certificate, foreign CAs refused, loopback only" {
+	kube_ini 127.0.0.1:26444 >"$T/berth.ini"
+	start_daemon
+	local url=https://127.0.0.1:26444
+
+	# No client certificate: the TLS session is fine, the request is not.
+	run curl -sS -m 10 --cacert "$T/state/pki/ca.crt" -o "$T/body" -w '%{http_code}' "$url/api/v1/pods"
+	[ "$output" = 401 ]
+	jq -e '.kind == "Status" and .reason == "Unauthorized" and .code == 401' "$T/body"
+	run curl -sS -m 10 -k -o "$T/body" -w '%{http_code}' "$url/version"
+	[ "$output" = 401 ]
+
+	# With the admin certificate the same request works.
+	[ "$(kcurl "$url/api/v1/namespaces/default/pods" | jq -r .kind)" = PodList ]
+
+	# A certificate from another CA ends the handshake.
+	mkdir "$T/evil"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$T/evil/ca.key" -out "$T/evil/ca.crt" -days 1 \
+		-subj /CN=evil-ca 2>/dev/null
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$T/evil/admin.key" -out "$T/evil/admin.csr" \
+		-subj "/O=system:masters/CN=berth-admin" 2>/dev/null
+	openssl x509 -req -in "$T/evil/admin.csr" -CA "$T/evil/ca.crt" \
+		-CAkey "$T/evil/ca.key" -CAcreateserial -days 1 \
+		-out "$T/evil/admin.crt" 2>/dev/null
+	run curl -sS -m 10 --cacert "$T/state/pki/ca.crt" \
+		--cert "$T/evil/admin.crt" --key "$T/evil/admin.key" "$url/version"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *'"major"'* ]]
+
+	# A client that trusts another CA refuses berth's server.
+	run curl -sS -m 10 --cacert "$T/evil/ca.crt" \
+		--cert "$T/state/pki/admin.crt" --key "$T/state/pki/admin.key" "$url/version"
+	[ "$status" -eq 60 ]
+
+	# Only the configured loopback address listens.
+	run ss -Hltn "sport = :26444"
+	[ "$(echo "$output" | awk '{print $4}')" = "127.0.0.1:26444" ]
+
+	# Methods other than GET are refused, with a Status.
+	run kcurl "$url/api/v1/namespaces/default/pods/x" -X DELETE -o "$T/body" -w '%{http_code}'
+	[ "$output" = 405 ]
+	jq -e '.reason == "MethodNotAllowed"' "$T/body"
+}
+
+@test "kubernetesAPI: off disables it; the default is loopback 6443" {
+	kube_ini off >"$T/berth.ini"
+	start_daemon
+	[ ! -e "$T/state/kubeconfig" ]
+	[ ! -e "$T/state/pki" ]
+	run "$BERTH" kubeconfig
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the Kubernetes API is off (kubernetesAPI = off)"* ]]
+	"$BERTH" down >/dev/null
+	wait "$DAEMON_PID" || true
+
+	# Without the key: 127.0.0.1:6443 (whether or not another daemon on
+	# this host holds it already, the kubeconfig names it).
+	berth_header >"$T/berth.ini"
+	start_daemon
+	grep -q "^    server: https://127.0.0.1:6443$" "$T/state/kubeconfig"
+	if ss -Hltn "sport = :6443" | grep -q "0.0.0.0:6443\|\[::\]:6443"; then
+		false
+	fi
+
+	run "$BERTH" validate -f <(kube_ini 0.0.0.0:99999)
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"kubernetesAPI: \"0.0.0.0:99999\" is not ADDR:PORT"* ]]
+}
+
+@test "an address in use is logged and the daemon runs without the API" {
+	python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",26445)); s.listen(); time.sleep(60)' &
+	local holder=$!
+	wait_for 20 sh -c 'ss -Hltn "sport = :26445" | grep -q 26445'
+	kube_ini 127.0.0.1:26445 >"$T/berth.ini"
+	start_daemon
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	grep -q "kubernetesAPI 127.0.0.1:26445: address already in use; the Kubernetes API is not served" "$T/daemon.log"
+	"$BERTH" get pods >/dev/null
+}
