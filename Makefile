@@ -4,11 +4,13 @@
 #   make test       deps + build + images + every test suite; last line "N passed, N failed"
 #   make demo       deps + build + images + the demo
 #   make images     example root filesystems under build/images/
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, bash
+#                   completion, systemd unit in SYSTEMD_UNIT_DIR)
 #   make fmt        clang-format every source file in place
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib,$(PREFIX)/lib)/systemd/system
 CC ?= cc
 
 PKGS := libuv jansson inih libseccomp libcap
@@ -44,10 +46,11 @@ SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+MAN_PAGES := build/man/berth.1 build/man/berth.ini.5
 
-.PHONY: all deps test unit integration demo images install clean fmt asan fuzz
+.PHONY: all deps test unit integration demo images install clean fmt asan fuzz man
 
-all: build/berth
+all: build/berth $(MAN_PAGES)
 
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
@@ -129,8 +132,28 @@ demo: deps
 	@$(MAKE) --no-print-directory images
 	@sh examples/demo.sh
 
-install: build/berth
+# The man pages come from the binary's own tables (the verb table, the
+# config key table): `berth __manpage 1|5`.
+man: $(MAN_PAGES)
+
+build/man/berth.1: build/berth
+	@mkdir -p $(dir $@)
+	$(Q)build/berth __manpage 1 >$@.tmp && mv $@.tmp $@
+
+build/man/berth.ini.5: build/berth
+	@mkdir -p $(dir $@)
+	$(Q)build/berth __manpage 5 >$@.tmp && mv $@.tmp $@
+
+install: build/berth $(MAN_PAGES)
 	install -D -m 0755 build/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0644 build/man/berth.1 $(DESTDIR)$(PREFIX)/share/man/man1/berth.1
+	install -D -m 0644 build/man/berth.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/berth.ini.5
+	install -D -m 0644 dist/berth.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
+	@mkdir -p $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/berth.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/berth.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/berth.service
 
 fmt:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c)

@@ -244,3 +244,70 @@ INI
 	run grep -E '^<[0-9]>' "$T/daemon.log"
 	[ -z "$output" ]
 }
+
+@test "man pages: every verb and every config key, rendered without warnings" {
+	"$BERTH" __manpage 1 >"$T/berth.1"
+	"$BERTH" __manpage 5 >"$T/berth.ini.5"
+	# the verbs of --help
+	verbs=$("$BERTH" --help | sed -n '/^Verbs:/,/^$/p' | awk 'NF > 1 {print $1}')
+	[ "$(echo "$verbs" | wc -l)" -ge 12 ]
+	for v in $verbs; do
+		grep -qF "\\fB$v\\fR" "$T/berth.1"
+	done
+	# the keys the examples and the full test config use
+	keys=$(cat "$REPO"/examples/*.ini "$REPO"/tests/config/valid-full.ini |
+		sed -n 's/^\([A-Za-z][A-Za-z_.]*\) *=.*/\1/p' | sort -u)
+	[ "$(echo "$keys" | wc -l)" -ge 40 ]
+	for k in $keys; do
+		case $k in
+		startupProbe.* | livenessProbe.* | readinessProbe.*)
+			grep -qxF ".B ${k%%.*}.\\fIKEY\\fR" "$T/berth.ini.5"
+			grep -qxF ".B ${k#*.}" "$T/berth.ini.5"
+			;;
+		*) grep -qxF ".B $k" "$T/berth.ini.5" ;;
+		esac
+	done
+	if command -v groff >/dev/null; then
+		for page in "$T/berth.1" "$T/berth.ini.5"; do
+			run groff -man -ww -z "$page"
+			[ "$status" -eq 0 ] && [ -z "$output" ]
+		done
+	fi
+	if command -v man >/dev/null; then
+		MANWIDTH=80 man -l "$T/berth.ini.5" 2>"$T/man.err" | grep -q 'terminationGracePeriodSeconds'
+		[ ! -s "$T/man.err" ]
+	fi
+}
+
+@test "berth.service: systemd accepts the unit" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	sed "s|@BINDIR@|$(dirname "$BERTH")|" "$REPO/dist/berth.service.in" >"$T/berth.service"
+	run systemd-analyze verify --man=no "$T/berth.service"
+	echo "$output"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	grep -qx 'Type=notify' "$T/berth.service"
+	grep -qx 'KillMode=mixed' "$T/berth.service"
+}
+
+# complete WORD...: what the bash completion offers for the last WORD.
+complete_words() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _berth; printf "%s\n" "${COMPREPLY[@]}"' \
+		_ "$REPO/dist/berth.bash-completion" "$BERTH" "$@"
+}
+
+@test "bash completion: verbs, flags, and names from the running daemon" {
+	app_ini 1 >"$T/berth.ini"
+	start_daemon
+	wait_for 30 ready_pods 1
+	[ "$(complete_words ro)" = rollout ]
+	[ "$(complete_words rollout un)" = undo ]
+	[ "$(complete_words rollout undo "")" = echo ]
+	[ "$(complete_words scale "")" = echo ]
+	[ "$(complete_words set selector "")" = echo ]
+	[ "$(complete_words logs "")" = "$(pod_names)" ]
+	[ "$(complete_words get pods -o j)" = json ]
+	[ "$(complete_words apply -f "$T/berth.i")" = "$T/berth.ini" ]
+	[ "$(complete_words get pods - | sort | tr '\n' ' ')" = "-o -w " ]
+	# --socket anywhere: the names come from that daemon
+	[ "$(BERTH_SOCKET=/nonexistent complete_words --socket "$T/run/berth.sock" scale "")" = echo ]
+}
