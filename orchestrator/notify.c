@@ -89,9 +89,7 @@ static void on_watchdog(uv_timer_t *t)
 
 void notify_init(void)
 {
-	if (sdnotify_init())
-		log_debug("NOTIFY_SOCKET given; watchdog %" PRIu64 " us",
-			  sdnotify_watchdog_usec());
+	sdnotify_init();
 }
 
 static void start_timers(struct daemon *d)

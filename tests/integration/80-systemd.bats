@@ -87,6 +87,13 @@ INI
 	[ "$(bctl events -o json | jq '[.events[] | select(.reason == "Adopted")] | length')" -eq 2 ]
 	# Every message came from the daemon itself (NotifyAccess=main).
 	[ "$(grep -vc '^listening$' "$T/notify")" -eq "$(grep -c "^$DAEMON_PID " "$T/notify")" ]
+	# Each container is in a cgroup of its own in every hierarchy (the
+	# systemd one too), never in the daemon's: what berth.service's
+	# KillMode and Restart rely on.
+	for pid in $(pods_json | jq '.pods[].pid'); do
+		name=$(pods_json | jq -r --argjson p "$pid" '.pods[] | select(.pid == $p) | .name')
+		[ "$(grep -vc ":/berth/$name\$" "/proc/$pid/cgroup")" -eq 0 ]
+	done
 	# Not sent to runc or the containers: pods start with NOTIFY_SOCKET set.
 	bctl scale deployment/echo --replicas 3
 	wait_for 30 ready_pods 3
