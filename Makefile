@@ -4,7 +4,8 @@
 #   make test       deps + build + images + every test suite; last line "N passed, N failed"
 #   make demo       deps + build + images + the demo
 #   make images     example root filesystems under build/images/
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, bash
+#                   completion, systemd unit in SYSTEMD_UNIT_DIR)
 #   make fmt        clang-format every source file in place
 #   make lint       format, layering and include-style checks (tests/lint/)
 #
@@ -13,6 +14,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib,$(PREFIX)/lib)/systemd/system
 CC ?= cc
 
 PKGS := libuv jansson inih libseccomp libcap libarchive libssl libcrypto
@@ -24,7 +26,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
 	nginx-light haproxy procps python3 \
-	libarchive-dev libssl-dev zstd skopeo docker-registry umoci attr
+	libarchive-dev libssl-dev zstd skopeo docker-registry umoci attr groff-base
 DEB_PACKAGES += clang-format
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -58,10 +60,11 @@ SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+MAN_PAGES := build/man/berth.1 build/man/berth.ini.5
 
-.PHONY: all deps test unit integration demo images install clean fmt asan fuzz lint
+.PHONY: all deps test unit integration demo images install clean fmt asan fuzz lint man
 
-all: build/berth
+all: build/berth $(MAN_PAGES)
 
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
@@ -170,8 +173,28 @@ demo: deps
 	@$(MAKE) --no-print-directory images
 	@sh examples/demo.sh
 
-install: build/berth
+# The man pages come from the binary's own tables (the verb table, the
+# config key table): `berth __manpage 1|5`.
+man: $(MAN_PAGES)
+
+build/man/berth.1: build/berth
+	@mkdir -p $(dir $@)
+	$(Q)build/berth __manpage 1 >$@.tmp && mv $@.tmp $@
+
+build/man/berth.ini.5: build/berth
+	@mkdir -p $(dir $@)
+	$(Q)build/berth __manpage 5 >$@.tmp && mv $@.tmp $@
+
+install: build/berth $(MAN_PAGES)
 	install -D -m 0755 build/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0644 build/man/berth.1 $(DESTDIR)$(PREFIX)/share/man/man1/berth.1
+	install -D -m 0644 build/man/berth.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/berth.ini.5
+	install -D -m 0644 dist/berth.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
+	@mkdir -p $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/berth.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/berth.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/berth.service
 
 fmt:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard examples/images/src/*.c) \

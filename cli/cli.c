@@ -17,6 +17,7 @@
 
 #include "../common/xalloc.h"
 #include "cmd.h"
+#include "doc.h"
 
 #define DEFAULT_SOCKET "/run/berth/berth.sock"
 
@@ -55,27 +56,49 @@ static const struct verb verbs[] = {
      "print the admin kubeconfig of the Kubernetes API"},
     {"down", cmd_down, "down",
      "stop every pod gracefully, then stop the daemon"},
+    {"__manpage", cmd_manpage, "__manpage 1|5",
+     "print berth(1) or berth.ini(5) as roff"},
+    {"__complete", cmd_complete, "__complete WORD...",
+     "print the completions of the last WORD, for bash"},
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+/* Verbs named "__..." are for the build and the shell, not for --help. */
+static bool hidden(const struct verb *v)
+{
+	return v->name[0] == '_';
+}
 
 static void print_help(FILE *f)
 {
 	size_t i;
 
 	fprintf(f, "berth - a single-node container orchestrator\n\n"
-		   "Usage:\n  berth up [-c FILE]\n"
+		   "Usage:\n  berth " CLI_UP_USAGE "\n"
 		   "  berth [--socket PATH] VERB [ARGS]\n\nVerbs:\n");
-	fprintf(f, "  %-10s %s\n", "up", "run the daemon in the foreground");
+	fprintf(f, "  %-10s %s\n", "up", CLI_UP_HELP);
 	fprintf(f, "  %-10s %s\n", "image",
 		"pull|import|ls|rm|prune|inspect images (see berth image -h)");
 	for (i = 0; i < N_VERBS; i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+		if (!hidden(&verbs[i]))
+			fprintf(f, "  %-10s %s\n", verbs[i].name,
+				verbs[i].help);
 	fprintf(f, "\nUsage of each verb:\n");
 	for (i = 0; i < N_VERBS; i++)
-		fprintf(f, "  berth %s\n", verbs[i].usage);
+		if (!hidden(&verbs[i]))
+			fprintf(f, "  berth %s\n", verbs[i].usage);
 	fprintf(f, "\nThe control socket is --socket PATH, else $BERTH_SOCKET, "
 		   "else " DEFAULT_SOCKET ".\n");
+}
+
+void cli_verbs_walk(void (*fn)(const char *name, const char *usage,
+			       const char *help, void *arg),
+		    void *arg)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (!hidden(&verbs[i]))
+			fn(verbs[i].name, verbs[i].usage, verbs[i].help, arg);
 }
 
 static const struct verb *find_verb(const char *name)

@@ -98,6 +98,7 @@ struct cfg_key {
 	size_t hoff;		  /* handler keys: offset of the handler_spec */
 	const struct cfg_key *sub;
 	enum cfg_probe probe;
+	const char *doc; /* one sentence for berth.ini(5); never empty */
 };
 
 /* Sets "FILE:LINE: message" (line = pc->line) unless already failed. */

@@ -11,6 +11,7 @@
 
 #include "../common/strutil.h"
 #include "../common/xalloc.h"
+#include "config_doc.h"
 #include "config_internal.h"
 
 #define D struct deployment_spec
@@ -19,33 +20,40 @@
 #define P struct probe_spec
 #define SECS_MAX 2147483647LL
 
-/* Plain keys: section, name, parser, struct, field, min, max. */
-#define KEY(sec, nm, fn, st, fld, lo, hi)                                      \
+/* Plain keys: section, name, parser, struct, field, min, max. The last
+ * argument of every entry is its doc string, printed in berth.ini(5)
+ * (`berth __manpage 5`); test_config_doc fails for a key without one. */
+#define KEY(sec, nm, fn, st, fld, lo, hi, ...)                                 \
 	{                                                                      \
 		.section = sec, .name = nm, .parse = fn,                       \
-		.offset = offsetof(st, fld), .min = lo, .max = hi              \
+		.offset = offsetof(st, fld), .min = lo, .max = hi,             \
+		.doc = "" __VA_ARGS__                                          \
 	}
-#define KEYF(sec, nm, fn, st, fld, fl)                                         \
+#define KEYF(sec, nm, fn, st, fld, fl, ...)                                    \
 	{                                                                      \
 		.section = sec, .name = nm, .parse = fn,                       \
-		.offset = offsetof(st, fld), .flags = fl                       \
+		.offset = offsetof(st, fld), .flags = fl,                      \
+		.doc = "" __VA_ARGS__                                          \
 	}
-#define ENUM(sec, nm, st, fld, tbl)                                            \
+#define ENUM(sec, nm, st, fld, tbl, ...)                                       \
 	{                                                                      \
 		.section = sec, .name = nm, .parse = cfg_parse_enum,           \
-		.offset = offsetof(st, fld), .names = tbl                      \
+		.offset = offsetof(st, fld), .names = tbl,                     \
+		.doc = "" __VA_ARGS__                                          \
 	}
 /* Handler keys: select handler kind hk of the handler_spec at st.h. */
-#define HKEY(sec, nm, fn, st, h, fld, hk, fl, lo, hi)                          \
+#define HKEY(sec, nm, fn, st, h, fld, hk, fl, lo, hi, ...)                     \
 	{                                                                      \
 		.section = sec, .name = nm, .parse = fn,                       \
 		.offset = offsetof(st, h.fld), .flags = fl, .min = lo,         \
-		.max = hi, .hkind = hk, .hoff = offsetof(st, h)                \
+		.max = hi, .hkind = hk, .hoff = offsetof(st, h),               \
+		.doc = "" __VA_ARGS__                                          \
 	}
-#define PROBE(nm, fld, which)                                                  \
+#define PROBE(nm, fld, which, ...)                                             \
 	{                                                                      \
 		.section = CFG_SEC_DEPLOYMENT, .name = nm,                     \
-		.offset = offsetof(D, fld), .sub = probe_keys, .probe = which  \
+		.offset = offsetof(D, fld), .sub = probe_keys, .probe = which, \
+		.doc = "" __VA_ARGS__                                          \
 	}
 
 static const char *const net_names[] = {"private", "host", NULL};
@@ -59,153 +67,246 @@ static const char *const balance_names[] = {"round-robin", "least-conn", NULL};
 /* Keys under startupProbe. / livenessProbe. / readinessProbe. */
 static const struct cfg_key probe_keys[] = {
     HKEY(CFG_SEC_DEPLOYMENT, "exec.command", cfg_parse_words, P, handler,
-	 exec_command, HANDLER_EXEC, 0, 0, 0),
+	 exec_command, HANDLER_EXEC, 0, 0, 0,
+	 "Run this command in the container; exit status 0 is success."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.path", cfg_parse_http_path, P, handler,
-	 http_path, HANDLER_HTTP, 0, 0, 0),
+	 http_path, HANDLER_HTTP, 0, 0, 0,
+	 "HTTP GET this path inside the pod; a status of 200 to 399 is "
+	 "success."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.port", cfg_parse_port, P, handler,
-	 http_port, HANDLER_HTTP, 0, 1, 65535),
+	 http_port, HANDLER_HTTP, 0, 1, 65535,
+	 "Container port of the httpGet check."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.host", cfg_parse_http_host, P, handler,
-	 http_host, HANDLER_HTTP, 0, 0, 0),
+	 http_host, HANDLER_HTTP, 0, 0, 0,
+	 "Host header sent with the httpGet check (default: the pod's "
+	 "address)."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.scheme", cfg_parse_http_scheme, P,
-	 handler, http_path, HANDLER_HTTP, 0, 0, 0),
+	 handler, http_path, HANDLER_HTTP, 0, 0, 0,
+	 "Scheme of the httpGet check: HTTP only."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.httpHeaders", cfg_parse_header, P,
-	 handler, http_headers, HANDLER_HTTP, CFG_KEY_REPEATABLE, 0, 0),
+	 handler, http_headers, HANDLER_HTTP, CFG_KEY_REPEATABLE, 0, 0,
+	 "One more request header, as NAME: VALUE."),
     HKEY(CFG_SEC_DEPLOYMENT, "tcpSocket.port", cfg_parse_port, P, handler,
-	 tcp_port, HANDLER_TCP, 0, 1, 65535),
+	 tcp_port, HANDLER_TCP, 0, 1, 65535,
+	 "Container port that must accept a TCP connection."),
     KEY(CFG_SEC_DEPLOYMENT, "initialDelaySeconds", cfg_parse_int, P,
-	initial_delay_seconds, 0, SECS_MAX),
+	initial_delay_seconds, 0, SECS_MAX,
+	"Seconds after the container starts before the first check (default "
+	"0)."),
     KEY(CFG_SEC_DEPLOYMENT, "periodSeconds", cfg_parse_int, P, period_seconds,
-	1, SECS_MAX),
+	1, SECS_MAX, "Seconds between checks (default 10)."),
     KEY(CFG_SEC_DEPLOYMENT, "timeoutSeconds", cfg_parse_int, P, timeout_seconds,
-	1, SECS_MAX),
+	1, SECS_MAX,
+	"Seconds a check may take before it counts as a failure (default 1)."),
     {.section = CFG_SEC_DEPLOYMENT,
      .name = "successThreshold",
      .parse = cfg_parse_int,
      .offset = offsetof(P, success_threshold),
      .flags = CFG_KEY_ONE_NOT_READINESS,
      .min = 1,
-     .max = SECS_MAX},
+     .max = SECS_MAX,
+     .doc = "Consecutive successes that make the probe pass after a failure "
+	    "(default 1; must be 1 except for readinessProbe)."},
     KEY(CFG_SEC_DEPLOYMENT, "failureThreshold", cfg_parse_int, P,
-	failure_threshold, 1, SECS_MAX),
+	failure_threshold, 1, SECS_MAX,
+	"Consecutive failures that make the probe fail (default 3)."),
     {.section = CFG_SEC_DEPLOYMENT,
      .name = "terminationGracePeriodSeconds",
      .parse = cfg_parse_int,
      .offset = offsetof(P, termination_grace_period_seconds),
      .flags = CFG_KEY_NOT_READINESS,
      .min = 1,
-     .max = SECS_MAX},
+     .max = SECS_MAX,
+     .doc = "Grace period used when this probe kills the container, instead of "
+	    "the deployment's (not for readinessProbe)."},
     {0},
 };
 
 static const struct cfg_key keys[] = {
     /* [berth] */
-    KEY(CFG_SEC_BERTH, "state_dir", cfg_parse_dir, B, state_dir, 0, 0),
-    KEY(CFG_SEC_BERTH, "run_dir", cfg_parse_dir, B, run_dir, 0, 0),
-    KEY(CFG_SEC_BERTH, "runtime", cfg_parse_runtime, B, runtime, 0, 0),
-    KEY(CFG_SEC_BERTH, "admin", cfg_parse_admin, B, admin, 0, 0),
+    KEY(CFG_SEC_BERTH, "state_dir", cfg_parse_dir, B, state_dir, 0, 0,
+	"Folder of the desired state, revisions and pod records (default "
+	"/var/lib/berth)."),
+    KEY(CFG_SEC_BERTH, "run_dir", cfg_parse_dir, B, run_dir, 0, 0,
+	"Folder of the control socket berth.sock, the pods' bundles and the "
+	"runtime's root RUN_DIR/runc (default /run/berth)."),
+    KEY(CFG_SEC_BERTH, "runtime", cfg_parse_runtime, B, runtime, 0, 0,
+	"OCI runtime: runc, crun, or an absolute path (default runc)."),
+    KEY(CFG_SEC_BERTH, "admin", cfg_parse_admin, B, admin, 0, 0,
+	"Address of the dashboard, /metrics and /healthz, or off (default "
+	"127.0.0.1:9180)."),
     KEY(CFG_SEC_BERTH, "kubernetesAPI", cfg_parse_kube_api, B, kubernetes_api,
-	0, 0),
+	0, 0,
+	"Address of the Kubernetes API (HTTPS, client certificates), or off "
+	"(default 127.0.0.1:6443)."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
-	backoff_initial_seconds, 1, SECS_MAX),
+	backoff_initial_seconds, 1, SECS_MAX,
+	"First restart back-off after a crash, doubled at each crash (default "
+	"10)."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.maxSeconds", cfg_parse_int, B,
-	backoff_max_seconds, 1, SECS_MAX),
+	backoff_max_seconds, 1, SECS_MAX,
+	"Longest restart back-off (default 300)."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.resetSeconds", cfg_parse_int, B,
-	backoff_reset_seconds, 1, SECS_MAX),
+	backoff_reset_seconds, 1, SECS_MAX,
+	"A container running this long resets its back-off (default 600)."),
     KEY(CFG_SEC_BERTH, "insecureRegistries", cfg_parse_registries, B,
-	insecure_registries, 0, 0),
+	insecure_registries, 0, 0,
+	"Registries (host[:port], comma-separated) pulled from over plain HTTP "
+	"or without TLS verification."),
     KEY(CFG_SEC_BERTH, "imageImportDir", cfg_parse_dir, B, image_import_dir, 0,
-	0),
+	0,
+	"Folder whose image archives are imported at start-up and when they "
+	"appear (default STATE_DIR/images/import)."),
 
     /* [deployment NAME]: the pod template */
-    KEY(CFG_SEC_DEPLOYMENT, "image", cfg_parse_image, D, image, 0, 0),
-    KEY(CFG_SEC_DEPLOYMENT, "command", cfg_parse_words, D, command, 0, 0),
-    KEY(CFG_SEC_DEPLOYMENT, "args", cfg_parse_words, D, args, 0, 0),
-    KEYF(CFG_SEC_DEPLOYMENT, "env", cfg_parse_env, D, env, CFG_KEY_REPEATABLE),
+    KEY(CFG_SEC_DEPLOYMENT, "image", cfg_parse_image, D, image, 0, 0,
+	"Root filesystem folder of the container, shared read-only by every "
+	"replica; relative to the config file's folder."),
+    KEY(CFG_SEC_DEPLOYMENT, "command", cfg_parse_words, D, command, 0, 0,
+	"The container's command, split into words as a shell would; $(VAR) "
+	"expands env."),
+    KEY(CFG_SEC_DEPLOYMENT, "args", cfg_parse_words, D, args, 0, 0,
+	"Arguments after command, split the same way."),
+    KEYF(CFG_SEC_DEPLOYMENT, "env", cfg_parse_env, D, env, CFG_KEY_REPEATABLE,
+	 "An environment variable, NAME=VALUE."),
     KEY(CFG_SEC_DEPLOYMENT, "workingDir", cfg_parse_abs_path, D, working_dir, 0,
-	0),
+	0, "Absolute working folder inside the container."),
     KEYF(CFG_SEC_DEPLOYMENT, "mount", cfg_parse_mount, D, mounts,
-	 CFG_KEY_REPEATABLE),
-    KEY(CFG_SEC_DEPLOYMENT, "port", cfg_parse_port, D, port, 1, 65535),
-    ENUM(CFG_SEC_DEPLOYMENT, "network", D, network, net_names),
-    ENUM(CFG_SEC_DEPLOYMENT, "restartPolicy", D, restart_policy, restart_names),
+	 CFG_KEY_REPEATABLE, "A bind mount, HOSTPATH:CONTAINERPATH[:ro]."),
+    KEY(CFG_SEC_DEPLOYMENT, "port", cfg_parse_port, D, port, 1, 65535,
+	"The container port that services target."),
+    ENUM(CFG_SEC_DEPLOYMENT, "network", D, network, net_names,
+	 "private: a network namespace of the pod's own with loopback only "
+	 "(default); host: the host's network."),
+    ENUM(CFG_SEC_DEPLOYMENT, "restartPolicy", D, restart_policy, restart_names,
+	 "When an exited container is started again (default Always)."),
     KEY(CFG_SEC_DEPLOYMENT, "terminationGracePeriodSeconds", cfg_parse_int, D,
-	termination_grace_period_seconds, 0, SECS_MAX),
+	termination_grace_period_seconds, 0, SECS_MAX,
+	"Seconds from the start of termination to SIGKILL (default 30)."),
     KEY(CFG_SEC_DEPLOYMENT, "lifecycle.stopSignal", cfg_parse_signal, D,
-	stop_signal, 0, 0),
-    HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.exec.command", cfg_parse_words,
-	 D, pre_stop, exec_command, HANDLER_EXEC, 0, 0, 0),
+	stop_signal, 0, 0,
+	"Signal that asks the container to stop (default SIGTERM)."),
+    HKEY(
+	CFG_SEC_DEPLOYMENT, "lifecycle.preStop.exec.command", cfg_parse_words,
+	D, pre_stop, exec_command, HANDLER_EXEC, 0, 0, 0,
+	"preStop hook: a command run in the container before the stop signal."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.path",
-	 cfg_parse_http_path, D, pre_stop, http_path, HANDLER_HTTP, 0, 0, 0),
+	 cfg_parse_http_path, D, pre_stop, http_path, HANDLER_HTTP, 0, 0, 0,
+	 "preStop hook: an HTTP GET of this path inside the pod before the "
+	 "stop signal."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.port", cfg_parse_port,
-	 D, pre_stop, http_port, HANDLER_HTTP, 0, 1, 65535),
+	 D, pre_stop, http_port, HANDLER_HTTP, 0, 1, 65535,
+	 "Container port of the httpGet preStop hook."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.host",
-	 cfg_parse_http_host, D, pre_stop, http_host, HANDLER_HTTP, 0, 0, 0),
+	 cfg_parse_http_host, D, pre_stop, http_host, HANDLER_HTTP, 0, 0, 0,
+	 "Host header of the httpGet preStop hook."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.scheme",
-	 cfg_parse_http_scheme, D, pre_stop, http_path, HANDLER_HTTP, 0, 0, 0),
+	 cfg_parse_http_scheme, D, pre_stop, http_path, HANDLER_HTTP, 0, 0, 0,
+	 "Scheme of the httpGet preStop hook: HTTP only."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.httpHeaders",
 	 cfg_parse_header, D, pre_stop, http_headers, HANDLER_HTTP,
-	 CFG_KEY_REPEATABLE, 0, 0),
+	 CFG_KEY_REPEATABLE, 0, 0,
+	 "One more header of the httpGet preStop hook, as NAME: VALUE."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.sleep.seconds", cfg_parse_int,
-	 D, pre_stop, sleep_seconds, HANDLER_SLEEP, 0, 0, SECS_MAX),
-    PROBE("startupProbe.", startup_probe, CFG_PROBE_STARTUP),
-    PROBE("livenessProbe.", liveness_probe, CFG_PROBE_LIVENESS),
-    PROBE("readinessProbe.", readiness_probe, CFG_PROBE_READINESS),
+	 D, pre_stop, sleep_seconds, HANDLER_SLEEP, 0, 0, SECS_MAX,
+	 "preStop hook: wait this many seconds before the stop signal."),
+    PROBE("startupProbe.", startup_probe, CFG_PROBE_STARTUP,
+	  "Startup probe: liveness and readiness wait until it passes; "
+	  "failing, it restarts the container. Followed by a probe key."),
+    PROBE("livenessProbe.", liveness_probe, CFG_PROBE_LIVENESS,
+	  "Liveness probe: failing, it restarts the container through the full "
+	  "termination sequence. Followed by a probe key."),
+    PROBE("readinessProbe.", readiness_probe, CFG_PROBE_READINESS,
+	  "Readiness probe: while failing, the pod receives no service "
+	  "traffic. Followed by a probe key."),
     KEY(CFG_SEC_DEPLOYMENT, "resources.limits.memory", cfg_parse_memory, D,
-	memory_limit_bytes, 0, 0),
+	memory_limit_bytes, 0, 0, "Memory limit, e.g. 128Mi or 1Gi."),
     KEY(CFG_SEC_DEPLOYMENT, "resources.limits.cpu", cfg_parse_cpu, D,
-	cpu_limit_millis, 0, 0),
+	cpu_limit_millis, 0, 0, "CPU limit in cores or millicores, e.g. 500m."),
     KEY(CFG_SEC_DEPLOYMENT, "resources.limits.pids", cfg_parse_int64, D,
-	pids_limit, 1, 4194304),
+	pids_limit, 1, 4194304, "Most processes the container may have."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.runAsUser", cfg_parse_int64, D,
-	run_as_user, 0, 4294967294LL),
+	run_as_user, 0, 4294967294LL,
+	"User id of the container's processes (default: the image's, root)."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.runAsGroup", cfg_parse_int64, D,
-	run_as_group, 0, 4294967294LL),
+	run_as_group, 0, 4294967294LL,
+	"Group id of the container's processes."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.readOnlyRootFilesystem",
-	cfg_parse_bool, D, read_only_root_filesystem, 0, 0),
+	cfg_parse_bool, D, read_only_root_filesystem, 0, 0,
+	"true: the container's root filesystem is read-only."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.capabilities.drop", cfg_parse_caps,
-	D, caps_drop, 0, 0),
+	D, caps_drop, 0, 0, "Capabilities removed, comma-separated, or ALL."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.capabilities.add", cfg_parse_caps,
-	D, caps_add, 0, 0),
+	D, caps_add, 0, 0,
+	"Capabilities added, comma-separated, e.g. NET_BIND_SERVICE."),
     KEY(CFG_SEC_DEPLOYMENT, "securityContext.seccompProfile", cfg_parse_seccomp,
-	D, seccomp, 0, 0),
+	D, seccomp, 0, 0,
+	"RuntimeDefault (default), Unconfined, or the path of an OCI seccomp "
+	"JSON file."),
 
     /* [deployment NAME]: the rollout, outside the template */
-    KEY(CFG_SEC_DEPLOYMENT, "replicas", cfg_parse_int, D, replicas, 0,
-	SECS_MAX),
-    KEY(CFG_SEC_DEPLOYMENT, "labels", cfg_parse_labels, D, labels, 0, 0),
-    ENUM(CFG_SEC_DEPLOYMENT, "strategy.type", D, strategy, strategy_names),
+    KEY(CFG_SEC_DEPLOYMENT, "replicas", cfg_parse_int, D, replicas, 0, SECS_MAX,
+	"Number of pods (default 1)."),
+    KEY(CFG_SEC_DEPLOYMENT, "labels", cfg_parse_labels, D, labels, 0, 0,
+	"The pods' labels, K=V,... (what service selectors match)."),
+    ENUM(CFG_SEC_DEPLOYMENT, "strategy.type", D, strategy, strategy_names,
+	 "How a new revision replaces the old one (default RollingUpdate)."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.rollingUpdate.maxSurge", cfg_parse_surge,
-	D, max_surge, 0, 0),
+	D, max_surge, 0, 0,
+	"Pods above replicas during a rollout, a number or a percentage "
+	"rounded up (default 25%)."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.rollingUpdate.maxUnavailable",
-	cfg_parse_surge, D, max_unavailable, 0, 100),
+	cfg_parse_surge, D, max_unavailable, 0, 100,
+	"Pods below replicas during a rollout, a number or a percentage "
+	"rounded down (default 25%)."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
-	min_ready_seconds, 0, SECS_MAX),
+	min_ready_seconds, 0, SECS_MAX,
+	"Seconds a pod must be ready before it counts as available (default "
+	"0)."),
     KEY(CFG_SEC_DEPLOYMENT, "progressDeadlineSeconds", cfg_parse_int, D,
-	progress_deadline_seconds, 1, SECS_MAX),
+	progress_deadline_seconds, 1, SECS_MAX,
+	"Seconds without progress after which a rollout is marked failed, "
+	"ProgressDeadlineExceeded (default 600)."),
     KEY(CFG_SEC_DEPLOYMENT, "progressDeadlineAbort", cfg_parse_bool, D,
-	progress_deadline_abort, 0, 0),
+	progress_deadline_abort, 0, 0,
+	"true: a rollout past its deadline rolls back to the last fully "
+	"available revision."),
     KEY(CFG_SEC_DEPLOYMENT, "revisionHistoryLimit", cfg_parse_int, D,
-	revision_history_limit, 0, SECS_MAX),
+	revision_history_limit, 0, SECS_MAX,
+	"Old revisions kept for rollout undo (default 10)."),
 
     /* [service NAME] */
-    KEY(CFG_SEC_SERVICE, "listen", cfg_parse_listen, S, listen, 0, 0),
-    KEY(CFG_SEC_SERVICE, "selector", cfg_parse_selector, S, selector, 0, 0),
-    KEY(CFG_SEC_SERVICE, "targetPort", cfg_parse_port, S, target_port, 1,
-	65535),
-    ENUM(CFG_SEC_SERVICE, "mode", S, mode, mode_names),
-    ENUM(CFG_SEC_SERVICE, "balance", S, balance, balance_names),
+    KEY(CFG_SEC_SERVICE, "listen", cfg_parse_listen, S, listen, 0, 0,
+	"Host address where clients connect, ADDRESS:PORT."),
+    KEY(CFG_SEC_SERVICE, "selector", cfg_parse_selector, S, selector, 0, 0,
+	"Labels a pod must have to be an endpoint, K=V,..."),
+    KEY(CFG_SEC_SERVICE, "targetPort", cfg_parse_port, S, target_port, 1, 65535,
+	"Container port the service connects to."),
+    ENUM(CFG_SEC_SERVICE, "mode", S, mode, mode_names,
+	 "http: balances per request (default); tcp: per connection."),
+    ENUM(CFG_SEC_SERVICE, "balance", S, balance, balance_names,
+	 "How an endpoint is chosen (default round-robin)."),
     KEY(CFG_SEC_SERVICE, "timeout.connect", cfg_parse_seconds_ms, S,
-	timeout_connect_ms, 1, 86400),
+	timeout_connect_ms, 1, 86400,
+	"Seconds to connect to a backend (default 5)."),
     KEY(CFG_SEC_SERVICE, "timeout.client", cfg_parse_seconds_ms, S,
-	timeout_client_ms, 1, 86400),
+	timeout_client_ms, 1, 86400,
+	"Seconds a client connection may stay idle (default 60)."),
     KEY(CFG_SEC_SERVICE, "timeout.server", cfg_parse_seconds_ms, S,
-	timeout_server_ms, 1, 86400),
+	timeout_server_ms, 1, 86400,
+	"Seconds a backend may stay silent while a request is served (default "
+	"60)."),
     KEY(CFG_SEC_SERVICE, "timeout.response", cfg_parse_seconds_ms, S,
-	timeout_response_ms, 1, 86400),
+	timeout_response_ms, 1, 86400,
+	"Seconds to wait for a backend's response head (default 60)."),
     KEY(CFG_SEC_SERVICE, "timeout.httpRequest", cfg_parse_seconds_ms, S,
-	timeout_http_request_ms, 1, 86400),
+	timeout_http_request_ms, 1, 86400,
+	"Seconds a client has to send a whole request head (default 10); "
+	"408 after."),
     KEY(CFG_SEC_SERVICE, "maxConnections", cfg_parse_int, S, max_connections, 0,
-	1000000),
+	1000000,
+	"Most client connections served at once (0: no cap); more wait in "
+	"the listen backlog."),
     {0},
 };
 
@@ -393,4 +494,35 @@ void cfg_deployment_keys(void (*fn)(const char *key, void *arg), void *arg)
 			fn(name, arg);
 		}
 	}
+}
+
+static void walk_table(const struct cfg_key *table, const char *probe_section,
+		       void (*fn)(const struct cfg_key_doc *k, void *arg),
+		       void *arg)
+{
+	static const char *const sections[] = {
+	    [CFG_SEC_BERTH] = "berth",
+	    [CFG_SEC_DEPLOYMENT] = "deployment",
+	    [CFG_SEC_SERVICE] = "service",
+	};
+
+	for (const struct cfg_key *k = table; k->name != NULL; k++) {
+		struct cfg_key_doc doc = {
+		    .section =
+			probe_section ? probe_section : sections[k->section],
+		    .name = k->name,
+		    .doc = k->doc,
+		    .values = k->names,
+		    .repeatable = (k->flags & CFG_KEY_REPEATABLE) != 0,
+		};
+
+		fn(&doc, arg);
+	}
+}
+
+void cfg_keys_walk(void (*fn)(const struct cfg_key_doc *k, void *arg),
+		   void *arg)
+{
+	walk_table(keys, NULL, fn, arg);
+	walk_table(probe_keys, "probe", fn, arg);
 }

@@ -34,6 +34,7 @@
 #include "ctl_server.h"
 #include "endpoints.h"
 #include "events.h"
+#include "notify.h"
 #include "pod.h"
 #include "reconcile.h"
 #include "revision.h"
@@ -387,6 +388,7 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn)
 		next = p->next;
 		pod_terminate(p, TERM_REMOVE, -1, "berth down");
 	}
+	notify_stopping(d);
 	daemon_check_down(d);
 }
 
@@ -409,10 +411,12 @@ static void on_sighup(uv_signal_t *h, int signum)
 
 	if (d->config_path == NULL || d->shutting_down)
 		return;
+	notify_reloading(d);
 	if (daemon_apply(d, d->config_path, messages, &err) == -1)
 		log_warnx("SIGHUP: %s (nothing applied)", err.msg);
 	else
 		log_info("SIGHUP: %s re-applied", d->config_path);
+	notify_ready(d);
 	json_decref(messages);
 }
 
@@ -545,6 +549,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	json_t *messages, *records = NULL, *selectors = NULL;
 	int c, rc, exit_code = 1;
 
+	notify_init();
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
 				NULL)) != -1) {
@@ -629,6 +634,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	log_info("berth up: config %s, state %s, socket %s, runtime %s",
 		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
 	reconcile_schedule(d);
+	notify_ready(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	{
 		cleanup_free char *lock =

@@ -1,0 +1,32 @@
+/*
+ * sdnotify.h - the sender half of systemd's notify protocol: one datagram
+ * per message to the socket named by $NOTIFY_SOCKET, and the watchdog
+ * interval from $WATCHDOG_USEC/$WATCHDOG_PID. No libsystemd. Leaf: libc
+ * only; knows nothing of what the messages say.
+ */
+#ifndef BERTH_COMMON_SDNOTIFY_H
+#define BERTH_COMMON_SDNOTIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID, then removes them
+ * from the environment so that no child inherits them (runc treats an
+ * inherited NOTIFY_SOCKET as the container's own). Returns whether a
+ * service manager is listening. Call once, before the first child.
+ */
+bool sdnotify_init(void);
+/* Whether sdnotify_init() found a socket. */
+bool sdnotify_enabled(void);
+/* The watchdog interval meant for this process, in µs; 0 if none. */
+uint64_t sdnotify_watchdog_usec(void);
+/*
+ * Sends msg ("READY=1", several NAME=VALUE lines separated by '\n') as one
+ * datagram. 0 when sent or when nobody listens, -1 with errno set.
+ */
+int sdnotify_send(const char *msg);
+/* CLOCK_MONOTONIC in µs, for MONOTONIC_USEC=. */
+uint64_t sdnotify_monotonic_usec(void);
+
+#endif
