@@ -177,7 +177,7 @@ static int check_profile(const char *path, char *why, size_t len)
 
 	if (file_read_bounded(path, CFG_SECCOMP_FILE_MAX, 0, &text, &tlen,
 			      &err) == -1) {
-		snprintf(why, len, "cannot be read: %s", err.msg);
+		snprintf(why, len, "cannot be read: %.200s", err.msg);
 		return -1;
 	}
 	root = json_loadb(text, tlen, 0, &jerr);

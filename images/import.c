@@ -159,8 +159,10 @@ static int canonical(const char *in, char *out, size_t len, struct berr *err)
 	if (r.tag[0] == '\0') /* a digest-only name is a repo digest */
 		return 0;
 	image_ref_string(&r, out, len);
-	if (r.digest[0]) /* name:tag@digest: keep name:tag */
-		snprintf(out, len, "%s/%s:%s", r.domain, r.path, r.tag);
+	if (r.digest[0] && /* name:tag@digest: keep name:tag */
+	    (size_t)snprintf(out, len, "%s/%s:%s", r.domain, r.path, r.tag) >=
+		len)
+		return berr_set(err, "image name `%s` is too long", in);
 	return 0;
 }
 

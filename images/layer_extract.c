@@ -63,6 +63,18 @@ struct xctx {
 
 /* ---- descriptors beneath a root ---- */
 
+/* DIR/NAME (or NAME at the root) into out; a path too long for out is an
+ * error, never cut short into another name. */
+static int join_path(char *out, size_t len, const char *dir, const char *name,
+		     struct berr *err)
+{
+	int n = snprintf(out, len, "%s%s%s", dir, dir[0] ? "/" : "", name);
+
+	if (n < 0 || (size_t)n >= len)
+		return berr_set(err, "path `%s/%s` is too long", dir, name);
+	return 0;
+}
+
 static int walk_open(int root, const char *rel, int flags)
 {
 	char buf[PATH_MAX];
@@ -657,8 +669,8 @@ static int make_hardlink(struct xctx *x, const char *target, const char *rel,
 	tname = split_last(trel, tdir);
 	if (resolve(x, tdir, true, rdir, err) == -1)
 		return berr_wrap(err, "hard link `%s`", rel);
-	snprintf(tpath, sizeof(tpath), "%s%s%s", rdir, rdir[0] ? "/" : "",
-		 tname);
+	if (join_path(tpath, sizeof(tpath), rdir, tname, err) == -1)
+		return berr_wrap(err, "hard link `%s`", rel);
 	if (view_lookup(x, tpath, &st, &owner) == -1)
 		return berr_set(err,
 				"hard link `%s` -> `%s`: no such file in the "
@@ -731,7 +743,8 @@ static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 	pfd = open_beneath(x->root, rdir, O_RDONLY | O_DIRECTORY);
 	if (pfd == -1)
 		return berr_errno(err, errno, "open `%s`", rdir);
-	snprintf(path, sizeof(path), "%s%s%s", rdir, rdir[0] ? "/" : "", name);
+	if (join_path(path, sizeof(path), rdir, name, err) == -1)
+		return berr_wrap(err, "`%s`", pname);
 	if (strncmp(name, WH_PREFIX, strlen(WH_PREFIX)) == 0)
 		return make_whiteout(e, pfd, name, path, err);
 

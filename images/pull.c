@@ -141,7 +141,7 @@ int img_pull(struct img_store *s, const char *ref,
 	if (rc == -1) {
 		berr_wrap(err, "pull `%s`", name);
 	} else {
-		char canon[600];
+		char canon[sizeof(r.domain) + sizeof(r.path) + sizeof(r.tag)];
 
 		snprintf(dest, sizeof(dest), "%s/d", tmp);
 		snprintf(canon, sizeof(canon), "%s/%s:%s", r.domain, r.path,

@@ -140,7 +140,8 @@ int img_record_find(const struct img_store *s, const struct image_ref *r,
 		    char manifest[IMAGE_DIGEST_LEN + 1], struct berr *err)
 {
 	json_t *doc = img_records_load(s, err), *images, *rec;
-	char want[600];
+	char want[2 * (IMAGE_REF_NAME_MAX + 1) + IMAGE_REF_TAG_MAX +
+		  IMAGE_DIGEST_LEN + 4];
 	const char *key;
 	int rc = -1;
 

@@ -94,14 +94,16 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 			      : 0;
 	min_available = c.available >= dep->replicas - max_unavailable;
 	json_array_append_new(
-	    conds, dep_condition(
-		       "Available", min_available,
-		       min_available ? "MinimumReplicasAvailable"
-				     : "MinimumReplicasUnavailable",
-		       min_available ? "Deployment has minimum availability."
-				     : "Deployment does not have minimum "
-				       "availability.",
-		       dep->progress_ms ? dep->progress_ms : dep->created_ms));
+	    conds,
+	    dep_condition("Available", min_available,
+			  min_available ? "MinimumReplicasAvailable"
+					: "MinimumReplicasUnavailable",
+			  min_available ? "Deployment has minimum availability."
+					: "Deployment does not have minimum "
+					  "availability.",
+			  dep->progress_mono
+			      ? clock_mono_to_wall(dep->progress_mono)
+			      : dep->created_ms));
 	if (!strcmp(state, "failed"))
 		snprintf(msg, sizeof(msg),
 			 "ReplicaSet \"%s-%s\" has timed out progressing.",
@@ -122,7 +124,9 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 		: !strcmp(state, "complete") ? "NewReplicaSetAvailable"
 		: !strcmp(state, "paused")   ? "DeploymentPaused"
 					     : "ReplicaSetUpdated",
-		msg, dep->progress_ms ? dep->progress_ms : dep->created_ms));
+		msg,
+		dep->progress_mono ? clock_mono_to_wall(dep->progress_mono)
+				   : dep->created_ms));
 	status =
 	    json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "observedGeneration",
 		      dep->revision, "replicas", c.total, "updatedReplicas",

@@ -166,7 +166,7 @@ static const char *pod_phase_name(const struct pod *p)
 	case POD_CLEANING:
 	case POD_WAITING:
 		/* Waiting to restart is still Running to Kubernetes. */
-		if (p->restart_at_ms > 0)
+		if (p->restart_at_mono > 0)
 			return "Running";
 		return strcmp(p->last_reason, "Completed") ? "Failed"
 							   : "Succeeded";
@@ -223,7 +223,8 @@ static json_t *pod_status_json(const struct kube_ctx *k, const struct pod *p,
 	bool ready = pod_is_ready(p);
 	char started[32];
 	json_t *cs, *st;
-	int64_t ready_ms = ready ? p->ready_since_ms : p->created_ms;
+	int64_t ready_ms =
+	    ready ? clock_mono_to_wall(p->ready_since_mono) : p->created_ms;
 
 	kube_timestamp(p->created_ms, started);
 	cs = json_pack("{s:s, s:b, s:i, s:s, s:s, s:o, s:b}", "name", container,
@@ -292,7 +293,7 @@ json_t *kube_pod(const struct kube_ctx *k, const struct pod *p)
 	if (pod_leaving(p)) {
 		char ts[32];
 
-		kube_timestamp(p->term_started_ms, ts);
+		kube_timestamp(clock_mono_to_wall(p->term_started_mono), ts);
 		json_object_set_new(meta, "deletionTimestamp", json_string(ts));
 		json_object_set_new(meta, "deletionGracePeriodSeconds",
 				    json_integer(p->grace_seconds));

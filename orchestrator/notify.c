@@ -137,7 +137,7 @@ void notify_reloading(struct daemon *d)
 
 void notify_stopping(struct daemon *d)
 {
-	int64_t now = now_ms(), end = now;
+	int64_t now = mono_ms(), end = now;
 	char head[96];
 
 	if (!sdnotify_enabled())
@@ -145,11 +145,11 @@ void notify_stopping(struct daemon *d)
 	/* Every pod's grace deadline is known once its termination began:
 	 * ask for the longest plus the clean-up after it. */
 	for (struct pod *p = d->pods; p; p = p->next) {
-		int64_t e = p->term_started_ms +
+		int64_t e = p->term_started_mono +
 			    (int64_t)p->grace_seconds * 1000 +
 			    PRESTOP_EXTENSION_MS;
 
-		if (p->terminating && e > end)
+		if (pod_terminating(p) && e > end)
 			end = e;
 	}
 	snprintf(head, sizeof(head),
