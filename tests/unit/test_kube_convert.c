@@ -95,7 +95,7 @@ int main(void)
 	p.last_exit_code = -1;
 	p.phase = POD_RUNNING;
 	p.ready = true;
-	p.ready_since_ms = p.started_ms;
+	p.ready_since_mono = clock_wall_to_mono(p.started_ms);
 	d->pods = &p;
 	d->event_seq = 41;
 
@@ -177,10 +177,11 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		p.phase = cases[i].phase;
 		p.crashes = cases[i].crashes;
-		p.restart_at_ms = cases[i].restart_at;
+		p.restart_at_mono = cases[i].restart_at;
 		snprintf(p.last_reason, sizeof(p.last_reason), "%s",
 			 cases[i].reason);
-		p.terminating = p.remove_after = cases[i].leaving;
+		p.term_step = cases[i].leaving ? TERM_SIGNALLED : TERM_NONE;
+		p.term_after = TERM_REMOVE;
 		json_decref(pod);
 		pod = kube_pod(&k, &p);
 		cells = kube_table_cells("pods", pod, k.now_ms);
@@ -189,9 +190,9 @@ int main(void)
 		json_decref(cells);
 	}
 	p.phase = POD_WAITING;
-	p.restart_at_ms = 0;
+	p.restart_at_mono = 0;
 	snprintf(p.last_reason, sizeof(p.last_reason), "Completed");
-	p.terminating = p.remove_after = false;
+	p.term_step = TERM_NONE;
 	json_decref(pod);
 	pod = kube_pod(&k, &p);
 	is_str(s(pod, "status.phase"), "Succeeded",
