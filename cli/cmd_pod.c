@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "../common/xalloc.h"
-#include "cmd.h"
 #include "../runtime/exec.h"
+#include "cmd.h"
 #include "exec_runtime.h"
 
 static const char *const pod_kinds[] = {"pod", "pods", "po", NULL};

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/xalloc.h"
 #include "doc.h"
 
 #define MAX_TOKENS 32

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/xalloc.h"
 
 /* Where root's own lookup finds system binaries (sudo's secure_path);
  * the caller's PATH is not consulted. */

@@ -5,7 +5,7 @@
 #ifndef BERTH_CLI_EXEC_RUNTIME_H
 #define BERTH_CLI_EXEC_RUNTIME_H
 
-#include "common/err.h"
+#include "../common/err.h"
 
 /*
  * Stores in *out (malloc'd) the absolute path of the runtime to exec:

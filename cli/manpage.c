@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/config_doc.h"
+#include "../config/config_doc.h"
 #include "doc.h"
 
 /* Text for a roff line: backslashes and '-' escaped, and a '.' or '\''

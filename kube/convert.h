@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "orchestrator/model.h"
+#include "../orchestrator/model.h"
 
 struct kube_ctx {
 	struct daemon *d;

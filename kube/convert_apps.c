@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../orchestrator/view.h"
 #include "kobj.h"
-#include "orchestrator/view.h"
 
 static json_t *match_labels(const struct deployment *dep, const char *hash)
 {

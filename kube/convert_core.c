@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/strutil.h"
+#include "../common/strutil.h"
+#include "../orchestrator/service_ops.h"
 #include "kobj.h"
-#include "orchestrator/service_ops.h"
 
 json_t *kube_service(const struct kube_ctx *k, const struct service_spec *svc)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../orchestrator/view.h"
 #include "kobj.h"
-#include "orchestrator/view.h"
 
 void kube_ctx_init(struct kube_ctx *k, struct daemon *d, int64_t ns_created_ms)
 {

@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "common/log.h"
-#include "common/xalloc.h"
+#include "../common/log.h"
+#include "../common/xalloc.h"
+#include "../orchestrator/model.h"
 #include "kube_internal.h"
-#include "orchestrator/model.h"
 
 int kube_start(struct daemon *d, struct berr *err)
 {

@@ -6,7 +6,7 @@
 #ifndef BERTH_KUBE_KUBE_H
 #define BERTH_KUBE_KUBE_H
 
-#include "common/err.h"
+#include "../common/err.h"
 
 struct daemon;
 

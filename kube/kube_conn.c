@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/log.h"
-#include "common/strutil.h"
-#include "common/xalloc.h"
+#include "../common/log.h"
+#include "../common/strutil.h"
+#include "../common/xalloc.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
 #define IDLE_TIMEOUT_MS 120000

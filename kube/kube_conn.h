@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "common/err.h"
+#include "../common/err.h"
 
 #define KUBE_MAX_HEADER_BYTES (32 * 1024)
 #define KUBE_MAX_BODY_BYTES (3 * 1024 * 1024)

@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/xalloc.h"
+#include "../orchestrator/daemon.h"
+#include "../orchestrator/events.h"
+#include "../orchestrator/pod.h"
+#include "../orchestrator/reconcile.h"
+#include "../orchestrator/store.h"
+#include "../orchestrator/terminate.h"
+#include "../orchestrator/watch.h"
 #include "kobj.h"
 #include "kube_internal.h"
-#include "orchestrator/daemon.h"
-#include "orchestrator/events.h"
-#include "orchestrator/pod.h"
-#include "orchestrator/reconcile.h"
-#include "orchestrator/store.h"
-#include "orchestrator/terminate.h"
-#include "orchestrator/watch.h"
 
 #define MAX_REPLICAS 10000
 

@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
-#include "common/fdio.h"
-#include "common/strutil.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/fdio.h"
+#include "../common/strutil.h"
+#include "../common/xalloc.h"
 
 #define CA_DAYS 3650
 #define CERT_DAYS 365

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "common/err.h"
+#include "../common/err.h"
 
 #define KUBE_ADMIN_CN "berth-admin"
 #define KUBE_ADMIN_O "system:masters"

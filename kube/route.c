@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/xalloc.h"
+#include "../orchestrator/ctl_server.h"
 #include "convert.h"
 #include "discovery.h"
 #include "kobj.h"
 #include "kube_internal.h"
-#include "orchestrator/ctl_server.h"
 #include "selector.h"
 #include "table.h"
 

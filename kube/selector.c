@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
+#include "../common/xalloc.h"
 #include "kobj.h"
 
 static void skip_ws(const char **p)

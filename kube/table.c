@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/xalloc.h"
+#include "../common/xalloc.h"
 #include "kobj.h"
 
 void kube_human_duration(int64_t s, char *buf, size_t len)

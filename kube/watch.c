@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-#include "common/xalloc.h"
+#include "../common/cleanup.h"
+#include "../common/xalloc.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "table.h"

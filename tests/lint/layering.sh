@@ -11,22 +11,23 @@ set -u
 # (a file's line adds to its folder's). "*": anything.
 #  orchestrator/main.c is the binary's entry: `berth up` or the CLI.
 #  cli/cmd_apply.c: `berth validate` runs the daemon's own loader locally.
-#  proxy/upstream.c connects through probes/netns_socket.h, a helper both
-#  use (it belongs in common/; until it moves, this line says so).
+#  cli/cmd_pod.c: `berth exec` borrows the runtime's exec argv builder.
+#  cli/manpage.c: berth.ini(5) is printed from the config key table.
 LAYERS='
 common:
 config: common
 runtime: common config
-probes: common config
+probes: common config runtime
 signals: common config
-proxy: common config
+proxy: common config runtime
 images: common config
 orchestrator: common config runtime probes signals proxy images
 kube: common config runtime probes signals proxy images orchestrator
 cli: common
 orchestrator/main.c: cli kube
 cli/cmd_apply.c: config
-proxy/upstream.c: probes
+cli/cmd_pod.c: runtime
+cli/manpage.c: config
 tests: *
 examples: *
 bench: *

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/xalloc.h"
-#include "config/config.h"
-#include "kube/convert.h"
-#include "kube/kobj.h"
-#include "kube/table.h"
-#include "orchestrator/view.h"
-#include "tests/lib/tap.h"
+#include "../../common/xalloc.h"
+#include "../../config/config.h"
+#include "../../kube/convert.h"
+#include "../../kube/kobj.h"
+#include "../../kube/table.h"
+#include "../../orchestrator/view.h"
+#include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
 			  "state_dir = /tmp\n"

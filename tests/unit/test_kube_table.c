@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube/selector.h"
-#include "kube/table.h"
-#include "tests/lib/tap.h"
+#include "../../kube/selector.h"
+#include "../../kube/table.h"
+#include "../lib/tap.h"
 
 /* 2026-12-05T10:00:00Z */
 #define T0_MS 1796464800000LL
