@@ -147,7 +147,7 @@ blue_green_up() {
 	[ "$(ws_say hi)" = "green hi" ]
 	exec {WS}<&-
 	WS=$old
-	sleep 1
+	sleep 1 # a window: the switch must not end the old tunnel later either
 	[ "$(ws_say "still there")" = "blue still there" ]
 
 	# the blue pod terminates: the tunnel ends (EOF), it does not hang

@@ -119,7 +119,8 @@ crash_daemon() {
 	wait_for 60 all_images echo-0.2.0
 	# the nginx image has no /bin/echo-version: never ready
 	bctl set image echo "$IMAGES/nginx"
-	sleep 1
+	# the rollout to it has begun: its surge pod exists
+	wait_for 10 has_pods '.revision == 3' 1
 	crash_daemon
 	[ "$(revision)" -eq 3 ]
 	wait_for 60 all_images echo-0.2.0
