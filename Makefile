@@ -93,7 +93,8 @@ build/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 # libFuzzer harnesses (clang); tests/run.sh runs each for a bounded time.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS)
+FUZZ_DEPS := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c $(LLHTTP_SRCS) \
+	images/reference.c common/err.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
