@@ -705,8 +705,14 @@ static int make_whiteout(struct archive_entry *e, int pfd, const char *name,
 static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 		    struct berr *err)
 {
-	const char *pname = archive_entry_pathname(e);
-	const char *hl = archive_entry_hardlink(e);
+	/* should libarchive fail to turn a name into the locale's charset,
+	 * its UTF-8 bytes (a pax path record's) are what Linux stores */
+	const char *pname = archive_entry_pathname(e)
+				? archive_entry_pathname(e)
+				: archive_entry_pathname_utf8(e);
+	const char *hl = archive_entry_hardlink(e)
+			     ? archive_entry_hardlink(e)
+			     : archive_entry_hardlink_utf8(e);
 	mode_t type = archive_entry_filetype(e);
 	char rel[PATH_MAX], pdir[PATH_MAX], rdir[PATH_MAX], path[PATH_MAX];
 	const char *name;
@@ -770,11 +776,15 @@ static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 		if (fd == -1)
 			return berr_errno(err, errno, "open `%s`", path);
 		break;
-	case AE_IFLNK:
-		if (archive_entry_symlink(e) == NULL ||
-		    symlinkat(archive_entry_symlink(e), pfd, name) == -1)
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(e)
+					 ? archive_entry_symlink(e)
+					 : archive_entry_symlink_utf8(e);
+
+		if (target == NULL || symlinkat(target, pfd, name) == -1)
 			return berr_errno(err, errno, "symlink `%s`", path);
 		break;
+	}
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
