@@ -41,6 +41,11 @@ static int walk_open(int root, const char *rel, int flags)
 		return -1;
 	comp = strtok_r(buf, "/", &save);
 	while (comp) {
+		if (strcmp(comp, "..") == 0) { /* as RESOLVE_BENEATH refuses */
+			close(cur);
+			errno = EXDEV;
+			return -1;
+		}
 		next = strtok_r(NULL, "/", &save);
 		fd = openat(
 		    cur, comp,
