@@ -35,7 +35,8 @@ static const char usage[] =
     "  berth image prune [-a]\n"
     "  berth image inspect REF|ID\n"
     "Every verb takes -c FILE (the config's [berth] state_dir and "
-    "insecureRegistries)\nor --state-dir DIR (default /var/lib/berth).\n";
+    "insecureRegistries)\nand/or --state-dir DIR (which wins; default "
+    "/var/lib/berth).\n";
 
 struct ictx {
 	struct berth_config *cfg;
@@ -333,17 +334,19 @@ int images_cli_main(int argc, char **argv)
 		else
 			rest[nrest++] = argv[a];
 	}
-	c.state_dir = c.state_dir ? c.state_dir : "/var/lib/berth";
 	if (cfg_path) {
 		if (cfg_load(cfg_path, &c.cfg, &err) == -1) {
 			fprintf(stderr, "%s\n", err.msg);
 			free(rest);
 			return EXIT_USAGE;
 		}
-		c.state_dir = c.cfg->state_dir;
+		if (c.state_dir == NULL) /* --state-dir wins over the file */
+			c.state_dir = c.cfg->state_dir;
 		c.pull.insecure = c.cfg->insecure_registries.v;
 		c.pull.n_insecure = c.cfg->insecure_registries.n;
 	}
+	if (c.state_dir == NULL)
+		c.state_dir = "/var/lib/berth";
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verbs[i].name, verb) != 0)
 			continue;

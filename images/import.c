@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "digest.h"
 #include "layer_extract.h"
+#include "layer_view.h"
 
 #define ANN_CONTAINERD_NAME "io.containerd.image.name"
 #define ANN_REF_NAME "org.opencontainers.image.ref.name"
@@ -45,6 +46,8 @@ static int open_in(int dirfd, const char *rel, struct berr *err)
 	};
 	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
+	if (fd == -1 && errno == ENOSYS) /* before Linux 5.6: no symlinks */
+		fd = lv_open_beneath(dirfd, rel, O_RDONLY);
 	if (fd == -1)
 		return berr_errno(err, errno, "open `%s`", rel);
 	return fd;

@@ -6,7 +6,7 @@
  * knows nothing about the store or pods.
  *
  * Confinement: every entry name is made relative and `..`-free first; its
- * folder is then resolved through the merged view (resolve()), with
+ * folder is then resolved through the merged view (layer_view.c), with
  * symlinks followed by hand and clamped at the root, so the result is a
  * plain path with no symlink in it. That path is opened beneath the layer
  * with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) (an O_NOFOLLOW walk
@@ -22,13 +22,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -37,12 +35,11 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "digest.h"
+#include "layer_view.h"
 
-#define MAX_SYMLINKS 40
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 #define WH_META ".wh..wh."
-#define OPAQUE_XATTR "trusted.overlay.opaque"
 
 struct dirtime {
 	char *path;
@@ -50,18 +47,16 @@ struct dirtime {
 };
 
 struct xctx {
-	int root;	  /* dest */
-	const int *lower; /* lower roots, lowest first */
-	size_t n_lower;
-	int fd;		    /* the blob being read */
-	struct sha256 hash; /* of every byte read from fd */
+	struct layer_view v; /* dest above the lower layers */
+	int fd;		     /* the blob being read */
+	struct sha256 hash;  /* of every byte read from fd */
 	char buf[65536];
 	struct dirtime *dt;
 	size_t n_dt, cap_dt;
 	struct layer_extract_result *res;
 };
 
-/* ---- descriptors beneath a root ---- */
+/* ---- writing into dest ---- */
 
 /* DIR/NAME (or NAME at the root) into out; a path too long for out is an
  * error, never cut short into another name. */
@@ -74,282 +69,6 @@ static int join_path(char *out, size_t len, const char *dir, const char *name,
 		return berr_set(err, "path `%s/%s` is too long", dir, name);
 	return 0;
 }
-
-static int walk_open(int root, const char *rel, int flags)
-{
-	char buf[PATH_MAX];
-	char *save = NULL, *comp, *next;
-	int cur, fd;
-
-	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur == -1)
-		return -1;
-	comp = strtok_r(buf, "/", &save);
-	while (comp) {
-		next = strtok_r(NULL, "/", &save);
-		fd = openat(
-		    cur, comp,
-		    next ? (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-			 : (flags | O_NOFOLLOW | O_CLOEXEC));
-		close(cur);
-		if (fd == -1)
-			return -1;
-		cur = fd;
-		comp = next;
-	}
-	if (rel[0] == '\0' || strcmp(rel, ".") == 0) {
-		fd = openat(cur, ".", flags | O_CLOEXEC);
-		close(cur);
-		return fd;
-	}
-	return cur;
-}
-
-/* Opens rel (symlink-free, relative) beneath root, following nothing. */
-static int open_beneath(int root, const char *rel, int flags)
-{
-	static int no_openat2;
-	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC),
-	    .resolve =
-		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, root, rel[0] ? rel : ".", &how,
-				  sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
-			return fd;
-		no_openat2 = 1;
-	}
-	return walk_open(root, rel, flags);
-}
-
-/* Splits rel into its folder (copied into dir) and last name. */
-static const char *split_last(const char *rel, char dir[PATH_MAX])
-{
-	const char *slash = strrchr(rel, '/');
-
-	if (slash == NULL) {
-		dir[0] = '\0';
-		return rel;
-	}
-	snprintf(dir, PATH_MAX, "%.*s", (int)(slash - rel), rel);
-	return slash + 1;
-}
-
-/* lstat of rel beneath root; -1 with errno. */
-static int stat_beneath(int root, const char *rel, struct stat *st)
-{
-	char dir[PATH_MAX];
-	const char *name;
-	int pfd, rc;
-
-	if (rel[0] == '\0')
-		return fstat(root, st);
-	name = split_last(rel, dir);
-	pfd = open_beneath(root, dir, O_PATH | O_DIRECTORY);
-	if (pfd == -1)
-		return -1;
-	rc = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW);
-	if (rc == -1) {
-		int e = errno;
-
-		close(pfd);
-		errno = e;
-		return -1;
-	}
-	close(pfd);
-	return 0;
-}
-
-static bool is_whiteout(const struct stat *st)
-{
-	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
-}
-
-static bool dir_is_opaque(int root, const char *rel)
-{
-	cleanup_close int fd = open_beneath(root, rel, O_RDONLY | O_DIRECTORY);
-	char v[4];
-	ssize_t n;
-
-	if (fd == -1)
-		return false;
-	n = fgetxattr(fd, OPAQUE_XATTR, v, sizeof(v));
-	return n == 1 && v[0] == 'y';
-}
-
-/* ---- the merged view: dest above lowers, top to bottom ---- */
-
-static int layer_fd(const struct xctx *x, size_t i)
-{
-	return i == 0 ? x->root : x->lower[x->n_lower - i];
-}
-
-/* Does layer root hide, below itself, what is at rel? It does when a
- * proper ancestor of rel is a non-folder there (a file or a whiteout) or
- * an opaque folder. */
-static bool ancestors_hide(int root, const char *rel)
-{
-	char pre[PATH_MAX];
-	struct stat st;
-	size_t n = strlen(rel);
-
-	for (size_t i = 0; i < n; i++) {
-		if (rel[i] != '/')
-			continue;
-		snprintf(pre, sizeof(pre), "%.*s", (int)i, rel);
-		if (stat_beneath(root, pre, &st) == -1)
-			return false;
-		if (!S_ISDIR(st.st_mode))
-			return true;
-		if (dir_is_opaque(root, pre))
-			return true;
-	}
-	return false;
-}
-
-/* Finds rel in the merged view: 0 with *st and the layer's root in *owner,
- * or -1 with errno ENOENT (absent or whited out) or another error. */
-static int view_lookup(const struct xctx *x, const char *rel, struct stat *st,
-		       int *owner)
-{
-	for (size_t i = 0; i <= x->n_lower; i++) {
-		int root = layer_fd(x, i);
-
-		if (stat_beneath(root, rel, st) == 0) {
-			if (is_whiteout(st))
-				break;
-			*owner = root;
-			return 0;
-		}
-		if (errno != ENOENT && errno != ENOTDIR)
-			return -1;
-		if (ancestors_hide(root, rel))
-			break;
-	}
-	errno = ENOENT;
-	return -1;
-}
-
-static int append_comp(char *path, const char *comp, size_t clen)
-{
-	size_t n = strlen(path);
-
-	if (n + 1 + clen + 1 > PATH_MAX)
-		return -1;
-	if (n)
-		path[n++] = '/';
-	memcpy(path + n, comp, clen);
-	path[n + clen] = '\0';
-	return 0;
-}
-
-static void pop_comp(char *path)
-{
-	char *slash = strrchr(path, '/');
-
-	if (slash)
-		*slash = '\0';
-	else
-		path[0] = '\0';
-}
-
-/*
- * Resolves rel in the merged view the way the kernel would inside a chroot
- * of it: symlinks are followed (the last component only when follow_last),
- * an absolute target restarts at the root, `..` stops at the root. out is
- * a relative path with no symlink and no `..` in it.
- */
-static int resolve(const struct xctx *x, const char *rel, bool follow_last,
-		   char out[PATH_MAX], struct berr *err)
-{
-	char rest[2 * PATH_MAX], tmp[2 * PATH_MAX], cand[PATH_MAX];
-	char target[PATH_MAX];
-	int links = 0;
-
-	out[0] = '\0';
-	snprintf(rest, sizeof(rest), "%s", rel);
-	for (;;) {
-		char *p = rest, *comp;
-		size_t clen;
-		bool last;
-		struct stat st;
-		int owner;
-
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			return 0;
-		comp = p;
-		clen = strcspn(p, "/");
-		p += clen;
-		while (*p == '/')
-			p++;
-		last = *p == '\0';
-		if (clen == 1 && comp[0] == '.') {
-			memmove(rest, p, strlen(p) + 1);
-			continue;
-		}
-		if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
-			pop_comp(out);
-			memmove(rest, p, strlen(p) + 1);
-			continue;
-		}
-		snprintf(cand, sizeof(cand), "%s", out);
-		if (append_comp(cand, comp, clen) == -1)
-			return berr_set(err, "path `%s` too long", rel);
-		memmove(rest, p, strlen(p) + 1);
-		if (last && !follow_last) {
-			memcpy(out, cand, strlen(cand) + 1);
-			return 0;
-		}
-		if (view_lookup(x, cand, &st, &owner) == -1) {
-			if (errno != ENOENT)
-				return berr_errno(err, errno, "`%s`", cand);
-			memcpy(out, cand, strlen(cand) + 1);
-			continue;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char dir[PATH_MAX];
-			const char *name = split_last(cand, dir);
-			cleanup_close int pfd =
-			    open_beneath(owner, dir, O_PATH | O_DIRECTORY);
-			ssize_t n;
-
-			if (++links > MAX_SYMLINKS)
-				return berr_set(err,
-						"`%s`: too many levels of "
-						"symbolic links",
-						rel);
-			n = pfd == -1 ? -1
-				      : readlinkat(pfd, name, target,
-						   sizeof(target) - 1);
-			if (n == -1)
-				return berr_errno(err, errno, "readlink `%s`",
-						  cand);
-			target[n] = '\0';
-			if (target[0] == '/')
-				out[0] = '\0';
-			if (snprintf(tmp, sizeof(tmp), "%s/%s", target, rest) >=
-			    (int)sizeof(tmp))
-				return berr_set(err, "path `%s` too long", rel);
-			memcpy(rest, tmp, strlen(tmp) + 1);
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode) && !last)
-			return berr_set(err, "`%s` is not a folder", cand);
-		memcpy(out, cand, strlen(cand) + 1);
-	}
-}
-
-/* ---- writing into dest ---- */
 
 static void copy_xattrs_fd(int from, int to)
 {
@@ -388,21 +107,21 @@ static int mkdir_top(struct xctx *x, const char *rel, struct berr *err)
 		if (i == 0)
 			continue;
 		snprintf(pre, sizeof(pre), "%.*s", (int)i, rel);
-		if (stat_beneath(x->root, pre, &st) == 0) {
+		if (lv_stat_beneath(x->v.root, pre, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				continue;
-			if (!is_whiteout(&st))
+			if (!lv_is_whiteout(&st))
 				return berr_set(err, "`%s` is not a folder",
 						pre);
 			opaque = true;
 		}
-		name = split_last(pre, dir);
-		pfd = open_beneath(x->root, dir, O_PATH | O_DIRECTORY);
+		name = lv_split_last(pre, dir);
+		pfd = lv_open_beneath(x->v.root, dir, O_PATH | O_DIRECTORY);
 		if (pfd == -1)
 			return berr_errno(err, errno, "open `%s`", dir);
 		if (opaque && unlinkat(pfd, name, 0) == -1)
 			return berr_errno(err, errno, "unlink `%s`", pre);
-		rc = opaque ? -1 : view_lookup(x, pre, &below, &owner);
+		rc = opaque ? -1 : lv_lookup(&x->v, pre, &below, &owner);
 		if (mkdirat(pfd, name, 0755) == -1)
 			return berr_errno(err, errno, "mkdir `%s`", pre);
 		dfd = openat(pfd, name,
@@ -414,7 +133,7 @@ static int mkdir_top(struct xctx *x, const char *rel, struct berr *err)
 					  pre);
 		if (rc == 0 && S_ISDIR(below.st_mode)) {
 			cleanup_close int src =
-			    open_beneath(owner, pre, O_RDONLY | O_DIRECTORY);
+			    lv_open_beneath(owner, pre, O_RDONLY | O_DIRECTORY);
 
 			if (fchown(dfd, below.st_uid, below.st_gid) == -1 ||
 			    fchmod(dfd, below.st_mode & 07777) == -1)
@@ -487,10 +206,10 @@ static int clean_name(const char *in, char out[PATH_MAX], struct berr *err)
 						"`%s` climbs out of the layer "
 						"with `..`",
 						in);
-			pop_comp(out);
+			lv_pop_comp(out);
 			continue;
 		}
-		if (append_comp(out, comp, clen) == -1)
+		if (lv_append_comp(out, comp, clen) == -1)
 			return berr_set(err, "name `%.64s...` too long", in);
 	}
 	return 0;
@@ -631,7 +350,7 @@ static int copy_up(int src_root, const char *src_rel, const struct stat *st,
 			return berr_errno(err, errno, "copy `%s`", src_rel);
 		return 0;
 	}
-	sfd = open_beneath(src_root, src_rel, O_RDONLY);
+	sfd = lv_open_beneath(src_root, src_rel, O_RDONLY);
 	if (sfd == -1)
 		return berr_errno(err, errno, "open `%s` below", src_rel);
 	dfd =
@@ -666,12 +385,12 @@ static int make_hardlink(struct xctx *x, const char *target, const char *rel,
 		return berr_wrap(err, "hard link `%s`", rel);
 	if (trel[0] == '\0')
 		return berr_set(err, "hard link `%s` to the root", rel);
-	tname = split_last(trel, tdir);
-	if (resolve(x, tdir, true, rdir, err) == -1)
+	tname = lv_split_last(trel, tdir);
+	if (lv_resolve(&x->v, tdir, true, rdir, err) == -1)
 		return berr_wrap(err, "hard link `%s`", rel);
 	if (join_path(tpath, sizeof(tpath), rdir, tname, err) == -1)
 		return berr_wrap(err, "hard link `%s`", rel);
-	if (view_lookup(x, tpath, &st, &owner) == -1)
+	if (lv_lookup(&x->v, tpath, &st, &owner) == -1)
 		return berr_set(err,
 				"hard link `%s` -> `%s`: no such file in the "
 				"image",
@@ -679,9 +398,9 @@ static int make_hardlink(struct xctx *x, const char *target, const char *rel,
 	if (S_ISDIR(st.st_mode))
 		return berr_set(err, "hard link `%s` -> `%s` is a folder", rel,
 				target);
-	if (owner != x->root)
+	if (owner != x->v.root)
 		return copy_up(owner, tpath, &st, pfd, name, err);
-	spfd = open_beneath(x->root, rdir, O_PATH | O_DIRECTORY);
+	spfd = lv_open_beneath(x->v.root, rdir, O_PATH | O_DIRECTORY);
 	if (spfd == -1 || linkat(spfd, tname, pfd, name, 0) == -1)
 		return berr_errno(err, errno, "hard link `%s` -> `%s`", rel,
 				  target);
@@ -717,8 +436,14 @@ static int make_whiteout(struct archive_entry *e, int pfd, const char *name,
 static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 		    struct berr *err)
 {
-	const char *pname = archive_entry_pathname(e);
-	const char *hl = archive_entry_hardlink(e);
+	/* should libarchive fail to turn a name into the locale's charset,
+	 * its UTF-8 bytes (a pax path record's) are what Linux stores */
+	const char *pname = archive_entry_pathname(e)
+				? archive_entry_pathname(e)
+				: archive_entry_pathname_utf8(e);
+	const char *hl = archive_entry_hardlink(e)
+			     ? archive_entry_hardlink(e)
+			     : archive_entry_hardlink_utf8(e);
 	mode_t type = archive_entry_filetype(e);
 	char rel[PATH_MAX], pdir[PATH_MAX], rdir[PATH_MAX], path[PATH_MAX];
 	const char *name;
@@ -734,13 +459,13 @@ static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 		if (type != AE_IFDIR || hl)
 			return berr_set(err, "`%s`: the root must be a folder",
 					pname);
-		return set_meta(x, x->root, ".", x->root, e, "", err);
+		return set_meta(x, x->v.root, ".", x->v.root, e, "", err);
 	}
-	name = split_last(rel, pdir);
-	if (resolve(x, pdir, true, rdir, err) == -1 ||
+	name = lv_split_last(rel, pdir);
+	if (lv_resolve(&x->v, pdir, true, rdir, err) == -1 ||
 	    mkdir_top(x, rdir, err) == -1)
 		return berr_wrap(err, "`%s`", pname);
-	pfd = open_beneath(x->root, rdir, O_RDONLY | O_DIRECTORY);
+	pfd = lv_open_beneath(x->v.root, rdir, O_RDONLY | O_DIRECTORY);
 	if (pfd == -1)
 		return berr_errno(err, errno, "open `%s`", rdir);
 	if (join_path(path, sizeof(path), rdir, name, err) == -1)
@@ -783,11 +508,15 @@ static int do_entry(struct archive *a, struct xctx *x, struct archive_entry *e,
 		if (fd == -1)
 			return berr_errno(err, errno, "open `%s`", path);
 		break;
-	case AE_IFLNK:
-		if (archive_entry_symlink(e) == NULL ||
-		    symlinkat(archive_entry_symlink(e), pfd, name) == -1)
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(e)
+					 ? archive_entry_symlink(e)
+					 : archive_entry_symlink_utf8(e);
+
+		if (target == NULL || symlinkat(target, pfd, name) == -1)
 			return berr_errno(err, errno, "symlink `%s`", path);
 		break;
+	}
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
@@ -821,8 +550,8 @@ static la_ssize_t read_cb(struct archive *a, void *arg, const void **buf)
 static void set_dir_times(struct xctx *x)
 {
 	for (size_t i = x->n_dt; i-- > 0;) {
-		cleanup_close int fd = open_beneath(x->root, x->dt[i].path,
-						    O_RDONLY | O_DIRECTORY);
+		cleanup_close int fd = lv_open_beneath(x->v.root, x->dt[i].path,
+						       O_RDONLY | O_DIRECTORY);
 
 		if (fd != -1)
 			(void)futimens(fd, x->dt[i].ts);
@@ -843,14 +572,14 @@ int layer_extract(int fd, const char *want_digest, const char *dest,
 	memset(res, 0, sizeof(*res));
 	x->res = res;
 	x->fd = fd;
-	x->root = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	x->v.root = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < n_lowers; i++)
 		lfd[i] = -1;
-	if (x->root == -1) {
+	if (x->v.root == -1) {
 		berr_errno(err, errno, "open `%s`", dest);
 		goto out_nohash;
 	}
-	if (fchmod(x->root, 0755) == -1) {
+	if (fchmod(x->v.root, 0755) == -1) {
 		berr_errno(err, errno, "chmod `%s`", dest);
 		goto out_nohash;
 	}
@@ -861,8 +590,8 @@ int layer_extract(int fd, const char *want_digest, const char *dest,
 			goto out_nohash;
 		}
 	}
-	x->lower = lfd;
-	x->n_lower = n_lowers;
+	x->v.lower = lfd;
+	x->v.n_lower = n_lowers;
 
 	sha256_init(&x->hash);
 	a = archive_read_new();
@@ -908,8 +637,8 @@ out_nohash:
 	for (size_t i = 0; i < n_lowers; i++)
 		if (lfd[i] >= 0)
 			close(lfd[i]);
-	if (x->root >= 0)
-		close(x->root);
+	if (x->v.root >= 0)
+		close(x->v.root);
 	for (size_t i = 0; i < x->n_dt; i++)
 		free(x->dt[i].path);
 	free(x->dt);

@@ -140,7 +140,7 @@ void oci_host_platform(const char **arch, const char **variant)
 	    {"ppc64le", "ppc64le", ""}, {"s390x", "s390x", ""},
 	    {"riscv64", "riscv64", ""},
 	};
-	static struct utsname u;
+	static __thread struct utsname u;
 
 	uname(&u);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

@@ -222,6 +222,11 @@ int image_ref_parse(const char *s, struct image_ref *out, struct berr *err)
 		remote = s;
 	}
 	remote_len = (size_t)(name_end - remote);
+	if (remote_len == 0)
+		return berr_set(err,
+				"invalid reference format `%s`: no repository "
+				"after the registry",
+				s);
 	if (dom_len) {
 		if (!domain_valid(s, dom_len))
 			return berr_set(err,

@@ -678,6 +678,10 @@ json_t *img_list(const struct img_store *s, struct berr *err)
 				split_name(
 				    json_string_value(json_array_get(names, i)),
 				    repo, sizeof(repo), tag, sizeof(tag));
+			else if (dg && strchr(dg, '@'))
+				/* pulled by digest only: its repository */
+				snprintf(repo, sizeof(repo), "%.*s",
+					 (int)(strchr(dg, '@') - dg), dg);
 			json_array_append_new(
 			    rows,
 			    json_pack("{s:s, s:s, s:s, s:s, s:s?, s:I, s:I, "

@@ -336,6 +336,11 @@ EOF
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run "$BERTH" image inspect "127.0.0.1:$REG_PORT/test/app@$digest" -c "$T/berth.ini"
 	[ "$status" -eq 0 ]
+	# pulled by digest only, into a store of its own: listed by repository
+	run "$BERTH" image pull "127.0.0.1:$REG_PORT/test/app@$digest" -c "$T/berth.ini" --state-dir "$T/state2"
+	[ "$status" -eq 0 ]
+	run "$BERTH" images -o json --state-dir "$T/state2"
+	[ "$(jq -r '.images[0] | .repository + " " + .tag' <<<"$output")" = "127.0.0.1:$REG_PORT/test/app <none>" ]
 	run "$BERTH" image pull "127.0.0.1:$REG_PORT/test/missing:1" -c "$T/berth.ini"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"missing"* ]]

@@ -7,6 +7,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,16 @@ struct tarw_entry {
 	size_t len; /* file data length when it is binary (else strlen) */
 };
 
+/* Tarballs are written under a UTF-8 locale (libarchive's pax writer
+ * cannot store a non-ASCII name under C), then the test goes back to the
+ * C locale, the one berth's extraction must cope with. */
 static inline struct archive *tarw_open(const char *path, enum tarw_filter f)
 {
-	struct archive *a = archive_write_new();
+	struct archive *a;
+
+	/* libarchive reads the global locale, not uselocale()'s */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	a = archive_write_new();
 
 	archive_write_set_format_pax_restricted(a);
 	if (f == TARW_GZIP)
@@ -106,6 +114,7 @@ static inline void tarw_close(struct archive *a)
 {
 	archive_write_close(a);
 	archive_write_free(a);
+	setlocale(LC_CTYPE, "C");
 }
 
 /* Writes the entries (terminated by type 0) to path. */

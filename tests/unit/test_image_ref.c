@@ -77,6 +77,8 @@ static const struct bad bads[] = {
     {"-bad.com/a", "registry"},
     {"host.com:/a", "registry"},
     {":tag", "no name"},
+    {"R/", "no repository"}, /* found by fuzz_image_ref */
+    {"localhost:5000/", "no repository"},
 };
 
 int main(void)

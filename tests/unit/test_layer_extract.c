@@ -93,6 +93,8 @@ static void test_basic(void)
 	    {'b', "dev/loop9", NULL, 0660, 0, 6, NULL, 7, 9, 0},
 	    {'p', "run/fifo", NULL, 0620, 0, 0, NULL, 0, 0, 0},
 	    {'f', "sgid", "", 02755, 0, 50, NULL, 0, 0, 0},
+	    {'f', "caf\xc3\xa9-\xe6\x97\xa5", "utf8", 0644, 0, 0, NULL, 0, 0,
+	     0},
 	    {'d', "ovl", NULL, 0755, 0, 0, "trusted.overlay.opaque=y", 0, 0, 0},
 	    {0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}};
 	struct berr err = BERR_INIT;
@@ -152,6 +154,8 @@ static void test_basic(void)
 	ok(getxattr(P("%s/basic/%s", "ovl"), "trusted.overlay.opaque", v,
 		    sizeof(v)) == -1,
 	   "overlay xattrs are never taken from a tarball");
+	ok(lstat(P("%s/basic/%s", "caf\xc3\xa9-\xe6\x97\xa5"), &st) == 0,
+	   "a UTF-8 name (a pax path record) is kept byte for byte");
 	ok(lstat(P("%s/basic/%s", "etc"), &st) == 0 &&
 	       st.st_mtime == 1700000000,
 	   "folder mtime kept after its children were written");
