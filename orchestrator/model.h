@@ -246,6 +246,8 @@ static inline bool pod_leaving(const struct pod *p)
  * other (pod.c): going on from a state that cannot be would act on the
  * wrong container or none. where names the transition just made. */
 void pod_check(const struct pod *p, const char *where);
+/* "asked", "preStop", ... for messages. */
+const char *term_step_name(enum term_step step);
 /* Creation time of service name, recorded on first call. */
 int64_t service_created_ms(struct daemon *d, const char *name);
 

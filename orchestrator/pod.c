@@ -43,6 +43,11 @@ static const char *const step_names[] = {
     [TERM_EXTENDED] = "extended", [TERM_KILLED] = "killed",
 };
 
+const char *term_step_name(enum term_step step)
+{
+	return step_names[step];
+}
+
 void pod_check(const struct pod *p, const char *where)
 {
 	const char *bad = NULL;

@@ -57,8 +57,8 @@ static void send_stop_signal(struct pod *p)
 static void enter_signalled(struct pod *p)
 {
 	if (p->term_step != TERM_PRESTOP)
-		fatalx("pod %s: stop signal asked in termination step %d",
-		       p->name, (int)p->term_step);
+		fatalx("pod %s: stop signal asked in termination step %s",
+		       p->name, term_step_name(p->term_step));
 	p->term_step = TERM_SIGNALLED;
 	send_stop_signal(p);
 	pod_check(p, "stop signal");
@@ -94,8 +94,8 @@ static void on_deadline(uv_timer_t *t)
 	case TERM_NONE:
 	case TERM_ASKED:
 	case TERM_KILLED:
-		fatalx("pod %s: grace deadline in termination step %d", p->name,
-		       (int)p->term_step);
+		fatalx("pod %s: grace deadline in termination step %s", p->name,
+		       term_step_name(p->term_step));
 	}
 	pod_check(p, "grace deadline");
 }
@@ -205,8 +205,8 @@ void terminate_resume(struct pod *p)
 	if (remaining < 0)
 		remaining = 0;
 	if (p->phase != POD_RUNNING || p->term_step != TERM_ASKED)
-		fatalx("pod %s: termination resumed in phase %d, step %d",
-		       p->name, (int)p->phase, (int)p->term_step);
+		fatalx("pod %s: termination resumed in phase %d, step %s",
+		       p->name, (int)p->phase, term_step_name(p->term_step));
 	p->term_step = TERM_PRESTOP;
 	clock_timer_start(&p->timer, on_deadline, (uint64_t)remaining);
 	if (p->spec->pre_stop.kind != HANDLER_NONE)
