@@ -171,14 +171,14 @@ struct berth_config {
 	size_t n_services;
 };
 
-/*
- * Loads and validates path. On failure err->msg is "FILE:LINE: message"
- * (or "FILE: message" when no line applies) and *out is untouched.
- */
 /* The largest config file and seccomp profile berth reads (SPEC §2). */
 #define CFG_FILE_MAX (4u << 20)
 #define CFG_SECCOMP_FILE_MAX (1u << 20)
 
+/*
+ * Loads and validates path. On failure err->msg is "FILE:LINE: message"
+ * (or "FILE: message" when no line applies) and *out is untouched.
+ */
 int cfg_load(const char *path, struct berth_config **out, struct berr *err);
 void cfg_free(struct berth_config *cfg);
 
