@@ -7,6 +7,7 @@
  */
 #include "rollout.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,8 +371,8 @@ static void reply_message(struct ctl_conn *c, const char *fmt, const char *name)
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
-static void route_pause(struct daemon *d, struct ctl_conn *c,
-			struct deployment *dep, bool pause)
+static void set_paused(struct daemon *d, struct ctl_conn *c,
+		       struct deployment *dep, bool pause)
 {
 	if (dep->paused == pause) {
 		ctl_reply_error(c, 409, "deployment.apps/%s is %s", dep->name,
@@ -391,25 +392,35 @@ static void route_pause(struct daemon *d, struct ctl_conn *c,
 		      dep->name);
 }
 
-static void route_undo(struct daemon *d, struct ctl_conn *c,
+void rollout_api_pause(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, struct deployment *dep)
+{
+	set_paused(d, c, dep, true);
+}
+
+void rollout_api_resume(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep)
+{
+	set_paused(d, c, dep, false);
+}
+
+void rollout_api_undo(struct daemon *d, struct ctl_conn *c,
+		      const struct ctl_request *req, struct deployment *dep)
 {
 	json_t *body = ctl_body_object(c, req);
 	struct berr err = BERR_INIT;
-	int to = 0, status, rc;
+	long long to;
+	int status, rc;
 	char msg[200];
 
 	if (body == NULL)
 		return;
-	if (json_is_integer(json_object_get(body, "to_revision")))
-		to = (int)json_integer_value(
-		    json_object_get(body, "to_revision"));
+	/* 0: the previous revision */
+	rc = ctl_body_int(c, body, "to_revision", 0, INT_MAX, 0, &to);
 	json_decref(body);
-	if (to < 0) {
-		ctl_reply_error(c, 400, "to_revision must be >= 0");
+	if (rc == -1)
 		return;
-	}
-	rc = rollout_undo(d, dep, to, &status, &err);
+	rc = rollout_undo(d, dep, (int)to, &status, &err);
 	if (rc == -1) {
 		ctl_reply_error(c, status, "%s", err.msg);
 		return;
@@ -427,50 +438,43 @@ static void route_undo(struct daemon *d, struct ctl_conn *c,
 	reply_message(c, "deployment.apps/%s rolled back", dep->name);
 }
 
-void rollout_api(struct daemon *d, struct ctl_conn *c,
-		 const struct ctl_request *req, struct deployment *dep,
-		 const char *verb)
+void rollout_api_status(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep)
 {
-	bool get = !strcmp(req->method, "GET");
-	bool post = !strcmp(req->method, "POST");
+	ctl_reply_json(c, 200, rollout_status_json(d, dep));
+}
 
-	if (get && !strcmp(verb, "status")) {
-		ctl_reply_json(c, 200, rollout_status_json(d, dep));
-	} else if (get && !strcmp(verb, "history")) {
-		char v[16];
-		int rev = 0;
-		struct berr err = BERR_INIT;
-		char *text;
+void rollout_api_history(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep)
+{
+	struct berr err = BERR_INIT;
+	long long rev;
+	char *text;
 
-		if (ctl_query_get(req, "revision", v, sizeof(v)) == 0)
-			rev = atoi(v);
-		text = rollout_history_text(dep, rev, &err);
-		if (text == NULL) {
-			ctl_reply_error(c, 404, "%s", err.msg);
-			return;
-		}
-		ctl_reply_text(c, 200, "text/plain", text, strlen(text));
-		free(text);
-	} else if (post &&
-		   (!strcmp(verb, "pause") || !strcmp(verb, "resume"))) {
-		route_pause(d, c, dep, !strcmp(verb, "pause"));
-	} else if (post && !strcmp(verb, "undo")) {
-		route_undo(d, c, req, dep);
-	} else if (post && !strcmp(verb, "restart")) {
-		if (dep->paused) {
-			ctl_reply_error(
-			    c, 409,
-			    "deployments \"%s\" can't restart paused "
-			    "deployment (run rollout resume first)",
-			    dep->name);
-			return;
-		}
-		rollout_restart(d, dep);
-		reply_message(c, "deployment.apps/%s restarted", dep->name);
-	} else {
-		ctl_reply_error(c, 404, "no such rollout action \"%s %s\"",
-				req->method, verb);
+	/* 0: the list of revisions */
+	if (ctl_query_int(c, req, "revision", 0, INT_MAX, 0, &rev) == -1)
+		return;
+	text = rollout_history_text(dep, (int)rev, &err);
+	if (text == NULL) {
+		ctl_reply_error(c, 404, "%s", err.msg);
+		return;
 	}
+	ctl_reply_text(c, 200, "text/plain", text, strlen(text));
+	free(text);
+}
+
+void rollout_api_restart(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep)
+{
+	if (dep->paused) {
+		ctl_reply_error(c, 409,
+				"deployments \"%s\" can't restart paused "
+				"deployment (run rollout resume first)",
+				dep->name);
+		return;
+	}
+	rollout_restart(d, dep);
+	reply_message(c, "deployment.apps/%s restarted", dep->name);
 }
 
 void rollout_api_image(struct daemon *d, struct ctl_conn *c,

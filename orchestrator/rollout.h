@@ -46,10 +46,20 @@ json_t *rollout_status_json(struct daemon *d, struct deployment *dep);
 char *rollout_history_text(struct deployment *dep, int revision,
 			   struct berr *err);
 
-/* Routes: /v1/deployments/NAME/rollout/VERB and .../image. */
-void rollout_api(struct daemon *d, struct ctl_conn *c,
-		 const struct ctl_request *req, struct deployment *dep,
-		 const char *verb);
+/* Routes (api.c's table): /v1/deployments/NAME/rollout/VERB and
+ * /v1/deployments/NAME/image. */
+void rollout_api_status(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep);
+void rollout_api_history(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep);
+void rollout_api_pause(struct daemon *d, struct ctl_conn *c,
+		       const struct ctl_request *req, struct deployment *dep);
+void rollout_api_resume(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep);
+void rollout_api_undo(struct daemon *d, struct ctl_conn *c,
+		      const struct ctl_request *req, struct deployment *dep);
+void rollout_api_restart(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep);
 void rollout_api_image(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, struct deployment *dep);
 
