@@ -39,8 +39,14 @@ static const char *dep_object(struct deployment *dep)
 	return event_object_name("deployment", dep->name);
 }
 
-int rollout_set_template(struct daemon *d, struct deployment *dep,
-			 struct deployment_spec *spec, const char *cause)
+/*
+ * Makes spec (xmalloc'd, from cfg_deployment_dup; owned from here on) the
+ * deployment's template, recording cause. Returns 1 when a new revision
+ * started (or, paused, was recorded), 0 when the template was unchanged
+ * (spec freed).
+ */
+static int rollout_set_template(struct daemon *d, struct deployment *dep,
+				struct deployment_spec *spec, const char *cause)
 {
 	char hash[16];
 
@@ -75,8 +81,10 @@ int rollout_set_template(struct daemon *d, struct deployment *dep,
 	return 1;
 }
 
-int rollout_set_image(struct daemon *d, struct deployment *dep,
-		      const char *image, const char *cause, struct berr *err)
+/* `set image`: image must be an absolute path of a directory. */
+static int rollout_set_image(struct daemon *d, struct deployment *dep,
+			     const char *image, const char *cause,
+			     struct berr *err)
 {
 	struct deployment_spec *spec;
 	struct stat st;
@@ -97,7 +105,8 @@ int rollout_set_image(struct daemon *d, struct deployment *dep,
 	return rollout_set_template(d, dep, spec, cause);
 }
 
-void rollout_restart(struct daemon *d, struct deployment *dep)
+/* `rollout restart`: same template, new restart stamp. */
+static void rollout_restart(struct daemon *d, struct deployment *dep)
 {
 	struct deployment_spec *spec = cfg_deployment_dup(dep->spec);
 	char cause[128];
@@ -131,8 +140,13 @@ static int back_to(struct daemon *d, struct deployment *dep, struct revision *r)
 	return rollout_set_template(d, dep, spec, cause);
 }
 
-int rollout_undo(struct daemon *d, struct deployment *dep, int to_revision,
-		 int *status, struct berr *err)
+/*
+ * `rollout undo`: to_revision 0 is the previous revision. -1 with *status
+ * 404 when there is no such revision (nothing changed); returns 1 when
+ * rolled back, 0 when the template already matched (skipped).
+ */
+static int rollout_undo(struct daemon *d, struct deployment *dep,
+			int to_revision, int *status, struct berr *err)
 {
 	struct revision *r;
 
@@ -187,7 +201,8 @@ void rollout_abort(struct daemon *d, struct deployment *dep,
 	back_to(d, dep, r);
 }
 
-json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
+/* {"done", "failed", "message"} as `kubectl rollout status` words it. */
+static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts k;
 	char msg[320];
@@ -333,8 +348,10 @@ static void add_template(struct text *t, const struct deployment *dep,
 	}
 }
 
-char *rollout_history_text(struct deployment *dep, int revision,
-			   struct berr *err)
+/* `rollout history` text; revision > 0: that revision's template. NULL
+ * with err when the revision does not exist. */
+static char *rollout_history_text(struct deployment *dep, int revision,
+				  struct berr *err)
 {
 	struct text t = {xmalloc(256), 0, 256};
 
