@@ -404,12 +404,11 @@ static const struct route routes[] = {
     DEP_ROUTE("POST", "rollout/restart", rollout_api_restart),
 };
 
-#define MAX_SEGS 8
 #define MAX_ARGS 2
 
 /*
  * Whether path matches pattern; the "*" segments go to arg (URL-decoded,
- * each at most SEG_MAX - 1 bytes). -1: a segment is too long.
+ * each at most API_SEG_MAX - 1 bytes). -1: a segment is too long.
  */
 static int match(const char *pattern, const char *path,
 		 char arg[MAX_ARGS][API_SEG_MAX])

@@ -195,9 +195,42 @@ static void check_head(int get, int head)
 	ok(gb && gb[4] != '\0', "GET %s: a body", ex[get].path);
 }
 
+/* Every route the CLI uses, as it asks for it. */
+static const char *const every_route[][2] = {
+    {"GET", "/v1/pods"},
+    {"GET", "/v1/deployments"},
+    {"GET", "/v1/services"},
+    {"GET", "/v1/events"},
+    {"POST", "/v1/apply"},
+    {"POST", "/v1/down"},
+    {"GET", "/v1/describe/pod/p"},
+    {"DELETE", "/v1/pods/p"},
+    {"GET", "/v1/pods/p/logs"},
+    {"GET", "/v1/pods/p/exec"},
+    {"POST", "/v1/services/s/selector"},
+    {"POST", "/v1/deployments/d/scale"},
+    {"POST", "/v1/deployments/d/image"},
+    {"GET", "/v1/deployments/d/rollout/status"},
+    {"GET", "/v1/deployments/d/rollout/history"},
+    {"POST", "/v1/deployments/d/rollout/pause"},
+    {"POST", "/v1/deployments/d/rollout/resume"},
+    {"POST", "/v1/deployments/d/rollout/undo"},
+    {"POST", "/v1/deployments/d/rollout/restart"},
+};
+
 static void check_route_table(void)
 {
 	char allowed[128];
+	int seen[64] = {0};
+	size_t n = sizeof(every_route) / sizeof(every_route[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		int r = api_route(every_route[i][0], every_route[i][1], allowed,
+				  sizeof(allowed));
+
+		ok(r >= 0 && r < 64 && !seen[r]++, "%s %s has its own route",
+		   every_route[i][0], every_route[i][1]);
+	}
 
 	ok(api_route("GET", "/v1/pods", allowed, sizeof(allowed)) >= 0,
 	   "GET /v1/pods has a route");
