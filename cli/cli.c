@@ -148,7 +148,11 @@ int cli_fail(const char *fmt, ...)
 	return CLI_EXIT_FAIL;
 }
 
-int cli_check_status(const struct client_resp *resp)
+/*
+ * Maps a finished exchange to an exit status, printing the daemon's error
+ * for non-2xx answers: 422 → the message as is and 2, others → 1.
+ */
+static int cli_check_status(const struct client_resp *resp)
 {
 	json_t *doc;
 	const char *msg = NULL;

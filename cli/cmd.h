@@ -43,12 +43,6 @@ int cli_usage(const char *verb);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Maps a finished exchange to an exit status, printing the daemon's error
- * for non-2xx answers: 422 → the message as is and 2, others → 1.
- */
-int cli_check_status(const struct client_resp *resp);
-
-/*
  * One JSON request (body may be NULL). On a 2xx JSON answer stores it in
  * *out and returns 0; otherwise prints the error and returns the exit
  * status.

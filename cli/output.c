@@ -81,7 +81,8 @@ void out_table_free(struct out_table *t)
 	free(t);
 }
 
-void out_table_widths(const struct out_table *t, size_t *widths)
+/* Widens widths[0..ncols) to fit every row (and the header). */
+static void out_table_widths(const struct out_table *t, size_t *widths)
 {
 	size_t r, c;
 
@@ -94,8 +95,9 @@ void out_table_widths(const struct out_table *t, size_t *widths)
 		}
 }
 
-void out_table_print_rows(const struct out_table *t, size_t first,
-			  const size_t *widths, FILE *f)
+/* Prints rows [first, nrows) padded to widths; the last column unpadded. */
+static void out_table_print_rows(const struct out_table *t, size_t first,
+				 const size_t *widths, FILE *f)
 {
 	size_t r, c;
 

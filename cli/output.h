@@ -27,11 +27,6 @@ void out_age(long long secs, char *buf, size_t len);
 struct out_table *out_table_new(size_t ncols, const char *const *header);
 void out_table_add(struct out_table *t, const char *const *cells);
 void out_table_free(struct out_table *t);
-/* Widens widths[0..ncols) to fit every row (and the header). */
-void out_table_widths(const struct out_table *t, size_t *widths);
-/* Prints rows [first, nrows) padded to widths; the last column unpadded. */
-void out_table_print_rows(const struct out_table *t, size_t first,
-			  const size_t *widths, FILE *f);
 /* Header and every row, widths from the content. */
 void out_table_print(const struct out_table *t, FILE *f);
 

@@ -333,21 +333,3 @@ int rm_rf(const char *path, struct berr *err)
 		return berr_wrap(err, "remove `%s`", path);
 	return 0;
 }
-
-int fd_set_cloexec(int fd)
-{
-	int flags = fcntl(fd, F_GETFD);
-
-	if (flags == -1)
-		return -1;
-	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-
-int fd_set_nonblock(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}

@@ -54,7 +54,5 @@ int file_write_replace(const char *path, const void *buf, size_t len,
 int mkdir_p(const char *path, mode_t mode, struct berr *err);
 /* rm -rf that never crosses into another filesystem (mount points). */
 int rm_rf(const char *path, struct berr *err);
-int fd_set_cloexec(int fd);
-int fd_set_nonblock(int fd);
 
 #endif

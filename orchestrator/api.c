@@ -1,7 +1,10 @@
 /*
- * api.c - routes of the control API. Each route validates its input,
+ * api.c - routes of the control API: one table (method, path pattern,
+ * handler), like the CLI's verb table. Each route validates its input,
  * calls one orchestrator operation and renders the result; nothing here
- * decides how pods change.
+ * decides how pods change. HEAD is answered wherever GET is (the
+ * transport drops the body); a path that exists answers another method
+ * with 405.
  */
 #include "api.h"
 
@@ -31,34 +34,15 @@
 
 #define LOGS_MAX_REPLY (16 * 1024 * 1024)
 
-/* Splits "/v1/a/b/c" into at most max segments. */
-static size_t split_path(const char *path, char seg[][128], size_t max)
-{
-	size_t n = 0;
-	const char *p = path;
-
-	while (*p == '/')
-		p++;
-	while (*p && n < max) {
-		size_t len = strcspn(p, "/");
-
-		if (len >= 128)
-			len = 127;
-		ctl_url_decode(p, len, seg[n], 128);
-		n++;
-		p += strcspn(p, "/");
-		while (*p == '/')
-			p++;
-	}
-	return n;
-}
-
-static bool want_watch(const struct ctl_request *req)
+/* ?NAME, ?NAME=1, ?NAME=true... (not 0, not false); never on HEAD, which
+ * gets the headers of one reply rather than a stream. */
+static bool query_flag(const struct ctl_request *req, const char *name)
 {
 	char v[16];
 
-	return ctl_query_get(req, "watch", v, sizeof(v)) == 0 &&
-	       strcmp(v, "0") && strcmp(v, "false");
+	return strcmp(req->method, "HEAD") != 0 &&
+	       ctl_query_get(req, name, v, sizeof(v)) == 0 && strcmp(v, "0") &&
+	       strcmp(v, "false");
 }
 
 /* --- logs ------------------------------------------------------------------
@@ -151,11 +135,11 @@ void api_follows_stop(struct daemon *d)
 }
 
 static void route_logs(struct daemon *d, struct ctl_conn *c,
-		       const struct ctl_request *req, const char *name)
+		       const struct ctl_request *req, const char *const *arg)
 {
+	const char *name = arg[0];
 	struct pod *p = pod_find(d, name);
 	cleanup_free char *path = NULL;
-	char v[16];
 	size_t len;
 	char *text;
 	struct stat st;
@@ -165,8 +149,7 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 		return;
 	}
 	path = pod_log_path(p);
-	if (ctl_query_get(req, "follow", v, sizeof(v)) == 0 && strcmp(v, "0") &&
-	    strcmp(v, "false")) {
+	if (query_flag(req, "follow")) {
 		struct log_follow *f = xcalloc(1, sizeof(*f));
 
 		f->d = d;
@@ -196,7 +179,7 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
  */
 
 static void route_apply(struct daemon *d, struct ctl_conn *c,
-			const struct ctl_request *req)
+			const struct ctl_request *req, const char *const *arg)
 {
 	json_t *body = ctl_body_object(c, req), *messages;
 	const char *path;
@@ -228,8 +211,10 @@ static void route_apply(struct daemon *d, struct ctl_conn *c,
 }
 
 static void route_delete_pod(struct daemon *d, struct ctl_conn *c,
-			     const char *name)
+			     const struct ctl_request *req,
+			     const char *const *arg)
 {
+	const char *name = arg[0];
 	struct pod *p = pod_find(d, name);
 
 	if (p == NULL) {
@@ -243,25 +228,45 @@ static void route_delete_pod(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
+static void route_exec(struct daemon *d, struct ctl_conn *c,
+		       const struct ctl_request *req, const char *const *arg)
+{
+	struct pod *p = pod_find(d, arg[0]);
+
+	if (p == NULL) {
+		ctl_reply_error(c, 404, "pod \"%s\" not found", arg[0]);
+		return;
+	}
+	if (p->phase != POD_RUNNING) {
+		ctl_reply_error(c, 409, "pod \"%s\" is not running", arg[0]);
+		return;
+	}
+	ctl_reply_json(c, 200,
+		       json_pack("{s:s, s:s, s:s}", "runtime", d->rt.path,
+				 "root", d->rt.root, "id", p->name));
+}
+
 static void route_scale(struct daemon *d, struct ctl_conn *c,
 			const struct ctl_request *req, struct deployment *dep)
 {
 	json_t *body = ctl_body_object(c, req);
-	json_t *r;
+	long long replicas;
 	char msg[160];
+	int rc;
 
 	if (body == NULL)
 		return;
-	r = json_object_get(body, "replicas");
-	if (!json_is_integer(r) || json_integer_value(r) < 0 ||
-	    json_integer_value(r) > 10000) {
+	if (json_object_get(body, "replicas") == NULL) {
 		json_decref(body);
 		ctl_reply_error(c, 400,
 				"replicas must be an integer from 0 to 10000");
 		return;
 	}
-	dep->replicas = (int)json_integer_value(r);
+	rc = ctl_body_int(c, body, "replicas", 0, 10000, 0, &replicas);
 	json_decref(body);
+	if (rc == -1)
+		return;
+	dep->replicas = (int)replicas;
 	event_record(d, "Normal", "ScalingReplicaSet",
 		     event_object_name("deployment", dep->name),
 		     "Scaled to %d replicas (berth scale)", dep->replicas);
@@ -272,53 +277,103 @@ static void route_scale(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
-/* --- rollout
- * ------------------------------------------------------------------ */
-
-static void route_rollout(struct daemon *d, struct ctl_conn *c,
-			  const struct ctl_request *req, struct deployment *dep,
-			  const char *verb)
+static void route_selector(struct daemon *d, struct ctl_conn *c,
+			   const struct ctl_request *req,
+			   const char *const *arg)
 {
-	rollout_api(d, c, req, dep, verb);
+	json_t *body = ctl_body_object(c, req);
+
+	if (body == NULL)
+		return;
+	service_set_selector(d, c, arg[0], body);
+	json_decref(body);
+}
+
+static void route_describe(struct daemon *d, struct ctl_conn *c,
+			   const struct ctl_request *req,
+			   const char *const *arg)
+{
+	char *text = describe_object(d, arg[0], arg[1]);
+
+	if (text == NULL) {
+		ctl_reply_error(c, 404, "%s \"%s\" not found", arg[0], arg[1]);
+		return;
+	}
+	ctl_reply_text(c, 200, "text/plain", text, strlen(text));
+	free(text);
+}
+
+static void route_down(struct daemon *d, struct ctl_conn *c,
+		       const struct ctl_request *req, const char *const *arg)
+{
+	daemon_down(d, c);
+}
+
+/* GET /v1/KIND: the list, or with ?watch a stream of them. */
+static void list(struct daemon *d, struct ctl_conn *c,
+		 const struct ctl_request *req, enum watch_kind kind)
+{
+	if (query_flag(req, "watch")) {
+		watch_add(d, c, kind);
+		return;
+	}
+	switch (kind) {
+	case WATCH_PODS:
+		ctl_reply_json(c, 200, view_pods(d));
+		break;
+	case WATCH_DEPLOYMENTS:
+		ctl_reply_json(c, 200, view_deployments(d));
+		break;
+	case WATCH_SERVICES:
+		ctl_reply_json(c, 200, view_services(d));
+		break;
+	case WATCH_EVENTS:
+		ctl_reply_json(c, 200,
+			       json_pack("{s:o}", "events", events_json(d, 0)));
+		break;
+	}
+}
+
+static void route_pods(struct daemon *d, struct ctl_conn *c,
+		       const struct ctl_request *req, const char *const *arg)
+{
+	list(d, c, req, WATCH_PODS);
+}
+
+static void route_deployments(struct daemon *d, struct ctl_conn *c,
+			      const struct ctl_request *req,
+			      const char *const *arg)
+{
+	list(d, c, req, WATCH_DEPLOYMENTS);
+}
+
+static void route_services(struct daemon *d, struct ctl_conn *c,
+			   const struct ctl_request *req,
+			   const char *const *arg)
+{
+	list(d, c, req, WATCH_SERVICES);
+}
+
+static void route_events(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, const char *const *arg)
+{
+	list(d, c, req, WATCH_EVENTS);
 }
 
 /* --- router
  * ------------------------------------------------------------------- */
 
-static void route_list(struct daemon *d, struct ctl_conn *c,
-		       const struct ctl_request *req, const char *what)
-{
-	static const struct {
-		const char *name;
-		enum watch_kind kind;
-		json_t *(*view)(struct daemon *);
-	} lists[] = {{"pods", WATCH_PODS, view_pods},
-		     {"deployments", WATCH_DEPLOYMENTS, view_deployments},
-		     {"services", WATCH_SERVICES, view_services},
-		     {"events", WATCH_EVENTS, NULL}};
-
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		if (strcmp(what, lists[i].name))
-			continue;
-		if (want_watch(req)) {
-			watch_add(d, c, lists[i].kind);
-			return;
-		}
-		if (lists[i].view)
-			ctl_reply_json(c, 200, lists[i].view(d));
-		else
-			ctl_reply_json(
-			    c, 200,
-			    json_pack("{s:o}", "events", events_json(d, 0)));
-		return;
-	}
-	ctl_reply_error(c, 404, "unknown resource \"%s\"", what);
-}
-
+/*
+ * One route. A "*" segment of the pattern matches any one path segment
+ * (URL-decoded), handed to fn in order. Routes under /v1/deployments/NAME/
+ * set dep_fn instead: the router finds the deployment (404 when there is
+ * none) and hands it over.
+ */
 /* The admin kubeconfig kube/ wrote: it holds a private key, so only
  * root or the daemon's own user may read it. */
 static void route_kubeconfig(struct daemon *d, struct ctl_conn *c,
-			     const struct ctl_request *req)
+			     const struct ctl_request *req,
+			     const char *const *arg)
 {
 	cleanup_free char *path = xasprintf("%s/kubeconfig", d->state_dir);
 	cleanup_free char *text = NULL;
@@ -344,104 +399,149 @@ static void route_kubeconfig(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_text(c, 200, "application/yaml", text, len);
 }
 
+struct route {
+	const char *method; /* "GET" answers HEAD too */
+	const char *pattern;
+	void (*fn)(struct daemon *d, struct ctl_conn *c,
+		   const struct ctl_request *req, const char *const *arg);
+	void (*dep_fn)(struct daemon *d, struct ctl_conn *c,
+		       const struct ctl_request *req, struct deployment *dep);
+};
+
+#define DEP_ROUTE(m, verb, f)                                                  \
+	{                                                                      \
+		m, "/v1/deployments/*/" verb, NULL, f                          \
+	}
+
+static const struct route routes[] = {
+    {"GET", "/v1/pods", route_pods, NULL},
+    {"GET", "/v1/deployments", route_deployments, NULL},
+    {"GET", "/v1/services", route_services, NULL},
+    {"GET", "/v1/events", route_events, NULL},
+    {"GET", "/v1/kubeconfig", route_kubeconfig, NULL},
+    {"POST", "/v1/apply", route_apply, NULL},
+    {"POST", "/v1/down", route_down, NULL},
+    {"GET", "/v1/describe/*/*", route_describe, NULL},
+    {"DELETE", "/v1/pods/*", route_delete_pod, NULL},
+    {"GET", "/v1/pods/*/logs", route_logs, NULL},
+    {"GET", "/v1/pods/*/exec", route_exec, NULL},
+    {"POST", "/v1/services/*/selector", route_selector, NULL},
+    DEP_ROUTE("POST", "scale", route_scale),
+    DEP_ROUTE("POST", "image", rollout_api_image),
+    DEP_ROUTE("GET", "rollout/status", rollout_api_status),
+    DEP_ROUTE("GET", "rollout/history", rollout_api_history),
+    DEP_ROUTE("POST", "rollout/pause", rollout_api_pause),
+    DEP_ROUTE("POST", "rollout/resume", rollout_api_resume),
+    DEP_ROUTE("POST", "rollout/undo", rollout_api_undo),
+    DEP_ROUTE("POST", "rollout/restart", rollout_api_restart),
+};
+
+#define MAX_ARGS 2
+
+/*
+ * Whether path matches pattern; the "*" segments go to arg (URL-decoded,
+ * each at most API_SEG_MAX - 1 bytes). -1: a segment is too long.
+ */
+static int match(const char *pattern, const char *path,
+		 char arg[MAX_ARGS][API_SEG_MAX])
+{
+	size_t n = 0;
+
+	for (;;) {
+		size_t pl, sl;
+
+		while (*pattern == '/')
+			pattern++;
+		while (*path == '/')
+			path++;
+		if (*pattern == '\0' || *path == '\0')
+			return *pattern == '\0' && *path == '\0';
+		pl = strcspn(pattern, "/");
+		sl = strcspn(path, "/");
+		if (pl == 1 && pattern[0] == '*') {
+			if (n == MAX_ARGS ||
+			    ctl_url_decode(path, sl, arg[n], API_SEG_MAX) == -1)
+				return -1;
+			n++;
+		} else if (pl != sl || strncmp(pattern, path, pl) != 0) {
+			return 0;
+		}
+		pattern += pl;
+		path += sl;
+	}
+}
+
+static bool method_is(const struct route *r, const char *method)
+{
+	return !strcmp(r->method, method) ||
+	       (!strcmp(r->method, "GET") && !strcmp(method, "HEAD"));
+}
+
+int api_route(const char *method, const char *path, char *allowed, size_t len)
+{
+	char arg[MAX_ARGS][API_SEG_MAX];
+	size_t used = 0;
+	bool path_known = false;
+
+	allowed[0] = '\0';
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		int m = match(routes[i].pattern, path, arg);
+
+		if (m == -1)
+			return -400;
+		if (m == 0)
+			continue;
+		if (method_is(&routes[i], method))
+			return (int)i;
+		path_known = true;
+		used += (size_t)snprintf(allowed + used,
+					 used < len ? len - used : 0, "%s%s",
+					 used ? ", " : "", routes[i].method);
+		if (!strcmp(routes[i].method, "GET"))
+			used += (size_t)snprintf(allowed + used,
+						 used < len ? len - used : 0,
+						 ", HEAD");
+	}
+	return path_known ? -405 : -404;
+}
+
 void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 {
 	struct daemon *d = data;
-	char seg[6][128];
-	size_t n = split_path(req->path, seg, 6);
-	bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
-	bool post = !strcmp(req->method, "POST");
+	char arg[MAX_ARGS][API_SEG_MAX], allowed[128];
+	const char *args[MAX_ARGS] = {arg[0], arg[1]};
+	const struct route *r;
+	int i = api_route(req->method, req->path, allowed, sizeof(allowed));
+	struct deployment *dep;
 
-	if (n < 2 || strcmp(seg[0], "v1")) {
-		ctl_reply_error(c, 404, "no such API path \"%s\"", req->path);
+	if (i == -400) {
+		ctl_reply_error(c, 400,
+				"a segment of \"%s\" is longer than %d "
+				"bytes",
+				req->path, API_SEG_MAX - 1);
 		return;
 	}
-	if (n == 2 && get && !strcmp(seg[1], "kubeconfig")) {
-		route_kubeconfig(d, c, req);
+	if (i == -405) {
+		ctl_reply_error(c, 405, "%s is not allowed on %s (allowed: %s)",
+				req->method, req->path, allowed);
 		return;
 	}
-	if (n == 2 && get) {
-		route_list(d, c, req, seg[1]);
+	if (i < 0) {
+		ctl_reply_error(c, 404, "no such API path \"%s %s\"",
+				req->method, req->path);
 		return;
 	}
-	if (n == 2 && post && !strcmp(seg[1], "apply")) {
-		route_apply(d, c, req);
+	r = &routes[i];
+	match(r->pattern, req->path, arg);
+	if (r->fn != NULL) {
+		r->fn(d, c, req, args);
 		return;
 	}
-	if (n == 2 && post && !strcmp(seg[1], "down")) {
-		daemon_down(d, c);
+	dep = daemon_find_deployment(d, arg[0]);
+	if (dep == NULL) {
+		ctl_reply_error(c, 404, "deployments.apps \"%s\" not found",
+				arg[0]);
 		return;
 	}
-	if (n == 4 && get && !strcmp(seg[1], "describe")) {
-		char *text = describe_object(d, seg[2], seg[3]);
-
-		if (text == NULL) {
-			ctl_reply_error(c, 404, "%s \"%s\" not found", seg[2],
-					seg[3]);
-			return;
-		}
-		ctl_reply_text(c, 200, "text/plain", text, strlen(text));
-		free(text);
-		return;
-	}
-	if (!strcmp(seg[1], "pods") && n >= 3) {
-		struct pod *p = pod_find(d, seg[2]);
-
-		if (n == 3 && !strcmp(req->method, "DELETE")) {
-			route_delete_pod(d, c, seg[2]);
-			return;
-		}
-		if (n == 4 && get && !strcmp(seg[3], "logs")) {
-			route_logs(d, c, req, seg[2]);
-			return;
-		}
-		if (n == 4 && get && !strcmp(seg[3], "exec")) {
-			if (p == NULL || p->phase != POD_RUNNING) {
-				ctl_reply_error(c, p ? 409 : 404,
-						p ? "pod \"%s\" is not running"
-						  : "pod \"%s\" not found",
-						seg[2]);
-				return;
-			}
-			ctl_reply_json(c, 200,
-				       json_pack("{s:s, s:s, s:s}", "runtime",
-						 d->rt.path, "root", d->rt.root,
-						 "id", p->name));
-			return;
-		}
-	}
-	if (!strcmp(seg[1], "services") && n == 4 && post &&
-	    !strcmp(seg[3], "selector")) {
-		json_t *body = ctl_body_object(c, req);
-
-		if (body != NULL) {
-			service_set_selector(d, c, seg[2], body);
-			json_decref(body);
-		}
-		return;
-	}
-	if (!strcmp(seg[1], "deployments") && n >= 4) {
-		struct deployment *dep = daemon_find_deployment(d, seg[2]);
-
-		if (dep == NULL) {
-			ctl_reply_error(c, 404,
-					"deployments.apps \"%s\" not found",
-					seg[2]);
-			return;
-		}
-		if (n == 4 && post && !strcmp(seg[3], "scale")) {
-			route_scale(d, c, req, dep);
-			return;
-		}
-		if (n == 5 && !strcmp(seg[3], "rollout")) {
-			route_rollout(d, c, req, dep, seg[4]);
-			return;
-		}
-		if (n == 4 && post && !strcmp(seg[3], "image")) {
-			rollout_api_image(d, c, req, dep);
-			return;
-		}
-	}
-	ctl_reply_error(c, 404, "no such API path \"%s %s\"", req->method,
-			req->path);
+	r->dep_fn(d, c, req, dep);
 }

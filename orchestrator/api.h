@@ -10,8 +10,18 @@
 
 struct daemon;
 
+/* The longest path segment (a pod or deployment name...) plus the NUL. */
+#define API_SEG_MAX 128
+
 void api_handle(void *daemon, struct ctl_conn *c,
 		const struct ctl_request *req);
+/*
+ * The route of the table that answers method on path: its index, or -404
+ * (no route has that path), -405 (routes have it, for other methods:
+ * allowed lists them, "GET, HEAD, POST"), -400 (a segment is longer than
+ * API_SEG_MAX - 1 bytes).
+ */
+int api_route(const char *method, const char *path, char *allowed, size_t len);
 /* Closes every `logs -f` timer (the daemon is exiting; call after
  * ctl_server_stop, which ends their streams). */
 void api_follows_stop(struct daemon *d);

@@ -24,6 +24,7 @@
 #include "../common/cleanup.h"
 #include "../common/fdlimit.h"
 #include "../common/log.h"
+#include "../common/strutil.h"
 #include "../common/xalloc.h"
 
 /* Back-pressure limit for streams whose client does not read. */
@@ -341,6 +342,48 @@ json_t *ctl_body_object(struct ctl_conn *c, const struct ctl_request *req)
 	return j;
 }
 
+/* 400 "KEY must be an integer from MIN to MAX". Always -1. */
+static int int_range_error(struct ctl_conn *c, const char *where,
+			   const char *key, long long min, long long max)
+{
+	ctl_reply_error(c, 400, "%s%s must be an integer from %lld to %lld",
+			where, key, min, max);
+	return -1;
+}
+
+int ctl_body_int(struct ctl_conn *c, const json_t *body, const char *key,
+		 long long min, long long max, long long dflt, long long *out)
+{
+	const json_t *v = json_object_get(body, key);
+
+	*out = dflt;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	/* jansson reads a number beyond int64 as a real: refused here too */
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return int_range_error(c, "", key, min, max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int ctl_query_int(struct ctl_conn *c, const struct ctl_request *req,
+		  const char *key, long long min, long long max, long long dflt,
+		  long long *out)
+{
+	char v[32];
+	long long n;
+	int rc = ctl_query_get(req, key, v, sizeof(v));
+
+	*out = dflt;
+	if (rc == -1)
+		return 0;
+	if (rc != 0 || str_parse_ll(v, &n) == -1 || n < min || n > max)
+		return int_range_error(c, "query parameter ", key, min, max);
+	*out = n;
+	return 0;
+}
+
 void ctl_stream_begin(struct ctl_conn *c, const char *content_type)
 {
 	char *head;
@@ -459,9 +502,11 @@ int ctl_query_get(const struct ctl_request *req, const char *key, char *buf,
 				   sizeof(name)) == 0 &&
 		    strlen(name) == klen && memcmp(name, key, klen) == 0) {
 			if (eq == NULL)
-				return len > 0 ? (buf[0] = '\0', 0) : -1;
+				return len > 0 ? (buf[0] = '\0', 0) : -2;
 			return ctl_url_decode(eq + 1, n - (size_t)(eq + 1 - p),
-					      buf, len);
+					      buf, len) == 0
+				   ? 0
+				   : -2;
 		}
 		p = end ? end + 1 : NULL;
 	}

@@ -71,6 +71,19 @@ void ctl_reply_error(struct ctl_conn *c, int status, const char *fmt, ...)
  * been answered because it is not one. */
 json_t *ctl_body_object(struct ctl_conn *c, const struct ctl_request *req);
 
+/*
+ * Integer parameters of a request, from a JSON body or the query string:
+ * *out is the value, or dflt when the key is absent (or JSON null). A
+ * value that is not an integer from min to max is answered with 400
+ * ("KEY must be an integer from MIN to MAX") and -1 is returned; the
+ * caller then replies nothing more. Never truncates a value to fit.
+ */
+int ctl_body_int(struct ctl_conn *c, const json_t *body, const char *key,
+		 long long min, long long max, long long dflt, long long *out);
+int ctl_query_int(struct ctl_conn *c, const struct ctl_request *req,
+		  const char *key, long long min, long long max, long long dflt,
+		  long long *out);
+
 /* 200 + Transfer-Encoding: chunked. */
 void ctl_stream_begin(struct ctl_conn *c, const char *content_type);
 /* Sends one chunk (len 0 sends nothing). -1 when the client is gone. */
@@ -85,7 +98,7 @@ void ctl_conn_on_close(struct ctl_conn *c, void (*cb)(void *arg), void *arg);
 
 /*
  * Looks key up in req->query and URL-decodes its value into buf ("" for a
- * bare "key"). 0 found, -1 absent or longer than len - 1.
+ * bare "key"). 0 found, -1 absent, -2 present but longer than len - 1.
  */
 int ctl_query_get(const struct ctl_request *req, const char *key, char *buf,
 		  size_t len);

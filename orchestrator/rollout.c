@@ -7,6 +7,7 @@
  */
 #include "rollout.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,14 @@ static const char *dep_object(struct deployment *dep)
 	return event_object_name("deployment", dep->name);
 }
 
-int rollout_set_template(struct daemon *d, struct deployment *dep,
-			 struct deployment_spec *spec, const char *cause)
+/*
+ * Makes spec (xmalloc'd, from cfg_deployment_dup; owned from here on) the
+ * deployment's template, recording cause. Returns 1 when a new revision
+ * started (or, paused, was recorded), 0 when the template was unchanged
+ * (spec freed).
+ */
+static int rollout_set_template(struct daemon *d, struct deployment *dep,
+				struct deployment_spec *spec, const char *cause)
 {
 	char hash[16];
 
@@ -74,8 +81,10 @@ int rollout_set_template(struct daemon *d, struct deployment *dep,
 	return 1;
 }
 
-int rollout_set_image(struct daemon *d, struct deployment *dep,
-		      const char *image, const char *cause, struct berr *err)
+/* `set image`: image must be an absolute path of a directory. */
+static int rollout_set_image(struct daemon *d, struct deployment *dep,
+			     const char *image, const char *cause,
+			     struct berr *err)
 {
 	struct deployment_spec *spec;
 	struct stat st;
@@ -96,7 +105,8 @@ int rollout_set_image(struct daemon *d, struct deployment *dep,
 	return rollout_set_template(d, dep, spec, cause);
 }
 
-void rollout_restart(struct daemon *d, struct deployment *dep)
+/* `rollout restart`: same template, new restart stamp. */
+static void rollout_restart(struct daemon *d, struct deployment *dep)
 {
 	struct deployment_spec *spec = cfg_deployment_dup(dep->spec);
 	char cause[128];
@@ -130,8 +140,13 @@ static int back_to(struct daemon *d, struct deployment *dep, struct revision *r)
 	return rollout_set_template(d, dep, spec, cause);
 }
 
-int rollout_undo(struct daemon *d, struct deployment *dep, int to_revision,
-		 int *status, struct berr *err)
+/*
+ * `rollout undo`: to_revision 0 is the previous revision. -1 with *status
+ * 404 when there is no such revision (nothing changed); returns 1 when
+ * rolled back, 0 when the template already matched (skipped).
+ */
+static int rollout_undo(struct daemon *d, struct deployment *dep,
+			int to_revision, int *status, struct berr *err)
 {
 	struct revision *r;
 
@@ -186,7 +201,8 @@ void rollout_abort(struct daemon *d, struct deployment *dep,
 	back_to(d, dep, r);
 }
 
-json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
+/* {"done", "failed", "message"} as `kubectl rollout status` words it. */
+static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts k;
 	char msg[320];
@@ -332,8 +348,10 @@ static void add_template(struct text *t, const struct deployment *dep,
 	}
 }
 
-char *rollout_history_text(struct deployment *dep, int revision,
-			   struct berr *err)
+/* `rollout history` text; revision > 0: that revision's template. NULL
+ * with err when the revision does not exist. */
+static char *rollout_history_text(struct deployment *dep, int revision,
+				  struct berr *err)
 {
 	struct text t = {xmalloc(256), 0, 256};
 
@@ -370,8 +388,8 @@ static void reply_message(struct ctl_conn *c, const char *fmt, const char *name)
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
-static void route_pause(struct daemon *d, struct ctl_conn *c,
-			struct deployment *dep, bool pause)
+static void set_paused(struct daemon *d, struct ctl_conn *c,
+		       struct deployment *dep, bool pause)
 {
 	if (dep->paused == pause) {
 		ctl_reply_error(c, 409, "deployment.apps/%s is %s", dep->name,
@@ -391,25 +409,35 @@ static void route_pause(struct daemon *d, struct ctl_conn *c,
 		      dep->name);
 }
 
-static void route_undo(struct daemon *d, struct ctl_conn *c,
+void rollout_api_pause(struct daemon *d, struct ctl_conn *c,
 		       const struct ctl_request *req, struct deployment *dep)
+{
+	set_paused(d, c, dep, true);
+}
+
+void rollout_api_resume(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep)
+{
+	set_paused(d, c, dep, false);
+}
+
+void rollout_api_undo(struct daemon *d, struct ctl_conn *c,
+		      const struct ctl_request *req, struct deployment *dep)
 {
 	json_t *body = ctl_body_object(c, req);
 	struct berr err = BERR_INIT;
-	int to = 0, status, rc;
+	long long to;
+	int status, rc;
 	char msg[200];
 
 	if (body == NULL)
 		return;
-	if (json_is_integer(json_object_get(body, "to_revision")))
-		to = (int)json_integer_value(
-		    json_object_get(body, "to_revision"));
+	/* 0: the previous revision */
+	rc = ctl_body_int(c, body, "to_revision", 0, INT_MAX, 0, &to);
 	json_decref(body);
-	if (to < 0) {
-		ctl_reply_error(c, 400, "to_revision must be >= 0");
+	if (rc == -1)
 		return;
-	}
-	rc = rollout_undo(d, dep, to, &status, &err);
+	rc = rollout_undo(d, dep, (int)to, &status, &err);
 	if (rc == -1) {
 		ctl_reply_error(c, status, "%s", err.msg);
 		return;
@@ -427,50 +455,43 @@ static void route_undo(struct daemon *d, struct ctl_conn *c,
 	reply_message(c, "deployment.apps/%s rolled back", dep->name);
 }
 
-void rollout_api(struct daemon *d, struct ctl_conn *c,
-		 const struct ctl_request *req, struct deployment *dep,
-		 const char *verb)
+void rollout_api_status(struct daemon *d, struct ctl_conn *c,
+			const struct ctl_request *req, struct deployment *dep)
 {
-	bool get = !strcmp(req->method, "GET");
-	bool post = !strcmp(req->method, "POST");
+	ctl_reply_json(c, 200, rollout_status_json(d, dep));
+}
 
-	if (get && !strcmp(verb, "status")) {
-		ctl_reply_json(c, 200, rollout_status_json(d, dep));
-	} else if (get && !strcmp(verb, "history")) {
-		char v[16];
-		int rev = 0;
-		struct berr err = BERR_INIT;
-		char *text;
+void rollout_api_history(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep)
+{
+	struct berr err = BERR_INIT;
+	long long rev;
+	char *text;
 
-		if (ctl_query_get(req, "revision", v, sizeof(v)) == 0)
-			rev = atoi(v);
-		text = rollout_history_text(dep, rev, &err);
-		if (text == NULL) {
-			ctl_reply_error(c, 404, "%s", err.msg);
-			return;
-		}
-		ctl_reply_text(c, 200, "text/plain", text, strlen(text));
-		free(text);
-	} else if (post &&
-		   (!strcmp(verb, "pause") || !strcmp(verb, "resume"))) {
-		route_pause(d, c, dep, !strcmp(verb, "pause"));
-	} else if (post && !strcmp(verb, "undo")) {
-		route_undo(d, c, req, dep);
-	} else if (post && !strcmp(verb, "restart")) {
-		if (dep->paused) {
-			ctl_reply_error(
-			    c, 409,
-			    "deployments \"%s\" can't restart paused "
-			    "deployment (run rollout resume first)",
-			    dep->name);
-			return;
-		}
-		rollout_restart(d, dep);
-		reply_message(c, "deployment.apps/%s restarted", dep->name);
-	} else {
-		ctl_reply_error(c, 404, "no such rollout action \"%s %s\"",
-				req->method, verb);
+	/* 0: the list of revisions */
+	if (ctl_query_int(c, req, "revision", 0, INT_MAX, 0, &rev) == -1)
+		return;
+	text = rollout_history_text(dep, (int)rev, &err);
+	if (text == NULL) {
+		ctl_reply_error(c, 404, "%s", err.msg);
+		return;
 	}
+	ctl_reply_text(c, 200, "text/plain", text, strlen(text));
+	free(text);
+}
+
+void rollout_api_restart(struct daemon *d, struct ctl_conn *c,
+			 const struct ctl_request *req, struct deployment *dep)
+{
+	if (dep->paused) {
+		ctl_reply_error(c, 409,
+				"deployments \"%s\" can't restart paused "
+				"deployment (run rollout resume first)",
+				dep->name);
+		return;
+	}
+	rollout_restart(d, dep);
+	reply_message(c, "deployment.apps/%s restarted", dep->name);
 }
 
 void rollout_api_image(struct daemon *d, struct ctl_conn *c,

@@ -78,7 +78,7 @@ static json_t *labels_json(const struct pod *p)
 	return o;
 }
 
-json_t *view_pod(const struct pod *p)
+static json_t *view_pod(const struct pod *p)
 {
 	return json_pack("{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:i, s:I, "
 			 "s:s}",
@@ -163,7 +163,7 @@ const char *deployment_rollout_state(struct daemon *d, struct deployment *dep)
 	return "progressing";
 }
 
-json_t *view_deployment(struct daemon *d, struct deployment *dep)
+static json_t *view_deployment(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts c;
 
