@@ -37,7 +37,7 @@ static const char *const event_fields[] = {"metadata.name",
 					   "type",
 					   NULL};
 
-static const struct kres resources[] = {
+const struct kres kube_resources[] = {
     {"", "pods", "PodList", true, pod_fields},
     {"", "services", "ServiceList", true, common_fields},
     {"", "events", "EventList", true, event_fields},
@@ -257,8 +257,12 @@ static void serve_list(struct kube_server *ks, struct kube_conn *c,
 		kube_watch_start(ks, c, req, r, ns, &ls, &fs);
 		return;
 	}
+	kube_history_sync(ks);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	snprintf(k.rv, sizeof(k.rv), "%llu",
+		 (unsigned long long)kube_history_head(ks));
 	items = kube_collect(ks, &k, r, ns, &ls, &fs);
+	kube_history_stamp(ks, r, items);
 	kube_selector_free(&ls);
 	kube_selector_free(&fs);
 	if (kube_wants_table(req)) {
@@ -285,8 +289,12 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	char what[128], msg[512];
 	size_t i;
 
+	kube_history_sync(ks);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	snprintf(k.rv, sizeof(k.rv), "%llu",
+		 (unsigned long long)kube_history_head(ks));
 	all = kube_collect(ks, &k, r, ns, NULL, NULL);
+	kube_history_stamp(ks, r, all);
 	json_array_foreach(all, i, obj)
 	{
 		if (!strcmp(json_string_value(kube_path(obj, "metadata.name")),
@@ -317,10 +325,10 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 
 static const struct kres *find_res(const char *group, const char *name)
 {
-	for (size_t i = 0; i < sizeof(resources) / sizeof(resources[0]); i++)
-		if (!strcmp(resources[i].group, group) &&
-		    !strcmp(resources[i].name, name))
-			return &resources[i];
+	for (size_t i = 0; i < KUBE_N_RESOURCES; i++)
+		if (!strcmp(kube_resources[i].group, group) &&
+		    !strcmp(kube_resources[i].name, name))
+			return &kube_resources[i];
 	return NULL;
 }
 
