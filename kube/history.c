@@ -89,61 +89,63 @@ static void record(struct kube_history *h, const struct kres *r,
 	h->n++;
 }
 
-void kube_history_sync(struct kube_server *ks)
+static void sync_resource(struct kube_server *ks, const struct kube_ctx *k,
+			  const struct kres *r)
 {
 	struct kube_history *h = ks->history;
-	struct kube_ctx k;
-	json_t *seen = json_object();
+	json_t *items = kube_collect(ks, k, r, NULL, NULL, NULL);
+	json_t *seen = json_object(), *obj, *v;
+	const char *key;
+	size_t i, plen = strlen(r->name);
+	void *tmp;
 
-	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	for (size_t ri = 0; ri < KUBE_N_RESOURCES; ri++) {
-		const struct kres *r = &kube_resources[ri];
-		json_t *items = kube_collect(ks, &k, r, NULL, NULL, NULL);
-		json_t *obj, *v;
-		const char *key;
-		size_t i, plen = strlen(r->name) + 1;
-		void *tmp;
+	json_array_foreach(items, i, obj)
+	{
+		const char *name =
+		    json_string_value(kube_path(obj, "metadata.name"));
+		char *id;
+		json_t *old, *cmp;
 
-		json_array_foreach(items, i, obj)
-		{
-			const char *name =
-			    json_string_value(kube_path(obj, "metadata.name"));
-			char *id;
-			json_t *old, *cmp;
-
-			if (name == NULL)
-				continue;
-			id = xasprintf("%s/%s", r->name, name);
-			cmp = json_deep_copy(obj);
-			json_object_del(json_object_get(cmp, "metadata"),
-					"resourceVersion");
-			old = json_object_get(h->state, id);
-			if (old == NULL ||
-			    !json_equal(json_object_get(old, "o"), cmp)) {
-				record(h, r, old ? "MODIFIED" : "ADDED", cmp);
-				json_object_set_new(
-				    h->state, id,
-				    json_pack("{s:o, s:I}", "o", cmp, "rv",
-					      (json_int_t)h->head));
-			} else {
-				json_decref(cmp);
-			}
-			json_object_set_new(seen, id, json_true());
-			free(id);
+		if (name == NULL)
+			continue;
+		id = xasprintf("%s/%s", r->name, name);
+		cmp = json_deep_copy(obj);
+		json_object_del(json_object_get(cmp, "metadata"),
+				"resourceVersion");
+		old = json_object_get(h->state, id);
+		if (old == NULL ||
+		    !json_equal(json_object_get(old, "o"), cmp)) {
+			record(h, r, old ? "MODIFIED" : "ADDED", cmp);
+			json_object_set_new(h->state, id,
+					    json_pack("{s:o, s:I}", "o", cmp,
+						      "rv",
+						      (json_int_t)h->head));
+		} else {
+			json_decref(cmp);
 		}
-		json_decref(items);
-		json_object_foreach_safe(h->state, tmp, key, v)
-		{
-			if (strncmp(key, r->name, plen - 1) ||
-			    key[plen - 1] != '/')
-				continue;
-			if (json_object_get(seen, key))
-				continue;
-			record(h, r, "DELETED", json_object_get(v, "o"));
-			json_object_del(h->state, key);
-		}
+		json_object_set_new(seen, id, json_true());
+		free(id);
+	}
+	json_decref(items);
+	json_object_foreach_safe(h->state, tmp, key, v)
+	{
+		if (strncmp(key, r->name, plen) || key[plen] != '/' ||
+		    json_object_get(seen, key))
+			continue;
+		record(h, r, "DELETED", json_object_get(v, "o"));
+		json_object_del(h->state, key);
 	}
 	json_decref(seen);
+}
+
+void kube_history_sync(struct kube_server *ks, const struct kres *r)
+{
+	struct kube_ctx k;
+
+	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	for (size_t i = 0; i < KUBE_N_RESOURCES; i++)
+		if (r == NULL || r == &kube_resources[i])
+			sync_resource(ks, &k, &kube_resources[i]);
 }
 
 void kube_history_stamp(struct kube_server *ks, const struct kres *r,

@@ -29,6 +29,8 @@ struct kres {
 
 #define KUBE_N_RESOURCES 6
 extern const struct kres kube_resources[KUBE_N_RESOURCES];
+/* The resource group/name ("" for core), or NULL. */
+const struct kres *kube_resource(const char *group, const char *name);
 
 struct kube_server {
 	struct daemon *d;
@@ -73,14 +75,17 @@ void kube_watch_stop_all(struct kube_server *ks);
 
 /*
  * The change history behind resourceVersions and watches (history.c).
- * kube_history_sync() compares the model with what was last seen and
- * records one event (ADDED, MODIFIED, DELETED) per changed object, each
- * with the next resourceVersion; versions start at the start-up time in
- * milliseconds, so they grow across restarts. Every read syncs first.
+ * kube_history_sync() compares the objects of r (NULL: every resource)
+ * with what was last seen and records one event (ADDED, MODIFIED,
+ * DELETED) per changed object, each with the next resourceVersion;
+ * versions start at the start-up time in milliseconds, so they grow
+ * across restarts. Every read syncs the resource it reads first; the
+ * watch tick syncs the resources watched. A resource nobody reads costs
+ * nothing.
  */
 void kube_history_init(struct kube_server *ks);
 void kube_history_free(struct kube_server *ks);
-void kube_history_sync(struct kube_server *ks);
+void kube_history_sync(struct kube_server *ks, const struct kres *r);
 /* The resourceVersion of the last event. */
 uint64_t kube_history_head(const struct kube_server *ks);
 /* Sets each item's metadata.resourceVersion to its last change. */

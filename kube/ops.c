@@ -29,14 +29,12 @@ static void status(struct kube_conn *c, int code, const char *reason,
 }
 
 /* obj, with the resourceVersion of its last change (after a sync). */
-static json_t *stamped(struct kube_server *ks, const char *resource,
+static json_t *stamped(struct kube_server *ks, const struct kres *r,
 		       json_t *obj)
 {
 	json_t *one = json_pack("[o]", obj);
 
-	for (size_t i = 0; i < KUBE_N_RESOURCES; i++)
-		if (!strcmp(kube_resources[i].name, resource))
-			kube_history_stamp(ks, &kube_resources[i], one);
+	kube_history_stamp(ks, r, one);
 	obj = json_incref(json_array_get(one, 0));
 	json_decref(one);
 	return obj;
@@ -103,10 +101,11 @@ void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,
 		seconds = -1;
 	if (!dry_run(req) && !pod_leaving(p))
 		pod_terminate(p, TERM_REMOVE, seconds, "deleted");
-	kube_history_sync(ks);
+	kube_history_sync(ks, kube_resource("", "pods"));
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
 	/* Still there, terminating: kubectl waits for it to go. */
-	kube_reply_json(c, 200, stamped(ks, "pods", kube_pod(&k, p)));
+	kube_reply_json(
+	    c, 200, stamped(ks, kube_resource("", "pods"), kube_pod(&k, p)));
 }
 
 static json_t *scale_json(struct kube_server *ks, struct deployment *dep)
@@ -116,9 +115,10 @@ static json_t *scale_json(struct kube_server *ks, struct deployment *dep)
 	const char *key;
 	char *selector = xstrdup("");
 
-	kube_history_sync(ks);
+	kube_history_sync(ks, kube_resource("apps", "deployments"));
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	d = stamped(ks, "deployments", kube_deployment(&k, dep));
+	d = stamped(ks, kube_resource("apps", "deployments"),
+		    kube_deployment(&k, dep));
 	sel = kube_path(d, "spec.selector.matchLabels");
 	json_object_foreach(sel, key, v)
 	{

@@ -257,7 +257,7 @@ static void serve_list(struct kube_server *ks, struct kube_conn *c,
 		kube_watch_start(ks, c, req, r, ns, &ls, &fs);
 		return;
 	}
-	kube_history_sync(ks);
+	kube_history_sync(ks, r);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
 	snprintf(k.rv, sizeof(k.rv), "%llu",
 		 (unsigned long long)kube_history_head(ks));
@@ -289,7 +289,7 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	char what[128], msg[512];
 	size_t i;
 
-	kube_history_sync(ks);
+	kube_history_sync(ks, r);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
 	snprintf(k.rv, sizeof(k.rv), "%llu",
 		 (unsigned long long)kube_history_head(ks));
@@ -323,7 +323,7 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	kube_reply_json(c, 200, found);
 }
 
-static const struct kres *find_res(const char *group, const char *name)
+const struct kres *kube_resource(const char *group, const char *name)
 {
 	for (size_t i = 0; i < KUBE_N_RESOURCES; i++)
 		if (!strcmp(kube_resources[i].group, group) &&
@@ -362,8 +362,8 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		if (!is_get(req))
 			method_not_allowed(c, req);
 		else
-			serve_get(ks, c, req, find_res("", "namespaces"), NULL,
-				  seg[1]);
+			serve_get(ks, c, req, kube_resource("", "namespaces"),
+				  NULL, seg[1]);
 		return;
 	}
 	if (n >= 3 && !strcmp(seg[0], "namespaces")) {
@@ -371,7 +371,7 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		seg += 2;
 		n -= 2;
 	}
-	r = find_res(group, seg[0]);
+	r = kube_resource(group, seg[0]);
 	if (r == NULL || n > 3 || (ns && !r->namespaced)) {
 		not_found_path(c);
 		return;

@@ -136,7 +136,16 @@ static void on_tick(uv_timer_t *t)
 	struct kube_server *ks = t->data;
 	uint64_t now = uv_now(t->loop);
 
-	kube_history_sync(ks);
+	for (size_t i = 0; i < KUBE_N_RESOURCES; i++) {
+		const struct kres *r = &kube_resources[i];
+
+		for (struct kube_watch *w = ks->watches; w; w = w->next) {
+			if (w->r == r) {
+				kube_history_sync(ks, r);
+				break;
+			}
+		}
+	}
 	for (struct kube_watch *w = ks->watches, *next; w; w = next) {
 		next = w->next;
 		watch_catch_up(w);
@@ -177,7 +186,7 @@ void kube_watch_start(struct kube_server *ks, struct kube_conn *c,
 	w->next = ks->watches;
 	ks->watches = w;
 	kube_stream_begin(c, "application/json", watch_client_gone, w);
-	kube_history_sync(ks);
+	kube_history_sync(ks, r);
 	if (rv == NULL || rv[0] == '\0' || !strcmp(rv, "0")) {
 		/* No version: the current state first, as ADDED. */
 		struct kube_ctx k;
