@@ -50,6 +50,7 @@ int kube_start(struct daemon *d, struct berr *err)
 	} else {
 		log_info("kubernetes API on https://%s, kubeconfig %s", listen,
 			 ks->pki.kubeconfig);
+		kube_history_init(ks);
 		uv_timer_init(d->loop, &ks->tick);
 		ks->tick.data = ks;
 		ks->tick_open = true;
@@ -65,6 +66,7 @@ fail:
 
 static void server_free(struct kube_server *ks)
 {
+	kube_history_free(ks);
 	kube_pki_paths_free(&ks->pki);
 	free(ks->listen);
 	free(ks);

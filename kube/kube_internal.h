@@ -15,6 +15,7 @@
 
 struct daemon;
 struct kube_watch;
+struct kube_history;
 
 /* A resource served: its group ("" core, "apps"), plural name, list kind,
  * scope and the fields its fieldSelector may name. */
@@ -26,12 +27,18 @@ struct kres {
 	const char *const *fields;
 };
 
+#define KUBE_N_RESOURCES 6
+extern const struct kres kube_resources[KUBE_N_RESOURCES];
+/* The resource group/name ("" for core), or NULL. */
+const struct kres *kube_resource(const char *group, const char *name);
+
 struct kube_server {
 	struct daemon *d;
 	struct kube_listener *listener;
 	struct kube_pki_paths pki;
 	char *listen;	       /* "127.0.0.1:6443" */
 	int64_t ns_created_ms; /* namespace `default`: when the CA was made */
+	struct kube_history *history; /* history.c */
 	struct kube_watch *watches;
 	uv_timer_t tick; /* polls the model for the watches */
 	bool tick_open;
@@ -65,6 +72,32 @@ void kube_watch_start(struct kube_server *ks, struct kube_conn *c,
 		      struct kube_selector *fs);
 /* Ends every watch (the server stops). */
 void kube_watch_stop_all(struct kube_server *ks);
+
+/*
+ * The change history behind resourceVersions and watches (history.c).
+ * kube_history_sync() compares the objects of r (NULL: every resource)
+ * with what was last seen and records one event (ADDED, MODIFIED,
+ * DELETED) per changed object, each with the next resourceVersion;
+ * versions start at the start-up time in milliseconds, so they grow
+ * across restarts. Every read syncs the resource it reads first; the
+ * watch tick syncs the resources watched. A resource nobody reads costs
+ * nothing.
+ */
+void kube_history_init(struct kube_server *ks);
+void kube_history_free(struct kube_server *ks);
+void kube_history_sync(struct kube_server *ks, const struct kres *r);
+/* The resourceVersion of the last event. */
+uint64_t kube_history_head(const struct kube_server *ks);
+/* Sets each item's metadata.resourceVersion to its last change. */
+void kube_history_stamp(struct kube_server *ks, const struct kres *r,
+			json_t *items);
+/* Calls fn for each event after rv, oldest first. -1 when events after
+ * rv are no longer kept (the client must list again), else what the
+ * last call returned (0 ok; fn returns -1 to stop). */
+int kube_history_since(struct kube_server *ks, uint64_t rv,
+		       int (*fn)(void *arg, const struct kres *r,
+				 const char *type, json_t *obj),
+		       void *arg);
 
 /* DELETE /api/v1/namespaces/default/pods/NAME (ops.c). */
 void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,

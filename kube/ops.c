@@ -28,6 +28,18 @@ static void status(struct kube_conn *c, int code, const char *reason,
 	kube_reply_json(c, code, kube_status(code, reason, msg, kind, name));
 }
 
+/* obj, with the resourceVersion of its last change (after a sync). */
+static json_t *stamped(struct kube_server *ks, const struct kres *r,
+		       json_t *obj)
+{
+	json_t *one = json_pack("[o]", obj);
+
+	kube_history_stamp(ks, r, one);
+	obj = json_incref(json_array_get(one, 0));
+	json_decref(one);
+	return obj;
+}
+
 static bool dry_run(const struct kube_request *req)
 {
 	cleanup_free char *v = kube_query_get(req, "dryRun");
@@ -89,9 +101,11 @@ void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,
 		seconds = -1;
 	if (!dry_run(req) && !pod_leaving(p))
 		pod_terminate(p, TERM_REMOVE, seconds, "deleted");
+	kube_history_sync(ks, kube_resource("", "pods"));
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
 	/* Still there, terminating: kubectl waits for it to go. */
-	kube_reply_json(c, 200, kube_pod(&k, p));
+	kube_reply_json(
+	    c, 200, stamped(ks, kube_resource("", "pods"), kube_pod(&k, p)));
 }
 
 static json_t *scale_json(struct kube_server *ks, struct deployment *dep)
@@ -101,8 +115,10 @@ static json_t *scale_json(struct kube_server *ks, struct deployment *dep)
 	const char *key;
 	char *selector = xstrdup("");
 
+	kube_history_sync(ks, kube_resource("apps", "deployments"));
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	d = kube_deployment(&k, dep);
+	d = stamped(ks, kube_resource("apps", "deployments"),
+		    kube_deployment(&k, dep));
 	sel = kube_path(d, "spec.selector.matchLabels");
 	json_object_foreach(sel, key, v)
 	{

@@ -37,7 +37,7 @@ static const char *const event_fields[] = {"metadata.name",
 					   "type",
 					   NULL};
 
-static const struct kres resources[] = {
+const struct kres kube_resources[] = {
     {"", "pods", "PodList", true, pod_fields},
     {"", "services", "ServiceList", true, common_fields},
     {"", "events", "EventList", true, event_fields},
@@ -257,8 +257,12 @@ static void serve_list(struct kube_server *ks, struct kube_conn *c,
 		kube_watch_start(ks, c, req, r, ns, &ls, &fs);
 		return;
 	}
+	kube_history_sync(ks, r);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	snprintf(k.rv, sizeof(k.rv), "%llu",
+		 (unsigned long long)kube_history_head(ks));
 	items = kube_collect(ks, &k, r, ns, &ls, &fs);
+	kube_history_stamp(ks, r, items);
 	kube_selector_free(&ls);
 	kube_selector_free(&fs);
 	if (kube_wants_table(req)) {
@@ -285,8 +289,12 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	char what[128], msg[512];
 	size_t i;
 
+	kube_history_sync(ks, r);
 	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	snprintf(k.rv, sizeof(k.rv), "%llu",
+		 (unsigned long long)kube_history_head(ks));
 	all = kube_collect(ks, &k, r, ns, NULL, NULL);
+	kube_history_stamp(ks, r, all);
 	json_array_foreach(all, i, obj)
 	{
 		if (!strcmp(json_string_value(kube_path(obj, "metadata.name")),
@@ -315,12 +323,12 @@ static void serve_get(struct kube_server *ks, struct kube_conn *c,
 	kube_reply_json(c, 200, found);
 }
 
-static const struct kres *find_res(const char *group, const char *name)
+const struct kres *kube_resource(const char *group, const char *name)
 {
-	for (size_t i = 0; i < sizeof(resources) / sizeof(resources[0]); i++)
-		if (!strcmp(resources[i].group, group) &&
-		    !strcmp(resources[i].name, name))
-			return &resources[i];
+	for (size_t i = 0; i < KUBE_N_RESOURCES; i++)
+		if (!strcmp(kube_resources[i].group, group) &&
+		    !strcmp(kube_resources[i].name, name))
+			return &kube_resources[i];
 	return NULL;
 }
 
@@ -354,8 +362,8 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		if (!is_get(req))
 			method_not_allowed(c, req);
 		else
-			serve_get(ks, c, req, find_res("", "namespaces"), NULL,
-				  seg[1]);
+			serve_get(ks, c, req, kube_resource("", "namespaces"),
+				  NULL, seg[1]);
 		return;
 	}
 	if (n >= 3 && !strcmp(seg[0], "namespaces")) {
@@ -363,7 +371,7 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		seg += 2;
 		n -= 2;
 	}
-	r = find_res(group, seg[0]);
+	r = kube_resource(group, seg[0]);
 	if (r == NULL || n > 3 || (ns && !r->namespaced)) {
 		not_found_path(c);
 		return;

@@ -1,9 +1,9 @@
 /*
- * watch.c - watch streams (`kubectl get -w`, informers): each watch keeps
- * the objects its client has seen, compares them with the model every
- * tick and sends ADDED, MODIFIED and DELETED events, one JSON line per
- * chunk, as plain objects or one-row Tables. Reads the model through
- * kube_collect(); changes nothing.
+ * watch.c - watch streams (`kubectl get -w`, `delete`'s wait, informers):
+ * each watch sends, one JSON line per chunk, the events of history.c
+ * after the resourceVersion it started from that match its namespace and
+ * selectors, as plain objects or one-row Tables. Reads the model through
+ * history.c and kube_collect(); changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,7 @@ struct kube_watch {
 	char *ns;
 	struct kube_selector ls, fs;
 	bool table, include_object;
-	json_t *seen; /* name → object as last sent, without resourceVersion */
+	uint64_t rv; /* events after this one are still to send */
 	uint64_t deadline_ms;
 };
 
@@ -42,7 +42,6 @@ static void watch_free(struct kube_watch *w)
 	}
 	kube_selector_free(&w->ls);
 	kube_selector_free(&w->fs);
-	json_decref(w->seen);
 	free(w->ns);
 	free(w);
 }
@@ -54,101 +53,107 @@ static void watch_client_gone(void *arg)
 	w->conn = NULL; /* freed at the next tick: we may be inside it */
 }
 
-/* The object without its resourceVersion, which moves with any change
- * anywhere: what tells whether this object changed. */
-static json_t *comparable(json_t *obj)
+static int send_line(struct kube_watch *w, json_t *ev)
 {
-	json_t *c = json_deep_copy(obj);
-
-	json_object_del(json_object_get(c, "metadata"), "resourceVersion");
-	return c;
-}
-
-static int send_event(struct kube_watch *w, const char *type, json_t *obj,
-		      const struct kube_ctx *k)
-{
-	json_t *ev, *o;
-	char *line;
+	char *line = json_dumps(ev, JSON_COMPACT);
+	size_t n = strlen(line);
 	int rc;
 
-	json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
-			    json_string(k->rv));
+	line = xrealloc(line, n + 2);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	rc = kube_stream_write(w->conn, line, n + 1);
+	free(line);
+	if (rc == -1)
+		w->conn = NULL;
+	return rc;
+}
+
+static int send_event(void *arg, const struct kres *r, const char *type,
+		      json_t *obj)
+{
+	struct kube_watch *w = arg;
+	const char *ns =
+	    json_string_value(kube_path(obj, "metadata.namespace"));
+	json_t *o, *ev;
+	int rc;
+
+	if (w->conn == NULL)
+		return -1;
+	if (r != w->r || (w->ns && (ns == NULL || strcmp(ns, w->ns))) ||
+	    !kube_selector_matches(&w->ls, obj) ||
+	    !kube_selector_matches(&w->fs, obj))
+		return 0;
 	if (w->table) {
 		json_t *one = json_pack("[O]", obj);
 
-		o = kube_table(w->r->name, one, w->include_object, k->now_ms,
-			       k->rv);
+		o = kube_table(r->name, one, w->include_object, now_ms(),
+			       json_string_value(
+				   kube_path(obj, "metadata.resourceVersion")));
 		json_decref(one);
 	} else {
 		o = json_incref(obj);
 	}
 	ev = json_pack("{s:s, s:o}", "type", type, "object", o);
-	line = json_dumps(ev, JSON_COMPACT);
+	rc = send_line(w, ev);
 	json_decref(ev);
-	line = xrealloc(line, strlen(line) + 2);
-	strcat(line, "\n");
-	rc = kube_stream_write(w->conn, line, strlen(line));
-	free(line);
 	return rc;
 }
 
-/* Sends what changed since the last tick. -1 when the client is gone. */
-static int watch_poll(struct kube_watch *w, const struct kube_ctx *k)
+/* The version asked for is gone from the history: 410, as the apiserver
+ * answers; the client lists again. */
+static void send_expired(struct kube_watch *w, uint64_t rv)
 {
-	json_t *items = kube_collect(w->ks, k, w->r, w->ns, &w->ls, &w->fs);
-	json_t *now = json_object(), *obj, *old;
-	const char *name;
-	size_t i;
-	void *tmp;
-	int rc = 0;
+	char msg[128];
+	json_t *ev;
 
-	json_array_foreach(items, i, obj)
-	{
-		json_t *cmp = comparable(obj);
-
-		name = json_string_value(kube_path(obj, "metadata.name"));
-		if (name == NULL) {
-			json_decref(cmp);
-			continue;
-		}
-		old = json_object_get(w->seen, name);
-		if (rc == 0 && old == NULL)
-			rc = send_event(w, "ADDED", obj, k);
-		else if (rc == 0 && !json_equal(old, cmp))
-			rc = send_event(w, "MODIFIED", obj, k);
-		json_object_set_new(now, name, cmp);
+	snprintf(msg, sizeof(msg), "too old resource version: %llu (%llu)",
+		 (unsigned long long)rv,
+		 (unsigned long long)kube_history_head(w->ks));
+	ev = json_pack("{s:s, s:o}", "type", "ERROR", "object",
+		       kube_status(410, "Expired", msg, NULL, NULL));
+	send_line(w, ev);
+	json_decref(ev);
+	if (w->conn) {
+		kube_stream_end(w->conn);
+		w->conn = NULL;
 	}
-	json_object_foreach_safe(w->seen, tmp, name, old)
-	{
-		if (rc == 0 && json_object_get(now, name) == NULL) {
-			json_t *gone = json_deep_copy(old);
+}
 
-			rc = send_event(w, "DELETED", gone, k);
-			json_decref(gone);
-		}
+static void watch_catch_up(struct kube_watch *w)
+{
+	if (w->conn == NULL)
+		return;
+	if (kube_history_since(w->ks, w->rv, send_event, w) == -1) {
+		send_expired(w, w->rv);
+		return;
 	}
-	json_decref(items);
-	json_decref(w->seen);
-	w->seen = now;
-	return rc;
+	w->rv = kube_history_head(w->ks);
 }
 
 static void on_tick(uv_timer_t *t)
 {
 	struct kube_server *ks = t->data;
-	struct kube_ctx k;
 	uint64_t now = uv_now(t->loop);
 
-	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+	for (size_t i = 0; i < KUBE_N_RESOURCES; i++) {
+		const struct kres *r = &kube_resources[i];
+
+		for (struct kube_watch *w = ks->watches; w; w = w->next) {
+			if (w->r == r) {
+				kube_history_sync(ks, r);
+				break;
+			}
+		}
+	}
 	for (struct kube_watch *w = ks->watches, *next; w; w = next) {
 		next = w->next;
+		watch_catch_up(w);
 		if (w->conn && now >= w->deadline_ms) {
 			/* The client lists again and watches anew. */
 			kube_stream_end(w->conn);
 			w->conn = NULL;
 		}
-		if (w->conn && watch_poll(w, &k) == -1)
-			w->conn = NULL; /* its close callback already ran */
 		if (w->conn == NULL)
 			watch_free(w);
 	}
@@ -165,7 +170,6 @@ void kube_watch_start(struct kube_server *ks, struct kube_conn *c,
 	cleanup_free char *rv = kube_query_get(req, "resourceVersion");
 	cleanup_free char *timeout = kube_query_get(req, "timeoutSeconds");
 	long secs = timeout ? strtol(timeout, NULL, 10) : 0;
-	struct kube_ctx k;
 
 	w->ks = ks;
 	w->conn = c;
@@ -179,31 +183,40 @@ void kube_watch_start(struct kube_server *ks, struct kube_conn *c,
 	w->include_object = kube_include_object(req);
 	w->deadline_ms = uv_now(ks->d->loop) +
 			 (uint64_t)(secs > 0 ? secs : DEFAULT_TIMEOUT_S) * 1000;
-	w->seen = json_object();
 	w->next = ks->watches;
 	ks->watches = w;
 	kube_stream_begin(c, "application/json", watch_client_gone, w);
-	kube_ctx_init(&k, ks->d, ks->ns_created_ms);
-	if (rv && strcmp(rv, "0")) {
-		/* The client has the state of a list it just made; changes
-		 * between that list and now are not replayed (berth keeps no
-		 * history of objects). */
-		json_t *items = kube_collect(ks, &k, r, w->ns, &w->ls, &w->fs);
-		json_t *obj;
+	kube_history_sync(ks, r);
+	if (rv == NULL || rv[0] == '\0' || !strcmp(rv, "0")) {
+		/* No version: the current state first, as ADDED. */
+		struct kube_ctx k;
+		json_t *items, *obj;
 		size_t i;
 
+		kube_ctx_init(&k, ks->d, ks->ns_created_ms);
+		items = kube_collect(ks, &k, r, w->ns, &w->ls, &w->fs);
+		kube_history_stamp(ks, r, items);
 		json_array_foreach(items, i, obj)
 		{
-			const char *name =
-			    json_string_value(kube_path(obj, "metadata.name"));
-
-			if (name)
-				json_object_set_new(w->seen, name,
-						    comparable(obj));
+			if (send_event(w, r, "ADDED", obj) == -1)
+				break;
 		}
 		json_decref(items);
-	} else if (watch_poll(w, &k) == -1) {
-		w->conn = NULL;
+		w->rv = kube_history_head(ks);
+	} else {
+		char *end;
+		unsigned long long v = strtoull(rv, &end, 10);
+
+		if (*end) {
+			send_expired(w, 0);
+		} else {
+			/* A version from the future (another daemon's
+			 * run): from now on. */
+			w->rv = v > kube_history_head(ks)
+				    ? kube_history_head(ks)
+				    : (uint64_t)v;
+			watch_catch_up(w);
+		}
 	}
 	if (ks->tick_open && !uv_is_active((uv_handle_t *)&ks->tick))
 		uv_timer_start(&ks->tick, on_tick, TICK_MS, TICK_MS);

@@ -216,8 +216,8 @@ start_kube() {
 	run ss -Hltn "sport = :26444"
 	[ "$(echo "$output" | awk '{print $4}')" = "127.0.0.1:26444" ]
 
-	# Methods other than GET are refused, with a Status.
-	run kcurl "$url/api/v1/namespaces/default/pods/x" -X DELETE -o "$T/body" -w '%{http_code}'
+	# Writes not served yet are refused, with a Status.
+	run kcurl "$url/api/v1/namespaces/default/pods" -X POST -d '{}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 405 ]
 	jq -e '.reason == "MethodNotAllowed"' "$T/body"
 }
@@ -257,4 +257,74 @@ start_kube() {
 	wait "$holder" 2>/dev/null || true
 	grep -q "kubernetesAPI 127.0.0.1:26445: address already in use; the Kubernetes API is not served" "$T/daemon.log"
 	"$BERTH" get pods >/dev/null
+}
+
+@test "kubectl get -w streams changes; a watch without resourceVersion starts with ADDED" {
+	need_kubectl
+	start_kube
+	local victim
+	victim=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+
+	# Raw stream: every current pod ADDED first, one JSON line each.
+	timeout 15 curl -sS -N --cacert "$T/state/pki/ca.crt" \
+		--cert "$T/state/pki/admin.crt" --key "$T/state/pki/admin.key" \
+		"https://127.0.0.1:26443/api/v1/namespaces/default/pods?watch=True&timeoutSeconds=10" \
+		>"$T/raw.out" &
+	local raw=$!
+	timeout 15 "$KUBECTL" --kubeconfig "$T/state/kubeconfig" --cache-dir "$T/kcache" \
+		get pods -w >"$T/w.out" 2>&1 &
+	local kw=$!
+	wait_for 10 sh -c "[ \$(wc -l <'$T/raw.out') -ge 2 ]"
+	wait_for 10 sh -c "[ \$(wc -l <'$T/w.out') -ge 3 ]"
+	"$BERTH" delete pod "$victim" --wait=false >/dev/null
+	wait_for 30 sh -c "grep -q '\"type\":\"DELETED\".*\"name\":\"$victim\"' '$T/raw.out'"
+	wait "$raw" || true
+	kill "$kw" 2>/dev/null || true
+	wait "$kw" 2>/dev/null || true
+
+	[ "$(head -2 "$T/raw.out" | jq -r .type | sort -u)" = ADDED ]
+	jq -s -e --arg v "$victim" 'map(select(.type == "MODIFIED" and .object.metadata.name == $v and .object.metadata.deletionTimestamp != null)) | length > 0' "$T/raw.out"
+	# versions only grow
+	jq -r .object.metadata.resourceVersion "$T/raw.out" | sort -c -n
+	# the replacement pod arrives as ADDED after the first two
+	[ "$(jq -r 'select(.type == "ADDED") | .object.metadata.name' "$T/raw.out" | sort -u | wc -l)" -eq 3 ]
+	# timeoutSeconds ended the stream (curl exited by itself, status 0)
+	[ "$(head -1 "$T/w.out" | tr -s ' ')" = "NAME READY STATUS RESTARTS AGE" ]
+	grep -q "^$victim .*Terminating" "$T/w.out"
+}
+
+@test "kubectl scale and delete pod go through berth's own operations" {
+	need_kubectl
+	start_kube
+	run kctl scale deployment/echo --replicas=3
+	[ "$status" -eq 0 ]
+	[ "$output" = "deployment.apps/echo scaled" ]
+	wait_for 60 ready_pods 3
+	[ "$("$BERTH" get deployments -o json | jq '.deployments[0].replicas')" -eq 3 ]
+	run kctl get deploy echo --no-headers
+	[[ "$(echo "$output" | tr -s ' ')" == "echo 3/3 3 3 "* ]]
+	kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale |
+		jq -e '.kind == "Scale" and .spec.replicas == 3 and .status.selector == "app=echo"'
+
+	# A bad count is refused with 422 and changes nothing.
+	run kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale \
+		-X PATCH -H 'Content-Type: application/merge-patch+json' \
+		-d '{"spec":{"replicas":-2}}' -o "$T/body" -w '%{http_code}'
+	[ "$output" = 422 ]
+	jq -e '.reason == "Invalid"' "$T/body"
+	[ "$("$BERTH" get deployments -o json | jq '.deployments[0].replicas')" -eq 3 ]
+
+	local victim
+	victim=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+	run kctl delete pod "$victim"
+	[ "$status" -eq 0 ]
+	[ "$output" = "pod \"$victim\" deleted" ]
+	# kubectl returned once the pod was gone; the deployment replaces it
+	run "$BERTH" get pods -o json
+	[ "$(echo "$output" | jq --arg v "$victim" '[.pods[] | select(.name == $v)] | length')" -eq 0 ]
+	grep -q "pod/$victim.*deleted" "$T/daemon.log"
+	wait_for 60 ready_pods 3
+	run kctl delete pod nope
+	[ "$status" -eq 1 ]
+	[ "$output" = 'Error from server (NotFound): pods "nope" not found' ]
 }

@@ -15,7 +15,8 @@ kctl() {
 		--request-timeout 20s "$@"
 }
 
-# kube_ini ADDR: the echo app (2 replicas, app=echo), a service `web` on
+# kube_ini ADDR: the echo app (2 replicas, app=echo; a 1 s preStop sleep,
+# so a deleted pod is seen Terminating), a service `web` on
 # 127.0.0.1:26480, and the Kubernetes API on ADDR.
 kube_ini() {
 	berth_header
@@ -30,6 +31,7 @@ replicas = 2
 labels = app=echo
 port = 8080
 terminationGracePeriodSeconds = 5
+lifecycle.preStop.sleep.seconds = 1
 readinessProbe.httpGet.path = /healthz
 readinessProbe.httpGet.port = 8080
 readinessProbe.periodSeconds = 1
