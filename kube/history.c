@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
+#include "../common/xalloc.h"
 #include "kobj.h"
 #include "kube_internal.h"
 
