@@ -117,7 +117,7 @@ FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c comm
 FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
 FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
 # The control API harness drives a real ctl_server over a socketpair.
-FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c \
+FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c common/strutil.c \
 	common/err.c common/xalloc.c common/log.c
 FUZZ_LIBS_fuzz_ctl_request = $(PKG_LIBS)
 FUZZ_DEPS_fuzz_image_ref := images/reference.c common/err.c
