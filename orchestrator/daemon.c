@@ -625,8 +625,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail;
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
+	selectors = NULL; /* service_overrides_restore took it */
 	json_decref(records);
-	json_decref(selectors);
 	endpoints_sync(d);
 	uv_timer_init(d->loop, &d->housekeeping_timer);
 	d->housekeeping_timer.data = d;
