@@ -104,10 +104,26 @@ for b in tests/self/*.bats; do
 	run_suite "self/$(basename "$b")" bats --tap "$b"
 done
 
+# Integration files run BERTH_TEST_JOBS at a time (default 2): each owns
+# its loopback ports, temp folders, runc root and cgroups, so they do not
+# meet. Their reports are printed and counted in file order afterwards.
 if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p "$out/int"
+	ls tests/integration/*.bats |
+		BERTH="$PWD/build/asan/berth" OUT="$out/int" \
+			xargs -P "${BERTH_TEST_JOBS:-2}" -I{} sh -c '
+			n=$(basename "$1" .bats) t0=$(date +%s)
+			bats --tap "$1" >"$OUT/$n.tap" 2>"$OUT/$n.err"
+			echo $? >"$OUT/$n.rc"
+			echo $(($(date +%s) - t0)) >"$OUT/$n.time"' sh {}
 	for b in tests/integration/*.bats; do
-		run_suite "integration/$(basename "$b")" \
-			env BERTH="$PWD/build/asan/berth" bats --tap "$b"
+		n=$(basename "$b" .bats)
+		echo "# --- integration/$n.bats ($(cat "$out/int/$n.time" 2>/dev/null) s)"
+		cat "$out/int/$n.tap"
+		grep -E '^not ok' "$out/int/$n.tap" >/dev/null &&
+			sed 's/^/# stderr: /' "$out/int/$n.err" | tail -n 40
+		tally "integration/$n.bats" "$out/int/$n.tap" \
+			"$(cat "$out/int/$n.rc" 2>/dev/null || echo 1)"
 	done
 else
 	echo "# integration tests need root (real runc): skipped"
