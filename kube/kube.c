@@ -85,6 +85,7 @@ void kube_stop(struct daemon *d)
 		return;
 	d->kube = NULL;
 	kube_watch_stop_all(ks);
+	kube_follow_stop_all(ks);
 	kube_listener_stop(ks->listener);
 	if (ks->tick_open)
 		uv_close((uv_handle_t *)&ks->tick, on_tick_closed);

@@ -3,7 +3,7 @@
 # visibly, when it is not installed): the credentials and kubeconfig berth
 # makes, version and discovery, get/list of pods, deployments,
 # replicasets, services, events and namespaces (tables, -o wide, -o json,
-# selectors), and the security rules: no certificate → 401, a foreign CA
+# selectors), watch, scale, delete pod, logs [-f], and the security rules: no certificate → 401, a foreign CA
 # either way → refused, loopback only unless configured, 0600 files.
 # Addresses: 127.0.0.1, ports 26443-26499 (API 26443-26445, service 26480).
 
@@ -327,4 +327,30 @@ start_kube() {
 	run kctl delete pod nope
 	[ "$status" -eq 1 ]
 	[ "$output" = 'Error from server (NotFound): pods "nope" not found' ]
+}
+
+@test "kubectl logs, --tail, -c, and -f that ends with the container" {
+	need_kubectl
+	start_kube
+	local pod
+	pod=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+	run kctl logs "$pod"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$BERTH" logs "$pod")" ]
+	[[ "$output" == *"echo-version 0.1.0 listening on :8080"* ]]
+	run kctl logs "$pod" --tail 0
+	[ "$output" = "" ]
+	run kctl logs "$pod" -c echo --tail 1
+	[ "$output" = "echo-version 0.1.0 listening on :8080" ]
+	run kctl logs "$pod" -c nope
+	[ "$status" -eq 1 ]
+	[ "$output" = "error: container nope is not valid for pod $pod" ]
+
+	timeout 60 "$KUBECTL" --kubeconfig "$T/state/kubeconfig" --cache-dir "$T/kcache" \
+		logs -f "$pod" >"$T/follow.out" 2>&1 &
+	local follower=$!
+	wait_for 10 grep -q listening "$T/follow.out"
+	"$BERTH" delete pod "$pod" >/dev/null
+	# the stream ends once the container is gone, and kubectl exits 0
+	wait "$follower"
 }
