@@ -54,7 +54,7 @@ start_kube() {
 	start_daemon
 	[ "$(sha256sum <"$T/state/pki/ca.crt")" = "$ca" ]
 	[ "$(sha256sum <"$T/state/pki/admin.crt")" = "$admin" ]
-	kcurl https://127.0.0.1:26443/version | jq -e '.minor == "32"'
+	kcurl https://127.0.0.1:26443/version | jqt '.minor == "32"'
 }
 
 @test "kubectl version and discovery" {
@@ -69,8 +69,8 @@ start_kube() {
 	[[ "$output" == *"deployments"*"deploy"*"apps/v1"*"true"*"Deployment"* ]]
 	[[ "$output" == *"pods"*"po"*"v1"*"true"*"Pod"* ]]
 	[[ "$output" == *"namespaces"*"ns"*"v1"*"false"*"Namespace"* ]]
-	kcurl https://127.0.0.1:26443/api | jq -e '.versions == ["v1"]'
-	kcurl https://127.0.0.1:26443/apis | jq -e '.groups[0].name == "apps"'
+	kcurl https://127.0.0.1:26443/api | jqt '.versions == ["v1"]'
+	kcurl https://127.0.0.1:26443/apis | jqt '.groups[0].name == "apps"'
 }
 
 @test "kubectl get pods, deploy, rs, svc, ns: the apiserver's columns" {
@@ -139,20 +139,20 @@ start_kube() {
 	pod=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
 
 	kctl get pod "$pod" -o json >"$T/pod.json"
-	jq -e '.kind == "Pod" and .apiVersion == "v1"' "$T/pod.json"
-	jq -e --arg h "$hash" '.metadata.labels == {"app": "echo", "pod-template-hash": $h}' "$T/pod.json"
-	jq -e --arg h "$hash" '.metadata.ownerReferences[0] | .kind == "ReplicaSet" and .name == "echo-\($h)" and .controller' "$T/pod.json"
-	jq -e '.status.phase == "Running" and .status.containerStatuses[0].ready' "$T/pod.json"
-	jq -e '.spec.containers[0].ports[0] == {"containerPort": 8080, "protocol": "TCP"}' "$T/pod.json"
-	jq -e '.metadata.creationTimestamp | test("^[0-9-]+T[0-9:]+Z$")' "$T/pod.json"
+	jqt '.kind == "Pod" and .apiVersion == "v1"' "$T/pod.json"
+	jqt '.metadata.labels == {"app": "echo", "pod-template-hash": $h}' --arg h "$hash" "$T/pod.json"
+	jqt '.metadata.ownerReferences[0] | .kind == "ReplicaSet" and .name == "echo-\($h)" and .controller' --arg h "$hash" "$T/pod.json"
+	jqt '.status.phase == "Running" and .status.containerStatuses[0].ready' "$T/pod.json"
+	jqt '.spec.containers[0].ports[0] == {"containerPort": 8080, "protocol": "TCP"}' "$T/pod.json"
+	jqt '.metadata.creationTimestamp | test("^[0-9-]+T[0-9:]+Z$")' "$T/pod.json"
 
 	kctl get rs "echo-$hash" -o json >"$T/rs.json"
 	kctl get deploy echo -o json >"$T/deploy.json"
-	jq -e '.metadata.annotations["deployment.kubernetes.io/revision"] == "1"' "$T/rs.json"
+	jqt '.metadata.annotations["deployment.kubernetes.io/revision"] == "1"' "$T/rs.json"
 	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/rs.json")" = "$(jq -r .metadata.uid "$T/deploy.json")" ]
 	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/pod.json")" = "$(jq -r .metadata.uid "$T/rs.json")" ]
-	jq -e '.spec.replicas == 2 and .status.readyReplicas == 2 and .status.updatedReplicas == 2' "$T/deploy.json"
-	jq -e '.spec.selector.matchLabels == {"app": "echo"}' "$T/deploy.json"
+	jqt '.spec.replicas == 2 and .status.readyReplicas == 2 and .status.updatedReplicas == 2' "$T/deploy.json"
+	jqt '.spec.selector.matchLabels == {"app": "echo"}' "$T/deploy.json"
 
 	run kctl get pods -o json
 	[ "$(echo "$output" | jq -r '.items | length')" -eq 2 ]
@@ -184,7 +184,7 @@ start_kube() {
 	# No client certificate: the TLS session is fine, the request is not.
 	run curl -sS -m 10 --cacert "$T/state/pki/ca.crt" -o "$T/body" -w '%{http_code}' "$url/api/v1/pods"
 	[ "$output" = 401 ]
-	jq -e '.kind == "Status" and .reason == "Unauthorized" and .code == 401' "$T/body"
+	jqt '.kind == "Status" and .reason == "Unauthorized" and .code == 401' "$T/body"
 	run curl -sS -m 10 -k -o "$T/body" -w '%{http_code}' "$url/version"
 	[ "$output" = 401 ]
 
@@ -219,7 +219,7 @@ start_kube() {
 	# Writes not served yet are refused, with a Status.
 	run kcurl "$url/api/v1/namespaces/default/pods" -X POST -d '{}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 405 ]
-	jq -e '.reason == "MethodNotAllowed"' "$T/body"
+	jqt '.reason == "MethodNotAllowed"' "$T/body"
 }
 
 @test "kubernetesAPI: off disables it; the default is loopback 6443" {
@@ -304,14 +304,14 @@ start_kube() {
 	run kctl get deploy echo --no-headers
 	[[ "$(echo "$output" | tr -s ' ')" == "echo 3/3 3 3 "* ]]
 	kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale |
-		jq -e '.kind == "Scale" and .spec.replicas == 3 and .status.selector == "app=echo"'
+		jqt '.kind == "Scale" and .spec.replicas == 3 and .status.selector == "app=echo"'
 
 	# A bad count is refused with 422 and changes nothing.
 	run kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale \
 		-X PATCH -H 'Content-Type: application/merge-patch+json' \
 		-d '{"spec":{"replicas":-2}}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 422 ]
-	jq -e '.reason == "Invalid"' "$T/body"
+	jqt '.reason == "Invalid"' "$T/body"
 	[ "$("$BERTH" get deployments -o json | jq '.deployments[0].replicas')" -eq 3 ]
 
 	local victim
@@ -353,4 +353,26 @@ start_kube() {
 	"$BERTH" delete pod "$pod" >/dev/null
 	# the stream ends once the container is gone, and kubectl exits 0
 	wait "$follower"
+}
+
+@test "a watch from a list's resourceVersion sees what happened in between; 410 when too old" {
+	start_kube
+	local url=https://127.0.0.1:26443/api/v1/namespaces/default/pods
+	local rv victim
+	rv=$(kcurl "$url" | jq -r .metadata.resourceVersion)
+	victim=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+	"$BERTH" delete pod "$victim" >/dev/null # returns once it is gone
+	kcurl "$url?watch=1&resourceVersion=$rv&timeoutSeconds=2" >"$T/w.out"
+	jq -s -e --arg v "$victim" 'map(select(.type == "DELETED" and .object.metadata.name == $v)) | length == 1' "$T/w.out"
+	# every event is newer than the list
+	jq -s -e --argjson rv "$rv" 'length > 0 and all(.[]; (.object.metadata.resourceVersion | tonumber) > $rv)' "$T/w.out"
+
+	kcurl "$url?watch=1&resourceVersion=5&timeoutSeconds=2" >"$T/old.out"
+	jq -s -e 'length == 1 and .[0].type == "ERROR" and .[0].object.code == 410 and .[0].object.reason == "Expired"' "$T/old.out"
+
+	# Malformed HTTP inside a good TLS session: 400 and the connection ends.
+	run sh -c "printf 'NOT HTTP\r\n\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1:26443 \
+		-CAfile '$T/state/pki/ca.crt' -cert '$T/state/pki/admin.crt' -key '$T/state/pki/admin.key' 2>/dev/null"
+	[[ "$output" == "HTTP/1.1 400 Bad Request"* ]]
+	[[ "$output" == *'"reason":"BadRequest"'* ]]
 }
