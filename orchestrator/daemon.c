@@ -621,11 +621,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		json_decref(selectors);
 		return 1;
 	}
-	if (kube_start(d, &err) == -1) {
-		fprintf(stderr, "berth up: %s\n", err.msg);
-		json_decref(selectors);
-		return 1;
-	}
+	kube_start(d);
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors);
 	endpoints_sync(d);

@@ -259,6 +259,20 @@ start_kube() {
 	"$BERTH" get pods >/dev/null
 }
 
+@test "a CA that cannot be read is logged, never replaced; the daemon runs" {
+	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
+	start_daemon
+	"$BERTH" down >/dev/null
+	wait "$DAEMON_PID" || true
+	echo garbage >"$T/state/pki/ca.crt"
+	start_daemon
+	grep -q "kubernetesAPI: credentials under \`$T/state/pki\`: read certificate \`$T/state/pki/ca.crt\`.*; the Kubernetes API is not served" "$T/daemon.log"
+	[ "$(cat "$T/state/pki/ca.crt")" = garbage ]
+	run curl -sS -m 5 -k https://127.0.0.1:26443/version
+	[ "$status" -ne 0 ]
+	"$BERTH" get pods >/dev/null
+}
+
 @test "kubectl get -w streams changes; a watch without resourceVersion starts with ADDED" {
 	need_kubectl
 	start_kube
