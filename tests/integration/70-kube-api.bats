@@ -381,6 +381,12 @@ start_kube() {
 	# every event is newer than the list
 	jq -s -e --argjson rv "$rv" 'length > 0 and all(.[]; (.object.metadata.resourceVersion | tonumber) > $rv)' "$T/w.out"
 
+	# An object that does not change sends nothing.
+	local deploys=https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments
+	rv=$(kcurl "$deploys" | jq -r .metadata.resourceVersion)
+	kcurl "$deploys?watch=1&resourceVersion=$rv&timeoutSeconds=3" >"$T/idle.out"
+	[ ! -s "$T/idle.out" ]
+
 	kcurl "$url?watch=1&resourceVersion=5&timeoutSeconds=2" >"$T/old.out"
 	jq -s -e 'length == 1 and .[0].type == "ERROR" and .[0].object.code == 410 and .[0].object.reason == "Expired"' "$T/old.out"
 
