@@ -68,8 +68,15 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 	const char *state = deployment_rollout_state(k->d, dep);
 	bool min_available;
 	int max_unavailable;
+	int64_t since = dep->created_ms;
 
 	deployment_counts(k->d, dep, &c);
+	/* Conditions date from the current revision: the controller's own
+	 * progress clock moves every second and would make every read a
+	 * change. */
+	for (size_t i = 0; i < dep->n_revisions; i++)
+		if (!strcmp(dep->revisions[i].hash, dep->hash))
+			since = dep->revisions[i].created_ms;
 	snprintf(rev, sizeof(rev), "%d", dep->revision);
 	json_object_set_new(meta, "generation", json_integer(dep->revision));
 	json_object_set_new(meta, "labels", match_labels(dep, NULL));
@@ -101,9 +108,7 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 			  min_available ? "Deployment has minimum availability."
 					: "Deployment does not have minimum "
 					  "availability.",
-			  dep->progress_mono
-			      ? clock_mono_to_wall(dep->progress_mono)
-			      : dep->created_ms));
+			  since));
 	if (!strcmp(state, "failed"))
 		snprintf(msg, sizeof(msg),
 			 "ReplicaSet \"%s-%s\" has timed out progressing.",
@@ -117,16 +122,13 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 			 "ReplicaSet \"%s-%s\" is progressing.", dep->name,
 			 dep->hash);
 	json_array_append_new(
-	    conds,
-	    dep_condition(
-		"Progressing", strcmp(state, "failed") != 0,
-		!strcmp(state, "failed")     ? "ProgressDeadlineExceeded"
-		: !strcmp(state, "complete") ? "NewReplicaSetAvailable"
-		: !strcmp(state, "paused")   ? "DeploymentPaused"
-					     : "ReplicaSetUpdated",
-		msg,
-		dep->progress_mono ? clock_mono_to_wall(dep->progress_mono)
-				   : dep->created_ms));
+	    conds, dep_condition(
+		       "Progressing", strcmp(state, "failed") != 0,
+		       !strcmp(state, "failed")	    ? "ProgressDeadlineExceeded"
+		       : !strcmp(state, "complete") ? "NewReplicaSetAvailable"
+		       : !strcmp(state, "paused")   ? "DeploymentPaused"
+						    : "ReplicaSetUpdated",
+		       msg, since));
 	status =
 	    json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "observedGeneration",
 		      dep->revision, "replicas", c.total, "updatedReplicas",

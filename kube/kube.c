@@ -12,22 +12,23 @@
 #include "../orchestrator/model.h"
 #include "kube_internal.h"
 
-int kube_start(struct daemon *d, struct berr *err)
+void kube_start(struct daemon *d)
 {
 	const char *listen = d->cfg ? d->cfg->kubernetes_api : NULL;
+	struct berr err = BERR_INIT;
 	struct kube_server *ks;
 	SSL_CTX *ctx;
 	struct stat st;
 	int rc;
 
 	if (listen == NULL || d->kube)
-		return 0;
+		return;
 	ks = xcalloc(1, sizeof(*ks));
 	ks->d = d;
 	ks->listen = xstrdup(listen);
 	kube_pki_paths_init(&ks->pki, d->state_dir);
-	if (kube_pki_ensure(&ks->pki, listen, err) == -1) {
-		berr_wrap(err, "kubernetesAPI: credentials under `%s`",
+	if (kube_pki_ensure(&ks->pki, listen, &err) == -1) {
+		berr_wrap(&err, "kubernetesAPI: credentials under `%s`",
 			  ks->pki.dir);
 		goto fail;
 	}
@@ -35,33 +36,29 @@ int kube_start(struct daemon *d, struct berr *err)
 				? (int64_t)st.st_mtime * 1000
 				: now_ms();
 	ctx = kube_tls_ctx(ks->pki.server_crt, ks->pki.server_key,
-			   ks->pki.ca_crt, err);
+			   ks->pki.ca_crt, &err);
 	if (ctx == NULL)
 		goto fail;
 	rc = kube_listen(d->loop, listen, ctx, kube_route, ks, &ks->listener,
-			 err);
+			 &err);
 	SSL_CTX_free(ctx); /* the listener holds its own reference */
-	if (rc == -1) {
-		log_warnx("%s; the Kubernetes API is not served (set "
-			  "kubernetesAPI = ADDR:PORT or off)",
-			  err->msg);
-		berr_clear(err);
-		ks->listener = NULL;
-	} else {
-		log_info("kubernetes API on https://%s, kubeconfig %s", listen,
-			 ks->pki.kubeconfig);
-		kube_history_init(ks);
-		uv_timer_init(d->loop, &ks->tick);
-		ks->tick.data = ks;
-		ks->tick_open = true;
-	}
+	if (rc == -1)
+		goto fail;
+	log_info("kubernetes API on https://%s, kubeconfig %s", listen,
+		 ks->pki.kubeconfig);
+	kube_history_init(ks);
+	uv_timer_init(d->loop, &ks->tick);
+	ks->tick.data = ks;
+	ks->tick_open = true;
 	d->kube = ks;
-	return 0;
+	return;
 fail:
+	log_warnx("%s; the Kubernetes API is not served (set kubernetesAPI = "
+		  "ADDR:PORT or off)",
+		  err.msg);
 	kube_pki_paths_free(&ks->pki);
 	free(ks->listen);
 	free(ks);
-	return -1;
 }
 
 static void server_free(struct kube_server *ks)
@@ -85,6 +82,7 @@ void kube_stop(struct daemon *d)
 		return;
 	d->kube = NULL;
 	kube_watch_stop_all(ks);
+	kube_follow_stop_all(ks);
 	kube_listener_stop(ks->listener);
 	if (ks->tick_open)
 		uv_close((uv_handle_t *)&ks->tick, on_tick_closed);

@@ -6,18 +6,17 @@
 #ifndef BERTH_KUBE_KUBE_H
 #define BERTH_KUBE_KUBE_H
 
-#include "../common/err.h"
-
 struct daemon;
 
 /*
  * With `kubernetesAPI` not off: creates the credentials (first start) and
- * the kubeconfig, then listens. A credential that cannot be made or read
- * is an error; an address that cannot be bound is logged and the daemon
- * runs without the API (the default address must not keep a second
- * daemon on the host from starting).
+ * the kubeconfig, then listens. Whatever fails (a credential that cannot
+ * be made or read, an address in use) is logged and the daemon runs
+ * without the API: the API is optional, and its default address must not
+ * keep a second daemon on the host, or one with a full disk, from
+ * starting.
  */
-int kube_start(struct daemon *d, struct berr *err);
+void kube_start(struct daemon *d);
 /* Closes the listener and its connections. Safe when not started. */
 void kube_stop(struct daemon *d);
 

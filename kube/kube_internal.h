@@ -16,6 +16,7 @@
 struct daemon;
 struct kube_watch;
 struct kube_history;
+struct kube_follow;
 
 /* A resource served: its group ("" core, "apps"), plural name, list kind,
  * scope and the fields its fieldSelector may name. */
@@ -40,7 +41,8 @@ struct kube_server {
 	int64_t ns_created_ms; /* namespace `default`: when the CA was made */
 	struct kube_history *history; /* history.c */
 	struct kube_watch *watches;
-	uv_timer_t tick; /* polls the model for the watches */
+	struct kube_follow *follows; /* logs.c */
+	uv_timer_t tick;	     /* polls the model for the watches */
 	bool tick_open;
 };
 
@@ -98,6 +100,12 @@ int kube_history_since(struct kube_server *ks, uint64_t rv,
 		       int (*fn)(void *arg, const struct kres *r,
 				 const char *type, json_t *obj),
 		       void *arg);
+
+/* GET .../pods/NAME/log (logs.c); kube_follow_stop_all ends every
+ * follow (the server stops). */
+void kube_pod_log(struct kube_server *ks, struct kube_conn *c,
+		  const struct kube_request *req, const char *name);
+void kube_follow_stop_all(struct kube_server *ks);
 
 /* DELETE /api/v1/namespaces/default/pods/NAME (ops.c). */
 void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,

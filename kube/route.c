@@ -376,8 +376,17 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		not_found_path(c);
 		return;
 	}
+	if (n == 3 && !strcmp(r->name, "pods") && !strcmp(seg[2], "log") &&
+	    ns && !strcmp(ns, KUBE_NAMESPACE)) {
+		if (!is_get(req))
+			method_not_allowed(c, req);
+		else
+			kube_pod_log(ks, c, req, seg[1]);
+		return;
+	}
 	if (n == 3) {
-		/* Subresources: only a deployment's scale, in `default`. */
+		/* Subresources: a pod's log, a deployment's scale, in
+		 * `default`. */
 		if (strcmp(r->name, "deployments") || strcmp(seg[2], "scale") ||
 		    (ns && strcmp(ns, KUBE_NAMESPACE))) {
 			not_found_path(c);

@@ -11,9 +11,17 @@
 #include "../kube/kube.h"
 #include "daemon.h"
 
-/* The Kubernetes API sits above the orchestrator: plugged in from here. */
+/* The Kubernetes API sits above the orchestrator: plugged in from here.
+ * It never stops start-up (kube_start logs what it could not do). */
+static int kube_plugin_start(struct daemon *d, struct berr *err)
+{
+	(void)err;
+	kube_start(d);
+	return 0;
+}
+
 static const struct daemon_plugin kube_plugin = {
-    .name = "Kubernetes API", .start = kube_start, .stop = kube_stop};
+    .name = "Kubernetes API", .start = kube_plugin_start, .stop = kube_stop};
 
 int main(int argc, char **argv)
 {

@@ -3,7 +3,7 @@
 # visibly, when it is not installed): the credentials and kubeconfig berth
 # makes, version and discovery, get/list of pods, deployments,
 # replicasets, services, events and namespaces (tables, -o wide, -o json,
-# selectors), and the security rules: no certificate → 401, a foreign CA
+# selectors), watch, scale, delete pod, logs [-f], and the security rules: no certificate → 401, a foreign CA
 # either way → refused, loopback only unless configured, 0600 files.
 # Addresses: 127.0.0.1, ports 26443-26499 (API 26443-26445, service 26480).
 
@@ -54,7 +54,7 @@ start_kube() {
 	start_daemon
 	[ "$(sha256sum <"$T/state/pki/ca.crt")" = "$ca" ]
 	[ "$(sha256sum <"$T/state/pki/admin.crt")" = "$admin" ]
-	kcurl https://127.0.0.1:26443/version | jq -e '.minor == "32"'
+	kcurl https://127.0.0.1:26443/version | jqt '.minor == "32"'
 }
 
 @test "kubectl version and discovery" {
@@ -69,8 +69,8 @@ start_kube() {
 	[[ "$output" == *"deployments"*"deploy"*"apps/v1"*"true"*"Deployment"* ]]
 	[[ "$output" == *"pods"*"po"*"v1"*"true"*"Pod"* ]]
 	[[ "$output" == *"namespaces"*"ns"*"v1"*"false"*"Namespace"* ]]
-	kcurl https://127.0.0.1:26443/api | jq -e '.versions == ["v1"]'
-	kcurl https://127.0.0.1:26443/apis | jq -e '.groups[0].name == "apps"'
+	kcurl https://127.0.0.1:26443/api | jqt '.versions == ["v1"]'
+	kcurl https://127.0.0.1:26443/apis | jqt '.groups[0].name == "apps"'
 }
 
 @test "kubectl get pods, deploy, rs, svc, ns: the apiserver's columns" {
@@ -139,20 +139,20 @@ start_kube() {
 	pod=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
 
 	kctl get pod "$pod" -o json >"$T/pod.json"
-	jq -e '.kind == "Pod" and .apiVersion == "v1"' "$T/pod.json"
-	jq -e --arg h "$hash" '.metadata.labels == {"app": "echo", "pod-template-hash": $h}' "$T/pod.json"
-	jq -e --arg h "$hash" '.metadata.ownerReferences[0] | .kind == "ReplicaSet" and .name == "echo-\($h)" and .controller' "$T/pod.json"
-	jq -e '.status.phase == "Running" and .status.containerStatuses[0].ready' "$T/pod.json"
-	jq -e '.spec.containers[0].ports[0] == {"containerPort": 8080, "protocol": "TCP"}' "$T/pod.json"
-	jq -e '.metadata.creationTimestamp | test("^[0-9-]+T[0-9:]+Z$")' "$T/pod.json"
+	jqt '.kind == "Pod" and .apiVersion == "v1"' "$T/pod.json"
+	jqt '.metadata.labels == {"app": "echo", "pod-template-hash": $h}' --arg h "$hash" "$T/pod.json"
+	jqt '.metadata.ownerReferences[0] | .kind == "ReplicaSet" and .name == "echo-\($h)" and .controller' --arg h "$hash" "$T/pod.json"
+	jqt '.status.phase == "Running" and .status.containerStatuses[0].ready' "$T/pod.json"
+	jqt '.spec.containers[0].ports[0] == {"containerPort": 8080, "protocol": "TCP"}' "$T/pod.json"
+	jqt '.metadata.creationTimestamp | test("^[0-9-]+T[0-9:]+Z$")' "$T/pod.json"
 
 	kctl get rs "echo-$hash" -o json >"$T/rs.json"
 	kctl get deploy echo -o json >"$T/deploy.json"
-	jq -e '.metadata.annotations["deployment.kubernetes.io/revision"] == "1"' "$T/rs.json"
+	jqt '.metadata.annotations["deployment.kubernetes.io/revision"] == "1"' "$T/rs.json"
 	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/rs.json")" = "$(jq -r .metadata.uid "$T/deploy.json")" ]
 	[ "$(jq -r '.metadata.ownerReferences[0].uid' "$T/pod.json")" = "$(jq -r .metadata.uid "$T/rs.json")" ]
-	jq -e '.spec.replicas == 2 and .status.readyReplicas == 2 and .status.updatedReplicas == 2' "$T/deploy.json"
-	jq -e '.spec.selector.matchLabels == {"app": "echo"}' "$T/deploy.json"
+	jqt '.spec.replicas == 2 and .status.readyReplicas == 2 and .status.updatedReplicas == 2' "$T/deploy.json"
+	jqt '.spec.selector.matchLabels == {"app": "echo"}' "$T/deploy.json"
 
 	run kctl get pods -o json
 	[ "$(echo "$output" | jq -r '.items | length')" -eq 2 ]
@@ -184,7 +184,7 @@ start_kube() {
 	# No client certificate: the TLS session is fine, the request is not.
 	run curl -sS -m 10 --cacert "$T/state/pki/ca.crt" -o "$T/body" -w '%{http_code}' "$url/api/v1/pods"
 	[ "$output" = 401 ]
-	jq -e '.kind == "Status" and .reason == "Unauthorized" and .code == 401' "$T/body"
+	jqt '.kind == "Status" and .reason == "Unauthorized" and .code == 401' "$T/body"
 	run curl -sS -m 10 -k -o "$T/body" -w '%{http_code}' "$url/version"
 	[ "$output" = 401 ]
 
@@ -219,7 +219,7 @@ start_kube() {
 	# Writes not served yet are refused, with a Status.
 	run kcurl "$url/api/v1/namespaces/default/pods" -X POST -d '{}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 405 ]
-	jq -e '.reason == "MethodNotAllowed"' "$T/body"
+	jqt '.reason == "MethodNotAllowed"' "$T/body"
 }
 
 @test "kubernetesAPI: off disables it; the default is loopback 6443" {
@@ -256,6 +256,20 @@ start_kube() {
 	kill "$holder"
 	wait "$holder" 2>/dev/null || true
 	grep -q "kubernetesAPI 127.0.0.1:26445: address already in use; the Kubernetes API is not served" "$T/daemon.log"
+	"$BERTH" get pods >/dev/null
+}
+
+@test "a CA that cannot be read is logged, never replaced; the daemon runs" {
+	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
+	start_daemon
+	"$BERTH" down >/dev/null
+	wait "$DAEMON_PID" || true
+	echo garbage >"$T/state/pki/ca.crt"
+	start_daemon
+	grep -q "kubernetesAPI: credentials under \`$T/state/pki\`: read certificate \`$T/state/pki/ca.crt\`.*; the Kubernetes API is not served" "$T/daemon.log"
+	[ "$(cat "$T/state/pki/ca.crt")" = garbage ]
+	run curl -sS -m 5 -k https://127.0.0.1:26443/version
+	[ "$status" -ne 0 ]
 	"$BERTH" get pods >/dev/null
 }
 
@@ -304,14 +318,14 @@ start_kube() {
 	run kctl get deploy echo --no-headers
 	[[ "$(echo "$output" | tr -s ' ')" == "echo 3/3 3 3 "* ]]
 	kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale |
-		jq -e '.kind == "Scale" and .spec.replicas == 3 and .status.selector == "app=echo"'
+		jqt '.kind == "Scale" and .spec.replicas == 3 and .status.selector == "app=echo"'
 
 	# A bad count is refused with 422 and changes nothing.
 	run kcurl https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments/echo/scale \
 		-X PATCH -H 'Content-Type: application/merge-patch+json' \
 		-d '{"spec":{"replicas":-2}}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 422 ]
-	jq -e '.reason == "Invalid"' "$T/body"
+	jqt '.reason == "Invalid"' "$T/body"
 	[ "$("$BERTH" get deployments -o json | jq '.deployments[0].replicas')" -eq 3 ]
 
 	local victim
@@ -327,4 +341,58 @@ start_kube() {
 	run kctl delete pod nope
 	[ "$status" -eq 1 ]
 	[ "$output" = 'Error from server (NotFound): pods "nope" not found' ]
+}
+
+@test "kubectl logs, --tail, -c, and -f that ends with the container" {
+	need_kubectl
+	start_kube
+	local pod
+	pod=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+	run kctl logs "$pod"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$BERTH" logs "$pod")" ]
+	[[ "$output" == *"echo-version 0.1.0 listening on :8080"* ]]
+	run kctl logs "$pod" --tail 0
+	[ "$output" = "" ]
+	run kctl logs "$pod" -c echo --tail 1
+	[ "$output" = "echo-version 0.1.0 listening on :8080" ]
+	run kctl logs "$pod" -c nope
+	[ "$status" -eq 1 ]
+	[ "$output" = "error: container nope is not valid for pod $pod" ]
+
+	timeout 60 "$KUBECTL" --kubeconfig "$T/state/kubeconfig" --cache-dir "$T/kcache" \
+		logs -f "$pod" >"$T/follow.out" 2>&1 &
+	local follower=$!
+	wait_for 10 grep -q listening "$T/follow.out"
+	"$BERTH" delete pod "$pod" >/dev/null
+	# the stream ends once the container is gone, and kubectl exits 0
+	wait "$follower"
+}
+
+@test "a watch from a list's resourceVersion sees what happened in between; 410 when too old" {
+	start_kube
+	local url=https://127.0.0.1:26443/api/v1/namespaces/default/pods
+	local rv victim
+	rv=$(kcurl "$url" | jq -r .metadata.resourceVersion)
+	victim=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
+	"$BERTH" delete pod "$victim" >/dev/null # returns once it is gone
+	kcurl "$url?watch=1&resourceVersion=$rv&timeoutSeconds=2" >"$T/w.out"
+	jq -s -e --arg v "$victim" 'map(select(.type == "DELETED" and .object.metadata.name == $v)) | length == 1' "$T/w.out"
+	# every event is newer than the list
+	jq -s -e --argjson rv "$rv" 'length > 0 and all(.[]; (.object.metadata.resourceVersion | tonumber) > $rv)' "$T/w.out"
+
+	# An object that does not change sends nothing.
+	local deploys=https://127.0.0.1:26443/apis/apps/v1/namespaces/default/deployments
+	rv=$(kcurl "$deploys" | jq -r .metadata.resourceVersion)
+	kcurl "$deploys?watch=1&resourceVersion=$rv&timeoutSeconds=3" >"$T/idle.out"
+	[ ! -s "$T/idle.out" ]
+
+	kcurl "$url?watch=1&resourceVersion=5&timeoutSeconds=2" >"$T/old.out"
+	jq -s -e 'length == 1 and .[0].type == "ERROR" and .[0].object.code == 410 and .[0].object.reason == "Expired"' "$T/old.out"
+
+	# Malformed HTTP inside a good TLS session: 400 and the connection ends.
+	run sh -c "printf 'NOT HTTP\r\n\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1:26443 \
+		-CAfile '$T/state/pki/ca.crt' -cert '$T/state/pki/admin.crt' -key '$T/state/pki/admin.key' 2>/dev/null"
+	[[ "$output" == "HTTP/1.1 400 Bad Request"* ]]
+	[[ "$output" == *'"reason":"BadRequest"'* ]]
 }

@@ -52,3 +52,11 @@ kcurl() {
 		--cert "$T/state/pki/admin.crt" --key "$T/state/pki/admin.key" \
 		"$@" "$url"
 }
+
+# jqt FILTER [ARGS...] [FILE]: true when the input is exactly one JSON
+# document and FILTER holds for it (plain `jq -e` succeeds on no input).
+jqt() {
+	local f=$1
+	shift
+	jq -s -e "length == 1 and (.[0] | $f)" "$@" >/dev/null
+}
