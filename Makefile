@@ -62,7 +62,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MAN_PAGES := build/man/berth.1 build/man/berth.ini.5
 
-.PHONY: all deps test unit integration demo images install clean fmt asan fuzz lint man
+.PHONY: all deps test unit integration demo images install clean fmt asan tsan fuzz lint man
 
 all: build/berth $(MAN_PAGES)
 
@@ -79,6 +79,28 @@ build/asan/berth: $(SAN_OBJS)
 	$(Q)$(CC) $(SAN_ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/berth
+
+# ThreadSanitizer build of the daemon, for races between the loop thread,
+# the proxy thread and libuv's pool: `make tsan`, then run integration
+# files with BERTH=$PWD/build/tsan/berth (a report fails the test).
+TSAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_OBJS := $(SRCS:%.c=build/tsan/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/tsan/llhttp/%.o)
+
+build/tsan/berth: $(TSAN_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(TSAN_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tsan/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC tsan $<"
+	$(Q)$(CC) -std=gnu11 -I$(LLHTTP_INC) $(TSAN_CFLAGS) -c -o $@ $<
+
+build/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC tsan $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(TSAN_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+tsan: build/tsan/berth
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -235,7 +235,7 @@ start_kube() {
 
 	# Without the key: 127.0.0.1:6443 (whether or not another daemon on
 	# this host holds it already, the kubeconfig names it).
-	berth_header >"$T/berth.ini"
+	berth_header | grep -v '^kubernetesAPI' >"$T/berth.ini"
 	start_daemon
 	grep -q "^    server: https://127.0.0.1:6443$" "$T/state/kubeconfig"
 	if ss -Hltn "sport = :6443" | grep -q "0.0.0.0:6443\|\[::\]:6443"; then

@@ -26,6 +26,7 @@ berth_header() {
 state_dir = $T/state
 run_dir = $T/run
 admin = off
+kubernetesAPI = ${BERTH_KUBE_API:-off}
 crashLoopBackOff.initialSeconds = ${BACKOFF_INITIAL:-2}
 crashLoopBackOff.maxSeconds = ${BACKOFF_MAX:-8}
 INI
@@ -168,7 +169,7 @@ teardown_env() {
 	[ "$sanitized" -eq 0 ]
 }
 
-SANITIZER_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
+SANITIZER_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:'
 
 # start_sampler [DEPLOYMENT]: every 100 ms, appends to $T/samples one line
 # "PODS READY REVISIONS" of DEPLOYMENT's pods (every pod when none given):

@@ -19,8 +19,7 @@ kctl() {
 # so a deleted pod is seen Terminating), a service `web` on
 # 127.0.0.1:26480, and the Kubernetes API on ADDR.
 kube_ini() {
-	berth_header
-	echo "kubernetesAPI = $1"
+	BERTH_KUBE_API=$1 berth_header
 	cat <<INI
 
 [deployment echo]
