@@ -41,7 +41,8 @@ SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 # Hardening of the daemon (it runs as root): fortified libc calls (unless
 # the user's CPPFLAGS choose a level, or CFLAGS has -O0, where glibc
-# refuses it), stack protector, PIE, read-only relocations bound at start. The sanitizer builds keep their own checks.
+# refuses it), stack protector, PIE, read-only relocations bound at start.
+# The sanitizer builds keep their own checks.
 HARDEN_CPPFLAGS := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS))$(filter -O0,$(CFLAGS)),,-D_FORTIFY_SOURCE=2)
 HARDEN_CFLAGS := -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now

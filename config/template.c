@@ -130,6 +130,9 @@ const struct tmpl_field cfg_template_fields[] = {
 
 #define AT(base, f, type) ((type *)((char *)(base) + (f)->off))
 #define CAT(base, f, type) ((const type *)((const char *)(base) + (f)->off))
+/* so that CAT() of a pointer field reads it as a const pointer */
+typedef char *str_ptr;
+typedef struct mount_spec *mounts_ptr;
 
 static size_t scalar_size(enum tmpl_type t)
 {
@@ -195,7 +198,7 @@ static void copy_fields(const struct tmpl_field *t, void *dst, const void *src)
 	for (const struct tmpl_field *f = t; f->key != NULL; f++) {
 		switch (f->type) {
 		case TMPL_STR:
-			*AT(dst, f, char *) = dup_str(*CAT(src, f, char *));
+			*AT(dst, f, char *) = dup_str(*CAT(src, f, str_ptr));
 			break;
 		case TMPL_INT:
 		case TMPL_I64:
@@ -216,7 +219,7 @@ static void copy_fields(const struct tmpl_field *t, void *dst, const void *src)
 			mounts_copy(
 			    AT(dst, f, struct mount_spec *),
 			    (size_t *)((char *)dst + f->aux),
-			    *CAT(src, f, struct mount_spec *),
+			    *CAT(src, f, mounts_ptr),
 			    *(const size_t *)((const char *)src + f->aux));
 			break;
 		case TMPL_HANDLER:
@@ -318,7 +321,7 @@ static bool fields_eq(const struct tmpl_field *t, const void *a, const void *b)
 
 		switch (f->type) {
 		case TMPL_STR:
-			eq = str_eq(*CAT(a, f, char *), *CAT(b, f, char *));
+			eq = str_eq(*CAT(a, f, str_ptr), *CAT(b, f, str_ptr));
 			break;
 		case TMPL_INT:
 		case TMPL_ENUM:
@@ -342,9 +345,8 @@ static bool fields_eq(const struct tmpl_field *t, const void *a, const void *b)
 			size_t na = *(const size_t *)((const char *)a + f->aux);
 			size_t nb = *(const size_t *)((const char *)b + f->aux);
 
-			eq = na == nb &&
-			     mounts_eq(*CAT(a, f, struct mount_spec *),
-				       *CAT(b, f, struct mount_spec *), na);
+			eq = na == nb && mounts_eq(*CAT(a, f, mounts_ptr),
+						   *CAT(b, f, mounts_ptr), na);
 			break;
 		}
 		case TMPL_HANDLER:

@@ -19,6 +19,9 @@
 
 #define AT(base, f, type) ((type *)((char *)(base) + (f)->off))
 #define CAT(base, f, type) ((const type *)((const char *)(base) + (f)->off))
+/* so that CAT() of a pointer field reads it as a const pointer */
+typedef char *str_ptr;
+typedef struct mount_spec *mounts_ptr;
 
 static json_t *strv_json(const struct strv *sv)
 {
@@ -55,7 +58,7 @@ static bool is_default(const struct tmpl_field *f, const void *base)
 {
 	switch (f->type) {
 	case TMPL_STR:
-		return *CAT(base, f, char *) == NULL;
+		return *CAT(base, f, str_ptr) == NULL;
 	case TMPL_INT:
 	case TMPL_ENUM:
 		return *CAT(base, f, int) == f->dflt;
@@ -91,7 +94,7 @@ static json_t *fields_json(const struct tmpl_field *t, const void *base)
 			continue;
 		switch (f->type) {
 		case TMPL_STR:
-			s = *CAT(base, f, char *);
+			s = *CAT(base, f, str_ptr);
 			v = s ? json_string(s) : json_null();
 			break;
 		case TMPL_INT:
@@ -112,7 +115,7 @@ static json_t *fields_json(const struct tmpl_field *t, const void *base)
 			break;
 		case TMPL_MOUNTS:
 			v = mounts_json(
-			    *CAT(base, f, struct mount_spec *),
+			    *CAT(base, f, mounts_ptr),
 			    *(const size_t *)((const char *)base + f->aux));
 			break;
 		case TMPL_HANDLER:
