@@ -127,7 +127,7 @@ INI
 	listen "$T/notify.sock"
 	# WATCHDOG_PID is the daemon's own pid: sh execs it.
 	env NOTIFY_SOCKET="$NOTIFY" WATCHDOG_USEC=400000 sh -c \
-		'WATCHDOG_PID=$$ exec "$0" up -c "$1"' "$BERTH" "$T/berth.ini" \
+		'export WATCHDOG_PID=$$; exec "$0" up -c "$1"' "$BERTH" "$T/berth.ini" \
 		>>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_for 30 sent '^READY=1'
