@@ -584,9 +584,10 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	if (start_signals(d, &err) == -1)
 		goto fail;
 	store_restore_pods(d);
-	service_overrides_restore(d, selectors);
+	service_overrides_restore(d, selectors); /* takes selectors */
+	selectors = NULL;
 	json_decref(records);
-	json_decref(selectors);
+	records = NULL;
 	endpoints_sync(d);
 	uv_timer_init(d->loop, &d->housekeeping_timer);
 	d->housekeeping_timer.data = d;
