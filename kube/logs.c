@@ -13,10 +13,10 @@
 
 #include "../common/cleanup.h"
 #include "../common/xalloc.h"
-#include "kobj.h"
-#include "kube_internal.h"
 #include "../orchestrator/pod.h"
 #include "../runtime/logs.h"
+#include "kobj.h"
+#include "kube_internal.h"
 
 #define LOG_MAX_REPLY (16 * 1024 * 1024)
 #define FOLLOW_MS 200

@@ -20,6 +20,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
+#include "../common/fsperm.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
@@ -33,6 +34,7 @@
 #include "ctl_server.h"
 #include "endpoints.h"
 #include "events.h"
+#include "notify.h"
 #include "pod.h"
 #include "reconcile.h"
 #include "revision.h"
@@ -41,6 +43,29 @@
 #include "terminate.h"
 #include "view.h"
 #include "watch.h"
+
+static const struct daemon_plugin *plugins[DAEMON_MAX_PLUGINS];
+static size_t nplugins;
+
+void daemon_register_plugin(const struct daemon_plugin *p)
+{
+	if (nplugins < DAEMON_MAX_PLUGINS)
+		plugins[nplugins++] = p;
+}
+
+static int plugins_start(struct daemon *d, struct berr *err)
+{
+	for (size_t i = 0; i < nplugins; i++)
+		if (plugins[i]->start(d, err) == -1)
+			return berr_wrap(err, "%s", plugins[i]->name), -1;
+	return 0;
+}
+
+static void plugins_stop(struct daemon *d)
+{
+	for (size_t i = nplugins; i-- > 0;)
+		plugins[i]->stop(d);
+}
 
 int64_t service_created_ms(struct daemon *d, const char *name)
 {
@@ -303,6 +328,7 @@ static void finish_exit(uv_timer_t *t)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	plugins_stop(d);
 	api_follows_stop(d);
 	reaper_stop();
 	close_if_open((uv_handle_t *)&d->sigterm);
@@ -362,6 +388,7 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn)
 		next = p->next;
 		pod_terminate(p, TERM_REMOVE, -1, "berth down");
 	}
+	notify_stopping(d);
 	daemon_check_down(d);
 }
 
@@ -384,10 +411,12 @@ static void on_sighup(uv_signal_t *h, int signum)
 
 	if (d->config_path == NULL || d->shutting_down)
 		return;
+	notify_reloading(d);
 	if (daemon_apply(d, d->config_path, messages, &err) == -1)
 		log_warnx("SIGHUP: %s (nothing applied)", err.msg);
 	else
 		log_info("SIGHUP: %s re-applied", d->config_path);
+	notify_ready(d);
 	json_decref(messages);
 }
 
@@ -454,8 +483,10 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	d->run_dir = xstrdup(cfg->run_dir);
 	d->sock_path = xasprintf("%s/berth.sock", d->run_dir);
 	if (mkdir_p(d->run_dir, 0700, err) == -1 ||
-	    mkdir_p(d->state_dir, 0700, err) == -1 || take_lock(d, err) == -1 ||
-	    store_init(d, err) == -1)
+	    mkdir_p(d->state_dir, 0700, err) == -1 ||
+	    dir_check_private("run_dir", d->run_dir, err) == -1 ||
+	    dir_check_private("state_dir", d->state_dir, err) == -1 ||
+	    take_lock(d, err) == -1 || store_init(d, err) == -1)
 		return -1;
 	/* Before any other thread exists: the namespace they return to. */
 	if (rt_netns_init(err) == -1 ||
@@ -518,6 +549,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	json_t *messages, *records = NULL, *selectors = NULL;
 	int c, rc, exit_code = 1;
 
+	notify_init();
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
 				NULL)) != -1) {
@@ -533,6 +565,12 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 			usage();
 			return 2;
 		}
+	}
+	if (config_path == NULL &&
+	    dir_check_private("state_dir", "/var/lib/berth", &err) == -1 &&
+	    err.code != ENOENT) {
+		fprintf(stderr, "berth up: %s\n", err.msg);
+		return 1;
 	}
 	if (config_path == NULL) {
 		applied = store_load_applied("/var/lib/berth");
@@ -583,6 +621,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail;
 	if (start_signals(d, &err) == -1)
 		goto fail;
+	if (plugins_start(d, &err) == -1)
+		goto fail;
 	store_restore_pods(d);
 	service_overrides_restore(d, selectors); /* takes selectors */
 	selectors = NULL;
@@ -595,6 +635,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	log_info("berth up: config %s, state %s, socket %s, runtime %s",
 		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
 	reconcile_schedule(d);
+	notify_ready(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	{
 		cleanup_free char *lock =
@@ -624,6 +665,7 @@ void daemon_free(struct daemon *d)
 		ctl_server_stop(d->ctl);
 		d->ctl = NULL;
 	}
+	plugins_stop(d);
 	reaper_stop();
 	proxy_stop(d->proxy);
 	d->proxy = NULL;
