@@ -78,13 +78,12 @@ static void print_help(FILE *f)
 		   "Usage:\n  berth " CLI_UP_USAGE "\n"
 		   "  berth [--socket PATH] VERB [ARGS]\n\nVerbs:\n");
 	fprintf(f, "  %-10s %s\n", "up", CLI_UP_HELP);
-	fprintf(f, "  %-10s %s\n", "image",
-		"pull|import|ls|rm|prune|inspect images (see berth image -h)");
+	fprintf(f, "  %-10s %s\n", "image", CLI_IMAGE_HELP);
 	for (i = 0; i < N_VERBS; i++)
 		if (!hidden(&verbs[i]))
 			fprintf(f, "  %-10s %s\n", verbs[i].name,
 				verbs[i].help);
-	fprintf(f, "\nUsage of each verb:\n");
+	fprintf(f, "\nUsage of each verb:\n  berth %s\n", CLI_IMAGE_USAGE);
 	for (i = 0; i < N_VERBS; i++)
 		if (!hidden(&verbs[i]))
 			fprintf(f, "  berth %s\n", verbs[i].usage);

@@ -104,6 +104,7 @@ static void page1(FILE *f)
 	      ".SH COMMANDS\n",
 	      f);
 	verb_item("up", CLI_UP_USAGE, CLI_UP_HELP, f);
+	verb_item("image", CLI_IMAGE_USAGE, CLI_IMAGE_HELP, f);
 	cli_verbs_walk(verb_item, f);
 	fputs(
 	    ".SH OPTIONS\n"
