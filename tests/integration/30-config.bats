@@ -17,7 +17,8 @@ teardown() {
 	printf '\n[deployment echo]\nimage = %s\ncommand = /bin/true\nreplicas = four\n' "$IMAGES/echo-0.1.0" >>"$T/bad.ini"
 	run bctl validate -f "$T/bad.ini"
 	[ "$status" -eq 2 ]
-	[[ "$output" =~ ^$T/bad.ini:11:\ replicas ]]
+	line=$(grep -n '^replicas' "$T/bad.ini" | cut -d: -f1)
+	[[ "$output" =~ ^$T/bad.ini:$line:\ replicas ]]
 }
 
 @test "up refuses a bad config with FILE:LINE and exit 2" {
@@ -25,7 +26,8 @@ teardown() {
 	printf '\n[deployment echo]\nimage = %s\ncommand = /bin/true\nreplica = 4\n' "$IMAGES/echo-0.1.0" >>"$T/bad.ini"
 	run "$BERTH" up -c "$T/bad.ini"
 	[ "$status" -eq 2 ]
-	[[ "$output" =~ $T/bad.ini:11:\ unknown\ key\ \"replica\" ]]
+	line=$(grep -n '^replica ' "$T/bad.ini" | cut -d: -f1)
+	[[ "$output" =~ $T/bad.ini:$line:\ unknown\ key\ \"replica\" ]]
 }
 
 @test "apply of a bad config changes nothing and exits 2" {
@@ -37,7 +39,8 @@ teardown() {
 	sed 's/replicas = 1/replicas = -3/' "$T/berth.ini" >"$T/bad.ini"
 	run bctl apply -f "$T/bad.ini"
 	[ "$status" -eq 2 ]
-	[[ "$output" =~ bad.ini:12: ]]
+	line=$(grep -n '^replicas' "$T/bad.ini" | cut -d: -f1)
+	[[ "$output" =~ bad.ini:$line: ]]
 	sleep 1
 	[ "$(pod_names)" = "$before" ]
 	sed 's/replicas = 1/replicas = 2/' "$T/berth.ini" >"$T/good.ini"
