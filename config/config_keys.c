@@ -139,6 +139,9 @@ static const struct cfg_key keys[] = {
 	0, 0,
 	"Address of the Kubernetes API (HTTPS, client certificates), or off "
 	"(default 127.0.0.1:6443)."),
+    KEY(CFG_SEC_BERTH, "dashboard", cfg_parse_dashboard, B, dashboard, 0, 0,
+	"Address of the live dashboard (HTTP; read-only without the login "
+	"`berth dashboard` prints), or off (default 127.0.0.1:9181)."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
 	backoff_initial_seconds, 1, SECS_MAX,
 	"First restart back-off after a crash, doubled at each crash (default "

@@ -344,6 +344,15 @@ static void route_kubeconfig(struct daemon *d, struct ctl_conn *c,
 	ctl_reply_text(c, 200, "application/yaml", text, len);
 }
 
+static const char *ext_name;
+static api_extension_fn ext_fn;
+
+void api_register_extension(const char *name, api_extension_fn fn)
+{
+	ext_name = name;
+	ext_fn = fn;
+}
+
 void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 {
 	struct daemon *d = data;
@@ -354,6 +363,10 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 
 	if (n < 2 || strcmp(seg[0], "v1")) {
 		ctl_reply_error(c, 404, "no such API path \"%s\"", req->path);
+		return;
+	}
+	if (ext_fn && !strcmp(seg[1], ext_name)) {
+		ext_fn(d, c, req);
 		return;
 	}
 	if (n == 2 && get && !strcmp(seg[1], "kubeconfig")) {

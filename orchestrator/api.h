@@ -10,6 +10,12 @@
 
 struct daemon;
 
+/* A server above the orchestrator (dashboard/) answers /v1/NAME/...
+ * through fn, so this layer never includes it. One extension. */
+typedef void (*api_extension_fn)(struct daemon *d, struct ctl_conn *c,
+				 const struct ctl_request *req);
+void api_register_extension(const char *name, api_extension_fn fn);
+
 void api_handle(void *daemon, struct ctl_conn *c,
 		const struct ctl_request *req);
 /* Closes every `logs -f` timer (the daemon is exiting; call after
