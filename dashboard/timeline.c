@@ -353,6 +353,10 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 		}
 	if (rates)
 		vmax = ceil(vmax * 1.1);
+	else if (vmax < 4)
+		vmax = 4; /* whole pods on every grid line */
+	else
+		vmax = ceil(vmax / 4) * 4;
 	out(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"t\">", x0, y0 - 8);
 	esc(b, title);
 	out(b, "</text>");
@@ -367,8 +371,8 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#ddd\"/><text x=\"%.0f\" y=\"%.1f\" "
 		    "text-anchor=\"end\" class=\"s\">%.*f</text>",
-		    x0, x0 + w, y, y, x0 - 4, y + 4, rates ? 1 : 0,
-		    vmax * g / 4.0);
+		    x0, x0 + w, y, y, x0 - 4, y + 4,
+		    rates && vmax < 40 ? 1 : 0, vmax * g / 4.0);
 	}
 	for (int k = 0; k < r->n_revs; k++) {
 		out(b,

@@ -57,11 +57,14 @@ const depNodes = new Map(); // name -> {root, live, replicas input, image input}
 
 function depControls(name) {
   const enc = encodeURIComponent(name);
-  const replicas = el('input', { type: 'number', min: '0', max: '10000', 'aria-label': 'replicas of ' + name, id: 'replicas-' + name });
+  // Filled from the live state until the user edits it.
+  const replicas = el('input', { type: 'number', min: '0', max: '10000', 'aria-label': 'replicas of ' + name, id: 'replicas-' + name,
+    oninput: () => { replicas.dataset.edited = '1'; } });
   const image = el('input', { type: 'text', 'aria-label': 'new image of ' + name, placeholder: '/path/to/image', id: 'image-' + name });
   const box = el('div', { class: 'actions', 'data-auth': '' },
     el('label', { for: 'replicas-' + name }, 'Replicas'), replicas,
     el('button', { type: 'button', 'data-action': 'scale', onclick: () => {
+      delete replicas.dataset.edited;
       act('POST', `/v1/deployments/${enc}/scale`, { replicas: Number(replicas.value) });
     } }, 'Scale'),
     el('label', { for: 'image-' + name }, 'Image'), image,
@@ -106,7 +109,7 @@ function renderDeployment(d, authed) {
     n = { root, live, ctl };
     depNodes.set(d.name, n);
   }
-  if (document.activeElement !== n.ctl.replicas) n.ctl.replicas.value = d.replicas;
+  if (!n.ctl.replicas.dataset.edited && document.activeElement !== n.ctl.replicas) n.ctl.replicas.value = d.replicas;
   n.ctl.box.hidden = !authed;
   const b = d.bounds || {};
   const present = d.total + d.terminating;
