@@ -111,6 +111,7 @@ function renderDeployment(d, authed) {
   }
   if (!n.ctl.replicas.dataset.edited && document.activeElement !== n.ctl.replicas) n.ctl.replicas.value = d.replicas;
   n.ctl.box.hidden = !authed;
+  n.root.dataset.rollout = d.rollout;
   const b = d.bounds || {};
   const present = d.total + d.terminating;
   const nums = el('div', { class: 'nums' },

@@ -88,6 +88,20 @@ async function rollout() {
   const before = podsJson();
   await waitFor('the pods on the page', async () => (await page.evaluate(pageStateFn)).length === before.length, 5000);
   ok(true, 'the page shows every pod before the rollout');
+
+  // Latency of one change: from just before the CLI call to the page.
+  const lags = [];
+  for (let i = 0; i < 6; i++) {
+    const verb = i % 2 === 0 ? 'pause' : 'resume';
+    const t0 = Date.now();
+    berth('rollout', verb, 'echo');
+    await page.waitForFunction((v) => {
+      const d = document.querySelector('[data-deployment="echo"]');
+      return d && (d.dataset.rollout === 'paused') === (v === 'pause');
+    }, { polling: 'mutation', timeout: 10000 }, verb);
+    lags.push(Date.now() - t0);
+  }
+  ok(Math.max(...lags) < 1000, `pause/resume reach the page within 1 s (${lags.join(', ')} ms)`, lags);
   await page.evaluate(recorderFn);
 
   // The CLI's view, polled every 100 ms: when each pod is first and last seen.
