@@ -371,8 +371,8 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#ddd\"/><text x=\"%.0f\" y=\"%.1f\" "
 		    "text-anchor=\"end\" class=\"s\">%.*f</text>",
-		    x0, x0 + w, y, y, x0 - 4, y + 4,
-		    rates && vmax < 40 ? 1 : 0, vmax * g / 4.0);
+		    x0, x0 + w, y, y, x0 - 4, y + 4, rates && vmax < 40 ? 1 : 0,
+		    vmax * g / 4.0);
 	}
 	for (int k = 0; k < r->n_revs; k++) {
 		out(b,
