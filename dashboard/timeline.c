@@ -388,6 +388,25 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 			out(b, "%.1f,%.1f ", x, y);
 		}
 		out(b, "\"/>");
+		/* backend failures/s of the revision: a thin dotted line */
+		for (size_t i = 0; rates && i < r->n_pts; i++) {
+			if (r->pts[i].r[k].fps <= 0)
+				continue;
+			out(b,
+			    "<polyline fill=\"none\" stroke=\"%s\" "
+			    "stroke-width=\"1\" stroke-dasharray=\"1 2\" "
+			    "points=\"",
+			    colours[k]);
+			for (size_t j = 0; j < r->n_pts; j++)
+				out(b, "%.1f,%.1f ",
+				    x0 + w * r->pts[j].t_ms / tmax,
+				    y0 + h - h * r->pts[j].r[k].fps / vmax);
+			out(b,
+			    "\"><title>failures/s, revision %d</title>"
+			    "</polyline>",
+			    r->revs[k]);
+			break;
+		}
 		/* markers every ~10% of the run, and at both ends */
 		for (size_t i = 0;
 		     i<r->n_pts; i += r->n_pts> 10 ? r->n_pts / 10 : 1) {
@@ -441,7 +460,7 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 	    r->done ? "" : " (in progress)");
 	panel(&b, r, X, 60, PW, 180, tmax, false, "Ready pods per revision");
 	panel(&b, r, X, 300, PW, 120, tmax, true,
-	      "Requests/s per revision (proxy)");
+	      "Requests/s per revision (proxy; dotted: failures/s)");
 	/* time axis */
 	for (int g = 0; g <= 5; g++) {
 		double x = X + PW * g / 5.0;
@@ -487,7 +506,8 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 		for (int k = 0; k < r->n_revs; k++)
 			failures = failures || r->pts[i].r[k].fps > 0;
 	out(&b, "<text x=\"%.0f\" y=\"548\" class=\"s\">%s</text></svg>\n", X,
-	    failures ? "Backend failures were seen (see the events)."
+	    failures ? "Backend failures were seen: thin dotted lines, "
+		       "failures/s per revision."
 		     : "No backend failures seen by the proxy.");
 	return b.p;
 }

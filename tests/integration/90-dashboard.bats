@@ -72,6 +72,12 @@ mode = http
 INI
 }
 
+# dash_up: the page answers (else the daemon's word on it is shown).
+dash_up() {
+	wait_for 20 curl -sf -o /dev/null http://127.0.0.1:19501/api/session ||
+		{ grep -i dashboard "$T/daemon.log" >&2; ss -Hltnp 'sport = :19501' >&2; false; }
+}
+
 browser() { # browser MODE
 	local shots=
 	[ -z "${SHOTS:-}" ] || shots=$REPO/docs/img
@@ -88,6 +94,7 @@ browser() { # browser MODE
 	need_browser
 	MIN_READY=2 dash_ini 3 >"$T/berth.ini"
 	start_daemon
+	dash_up
 	wait_for 60 ready_pods 3
 	wrk -s "$WRK_STATUS" -t1 -c8 -d300s http://127.0.0.1:19502/ >"$T/wrk.txt" 2>&1 &
 	WRK=$!
@@ -110,6 +117,7 @@ browser() { # browser MODE
 	need_browser
 	dash_ini 3 >"$T/berth.ini"
 	start_daemon
+	dash_up
 	wait_for 60 ready_pods 3
 	browser action
 	# a login link works once
@@ -122,6 +130,7 @@ browser() { # browser MODE
 	need_browser
 	dash_ini 2 >"$T/berth.ini"
 	start_daemon
+	dash_up
 	wait_for 60 ready_pods 2
 	echo "$DAEMON_PID" >"$T/daemon.pid"
 	cat >"$T/restart.sh" <<SH
@@ -139,6 +148,7 @@ SH
 @test "dashboard: a client that never reads stalls nothing and is dropped" {
 	dash_ini 2 >"$T/berth.ini"
 	start_daemon
+	dash_up
 	wait_for 60 ready_pods 2
 	# connects, asks for the stream with a tiny receive buffer, never reads
 	python3 - <<'PY' &
