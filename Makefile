@@ -28,6 +28,9 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	nginx-light haproxy procps python3 \
 	libarchive-dev libssl-dev zstd skopeo docker-registry umoci attr groff-base
 DEB_PACKAGES += clang-format
+# The dashboard's assets are embedded with xxd; its browser tests drive
+# Debian's chromium with puppeteer-core (npm, test-only).
+DEB_PACKAGES += xxd chromium nodejs npm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter
@@ -49,7 +52,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
-SRC_DIRS := common config images runtime probes signals proxy orchestrator kube cli
+SRC_DIRS := common config images runtime probes signals proxy orchestrator kube dashboard cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
@@ -57,6 +60,10 @@ LLHTTP_SRCS := $(wildcard $(LLHTTP_DIR)/*.c)
 
 OBJS := $(SRCS:%.c=build/obj/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/obj/llhttp/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/san/llhttp/%.o)
+# The dashboard's page, embedded at build time (dashboard/embed.sh, xxd).
+DASH_ASSETS := $(sort $(wildcard dashboard/assets/*))
+OBJS += build/obj/gen/dashboard_assets.o
+SAN_LIB_OBJS += build/san/gen/dashboard_assets.o
 SAN_OBJS := $(SAN_LIB_OBJS) build/san/$(MAIN_SRC:.c=.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -112,6 +119,21 @@ build/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
 	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/gen/dashboard_assets.c: $(DASH_ASSETS) dashboard/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $@"
+	$(Q)sh dashboard/embed.sh $@ $(DASH_ASSETS)
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_ALL_CFLAGS) -c -o $@ $<
+
+build/san/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC san  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_ALL_CFLAGS) -c -o $@ $<
 
 # llhttp is compiled into the build from Debian's node-llhttp sources.
 build/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/xalloc.h"
 #include "cmd.h"
@@ -49,11 +50,13 @@ static const struct verb verbs[] = {
      "change a deployment's image or a service's selector"},
     {"rollout", cmd_rollout,
      "rollout status|history|undo|pause|resume|restart DEPLOYMENT "
-     "[--to-revision N] [--revision N] [--timeout S]",
+     "[--to-revision N] [--revision N [--timeline FILE.svg]] [--timeout S]",
      "manage a deployment's rollout"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
     {"kubeconfig", cmd_kubeconfig, "kubeconfig",
      "print the admin kubeconfig of the Kubernetes API"},
+    {"dashboard", cmd_dashboard, "dashboard",
+     "print a one-time login link to the live dashboard"},
     {"down", cmd_down, "down",
      "stop every pod gracefully, then stop the daemon"},
     {"__manpage", cmd_manpage, "__manpage 1|5",
@@ -219,6 +222,33 @@ int cli_api_json(struct cli_ctx *ctx, const char *method, const char *path,
 		if (*out == NULL)
 			rc = cli_fail("bad JSON from the berth daemon: %s",
 				      jerr.text);
+	}
+	client_resp_free(&resp);
+	return rc;
+}
+
+int cli_api_save(struct cli_ctx *ctx, const char *path, const char *path_out)
+{
+	struct client_resp resp;
+	bool made;
+	int rc;
+	char *tmp;
+	FILE *f;
+
+	rc = api_call(ctx, "GET", path, NULL, &resp, &made);
+	if (!made)
+		return rc;
+	if (rc == CLI_EXIT_OK) {
+		tmp = xasprintf("%s.tmp", path_out);
+		f = fopen(tmp, "w");
+		if (f == NULL ||
+		    fwrite(resp.body, 1, resp.len, f) != resp.len ||
+		    fclose(f) != 0 || rename(tmp, path_out) != 0) {
+			rc = cli_fail("cannot write `%s`: %s", path_out,
+				      strerror(errno));
+			unlink(tmp);
+		}
+		free(tmp);
 	}
 	client_resp_free(&resp);
 	return rc;

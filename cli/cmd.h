@@ -33,6 +33,7 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_events(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_kubeconfig(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "error: ..." plus the verb's usage line to stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *fmt, ...)
@@ -52,6 +53,9 @@ int cli_api_json(struct cli_ctx *ctx, const char *method, const char *path,
 /* A request whose 2xx answer is printed to stdout as is. */
 int cli_api_print(struct cli_ctx *ctx, const char *method, const char *path,
 		  json_t *body);
+/* A GET whose 2xx answer is written to the file at path_out (replaced
+ * whole: written to a temporary beside it, then renamed). */
+int cli_api_save(struct cli_ctx *ctx, const char *path, const char *path_out);
 /* A request whose 2xx answer's "message" is printed. */
 int cli_api_message(struct cli_ctx *ctx, const char *method, const char *path,
 		    json_t *body);

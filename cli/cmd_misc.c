@@ -1,8 +1,11 @@
 /*
  * cmd_misc.c - `berth down`: asks the daemon to stop every pod and waits
  * (no timeout) for its answer, which arrives once they are all gone;
- * `berth kubeconfig`: prints the Kubernetes API's admin kubeconfig.
+ * `berth kubeconfig`: prints the Kubernetes API's admin kubeconfig;
+ * `berth dashboard`: prints a one-time login link to the dashboard.
  */
+#include <stdio.h>
+
 #include "cmd.h"
 
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv)
@@ -19,4 +22,26 @@ int cmd_kubeconfig(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("kubeconfig",
 				       "unexpected argument \"%s\"", argv[1]);
 	return cli_api_print(ctx, "GET", "/v1/kubeconfig", NULL);
+}
+
+int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *doc;
+	int rc;
+
+	if (argc != 1)
+		return cli_usage_error("dashboard",
+				       "unexpected argument \"%s\"", argv[1]);
+	rc = cli_api_json(ctx, "POST", "/v1/dashboard/login", json_object(),
+			  &doc);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	printf("%s\n", json_string_value(json_object_get(doc, "url")));
+	fprintf(stderr,
+		"The link signs one browser in (once, within %lld s); "
+		"without it the page is read-only.\n",
+		(long long)json_integer_value(
+		    json_object_get(doc, "expires_seconds")));
+	json_decref(doc);
+	return CLI_EXIT_OK;
 }

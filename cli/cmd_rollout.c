@@ -86,10 +86,11 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 	    {"to-revision", required_argument, NULL, 'T'},
 	    {"revision", required_argument, NULL, 'R'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"timeline", required_argument, NULL, 'L'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *pos[3], *esc, *path = NULL;
-	const char *action, *name;
+	const char *action, *name, *timeline = NULL;
 	long to_rev = -1, rev = -1, timeout = 0;
 	int ch, npos = 0, rc;
 
@@ -97,6 +98,10 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		long *dst = ch == 'T' ? &to_rev : ch == 'R' ? &rev : &timeout;
 
+		if (ch == 'L') {
+			timeline = optarg;
+			continue;
+		}
 		if (ch != 'T' && ch != 'R' && ch != 't')
 			return cli_usage(argv[0]);
 		*dst = parse_count(optarg, ch == 't');
@@ -125,6 +130,9 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 	if (rev >= 0 && strcmp(action, "history") != 0)
 		return cli_usage_error("rollout",
 				       "--revision applies to history");
+	if (timeline && strcmp(action, "history") != 0)
+		return cli_usage_error("rollout",
+				       "--timeline applies to history");
 	esc = cli_path_escape(name);
 	if (strcmp(action, "status") == 0) {
 		path = xasprintf("/v1/deployments/%s/rollout/status", esc);
@@ -134,9 +142,17 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 
 		if (rev >= 0)
 			snprintf(q, sizeof(q), "?revision=%ld", rev);
-		path =
-		    xasprintf("/v1/deployments/%s/rollout/history%s", esc, q);
-		rc = cli_api_print(ctx, "GET", path, NULL);
+		if (timeline) {
+			/* The dashboard's recording of that rollout. */
+			path = xasprintf("/v1/dashboard/timeline?deployment=%s"
+					 "&revision=%ld",
+					 esc, rev < 0 ? 0 : rev);
+			rc = cli_api_save(ctx, path, timeline);
+		} else {
+			path = xasprintf("/v1/deployments/%s/rollout/history%s",
+					 esc, q);
+			rc = cli_api_print(ctx, "GET", path, NULL);
+		}
 	} else if (strcmp(action, "undo") == 0) {
 		path = xasprintf("/v1/deployments/%s/rollout/undo", esc);
 		rc = cli_api_message(

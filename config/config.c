@@ -82,6 +82,7 @@ void cfg_free(struct berth_config *cfg)
 	free(cfg->runtime);
 	free(cfg->admin);
 	free(cfg->kubernetes_api);
+	free(cfg->dashboard);
 	for (size_t i = 0; i < cfg->n_deployments; i++)
 		deployment_free(&cfg->deployments[i]);
 	free(cfg->deployments);
@@ -158,6 +159,7 @@ static struct berth_config *config_new(void)
 	cfg->runtime = xstrdup("runc");
 	cfg->admin = xstrdup("127.0.0.1:9180");
 	cfg->kubernetes_api = xstrdup("127.0.0.1:6443");
+	cfg->dashboard = xstrdup("127.0.0.1:9181");
 	cfg->backoff_initial_seconds = 10;
 	cfg->backoff_max_seconds = 300;
 	cfg->backoff_reset_seconds = 600;

@@ -147,6 +147,8 @@ int cfg_parse_runtime(struct cfg_parse *pc, const struct cfg_key *k,
 		      void *field, const char *value);
 int cfg_parse_kube_api(struct cfg_parse *pc, const struct cfg_key *k,
 		       void *field, const char *value);
+int cfg_parse_dashboard(struct cfg_parse *pc, const struct cfg_key *k,
+			void *field, const char *value);
 int cfg_parse_admin(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_listen(struct cfg_parse *pc, const struct cfg_key *k, void *field,

@@ -133,12 +133,15 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_BERTH, "runtime", cfg_parse_runtime, B, runtime, 0, 0,
 	"OCI runtime: runc, crun, or an absolute path (default runc)."),
     KEY(CFG_SEC_BERTH, "admin", cfg_parse_admin, B, admin, 0, 0,
-	"Address of the dashboard, /metrics and /healthz, or off (default "
+	"Address of /metrics and /healthz, or off (default "
 	"127.0.0.1:9180)."),
     KEY(CFG_SEC_BERTH, "kubernetesAPI", cfg_parse_kube_api, B, kubernetes_api,
 	0, 0,
 	"Address of the Kubernetes API (HTTPS, client certificates), or off "
 	"(default 127.0.0.1:6443)."),
+    KEY(CFG_SEC_BERTH, "dashboard", cfg_parse_dashboard, B, dashboard, 0, 0,
+	"Address of the live dashboard (HTTP; read-only without the login "
+	"`berth dashboard` prints), or off (default 127.0.0.1:9181)."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
 	backoff_initial_seconds, 1, SECS_MAX,
 	"First restart back-off after a crash, doubled at each crash (default "

@@ -233,6 +233,19 @@ int cfg_parse_kube_api(struct cfg_parse *pc, const struct cfg_key *k,
 	return 0;
 }
 
+int cfg_parse_dashboard(struct cfg_parse *pc, const struct cfg_key *k,
+			void *field, const char *value)
+{
+	if (strcmp(value, "off") == 0) {
+		set_string(field, NULL);
+		return 0;
+	}
+	if (hostport(pc, value, "127.0.0.1:9181, [::1]:9181 or off") == -1)
+		return -1;
+	set_string(field, xstrdup(value));
+	return 0;
+}
+
 int cfg_parse_listen(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		     const char *value)
 {

@@ -505,6 +505,28 @@ int api_route(const char *method, const char *path, char *allowed, size_t len)
 	return path_known ? -405 : -404;
 }
 
+static const char *ext_name;
+static api_extension_fn ext_fn;
+
+void api_register_extension(const char *name, api_extension_fn fn)
+{
+	ext_name = name;
+	ext_fn = fn;
+}
+
+/* /v1/NAME or /v1/NAME/... of the registered extension. */
+static bool is_extension_path(const char *path)
+{
+	size_t n;
+
+	if (ext_fn == NULL || strncmp(path, "/v1/", 4) != 0)
+		return false;
+	n = strlen(ext_name);
+	return strncmp(path + 4, ext_name, n) == 0 &&
+	       (path[4 + n] == '\0' || path[4 + n] == '/' ||
+		path[4 + n] == '?');
+}
+
 void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 {
 	struct daemon *d = data;
@@ -519,6 +541,10 @@ void api_handle(void *data, struct ctl_conn *c, const struct ctl_request *req)
 				"a segment of \"%s\" is longer than %d "
 				"bytes",
 				req->path, API_SEG_MAX - 1);
+		return;
+	}
+	if (is_extension_path(req->path)) {
+		ext_fn(d, c, req);
 		return;
 	}
 	if (i == -405) {

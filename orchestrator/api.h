@@ -13,6 +13,12 @@ struct daemon;
 /* The longest path segment (a pod or deployment name...) plus the NUL. */
 #define API_SEG_MAX 128
 
+/* A server above the orchestrator (dashboard/) answers /v1/NAME/...
+ * through fn, so this layer never includes it. One extension. */
+typedef void (*api_extension_fn)(struct daemon *d, struct ctl_conn *c,
+				 const struct ctl_request *req);
+void api_register_extension(const char *name, api_extension_fn fn);
+
 void api_handle(void *daemon, struct ctl_conn *c,
 		const struct ctl_request *req);
 /*

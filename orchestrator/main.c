@@ -7,6 +7,7 @@
 
 #include "../cli/cli.h"
 #include "../common/fdlimit.h"
+#include "../dashboard/dashboard.h"
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
 #include "daemon.h"
@@ -22,11 +23,15 @@ static int kube_plugin_start(struct daemon *d, struct berr *err)
 
 static const struct daemon_plugin kube_plugin = {
     .name = "Kubernetes API", .start = kube_plugin_start, .stop = kube_stop};
+/* So is the dashboard. */
+static const struct daemon_plugin dashboard_plugin = {
+    .name = "dashboard", .start = dashboard_start, .stop = dashboard_stop};
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
 		return fdlimit_raise(), daemon_register_plugin(&kube_plugin),
+		       daemon_register_plugin(&dashboard_plugin),
 		       daemon_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))

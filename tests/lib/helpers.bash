@@ -27,6 +27,7 @@ state_dir = $T/state
 run_dir = $T/run
 admin = off
 kubernetesAPI = ${BERTH_KUBE_API:-off}
+dashboard = ${BERTH_DASHBOARD:-off}
 crashLoopBackOff.initialSeconds = ${BACKOFF_INITIAL:-2}
 crashLoopBackOff.maxSeconds = ${BACKOFF_MAX:-8}
 INI

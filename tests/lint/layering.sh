@@ -23,8 +23,9 @@ proxy: common config runtime
 images: common config
 orchestrator: common config runtime probes signals proxy images
 kube: common config runtime probes signals proxy images orchestrator
+dashboard: common config runtime probes signals proxy images orchestrator
 cli: common
-orchestrator/main.c: cli kube
+orchestrator/main.c: cli kube dashboard
 cli/cmd_apply.c: config
 cli/cmd_pod.c: runtime
 cli/manpage.c: config

@@ -1,0 +1,513 @@
+/*
+ * timeline.c - every rollout recorded and drawn: when a deployment's
+ * template changes, a record starts and takes, every 500 ms, the pods of
+ * each revision (ready and present) and each revision's requests/s and
+ * failures/s, plus the events of the deployment and its pods, until the
+ * rollout is complete (or 10 minutes). The last TIMELINE_KEEP records are
+ * kept, in memory. timeline_svg() draws one as a self-contained SVG.
+ * Reads the model; changes nothing.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/xalloc.h"
+#include "../orchestrator/view.h"
+#include "dash_internal.h"
+
+#define SAMPLE_EVERY_MS 500
+#define MAX_SAMPLES 1200 /* 10 minutes */
+#define MAX_EVENTS 200
+#define MAX_REVS 4
+#define TAIL_MS 2000 /* recorded after completion */
+
+struct tl_point {
+	uint32_t t_ms;
+	struct {
+		int rev;
+		int16_t ready, present;
+		float rps, fps;
+	} r[MAX_REVS];
+};
+
+struct tl_event {
+	uint32_t t_ms;
+	bool warning;
+	char reason[32];
+	char object[96];
+	char message[200];
+};
+
+struct tl_rec {
+	char dep[64];
+	int revision, from;
+	int64_t start_wall_ms;
+	uint64_t start, done; /* loop ms; done 0: still going */
+	uint64_t last_seq;
+	int revs[MAX_REVS];
+	int n_revs;
+	struct tl_point *pts;
+	size_t n_pts;
+	struct tl_event *evs;
+	size_t n_evs;
+};
+
+struct timeline_store {
+	struct tl_rec *recs[TIMELINE_KEEP]; /* oldest first */
+	size_t n;
+	json_t *seen; /* deployment -> [hash, revision] */
+	uint64_t last_ms;
+};
+
+struct timeline_store *timeline_store_new(void)
+{
+	struct timeline_store *t = xcalloc(1, sizeof(*t));
+
+	t->seen = json_object();
+	return t;
+}
+
+static void rec_free(struct tl_rec *r)
+{
+	free(r->pts);
+	free(r->evs);
+	free(r);
+}
+
+void timeline_store_free(struct timeline_store *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		rec_free(t->recs[i]);
+	json_decref(t->seen);
+	free(t);
+}
+
+static struct tl_rec *ongoing(struct timeline_store *t, const char *dep)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (!strcmp(t->recs[i]->dep, dep))
+			return t->recs[i]->done ? NULL : t->recs[i];
+	return NULL;
+}
+
+bool timeline_wants_metrics(struct timeline_store *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->recs[i]->done)
+			return true;
+	return false;
+}
+
+static struct tl_rec *rec_start(struct timeline_store *t,
+				struct deployment *dep, int from, uint64_t now)
+{
+	struct tl_rec *r = xcalloc(1, sizeof(*r));
+
+	snprintf(r->dep, sizeof(r->dep), "%s", dep->name);
+	r->revision = dep->revision;
+	r->from = from;
+	r->start_wall_ms = now_ms();
+	r->start = now;
+	r->last_seq = dep->daemon->event_seq > 50 ? dep->daemon->event_seq - 50
+						  : 0; /* the decision */
+	r->pts = xcalloc(MAX_SAMPLES, sizeof(*r->pts));
+	r->evs = xcalloc(MAX_EVENTS, sizeof(*r->evs));
+	if (t->n == TIMELINE_KEEP) {
+		rec_free(t->recs[0]);
+		memmove(t->recs, t->recs + 1,
+			(TIMELINE_KEEP - 1) * sizeof(t->recs[0]));
+		t->n--;
+	}
+	t->recs[t->n++] = r;
+	return r;
+}
+
+static int rev_slot(struct tl_rec *r, int rev)
+{
+	for (int i = 0; i < r->n_revs; i++)
+		if (r->revs[i] == rev)
+			return i;
+	if (r->n_revs == MAX_REVS)
+		return -1;
+	r->revs[r->n_revs] = rev;
+	return r->n_revs++;
+}
+
+static bool about(const char *object, const char *dep)
+{
+	size_t n = strlen(dep);
+
+	if (!strncmp(object, "deployment/", 11))
+		return !strcmp(object + 11, dep);
+	return !strncmp(object, "pod/", 4) && !strncmp(object + 4, dep, n) &&
+	       object[4 + n] == '-';
+}
+
+static void rec_sample(struct dashboard *db, struct tl_rec *r,
+		       struct deployment *dep, uint64_t now)
+{
+	struct daemon *d = db->d;
+	struct tl_point *pt;
+	json_t *pods = json_object_get(db->metrics, "pods");
+	uint64_t first;
+
+	if (r->n_pts < MAX_SAMPLES) {
+		pt = &r->pts[r->n_pts++];
+		pt->t_ms = (uint32_t)(now - r->start);
+		for (int i = 0; i < MAX_REVS; i++)
+			pt->r[i].rev = -1;
+		for (struct pod *p = d->pods; p; p = p->next) {
+			json_t *m;
+			int k;
+
+			if (p->deployment != dep || p->phase == POD_GONE)
+				continue;
+			k = rev_slot(r, p->revision);
+			if (k < 0)
+				continue;
+			pt->r[k].rev = p->revision;
+			pt->r[k].present++;
+			if (pod_is_ready(p) && !pod_terminating(p))
+				pt->r[k].ready++;
+			m = json_object_get(pods, p->name);
+			pt->r[k].rps +=
+			    (float)json_number_value(json_object_get(m, "rps"));
+			pt->r[k].fps += (float)json_number_value(
+			    json_object_get(m, "failures_ps"));
+		}
+	}
+	first = d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1 : 1;
+	if (r->last_seq + 1 > first)
+		first = r->last_seq + 1;
+	for (uint64_t s = first; s <= d->event_seq && s > 0; s++) {
+		const struct event *ev = &d->events[(s - 1) % EVENT_RING];
+		struct tl_event *e;
+
+		if (!about(ev->object, dep->name) || r->n_evs == MAX_EVENTS)
+			continue;
+		e = &r->evs[r->n_evs++];
+		e->t_ms = ev->time_ms > r->start_wall_ms
+			      ? (uint32_t)(ev->time_ms - r->start_wall_ms)
+			      : 0;
+		e->warning = !strcmp(ev->type, "Warning");
+		snprintf(e->reason, sizeof(e->reason), "%s", ev->reason);
+		snprintf(e->object, sizeof(e->object), "%s", ev->object);
+		snprintf(e->message, sizeof(e->message), "%s", ev->message);
+	}
+	r->last_seq = d->event_seq;
+}
+
+void timeline_sample(struct dashboard *db, uint64_t now)
+{
+	struct timeline_store *t = db->timelines;
+
+	if (now - t->last_ms < SAMPLE_EVERY_MS)
+		return;
+	t->last_ms = now;
+	for (struct deployment *dep = db->d->deployments; dep;
+	     dep = dep->next) {
+		json_t *seen = json_object_get(t->seen, dep->name);
+		struct tl_rec *r = ongoing(t, dep->name);
+		const char *state;
+
+		if (seen == NULL ||
+		    strcmp(json_string_value(json_array_get(seen, 0)),
+			   dep->hash)) {
+			int from = seen ? (int)json_integer_value(
+					      json_array_get(seen, 1))
+					: 0;
+
+			json_object_set_new(
+			    t->seen, dep->name,
+			    json_pack("[s, i]", dep->hash, dep->revision));
+			if (r)
+				r->done = now;
+			/* The first sight of a deployment is where we
+			 * start, not a rollout. */
+			r = seen ? rec_start(t, dep, from, now) : NULL;
+		}
+		if (r == NULL)
+			continue;
+		rec_sample(db, r, dep, now);
+		state = deployment_rollout_state(db->d, dep);
+		if (r->n_pts >= MAX_SAMPLES ||
+		    (!strcmp(state, "complete") && r->done == 0 &&
+		     now - r->start > TAIL_MS))
+			r->done = now;
+	}
+}
+
+static json_t *rec_json(const struct tl_rec *r)
+{
+	return json_pack("{s:s, s:i, s:i, s:I, s:I, s:b}", "deployment", r->dep,
+			 "revision", r->revision, "from_revision", r->from,
+			 "start_ms", (json_int_t)r->start_wall_ms,
+			 "duration_ms",
+			 (json_int_t)(r->n_pts ? r->pts[r->n_pts - 1].t_ms : 0),
+			 "done", r->done != 0);
+}
+
+json_t *timeline_list(struct timeline_store *t)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = t->n; i-- > 0;)
+		json_array_append_new(arr, rec_json(t->recs[i]));
+	return arr;
+}
+
+/* --- SVG -------------------------------------------------------------------
+ */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void out(struct sbuf *b,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = b->cap * 2 + (size_t)n + 256;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	b->len += (size_t)n;
+}
+
+static void esc(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			out(b, "&lt;");
+			break;
+		case '>':
+			out(b, "&gt;");
+			break;
+		case '&':
+			out(b, "&amp;");
+			break;
+		case '"':
+			out(b, "&quot;");
+			break;
+		default:
+			out(b, "%c", *s);
+		}
+	}
+}
+
+/* Okabe-Ito colours, and a dash pattern and marker per revision, so no
+ * revision is told from another by colour alone. */
+static const char *const colours[MAX_REVS] = {"#0072B2", "#D55E00", "#009E73",
+					      "#CC79A7"};
+static const char *const dashes[MAX_REVS] = {"6 4", "none", "2 3", "10 3 2 3"};
+
+static void marker(struct sbuf *b, int k, double x, double y)
+{
+	const char *c = colours[k];
+
+	switch (k) {
+	case 0:
+		out(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
+		    x, y, c);
+		break;
+	case 1:
+		out(b,
+		    "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
+		    "fill=\"%s\"/>",
+		    x - 4, y - 4, c);
+		break;
+	case 2:
+		out(b, "<path d=\"M%.1f %.1fl5 8h-10z\" fill=\"%s\"/>", x,
+		    y - 5, c);
+		break;
+	default:
+		out(b, "<path d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\" fill=\"%s\"/>",
+		    x, y - 5, c);
+	}
+}
+
+static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
+		  double w, double h, double tmax, bool rates,
+		  const char *title)
+{
+	double vmax = 1;
+
+	for (size_t i = 0; i < r->n_pts; i++)
+		for (int k = 0; k < r->n_revs; k++) {
+			double v =
+			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].present;
+
+			vmax = v > vmax ? v : vmax;
+		}
+	if (rates)
+		vmax = ceil(vmax * 1.1);
+	else if (vmax < 4)
+		vmax = 4; /* whole pods on every grid line */
+	else
+		vmax = ceil(vmax / 4) * 4;
+	out(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"t\">", x0, y0 - 8);
+	esc(b, title);
+	out(b, "</text>");
+	out(b,
+	    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+	    "fill=\"none\" stroke=\"#999\"/>",
+	    x0, y0, w, h);
+	for (int g = 0; g <= 4; g++) {
+		double y = y0 + h - h * g / 4.0;
+
+		out(b,
+		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
+		    "stroke=\"#ddd\"/><text x=\"%.0f\" y=\"%.1f\" "
+		    "text-anchor=\"end\" class=\"s\">%.*f</text>",
+		    x0, x0 + w, y, y, x0 - 4, y + 4, rates && vmax < 40 ? 1 : 0,
+		    vmax * g / 4.0);
+	}
+	for (int k = 0; k < r->n_revs; k++) {
+		out(b,
+		    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+		    "stroke-dasharray=\"%s\" points=\"",
+		    colours[k], dashes[k]);
+		for (size_t i = 0; i < r->n_pts; i++) {
+			double v =
+			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].ready;
+			double x = x0 + w * r->pts[i].t_ms / tmax;
+			double y = y0 + h - h * v / vmax;
+
+			out(b, "%.1f,%.1f ", x, y);
+		}
+		out(b, "\"/>");
+		/* backend failures/s of the revision: a thin dotted line */
+		for (size_t i = 0; rates && i < r->n_pts; i++) {
+			if (r->pts[i].r[k].fps <= 0)
+				continue;
+			out(b,
+			    "<polyline fill=\"none\" stroke=\"%s\" "
+			    "stroke-width=\"1\" stroke-dasharray=\"1 2\" "
+			    "points=\"",
+			    colours[k]);
+			for (size_t j = 0; j < r->n_pts; j++)
+				out(b, "%.1f,%.1f ",
+				    x0 + w * r->pts[j].t_ms / tmax,
+				    y0 + h - h * r->pts[j].r[k].fps / vmax);
+			out(b,
+			    "\"><title>failures/s, revision %d</title>"
+			    "</polyline>",
+			    r->revs[k]);
+			break;
+		}
+		/* markers every ~10% of the run, and at both ends */
+		for (size_t i = 0;
+		     i<r->n_pts; i += r->n_pts> 10 ? r->n_pts / 10 : 1) {
+			double v =
+			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].ready;
+
+			marker(b, k, x0 + w * r->pts[i].t_ms / tmax,
+			       y0 + h - h * v / vmax);
+		}
+	}
+}
+
+char *timeline_svg(struct timeline_store *t, const char *deployment,
+		   int revision)
+{
+	const struct tl_rec *r = NULL;
+	struct sbuf b = {0};
+	const double W = 960, H = 560, X = 60, PW = 860;
+	double tmax;
+	char when[32];
+	time_t secs;
+	struct tm tm;
+	bool failures = false;
+
+	for (size_t i = t->n; i-- > 0 && r == NULL;)
+		if (!strcmp(t->recs[i]->dep, deployment) &&
+		    (revision <= 0 || t->recs[i]->revision == revision))
+			r = t->recs[i];
+	if (r == NULL)
+		return NULL;
+	tmax = r->n_pts ? r->pts[r->n_pts - 1].t_ms : 1;
+	if (tmax < 1000)
+		tmax = 1000;
+	secs = (time_t)(r->start_wall_ms / 1000);
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+	out(&b,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f "
+	    "%.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+	    "font-family=\"sans-serif\"><style>.t{font-size:14px;font-weight:"
+	    "bold}.s{font-size:11px;fill:#333}</style>"
+	    "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>",
+	    W, H, W, H);
+	out(&b, "<title>deployment/");
+	esc(&b, r->dep);
+	out(&b, ": rollout to revision %d</title>", r->revision);
+	out(&b, "<text x=\"%.0f\" y=\"22\" class=\"t\">deployment/", X);
+	esc(&b, r->dep);
+	out(&b, ": revision %d &#8594; %d, started %s, %.1f s%s</text>",
+	    r->from, r->revision, when, tmax / 1000.0,
+	    r->done ? "" : " (in progress)");
+	panel(&b, r, X, 60, PW, 180, tmax, false, "Ready pods per revision");
+	panel(&b, r, X, 300, PW, 120, tmax, true,
+	      "Requests/s per revision (proxy; dotted: failures/s)");
+	/* time axis */
+	for (int g = 0; g <= 5; g++) {
+		double x = X + PW * g / 5.0;
+
+		out(&b,
+		    "<text x=\"%.1f\" y=\"436\" text-anchor=\"middle\" "
+		    "class=\"s\">%.1f s</text>",
+		    x, tmax * g / 5.0 / 1000.0);
+	}
+	/* events: one tick each, the message in its tooltip */
+	out(&b, "<text x=\"%.0f\" y=\"462\" class=\"s\">Events</text>", X);
+	for (size_t i = 0; i < r->n_evs; i++) {
+		const struct tl_event *e = &r->evs[i];
+		double x = X + PW * (e->t_ms > tmax ? tmax : e->t_ms) / tmax;
+
+		out(&b, "<g><title>+%.1f s %s ", e->t_ms / 1000.0, e->reason);
+		esc(&b, e->object);
+		out(&b, ": ");
+		esc(&b, e->message);
+		out(&b,
+		    "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"470\" "
+		    "y2=\"490\" stroke=\"%s\" stroke-width=\"%s\"/></g>",
+		    x, x, e->warning ? "#D55E00" : "#555",
+		    e->warning ? "3" : "1");
+	}
+	/* legend: colour, dash and marker, and the words */
+	for (int k = 0; k < r->n_revs; k++) {
+		double lx = X + 180.0 * k, ly = 520;
+
+		out(&b,
+		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.0f\" y2=\"%.0f\" "
+		    "stroke=\"%s\" stroke-width=\"2\" "
+		    "stroke-dasharray=\"%s\"/>",
+		    lx, lx + 30, ly, ly, colours[k], dashes[k]);
+		marker(&b, k, lx + 15, ly);
+		out(&b,
+		    "<text x=\"%.0f\" y=\"%.0f\" class=\"s\">revision "
+		    "%d%s</text>",
+		    lx + 36, ly + 4, r->revs[k],
+		    r->revs[k] == r->revision ? " (new)" : "");
+	}
+	for (size_t i = 0; i < r->n_pts && !failures; i++)
+		for (int k = 0; k < r->n_revs; k++)
+			failures = failures || r->pts[i].r[k].fps > 0;
+	out(&b, "<text x=\"%.0f\" y=\"548\" class=\"s\">%s</text></svg>\n", X,
+	    failures ? "Backend failures were seen: thin dotted lines, "
+		       "failures/s per revision."
+		     : "No backend failures seen by the proxy.");
+	return b.p;
+}
