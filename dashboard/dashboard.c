@@ -50,8 +50,8 @@ static char *page_url(const char *listen, const char *token)
 	return xasprintf("http://%s/?token=%s", listen, token);
 }
 
-static void api_route(struct daemon *d, struct ctl_conn *c,
-		      const struct ctl_request *req)
+static void control_route(struct daemon *d, struct ctl_conn *c,
+			  const struct ctl_request *req)
 {
 	struct dashboard *db = the_dashboard;
 
@@ -114,7 +114,7 @@ int dashboard_start(struct daemon *d, struct berr *err)
 	struct dashboard *db;
 	char epoch[DASH_TOKEN_LEN + 1];
 
-	api_register_extension("dashboard", api_route);
+	api_register_extension("dashboard", control_route);
 	if (listen == NULL || the_dashboard)
 		return 0;
 	db = xcalloc(1, sizeof(*db));

@@ -64,7 +64,7 @@ void event_record(struct daemon *d, const char *type, const char *reason,
 	watch_mark(d, WATCH_EVENTS);
 }
 
-static json_t *event_to_json(const struct event *ev)
+json_t *event_to_json(const struct event *ev)
 {
 	char stamp[32];
 	time_t t = (time_t)(ev->time_ms / 1000);

@@ -22,5 +22,6 @@ json_t *events_json(struct daemon *d, uint64_t after_seq);
 /* Appends describe-style "Events:" table lines for object to buf. */
 void events_describe(struct daemon *d, const char *object, char *buf,
 		     size_t len);
+json_t *event_to_json(const struct event *ev);
 
 #endif

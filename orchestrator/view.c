@@ -78,7 +78,7 @@ static json_t *labels_json(const struct pod *p)
 	return o;
 }
 
-static json_t *view_pod(const struct pod *p)
+json_t *view_pod(const struct pod *p)
 {
 	return json_pack("{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:i, s:I, "
 			 "s:s}",
@@ -163,7 +163,7 @@ const char *deployment_rollout_state(struct daemon *d, struct deployment *dep)
 	return "progressing";
 }
 
-static json_t *view_deployment(struct daemon *d, struct deployment *dep)
+json_t *view_deployment(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts c;
 

@@ -15,7 +15,9 @@ bool pod_is_ready(const struct pod *p);
 /* Ready for at least minReadySeconds. */
 bool pod_is_available(const struct pod *p, int64_t now_mono);
 
+json_t *view_pod(const struct pod *p);
 json_t *view_pods(struct daemon *d);
+json_t *view_deployment(struct daemon *d, struct deployment *dep);
 json_t *view_deployments(struct daemon *d);
 json_t *view_services(struct daemon *d);
 
