@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/rootfs.h"
+#include "endpoints.h"
 #include "events.h"
 #include "pod.h"
 #include "reconcile.h"
@@ -94,6 +95,14 @@ static const char *phase_name(enum pod_phase ph)
 	return "gone";
 }
 
+static enum term_step step_from_name(const char *name)
+{
+	for (int s = TERM_NONE; s <= TERM_KILLED; s++)
+		if (name && !strcmp(name, term_step_name((enum term_step)s)))
+			return (enum term_step)s;
+	return TERM_ASKED; /* a record older than the step: start over */
+}
+
 void store_save_pod(struct pod *p)
 {
 	cleanup_free char *path =
@@ -113,6 +122,23 @@ void store_save_pod(struct pod *p)
 	if (j == NULL) {
 		log_warnx("state: cannot encode the record of pod %s", p->name);
 		return;
+	}
+	/* Readiness, so that a restarted daemon serves the pod at once;
+	 * the termination step and its deadline (wall time), so that it
+	 * goes on from there. */
+	json_object_set_new(j, "ready", json_boolean(p->ready));
+	if (p->ready)
+		json_object_set_new(
+		    j, "ready_since_ms",
+		    json_integer(clock_mono_to_wall(p->ready_since_mono)));
+	if (pod_terminating(p)) {
+		json_object_set_new(j, "term_step",
+				    json_string(term_step_name(p->term_step)));
+		json_object_set_new(j, "grace_seconds",
+				    json_integer(p->grace_seconds));
+		json_object_set_new(j, "term_deadline_ms",
+				    json_integer(clock_mono_to_wall(
+					terminate_deadline_mono(p))));
 	}
 	p->state_unsaved =
 	    save_json(p->daemon, event_object_name("pod", p->name), path, j) ==
@@ -348,8 +374,82 @@ static void restore_template(struct deployment *dep, struct revision *r,
 	r->spec_ref = wrap_spec(spec);
 }
 
+static struct deployment *find_dep(struct daemon *d, const char *name);
+
+/*
+ * A deployment that left the config while no daemon ran, made again from
+ * its record (its current template) as one being deleted: the controller
+ * then stops its pods as it would have on a running daemon, preStop hook
+ * and grace period included, and forgets it once they are gone. NULL when
+ * the record holds no usable template.
+ */
+static struct deployment *restore_deleted(struct daemon *d, const char *name,
+					  json_t *j)
+{
+	const char *hash = json_string_value(json_object_get(j, "hash"));
+	struct deployment_spec base;
+	struct deployment_spec *spec = NULL;
+	struct deployment *dep, **tail;
+	struct berr err = BERR_INIT;
+	json_t *rev;
+	size_t i;
+	char got[16];
+
+	memset(&base, 0, sizeof(base));
+	base.name = (char *)name;
+	json_array_foreach(json_object_get(j, "revisions"), i, rev)
+	{
+		const char *h = json_string_value(json_object_get(rev, "hash"));
+		json_t *tj = json_object_get(rev, "template");
+
+		if (hash == NULL || h == NULL || strcmp(h, hash) || tj == NULL)
+			continue;
+		spec = template_from_json(tj, &base, &err);
+		break;
+	}
+	if (spec == NULL) {
+		log_warnx("state: deployment %s left the config and its record "
+			  "holds no template (%s)",
+			  name, err.msg[0] ? err.msg : "none recorded");
+		return NULL;
+	}
+	template_hash(spec, got);
+	if (strcmp(got, hash))
+		log_warnx(
+		    "state: deployment %s: recorded template hashes to "
+		    "%s, recorded %s; its pods are stopped with it anyway",
+		    name, got, hash);
+	dep = xcalloc(1, sizeof(*dep));
+	dep->daemon = d;
+	snprintf(dep->name, sizeof(dep->name), "%s", name);
+	dep->spec = spec;
+	dep->spec_ref = wrap_spec(spec);
+	snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+	dep->deleting = true;
+	dep->progress_mono = mono_ms();
+	for (tail = &d->deployments; *tail; tail = &(*tail)->next)
+		;
+	*tail = dep;
+	log_info("deployment %s left the config while berth was down: its "
+		 "pods are stopped gracefully",
+		 name);
+	event_record(d, "Normal", "DeploymentDeleted",
+		     event_object_name("deployment", name),
+		     "Deployment left the config while berth was down; "
+		     "stopping its pods");
+	return dep;
+}
+
 void store_restore_deployments(struct daemon *d, json_t *records)
 {
+	const char *key;
+	json_t *rec;
+
+	json_object_foreach(records, key, rec)
+	{
+		if (find_dep(d, key) == NULL)
+			restore_deleted(d, key, rec);
+	}
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		json_t *j = json_incref(json_object_get(records, dep->name));
 		const char *rec_hash, *rec_config, *stable;
@@ -450,35 +550,51 @@ static struct deployment *find_dep(struct daemon *d, const char *name)
 	return NULL;
 }
 
-static void restore_pod(struct daemon *d, json_t *j)
+/* One pod record between the two passes of store_restore_pods(). */
+struct adopt {
+	struct pod *p;
+	json_t *j;
+	bool provisional; /* running and ready by its record: published */
+	struct rt_state st;
+};
+
+/*
+ * Pass 1, no runtime call: the pod as its record left it. A pod recorded
+ * as running whose recorded pid still exists (its pidfd opens) is taken
+ * as running, and as ready when it was: it is published at once, before
+ * the runtime confirms it (adopt_verify()).
+ */
+static struct pod *restore_pod(struct daemon *d, json_t *j, bool *provisional)
 {
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const char *depname =
 	    json_string_value(json_object_get(j, "deployment"));
 	const char *hash = json_string_value(json_object_get(j, "hash"));
+	const char *phase = json_string_value(json_object_get(j, "phase"));
 	struct deployment *dep = depname ? find_dep(d, depname) : NULL;
-	char status[32] = "";
-	pid_t pid = 0, want;
+	pid_t want;
 	struct revision *r;
 	struct pod *p;
 
+	*provisional = false;
 	if (name == NULL || hash == NULL)
-		return;
+		return NULL;
 	if (dep == NULL) {
-		/* Its deployment is gone from the config: keep it only long
-		 * enough to stop it the normal way. Without a spec there is
-		 * nothing to stop with, so remove the container now. */
+		/* Neither the config nor a deployment record has its template
+		 * (store_restore_deployments() keeps a deleted deployment
+		 * whose record has one): nothing to stop it with. */
 		cleanup_free char *dir =
 		    xasprintf("%s/pods/%s", d->run_dir, name);
 		cleanup_free char *rec =
 		    xasprintf("%s/pods/%s.json", d->state_dir, name);
 
-		log_info("pod %s: deployment %s no longer exists; removing",
-			 name, depname ? depname : "?");
+		log_warnx("pod %s: deployment %s is unknown and its template "
+			  "lost; removing its container at once",
+			  name, depname ? depname : "?");
 		rt_delete_sync(&d->rt, name);
 		rt_remove_dir(&d->rt, dir, NULL);
 		unlink(rec);
-		return;
+		return NULL;
 	}
 	p = pod_alloc(d, dep, name);
 	snprintf(p->hash, sizeof(p->hash), "%s", hash);
@@ -505,36 +621,99 @@ static void restore_pod(struct daemon *d, json_t *j)
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 json_string_value(json_object_get(j, "last_reason")) ?: "");
 	want = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	if (phase && !strcmp(phase, "running") && want > 0 &&
+	    (p->pidfd = rt_pidfd(&d->rt, want)) >= 0) {
+		int64_t since =
+		    json_integer_value(json_object_get(j, "ready_since_ms"));
+
+		p->pid = want;
+		p->phase = POD_RUNNING;
+		*provisional = true;
+		if (json_is_true(json_object_get(j, "ready")) &&
+		    !json_is_true(json_object_get(j, "terminating"))) {
+			p->ready = p->ready_restored = true;
+			p->ready_since_mono =
+			    since > 0 ? clock_wall_to_mono(since) : mono_ms();
+		}
+	}
+	return p;
+}
+
+/* The recorded termination of a running pod, continued. */
+static void adopt_termination(struct pod *p, json_t *j)
+{
+	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
+	json_t *grace = json_object_get(j, "grace_seconds");
+	int64_t deadline =
+	    json_integer_value(json_object_get(j, "term_deadline_ms"));
+	enum term_step step =
+	    step_from_name(json_string_value(json_object_get(j, "term_step")));
+	int g = grace ? (int)json_integer_value(grace)
+		      : p->spec->termination_grace_period_seconds;
+
+	/* A record without a deadline (older format): the grace period
+	 * starts again, as it did. */
+	terminate_adopted(p, step, remove_after ? TERM_REMOVE : TERM_RESTART, g,
+			  deadline > 0 ? clock_wall_to_mono(deadline)
+				       : mono_ms() + (int64_t)g * 1000);
+}
+
+/* Pass 2, with the runtime's answer: a published pod the runtime does
+ * not confirm leaves the endpoints again; the rest goes on as before. */
+static void adopt_verify(struct daemon *d, struct adopt *a)
+{
+	struct pod *p = a->p;
+	json_t *j = a->j;
+	const char *name = p->name;
+	const char *status = a->st.rc == 0 ? a->st.status : "";
+	bool running = !strcmp(status, "running") && a->st.pid > 0;
+	pid_t want = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	bool was_terminating = json_is_true(json_object_get(j, "terminating"));
 	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
-
 	const char *phase = json_string_value(json_object_get(j, "phase"));
 	int64_t restart_at =
 	    json_integer_value(json_object_get(j, "restart_at_ms"));
 
-	if (rt_state_sync(&d->rt, name, status, sizeof(status), &pid) == 0 &&
-	    !strcmp(status, "running") && pid > 0 &&
-	    (want == 0 || pid == want)) {
-		p->pid = pid;
+	if (a->provisional && !(running && a->st.pid == p->pid)) {
+		log_warnx("pod %s: recorded as running (pid %d) but the "
+			  "runtime says %s (pid %d); dropped from the "
+			  "endpoints",
+			  name, (int)p->pid,
+			  status[0] ? status : "no container", (int)a->st.pid);
+		close(p->pidfd);
+		p->pidfd = -1;
+		p->phase = POD_PENDING;
+		p->pid = 0;
+		p->ready = p->ready_restored = false;
+		p->ready_since_mono = 0;
+		endpoints_sync(d);
+	} else if (!a->provisional && running &&
+		   (want == 0 || a->st.pid == want)) {
+		p->pid = a->st.pid;
 		p->phase = POD_RUNNING;
 	}
 	/* Without a pidfd we could neither see it exit nor signal it
 	 * safely (its pid may be reused): handle it as not running. */
 	if (p->phase == POD_RUNNING && pod_watch_pidfd(p) == -1) {
-		log_warn("pod %s: pidfd_open(%d)", name, (int)pid);
+		log_warn("pod %s: pidfd_open(%d)", name, (int)p->pid);
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		p->pidfd = -1;
 		p->phase = POD_PENDING;
 		p->pid = 0;
+		p->ready = p->ready_restored = false;
+		endpoints_sync(d);
 	}
 	if (p->phase == POD_RUNNING) {
 		pod_event(p, "Normal", "Adopted",
 			  "Re-attached to running container (pid %d, %d "
-			  "restarts)",
-			  (int)pid, p->restarts);
+			  "restarts)%s",
+			  (int)p->pid, p->restarts,
+			  p->ready ? "; served at once, as recorded ready"
+				   : "");
 		pod_start_probes(p);
 		if (was_terminating)
-			pod_terminate(p,
-				      remove_after ? TERM_REMOVE : TERM_RESTART,
-				      -1, "termination resumed after restart");
+			adopt_termination(p, j);
 		return;
 	}
 	/* The container died (or never started) while no daemon watched. */
@@ -607,24 +786,66 @@ static void remove_leftover_trash(struct daemon *d)
 	free(names);
 }
 
-static void restore_pod_record(json_t *j, const char *path, void *d)
+struct records {
+	json_t **j;
+	size_t n;
+};
+
+static void collect_pod_record(json_t *j, const char *path, void *arg)
 {
+	struct records *r = arg;
+
 	if (j == NULL) {
 		log_warnx("state: unreadable pod record `%s`; ignored", path);
 		return;
 	}
-	restore_pod(d, j);
-	json_decref(j);
+	r->j = xrealloc(r->j, (r->n + 1) * sizeof(*r->j));
+	r->j[r->n++] = j;
 }
 
 void store_restore_pods(struct daemon *d)
 {
 	cleanup_free char *dirpath = xasprintf("%s/pods", d->state_dir);
-	char **ids = NULL;
+	struct records recs = {0};
+	struct adopt *adopts;
+	const char **ctr_ids;
+	struct rt_state *st;
 	size_t n = 0;
+	char **ids = NULL;
+	size_t n_ids = 0;
 
 	remove_leftover_trash(d);
-	for_each_record(dirpath, restore_pod_record, d);
+	for_each_record(dirpath, collect_pod_record, &recs);
+	adopts = xcalloc(recs.n + 1, sizeof(*adopts));
+	for (size_t i = 0; i < recs.n; i++) {
+		bool provisional;
+		struct pod *p = restore_pod(d, recs.j[i], &provisional);
+
+		if (p == NULL) {
+			json_decref(recs.j[i]);
+			continue;
+		}
+		adopts[n].p = p;
+		adopts[n].j = recs.j[i];
+		adopts[n++].provisional = provisional;
+	}
+	free(recs.j);
+	/* The recorded endpoints are served from here on; the runtime's
+	 * answers for every pod at once follow. */
+	endpoints_release(d);
+	ctr_ids = xcalloc(n + 1, sizeof(*ctr_ids));
+	st = xcalloc(n + 1, sizeof(*st));
+	for (size_t i = 0; i < n; i++)
+		ctr_ids[i] = adopts[i].p->name;
+	rt_state_many(&d->rt, ctr_ids, n, st);
+	for (size_t i = 0; i < n; i++) {
+		adopts[i].st = st[i];
+		adopt_verify(d, &adopts[i]);
+		json_decref(adopts[i].j);
+	}
+	free(ctr_ids);
+	free(st);
+	free(adopts);
 	/* Pod folders (an overlay mount among them) that no record owns:
 	 * a daemon killed between the mount and the spawn leaves one. Listed
 	 * first: each removal adds a trash folder to this same folder. */
@@ -647,8 +868,8 @@ void store_restore_pods(struct daemon *d)
 		free(names);
 	}
 	/* Containers under our runtime root that no record owns. */
-	if (rt_list_sync(&d->rt, &ids, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
+	if (rt_list_sync(&d->rt, &ids, &n_ids) == 0) {
+		for (size_t i = 0; i < n_ids; i++) {
 			if (pod_find(d, ids[i]) == NULL) {
 				cleanup_free char *pdir =
 				    xasprintf("%s/pods/%s", d->run_dir, ids[i]);

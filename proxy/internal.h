@@ -125,10 +125,11 @@ struct proxy {
 	struct proxy_acceptor *admin; /* NULL when closed */
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
-	bool accept_paused; /* the fd table was full a moment ago */
-	int64_t n_conns;    /* client connections open, every service */
-	int64_t conns_peak; /* since memory was last given back */
-	char *rbuf;	    /* the one read buffer (PROXY_READ_SIZE) */
+	bool accept_paused;	 /* the fd table was full a moment ago */
+	atomic_bool accept_held; /* proxy_accept_hold() */
+	int64_t n_conns;	 /* client connections open, every service */
+	int64_t conns_peak;	 /* since memory was last given back */
+	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
 	bool stopping;
 	int64_t started_ms;
 };

@@ -23,7 +23,14 @@
 #include "../common/xalloc.h"
 #include "internal.h"
 
-enum cmd_kind { CMD_SET, CMD_REMOVE, CMD_ADMIN, CMD_METRICS, CMD_STOP };
+enum cmd_kind {
+	CMD_SET,
+	CMD_REMOVE,
+	CMD_ADMIN,
+	CMD_METRICS,
+	CMD_STOP,
+	CMD_HOLD
+};
 
 struct proxy_cmd {
 	struct proxy_cmd *next;
@@ -280,7 +287,8 @@ static bool may_accept(struct proxy_acceptor *a)
 {
 	struct proxy_service *s = a->data;
 
-	return !s->removed && s->m.active < conn_cap(s);
+	return !s->removed && s->m.active < conn_cap(s) &&
+	       !atomic_load(&s->px->accept_held);
 }
 
 static void on_fd(struct proxy_acceptor *a, int fd)
@@ -461,6 +469,11 @@ static void on_wake(uv_async_t *a)
 			if (!px->stopping)
 				do_stop(px);
 			break;
+		case CMD_HOLD:
+			for (struct proxy_acceptor *l = px->acceptors; l;
+			     l = l->next)
+				proxy_acceptor_update(l);
+			break;
 		}
 		free(c);
 	}
@@ -623,6 +636,16 @@ int proxy_service_set(struct proxy *px, const struct service_spec *svc,
 		      struct berr *err)
 {
 	return proxy_services_set(px, svc, 1, err);
+}
+
+void proxy_accept_hold(struct proxy *px, bool hold)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
+	atomic_store(&px->accept_held, hold);
+	c->kind = CMD_HOLD;
+	c->fd = -1;
+	push(px, c);
 }
 
 void proxy_service_remove(struct proxy *px, const char *name)

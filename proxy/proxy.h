@@ -42,6 +42,13 @@ int proxy_service_set(struct proxy *px, const struct service_spec *svc,
 int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
 		       size_t n, struct berr *err);
 
+/*
+ * While held, no service listener accepts: connections wait in the
+ * kernel's backlog (the daemon holds them at start-up until the adopted
+ * pods' endpoints are published). Callable from the orchestrator thread.
+ */
+void proxy_accept_hold(struct proxy *px, bool hold);
+
 /* Closes the listener of service name; established connections finish. */
 void proxy_service_remove(struct proxy *px, const char *name);
 
