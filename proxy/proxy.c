@@ -590,7 +590,13 @@ prepare_set(struct proxy *px, const struct service_spec *svc, struct berr *err)
 	moved = strcmp(slot_get(px, svc->name)->listen, c->conf.listen) != 0;
 	pthread_mutex_unlock(&px->lock);
 	if (moved) {
-		c->fd = bind_listener(c->conf.listen, err);
+		struct sockaddr_storage ss;
+
+		c->fd = -1;
+		if (proxy_parse_addr(c->conf.listen, &ss, err) == 0)
+			c->fd = proxy_inherited_take(px, &ss);
+		if (c->fd == -1)
+			c->fd = bind_listener(c->conf.listen, err);
 		if (c->fd == -1) {
 			free(c);
 			berr_wrap(err, "service `%s`", svc->name);
@@ -626,7 +632,19 @@ int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
 		snprintf(slot->listen, sizeof(slot->listen), "%s",
 			 cmds[i]->conf.listen);
 		pthread_mutex_unlock(&px->lock);
+		/* told before the proxy thread owns (and may close) it */
+		if (cmds[i]->fd >= 0 && px->lhook)
+			px->lhook(px->lhook_arg, cmds[i]->conf.name,
+				  cmds[i]->fd);
 		push(px, cmds[i]);
+	}
+	if (!px->inherited_done) {
+		const char **names = xcalloc(n + 1, sizeof(*names));
+
+		for (size_t i = 0; i < n; i++)
+			names[i] = svcs[i].name;
+		proxy_inherited_finish(px, names, n);
+		free(names);
 	}
 	free(cmds);
 	return 0;
@@ -660,6 +678,8 @@ void proxy_service_remove(struct proxy *px, const char *name)
 		if (!strcmp(s->name, name))
 			s->listen[0] = '\0';
 	pthread_mutex_unlock(&px->lock);
+	if (px->lhook)
+		px->lhook(px->lhook_arg, name, -1);
 	push(px, c);
 }
 
@@ -754,6 +774,10 @@ void proxy_stop(struct proxy *px)
 		free(s);
 	}
 	pthread_mutex_destroy(&px->lock);
+	for (size_t i = 0; i < px->n_inherited; i++)
+		if (px->inherited[i].fd >= 0)
+			close(px->inherited[i].fd);
+	free(px->inherited);
 	free(px->rbuf);
 	free(px);
 }
