@@ -666,6 +666,7 @@ static void adopt_verify(struct daemon *d, struct adopt *a)
 	json_t *j = a->j;
 	const char *name = p->name;
 	const char *status = a->st.rc == 0 ? a->st.status : "";
+	char seen[64];
 	bool running = !strcmp(status, "running") && a->st.pid > 0;
 	pid_t want = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	bool was_terminating = json_is_true(json_object_get(j, "terminating"));
@@ -687,6 +688,13 @@ static void adopt_verify(struct daemon *d, struct adopt *a)
 		p->ready = p->ready_restored = false;
 		p->ready_since_mono = 0;
 		endpoints_sync(d);
+		if (running) {
+			/* not the recorded process: handled as gone */
+			snprintf(seen, sizeof(seen),
+				 "running as pid %d, not the recorded one",
+				 (int)a->st.pid);
+			status = seen;
+		}
 	} else if (!a->provisional && running &&
 		   (want == 0 || a->st.pid == want)) {
 		p->pid = a->st.pid;
