@@ -82,6 +82,10 @@ struct pod {
 	enum pod_phase phase;
 	pid_t pid;
 	int pidfd; /* adopted pods: exit via pidfd, else -1 */
+	/* start time (rt_pid_start) of process start_pid, kept by store.c
+	 * to recognise the recorded process after a restart */
+	uint64_t pid_start;
+	pid_t start_pid;
 	uv_poll_t pidfd_poll;
 	bool pidfd_polling;
 	int restarts;

@@ -127,6 +127,14 @@ void store_save_pod(struct pod *p)
 	 * the termination step and its deadline (wall time), so that it
 	 * goes on from there. */
 	json_object_set_new(j, "ready", json_boolean(p->ready));
+	/* which process the pid is: a recycled pid is never adopted */
+	if (p->pid > 0 && p->phase == POD_RUNNING && p->start_pid != p->pid) {
+		p->pid_start = rt_pid_start(&p->daemon->rt, p->pid);
+		p->start_pid = p->pid;
+	}
+	if (p->pid > 0 && p->start_pid == p->pid && p->pid_start > 0)
+		json_object_set_new(j, "pid_start",
+				    json_integer((json_int_t)p->pid_start));
 	if (p->ready)
 		json_object_set_new(
 		    j, "ready_since_ms",
@@ -625,6 +633,22 @@ static struct pod *restore_pod(struct daemon *d, json_t *j, bool *provisional)
 	    (p->pidfd = rt_pidfd(&d->rt, want)) >= 0) {
 		int64_t since =
 		    json_integer_value(json_object_get(j, "ready_since_ms"));
+		uint64_t rec_start = (uint64_t)json_integer_value(
+		    json_object_get(j, "pid_start"));
+		uint64_t now_start = rt_pid_start(&d->rt, want);
+
+		/* Read after the pidfd was opened: the same start time
+		 * means the pidfd is the recorded process. */
+		if (rec_start && now_start && rec_start != now_start) {
+			log_warnx("pod %s: pid %d is another process now; not "
+				  "served",
+				  name, (int)want);
+			close(p->pidfd);
+			p->pidfd = -1;
+			return p;
+		}
+		p->pid_start = now_start;
+		p->start_pid = want;
 
 		p->pid = want;
 		p->phase = POD_RUNNING;

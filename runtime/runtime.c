@@ -449,6 +449,25 @@ static int real_pidfd(struct rt *rt, pid_t pid)
 	return (int)pidfd_open(pid, 0);
 }
 
+static uint64_t real_pid_start(struct rt *rt, pid_t pid)
+{
+	cleanup_free char *path = xasprintf("/proc/%d/stat", (int)pid);
+	cleanup_free char *text = NULL;
+	unsigned long long start = 0;
+	const char *p;
+
+	if (pid <= 0 || file_read_all(path, &text, NULL, NULL) == -1)
+		return 0;
+	/* after "(comm)", which may hold spaces: field 22 is the start */
+	p = strrchr(text, ')');
+	if (p == NULL || sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				"%*u %*u %*d %*d %*d %*d %*d %*d %llu",
+				&start) != 1)
+		return 0;
+	return start;
+}
+
 static int real_signal(struct rt *rt, int pidfd, int sig)
 {
 	if (pidfd < 0) {
@@ -480,6 +499,7 @@ static const struct rt_ops real_ops = {
     .list_sync = real_list_sync,
     .delete_sync = real_delete_sync,
     .state_many = real_state_many,
+    .pid_start = real_pid_start,
 };
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -505,6 +525,11 @@ struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
 int rt_pidfd(struct rt *rt, pid_t pid)
 {
 	return rt->ops->pidfd(rt, pid);
+}
+
+uint64_t rt_pid_start(struct rt *rt, pid_t pid)
+{
+	return rt->ops->pid_start ? rt->ops->pid_start(rt, pid) : 0;
 }
 
 int rt_signal(struct rt *rt, int pidfd, int sig)

@@ -8,6 +8,7 @@
 #define BERTH_RUNTIME_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -56,6 +57,8 @@ struct rt_ops {
 	int (*state_sync)(struct rt *rt, const char *id, char *status,
 			  size_t len, pid_t *pid);
 	int (*list_sync)(struct rt *rt, char ***ids, size_t *n);
+	/* optional; NULL: 0 (unknown) */
+	uint64_t (*pid_start)(struct rt *rt, pid_t pid);
 	/* optional; NULL: state_sync of each in turn */
 	void (*state_many)(struct rt *rt, const char *const *ids, size_t n,
 			   struct rt_state *out);
@@ -93,6 +96,9 @@ struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
 			void *data);
 /* A pidfd for pid (pidfd_open), or -1 with errno set. */
 int rt_pidfd(struct rt *rt, pid_t pid);
+/* When process pid started (clock ticks since boot, /proc/PID/stat), so
+ * that a recorded pid is known to be the same process; 0 when unknown. */
+uint64_t rt_pid_start(struct rt *rt, pid_t pid);
 /* Sends sig through pidfd; -1 with errno set. There is no way to signal a
  * bare pid: a recycled one must never be hit. */
 int rt_signal(struct rt *rt, int pidfd, int sig);
