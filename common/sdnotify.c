@@ -1,12 +1,15 @@
 /*
  * sdnotify.c - systemd's notify protocol, sender side (sd_notify(3)
  * without libsystemd): $NOTIFY_SOCKET is a unix datagram socket, a path
- * or, with a leading '@', an abstract name. Owns the socket address and
- * the watchdog interval read at start-up; must not decide what to send.
+ * or, with a leading '@', an abstract name. Owns the socket address, the
+ * watchdog interval and the descriptors passed in (LISTEN_FDS: socket
+ * activation, or the fd store handing back what it held) read at
+ * start-up; must not decide what to send.
  */
 #include "sdnotify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@
 static struct sockaddr_un addr;
 static socklen_t addr_len; /* 0: no service manager */
 static uint64_t watchdog_usec;
+static size_t n_listen;
+static char **listen_names;
 
 static void read_socket(const char *name)
 {
@@ -54,14 +59,50 @@ static void read_watchdog(const char *usec, const char *pid)
 	watchdog_usec = (uint64_t)v;
 }
 
+/* sd_listen_fds(3): LISTEN_PID must be ours; the descriptors start at 3
+ * and are made close-on-exec at once, so no child inherits them. */
+static void read_listen_fds(const char *pid, const char *fds, const char *names)
+{
+	long long p, n;
+	const char *s = names;
+
+	if (pid == NULL || fds == NULL || str_parse_ll(pid, &p) == -1 ||
+	    p != getpid() || str_parse_ll(fds, &n) == -1 || n <= 0 ||
+	    n > SDNOTIFY_LISTEN_MAX)
+		return;
+	n_listen = (size_t)n;
+	listen_names = calloc(n_listen, sizeof(*listen_names));
+	for (size_t i = 0; i < n_listen; i++) {
+		size_t len = s ? strcspn(s, ":") : 0;
+
+		fcntl(SDNOTIFY_LISTEN_START + (int)i, F_SETFD, FD_CLOEXEC);
+		if (listen_names)
+			listen_names[i] = strndup(s ? s : "", len);
+		if (s)
+			s = s[len] ? s + len + 1 : NULL;
+	}
+}
+
 bool sdnotify_init(void)
 {
 	read_socket(getenv("NOTIFY_SOCKET"));
 	read_watchdog(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"));
+	read_listen_fds(getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
+			getenv("LISTEN_FDNAMES"));
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
 	return addr_len != 0;
+}
+
+size_t sdnotify_listen_fds(const char *const **names)
+{
+	if (names)
+		*names = (const char *const *)listen_names;
+	return listen_names ? n_listen : 0;
 }
 
 bool sdnotify_enabled(void)
@@ -90,6 +131,43 @@ int sdnotify_send(const char *msg)
 	close(fd);
 	errno = saved;
 	return n == -1 ? -1 : 0;
+}
+
+int sdnotify_send_fds(const char *msg, const int *fds, size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * SDNOTIFY_LISTEN_MAX)];
+	} u;
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
+	struct msghdr mh;
+	ssize_t r;
+	int fd, saved;
+
+	if (addr_len == 0)
+		return 0;
+	if (n == 0 || n > SDNOTIFY_LISTEN_MAX)
+		return sdnotify_send(msg);
+	memset(&u, 0, sizeof(u));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &addr;
+	mh.msg_namelen = addr_len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(int) * n);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	r = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r == -1 ? -1 : 0;
 }
 
 uint64_t sdnotify_monotonic_usec(void)

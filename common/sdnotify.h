@@ -8,10 +8,12 @@
 #define BERTH_COMMON_SDNOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
- * Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID, then removes them
+ * Reads NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID and LISTEN_PID,
+ * LISTEN_FDS, LISTEN_FDNAMES, then removes them
  * from the environment so that no child inherits them (runc treats an
  * inherited NOTIFY_SOCKET as the container's own). Returns whether a
  * service manager is listening. Call once, before the first child.
@@ -26,6 +28,24 @@ uint64_t sdnotify_watchdog_usec(void);
  * datagram. 0 when sent or when nobody listens, -1 with errno set.
  */
 int sdnotify_send(const char *msg);
+/*
+ * As sdnotify_send, with n descriptors attached (SCM_RIGHTS), as
+ * "FDSTORE=1\nFDNAME=..." needs them: the service manager keeps a copy
+ * and hands it back to the next start through LISTEN_FDS.
+ */
+int sdnotify_send_fds(const char *msg, const int *fds, size_t n);
+
+/* Passed descriptors are SDNOTIFY_LISTEN_START, +1, ... */
+#define SDNOTIFY_LISTEN_START 3
+#define SDNOTIFY_LISTEN_MAX 256
+/*
+ * The descriptors sdnotify_init() found passed in (LISTEN_PID naming this
+ * process, LISTEN_FDS, LISTEN_FDNAMES: socket activation or the fd store
+ * giving back what it held), already close-on-exec; their names in
+ * *names ("" when none was given). Returns how many.
+ */
+size_t sdnotify_listen_fds(const char *const **names);
+
 /* CLOCK_MONOTONIC in µs, for MONOTONIC_USEC=. */
 uint64_t sdnotify_monotonic_usec(void);
 

@@ -603,6 +603,10 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	d->proxy = proxy_start(&err);
 	if (d->proxy == NULL)
 		goto fail;
+	notify_listeners(d);
+	/* Listeners bound by the apply accept nothing until the adopted
+	 * pods' endpoints are published (store_restore_pods()). */
+	endpoints_hold(d);
 	records = store_load_deployments(d);
 	selectors = service_overrides_load(d);
 	messages = json_array();

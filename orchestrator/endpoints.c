@@ -32,7 +32,7 @@ void endpoints_sync(struct daemon *d)
 	size_t n_pods = 0;
 	struct proxy_endpoint *eps;
 
-	if (d->proxy == NULL || d->cfg == NULL)
+	if (d->proxy == NULL || d->cfg == NULL || d->endpoints_held)
 		return;
 	for (struct pod *p = d->pods; p; p = p->next)
 		n_pods++;
@@ -54,6 +54,23 @@ void endpoints_sync(struct daemon *d)
 		proxy_endpoints_publish(d->proxy, svc->name, eps, n);
 	}
 	free(eps);
+}
+
+void endpoints_hold(struct daemon *d)
+{
+	d->endpoints_held = true;
+	if (d->proxy)
+		proxy_accept_hold(d->proxy, true);
+}
+
+void endpoints_release(struct daemon *d)
+{
+	if (!d->endpoints_held)
+		return;
+	d->endpoints_held = false;
+	endpoints_sync(d);
+	if (d->proxy)
+		proxy_accept_hold(d->proxy, false);
 }
 
 void endpoints_pod_leaving(struct pod *p)

@@ -15,6 +15,16 @@
  * readiness, pods or the config change; cheap when nothing did. */
 void endpoints_sync(struct daemon *d);
 
+/*
+ * Start-up after a restart: endpoints_hold() before the listeners are
+ * set up, so that no connection is accepted that could only be refused;
+ * endpoints_release() once the adopted pods are known (ready as their
+ * records say), which publishes every service's endpoints and lets the
+ * listeners accept what waited in their backlog.
+ */
+void endpoints_hold(struct daemon *d);
+void endpoints_release(struct daemon *d);
+
 /* Step 1 of termination: the pod (already marked terminating) gets no
  * new request or connection from the next one on. */
 void endpoints_pod_leaving(struct pod *p);

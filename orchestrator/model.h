@@ -82,6 +82,10 @@ struct pod {
 	enum pod_phase phase;
 	pid_t pid;
 	int pidfd; /* adopted pods: exit via pidfd, else -1 */
+	/* start time (rt_pid_start) of process start_pid, kept by store.c
+	 * to recognise the recorded process after a restart */
+	uint64_t pid_start;
+	pid_t start_pid;
 	uv_poll_t pidfd_poll;
 	bool pidfd_polling;
 	int restarts;
@@ -99,6 +103,9 @@ struct pod {
 	int64_t ready_since_mono; /* 0: not ready */
 	int64_t restart_at_mono;  /* POD_WAITING: when to start again; 0 none */
 	bool ready;
+	/* ready as recorded by the previous daemon, kept until the readiness
+	 * probe's first verdict after adoption (pod.c) */
+	bool ready_restored;
 	bool started_probe_ok; /* startup probe passed (or none) */
 	struct probe_set *probes;
 	struct probe_target probe_target; /* must outlive probes */
@@ -214,6 +221,10 @@ struct daemon {
 	uv_signal_t sigterm, sigint, sighup;
 	bool watch_dirty[4];
 	bool shutting_down;
+	/* Start-up: nothing is published to the proxy, and its listeners
+	 * accept nothing, until the adopted pods' endpoints are known
+	 * (endpoints_release()). */
+	bool endpoints_held;
 	/* STATE_DIR writes failing (a full disk, say): what is unsaved is
 	 * written again every second until it succeeds (store.c). */
 	bool state_failing;

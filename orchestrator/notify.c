@@ -4,6 +4,11 @@
  * protocol is common/sdnotify.c's. Reads the daemon's pods, deployments
  * and config; never changes them.
  *
+ * Listening sockets outlive the daemon in systemd's fd store: each
+ * service listener is sent with FDSTORE=1 (FDNAME=service-NAME) when
+ * made, removed with FDSTOREREMOVE=1 when dropped, and handed back at the
+ * next start through LISTEN_FDS, which the proxy matches by address.
+ *
  * The state is file-static: NOTIFY_SOCKET belongs to the process, and
  * there is one daemon per process.
  */
@@ -11,10 +16,13 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/log.h"
 #include "../common/sdnotify.h"
+#include "../common/xalloc.h"
+#include "../proxy/proxy.h"
 
 /* STATUS= is recomputed this often and sent only when it changed. */
 #define STATUS_PERIOD_MS 1000
@@ -156,4 +164,39 @@ void notify_stopping(struct daemon *d)
 		 "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRId64 "\n",
 		 (end - now + STOP_SLACK_MS) * 1000);
 	send_status(d, head, true);
+}
+
+static void on_listener(void *arg, const char *service, int fd)
+{
+	char msg[160];
+
+	/* one socket per name: a moved listener replaces the old one */
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=service-%s",
+		 service);
+	send_msg(msg);
+	if (fd < 0)
+		return;
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=service-%s", service);
+	if (sdnotify_send_fds(msg, &fd, 1) == -1 && !st.warned) {
+		st.warned = true;
+		log_warn("NOTIFY_SOCKET: cannot store the listener of service "
+			 "%s with the service manager",
+			 service);
+	}
+}
+
+void notify_listeners(struct daemon *d)
+{
+	const char *const *names = NULL;
+	size_t n = sdnotify_listen_fds(&names);
+	int *fds = xcalloc(n + 1, sizeof(*fds));
+
+	for (size_t i = 0; i < n; i++)
+		fds[i] = SDNOTIFY_LISTEN_START + (int)i;
+	if (n)
+		log_info("%zu listening socket%s passed in", n,
+			 n == 1 ? "" : "s");
+	proxy_listeners_inherit(d->proxy, fds, names, n,
+				sdnotify_enabled() ? on_listener : NULL, d);
+	free(fds);
 }

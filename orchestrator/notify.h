@@ -12,6 +12,11 @@
 /* Reads (and clears from the environment) NOTIFY_SOCKET and the watchdog
  * variables. First thing `berth up` does, before any child is spawned. */
 void notify_init(void);
+/* Once the proxy runs: hands it the listening sockets passed in
+ * (LISTEN_FDS), and keeps every service listener it makes in the service
+ * manager's fd store (FDSTORE=1, FDNAME=service-NAME), so a listener
+ * outlives a daemon crash and queues connections until the next start. */
+void notify_listeners(struct daemon *d);
 /* State restored, pods adopted, listeners bound: READY=1 and STATUS=;
  * the first call starts the watchdog and status timers. Also ends a
  * reload. */

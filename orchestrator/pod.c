@@ -448,7 +448,7 @@ static void container_gone(struct pod *p, int code, bool known,
 	p->last_exit_code = code;
 	p->finished_ms = now_ms();
 	p->finished_mono = mono_ms();
-	p->ready = false;
+	p->ready = p->ready_restored = false;
 	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
 	if (!pod_terminating(p) && reason == NULL)
@@ -599,6 +599,8 @@ void pod_set_ready(struct pod *p, bool ready)
 		return;
 	p->ready = ready;
 	p->ready_since_mono = ready ? mono_ms() : 0;
+	/* recorded, so that a restarted daemon serves it at once */
+	store_save_pod(p);
 	pod_changed(p);
 }
 
@@ -628,8 +630,9 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 	case PROBE_STARTUP:
 		if (healthy) {
 			p->started_probe_ok = true;
-			pod_set_ready(p,
-				      p->probes && probe_set_ready(p->probes));
+			pod_set_ready(
+			    p, p->ready_restored ||
+				   (p->probes && probe_set_ready(p->probes)));
 			return;
 		}
 		kill_for_probe(p, &p->spec->startup_probe, "startup");
@@ -639,6 +642,7 @@ static void on_probe_event(void *owner, enum probe_type type, bool healthy,
 			kill_for_probe(p, &p->spec->liveness_probe, "liveness");
 		return;
 	case PROBE_READINESS:
+		p->ready_restored = false;
 		pod_set_ready(p, healthy);
 		return;
 	}
@@ -653,6 +657,14 @@ static void on_probe_failure(void *owner, enum probe_type type,
 
 	if (p->phase == POD_RUNNING && !pod_terminating(p))
 		pod_event(p, "Warning", "Unhealthy", "%s", message);
+	/* An adopted pod is ready on its record's word only until its
+	 * readiness probe's first verdict; a failure ends it at once (the
+	 * probe itself starts from "not ready" and would not say so). */
+	if (type == PROBE_READINESS && p->ready_restored &&
+	    p->phase == POD_RUNNING && !pod_terminating(p)) {
+		p->ready_restored = false;
+		pod_set_ready(p, false);
+	}
 }
 
 void pod_start_probes(struct pod *p)

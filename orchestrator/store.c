@@ -5,8 +5,8 @@
  *   deployments/NAME.json revision history with each revision's pod
  *                        template, scale, pause, the current template and
  *                        the config's, the last fully available one
- * Every write is atomic (temp, fsync, rename). Adoption of a previous
- * daemon's pods lives here too: it is the inverse of saving them.
+ * Every write is atomic (temp, fsync, rename). Deployment records are put
+ * back here; pods are adopted from their records in adopt.c.
  */
 #include "store.h"
 
@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/rootfs.h"
+#include "endpoints.h"
 #include "events.h"
 #include "pod.h"
 #include "reconcile.h"
@@ -113,6 +114,31 @@ void store_save_pod(struct pod *p)
 	if (j == NULL) {
 		log_warnx("state: cannot encode the record of pod %s", p->name);
 		return;
+	}
+	/* Readiness, so that a restarted daemon serves the pod at once;
+	 * the termination step and its deadline (wall time), so that it
+	 * goes on from there. */
+	json_object_set_new(j, "ready", json_boolean(p->ready));
+	/* which process the pid is: a recycled pid is never adopted */
+	if (p->pid > 0 && p->phase == POD_RUNNING && p->start_pid != p->pid) {
+		p->pid_start = rt_pid_start(&p->daemon->rt, p->pid);
+		p->start_pid = p->pid;
+	}
+	if (p->pid > 0 && p->start_pid == p->pid && p->pid_start > 0)
+		json_object_set_new(j, "pid_start",
+				    json_integer((json_int_t)p->pid_start));
+	if (p->ready)
+		json_object_set_new(
+		    j, "ready_since_ms",
+		    json_integer(clock_mono_to_wall(p->ready_since_mono)));
+	if (pod_terminating(p)) {
+		json_object_set_new(j, "term_step",
+				    json_string(term_step_name(p->term_step)));
+		json_object_set_new(j, "grace_seconds",
+				    json_integer(p->grace_seconds));
+		json_object_set_new(j, "term_deadline_ms",
+				    json_integer(clock_mono_to_wall(
+					terminate_deadline_mono(p))));
 	}
 	p->state_unsaved =
 	    save_json(p->daemon, event_object_name("pod", p->name), path, j) ==
@@ -257,11 +283,9 @@ char *store_load_applied(const char *state_dir)
 	return text;
 }
 
-/* Calls fn with each NAME.json record in dirpath, parsed (NULL when it
- * cannot be read), and its path; fn takes the reference. */
-static void for_each_record(const char *dirpath,
-			    void (*fn)(json_t *j, const char *path, void *arg),
-			    void *arg)
+void store_for_each_record(const char *dirpath,
+			   void (*fn)(json_t *j, const char *path, void *arg),
+			   void *arg)
 {
 	DIR *dir = opendir(dirpath);
 	struct dirent *de;
@@ -293,7 +317,7 @@ json_t *store_load_deployments(struct daemon *d)
 	cleanup_free char *dirpath = xasprintf("%s/deployments", d->state_dir);
 	json_t *all = json_object();
 
-	for_each_record(dirpath, collect_deployment, all);
+	store_for_each_record(dirpath, collect_deployment, all);
 	return all;
 }
 
@@ -348,8 +372,88 @@ static void restore_template(struct deployment *dep, struct revision *r,
 	r->spec_ref = wrap_spec(spec);
 }
 
+static struct deployment *find_dep(struct daemon *d, const char *name)
+{
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		if (!strcmp(dep->name, name))
+			return dep;
+	return NULL;
+}
+
+/*
+ * A deployment that left the config while no daemon ran, made again from
+ * its record (its current template) as one being deleted: the controller
+ * then stops its pods as it would have on a running daemon, preStop hook
+ * and grace period included, and forgets it once they are gone. NULL when
+ * the record holds no usable template.
+ */
+static struct deployment *restore_deleted(struct daemon *d, const char *name,
+					  json_t *j)
+{
+	const char *hash = json_string_value(json_object_get(j, "hash"));
+	struct deployment_spec base;
+	struct deployment_spec *spec = NULL;
+	struct deployment *dep, **tail;
+	struct berr err = BERR_INIT;
+	json_t *rev;
+	size_t i;
+	char got[16];
+
+	memset(&base, 0, sizeof(base));
+	base.name = (char *)name;
+	json_array_foreach(json_object_get(j, "revisions"), i, rev)
+	{
+		const char *h = json_string_value(json_object_get(rev, "hash"));
+		json_t *tj = json_object_get(rev, "template");
+
+		if (hash == NULL || h == NULL || strcmp(h, hash) || tj == NULL)
+			continue;
+		spec = template_from_json(tj, &base, &err);
+		break;
+	}
+	if (spec == NULL) {
+		log_warnx("state: deployment %s left the config and its record "
+			  "holds no template (%s)",
+			  name, err.msg[0] ? err.msg : "none recorded");
+		return NULL;
+	}
+	template_hash(spec, got);
+	if (strcmp(got, hash))
+		log_warnx(
+		    "state: deployment %s: recorded template hashes to "
+		    "%s, recorded %s; its pods are stopped with it anyway",
+		    name, got, hash);
+	dep = xcalloc(1, sizeof(*dep));
+	dep->daemon = d;
+	snprintf(dep->name, sizeof(dep->name), "%s", name);
+	dep->spec = spec;
+	dep->spec_ref = wrap_spec(spec);
+	snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+	dep->deleting = true;
+	dep->progress_mono = mono_ms();
+	for (tail = &d->deployments; *tail; tail = &(*tail)->next)
+		;
+	*tail = dep;
+	log_info("deployment %s left the config while berth was down: its "
+		 "pods are stopped gracefully",
+		 name);
+	event_record(d, "Normal", "DeploymentDeleted",
+		     event_object_name("deployment", name),
+		     "Deployment left the config while berth was down; "
+		     "stopping its pods");
+	return dep;
+}
+
 void store_restore_deployments(struct daemon *d, json_t *records)
 {
+	const char *key;
+	json_t *rec;
+
+	json_object_foreach(records, key, rec)
+	{
+		if (find_dep(d, key) == NULL)
+			restore_deleted(d, key, rec);
+	}
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		json_t *j = json_incref(json_object_get(records, dep->name));
 		const char *rec_hash, *rec_config, *stable;
@@ -439,228 +543,5 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 		}
 		store_save_deployment(dep);
 		json_decref(j);
-	}
-}
-
-static struct deployment *find_dep(struct daemon *d, const char *name)
-{
-	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
-		if (!strcmp(dep->name, name))
-			return dep;
-	return NULL;
-}
-
-static void restore_pod(struct daemon *d, json_t *j)
-{
-	const char *name = json_string_value(json_object_get(j, "name"));
-	const char *depname =
-	    json_string_value(json_object_get(j, "deployment"));
-	const char *hash = json_string_value(json_object_get(j, "hash"));
-	struct deployment *dep = depname ? find_dep(d, depname) : NULL;
-	char status[32] = "";
-	pid_t pid = 0, want;
-	struct revision *r;
-	struct pod *p;
-
-	if (name == NULL || hash == NULL)
-		return;
-	if (dep == NULL) {
-		/* Its deployment is gone from the config: keep it only long
-		 * enough to stop it the normal way. Without a spec there is
-		 * nothing to stop with, so remove the container now. */
-		cleanup_free char *dir =
-		    xasprintf("%s/pods/%s", d->run_dir, name);
-		cleanup_free char *rec =
-		    xasprintf("%s/pods/%s.json", d->state_dir, name);
-
-		log_info("pod %s: deployment %s no longer exists; removing",
-			 name, depname ? depname : "?");
-		rt_delete_sync(&d->rt, name);
-		rt_remove_dir(&d->rt, dir, NULL);
-		unlink(rec);
-		return;
-	}
-	p = pod_alloc(d, dep, name);
-	snprintf(p->hash, sizeof(p->hash), "%s", hash);
-	/* A pod of an older revision runs that revision's template. */
-	r = strcmp(hash, dep->hash) ? revision_find_hash(dep, hash) : NULL;
-	if (r && r->spec) {
-		cfg_ref_put(p->spec_ref);
-		p->spec = r->spec;
-		p->spec_ref = cfg_ref_get(r->spec_ref);
-		free(p->image);
-		p->image = xstrdup(r->spec->image);
-	}
-	p->revision = (int)json_integer_value(json_object_get(j, "revision"));
-	p->restarts = (int)json_integer_value(json_object_get(j, "restarts"));
-	p->crashes = (int)json_integer_value(json_object_get(j, "crashes"));
-	p->created_ms = json_integer_value(json_object_get(j, "created_ms"));
-	p->started_ms = json_integer_value(json_object_get(j, "started_ms"));
-	/* The run's start on this boot's monotonic clock, for the back-off
-	 * reset: recorded as wall time. */
-	if (p->started_ms > 0)
-		p->started_mono = clock_wall_to_mono(p->started_ms);
-	p->last_exit_code =
-	    (int)json_integer_value(json_object_get(j, "last_exit_code"));
-	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
-		 json_string_value(json_object_get(j, "last_reason")) ?: "");
-	want = (pid_t)json_integer_value(json_object_get(j, "pid"));
-	bool was_terminating = json_is_true(json_object_get(j, "terminating"));
-	bool remove_after = json_is_true(json_object_get(j, "remove_after"));
-
-	const char *phase = json_string_value(json_object_get(j, "phase"));
-	int64_t restart_at =
-	    json_integer_value(json_object_get(j, "restart_at_ms"));
-
-	if (rt_state_sync(&d->rt, name, status, sizeof(status), &pid) == 0 &&
-	    !strcmp(status, "running") && pid > 0 &&
-	    (want == 0 || pid == want)) {
-		p->pid = pid;
-		p->phase = POD_RUNNING;
-	}
-	/* Without a pidfd we could neither see it exit nor signal it
-	 * safely (its pid may be reused): handle it as not running. */
-	if (p->phase == POD_RUNNING && pod_watch_pidfd(p) == -1) {
-		log_warn("pod %s: pidfd_open(%d)", name, (int)pid);
-		p->phase = POD_PENDING;
-		p->pid = 0;
-	}
-	if (p->phase == POD_RUNNING) {
-		pod_event(p, "Normal", "Adopted",
-			  "Re-attached to running container (pid %d, %d "
-			  "restarts)",
-			  (int)pid, p->restarts);
-		pod_start_probes(p);
-		if (was_terminating)
-			pod_terminate(p,
-				      remove_after ? TERM_REMOVE : TERM_RESTART,
-				      -1, "termination resumed after restart");
-		return;
-	}
-	/* The container died (or never started) while no daemon watched. */
-	cleanup_free char *dir = pod_dir(p);
-
-	rt_delete_sync(&d->rt, name);
-	rt_unmount(&d->rt, dir, NULL);
-	if (was_terminating && remove_after) {
-		pod_remove(p);
-		return;
-	}
-	if (phase && !strcmp(phase, "waiting")) {
-		/* Completed, Error, or in back-off: exactly as it was. */
-		pod_resume_waiting(p, clock_wall_to_mono(restart_at));
-		return;
-	}
-	if (phase && !strcmp(phase, "cleaning")) {
-		/* It had exited; only its clean-up was interrupted. */
-		pod_resume_after_exit(p);
-		return;
-	}
-	pod_event(p, "Warning", "Exited",
-		  "Container was not running when the daemon started "
-		  "(state: %s)",
-		  status[0] ? status : "no such container");
-	p->restarts++;
-	p->crashes++;
-	store_save_pod(p);
-	pod_start(p);
-}
-
-/* Names in RUN_DIR/pods, NULL-terminated; "." and ".." left out. */
-static char **list_pod_folders(const char *runpods)
-{
-	DIR *rd = opendir(runpods);
-	struct dirent *de;
-	char **names = xcalloc(1, sizeof(*names));
-	size_t n = 0;
-
-	while (rd && (de = readdir(rd)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		names = xrealloc(names, (n + 2) * sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
-		names[n] = NULL;
-	}
-	if (rd)
-		closedir(rd);
-	return names;
-}
-
-/* Trash folders (.trash-*) are removals a killed daemon left unfinished:
- * removed again on the thread pool. Runs before any pod is restored, so
- * none of this daemon's own trash is among them. */
-static void remove_leftover_trash(struct daemon *d)
-{
-	cleanup_free char *runpods = xasprintf("%s/pods", d->run_dir);
-	char **names = list_pod_folders(runpods);
-
-	for (size_t i = 0; names[i]; i++) {
-		if (fs_jobs_is_trash(names[i])) {
-			cleanup_free char *trash =
-			    xasprintf("%s/%s", runpods, names[i]);
-
-			rootfs_unmount(trash, NULL);
-			fs_jobs_remove_tree(d->loop, trash);
-		}
-		free(names[i]);
-	}
-	free(names);
-}
-
-static void restore_pod_record(json_t *j, const char *path, void *d)
-{
-	if (j == NULL) {
-		log_warnx("state: unreadable pod record `%s`; ignored", path);
-		return;
-	}
-	restore_pod(d, j);
-	json_decref(j);
-}
-
-void store_restore_pods(struct daemon *d)
-{
-	cleanup_free char *dirpath = xasprintf("%s/pods", d->state_dir);
-	char **ids = NULL;
-	size_t n = 0;
-
-	remove_leftover_trash(d);
-	for_each_record(dirpath, restore_pod_record, d);
-	/* Pod folders (an overlay mount among them) that no record owns:
-	 * a daemon killed between the mount and the spawn leaves one. Listed
-	 * first: each removal adds a trash folder to this same folder. */
-	{
-		cleanup_free char *runpods = xasprintf("%s/pods", d->run_dir);
-		char **names = list_pod_folders(runpods);
-
-		for (size_t i = 0; names[i]; i++) {
-			cleanup_free char *pdir =
-			    xasprintf("%s/%s", runpods, names[i]);
-
-			if (names[i][0] != '.' && !pod_find(d, names[i])) {
-				log_info("removing %s: no pod record owns it",
-					 pdir);
-				rt_delete_sync(&d->rt, names[i]);
-				rt_remove_dir(&d->rt, pdir, NULL);
-			}
-			free(names[i]);
-		}
-		free(names);
-	}
-	/* Containers under our runtime root that no record owns. */
-	if (rt_list_sync(&d->rt, &ids, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (pod_find(d, ids[i]) == NULL) {
-				cleanup_free char *pdir =
-				    xasprintf("%s/pods/%s", d->run_dir, ids[i]);
-
-				log_info("removing container %s: no pod "
-					 "record owns it",
-					 ids[i]);
-				rt_delete_sync(&d->rt, ids[i]);
-				rt_remove_dir(&d->rt, pdir, NULL);
-			}
-			free(ids[i]);
-		}
-		free(ids);
 	}
 }

@@ -32,8 +32,13 @@ char *store_load_applied(const char *state_dir);
 json_t *store_load_deployments(struct daemon *d);
 /* Puts recorded history, scale and pause back into the deployments. */
 void store_restore_deployments(struct daemon *d, json_t *records);
-/* Re-attaches to the pods of a previous daemon (same names, same PIDs,
- * restart counts kept); cleans up containers nobody owns. */
+/* Calls fn with each NAME.json record in dirpath, parsed (NULL when it
+ * cannot be read), and its path; fn takes the reference. */
+void store_for_each_record(const char *dirpath,
+			   void (*fn)(json_t *j, const char *path, void *arg),
+			   void *arg);
+/* Re-attaches to the pods of a previous daemon (adopt.c) (same names, same
+ * PIDs, restart counts kept); cleans up containers nobody owns. */
 void store_restore_pods(struct daemon *d);
 
 #endif

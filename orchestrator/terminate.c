@@ -62,6 +62,7 @@ static void enter_signalled(struct pod *p)
 	p->term_step = TERM_SIGNALLED;
 	send_stop_signal(p);
 	pod_check(p, "stop signal");
+	store_save_pod(p); /* a restart neither signals again nor waits anew */
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -98,6 +99,7 @@ static void on_deadline(uv_timer_t *t)
 		       term_step_name(p->term_step));
 	}
 	pod_check(p, "grace deadline");
+	store_save_pod(p);
 }
 
 /* gen guards against a hook of an earlier termination (before a liveness
@@ -209,11 +211,75 @@ void terminate_resume(struct pod *p)
 		       p->name, (int)p->phase, term_step_name(p->term_step));
 	p->term_step = TERM_PRESTOP;
 	clock_timer_start(&p->timer, on_deadline, (uint64_t)remaining);
-	if (p->spec->pre_stop.kind != HANDLER_NONE)
+	if (p->spec->pre_stop.kind != HANDLER_NONE) {
+		store_save_pod(p);
 		run_prestop(p, (uint64_t)remaining);
-	else
+	} else {
 		enter_signalled(p);
+	}
 	pod_check(p, "termination started");
+}
+
+int64_t terminate_deadline_mono(const struct pod *p)
+{
+	int64_t d = p->term_started_mono + (int64_t)p->grace_seconds * 1000;
+
+	return p->term_step == TERM_EXTENDED ? d + PRESTOP_EXTENSION_MS : d;
+}
+
+void terminate_adopted(struct pod *p, enum term_step step,
+		       enum term_after after, int grace_seconds,
+		       int64_t deadline_mono)
+{
+	int64_t left;
+
+	if (p->phase != POD_RUNNING || pod_terminating(p))
+		fatalx("pod %s: termination adopted in phase %d, step %s",
+		       p->name, (int)p->phase, term_step_name(p->term_step));
+	/* Step 1 again (the new daemon's endpoints and probes). */
+	p->term_step = TERM_ASKED;
+	p->term_gen++;
+	p->term_after = after;
+	p->grace_seconds = grace_seconds;
+	p->term_started_mono = deadline_mono - (int64_t)grace_seconds * 1000;
+	if (step == TERM_EXTENDED)
+		p->term_started_mono -= PRESTOP_EXTENSION_MS;
+	pod_stop_probes(p);
+	p->ready = false;
+	p->ready_since_mono = 0;
+	endpoints_pod_leaving(p);
+	watch_mark(p->daemon, WATCH_PODS);
+	watch_mark(p->daemon, WATCH_DEPLOYMENTS);
+	left = deadline_mono - mono_ms();
+	if (left < 0)
+		left = 0;
+	pod_event(p, "Normal", "TerminationResumed",
+		  "Termination resumed after a daemon restart (step %s); "
+		  "SIGKILL at the original deadline, in %lld ms",
+		  term_step_name(step), (long long)left);
+	switch (step) {
+	case TERM_NONE:
+	case TERM_ASKED:
+	case TERM_PRESTOP:
+		/* The hook may not have finished: it runs again with what is
+		 * left of the grace period (hooks are delivered at least
+		 * once, as Kubernetes' are). */
+		terminate_resume(p);
+		return;
+	case TERM_SIGNALLED:
+	case TERM_EXTENDED:
+		/* The stop signal was sent: only the deadline is left. */
+		p->term_step = step;
+		clock_timer_start(&p->timer, on_deadline, (uint64_t)left);
+		break;
+	case TERM_KILLED:
+		p->term_step = TERM_KILLED;
+		if (pod_signal(p, SIGKILL) == -1)
+			log_warn("pod %s: SIGKILL", p->name);
+		break;
+	}
+	pod_check(p, "termination adopted");
+	store_save_pod(p);
 }
 
 void pod_terminate(struct pod *p, enum term_after after, int grace_override,

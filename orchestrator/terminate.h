@@ -13,6 +13,15 @@ void pod_terminate(struct pod *p, enum term_after after, int grace_override,
 		   const char *why);
 /* A pod that was asked to stop while being created has started: go on. */
 void terminate_resume(struct pod *p);
+/* The wall-clock-independent SIGKILL deadline of p's current step (the
+ * grace deadline, or the preStop extension's end). */
+int64_t terminate_deadline_mono(const struct pod *p);
+/* An adopted, running pod whose termination a previous daemon began:
+ * goes on from step (the recorded one) with the recorded deadline, so
+ * neither the stop signal is sent twice nor the grace period restarted. */
+void terminate_adopted(struct pod *p, enum term_step step,
+		       enum term_after after, int grace_seconds,
+		       int64_t deadline_mono);
 /* Called by pod.c once the container is gone and cleaned up. Returns true
  * when the pod was removed; false when it is to be restarted. */
 bool terminate_container_gone(struct pod *p);

@@ -119,16 +119,28 @@ struct proxy {
 	struct proxy_epset *retired;	     /* under lock */
 	struct proxy_slot *slots;	     /* under lock */
 	char admin_addr[128];		     /* under lock */
+	/* the orchestrator thread's only (listener.c): listening sockets
+	 * passed in, taken by the first services set, and the hook told of
+	 * each listener made or dropped */
+	struct proxy_inherited {
+		int fd; /* -1 once taken or closed */
+		char name[128];
+	} * inherited;
+	size_t n_inherited;
+	bool inherited_done;
+	proxy_listener_hook lhook;
+	void *lhook_arg;
 	/* proxy thread only */
 	struct proxy_service *services;
 	struct proxy_conn_link conns; /* list head */
 	struct proxy_acceptor *admin; /* NULL when closed */
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
-	bool accept_paused; /* the fd table was full a moment ago */
-	int64_t n_conns;    /* client connections open, every service */
-	int64_t conns_peak; /* since memory was last given back */
-	char *rbuf;	    /* the one read buffer (PROXY_READ_SIZE) */
+	bool accept_paused;	 /* the fd table was full a moment ago */
+	atomic_bool accept_held; /* proxy_accept_hold() */
+	int64_t n_conns;	 /* client connections open, every service */
+	int64_t conns_peak;	 /* since memory was last given back */
+	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
 	bool stopping;
 	int64_t started_ms;
 };
@@ -147,6 +159,14 @@ struct proxy_acceptor {
 	void (*shed)(struct proxy_acceptor *a, int fd);	 /* before close */
 	void (*on_closed)(struct proxy_acceptor *a);
 };
+/* A listening socket for svc at ss: a passed-in one whose address is
+ * ss (proxy_listeners_inherit), else -1 (bind one). */
+int proxy_inherited_take(struct proxy *px, const struct sockaddr_storage *ss);
+/* After the first services set: the passed-in sockets no service took
+ * are closed, and the hook is told of those no service of that name
+ * replaced. */
+void proxy_inherited_finish(struct proxy *px, const char *const *names,
+			    size_t n);
 /* NULL when fd cannot be polled; set the callbacks, then update. */
 struct proxy_acceptor *proxy_acceptor_open(struct proxy *px, int fd,
 					   void *data);

@@ -12,9 +12,14 @@
  *     descriptors they need;
  *   - EMFILE/ENFILE (the table is full after all) stops every listener
  *     for PROXY_ACCEPT_PAUSE_MS, then they resume by themselves.
+ * Listening sockets passed in across a restart (systemd's fd store or
+ * socket activation) are matched to services by address here.
  * Owns listener polls and the pause timer; must not know about requests.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -172,4 +177,103 @@ void proxy_shed_http(struct proxy_acceptor *a, int fd)
 		;
 	if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
 		shutdown(fd, SHUT_WR);
+}
+
+/* --- listening sockets passed in ----------------------------------------- */
+
+void proxy_listeners_inherit(struct proxy *px, const int *fds,
+			     const char *const *names, size_t n,
+			     proxy_listener_hook hook, void *arg)
+{
+	px->lhook = hook;
+	px->lhook_arg = arg;
+	px->inherited = xcalloc(n + 1, sizeof(*px->inherited));
+	px->n_inherited = n;
+	for (size_t i = 0; i < n; i++) {
+		px->inherited[i].fd = fds[i];
+		snprintf(px->inherited[i].name, sizeof(px->inherited[i].name),
+			 "%s", names && names[i] ? names[i] : "");
+	}
+}
+
+static bool same_addr(const struct sockaddr_storage *a,
+		      const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+					 *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+					  *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr,
+			       sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+int proxy_inherited_take(struct proxy *px, const struct sockaddr_storage *ss)
+{
+	if (px->inherited_done)
+		return -1;
+	for (size_t i = 0; i < px->n_inherited; i++) {
+		struct proxy_inherited *h = &px->inherited[i];
+		struct sockaddr_storage got;
+		socklen_t len = sizeof(got);
+		int type = 0, acc = 0;
+		socklen_t tl = sizeof(type), al = sizeof(acc);
+
+		memset(&got, 0, sizeof(got));
+		if (h->fd < 0 || getsockname(h->fd, (void *)&got, &len) == -1 ||
+		    getsockopt(h->fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 ||
+		    getsockopt(h->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) ==
+			-1 ||
+		    type != SOCK_STREAM || !acc || !same_addr(&got, ss))
+			continue;
+		int fd = h->fd;
+
+		h->fd = -1;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		log_info("proxy: listening socket `%s` passed in kept (its "
+			 "waiting connections are served)",
+			 h->name);
+		return fd;
+	}
+	return -1;
+}
+
+void proxy_inherited_finish(struct proxy *px, const char *const *names,
+			    size_t n)
+{
+	if (px->inherited_done)
+		return;
+	px->inherited_done = true;
+	for (size_t i = 0; i < px->n_inherited; i++) {
+		struct proxy_inherited *h = &px->inherited[i];
+		bool named = false;
+
+		if (h->fd < 0)
+			continue;
+		log_info("proxy: listening socket `%s` passed in matches no "
+			 "service; closed",
+			 h->name);
+		close(h->fd);
+		h->fd = -1;
+		/* the service it was kept for is gone: tell the keeper */
+		for (size_t k = 0; k < n; k++)
+			named |= !strncmp(h->name, "service-", 8) &&
+				 !strcmp(h->name + 8, names[k]);
+		if (!named && !strncmp(h->name, "service-", 8) && px->lhook)
+			px->lhook(px->lhook_arg, h->name + 8, -1);
+	}
+	free(px->inherited);
+	px->inherited = NULL;
+	px->n_inherited = 0;
 }

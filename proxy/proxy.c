@@ -23,7 +23,14 @@
 #include "../common/xalloc.h"
 #include "internal.h"
 
-enum cmd_kind { CMD_SET, CMD_REMOVE, CMD_ADMIN, CMD_METRICS, CMD_STOP };
+enum cmd_kind {
+	CMD_SET,
+	CMD_REMOVE,
+	CMD_ADMIN,
+	CMD_METRICS,
+	CMD_STOP,
+	CMD_HOLD
+};
 
 struct proxy_cmd {
 	struct proxy_cmd *next;
@@ -280,7 +287,8 @@ static bool may_accept(struct proxy_acceptor *a)
 {
 	struct proxy_service *s = a->data;
 
-	return !s->removed && s->m.active < conn_cap(s);
+	return !s->removed && s->m.active < conn_cap(s) &&
+	       !atomic_load(&s->px->accept_held);
 }
 
 static void on_fd(struct proxy_acceptor *a, int fd)
@@ -461,6 +469,11 @@ static void on_wake(uv_async_t *a)
 			if (!px->stopping)
 				do_stop(px);
 			break;
+		case CMD_HOLD:
+			for (struct proxy_acceptor *l = px->acceptors; l;
+			     l = l->next)
+				proxy_acceptor_update(l);
+			break;
 		}
 		free(c);
 	}
@@ -577,7 +590,13 @@ prepare_set(struct proxy *px, const struct service_spec *svc, struct berr *err)
 	moved = strcmp(slot_get(px, svc->name)->listen, c->conf.listen) != 0;
 	pthread_mutex_unlock(&px->lock);
 	if (moved) {
-		c->fd = bind_listener(c->conf.listen, err);
+		struct sockaddr_storage ss;
+
+		c->fd = -1;
+		if (proxy_parse_addr(c->conf.listen, &ss, err) == 0)
+			c->fd = proxy_inherited_take(px, &ss);
+		if (c->fd == -1)
+			c->fd = bind_listener(c->conf.listen, err);
 		if (c->fd == -1) {
 			free(c);
 			berr_wrap(err, "service `%s`", svc->name);
@@ -613,7 +632,19 @@ int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
 		snprintf(slot->listen, sizeof(slot->listen), "%s",
 			 cmds[i]->conf.listen);
 		pthread_mutex_unlock(&px->lock);
+		/* told before the proxy thread owns (and may close) it */
+		if (cmds[i]->fd >= 0 && px->lhook)
+			px->lhook(px->lhook_arg, cmds[i]->conf.name,
+				  cmds[i]->fd);
 		push(px, cmds[i]);
+	}
+	if (!px->inherited_done) {
+		const char **names = xcalloc(n + 1, sizeof(*names));
+
+		for (size_t i = 0; i < n; i++)
+			names[i] = svcs[i].name;
+		proxy_inherited_finish(px, names, n);
+		free(names);
 	}
 	free(cmds);
 	return 0;
@@ -623,6 +654,16 @@ int proxy_service_set(struct proxy *px, const struct service_spec *svc,
 		      struct berr *err)
 {
 	return proxy_services_set(px, svc, 1, err);
+}
+
+void proxy_accept_hold(struct proxy *px, bool hold)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
+	atomic_store(&px->accept_held, hold);
+	c->kind = CMD_HOLD;
+	c->fd = -1;
+	push(px, c);
 }
 
 void proxy_service_remove(struct proxy *px, const char *name)
@@ -637,6 +678,8 @@ void proxy_service_remove(struct proxy *px, const char *name)
 		if (!strcmp(s->name, name))
 			s->listen[0] = '\0';
 	pthread_mutex_unlock(&px->lock);
+	if (px->lhook)
+		px->lhook(px->lhook_arg, name, -1);
 	push(px, c);
 }
 
@@ -731,6 +774,10 @@ void proxy_stop(struct proxy *px)
 		free(s);
 	}
 	pthread_mutex_destroy(&px->lock);
+	for (size_t i = 0; i < px->n_inherited; i++)
+		if (px->inherited[i].fd >= 0)
+			close(px->inherited[i].fd);
+	free(px->inherited);
 	free(px->rbuf);
 	free(px);
 }

@@ -24,6 +24,14 @@ struct proxy_endpoint {
 
 struct proxy;
 
+/*
+ * Told, on the thread that sets services, of every service listener made
+ * (fd: the listening socket, still the proxy's) and every one dropped
+ * (fd -1), so that the sockets can be kept elsewhere across a restart
+ * (systemd's fd store).
+ */
+typedef void (*proxy_listener_hook)(void *arg, const char *service, int fd);
+
 /* Starts the proxy thread. NULL with err set on failure. */
 struct proxy *proxy_start(struct berr *err);
 
@@ -41,6 +49,24 @@ int proxy_service_set(struct proxy *px, const struct service_spec *svc,
  * bound leaves every service as it was. */
 int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
 		       size_t n, struct berr *err);
+
+/*
+ * While held, no service listener accepts: connections wait in the
+ * kernel's backlog (the daemon holds them at start-up until the adopted
+ * pods' endpoints are published). Callable from the orchestrator thread.
+ */
+void proxy_accept_hold(struct proxy *px, bool hold);
+
+/*
+ * Listening sockets passed in (systemd socket activation or its fd store)
+ * with their names: the first proxy_services_set() takes the one bound to
+ * a service's address instead of binding, so connections waiting in its
+ * backlog across a restart are served; the rest it closes. hook may be
+ * NULL. Before the first proxy_services_set().
+ */
+void proxy_listeners_inherit(struct proxy *px, const int *fds,
+			     const char *const *names, size_t n,
+			     proxy_listener_hook hook, void *arg);
 
 /* Closes the listener of service name; established connections finish. */
 void proxy_service_remove(struct proxy *px, const char *name);

@@ -8,6 +8,7 @@
 #define BERTH_RUNTIME_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -21,6 +22,13 @@ struct deployment_spec;
 typedef void (*rt_done_cb)(void *data, int rc, const char *message);
 /* rc 0: the container runs and pid is its init process on the host. */
 typedef void (*rt_run_cb)(void *data, int rc, pid_t pid, const char *message);
+
+/* One container's state, as rt_state_sync() reads it. */
+struct rt_state {
+	int rc; /* 0, or -1: no such container (or no answer) */
+	char status[32];
+	pid_t pid;
+};
 
 /* What a pod's container is made of. */
 struct rt_pod {
@@ -49,6 +57,11 @@ struct rt_ops {
 	int (*state_sync)(struct rt *rt, const char *id, char *status,
 			  size_t len, pid_t *pid);
 	int (*list_sync)(struct rt *rt, char ***ids, size_t *n);
+	/* optional; NULL: 0 (unknown) */
+	uint64_t (*pid_start)(struct rt *rt, pid_t pid);
+	/* optional; NULL: state_sync of each in turn */
+	void (*state_many)(struct rt *rt, const char *const *ids, size_t n,
+			   struct rt_state *out);
 	void (*delete_sync)(struct rt *rt, const char *id);
 };
 
@@ -83,6 +96,9 @@ struct rt_exec *rt_exec(struct rt *rt, const char *id, char *const *cmd,
 			void *data);
 /* A pidfd for pid (pidfd_open), or -1 with errno set. */
 int rt_pidfd(struct rt *rt, pid_t pid);
+/* When process pid started (clock ticks since boot, /proc/PID/stat), so
+ * that a recorded pid is known to be the same process; 0 when unknown. */
+uint64_t rt_pid_start(struct rt *rt, pid_t pid);
 /* Sends sig through pidfd; -1 with errno set. There is no way to signal a
  * bare pid: a recycled one must never be hit. */
 int rt_signal(struct rt *rt, int pidfd, int sig);
@@ -94,6 +110,10 @@ int rt_remove_dir(struct rt *rt, const char *dir, struct berr *err);
  * and its pid. Returns -1 when the container does not exist. */
 int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 		  pid_t *pid);
+/* Synchronous, for start-up only: the states of n containers, asked all
+ * at once (the runtime's processes run side by side), into out[n]. */
+void rt_state_many(struct rt *rt, const char *const *ids, size_t n,
+		   struct rt_state *out);
 /* Synchronous, for start-up only: names of every container under root. */
 int rt_list_sync(struct rt *rt, char ***ids, size_t *n);
 void rt_delete_sync(struct rt *rt, const char *id);

@@ -561,8 +561,13 @@ FAKE_FN void fake_daemon_free(void)
 	daemon_free(fake_d);
 	free(loop);
 	fake_d = NULL;
-	for (size_t i = 0; i < F.n_calls && i < 512; i++)
+	/* A hook in flight dies with the daemon: its callback only lets go
+	 * of its (forgotten) pod. */
+	for (size_t i = 0; i < F.n_calls && i < 512; i++) {
+		if (F.calls[i].pending && F.calls[i].kind == FAKE_EXEC)
+			F.calls[i].exec_cb(F.calls[i].data, -1, "", false);
 		F.calls[i].pending = false;
+	}
 	F.n_calls = 0;
 	F.n_dying = 0;
 }

@@ -153,8 +153,18 @@ static void test_resume_and_dead(void)
 	p = find(a);
 	ok(p && p->phase == POD_RUNNING && pod_leaving(p),
 	   "a: adopted, still leaving");
-	ok(strstr(fake_take_log(), "SIGTERM") != NULL,
-	   "a: termination resumed with its stop signal");
+	ok(strstr(fake_take_log(), "SIGTERM") == NULL,
+	   "a: its stop signal was sent already: not sent again");
+	is_int(fake_events("TerminationResumed"), 1,
+	       "a: a TerminationResumed event says so");
+	/* 20 s grace from the terminate; 5 s + 1 s have passed. */
+	F.auto_exit = F.auto_delete = true;
+	fake_advance(13900);
+	ok(strstr(fake_take_log(), "SIGKILL") == NULL,
+	   "a: no SIGKILL before the original deadline");
+	fake_advance(200);
+	ok(strstr(fake_take_log(), "SIGKILL") != NULL,
+	   "a: SIGKILL at the original deadline, not a new grace period");
 	p = find(b);
 	ok(p && p->phase == POD_CREATING && p->restarts == 1,
 	   "b: found dead, restarted (restarts %d)", p ? p->restarts : -1);
@@ -164,9 +174,118 @@ static void test_resume_and_dead(void)
 	fake_cleanup();
 }
 
+/* A preStop hook interrupted by the restart runs again (hooks are at
+ * least once), within what is left of the grace period; the stop signal
+ * follows once, after it. */
+static void test_resume_prestop(void)
+{
+	struct pod *p;
+	char a[64];
+	const char *log;
+
+	body = "[deployment web]\nimage = IMAGE\ncommand = /bin/app\n"
+	       "replicas = 1\nterminationGracePeriodSeconds = 10\n"
+	       "lifecycle.preStop.exec.command = /bin/drain\n";
+	fake_daemon(false);
+	F.auto_create = true;
+	F.auto_delete = F.auto_exit = F.auto_exec = false;
+	fake_apply(body);
+	snprintf(a, sizeof(a), "%s", fake_pod(0)->name);
+	pod_terminate(fake_pod(0), TERM_REMOVE, -1, "test");
+	fake_step();
+	ok(strstr(fake_take_log(), "exec") != NULL, "hook started");
+	fake_advance(3000);
+	restart_daemon(1000, true); /* a reboot-like clock jump too */
+	p = find(a);
+	log = fake_take_log();
+	ok(p && p->term_step == TERM_PRESTOP && pod_leaving(p),
+	   "adopted in its preStop step");
+	ok(strstr(log, "exec") != NULL && strstr(log, "SIGTERM") == NULL,
+	   "hook run again, no stop signal yet (%s)", log);
+	ok(p && !p->ready, "not an endpoint");
+	fake_finish_exec(a, 0);
+	fake_step();
+	log = fake_take_log();
+	ok(strstr(log, "SIGTERM") != NULL, "stop signal after the hook");
+	F.auto_exit = F.auto_delete = true;
+	fake_advance(5900);
+	ok(strstr(fake_take_log(), "SIGKILL") == NULL, "no SIGKILL before");
+	fake_advance(200);
+	ok(strstr(fake_take_log(), "SIGKILL") != NULL,
+	   "SIGKILL at the original 10 s deadline");
+	F.auto_create = F.auto_exec = true;
+	fake_step();
+	ok(find(a) == NULL, "removed");
+	is_int(fake_scale_to_zero(body), 0, "scaled to 0");
+	fake_daemon_free();
+	fake_cleanup();
+}
+
+/* A pod recorded ready is ready (an endpoint) right after adoption, before
+ * anything else ran; one recorded as running whose runtime state
+ * disagrees (another pid) is dropped. */
+static void test_ready_restored(void)
+{
+	char a[64], b[64];
+
+	body = "[deployment web]\nimage = IMAGE\ncommand = /bin/app\n"
+	       "replicas = 2\n";
+	fake_daemon(false);
+	F.auto_create = F.auto_delete = F.auto_exit = F.auto_exec = true;
+	fake_apply(body);
+	ok(fake_pod(0)->ready && fake_pod(1)->ready, "both ready");
+	snprintf(a, sizeof(a), "%s", fake_pod(0)->name);
+	snprintf(b, sizeof(b), "%s", fake_pod(1)->name);
+	fake_ctr(b)->pid = 4242; /* the record's pid is another process's */
+	fake_ctr_add("stranger", fake_pod(1)->pid);
+	F.auto_create = false;
+	restart_daemon(500, false);
+	ok(find(a) && find(a)->ready && find(a)->ready_restored &&
+	       find(a)->phase == POD_RUNNING,
+	   "a: ready at once after adoption, as recorded");
+	ok(find(b) && !find(b)->ready && find(b)->phase != POD_RUNNING,
+	   "b: not the recorded process: dropped and not served");
+	fake_ctr_del("stranger");
+	F.auto_create = true;
+	is_int(fake_scale_to_zero(body), 0, "scaled to 0");
+	fake_daemon_free();
+	fake_cleanup();
+}
+
+/* A deployment that left the config while the daemon was down: its pods
+ * are stopped through the full sequence (preStop, stop signal), with the
+ * recorded template. */
+static void test_removed_while_down(void)
+{
+	const char *log;
+
+	body = "[deployment web]\nimage = IMAGE\ncommand = /bin/app\n"
+	       "replicas = 1\nlifecycle.preStop.exec.command = /bin/drain\n";
+	fake_daemon(false);
+	F.auto_create = F.auto_delete = F.auto_exit = F.auto_exec = true;
+	fake_apply(body);
+	fake_take_log();
+	body = "[deployment other]\nimage = IMAGE\ncommand = /bin/app\n"
+	       "replicas = 0\n";
+	restart_daemon(1000, false);
+	fake_step();
+	log = fake_take_log();
+	ok(strstr(log, "exec") != NULL, "preStop ran (%s)", log);
+	ok(strstr(log, "signal web-") && strstr(log, "SIGTERM"),
+	   "stop signal sent through its pidfd");
+	ok(strstr(log, "delete-sync") == NULL, "not removed by force");
+	is_int(fake_events("PreStopHook"), 1, "PreStopHook event");
+	is_int(fake_n_pods(), 0, "gone");
+	fake_daemon_free();
+	fake_cleanup();
+}
+
 int main(void)
 {
 	test_adopt_running();
+	test_resume_prestop();
+	test_ready_restored();
+	test_removed_while_down();
 	test_backoff_across_reboot();
 	test_resume_and_dead();
 	return tap_done();
