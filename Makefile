@@ -92,7 +92,8 @@ asan: build/asan/berth
 # the proxy thread and libuv's pool: `make tsan`, then run integration
 # files with BERTH=$PWD/build/tsan/berth (a report fails the test).
 TSAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
-TSAN_OBJS := $(SRCS:%.c=build/tsan/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/tsan/llhttp/%.o)
+TSAN_OBJS := $(SRCS:%.c=build/tsan/%.o) $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/tsan/llhttp/%.o) \
+	build/obj/gen/dashboard_assets.o
 
 build/tsan/berth: $(TSAN_OBJS)
 	@echo "  LD      $@"
