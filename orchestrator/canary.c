@@ -266,3 +266,35 @@ int canary_retry_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 	reconcile_schedule(d);
 	return 0;
 }
+
+bool canary_status(const struct deployment *dep, char *buf, size_t len)
+{
+	const struct canary_run *run = &dep->canary;
+	const struct canary_steps *st = &dep->spec->canary_steps;
+	char step[160] = "";
+
+	if (dep->spec->strategy != STRATEGY_CANARY || run->s.hash[0] == '\0' ||
+	    strcmp(run->s.hash, dep->hash))
+		return false;
+	int set = 0;
+
+	/* The weight the steps ask for: the last setWeight reached. */
+	for (size_t i = 0; i < st->n && i <= run->s.step; i++)
+		if (st->v[i].kind == CANARY_SET_WEIGHT)
+			set = st->v[i].value;
+	if (run->s.step >= st->n)
+		set = 100;
+	if (run->s.aborted)
+		set = 0;
+	if (run->s.step < st->n)
+		canary_step_str(&st->v[run->s.step], step, sizeof(step));
+	snprintf(buf, len,
+		 "Canary of revision %d: %s%s step %zu/%zu%s%s%s, weight set "
+		 "%d %%, in the proxy %d %%",
+		 dep->revision, run->s.aborted ? "aborted at" : "",
+		 run->s.aborted ? "" : "at",
+		 run->s.step + 1 > st->n ? st->n : run->s.step + 1, st->n,
+		 step[0] ? " (" : "", step, step[0] ? ")" : "", set,
+		 run->published ? run->pub_weight : 0);
+	return true;
+}

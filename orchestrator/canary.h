@@ -29,6 +29,11 @@ int canary_abort_cmd(struct daemon *d, struct deployment *dep,
 int canary_retry_cmd(struct daemon *d, struct deployment *dep,
 		     struct berr *err);
 
+/* One line for `rollout status` while a canary run is in progress
+ * (step n/N, the step, the weight set and the one in the proxy); false
+ * when there is none. */
+bool canary_status(const struct deployment *dep, char *buf, size_t len);
+
 /* canary_api.c: the control API's routes of the three verbs. */
 struct ctl_conn;
 struct ctl_request;

@@ -112,6 +112,9 @@ canary_pods() { count_pods '.image | contains("echo-0.2.0")'; }
 	[ "$(canary_pods)" -eq 1 ]
 	[ "$(count_pods '.ready and (.image | contains("echo-0.1.0"))')" -eq 10 ]
 	share 5 "$stable" "$canary"
+	run timeout 3 "$BERTH" rollout status echo
+	echo "$output" >&2
+	[[ "$output" =~ "at step 3/10 (pause), weight set 5 %, in the proxy 5 %" ]]
 
 	run bctl rollout promote echo
 	[ "$status" -eq 0 ]
