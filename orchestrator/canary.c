@@ -188,6 +188,9 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	 * it shrinks, the routing first (an aborted run sends nothing to
 	 * pods about to go). */
 	publish(d, dep, true);
+	/* The deadline counts from the end of the steps (a pause may be
+	 * long); the run itself is not measured against it. */
+	dep->progress_mono = in.now_mono;
 	scale(d, dep, dep->hash, c.canary, out.canary_replicas, "canary");
 	scale(d, dep, stable, c.stable, replicas, "stable");
 	return true;
