@@ -68,9 +68,8 @@ double proxy_rev_quantile_ms(const struct proxy_rev_counts *from,
  * (http) or connection (tcp) goes to the canary group when every header
  * route matches (http only; n_headers > 0), else with probability
  * weight % — independent of how many pods each group has. A group
- * without pods sends its share to the other. mirror_percent % of the
- * requests that go to the stable group are also copied to a canary pod
- * (http, requests without a body), whose answer is discarded.
+ * without pods sends its share to the other. mirror_percent is reserved
+ * for request mirroring, which is not implemented: it must be 0.
  */
 enum proxy_match { PROXY_MATCH_EXACT, PROXY_MATCH_PREFIX, PROXY_MATCH_REGEX };
 
@@ -85,7 +84,7 @@ struct proxy_route {
 	int weight;	    /* 0..100 */
 	const struct proxy_header_route *headers;
 	size_t n_headers;
-	int mirror_percent; /* 0..100 */
+	int mirror_percent; /* must be 0 (mirroring is not implemented) */
 };
 
 /* Starts the proxy thread. NULL with err set on failure. */

@@ -41,8 +41,8 @@ static struct proxy_routeset *compile(const struct proxy_route *route,
 			 route->weight);
 		return NULL;
 	}
-	if (route->mirror_percent < 0 || route->mirror_percent > 100) {
-		berr_set(err, "mirror percentage %d is outside 0..100",
+	if (route->mirror_percent != 0) {
+		berr_set(err, "request mirroring (%d %%) is not implemented",
 			 route->mirror_percent);
 		return NULL;
 	}

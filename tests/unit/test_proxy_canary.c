@@ -407,6 +407,12 @@ static void live(void)
 	       strstr(err.msg, "101"),
 	   "weight 101 refused: %s", err.msg);
 
+	route =
+	    (struct proxy_route){.canary = "canaryhash", .mirror_percent = 10};
+	err = (struct berr)BERR_INIT;
+	ok(proxy_route_publish(px, "web", &route, &err) == -1 &&
+	       strstr(err.msg, "mirroring"),
+	   "mirroring is refused, not ignored: %s", err.msg);
 	route = (struct proxy_route){.canary = "canaryhash", .weight = 50};
 	is_int(proxy_route_publish(px, "raw", &route, &err), 0,
 	       "tcp weight 50 published");
