@@ -49,8 +49,9 @@ static const struct verb verbs[] = {
      "set image DEPLOYMENT IMAGE | set selector SERVICE K=V,... [--force]",
      "change a deployment's image or a service's selector"},
     {"rollout", cmd_rollout,
-     "rollout status|history|undo|pause|resume|restart DEPLOYMENT "
-     "[--to-revision N] [--revision N [--timeline FILE.svg]] [--timeout S]",
+     "rollout status|history|undo|pause|resume|restart|promote|abort|retry "
+     "DEPLOYMENT [--to-revision N] [--revision N [--timeline FILE.svg]] "
+     "[--timeout S] [--full]",
      "manage a deployment's rollout"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
     {"kubeconfig", cmd_kubeconfig, "kubeconfig",

@@ -1,7 +1,8 @@
 /*
- * cmd_rollout.c - `rollout status|history|undo|pause|resume|restart
- * DEPLOYMENT`. status polls the daemon every 500 ms and prints each new
- * message; the rest are one request each. Rollout logic lives in the daemon.
+ * cmd_rollout.c - `rollout status|history|undo|pause|resume|restart|
+ * promote [--full]|abort|retry DEPLOYMENT`. status polls the daemon every 500
+ * ms and prints each new message; the rest are one request each. Rollout logic
+ * lives in the daemon.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -87,16 +88,23 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 	    {"revision", required_argument, NULL, 'R'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"timeline", required_argument, NULL, 'L'},
+	    {"full", no_argument, NULL, 'F'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *pos[3], *esc, *path = NULL;
 	const char *action, *name, *timeline = NULL;
 	long to_rev = -1, rev = -1, timeout = 0;
-	int ch, npos = 0, rc;
+	int ch, npos = 0, rc, full = 0;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		long *dst = ch == 'T' ? &to_rev : ch == 'R' ? &rev : &timeout;
+		long *dst;
+
+		if (ch == 'F') {
+			full = 1;
+			continue;
+		}
+		dst = ch == 'T' ? &to_rev : ch == 'R' ? &rev : &timeout;
 
 		if (ch == 'L') {
 			timeline = optarg;
@@ -127,6 +135,8 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 	if (to_rev >= 0 && strcmp(action, "undo") != 0)
 		return cli_usage_error("rollout",
 				       "--to-revision applies to undo");
+	if (full && strcmp(action, "promote") != 0)
+		return cli_usage_error("rollout", "--full applies to promote");
 	if (rev >= 0 && strcmp(action, "history") != 0)
 		return cli_usage_error("rollout",
 				       "--revision applies to history");
@@ -159,15 +169,22 @@ int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv)
 		    ctx, "POST", path,
 		    json_pack("{s:I}", "to_revision",
 			      (json_int_t)(to_rev < 0 ? 0 : to_rev)));
+	} else if (strcmp(action, "promote") == 0) {
+		path = xasprintf("/v1/deployments/%s/rollout/promote", esc);
+		rc = cli_api_message(ctx, "POST", path,
+				     json_pack("{s:b}", "full", full));
 	} else if (strcmp(action, "pause") == 0 ||
 		   strcmp(action, "resume") == 0 ||
-		   strcmp(action, "restart") == 0) {
+		   strcmp(action, "restart") == 0 ||
+		   strcmp(action, "abort") == 0 ||
+		   strcmp(action, "retry") == 0) {
 		path = xasprintf("/v1/deployments/%s/rollout/%s", esc, action);
 		rc = cli_api_message(ctx, "POST", path, json_object());
 	} else {
 		rc = cli_usage_error("rollout",
 				     "unknown action \"%s\" (status, history, "
-				     "undo, pause, resume, restart)",
+				     "undo, pause, resume, restart, promote, "
+				     "abort, retry)",
 				     action);
 	}
 	free(esc);

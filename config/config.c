@@ -68,6 +68,7 @@ static void deployment_free(struct deployment_spec *d)
 	free(d->name);
 	cfg_template_release(d);
 	kvlist_free(&d->labels);
+	canary_steps_free(&d->canary_steps);
 }
 
 void cfg_free(struct berth_config *cfg)

@@ -39,6 +39,42 @@ struct kvlist {
 
 /* struct int_or_percent ("25%" or "3") lives in common/quantity.h. */
 
+/* One step of strategy.canary.steps (Argo Rollouts' canary.steps[]). */
+enum canary_step_kind {
+	CANARY_SET_WEIGHT,	 /* setWeight N */
+	CANARY_PAUSE,		 /* pause [DURATION] */
+	CANARY_SET_CANARY_SCALE, /* setCanaryScale replicas N | weight N |
+				    matchTrafficWeight */
+	CANARY_SET_HEADER_ROUTE /* setHeaderRoute [NAME exact|prefix|regex V] */
+};
+enum canary_scale_kind {
+	CANARY_SCALE_MATCH, /* follow the traffic weight (the default) */
+	CANARY_SCALE_REPLICAS,
+	CANARY_SCALE_WEIGHT
+};
+enum header_match { HEADER_EXACT, HEADER_PREFIX, HEADER_REGEX };
+
+struct canary_step {
+	enum canary_step_kind kind;
+	int value;	       /* setWeight %, scale replicas or % */
+	int64_t pause_seconds; /* pause: -1 until promoted */
+	enum canary_scale_kind scale;
+	char *header; /* setHeaderRoute: NULL removes the route */
+	enum header_match match;
+	char *header_value;
+	int line;
+};
+
+struct canary_steps {
+	struct canary_step *v;
+	size_t n;
+};
+void canary_steps_free(struct canary_steps *s);
+void canary_steps_dup(struct canary_steps *dst, const struct canary_steps *src);
+/* The step as written in the config ("setWeight 20"), into buf. */
+const char *canary_step_str(const struct canary_step *st, char *buf,
+			    size_t len);
+
 enum net_mode { NET_PRIVATE, NET_HOST };
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 enum strategy_type {
@@ -130,6 +166,7 @@ struct deployment_spec {
 	int progress_deadline_seconds;	       /* default 600 */
 	bool progress_deadline_abort;	       /* default false */
 	int revision_history_limit;	       /* default 10 */
+	struct canary_steps canary_steps;      /* strategy.canary.steps */
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };

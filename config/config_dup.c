@@ -33,6 +33,7 @@ struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s)
 	d->name = s->name ? xstrdup(s->name) : NULL;
 	cfg_template_copy(d, s);
 	kvlist_dup(&d->labels, &s->labels);
+	canary_steps_dup(&d->canary_steps, &s->canary_steps);
 	return d;
 }
 
@@ -43,6 +44,7 @@ void cfg_deployment_free(struct deployment_spec *s)
 	free(s->name);
 	cfg_template_release(s);
 	kvlist_free(&s->labels);
+	canary_steps_free(&s->canary_steps);
 	free(s);
 }
 

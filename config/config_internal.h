@@ -175,6 +175,9 @@ int cfg_parse_http_host(struct cfg_parse *pc, const struct cfg_key *k,
 			void *field, const char *value);
 int cfg_parse_http_scheme(struct cfg_parse *pc, const struct cfg_key *k,
 			  void *field, const char *value);
+/* config_canary.c: strategy.canary.steps. */
+int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
+			   void *field, const char *value);
 int cfg_parse_surge(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_signal(struct cfg_parse *pc, const struct cfg_key *k, void *field,

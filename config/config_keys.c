@@ -262,6 +262,15 @@ static const struct cfg_key keys[] = {
 	cfg_parse_surge, D, max_unavailable, 0, 100,
 	"Pods below replicas during a rollout, a number or a percentage "
 	"rounded down (default 25%)."),
+    KEYF(CFG_SEC_DEPLOYMENT, "strategy.canary.steps", cfg_parse_canary_steps, D,
+	 canary_steps, CFG_KEY_REPEATABLE,
+	 "Canary steps in order, separated by commas: setWeight N (0..100, the "
+	 "share of requests the proxy sends to the new revision), pause "
+	 "(until `berth rollout promote`) or pause DURATION (N, Ns, Nm, Nh), "
+	 "setCanaryScale replicas N | weight N | matchTrafficWeight, "
+	 "setHeaderRoute NAME exact|prefix|regex VALUE (matching requests go "
+	 "to the new revision; without arguments: removed). Repeating the key "
+	 "appends. Argo Rollouts' canary.steps."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
 	min_ready_seconds, 0, SECS_MAX,
 	"Seconds a pod must be ready before it counts as available (default "

@@ -135,17 +135,19 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 		cfg_verr(pc, d->line, "command is required in [deployment %s]",
 			 d->name);
 
-	/* The automated strategies have their own keys (Argo Rollouts'
-	 * names) and controller, which berth does not have yet: refuse them
-	 * rather than run a RollingUpdate the user did not ask for. */
-	if (d->strategy == STRATEGY_BLUE_GREEN ||
-	    d->strategy == STRATEGY_CANARY)
+	/* BlueGreen has its own keys (Argo Rollouts' names) and controller,
+	 * which berth does not have yet: refuse it rather than run a
+	 * RollingUpdate the user did not ask for. */
+	if (d->strategy == STRATEGY_BLUE_GREEN)
 		cfg_verr(pc, cfg_seen_line(pc, DEP, i, "strategy.type"),
-			 "strategy.type %s is not available yet: use "
-			 "RollingUpdate or Recreate, or blue-green by hand "
-			 "(two deployments and `berth set selector`)",
-			 d->strategy == STRATEGY_BLUE_GREEN ? "BlueGreen"
-							    : "Canary");
+			 "strategy.type BlueGreen is not available yet: use "
+			 "RollingUpdate, Recreate or Canary, or blue-green by "
+			 "hand (two deployments and `berth set selector`)");
+	l1 = cfg_seen_line(pc, DEP, i, "strategy.canary.steps");
+	if (l1 && d->strategy != STRATEGY_CANARY)
+		cfg_verr(pc, l1,
+			 "strategy.canary.steps may only be set when "
+			 "strategy.type is Canary");
 	l1 = cfg_seen_line(pc, DEP, i, "strategy.rollingUpdate.maxSurge");
 	l2 = cfg_seen_line(pc, DEP, i, "strategy.rollingUpdate.maxUnavailable");
 	if (d->strategy == STRATEGY_RECREATE && (l1 || l2))

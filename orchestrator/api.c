@@ -20,6 +20,7 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "../runtime/logs.h"
+#include "canary.h"
 #include "daemon.h"
 #include "describe.h"
 #include "events.h"
@@ -432,6 +433,9 @@ static const struct route routes[] = {
     DEP_ROUTE("GET", "rollout/history", rollout_api_history),
     DEP_ROUTE("POST", "rollout/pause", rollout_api_pause),
     DEP_ROUTE("POST", "rollout/resume", rollout_api_resume),
+    DEP_ROUTE("POST", "rollout/promote", canary_api_promote),
+    DEP_ROUTE("POST", "rollout/abort", canary_api_abort),
+    DEP_ROUTE("POST", "rollout/retry", canary_api_retry),
     DEP_ROUTE("POST", "rollout/undo", rollout_api_undo),
     DEP_ROUTE("POST", "rollout/restart", rollout_api_restart),
 };

@@ -49,6 +49,8 @@ void endpoints_sync(struct daemon *d)
 			eps[n].pid = p->pid;
 			eps[n].port = svc->target_port;
 			eps[n].host_network = p->spec->network == NET_HOST;
+			snprintf(eps[n].revision, sizeof(eps[n].revision), "%s",
+				 p->hash);
 			n++;
 		}
 		proxy_endpoints_publish(d->proxy, svc->name, eps, n);

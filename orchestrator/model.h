@@ -14,6 +14,7 @@
 #include "../config/config.h"
 #include "../probes/probe.h"
 #include "../runtime/runtime.h"
+#include "canary_steps.h"
 
 struct probe_set;
 struct ctl_server;
@@ -158,6 +159,14 @@ struct deployment {
 		char hash[16];
 		int updated, old, ready, available;
 	} memo;
+	/* The Canary strategy's run (canary.c), and what it last told the
+	 * proxy. */
+	struct canary_run {
+		struct canary_state s;
+		bool published;
+		int pub_weight;
+		long pub_header;
+	} canary;
 };
 
 struct event {

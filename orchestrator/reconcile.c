@@ -17,6 +17,7 @@
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "canary.h"
 #include "events.h"
 #include "pod.h"
 #include "revision.h"
@@ -219,6 +220,19 @@ static int remove_pods(struct daemon *d, struct deployment *dep,
 		pod_terminate(v, TERM_REMOVE, -1, why);
 	}
 	return done;
+}
+
+int reconcile_create_pods(struct daemon *d, struct deployment *dep,
+			  const char *hash, int n)
+{
+	return create_pods(d, dep, hash, n);
+}
+
+int reconcile_remove_pods(struct daemon *d, struct deployment *dep,
+			  const char *hash, int n, bool unavailable_only,
+			  const char *why)
+{
+	return remove_pods(d, dep, hash, n, unavailable_only, why);
 }
 
 static void remove_all(struct daemon *d, struct deployment *dep,
@@ -513,6 +527,11 @@ static void reconcile_one(struct daemon *d, struct deployment *dep)
 		memo_write(dep, &m);
 		return;
 	}
+	if (dep->spec->strategy == STRATEGY_CANARY &&
+	    canary_reconcile(d, dep, m.stable, replicas)) {
+		memo_write(dep, &m); /* steps in progress (canary.c) */
+		return;
+	}
 	resolve(dep, replicas, &surge, &unav);
 	fill_input(dep, &t, replicas, surge, unav, &in);
 	rollout_plan_step(&in, &plan);
@@ -546,6 +565,9 @@ static int64_t next_wake(struct daemon *d)
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		int64_t at;
 
+		at = dep->canary.s.pause_until_mono;
+		if (at > now && (next == 0 || at < next))
+			next = at; /* a canary pause ends */
 		if (dep->paused || dep->progress_failed || dep->deleting)
 			continue;
 		at = dep->progress_mono +

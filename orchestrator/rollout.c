@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../common/xalloc.h"
+#include "canary.h"
 #include "events.h"
 #include "reconcile.h"
 #include "revision.h"
@@ -214,6 +215,8 @@ static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 		snprintf(msg, sizeof(msg),
 			 "deployment \"%s\" exceeded its progress deadline",
 			 dep->name);
+	else if (k.updated < replicas && canary_status(dep, msg, sizeof(msg)))
+		; /* steps in progress: canary.c words it */
 	else if (k.updated < replicas)
 		snprintf(msg, sizeof(msg),
 			 "Waiting for deployment \"%s\" rollout to finish: %d "

@@ -8,6 +8,7 @@
 #define BERTH_PROXY_INTERNAL_H
 
 #include <pthread.h>
+#include <regex.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
@@ -39,12 +40,49 @@ struct proxy_epset {
 	struct proxy_endpoint eps[];
 };
 
+/* revstats.c: one revision's counters in one service (see struct
+ * proxy_rev_counts). Appended under proxy.lock, never freed before stop;
+ * the proxy thread adds with relaxed atomics, any thread reads. */
+struct proxy_rev_stats {
+	struct proxy_rev_stats *next;
+	char revision[16];
+	_Atomic uint64_t requests, errors_5xx, conn_errors;
+	_Atomic uint64_t lat[PROXY_REV_LAT_BUCKETS];
+};
+
+/* route.c: an immutable routing policy snapshot (struct proxy_route
+ * compiled), published like endpoint snapshots. */
+struct proxy_hroute {
+	char *name;
+	size_t name_len;
+	enum proxy_match match;
+	char *value;
+	size_t value_len;
+	regex_t re; /* PROXY_MATCH_REGEX only */
+};
+
+struct proxy_routeset {
+	struct proxy_routeset *retired_next;
+	char canary[16];
+	int weight;
+	int mirror;
+	size_t n_headers;
+	struct proxy_hroute headers[];
+};
+void proxy_routeset_free(struct proxy_routeset *r);
+/* true when every header route of r matches the request head (the
+ * request line, then "Name: value" lines up to the empty line). */
+bool proxy_route_headers_match(const struct proxy_routeset *r, const char *head,
+			       size_t len);
+
 /* The part of a service both threads see; never freed before stop. */
 struct proxy_slot {
 	struct proxy_slot *next;
 	char name[PROXY_NAME_MAX];
 	_Atomic(struct proxy_epset *) eps;
-	char listen[128]; /* bound address; under proxy.lock */
+	_Atomic(struct proxy_routeset *) route;
+	struct proxy_rev_stats *revs; /* under proxy.lock */
+	char listen[128];	      /* bound address; under proxy.lock */
 };
 
 struct proxy_svc_conf {
@@ -72,6 +110,7 @@ struct proxy_backend {
 	int refs;   /* objects pointing here */
 	uint64_t requests;
 	uint64_t failures;
+	struct proxy_rev_stats *rev; /* its revision's counters, or NULL */
 	struct proxy_upstream *idle; /* pooled keep-alive connections */
 	int n_idle;
 };
@@ -85,6 +124,17 @@ struct proxy_svc_metrics {
 	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
 	uint64_t lat_count;
 	double lat_sum;
+};
+
+/* The weighted draw of a service: decisions come in blocks of 100 of
+ * which exactly weight go to the canary, in random order (drawn without
+ * replacement), so any run of requests is within a point or so of the
+ * weight instead of within a few standard deviations. */
+struct proxy_draw {
+	uint64_t rng;
+	int weight;	 /* of the current block */
+	int left;	 /* decisions left in the block */
+	int left_canary; /* of which canary */
 };
 
 struct proxy_service {
@@ -101,6 +151,13 @@ struct proxy_service {
 	struct proxy_backend *backends;
 	unsigned rr;
 	struct proxy_svc_metrics m;
+	/* The routing policy as last synced, and the endpoints split by it:
+	 * grp[0] stable, grp[1] canary (empty without a policy). */
+	struct proxy_routeset *route;
+	struct proxy_backend **grp[2];
+	size_t n_grp[2], cap_grp[2];
+	unsigned grp_rr[2];
+	struct proxy_draw draw; /* proxy thread only */
 };
 
 /* Something to close when the proxy stops. */
@@ -117,6 +174,7 @@ struct proxy {
 	pthread_mutex_t lock;
 	struct proxy_cmd *cmds, **cmds_tail; /* under lock */
 	struct proxy_epset *retired;	     /* under lock */
+	struct proxy_routeset *retired_routes; /* under lock */
 	struct proxy_slot *slots;	     /* under lock */
 	char admin_addr[128];		     /* under lock */
 	/* the orchestrator thread's only (listener.c): listening sockets
@@ -181,6 +239,8 @@ void proxy_shed_http(struct proxy_acceptor *a, int fd);
 #define PROXY_READ_SIZE (64 * 1024)
 
 /* proxy.c */
+/* The slot of service name, made on first use; under proxy.lock. */
+struct proxy_slot *proxy_slot_get(struct proxy *px, const char *name);
 /* A client connection of s opened / closed (the caps count them). */
 void proxy_conn_opened(struct proxy_service *s);
 void proxy_conn_closed(struct proxy_service *s);
@@ -201,6 +261,21 @@ int proxy_parse_addr(const char *listen, struct sockaddr_storage *ss,
 int proxy_balance_pick(enum service_balance mode,
 		       struct proxy_backend *const *be, size_t n, unsigned *rr,
 		       const struct proxy_backend *avoid);
+/* The next number of a splitmix64 sequence (state *x). */
+uint64_t proxy_rng_next(uint64_t *x);
+/* Which group serves a new request or connection under r: 0 stable, 1
+ * canary, -1 no policy (r NULL). headers_matched: every header route of
+ * r matched (no draw then). A group without endpoints gives its share to
+ * the other. */
+int proxy_route_group(const struct proxy_routeset *r, size_t n_stable,
+		      size_t n_canary, bool headers_matched,
+		      struct proxy_draw *d);
+/* A backend of s for group g (as proxy_route_group returned), avoiding
+ * avoid while another exists; NULL when s has no endpoint. */
+struct proxy_backend *proxy_service_pick(struct proxy_service *s, int g,
+					 const struct proxy_backend *avoid);
+/* Rebuilds s->grp from s->cur_be and s->route. */
+void proxy_service_regroup(struct proxy_service *s);
 
 /* upstream.c: one connection to a backend. */
 struct proxy_upstream {
@@ -282,6 +357,19 @@ void proxy_http_accept(struct proxy_service *s, int fd);
 /* metrics.c */
 void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *out);
+
+/* revstats.c */
+/* The counters of revision in slot, made on first use; takes
+ * proxy.lock. NULL for revision "". */
+struct proxy_rev_stats *proxy_rev_stats_get(struct proxy *px,
+					    struct proxy_slot *slot,
+					    const char *revision);
+/* An answered request (code, ms from head to end; ms < 0: not timed). */
+void proxy_rev_request(struct proxy_rev_stats *r, int code, int64_t ms);
+/* A failed connect, reset or timeout of a pod of the revision. */
+void proxy_rev_conn_error(struct proxy_rev_stats *r);
+void proxy_rev_render(struct proxy *px, struct proxy_buf *out);
+void proxy_rev_free_all(struct proxy_slot *slot);
 
 /* admin.c */
 int proxy_admin_open(struct proxy *px, int fd);

@@ -1,8 +1,8 @@
 /*
  * metrics.c - per-service counters and their Prometheus text rendering:
  * requests by status class, connections, active connections, retries,
- * a latency histogram, and per-endpoint state. Runs on the proxy thread
- * only; must not do I/O.
+ * a latency histogram, and per-endpoint state (per-revision series are
+ * revstats.c's). Runs on the proxy thread only; must not do I/O.
  */
 #include "internal.h"
 
@@ -164,4 +164,5 @@ void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 				    m->name, s->conf.name, b->ep.pod,
 				    m->value(b));
 	}
+	proxy_rev_render(px, o);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,7 +137,7 @@ static void push(struct proxy *px, struct proxy_cmd *c)
 }
 
 /* Under px->lock. */
-static struct proxy_slot *slot_get(struct proxy *px, const char *name)
+struct proxy_slot *proxy_slot_get(struct proxy *px, const char *name)
 {
 	struct proxy_slot *s;
 
@@ -146,6 +147,7 @@ static struct proxy_slot *slot_get(struct proxy *px, const char *name)
 	s = xcalloc(1, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	atomic_init(&s->eps, NULL);
+	atomic_init(&s->route, NULL);
 	s->next = px->slots;
 	px->slots = s;
 	return s;
@@ -197,6 +199,8 @@ void proxy_service_release(struct proxy_service *s)
 		free_backend(b);
 	}
 	free(s->cur_be);
+	free(s->grp[0]);
+	free(s->grp[1]);
 	free(s);
 }
 
@@ -220,10 +224,12 @@ static struct proxy_backend *backend_for(struct proxy_service *s,
 	for (b = s->backends; b; b = b->next)
 		if (b->ep.pid == ep->pid && b->ep.port == ep->port &&
 		    b->ep.host_network == ep->host_network &&
-		    !strcmp(b->ep.pod, ep->pod))
+		    !strcmp(b->ep.pod, ep->pod) &&
+		    !strcmp(b->ep.revision, ep->revision))
 			return b;
 	b = xcalloc(1, sizeof(*b));
 	b->ep = *ep;
+	b->rev = proxy_rev_stats_get(s->px, s->slot, ep->revision);
 	b->next = s->backends;
 	s->backends = b;
 	return b;
@@ -233,13 +239,20 @@ void proxy_service_sync(struct proxy_service *s)
 {
 	struct proxy_epset *set =
 	    atomic_load_explicit(&s->slot->eps, memory_order_acquire);
+	struct proxy_routeset *route =
+	    atomic_load_explicit(&s->slot->route, memory_order_acquire);
 	struct proxy_backend **pp;
 	size_t n = set ? set->n : 0;
 
-	if (set == s->cur && s->cur != NULL)
+	if ((set == s->cur && s->cur != NULL) ||
+	    (set == NULL && s->cur == NULL && s->n_cur == 0)) {
+		if (route != s->route) {
+			s->route = route;
+			proxy_service_regroup(s);
+		}
 		return;
-	if (set == NULL && s->cur == NULL && s->n_cur == 0)
-		return;
+	}
+	s->route = route;
 	for (struct proxy_backend *b = s->backends; b; b = b->next)
 		b->in_set = false;
 	if (n > s->cap_cur) {
@@ -269,6 +282,7 @@ void proxy_service_sync(struct proxy_service *s)
 		}
 		pp = &b->next;
 	}
+	proxy_service_regroup(s);
 }
 
 /* maxConnections, or half the descriptors outside the reserve (each
@@ -375,8 +389,12 @@ static void do_set(struct proxy *px, struct proxy_cmd *c)
 		s = xcalloc(1, sizeof(*s));
 		s->px = px;
 		s->refs = 1;
+		/* Each service draws its own sequence; no two start alike. */
+		if (getrandom(&s->draw.rng, sizeof(s->draw.rng), 0) !=
+		    sizeof(s->draw.rng))
+			s->draw.rng = (uint64_t)proxy_now_ms() ^ (uintptr_t)s;
 		pthread_mutex_lock(&px->lock);
-		s->slot = slot_get(px, c->conf.name);
+		s->slot = proxy_slot_get(px, c->conf.name);
 		pthread_mutex_unlock(&px->lock);
 		s->next = px->services;
 		px->services = s;
@@ -431,8 +449,13 @@ static void on_wake(uv_async_t *a)
 	struct proxy *px = a->data;
 	struct proxy_cmd *cmds;
 	struct proxy_epset *retired;
+	struct proxy_routeset *old_routes;
 
 	pthread_mutex_lock(&px->lock);
+	/* Taken before the services sync below: none of these is current
+	 * then, so none is in use once every service has synced. */
+	old_routes = px->retired_routes;
+	px->retired_routes = NULL;
 	cmds = px->cmds;
 	px->cmds = NULL;
 	px->cmds_tail = &px->cmds;
@@ -489,6 +512,12 @@ static void on_wake(uv_async_t *a)
 
 		free(retired);
 		retired = n;
+	}
+	while (old_routes) {
+		struct proxy_routeset *n = old_routes->retired_next;
+
+		proxy_routeset_free(old_routes);
+		old_routes = n;
 	}
 }
 
@@ -587,7 +616,8 @@ prepare_set(struct proxy *px, const struct service_spec *svc, struct berr *err)
 	c->fd = -1;
 	conf_from_spec(&c->conf, svc);
 	pthread_mutex_lock(&px->lock);
-	moved = strcmp(slot_get(px, svc->name)->listen, c->conf.listen) != 0;
+	moved =
+	    strcmp(proxy_slot_get(px, svc->name)->listen, c->conf.listen) != 0;
 	pthread_mutex_unlock(&px->lock);
 	if (moved) {
 		struct sockaddr_storage ss;
@@ -628,7 +658,7 @@ int proxy_services_set(struct proxy *px, const struct service_spec *svcs,
 		struct proxy_slot *slot;
 
 		pthread_mutex_lock(&px->lock);
-		slot = slot_get(px, cmds[i]->conf.name);
+		slot = proxy_slot_get(px, cmds[i]->conf.name);
 		snprintf(slot->listen, sizeof(slot->listen), "%s",
 			 cmds[i]->conf.listen);
 		pthread_mutex_unlock(&px->lock);
@@ -694,7 +724,7 @@ void proxy_endpoints_publish(struct proxy *px, const char *service,
 	if (n)
 		memcpy(set->eps, eps, n * sizeof(*eps));
 	pthread_mutex_lock(&px->lock);
-	slot = slot_get(px, service);
+	slot = proxy_slot_get(px, service);
 	old = atomic_exchange_explicit(&slot->eps, set, memory_order_acq_rel);
 	if (old) {
 		old->retired_next = px->retired;
@@ -768,9 +798,15 @@ void proxy_stop(struct proxy *px)
 		n = e->retired_next;
 		free(e);
 	}
+	for (struct proxy_routeset *r = px->retired_routes, *n; r; r = n) {
+		n = r->retired_next;
+		proxy_routeset_free(r);
+	}
 	for (struct proxy_slot *s = px->slots, *n; s; s = n) {
 		n = s->next;
 		free(atomic_load(&s->eps));
+		proxy_routeset_free(atomic_load(&s->route));
+		proxy_rev_free_all(s);
 		free(s);
 	}
 	pthread_mutex_destroy(&px->lock);

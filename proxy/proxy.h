@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../common/err.h"
@@ -20,6 +21,7 @@ struct proxy_endpoint {
 	pid_t pid;	   /* pod process: its netns is entered to connect */
 	int port;	   /* the service's targetPort */
 	bool host_network; /* reached on the host's 127.0.0.1 */
+	char revision[16]; /* the pod's pod-template-hash; "" unknown */
 };
 
 struct proxy;
@@ -31,6 +33,67 @@ struct proxy;
  * (systemd's fd store).
  */
 typedef void (*proxy_listener_hook)(void *arg, const char *service, int fd);
+
+/*
+ * Per-revision counters of a service, kept by the proxy from the first
+ * request a revision's pod gets until the proxy stops (never reset;
+ * readers take differences). requests: answered requests (http, every
+ * status, berth's own 502/504 for that revision's pod included) or
+ * connections made (tcp); errors_5xx: those with a 5xx status;
+ * conn_errors: failed connects, resets and timeouts of the revision's
+ * pods, retried elsewhere or not. lat[i]: requests whose time from head to
+ * response end was at most proxy_rev_lat_bound_ms[i] (the last bucket:
+ * longer); http only.
+ */
+#define PROXY_REV_LAT_BUCKETS 24
+extern const double proxy_rev_lat_bound_ms[PROXY_REV_LAT_BUCKETS - 1];
+
+struct proxy_rev_counts {
+	char revision[16];
+	uint64_t requests;
+	uint64_t errors_5xx;
+	uint64_t conn_errors;
+	uint64_t lat[PROXY_REV_LAT_BUCKETS];
+};
+
+/* Copies the counters of revision in service into *out; any thread.
+ * false (and *out zeroed, revision copied) when no pod of that revision
+ * has been an endpoint of the service yet. */
+bool proxy_revision_counts(struct proxy *px, const char *service,
+			   const char *revision, struct proxy_rev_counts *out);
+
+/* Latency quantile q (0 < q <= 1) in ms of the requests counted between
+ * two readings (to - from), from the histogram: the upper bound of the
+ * bucket holding the q-th request, linearly interpolated inside it. -1
+ * when no request was counted. */
+double proxy_rev_quantile_ms(const struct proxy_rev_counts *from,
+			     const struct proxy_rev_counts *to, double q);
+
+/*
+ * A service's routing policy between its stable pods and its canary
+ * revision's pods (every pod whose revision is canary). With canary ""
+ * there is none: every endpoint is balanced alike. Otherwise a request
+ * (http) or connection (tcp) goes to the canary group when every header
+ * route matches (http only; n_headers > 0), else with probability
+ * weight % — independent of how many pods each group has. A group
+ * without pods sends its share to the other. mirror_percent is reserved
+ * for request mirroring, which is not implemented: it must be 0.
+ */
+enum proxy_match { PROXY_MATCH_EXACT, PROXY_MATCH_PREFIX, PROXY_MATCH_REGEX };
+
+struct proxy_header_route {
+	const char *name; /* header name, matched case-insensitively */
+	enum proxy_match match;
+	const char *value; /* exact text, prefix or POSIX extended regex */
+};
+
+struct proxy_route {
+	const char *canary; /* revision hash; NULL or "" for none */
+	int weight;	    /* 0..100 */
+	const struct proxy_header_route *headers;
+	size_t n_headers;
+	int mirror_percent; /* must be 0 (mirroring is not implemented) */
+};
 
 /* Starts the proxy thread. NULL with err set on failure. */
 struct proxy *proxy_start(struct berr *err);
@@ -79,6 +142,16 @@ void proxy_service_remove(struct proxy *px, const char *name);
  */
 void proxy_endpoints_publish(struct proxy *px, const char *service,
 			     const struct proxy_endpoint *eps, size_t n);
+
+/*
+ * Replaces the routing policy of service (copied; regular expressions are
+ * compiled here, on the caller's thread). route NULL removes it. -1 with
+ * err naming the header and the regcomp message when a regex does not
+ * compile, or a weight or percentage outside 0..100; the policy in force
+ * is then kept.
+ */
+int proxy_route_publish(struct proxy *px, const char *service,
+			const struct proxy_route *route, struct berr *err);
 
 /*
  * Serves GET /healthz and GET /metrics on addr ("ADDR:PORT" or

@@ -72,7 +72,9 @@ struct hconn {
 	struct proxy_buf in;	/* client bytes after the current request */
 	struct proxy_buf retry; /* request bytes sent to the current backend */
 	struct proxy_upstream *up;
-	struct proxy_backend *be; /* backend whose active count we raised */
+	struct proxy_backend *be;    /* backend whose active count we raised */
+	struct proxy_rev_stats *rev; /* revision of the last pod tried */
+	int grp; /* routing group of the request; -2 unset */
 	struct proxy_pipe pipe;
 	uv_shutdown_t sreq;
 };
@@ -268,7 +270,11 @@ static void close_politely(struct hconn *c)
 
 static void record(struct hconn *c, int code)
 {
-	proxy_metrics_request(c->svc, code, proxy_now_ms() - c->req_start);
+	int64_t ms = proxy_now_ms() - c->req_start;
+
+	proxy_metrics_request(c->svc, code, ms);
+	proxy_rev_request(c->rev, code, ms);
+	c->rev = NULL;
 }
 
 /* A short text answer of berth's own, then close. */
@@ -306,8 +312,10 @@ static void on_timer(uv_timer_t *t)
 		return;
 	}
 	if (c->phase == PH_RESPONSE && c->resp_bytes == 0) {
-		if (c->be)
+		if (c->be) {
 			c->be->failures++;
+			proxy_rev_conn_error(c->be->rev);
+		}
 		answer(c, 504, "Gateway Timeout",
 		       "berth: the backend did not answer in time\n");
 		return;
@@ -456,8 +464,10 @@ static void backend_failed(struct hconn *c)
 	struct proxy_backend *failed = c->up ? c->up->be : NULL;
 	bool reused = c->up && c->up->reused;
 
-	if (failed)
+	if (failed) {
 		failed->failures++;
+		proxy_rev_conn_error(failed->rev);
+	}
 	detach_up(c, false);
 	uncount(c);
 	if (c->resp_bytes == 0 && c->req.idempotent && c->retry_ok &&
@@ -578,6 +588,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 		struct proxy_backend *b = u->be;
 
 		b->failures++;
+		proxy_rev_conn_error(b->rev);
 		c->up = NULL;
 		u->owner = NULL;
 		proxy_upstream_close(u);
@@ -600,7 +611,6 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 	for (;;) {
 		struct proxy_backend *b;
 		struct proxy_upstream *u;
-		int i;
 
 		if (!s->removed)
 			proxy_service_sync(s);
@@ -614,10 +624,16 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			       "berth: no endpoint could be reached\n");
 			return;
 		}
-		i = proxy_balance_pick(s->conf.balance, s->cur_be, s->n_cur,
-				       &s->rr, avoid);
-		b = s->cur_be[i];
+		if (c->grp == -2)
+			c->grp = proxy_route_group(
+			    s->route, s->n_grp[0], s->n_grp[1],
+			    s->route && s->route->n_headers > 0 &&
+				proxy_route_headers_match(
+				    s->route, c->req.out.p, c->req.out.len),
+			    &s->draw);
+		b = proxy_service_pick(s, c->grp, avoid);
 		c->be = b;
+		c->rev = b->rev;
 		b->active++;
 		b->requests++;
 		u = proxy_upstream_take(b);
@@ -645,6 +661,7 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			return;
 		}
 		b->failures++;
+		proxy_rev_conn_error(b->rev);
 		avoid = b;
 	}
 }
@@ -695,6 +712,8 @@ static void process(struct hconn *c, const char *data, size_t len)
 	if (c->req.head_done && !c->dispatched) {
 		c->req_start = proxy_now_ms();
 		c->tries = 0;
+		c->grp = -2;
+		c->rev = NULL;
 		c->retries_left = 1;
 		c->retry_ok = c->req.idempotent;
 		c->retry.len = 0;

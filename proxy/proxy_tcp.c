@@ -23,6 +23,7 @@ struct tcp_conn {
 	struct proxy_pipe pipe;
 	struct proxy_splice *sp; /* NULL on the buffer path */
 	int tries;
+	int grp; /* routing group, chosen at the first try */
 	int handles;
 	bool closing;
 	int64_t start_ms;
@@ -117,6 +118,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 
 	if (status != 0) {
 		u->be->failures++;
+		proxy_rev_conn_error(u->be->rev);
 		c->counted->active--;
 		c->counted = NULL;
 		c->up = NULL;
@@ -125,6 +127,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 		return;
 	}
 	u->be->requests++;
+	proxy_rev_request(u->be->rev, 200, -1);
 	start_copy(c);
 }
 
@@ -134,7 +137,7 @@ static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid)
 {
 	struct proxy_service *s = c->svc;
 	struct berr err = BERR_INIT;
-	int i;
+	struct proxy_backend *b;
 
 	for (;;) {
 		if (c->svc->removed || c->closing)
@@ -142,20 +145,22 @@ static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid)
 		proxy_service_sync(s);
 		if (c->tries >= (int)s->n_cur || c->tries >= 3)
 			break;
-		c->tries++;
-		i = proxy_balance_pick(s->conf.balance, s->cur_be, s->n_cur,
-				       &s->rr, avoid);
-		if (i < 0)
+		if (c->tries++ == 0)
+			c->grp =
+			    proxy_route_group(s->route, s->n_grp[0],
+					      s->n_grp[1], false, &s->draw);
+		b = proxy_service_pick(s, c->grp, avoid);
+		if (b == NULL)
 			break;
-		c->up = proxy_upstream_connect(s, s->cur_be[i], on_up_connect,
-					       c, &err);
+		c->up = proxy_upstream_connect(s, b, on_up_connect, c, &err);
 		if (c->up) {
-			c->counted = s->cur_be[i];
+			c->counted = b;
 			c->counted->active++;
 			return;
 		}
-		s->cur_be[i]->failures++;
-		avoid = s->cur_be[i];
+		b->failures++;
+		proxy_rev_conn_error(b->rev);
+		avoid = b;
 		log_debug("proxy: service %s: %s", s->conf.name, err.msg);
 	}
 	s->m.codes[5]++;

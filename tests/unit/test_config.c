@@ -359,8 +359,33 @@ static const char *const bad[][2] = {
      "Recreate, BlueGreen, Canary"},
     {HDR "strategy.type = BlueGreen\n",
      "t.ini:4: strategy.type BlueGreen is not available yet: use "
-     "RollingUpdate or Recreate, or blue-green by hand (two deployments and "
-     "`berth set selector`)"},
+     "RollingUpdate, Recreate or Canary, or blue-green by hand (two "
+     "deployments and `berth set selector`)"},
+    {HDR "strategy.canary.steps = setWeight 5\n",
+     "t.ini:4: strategy.canary.steps may only be set when strategy.type is "
+     "Canary"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setWeight 101\n",
+     "t.ini:5: strategy.canary.steps: step 1: setWeight takes one "
+     "percentage 0..100 (e.g. setWeight 20)"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setWeight 5, "
+	 "wait 3\n",
+     "t.ini:5: strategy.canary.steps: step 2: `wait` is not a step "
+     "(setWeight, pause, setCanaryScale, setHeaderRoute)"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = pause 3d\n",
+     "t.ini:5: strategy.canary.steps: step 1: pause takes nothing (until "
+     "promoted) or a duration: N, Ns, Nm or Nh"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setHeaderRoute "
+	 "X-A regex ([\n",
+     "t.ini:5: strategy.canary.steps: step 1: regex `([`: Unmatched [, "
+     "[^, [:, [., or [="},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setHeaderRoute "
+	 "X-A glob a*\n",
+     "t.ini:5: strategy.canary.steps: step 1: `glob` is not exact, prefix "
+     "or regex"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setCanaryScale "
+	 "pods 3\n",
+     "t.ini:5: strategy.canary.steps: step 1: setCanaryScale takes "
+     "replicas N, weight N (0..100) or matchTrafficWeight"},
     {HDR "labels = app=echo,app=x\n",
      "t.ini:4: labels: key \"app\" is given twice"},
     {HDR "labels = app\n", "t.ini:4: labels: \"app\" is not key=value"},
@@ -531,6 +556,56 @@ static void check_errors(void)
 	}
 }
 
+/* strategy.canary.steps in its INI form, read back and copied. */
+static void check_canary_steps(void)
+{
+	struct berth_config *c = NULL;
+	struct berr err = BERR_INIT;
+	const struct canary_steps *st;
+	struct deployment_spec *dup;
+	char buf[128];
+	int rc;
+
+	write_file("canary.ini",
+		   "[deployment web]\nimage = rootfs\ncommand = /bin/web\n"
+		   "strategy.type = Canary\n"
+		   "strategy.canary.steps = setCanaryScale replicas 1, "
+		   "setWeight 20 ,pause 30s, setHeaderRoute X-Canary prefix "
+		   "yes,  pause 2m\n"
+		   "strategy.canary.steps = setWeight 50, pause, "
+		   "setHeaderRoute, setCanaryScale matchTrafficWeight, ; a "
+		   "comment\n");
+	rc = cfg_load("canary.ini", &c, &err);
+	is_int(rc, 0, "canary steps load (%s)", err.msg);
+	if (rc != 0)
+		return;
+	st = &c->deployments[0].canary_steps;
+	is_int((int)st->n, 9, "9 steps over two lines, empty ones skipped");
+	if (st->n == 9) {
+		static const char *const want[] = {
+		    "setCanaryScale replicas 1",
+		    "setWeight 20",
+		    "pause 30s",
+		    "setHeaderRoute X-Canary prefix yes",
+		    "pause 120s",
+		    "setWeight 50",
+		    "pause",
+		    "setHeaderRoute",
+		    "setCanaryScale matchTrafficWeight"};
+
+		for (size_t i = 0; i < 9; i++)
+			is_str(canary_step_str(&st->v[i], buf, sizeof(buf)),
+			       want[i], "step %zu reads back", i + 1);
+	}
+	dup = cfg_deployment_dup(&c->deployments[0]);
+	ok(dup->canary_steps.n == 9 &&
+	       dup->canary_steps.v[3].header != st->v[3].header &&
+	       !strcmp(dup->canary_steps.v[3].header, "X-Canary"),
+	   "a copied spec owns its steps");
+	cfg_deployment_free(dup);
+	cfg_free(c);
+}
+
 static void check_lines(void)
 {
 	struct berth_config *c = NULL;
@@ -635,6 +710,7 @@ int main(void)
 	mkdir("rootfs", 0755);
 	check_defaults();
 	check_errors();
+	check_canary_steps();
 	check_lines();
 	if (chdir("/") == 0)
 		rm_rf(tmpl, &err);

@@ -153,7 +153,9 @@ int main(void)
 	       "get: the kinds from its usage line");
 	free(completions);
 	completions = capture(cmd_complete, 3, rollout);
-	is_str(completions, "status\nhistory\nundo\npause\nresume\nrestart\n",
+	is_str(completions,
+	       "status\nhistory\nundo\npause\nresume\nrestart\npromote\n"
+	       "abort\nretry\n",
 	       "rollout: its subcommands");
 	free(completions);
 	completions = capture(cmd_complete, 5, output);

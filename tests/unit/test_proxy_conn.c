@@ -260,8 +260,8 @@ int main(void)
 {
 	struct berr err = BERR_INIT;
 	struct backend keep = {0}, idle = {0};
-	struct proxy_endpoint ep_keep = {"pod-keep", 0, 18925, true};
-	struct proxy_endpoint ep_idle = {"pod-idle", 0, 18926, true};
+	struct proxy_endpoint ep_keep = {"pod-keep", 0, 18925, true, ""};
+	struct proxy_endpoint ep_idle = {"pod-idle", 0, 18926, true, ""};
 	struct service_spec web = spec("web", "127.0.0.1:18921", SERVICE_HTTP);
 	struct service_spec idl = spec("idle", "127.0.0.1:18922", SERVICE_HTTP);
 	struct proxy *px;

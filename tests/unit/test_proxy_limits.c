@@ -201,7 +201,7 @@ static void reserve(struct proxy *px)
 int main(void)
 {
 	struct berr err = BERR_INIT;
-	struct proxy_endpoint ep = {"pod", 0, 18945, true};
+	struct proxy_endpoint ep = {"pod", 0, 18945, true, ""};
 	struct service_spec cap = spec("cap", "127.0.0.1:18941", SERVICE_HTTP);
 	struct service_spec slow =
 	    spec("slow", "127.0.0.1:18942", SERVICE_HTTP);

@@ -412,7 +412,7 @@ static void early_answer_no_reset(void)
 static void connect_pending(struct proxy *px)
 {
 	struct service_spec sp = spec("slowc", "127.0.0.1:18904", SERVICE_HTTP);
-	struct proxy_endpoint ep = {"pod-hang", 0, 18914, true};
+	struct proxy_endpoint ep = {"pod-hang", 0, 18914, true, ""};
 	struct sockaddr_in sin = {0};
 	struct berr err = BERR_INIT;
 	int hold = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fill[4];
@@ -489,7 +489,7 @@ static void declined_upgrade(void)
 static void stalled_close(struct proxy *px)
 {
 	struct service_spec sp = spec("shut", "127.0.0.1:18905", SERVICE_HTTP);
-	struct proxy_endpoint ep = {"pod-a", 0, 18911, true};
+	struct proxy_endpoint ep = {"pod-a", 0, 18911, true, ""};
 	struct berr err = BERR_INIT;
 	static const char ok2xx[] =
 	    "berth_service_requests_total{service=\"shut\",code=\"2xx\"}";
@@ -551,10 +551,10 @@ int main(void)
 	struct server sv[3] = {{listen_on(18911), 1, false},
 			       {listen_on(18912), 2, false},
 			       {listen_on(18913), 3, true}};
-	struct proxy_endpoint eps[3] = {{"pod-a", 0, 18911, true},
-					{"pod-b", 0, 18912, true},
-					{"pod-dead", 0, 18919, true}};
-	struct proxy_endpoint echo = {"pod-echo", 0, 18913, true};
+	struct proxy_endpoint eps[3] = {{"pod-a", 0, 18911, true, ""},
+					{"pod-b", 0, 18912, true, ""},
+					{"pod-dead", 0, 18919, true, ""}};
+	struct proxy_endpoint echo = {"pod-echo", 0, 18913, true, ""};
 	struct service_spec web = spec("web", "127.0.0.1:18901", SERVICE_HTTP);
 	struct service_spec raw = spec("raw", "127.0.0.1:18902", SERVICE_TCP);
 	struct proxy *px;
@@ -695,7 +695,7 @@ int main(void)
 	       3, "5xx counted for web");
 
 	{
-		struct proxy_endpoint live = {"pod-a", 0, 18911, true};
+		struct proxy_endpoint live = {"pod-a", 0, 18911, true, ""};
 
 		proxy_endpoints_publish(px, "web", &live, 1);
 		early_answers();

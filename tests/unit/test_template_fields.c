@@ -191,6 +191,9 @@ static const struct change changes[] = {
      true},
     {"progressDeadlineAbort", "echo", "progressDeadlineAbort",
      "progressDeadlineAbort = true\n", "progressDeadlineAbort = false\n", true},
+    {"strategy.canary.steps", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, pause\n",
+     "strategy.type = Canary\nstrategy.canary.steps = setWeight 50\n", true},
     {"revisionHistoryLimit", "echo", "revisionHistoryLimit",
      "revisionHistoryLimit = 3\n", "revisionHistoryLimit = 4\n", true},
 };
