@@ -172,11 +172,11 @@ struct proxy {
 	uv_async_t wake;
 	uv_timer_t sweep;
 	pthread_mutex_t lock;
-	struct proxy_cmd *cmds, **cmds_tail; /* under lock */
-	struct proxy_epset *retired;	     /* under lock */
+	struct proxy_cmd *cmds, **cmds_tail;   /* under lock */
+	struct proxy_epset *retired;	       /* under lock */
 	struct proxy_routeset *retired_routes; /* under lock */
-	struct proxy_slot *slots;	     /* under lock */
-	char admin_addr[128];		     /* under lock */
+	struct proxy_slot *slots;	       /* under lock */
+	char admin_addr[128];		       /* under lock */
 	/* the orchestrator thread's only (listener.c): listening sockets
 	 * passed in, taken by the first services set, and the hook told of
 	 * each listener made or dropped */
