@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 #include "../common/err.h"
+#include "../common/image_ref.h"
 #include "oci.h"
 #include "pull.h"
-#include "reference.h"
 #include "store.h"
 
 /* Why a resolve failed, as the kubelet names a waiting container. */

@@ -311,10 +311,32 @@ static void real_delete_sync(struct rt *rt, const char *id)
 /* --- a pod's container: rootfs, bundle, run ------------------------------ */
 
 struct create_call {
+	uv_work_t work;
+	struct rt *rt;
 	rt_run_cb cb;
 	void *data;
 	char *pid_file;
+	/* the set-up's inputs, copied: it runs on a worker thread */
+	char *name, *dir, *log_path, *image, *lowerdir;
+	const struct deployment_spec *spec; /* the caller keeps it alive */
+	struct bundle_image *img;
+	/* its outputs */
+	int log_fd;
+	int rc;
+	struct berr err;
 };
+
+static void create_call_free(struct create_call *c)
+{
+	free(c->pid_file);
+	free(c->name);
+	free(c->dir);
+	free(c->log_path);
+	free(c->image);
+	free(c->lowerdir);
+	bundle_image_free(c->img);
+	free(c);
+}
 
 static void on_run_done(void *arg, int rc, const char *message)
 {
@@ -331,42 +353,90 @@ static void on_run_done(void *arg, int rc, const char *message)
 		}
 	}
 	c->cb(c->data, rc, rc == 0 ? pid : 0, message);
-	free(c->pid_file);
-	free(c);
+	create_call_free(c);
 }
 
+/* Worker thread: the rootfs mount, config.json (written and synced), the
+ * log file; nothing here touches the loop. */
+static void create_work(uv_work_t *w)
+{
+	struct create_call *c = w->data;
+	cleanup_free char *bundle = xasprintf("%s/bundle", c->dir);
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", c->dir);
+	cleanup_free char *cgroup = rt_cgroup_path(c->name);
+	struct bundle_params params = {0};
+	json_t *config = NULL;
+
+	c->rc = -1;
+	if (rootfs_mount(c->image, c->lowerdir, c->dir, &c->err) == -1)
+		return;
+	params.pod_name = c->name;
+	params.rootfs = rootfs;
+	params.cgroup_path = cgroup;
+	params.image = c->img;
+	if (bundle_build(c->spec, &params, &config, &c->err) == -1 ||
+	    bundle_write(bundle, config, &c->err) == -1) {
+		json_decref(config);
+		return;
+	}
+	json_decref(config);
+	c->log_fd =
+	    open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (c->log_fd == -1) {
+		berr_errno(&c->err, errno, "open log `%s`", c->log_path);
+		return;
+	}
+	c->rc = 0;
+}
+
+static void create_after(uv_work_t *w, int status)
+{
+	struct create_call *c = w->data;
+	cleanup_free char *bundle = xasprintf("%s/bundle", c->dir);
+
+	if (status != 0 && c->rc == 0) {
+		close(c->log_fd);
+		c->rc = -1;
+		berr_set(&c->err, "container set-up cancelled");
+	}
+	if (c->rc != 0) {
+		c->cb(c->data, -1, 0,
+		      c->err.msg[0] ? c->err.msg : "set-up failed");
+		create_call_free(c);
+		return;
+	}
+	real_run(c->rt, c->name, bundle, c->log_fd, on_run_done, c);
+	close(c->log_fd);
+}
+
+/* The set-up (mount, bundle, fsync) runs on the thread pool so a burst of
+ * starts never holds the loop; `run` is then spawned from the loop. */
 static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 		       void *data, struct berr *err)
 {
-	cleanup_free char *bundle = xasprintf("%s/bundle", pod->dir);
-	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod->dir);
-	cleanup_free char *cgroup = rt_cgroup_path(pod->name);
-	struct bundle_params params = {0};
-	struct create_call *c;
-	json_t *config = NULL;
-	int log_fd;
+	struct create_call *c = xcalloc(1, sizeof(*c));
+	int r;
 
-	if (rootfs_mount(pod->spec->image, pod->dir, err) == -1)
-		return -1;
-	params.pod_name = pod->name;
-	params.rootfs = rootfs;
-	params.cgroup_path = cgroup;
-	if (bundle_build(pod->spec, &params, &config, err) == -1 ||
-	    bundle_write(bundle, config, err) == -1) {
-		json_decref(config);
-		return -1;
-	}
-	json_decref(config);
-	log_fd = open(pod->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		      0640);
-	if (log_fd == -1)
-		return berr_errno(err, errno, "open log `%s`", pod->log_path);
-	c = xcalloc(1, sizeof(*c));
+	c->rt = rt;
 	c->cb = cb;
 	c->data = data;
-	c->pid_file = xasprintf("%s/pid", bundle);
-	real_run(rt, pod->name, bundle, log_fd, on_run_done, c);
-	close(log_fd);
+	c->name = xstrdup(pod->name);
+	c->dir = xstrdup(pod->dir);
+	c->log_path = xstrdup(pod->log_path);
+	c->image = xstrdup(pod->spec->image);
+	c->lowerdir = pod->lowerdir ? xstrdup(pod->lowerdir) : NULL;
+	c->img = bundle_image_dup(pod->image);
+	c->spec = pod->spec;
+	c->pid_file = xasprintf("%s/bundle/pid", pod->dir);
+	c->log_fd = -1;
+	c->err = (struct berr)BERR_INIT;
+	c->work.data = c;
+	r = uv_queue_work(rt->loop, &c->work, create_work, create_after);
+	if (r != 0) {
+		create_call_free(c);
+		return berr_set(err, "queue container set-up: %s",
+				uv_strerror(r));
+	}
 	return 0;
 }
 
