@@ -133,9 +133,7 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 			 d->name);
 	/* a folder has no entrypoint; an image reference's config does */
 	if (d->command.n == 0 && d->image && d->image[0] == '/')
-		cfg_verr(pc, d->line,
-			 "command is required in [deployment %s] (a folder "
-			 "image has no entrypoint)",
+		cfg_verr(pc, d->line, "command is required in [deployment %s]",
 			 d->name);
 
 	/* The automated strategies have their own keys (Argo Rollouts'

@@ -148,8 +148,9 @@ int cfg_parse_dir(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 }
 
 /* A folder (SPEC §8): starts with `/`, `./`, `../`, or names an existing
- * folder relative to the config file; anything else is an image
- * reference, which must parse. */
+ * folder relative to the config file (an existing file is refused as a
+ * folder, not read as a reference); anything else is an image reference,
+ * which must parse. */
 int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value)
 {
@@ -163,7 +164,7 @@ int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		return -1;
 	abs = cfg_path_resolve(pc->dir, value);
 	rc = stat(abs, &st);
-	if (!image_ref_is_folder(value) && !(rc == 0 && S_ISDIR(st.st_mode))) {
+	if (!image_ref_is_folder(value) && rc == -1) {
 		free(abs);
 		if (image_ref_parse(value, &ref, &rerr) == -1)
 			return cfg_perr(

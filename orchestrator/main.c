@@ -10,6 +10,7 @@
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
 #include "daemon.h"
+#include "pod_image.h"
 
 /* The Kubernetes API sits above the orchestrator: plugged in from here. */
 static const struct daemon_plugin kube_plugin = {
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
 		return fdlimit_raise(), daemon_register_plugin(&kube_plugin),
+		       daemon_register_plugin(&pod_image_plugin),
 		       daemon_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))
