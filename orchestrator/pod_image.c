@@ -53,6 +53,7 @@ static void store_args_free(struct store_args *a)
 	for (size_t i = 0; i < a->n_insecure; i++)
 		free(a->insecure[i]);
 	free(a->insecure);
+	memset(a, 0, sizeof(*a));
 }
 
 /* One pod's resolve, from the call to ready/failed. */
