@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "../common/child_own.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 
@@ -59,27 +60,7 @@ static void collect_process(uv_handle_t *h, void *arg)
 		pid_list_add(arg, uv_process_get_pid((uv_process_t *)h));
 }
 
-static bool is_zombie(pid_t pid)
-{
-	char path[64], buf[512];
-	FILE *f;
-	char *close_paren;
-	bool zombie = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(buf, sizeof(buf), f) != NULL) {
-		close_paren = strrchr(buf, ')');
-		zombie = close_paren != NULL && close_paren[1] == ' ' &&
-			 close_paren[2] == 'Z';
-	}
-	fclose(f);
-	return zombie;
-}
-
-static void collect_zombies(const char *children_path, struct pid_list *out)
+static void collect_children(const char *children_path, struct pid_list *out)
 {
 	FILE *f = fopen(children_path, "re");
 	int pid;
@@ -87,19 +68,21 @@ static void collect_zombies(const char *children_path, struct pid_list *out)
 	if (f == NULL)
 		return;
 	while (fscanf(f, "%d", &pid) == 1)
-		if (is_zombie(pid))
-			pid_list_add(out, pid);
+		pid_list_add(out, pid);
 	fclose(f);
 }
 
 /*
- * Zombies are listed first, then libuv's pids, then the rest is reaped.
- * The callback may spawn new children (a runtime delete); they are never in the
- * list taken before it ran, so a fast-exiting one is left to libuv.
+ * Children are listed first, then libuv's pids, then each of the rest is
+ * asked with waitpid(WNOHANG), which reaps it only if it has exited (no
+ * read of /proc/PID/stat: that waits for the process's memory lock, which
+ * a container busy starting holds for long). The callback may spawn new
+ * children (a runtime delete); they are never in the list taken before it
+ * ran, so a fast-exiting one is left to libuv.
  */
 void reaper_scan(void)
 {
-	struct pid_list zombies = {0}, owned = {0};
+	struct pid_list children = {0}, owned = {0};
 	DIR *tasks;
 	struct dirent *de;
 
@@ -115,22 +98,27 @@ void reaper_scan(void)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
 			 de->d_name);
-		collect_zombies(path, &zombies);
+		collect_children(path, &children);
 	}
 	closedir(tasks);
-	if (zombies.n > 0)
+	if (children.n > 0)
 		uv_walk(reaper.loop, collect_process, &owned);
-	for (size_t i = 0; i < zombies.n; i++) {
+	for (size_t i = 0; i < children.n; i++) {
 		int status;
+		pid_t got;
 
-		if (pid_list_has(&owned, zombies.pids[i]))
+		if (pid_list_has(&owned, children.pids[i]))
 			continue;
-		if (waitpid(zombies.pids[i], &status, WNOHANG) ==
-			zombies.pids[i] &&
-		    reaper.cb)
-			reaper.cb(reaper.data, zombies.pids[i], status);
+		/* a worker thread's child (child_own.h) is its own to wait */
+		child_own_lock();
+		got = child_own_has(children.pids[i])
+			  ? 0
+			  : waitpid(children.pids[i], &status, WNOHANG);
+		child_own_unlock();
+		if (got == children.pids[i] && reaper.cb)
+			reaper.cb(reaper.data, children.pids[i], status);
 	}
-	free(zombies.pids);
+	free(children.pids);
 	free(owned.pids);
 }
 
