@@ -298,8 +298,11 @@ static void create_container(struct pod *p, const struct pod_image_ready *img)
 		  p->deployment->name);
 	/* Written after the spawn, off the start's critical path: a crash in
 	 * between leaves a container no record owns, which the next start
-	 * removes (store_restore_pods). */
-	store_save_pod(p);
+	 * removes (store_restore_pods). A pod's first start writes nothing
+	 * here (its first record is the running one): a burst of new pods
+	 * would otherwise hold the loop on one fsync each. */
+	if (p->started_ms != 0)
+		store_save_pod(p);
 }
 
 static void image_ready(struct pod *p, const struct pod_image_ready *img)
