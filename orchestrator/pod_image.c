@@ -2,14 +2,15 @@
  * pod_image.c - image references for pods: resolve (and pull) on the
  * thread pool, one pull per reference however many pods wait for it, the
  * kubelet's pull events and waiting reasons, the pull back-off, leases,
- * the import folder. Never touches a container or the pod's folder
- * (pod.c and the runtime do); never blocks the loop on the store.
+ * the import folder, image GC by disk usage. Never touches a container or the
+ * pod's folder (pod.c and the runtime do); never blocks the loop on the store.
  */
 #include "pod_image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
@@ -451,7 +452,12 @@ void pod_image_resolve(struct pod *p,
 		start_local(op);
 }
 
-/* --- the import folder ---------------------------------------------------- */
+/* --- the import folder and image GC ----------------------------------------
+ */
+
+/* The kubelet's imageGCHighThresholdPercent / LowThresholdPercent. */
+#define GC_HIGH 85
+#define GC_LOW 80
 
 static uv_timer_t import_timer;
 static bool import_timer_open, import_running;
@@ -461,16 +467,73 @@ struct import_job {
 	char *state_dir;
 	char *dir;
 	int n;
+	int removed;
+	int usage; /* percent of the store's file system in use, -1 unknown */
 	struct berr err;
 };
+
+static int disk_usage(const char *path)
+{
+	struct statvfs v;
+
+	if (statvfs(path, &v) == -1 || v.f_blocks == 0)
+		return -1;
+	return (int)(100 * (v.f_blocks - v.f_bfree) / v.f_blocks);
+}
+
+static int added_cmp(const void *a, const void *b)
+{
+	json_t *x = json_object_get(*(json_t *const *)a, "added");
+	json_t *y = json_object_get(*(json_t *const *)b, "added");
+
+	if (json_is_string(x) && json_is_string(y))
+		return strcmp(json_string_value(x), json_string_value(y));
+	return (json_integer_value(x) > json_integer_value(y)) -
+	       (json_integer_value(x) < json_integer_value(y));
+}
+
+/* Above GC_HIGH % of the store's file system, removes images no pod uses,
+ * least recently added first, until below GC_LOW %. */
+static void image_gc(struct img_store *s, struct import_job *j)
+{
+	struct berr err = BERR_INIT;
+	json_t *list, *rows, *row, **v;
+	size_t i, n = 0;
+
+	j->usage = disk_usage(s->dir);
+	if (j->usage < GC_HIGH)
+		return;
+	list = img_list(s, &err);
+	rows = json_object_get(list, "images");
+	v = xcalloc(json_array_size(rows) + 1, sizeof(*v));
+	json_array_foreach(rows, i, row)
+	{
+		if (!json_is_true(json_object_get(row, "inUse")))
+			v[n++] = row;
+	}
+	qsort(v, n, sizeof(*v), added_cmp);
+	for (i = 0; i < n && disk_usage(s->dir) >= GC_LOW; i++) {
+		const char *m =
+		    json_string_value(json_object_get(v[i], "manifest"));
+
+		if (m && img_remove(s, m, &err) == 0)
+			j->removed++;
+	}
+	j->usage = disk_usage(s->dir);
+	free(v);
+	json_decref(list);
+}
 
 static void import_work(uv_work_t *w)
 {
 	struct import_job *j = w->data;
 	struct img_store *s = NULL;
 
-	if (img_store_open(j->state_dir, &s, &j->err) == 0)
+	j->usage = -1;
+	if (img_store_open(j->state_dir, &s, &j->err) == 0) {
 		img_import_dir_scan(s, j->dir, &j->n, &j->err);
+		image_gc(s, j);
+	}
 	img_store_close(s);
 }
 
@@ -483,6 +546,10 @@ static void import_after(uv_work_t *w, int status)
 	else if (j->n > 0)
 		log_info("imported %d image archive%s from %s", j->n,
 			 j->n == 1 ? "" : "s", j->dir);
+	if (j->removed > 0)
+		log_info("image garbage collection: removed %d unused image%s; "
+			 "the image store's file system is %d%% full",
+			 j->removed, j->removed == 1 ? "" : "s", j->usage);
 	import_running = false;
 	free(j->state_dir);
 	free(j->dir);
