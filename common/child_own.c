@@ -17,6 +17,11 @@ void child_own_lock(void)
 	pthread_mutex_lock(&lock);
 }
 
+bool child_own_trylock(void)
+{
+	return pthread_mutex_trylock(&lock) == 0;
+}
+
 void child_own_unlock(void)
 {
 	pthread_mutex_unlock(&lock);

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 void child_own_lock(void);
+/* false: a worker holds it (spawning); the loop must not wait. */
+bool child_own_trylock(void);
 void child_own_unlock(void);
 /* With the lock held. */
 void child_own_add(pid_t pid);

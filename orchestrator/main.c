@@ -3,6 +3,7 @@
  * it); `berth image(s)` works on the image
  * store; every other verb is the CLI.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../cli/cli.h"
@@ -16,10 +17,16 @@
 static const struct daemon_plugin kube_plugin = {
     .name = "Kubernetes API", .start = kube_start, .stop = kube_stop};
 
+/* Pod starts (image pulls, mounts, `runc run`) wait on libuv's thread
+ * pool: its default 4 threads would start 4 pods at a time. */
+#define POOL_THREADS "16"
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
-		return fdlimit_raise(), daemon_register_plugin(&kube_plugin),
+		return fdlimit_raise(),
+		       setenv("UV_THREADPOOL_SIZE", POOL_THREADS, 0),
+		       daemon_register_plugin(&kube_plugin),
 		       daemon_register_plugin(&pod_image_plugin),
 		       daemon_main(argc, argv);
 	if (argc > 1 &&

@@ -25,6 +25,7 @@
 struct reaper {
 	uv_loop_t *loop;
 	uv_signal_t sigchld;
+	uv_timer_t retry; /* a worker was spawning: scan again soon */
 	reaper_exit_cb cb;
 	void *data;
 	bool started;
@@ -80,9 +81,13 @@ static void collect_children(const char *children_path, struct pid_list *out)
  * children (a runtime delete); they are never in the list taken before it
  * ran, so a fast-exiting one is left to libuv.
  */
+static void on_retry(uv_timer_t *t);
+
 void reaper_scan(void)
 {
 	struct pid_list children = {0}, owned = {0};
+	pid_t reaped[64];
+	int statuses[64];
 	DIR *tasks;
 	struct dirent *de;
 
@@ -103,26 +108,41 @@ void reaper_scan(void)
 	closedir(tasks);
 	if (children.n > 0)
 		uv_walk(reaper.loop, collect_process, &owned);
-	for (size_t i = 0; i < children.n; i++) {
-		int status;
-		pid_t got;
+	/* A worker thread's child (child_own.h) is its own to wait. While a
+	 * worker is spawning, the loop does not wait for it: it scans again
+	 * in 20 ms. The callbacks run after the lock is released. */
+	if (children.n > 0 && !child_own_trylock()) {
+		uv_timer_start(&reaper.retry, on_retry, 20, 0);
+		children.n = 0;
+	} else if (children.n > 0) {
+		size_t k = 0;
 
-		if (pid_list_has(&owned, children.pids[i]))
-			continue;
-		/* a worker thread's child (child_own.h) is its own to wait */
-		child_own_lock();
-		got = child_own_has(children.pids[i])
-			  ? 0
-			  : waitpid(children.pids[i], &status, WNOHANG);
+		for (size_t i = 0; i < children.n; i++) {
+			pid_t pid = children.pids[i];
+
+			if (pid_list_has(&owned, pid) || child_own_has(pid) ||
+			    waitpid(pid, &statuses[k % 64], WNOHANG) != pid)
+				continue;
+			reaped[k % 64] = pid;
+			if (++k == 64)
+				break; /* the rest at the next scan */
+		}
 		child_own_unlock();
-		if (got == children.pids[i] && reaper.cb)
-			reaper.cb(reaper.data, children.pids[i], status);
+		if (k == 64)
+			uv_timer_start(&reaper.retry, on_retry, 0, 0);
+		for (size_t i = 0; i < k && reaper.cb; i++)
+			reaper.cb(reaper.data, reaped[i], statuses[i]);
 	}
 	free(children.pids);
 	free(owned.pids);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)
+{
+	reaper_scan();
+}
+
+static void on_retry(uv_timer_t *t)
 {
 	reaper_scan();
 }
@@ -138,6 +158,8 @@ int reaper_start(uv_loop_t *loop, reaper_exit_cb cb, void *data,
 	uv_signal_init(loop, &reaper.sigchld);
 	uv_signal_start(&reaper.sigchld, on_sigchld, SIGCHLD);
 	uv_unref((uv_handle_t *)&reaper.sigchld);
+	uv_timer_init(loop, &reaper.retry);
+	uv_unref((uv_handle_t *)&reaper.retry);
 	reaper.started = true;
 	return 0;
 }
@@ -148,6 +170,8 @@ void reaper_stop(void)
 		return;
 	uv_signal_stop(&reaper.sigchld);
 	uv_close((uv_handle_t *)&reaper.sigchld, NULL);
+	uv_timer_stop(&reaper.retry);
+	uv_close((uv_handle_t *)&reaper.retry, NULL);
 	reaper.started = false;
 }
 
