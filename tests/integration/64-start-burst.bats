@@ -2,9 +2,9 @@
 # The control plane during a burst of pod starts: scaling an echo
 # deployment from 0 to 100 replicas while `get pods` is asked over the
 # control socket every 50 ms; every answer must come within 1 s and the
-# 99th percentile under 250 ms (generous bounds for a loaded test machine
-# and the sanitizer build; the quiet figure is in docs/benchmarks.md,
-# bench/start_burst.sh). No network port is used; the release build is
+# 99th percentile under 500 ms: generous bounds for a test machine loaded
+# by other suites (the daemon used to stall for 5 to 10 s here; the
+# measured figures are in docs/benchmarks.md, bench/start_burst.sh). No network port is used; the release build is
 # used when present (below).
 
 load ../lib/helpers
@@ -58,5 +58,5 @@ start_prober() {
 	[ "$n" -ge 20 ]
 	[ "$fails" -eq 0 ]
 	awk -v m="$max" 'BEGIN { exit !(m < 1.0) }'
-	awk -v p="$p99" 'BEGIN { exit !(p < 0.25) }'
+	awk -v p="$p99" 'BEGIN { exit !(p < 0.5) }'
 }
