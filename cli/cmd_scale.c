@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/image_ref.h"
 #include "../common/xalloc.h"
 #include "cmd.h"
 
@@ -83,9 +85,10 @@ int cmd_scale(struct cli_ctx *ctx, int argc, char **argv)
 
 static int set_image(struct cli_ctx *ctx, char **pos, int npos)
 {
-	const char *name;
+	const char *name, *arg, *eq;
 	char *image, *esc, *path;
 	char cwd[PATH_MAX];
+	struct stat st;
 	int rc;
 
 	if (npos < 2 || npos > 3)
@@ -95,12 +98,21 @@ static int set_image(struct cli_ctx *ctx, char **pos, int npos)
 	if (name == NULL)
 		return cli_usage_error("set",
 				       "expected: image DEPLOYMENT IMAGE");
-	if (pos[npos - 1][0] == '/' || strncmp(pos[npos - 1], "oci:", 4) == 0) {
-		image = xstrdup(pos[npos - 1]);
+	arg = pos[npos - 1];
+	/* kubectl's CONTAINER=IMAGE: the one container is the deployment's */
+	eq = strchr(arg, '=');
+	if (eq && memchr(arg, '/', (size_t)(eq - arg)) == NULL)
+		arg = eq + 1;
+	/* SPEC §8: a folder starts with /, ./, ../ or names an existing
+	 * folder; anything else is an image reference, sent as is */
+	if (arg[0] == '/' || strncmp(arg, "oci:", 4) == 0 ||
+	    (!image_ref_is_folder(arg) &&
+	     (stat(arg, &st) == -1 || !S_ISDIR(st.st_mode)))) {
+		image = xstrdup(arg);
 	} else {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return cli_fail("getcwd: %m");
-		image = xasprintf("%s/%s", cwd, pos[npos - 1]);
+		image = xasprintf("%s/%s", cwd, arg);
 	}
 	esc = cli_path_escape(name);
 	path = xasprintf("/v1/deployments/%s/image", esc);

@@ -126,11 +126,13 @@ struct deployment_spec {
 	int line; /* line of the [deployment NAME] header */
 
 	/* pod template: everything here is part of the revision hash */
-	char *image;	     /* absolute path of the root filesystem dir */
-	struct strv command; /* split, $(VAR) expanded; may be empty */
-	struct strv args;    /* split, $(VAR) expanded */
-	struct strv env;     /* "K=V" in file order */
-	char *working_dir;   /* NULL = "/" */
+	char *image; /* absolute path of a root filesystem folder, or an
+			image reference as written (never starts with '/') */
+	int image_pull_policy; /* 0: by tag; else enum image_pull_policy+1 */
+	struct strv command;   /* split, $(VAR) expanded; may be empty */
+	struct strv args;      /* split, $(VAR) expanded */
+	struct strv env;       /* "K=V" in file order */
+	char *working_dir;     /* NULL = "/" */
 	struct mount_spec *mounts;
 	size_t n_mounts;
 	int port; /* 0 = unset */

@@ -143,6 +143,8 @@ int cfg_parse_dir(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		  const char *value);
 int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
+int cfg_parse_pull_policy(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value);
 int cfg_parse_runtime(struct cfg_parse *pc, const struct cfg_key *k,
 		      void *field, const char *value);
 int cfg_parse_kube_api(struct cfg_parse *pc, const struct cfg_key *k,

@@ -163,8 +163,15 @@ static const struct cfg_key keys[] = {
 
     /* [deployment NAME]: the pod template */
     KEY(CFG_SEC_DEPLOYMENT, "image", cfg_parse_image, D, image, 0, 0,
-	"Root filesystem folder of the container, shared read-only by every "
-	"replica; relative to the config file's folder."),
+	"The container's image: an image reference (`nginx:1.25`, "
+	"`127.0.0.1:5000/echo@sha256:...`) pulled into the image store, or a "
+	"root filesystem folder (starting with `/`, `./`, `../`, or an "
+	"existing folder relative to the config file's folder), shared "
+	"read-only by every replica."),
+    KEY(CFG_SEC_DEPLOYMENT, "imagePullPolicy", cfg_parse_pull_policy, D,
+	image_pull_policy, 0, 0,
+	"Always, IfNotPresent or Never (default Always for `:latest` or no "
+	"tag, else IfNotPresent); ignored for a folder image."),
     KEY(CFG_SEC_DEPLOYMENT, "command", cfg_parse_words, D, command, 0, 0,
 	"The container's command, split into words as a shell would; $(VAR) "
 	"expands env."),

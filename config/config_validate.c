@@ -131,7 +131,8 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 	if (d->image == NULL)
 		cfg_verr(pc, d->line, "image is required in [deployment %s]",
 			 d->name);
-	if (d->command.n == 0)
+	/* a folder has no entrypoint; an image reference's config does */
+	if (d->command.n == 0 && d->image && d->image[0] == '/')
 		cfg_verr(pc, d->line, "command is required in [deployment %s]",
 			 d->name);
 

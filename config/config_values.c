@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/image_ref.h"
 #include "../common/quantity.h"
 #include "../common/sigtab.h"
 #include "../common/strutil.h"
@@ -146,9 +147,15 @@ int cfg_parse_dir(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 	return 0;
 }
 
+/* A folder (SPEC §8): starts with `/`, `./`, `../`, or names an existing
+ * folder relative to the config file (an existing file is refused as a
+ * folder, not read as a reference); anything else is an image reference,
+ * which must parse. */
 int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value)
 {
+	struct berr rerr = BERR_INIT;
+	struct image_ref ref;
 	struct stat st;
 	char *abs;
 	int rc;
@@ -157,6 +164,17 @@ int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		return -1;
 	abs = cfg_path_resolve(pc->dir, value);
 	rc = stat(abs, &st);
+	if (!image_ref_is_folder(value) && rc == -1) {
+		free(abs);
+		if (image_ref_parse(value, &ref, &rerr) == -1)
+			return cfg_perr(
+			    pc,
+			    "image \"%s\" is neither a folder nor a "
+			    "valid image reference: %s",
+			    value, rerr.msg);
+		set_string(field, xstrdup(value));
+		return 0;
+	}
 	if (rc == -1 || !S_ISDIR(st.st_mode)) {
 		int e = rc == -1 ? errno : 0;
 		bool missing = e == ENOENT || e == ENOTDIR;
@@ -178,6 +196,20 @@ int cfg_parse_image(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 				where);
 	}
 	set_string(field, abs);
+	return 0;
+}
+
+int cfg_parse_pull_policy(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value)
+{
+	enum image_pull_policy pp;
+
+	if (image_pull_policy_parse(value, &pp) == -1)
+		return cfg_perr(pc,
+				"%s: \"%s\" is not one of Always, "
+				"IfNotPresent, Never",
+				pc->key, value);
+	*(int *)field = (int)pp + 1;
 	return 0;
 }
 

@@ -125,6 +125,12 @@ const struct tmpl_field cfg_template_fields[] = {
      .off = offsetof(D, restarted_at),
      .aux = sizeof(((D *)0)->restarted_at),
      .omit_default = true},
+    {.key = "imagePullPolicy",
+     .type = TMPL_ENUM,
+     .off = offsetof(D, image_pull_policy),
+     .min = 0,
+     .max = 3,
+     .omit_default = true},
     {0},
 };
 

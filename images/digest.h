@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "../common/err.h"
-#include "reference.h"
+#include "../common/image_ref.h"
 
 struct sha256 {
 	void *md; /* EVP_MD_CTX */

@@ -62,6 +62,9 @@ static int load_image(struct img_store *s, const char *manifest,
 		return -1;
 	snprintf(out->manifest, sizeof(out->manifest), "%s", manifest);
 	snprintf(out->image_id, sizeof(out->image_id), "%s", m.config.digest);
+	out->size = m.config.size;
+	for (size_t i = 0; i < m.n_layers; i++)
+		out->size += m.layers[i].size;
 	if (img_blob_read(s, m.config.digest, &buf, &len, err) == -1) {
 		oci_manifest_free(&m);
 		return -1;

@@ -9,11 +9,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/err.h"
+#include "../common/image_ref.h"
 #include "oci.h"
 #include "pull.h"
-#include "reference.h"
 #include "store.h"
 
 /* Why a resolve failed, as the kubelet names a waiting container. */
@@ -36,6 +37,7 @@ struct images_resolved {
 	size_t n_layers;
 	struct oci_image_config config; /* Entrypoint, Cmd, Env, ... */
 	bool pulled;			/* this call pulled it */
+	int64_t size; /* the config and layer blobs, as the registry has them */
 };
 
 /*

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "../common/err.h"
-#include "reference.h"
+#include "../common/image_ref.h"
 
 struct layer_extract_result {
 	char digest[IMAGE_DIGEST_LEN + 1]; /* sha256 of the bytes read */

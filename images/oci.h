@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "../common/err.h"
-#include "reference.h"
+#include "../common/image_ref.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

@@ -27,8 +27,8 @@
 #include <stdint.h>
 
 #include "../common/err.h"
+#include "../common/image_ref.h"
 #include "oci.h"
-#include "reference.h"
 
 /* Not thread-safe (the lock depth is per struct): a worker thread opens
  * its own with img_store_open(); flock then orders them like processes. */

@@ -98,6 +98,8 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 	    s->network == NET_HOST ? "host" : "private (own namespace)");
 	add(t, "Containers:\n  %s:\n", p->deployment->name);
 	add(t, "    Image:          %s\n", p->image);
+	if (p->image_id)
+		add(t, "    Image ID:       %s\n", p->image_id);
 	add_words(t, "Command:", &s->command);
 	add_words(t, "Args:", &s->args);
 	if (s->port)

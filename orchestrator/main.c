@@ -3,6 +3,7 @@
  * it); `berth image(s)` works on the image
  * store; every other verb is the CLI.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../cli/cli.h"
@@ -11,6 +12,7 @@
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
 #include "daemon.h"
+#include "pod_image.h"
 
 /* The Kubernetes API sits above the orchestrator: plugged in from here.
  * It never stops start-up (kube_start logs what it could not do). */
@@ -27,11 +29,18 @@ static const struct daemon_plugin kube_plugin = {
 static const struct daemon_plugin dashboard_plugin = {
     .name = "dashboard", .start = dashboard_start, .stop = dashboard_stop};
 
+/* Pod starts (image pulls, mounts, `runc run`) wait on libuv's thread
+ * pool: its default 4 threads would start 4 pods at a time. */
+#define POOL_THREADS "16"
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "up"))
-		return fdlimit_raise(), daemon_register_plugin(&kube_plugin),
+		return fdlimit_raise(),
+		       setenv("UV_THREADPOOL_SIZE", POOL_THREADS, 0),
+		       daemon_register_plugin(&kube_plugin),
 		       daemon_register_plugin(&dashboard_plugin),
+		       daemon_register_plugin(&pod_image_plugin),
 		       daemon_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))

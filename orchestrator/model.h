@@ -74,9 +74,11 @@ struct pod {
 	struct daemon *daemon;
 	struct deployment *deployment;
 	char name[64];
-	char hash[16]; /* revision hash (pod template) */
-	int revision;  /* revision number at creation */
-	char *image;   /* image path as configured (absolute) */
+	char hash[16];	   /* revision hash (pod template) */
+	int revision;	   /* revision number at creation */
+	char *image;	   /* image as configured: a folder or a reference */
+	char *image_id;	   /* the resolved image's repo digest (or ID); NULL */
+	int pull_failures; /* consecutive failed resolves, for back-off */
 	const struct deployment_spec *spec; /* template this pod runs */
 	struct cfg_ref *spec_ref;	    /* keeps spec alive */
 

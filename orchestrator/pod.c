@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "endpoints.h"
 #include "events.h"
+#include "pod_image.h"
 #include "reconcile.h"
 #include "store.h"
 #include "terminate.h"
@@ -83,7 +84,7 @@ void pod_check(const struct pod *p, const char *where)
 		       step_names[p->term_step], (int)p->pid, (int)p->ready);
 }
 
-static void pod_changed(struct pod *p)
+void pod_changed(struct pod *p)
 {
 	pod_check(p, "a change");
 	endpoints_sync(p->daemon);
@@ -125,6 +126,7 @@ static void pod_free(struct pod *p)
 	if (p->spec_ref)
 		cfg_ref_put(p->spec_ref);
 	free(p->image);
+	free(p->image_id);
 	free(p);
 }
 
@@ -272,23 +274,20 @@ static void on_run_done(void *arg, int rc, pid_t pid, const char *message)
 	pod_unref(p);
 }
 
-void pod_start(struct pod *p)
+/* The container's set-up and `run`, the image known (img NULL: a folder). */
+static void create_container(struct pod *p, const struct pod_image_ready *img)
 {
 	struct daemon *d = p->daemon;
 	cleanup_free char *dir = pod_dir(p);
 	cleanup_free char *log_path = pod_log_path(p);
-	struct rt_pod what = {
-	    .name = p->name, .spec = p->spec, .dir = dir, .log_path = log_path};
+	struct rt_pod what = {.name = p->name,
+			      .spec = p->spec,
+			      .dir = dir,
+			      .log_path = log_path,
+			      .lowerdir = img ? img->lowerdir : NULL,
+			      .image = img ? img->image : NULL};
 	struct berr err = BERR_INIT;
 
-	clock_timer_stop(&p->timer);
-	p->restart_at_mono = 0;
-	p->pid = 0; /* a record saved while creating names no old pid */
-	p->phase = POD_CREATING;
-	p->ready = false;
-	p->ready_since_mono = 0;
-	p->started_probe_ok = false;
-	pod_changed(p);
 	pod_ref(p);
 	if (rt_create(&d->rt, &what, on_run_done, p, &err) == -1) {
 		pod_unref(p);
@@ -299,8 +298,34 @@ void pod_start(struct pod *p)
 		  p->deployment->name);
 	/* Written after the spawn, off the start's critical path: a crash in
 	 * between leaves a container no record owns, which the next start
-	 * removes (store_restore_pods). */
-	store_save_pod(p);
+	 * removes (store_restore_pods). A pod's first start writes nothing
+	 * here (its first record is the running one): a burst of new pods
+	 * would otherwise hold the loop on one fsync each. */
+	if (p->started_ms != 0)
+		store_save_pod(p);
+}
+
+static void image_ready(struct pod *p, const struct pod_image_ready *img)
+{
+	if (p->phase != POD_CREATING)
+		return;
+	create_container(p, img);
+}
+
+void pod_start(struct pod *p)
+{
+	clock_timer_stop(&p->timer);
+	p->restart_at_mono = 0;
+	p->pid = 0; /* a record saved while creating names no old pid */
+	p->phase = POD_CREATING;
+	p->ready = false;
+	p->ready_since_mono = 0;
+	p->started_probe_ok = false;
+	pod_changed(p);
+	if (pod_image_is_folder(p->spec->image))
+		create_container(p, NULL);
+	else /* resolved (pulled) on the thread pool first */
+		pod_image_resolve(p, image_ready, start_failed);
 }
 
 /* --- exit, cleanup, restart -------------------------------------------- */
@@ -505,6 +530,7 @@ void pod_remove(struct pod *p)
 	/* Unmounted and renamed away now; deleted on the thread pool. */
 	if (rt_remove_dir(&d->rt, dir, &err) == -1)
 		log_warnx("pod %s: %s", p->name, err.msg);
+	pod_image_release(p);
 	store_delete_pod(p);
 	p->phase = POD_GONE;
 	for (pp = &d->pods; *pp; pp = &(*pp)->next) {

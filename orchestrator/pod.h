@@ -12,6 +12,8 @@
 struct pod *pod_create(struct daemon *d, struct deployment *dep);
 /* Creates the container (PENDING/WAITING → CREATING). */
 void pod_start(struct pod *p);
+/* Something about p changed: endpoints, watchers, reconcile. */
+void pod_changed(struct pod *p);
 /* The container's init process is gone. status_known false: adopted pod,
  * exit code unavailable. */
 void pod_on_exit(struct pod *p, int wait_status, bool status_known);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../common/image_ref.h"
 #include "../common/xalloc.h"
 #include "canary.h"
 #include "events.h"
@@ -82,7 +83,7 @@ static int rollout_set_template(struct daemon *d, struct deployment *dep,
 	return 1;
 }
 
-/* `set image`: image must be an absolute path of a directory. */
+/* `set image`: an absolute path of a directory or an image reference. */
 static int rollout_set_image(struct daemon *d, struct deployment *dep,
 			     const char *image, const char *cause,
 			     struct berr *err)
@@ -91,9 +92,14 @@ static int rollout_set_image(struct daemon *d, struct deployment *dep,
 	struct stat st;
 	char buf[160];
 
-	if (image == NULL || image[0] != '/')
-		return berr_set(err, "image must be an absolute path");
-	if (stat(image, &st) == -1 || !S_ISDIR(st.st_mode))
+	struct image_ref ref;
+
+	if (image == NULL || image[0] == '\0')
+		return berr_set(err, "image is empty");
+	if (image[0] != '/') {
+		if (image_ref_parse(image, &ref, err) == -1)
+			return -1;
+	} else if (stat(image, &st) == -1 || !S_ISDIR(st.st_mode))
 		return berr_set(err, "image `%s` is not a directory", image);
 	if (cause == NULL) {
 		snprintf(buf, sizeof(buf), "berth set image %s %s", dep->name,

@@ -80,17 +80,17 @@ static json_t *labels_json(const struct pod *p)
 
 json_t *view_pod(const struct pod *p)
 {
-	return json_pack("{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:i, s:I, "
-			 "s:s}",
-			 "name", p->name, "deployment",
-			 p->deployment ? p->deployment->name : "", "revision",
-			 p->revision, "status", pod_status(p), "ready",
-			 pod_is_ready(p), "restarts", p->restarts, "labels",
-			 labels_json(p), "image", p->image ? p->image : "",
-			 "pid", p->phase == POD_RUNNING ? (int)p->pid : 0,
-			 "age_seconds",
-			 (json_int_t)((now_ms() - p->created_ms) / 1000),
-			 "revision_hash", p->hash);
+	return json_pack(
+	    "{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:s, s:i, "
+	    "s:I, s:s}",
+	    "name", p->name, "deployment",
+	    p->deployment ? p->deployment->name : "", "revision", p->revision,
+	    "status", pod_status(p), "ready", pod_is_ready(p), "restarts",
+	    p->restarts, "labels", labels_json(p), "image",
+	    p->image ? p->image : "", "imageID", p->image_id ? p->image_id : "",
+	    "pid", p->phase == POD_RUNNING ? (int)p->pid : 0, "age_seconds",
+	    (json_int_t)((now_ms() - p->created_ms) / 1000), "revision_hash",
+	    p->hash);
 }
 
 static int pod_name_cmp(const void *a, const void *b)

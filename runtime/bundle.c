@@ -8,6 +8,7 @@
  */
 #include "bundle.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
@@ -65,16 +66,183 @@ static void env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
-static json_t *build_env(const struct deployment_spec *d, const char *pod)
+json_t *bundle_process_env(const struct deployment_spec *d,
+			   const struct bundle_image *img, const char *pod)
 {
 	json_t *env = json_array();
 	cleanup_free char *host = xasprintf("HOSTNAME=%s", pod);
 
 	env_set(env, DEFAULT_PATH);
 	env_set(env, host);
+	for (size_t i = 0; img && img->env && img->env[i]; i++)
+		env_set(env, img->env[i]);
 	for (size_t i = 0; i < d->env.n; i++)
 		env_set(env, d->env.v[i]);
 	return env;
+}
+
+static void append_list(json_t *a, char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+}
+
+int bundle_process_args(const struct deployment_spec *d,
+			const struct bundle_image *img, json_t **out,
+			struct berr *err)
+{
+	json_t *args = json_array();
+
+	if (d->command.n > 0) {
+		for (size_t i = 0; i < d->command.n; i++)
+			json_array_append_new(args,
+					      json_string(d->command.v[i]));
+	} else if (img) {
+		append_list(args, img->entrypoint);
+	}
+	if (d->args.n > 0 || d->command.n > 0) {
+		for (size_t i = 0; i < d->args.n; i++)
+			json_array_append_new(args, json_string(d->args.v[i]));
+	} else if (img) {
+		append_list(args, img->cmd);
+	}
+	if (json_array_size(args) == 0) {
+		json_decref(args);
+		*out = NULL;
+		return berr_set(
+		    err, img ? "no command: the image has no Entrypoint "
+			       "or Cmd, and neither `command` nor `args` "
+			       "is set"
+			     : "no command: berth images have no "
+			       "entrypoint, `command` is required");
+	}
+	*out = args;
+	return 0;
+}
+
+/* Looks name up in the colon-separated file path (passwd or group): its
+ * third field, and for passwd the fourth in *gid. 0 found, -1 not. */
+static int lookup_name(const char *path, const char *name, int64_t *id,
+		       int64_t *gid)
+{
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+
+	if (file_read_all(path, &text, NULL, NULL) == -1)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = {0}, *q = line;
+		int n = 0;
+
+		for (; n < 4 && q; n++) {
+			f[n] = q;
+			q = strchr(q, ':');
+			if (q)
+				*q++ = '\0';
+		}
+		if (n < 3 || strcmp(f[0], name) != 0)
+			continue;
+		*id = strtoll(f[2], NULL, 10);
+		if (gid && n >= 4 && f[3])
+			*gid = strtoll(f[3], NULL, 10);
+		return 0;
+	}
+	return -1;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int bundle_image_user(const char *rootfs, const char *user, int64_t *uid,
+		      int64_t *gid, struct berr *err)
+{
+	cleanup_free char *u = xstrdup(user ? user : "");
+	cleanup_free char *passwd = xasprintf("%s/etc/passwd", rootfs);
+	cleanup_free char *group = xasprintf("%s/etc/group", rootfs);
+	char *g = strchr(u, ':');
+	int64_t pw_gid = 0;
+
+	*uid = 0;
+	*gid = 0;
+	if (g)
+		*g++ = '\0';
+	if (u[0] == '\0' && (g == NULL || *g == '\0'))
+		return 0;
+	if (all_digits(u))
+		*uid = strtoll(u, NULL, 10);
+	else if (lookup_name(passwd, u, uid, &pw_gid) == -1)
+		return berr_set(err,
+				"image user `%s` is not in the image's "
+				"/etc/passwd",
+				u);
+	*gid = pw_gid;
+	if (g && *g) {
+		if (all_digits(g))
+			*gid = strtoll(g, NULL, 10);
+		else if (lookup_name(group, g, gid, NULL) == -1)
+			return berr_set(err,
+					"image group `%s` is not in the "
+					"image's /etc/group",
+					g);
+	}
+	return 0;
+}
+
+static char **strs_dup(char **v)
+{
+	size_t n = 0;
+	char **c;
+
+	if (v == NULL)
+		return NULL;
+	while (v[n])
+		n++;
+	c = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+static void strs_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct bundle_image *bundle_image_dup(const struct bundle_image *img)
+{
+	struct bundle_image *c;
+
+	if (img == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->entrypoint = strs_dup(img->entrypoint);
+	c->cmd = strs_dup(img->cmd);
+	c->env = strs_dup(img->env);
+	c->working_dir = img->working_dir ? xstrdup(img->working_dir) : NULL;
+	c->user = img->user ? xstrdup(img->user) : NULL;
+	return c;
+}
+
+void bundle_image_free(struct bundle_image *img)
+{
+	if (img == NULL)
+		return;
+	strs_free(img->entrypoint);
+	strs_free(img->cmd);
+	strs_free(img->env);
+	free(img->working_dir);
+	free(img->user);
+	free(img);
 }
 
 /*
@@ -104,21 +272,32 @@ static int build_process(const struct deployment_spec *d,
 			 const struct bundle_params *p, json_t **out,
 			 struct berr *err)
 {
+	const struct bundle_image *img = p->image;
 	json_t *proc, *args, *caps = NULL;
-	int64_t uid = d->run_as_user >= 0 ? d->run_as_user : 0;
-	int64_t gid = d->run_as_group >= 0 ? d->run_as_group : 0;
+	int64_t uid = 0, gid = 0;
 	json_int_t nofile = (json_int_t)nofile_limit();
+	const char *cwd = "/";
 
-	if (d->command.n == 0)
-		return berr_set(err, "no command: berth images have no "
-				     "entrypoint, `command` is required");
-	if (security_caps_build(d, &caps, err) == -1)
+	if (img &&
+	    bundle_image_user(p->rootfs, img->user, &uid, &gid, err) == -1)
 		return -1;
-	args = json_array();
-	for (size_t i = 0; i < d->command.n; i++)
-		json_array_append_new(args, json_string(d->command.v[i]));
-	for (size_t i = 0; i < d->args.n; i++)
-		json_array_append_new(args, json_string(d->args.v[i]));
+	if (d->run_as_user >= 0) {
+		uid = d->run_as_user;
+		if (d->run_as_group < 0)
+			gid = 0;
+	}
+	if (d->run_as_group >= 0)
+		gid = d->run_as_group;
+	if (d->working_dir && d->working_dir[0])
+		cwd = d->working_dir;
+	else if (img && img->working_dir && img->working_dir[0] == '/')
+		cwd = img->working_dir;
+	if (bundle_process_args(d, img, &args, err) == -1)
+		return -1;
+	if (security_caps_build(d, &caps, err) == -1) {
+		json_decref(args);
+		return -1;
+	}
 
 	proc = json_object();
 	json_object_set_new(proc, "terminal", json_false());
@@ -126,11 +305,9 @@ static int build_process(const struct deployment_spec *d,
 			    json_pack("{s:I, s:I}", "uid", (json_int_t)uid,
 				      "gid", (json_int_t)gid));
 	json_object_set_new(proc, "args", args);
-	json_object_set_new(proc, "env", build_env(d, p->pod_name));
-	json_object_set_new(proc, "cwd",
-			    json_string(d->working_dir && d->working_dir[0]
-					    ? d->working_dir
-					    : "/"));
+	json_object_set_new(proc, "env",
+			    bundle_process_env(d, img, p->pod_name));
+	json_object_set_new(proc, "cwd", json_string(cwd));
 	json_object_set_new(proc, "capabilities", caps);
 	json_object_set_new(proc, "rlimits",
 			    json_pack("[{s:s, s:I, s:I}]", "type",

@@ -2,7 +2,8 @@
  * rootfs.c - overlay root filesystems for pods. Must not touch runtime
  * state or container processes. Unmounts run here, synchronously; removal
  * of a folder is a rename to a trash name plus a thread-pool job
- * (fs_jobs.c) once rootfs_set_loop() has been called.
+ * (fs_jobs.c) once rootfs_set_loop() has been called. rootfs_mount runs
+ * on a worker thread (runtime.c) and so removes what it replaces there.
  */
 #include "rootfs.h"
 
@@ -48,28 +49,35 @@ int rootfs_is_mounted(const char *pod_dir)
 	return a.st_dev != b.st_dev;
 }
 
-int rootfs_mount(const char *image, const char *pod_dir, struct berr *err)
+int rootfs_mount(const char *image, const char *lowerdir, const char *pod_dir,
+		 struct berr *err)
 {
 	cleanup_free char *upper = xasprintf("%s/upper", pod_dir);
 	cleanup_free char *work = xasprintf("%s/work", pod_dir);
 	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod_dir);
 	cleanup_free char *opts = NULL;
+	cleanup_free char *parent = xstrdup(pod_dir);
 
-	if (strpbrk(image, ",:") != NULL)
+	if (lowerdir == NULL && strpbrk(image, ",:") != NULL)
 		return berr_set(err,
 				"image path `%s` contains ',' or ':', which "
 				"overlayfs cannot take",
 				image);
 	if (rootfs_unmount(pod_dir, err) == -1)
 		return -1;
-	if (discard(pod_dir, upper, err) == -1 ||
-	    discard(pod_dir, work, err) == -1)
+	/* on a worker thread: removed here, synchronously */
+	if (fs_jobs_trash(NULL, upper, dirname(parent), err) == -1 ||
+	    fs_jobs_trash(NULL, work, dirname(parent), err) == -1)
 		return -1;
 	if (mkdir_p(upper, 0755, err) == -1 || mkdir_p(work, 0700, err) == -1 ||
 	    mkdir_p(rootfs, 0755, err) == -1)
 		return -1;
-	opts =
-	    xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, upper, work);
+	if (lowerdir)
+		opts = xasprintf("%s,upperdir=%s,workdir=%s", lowerdir, upper,
+				 work);
+	else
+		opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image,
+				 upper, work);
 	if (mount("overlay", rootfs, "overlay", MS_NODEV, opts) == -1)
 		return berr_errno(err, errno, "mount overlay on `%s`", rootfs);
 	return 0;

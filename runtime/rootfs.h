@@ -1,6 +1,7 @@
 /*
  * rootfs.h - a pod's root filesystem: the image directory as the read-only
- * lower layer shared by every replica, a per-pod writable upper layer, and
+ * lower layer (or an OCI image's layers) shared by every replica, a
+ * per-pod writable upper layer, and
  * the overlay mounted at BUNDLE/rootfs. Owns those mounts and directories
  * only; the runtime does every other mount inside the container.
  */
@@ -16,10 +17,13 @@
  * loop's thread pool (fs_jobs.h). Before this, or with NULL, they are
  * deleted synchronously. Called once at start-up. */
 void rootfs_set_loop(uv_loop_t *loop);
-/* Mounts image under pod_dir (pod_dir/{upper,work,bundle/rootfs}). A fresh
- * upper layer is made each time (a restarted container starts clean); the
- * old one is unmounted and renamed away here, deleted in the background. */
-int rootfs_mount(const char *image, const char *pod_dir, struct berr *err);
+/* Mounts image under pod_dir (pod_dir/{upper,work,bundle/rootfs}): the
+ * folder image, or when lowerdir ("lowerdir=TOP:...:BOTTOM", an OCI
+ * image's layers) is not NULL, those. A fresh upper layer is made each
+ * time (a restarted container starts clean); the old one is unmounted and
+ * removed here, synchronously: call it off the loop. */
+int rootfs_mount(const char *image, const char *lowerdir, const char *pod_dir,
+		 struct berr *err);
 /* Unmounts the overlay if mounted; never fails on "not mounted". */
 int rootfs_unmount(const char *pod_dir, struct berr *err);
 /* Unmounts and removes pod_dir entirely. The unmount and the rename are

@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/child_own.h"
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
@@ -148,31 +151,6 @@ static void rt_call_done(void *arg, int exit_code, const char *output,
 	free(call->log_path);
 	free(call->what);
 	free(call);
-}
-
-static int real_run(struct rt *rt, const char *id, const char *bundle,
-		    int log_fd, rt_done_cb cb, void *data)
-{
-	struct rt_call *call = xcalloc(1, sizeof(*call));
-	cleanup_free char *pid_file = xasprintf("%s/pid", bundle);
-	struct proc_opts opts = {0};
-	char *argv[] = {rt->path,	"--root",	rt->root, "--log",
-			NULL,		"--log-format", "json",	  "run",
-			"--detach",	"--pid-file",	pid_file, "--bundle",
-			(char *)bundle, (char *)id,	NULL};
-
-	call->cb = cb;
-	call->data = data;
-	call->log_path = xasprintf("%s/runtime.log", bundle);
-	call->what = xasprintf("%s run", rt->name);
-	argv[4] = call->log_path;
-	unlink(call->log_path);
-	unlink(pid_file);
-	opts.argv = argv;
-	opts.stdout_fd = log_fd;
-	opts.stderr_fd = log_fd;
-	opts.timeout_ms = 120000;
-	return proc_run(rt->loop, &opts, rt_call_done, call);
 }
 
 static struct rt_exec *real_exec(struct rt *rt, const char *id,
@@ -385,62 +363,197 @@ static void real_delete_sync(struct rt *rt, const char *id)
 /* --- a pod's container: rootfs, bundle, run ------------------------------ */
 
 struct create_call {
+	uv_work_t work;
+	struct rt *rt;
 	rt_run_cb cb;
 	void *data;
 	char *pid_file;
+	/* the set-up's inputs, copied: it runs on a worker thread */
+	char *name, *dir, *log_path, *image, *lowerdir;
+	const struct deployment_spec *spec; /* the caller keeps it alive */
+	struct bundle_image *img;
+	/* its outputs */
+	int log_fd;
+	int rc;
+	struct berr err;
 };
 
-static void on_run_done(void *arg, int rc, const char *message)
+static void create_call_free(struct create_call *c)
 {
-	struct create_call *c = arg;
-	cleanup_free char *text = NULL;
-	pid_t pid = 0;
-
-	if (rc == 0) {
-		if (file_read_all(c->pid_file, &text, NULL, NULL) == 0)
-			pid = (pid_t)atoi(text);
-		if (pid <= 0) {
-			rc = -1;
-			message = "runtime reported success but wrote no pid";
-		}
-	}
-	c->cb(c->data, rc, rc == 0 ? pid : 0, message);
 	free(c->pid_file);
+	free(c->name);
+	free(c->dir);
+	free(c->log_path);
+	free(c->image);
+	free(c->lowerdir);
+	bundle_image_free(c->img);
 	free(c);
 }
 
+/*
+ * Worker thread: `RUNTIME run --detach` spawned here (posix_spawn: no copy
+ * of berth's memory, and no wait on the loop for the child to exec) and
+ * waited for here, within the same 120 s as any runtime call. The reaper
+ * leaves the child alone (child_own.h). Sets c->rc and c->err.
+ */
+static void run_in_worker(struct create_call *c, const char *bundle)
+{
+	cleanup_free char *log_path = xasprintf("%s/runtime.log", bundle);
+	char *argv[] = {c->rt->path,	"--root",	c->rt->root, "--log",
+			log_path,	"--log-format", "json",	     "run",
+			"--detach",	"--pid-file",	c->pid_file, "--bundle",
+			(char *)bundle, c->name,	NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	struct pollfd pfd;
+	int status = 0, r, pidfd;
+	char logmsg[768] = "";
+	pid_t pid;
+
+	unlink(log_path);
+	unlink(c->pid_file);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&attr);
+	/* worker threads block every signal; the runtime must not */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 2);
+	child_own_lock();
+	r = posix_spawn(&pid, c->rt->path, &fa, &attr, argv, environ);
+	if (r == 0)
+		child_own_add(pid);
+	child_own_unlock();
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		berr_errno(&c->err, r, "%s run: spawn", c->rt->name);
+		c->rc = -1;
+		return;
+	}
+	pidfd = (int)pidfd_open(pid, 0);
+	if (pidfd >= 0) {
+		pfd.fd = pidfd;
+		pfd.events = POLLIN;
+		do
+			r = poll(&pfd, 1, 120000);
+		while (r == -1 && errno == EINTR);
+		if (r == 0)
+			kill(pid, SIGKILL);
+		close(pidfd);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	child_own_remove(pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		c->rc = 0;
+		return;
+	}
+	rt_log_error(log_path, logmsg, sizeof(logmsg));
+	if (WIFSIGNALED(status))
+		berr_set(&c->err, "%s run timed out", c->rt->name);
+	else
+		berr_set(&c->err, "%s run failed (exit %d)%s%s", c->rt->name,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 logmsg[0] ? ": " : "", logmsg);
+	c->rc = -1;
+}
+
+/* Worker thread: the rootfs mount, config.json (written and synced), the
+ * log file; nothing here touches the loop. */
+static void create_work(uv_work_t *w)
+{
+	struct create_call *c = w->data;
+	cleanup_free char *bundle = xasprintf("%s/bundle", c->dir);
+	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", c->dir);
+	cleanup_free char *cgroup = rt_cgroup_path(c->name);
+	struct bundle_params params = {0};
+	json_t *config = NULL;
+
+	c->rc = -1;
+	if (rootfs_mount(c->image, c->lowerdir, c->dir, &c->err) == -1)
+		return;
+	params.pod_name = c->name;
+	params.rootfs = rootfs;
+	params.cgroup_path = cgroup;
+	params.image = c->img;
+	if (bundle_build(c->spec, &params, &config, &c->err) == -1 ||
+	    bundle_write(bundle, config, &c->err) == -1) {
+		json_decref(config);
+		return;
+	}
+	json_decref(config);
+	c->log_fd =
+	    open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (c->log_fd == -1) {
+		berr_errno(&c->err, errno, "open log `%s`", c->log_path);
+		return;
+	}
+	run_in_worker(c, bundle);
+	close(c->log_fd);
+	c->log_fd = -1;
+}
+
+static void create_after(uv_work_t *w, int status)
+{
+	struct create_call *c = w->data;
+	cleanup_free char *text = NULL;
+	pid_t pid = 0;
+
+	if (status != 0 && c->rc == 0) {
+		c->rc = -1;
+		berr_set(&c->err, "container set-up cancelled");
+	}
+	if (c->rc == 0) {
+		if (file_read_all(c->pid_file, &text, NULL, NULL) == 0)
+			pid = (pid_t)atoi(text);
+		if (pid <= 0) {
+			c->rc = -1;
+			berr_set(&c->err,
+				 "runtime reported success but wrote no pid");
+		}
+	}
+	c->cb(c->data, c->rc == 0 ? 0 : -1, c->rc == 0 ? pid : 0,
+	      c->rc == 0      ? ""
+	      : c->err.msg[0] ? c->err.msg
+			      : "set-up failed");
+	create_call_free(c);
+}
+
+/* The set-up (mount, bundle, fsync) and `run` go to the thread pool, so a
+ * burst of starts never holds the loop. */
 static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 		       void *data, struct berr *err)
 {
-	cleanup_free char *bundle = xasprintf("%s/bundle", pod->dir);
-	cleanup_free char *rootfs = xasprintf("%s/bundle/rootfs", pod->dir);
-	cleanup_free char *cgroup = rt_cgroup_path(pod->name);
-	struct bundle_params params = {0};
-	struct create_call *c;
-	json_t *config = NULL;
-	int log_fd;
+	struct create_call *c = xcalloc(1, sizeof(*c));
+	int r;
 
-	if (rootfs_mount(pod->spec->image, pod->dir, err) == -1)
-		return -1;
-	params.pod_name = pod->name;
-	params.rootfs = rootfs;
-	params.cgroup_path = cgroup;
-	if (bundle_build(pod->spec, &params, &config, err) == -1 ||
-	    bundle_write(bundle, config, err) == -1) {
-		json_decref(config);
-		return -1;
-	}
-	json_decref(config);
-	log_fd = open(pod->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		      0640);
-	if (log_fd == -1)
-		return berr_errno(err, errno, "open log `%s`", pod->log_path);
-	c = xcalloc(1, sizeof(*c));
+	c->rt = rt;
 	c->cb = cb;
 	c->data = data;
-	c->pid_file = xasprintf("%s/pid", bundle);
-	real_run(rt, pod->name, bundle, log_fd, on_run_done, c);
-	close(log_fd);
+	c->name = xstrdup(pod->name);
+	c->dir = xstrdup(pod->dir);
+	c->log_path = xstrdup(pod->log_path);
+	c->image = xstrdup(pod->spec->image);
+	c->lowerdir = pod->lowerdir ? xstrdup(pod->lowerdir) : NULL;
+	c->img = bundle_image_dup(pod->image);
+	c->spec = pod->spec;
+	c->pid_file = xasprintf("%s/bundle/pid", pod->dir);
+	c->log_fd = -1;
+	c->err = (struct berr)BERR_INIT;
+	c->work.data = c;
+	r = uv_queue_work(rt->loop, &c->work, create_work, create_after);
+	if (r != 0) {
+		create_call_free(c);
+		return berr_set(err, "queue container set-up: %s",
+				uv_strerror(r));
+	}
 	return 0;
 }
 

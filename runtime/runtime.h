@@ -17,6 +17,7 @@
 
 struct rt;
 struct deployment_spec;
+struct bundle_image;
 
 /* rc 0 ok; otherwise message says why, in the runtime's own words. */
 typedef void (*rt_done_cb)(void *data, int rc, const char *message);
@@ -36,6 +37,10 @@ struct rt_pod {
 	const struct deployment_spec *spec;
 	const char *dir;      /* RUN_DIR/pods/NAME: rootfs, bundle */
 	const char *log_path; /* the container's stdout and stderr */
+	/* An OCI image (NULL for a folder image, spec->image): overlay's
+	 * "lowerdir=..." option and the image's process settings. */
+	const char *lowerdir;
+	const struct bundle_image *image;
 };
 
 /*
@@ -81,10 +86,12 @@ int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 void rt_free(struct rt *rt);
 
 /*
- * The pod's rootfs (rootfs.h), its config.json (bundle.h), then `RUNTIME
- * run -d` with the log file as stdio; the runtime's log goes to
- * BUNDLE/runtime.log. -1 with err when the set-up failed (no callback);
- * else the callback fires once, with the pid the runtime wrote.
+ * The pod's rootfs (rootfs.h), its config.json (bundle.h), on the thread
+ * pool; then `RUNTIME run -d` with the log file as stdio; the runtime's
+ * log goes to BUNDLE/runtime.log. -1 with err when the work could not be
+ * queued (no callback); else the callback fires once, with the pid the
+ * runtime wrote or the set-up's error. pod's strings are copied; its
+ * spec must live until the callback.
  */
 int rt_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb, void *data,
 	      struct berr *err);

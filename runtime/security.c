@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -296,15 +297,22 @@ static void add_rule(json_t *syscalls, const char *name, const char *action,
 
 static json_t *seccomp_default_build(void);
 
-/* Built once: resolving ~300 names per pod start is wasted work. The
- * object is shared (reference-counted) and never modified by callers. */
+static json_t *seccomp_cached;
+
+static void seccomp_cache_build(void)
+{
+	seccomp_cached = seccomp_default_build();
+}
+
+/* Built once (pod set-ups run on several worker threads at once):
+ * resolving ~300 names per pod start is wasted work. The object is shared
+ * (jansson's reference counts are atomic) and never modified by callers. */
 json_t *security_seccomp_default(void)
 {
-	static json_t *cached;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (cached == NULL)
-		cached = seccomp_default_build();
-	return json_incref(cached);
+	pthread_once(&once, seccomp_cache_build);
+	return json_incref(seccomp_cached);
 }
 
 static json_t *seccomp_default_build(void)

@@ -18,12 +18,14 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "../common/child_own.h"
 #include "../common/log.h"
 #include "../common/xalloc.h"
 
 struct reaper {
 	uv_loop_t *loop;
 	uv_signal_t sigchld;
+	uv_timer_t retry; /* a worker was spawning: scan again soon */
 	reaper_exit_cb cb;
 	void *data;
 	bool started;
@@ -59,27 +61,7 @@ static void collect_process(uv_handle_t *h, void *arg)
 		pid_list_add(arg, uv_process_get_pid((uv_process_t *)h));
 }
 
-static bool is_zombie(pid_t pid)
-{
-	char path[64], buf[512];
-	FILE *f;
-	char *close_paren;
-	bool zombie = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(buf, sizeof(buf), f) != NULL) {
-		close_paren = strrchr(buf, ')');
-		zombie = close_paren != NULL && close_paren[1] == ' ' &&
-			 close_paren[2] == 'Z';
-	}
-	fclose(f);
-	return zombie;
-}
-
-static void collect_zombies(const char *children_path, struct pid_list *out)
+static void collect_children(const char *children_path, struct pid_list *out)
 {
 	FILE *f = fopen(children_path, "re");
 	int pid;
@@ -87,19 +69,25 @@ static void collect_zombies(const char *children_path, struct pid_list *out)
 	if (f == NULL)
 		return;
 	while (fscanf(f, "%d", &pid) == 1)
-		if (is_zombie(pid))
-			pid_list_add(out, pid);
+		pid_list_add(out, pid);
 	fclose(f);
 }
 
 /*
- * Zombies are listed first, then libuv's pids, then the rest is reaped.
- * The callback may spawn new children (a runtime delete); they are never in the
- * list taken before it ran, so a fast-exiting one is left to libuv.
+ * Children are listed first, then libuv's pids, then each of the rest is
+ * asked with waitpid(WNOHANG), which reaps it only if it has exited (no
+ * read of /proc/PID/stat: that waits for the process's memory lock, which
+ * a container busy starting holds for long). The callback may spawn new
+ * children (a runtime delete); they are never in the list taken before it
+ * ran, so a fast-exiting one is left to libuv.
  */
+static void on_retry(uv_timer_t *t);
+
 void reaper_scan(void)
 {
-	struct pid_list zombies = {0}, owned = {0};
+	struct pid_list children = {0}, owned = {0};
+	pid_t reaped[64];
+	int statuses[64];
 	DIR *tasks;
 	struct dirent *de;
 
@@ -115,26 +103,46 @@ void reaper_scan(void)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
 			 de->d_name);
-		collect_zombies(path, &zombies);
+		collect_children(path, &children);
 	}
 	closedir(tasks);
-	if (zombies.n > 0)
+	if (children.n > 0)
 		uv_walk(reaper.loop, collect_process, &owned);
-	for (size_t i = 0; i < zombies.n; i++) {
-		int status;
+	/* A worker thread's child (child_own.h) is its own to wait. While a
+	 * worker is spawning, the loop does not wait for it: it scans again
+	 * in 20 ms. The callbacks run after the lock is released. */
+	if (children.n > 0 && !child_own_trylock()) {
+		uv_timer_start(&reaper.retry, on_retry, 20, 0);
+		children.n = 0;
+	} else if (children.n > 0) {
+		size_t k = 0;
 
-		if (pid_list_has(&owned, zombies.pids[i]))
-			continue;
-		if (waitpid(zombies.pids[i], &status, WNOHANG) ==
-			zombies.pids[i] &&
-		    reaper.cb)
-			reaper.cb(reaper.data, zombies.pids[i], status);
+		for (size_t i = 0; i < children.n; i++) {
+			pid_t pid = children.pids[i];
+
+			if (pid_list_has(&owned, pid) || child_own_has(pid) ||
+			    waitpid(pid, &statuses[k % 64], WNOHANG) != pid)
+				continue;
+			reaped[k % 64] = pid;
+			if (++k == 64)
+				break; /* the rest at the next scan */
+		}
+		child_own_unlock();
+		if (k == 64)
+			uv_timer_start(&reaper.retry, on_retry, 0, 0);
+		for (size_t i = 0; i < k && reaper.cb; i++)
+			reaper.cb(reaper.data, reaped[i], statuses[i]);
 	}
-	free(zombies.pids);
+	free(children.pids);
 	free(owned.pids);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)
+{
+	reaper_scan();
+}
+
+static void on_retry(uv_timer_t *t)
 {
 	reaper_scan();
 }
@@ -150,6 +158,8 @@ int reaper_start(uv_loop_t *loop, reaper_exit_cb cb, void *data,
 	uv_signal_init(loop, &reaper.sigchld);
 	uv_signal_start(&reaper.sigchld, on_sigchld, SIGCHLD);
 	uv_unref((uv_handle_t *)&reaper.sigchld);
+	uv_timer_init(loop, &reaper.retry);
+	uv_unref((uv_handle_t *)&reaper.retry);
 	reaper.started = true;
 	return 0;
 }
@@ -160,6 +170,8 @@ void reaper_stop(void)
 		return;
 	uv_signal_stop(&reaper.sigchld);
 	uv_close((uv_handle_t *)&reaper.sigchld, NULL);
+	uv_timer_stop(&reaper.retry);
+	uv_close((uv_handle_t *)&reaper.retry, NULL);
 	reaper.started = false;
 }
 

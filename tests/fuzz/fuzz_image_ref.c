@@ -1,5 +1,5 @@
 /*
- * fuzz_image_ref.c - libFuzzer target for images/reference.c: any string
+ * fuzz_image_ref.c - libFuzzer target for common/image_ref.c: any string
  * is either refused with a message or parsed into a reference whose
  * canonical form parses again to the very same reference (normalising is
  * idempotent), with a registry, a path and a tag or a digest.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../images/reference.h"
+#include "../../common/image_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -328,9 +328,9 @@ static const char *const bad[][2] = {
      "t.ini:1: image is required in [deployment echo]"},
     {"[deployment echo]\nimage = rootfs\n",
      "t.ini:1: command is required in [deployment echo]"},
-    {"[deployment echo]\nimage = nothere\n",
-     "t.ini:2: image directory \"nothere\" does not exist (resolved to "
-     "./nothere)"},
+    {"[deployment echo]\nimage = ./nothere\n",
+     "t.ini:2: image directory \"./nothere\" does not exist (resolved to "
+     "././nothere)"},
     {"[deployment echo]\nimage = t.ini\n",
      "t.ini:2: image \"t.ini\" is not a directory (resolved to ./t.ini)"},
     {HDR "command = /bin/true\n",

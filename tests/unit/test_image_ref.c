@@ -1,12 +1,12 @@
 /*
- * test_image_ref.c - images/reference.c against the normalisation examples
+ * test_image_ref.c - common/image_ref.c against the normalisation examples
  * of containerd's and the distribution project's reference tests, and the
  * kubelet's default pull policy.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../../images/reference.h"
+#include "../../common/image_ref.h"
 #include "../lib/tap.h"
 
 #define D64 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -102,6 +102,8 @@ struct change {
 
 static const struct change changes[] = {
     {"image", "echo", "image", "image = rootfs\n", "image = .\n", false},
+    {"imagePullPolicy", "echo", "imagePullPolicy", "imagePullPolicy = Always\n",
+     "imagePullPolicy = IfNotPresent\n", false},
     {"command", "echo", "command", "command = /bin/echo-version\n",
      "command = /bin/echo-version2\n", false},
     {"args", "echo", "args", "args = --listen :8080\n",

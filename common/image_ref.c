@@ -1,10 +1,10 @@
 /*
- * reference.c - parsing and normalising image references with the grammar
+ * image_ref.c - parsing and normalising image references with the grammar
  * of the distribution project that containerd and the kubelet use
  * (reference.ParseNormalizedNamed). Owns only strings: it never touches the
  * store, a registry or a pod.
  */
-#include "reference.h"
+#include "image_ref.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,15 +1,15 @@
 /*
- * reference.h - image references as Kubernetes and containerd read them:
+ * image_ref.h - image references as Kubernetes and containerd read them:
  * `nginx` is `docker.io/library/nginx:latest`, `host:port/name:tag`,
  * `name@sha256:HEX`, tag and digest together. Pure string work: no I/O,
  * nothing about the store, registries or pods.
  */
-#ifndef BERTH_IMAGES_REFERENCE_H
-#define BERTH_IMAGES_REFERENCE_H
+#ifndef BERTH_COMMON_IMAGE_REF_H
+#define BERTH_COMMON_IMAGE_REF_H
 
 #include <stdbool.h>
 
-#include "../common/err.h"
+#include "err.h"
 
 #define IMAGE_REF_NAME_MAX 255 /* the distribution spec's limit */
 #define IMAGE_REF_TAG_MAX 128
