@@ -6,7 +6,7 @@
 # per-revision counters (/metrics), and no failed request; a header route
 # sends every matching request to the canary and none of the others;
 # abort sends nothing more to it and removes its pod; retry starts over;
-# promote --full rolls out. Addresses are 127.0.0.1:19500-19599.
+# promote --full rolls out. Addresses are 127.0.0.1:19900-19999.
 
 load ../lib/helpers
 
@@ -18,8 +18,8 @@ teardown() {
 	teardown_env
 }
 
-ADMIN=127.0.0.1:19590
-PORT=19501
+ADMIN=127.0.0.1:19990
+PORT=19901
 
 canary_ini() {
 	berth_header | sed "s/^admin = off$/admin = $ADMIN/"
