@@ -192,7 +192,7 @@ fuzz: $(FUZZ_BINS)
 .PRECIOUS: build/fuzz/obj/%.o build/fuzz/obj/llhttp/%.o
 
 # Header dependencies of every object, unit test and fuzz object.
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) \
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(TSAN_OBJS:.o=.d) $(UNIT_BINS:=.d) \
 	$(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)
 
 # Installs whatever Debian packages are missing (root only), after one
