@@ -305,14 +305,16 @@ static void seccomp_cache_build(void)
 }
 
 /* Built once (pod set-ups run on several worker threads at once):
- * resolving ~300 names per pod start is wasted work. The object is shared
- * (jansson's reference counts are atomic) and never modified by callers. */
+ * resolving ~300 names per pod start is wasted work. Each caller gets its
+ * own copy: the cached object is only ever read, never shared by
+ * reference, since json_incref() reads the count without an atomic load
+ * before its atomic add (ThreadSanitizer reports it). */
 json_t *security_seccomp_default(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	pthread_once(&once, seccomp_cache_build);
-	return json_incref(seccomp_cached);
+	return json_deep_copy(seccomp_cached);
 }
 
 static json_t *seccomp_default_build(void)
