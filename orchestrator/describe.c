@@ -124,11 +124,16 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 			    "  %s\n      Exit Code:    %d\n",
 			    p->last_reason, p->last_exit_code);
 	}
-	if (p->last_reason[0] && p->phase == POD_RUNNING && p->restarts > 0)
+	/* As the kubelet: the previous run, whenever State is not it. */
+	if (p->last_reason[0] && p->finished_ms > 0 &&
+	    (p->phase == POD_RUNNING || p->phase == POD_CREATING ||
+	     p->restart_at_mono > 0))
 		add(t,
 		    "    Last State:     Terminated\n      Reason:       %s\n"
-		    "      Exit Code:    %d\n      Finished:     %s\n",
-		    p->last_reason, p->last_exit_code, stamp(p->finished_ms));
+		    "      Exit Code:    %d\n      Started:      %s\n"
+		    "      Finished:     %s\n",
+		    p->last_reason, p->last_exit_code,
+		    stamp(p->last_started_ms), stamp(p->finished_ms));
 	if (p->last_message[0])
 		add(t, "      Message:      %s\n", p->last_message);
 	add(t, "    Ready:          %s\n", pod_is_ready(p) ? "True" : "False");

@@ -93,6 +93,7 @@ struct pod {
 	int64_t created_ms;
 	int64_t started_ms;
 	int64_t finished_ms;
+	int64_t last_started_ms; /* start of the run that finished_ms ended */
 	/* monotonic clock (clock.h): durations and deadlines */
 	int64_t started_mono;	  /* the run's start and end, for the */
 	int64_t finished_mono;	  /* back-off reset */

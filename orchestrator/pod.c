@@ -438,20 +438,33 @@ static void pidfd_unwatch(struct pod *p, uv_close_cb cb)
 static void container_gone(struct pod *p, int code, bool known,
 			   const char *reason)
 {
+	struct rt_cgroup_stats cg;
+
 	pod_stop_probes(p);
 	pidfd_unwatch(p, NULL);
+	/* Read before `runc delete` removes the cgroup: the kernel's OOM
+	 * killer leaves only its counter behind (the exit is a SIGKILL). */
+	if (reason == NULL && code != 0 &&
+	    rt_stats(&p->daemon->rt, p->name, &cg) == 0 && cg.oom_kills > 0)
+		reason = "OOMKilled";
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 reason	     ? reason
 		 : !known    ? "Unknown"
 		 : code == 0 ? "Completed"
 			     : "Error");
 	p->last_exit_code = code;
+	p->last_started_ms = p->started_ms;
 	p->finished_ms = now_ms();
 	p->finished_mono = mono_ms();
 	p->ready = false;
 	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
-	if (!pod_terminating(p) && reason == NULL)
+	if (!pod_terminating(p) && !strcmp(p->last_reason, "OOMKilled"))
+		pod_event(p, "Warning", "OOMKilled",
+			  "Container %s was killed by the kernel's OOM killer "
+			  "(exit code %d)",
+			  p->deployment->name, code);
+	else if (!pod_terminating(p) && reason == NULL)
 		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
 			  "Container %s exited with %s %d", p->deployment->name,
 			  known ? "code" : "unknown status", code);

@@ -394,6 +394,12 @@ static int real_remove_dir(struct rt *rt, const char *dir, struct berr *err)
 	return rootfs_remove(dir, err);
 }
 
+static int real_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st)
+{
+	(void)rt;
+	return rt_cgroup_stats(id, st);
+}
+
 static const struct rt_ops real_ops = {
     .create = real_create,
     .remove = real_delete,
@@ -405,6 +411,7 @@ static const struct rt_ops real_ops = {
     .state_sync = real_state_sync,
     .list_sync = real_list_sync,
     .delete_sync = real_delete_sync,
+    .stats = real_stats,
 };
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -461,4 +468,13 @@ int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
 void rt_delete_sync(struct rt *rt, const char *id)
 {
 	rt->ops->delete_sync(rt, id);
+}
+
+int rt_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st)
+{
+	if (rt->ops->stats == NULL) {
+		memset(st, 0, sizeof(*st));
+		return -1;
+	}
+	return rt->ops->stats(rt, id, st);
 }

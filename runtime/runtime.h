@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "../common/err.h"
+#include "cgroup.h"
 #include "exec.h"
 
 struct rt;
@@ -50,6 +51,8 @@ struct rt_ops {
 			  size_t len, pid_t *pid);
 	int (*list_sync)(struct rt *rt, char ***ids, size_t *n);
 	void (*delete_sync)(struct rt *rt, const char *id);
+	/* optional (NULL: no counters): the container's cgroup counters */
+	int (*stats)(struct rt *rt, const char *id, struct rt_cgroup_stats *st);
 };
 
 struct rt {
@@ -97,6 +100,10 @@ int rt_state_sync(struct rt *rt, const char *id, char *status, size_t len,
 /* Synchronous, for start-up only: names of every container under root. */
 int rt_list_sync(struct rt *rt, char ***ids, size_t *n);
 void rt_delete_sync(struct rt *rt, const char *id);
+
+/* The container's cgroup counters (OOM kills, memory, CPU); -1 when
+ * there are none (cgroup gone, or a runtime without the op). */
+int rt_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st);
 
 /* Last error line of a runtime --log file (json or text), or "". */
 void rt_log_error(const char *log_path, char *buf, size_t len);
