@@ -51,6 +51,8 @@ static const struct verb verbs[] = {
      "rollout status|history|undo|pause|resume|restart DEPLOYMENT "
      "[--to-revision N] [--revision N] [--timeout S]",
      "manage a deployment's rollout"},
+    {"top", cmd_top, "top pods [NAME]",
+     "show running pods' CPU (millicores) and memory working set"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
     {"kubeconfig", cmd_kubeconfig, "kubeconfig",
      "print the admin kubeconfig of the Kubernetes API"},

@@ -29,6 +29,7 @@
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
+#include "usage.h"
 #include "view.h"
 #include "watch.h"
 
@@ -340,6 +341,13 @@ static void route_pods(struct daemon *d, struct ctl_conn *c,
 	list(d, c, req, WATCH_PODS);
 }
 
+static void route_top_pods(struct daemon *d, struct ctl_conn *c,
+			   const struct ctl_request *req,
+			   const char *const *arg)
+{
+	ctl_reply_json(c, 200, usage_view(d));
+}
+
 static void route_deployments(struct daemon *d, struct ctl_conn *c,
 			      const struct ctl_request *req,
 			      const char *const *arg)
@@ -425,6 +433,7 @@ static const struct route routes[] = {
     {"DELETE", "/v1/pods/*", route_delete_pod, NULL},
     {"GET", "/v1/pods/*/logs", route_logs, NULL},
     {"GET", "/v1/pods/*/exec", route_exec, NULL},
+    {"GET", "/v1/top/pods", route_top_pods, NULL},
     {"POST", "/v1/services/*/selector", route_selector, NULL},
     DEP_ROUTE("POST", "scale", route_scale),
     DEP_ROUTE("POST", "image", rollout_api_image),

@@ -138,6 +138,15 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 		add(t, "      Message:      %s\n", p->last_message);
 	add(t, "    Ready:          %s\n", pod_is_ready(p) ? "True" : "False");
 	add(t, "    Restart Count:  %d\n", p->restarts);
+	/* As `top pods`: CPU over the last window, memory working set. */
+	if (p->phase == POD_RUNNING && p->usage.has_memory) {
+		add(t, "    Usage:\n");
+		if (p->usage.cpu_mono && p->usage.cpu_millicores >= 0)
+			add(t, "      cpu:     %lldm\n",
+			    (long long)p->usage.cpu_millicores);
+		add(t, "      memory:  %lluMi\n",
+		    (unsigned long long)(p->usage.memory_working_set >> 20));
+	}
 	if (s->memory_limit_bytes || s->cpu_limit_millis || s->pids_limit) {
 		add(t, "    Limits:\n");
 		if (s->cpu_limit_millis)

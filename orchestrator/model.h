@@ -68,6 +68,15 @@ enum term_after {
 	TERM_RESTART /* liveness/startup failure: restart per policy */
 };
 
+/* What `top pods` shows, from the pod's cgroup (orchestrator/usage.c). */
+struct pod_usage {
+	uint64_t cpu_ns;	     /* counter at the window's start */
+	int64_t cpu_mono;	     /* 0: no sample yet */
+	int64_t cpu_millicores;	     /* -1: not known yet */
+	uint64_t memory_working_set; /* bytes; valid when has_memory */
+	bool has_memory;
+};
+
 struct pod {
 	struct pod *next; /* in daemon.pods, creation order */
 	struct daemon *daemon;
@@ -113,6 +122,7 @@ struct pod {
 	uv_timer_t timer;  /* back-off, grace deadline */
 	bool timer_open;
 	bool state_unsaved;	/* its record could not be written: retried */
+	struct pod_usage usage; /* usage.c: cgroup samples */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
 	int refs;		/* async operations holding this pod */
 };

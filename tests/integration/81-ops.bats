@@ -4,6 +4,7 @@
 # pod recreated after a host reboot. Addresses are 127.0.0.1:19700-19799.
 
 load ../lib/helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	new_env
@@ -63,4 +64,42 @@ last_reason() {
 	kill -KILL "$pid"
 	wait_for 20 bash -c "[ \"\$($BERTH get pods -o json | jq -r '.pods[0].lastState.terminated.exitCode')\" = 137 ]"
 	[ "$(last_reason hog)" = Error ]
+}
+
+@test "top pods shows each running pod's CPU in millicores and memory working set" {
+	hog_ini 64Mi >"$T/berth.ini"
+	# one pod busy on a CPU, one asleep
+	sed -i 's/x=\$x\$x; done/:; done/' "$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+
+[deployment idle]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "sleep 3600"
+replicas = 1
+INI
+	start_daemon
+	wait_for 20 has_pods '.status == "Running"' 2
+	wait_for 20 bctl top pods "$(pod_of idle)"
+	# the busy one is measured over a whole window of samples
+	sleep 6
+	run bctl top pods
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "NAME"*"CPU(cores)"*"MEMORY(bytes)" ]]
+	hog=$(pod_of hog)
+	idle=$(pod_of idle)
+	cpu_hog=$(awk -v n="$hog" '$1 == n { sub("m", "", $2); print $2 }' <<<"$output")
+	cpu_idle=$(awk -v n="$idle" '$1 == n { sub("m", "", $2); print $2 }' <<<"$output")
+	mem_idle=$(awk -v n="$idle" '$1 == n { print $3 }' <<<"$output")
+	# generous bounds: a busy loop shares 2 cores with other work
+	[ "$cpu_hog" -ge 50 ]
+	[ "$cpu_idle" -le 20 ]
+	[[ "$mem_idle" =~ ^[0-9]+Mi$ ]]
+	# the API's figure in bytes: a shell's working set is above 100 KiB
+	mem=$(curl -s --unix-socket "$BERTH_SOCKET" http://x/v1/top/pods |
+		jq --arg n "$idle" '.pods[] | select(.name == $n) | .memory_bytes')
+	[ "$mem" -gt 102400 ]
+	run bctl describe pod "$hog"
+	[[ "$output" == *"Usage:"*"cpu:"*"m"*"memory:"*"Mi"* ]]
+	run ! bctl top deployments
 }
