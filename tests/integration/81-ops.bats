@@ -103,3 +103,42 @@ INI
 	[[ "$output" == *"Usage:"*"cpu:"*"m"*"memory:"*"Mi"* ]]
 	run ! bctl top deployments
 }
+
+@test "after a host reboot (no container, no run folder) every pod is recreated from state, with an event" {
+	echo_app_ini echo-0.1.0 2 >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+
+[deployment idle]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "sleep 3600"
+replicas = 1
+INI
+	start_daemon
+	wait_for 30 has_pods '.status == "Running"' 3
+	before=$(pod_names)
+	# the reboot: the daemon dies, containers, mounts and run folders go
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	for id in $(runc --root "$T/run/runc" list -q); do
+		runc --root "$T/run/runc" delete --force "$id"
+	done
+	grep " $T/run/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do
+		umount "$m"
+	done
+	for name in $before; do
+		rm -rf "${T:?}/run/pods/$name"
+	done
+	[ -z "$(runc --root "$T/run/runc" list -q)" ]
+	start_daemon
+	wait_for 60 has_pods '.status == "Running"' 3
+	[ "$(pod_names)" = "$before" ]
+	has_pods '.deployment == "echo" and .status == "Running"' 2
+	has_pods '.deployment == "idle" and .status == "Running"' 1
+	wait_for 30 has_pods '.deployment == "echo" and .ready' 2
+	run bctl events
+	for name in $before; do
+		grep -q "pod/$name.*Container was not running when the daemon started (state: no such container)" <<<"$output"
+		[ -d "$T/run/pods/$name" ]
+	done
+}
