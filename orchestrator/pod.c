@@ -20,6 +20,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
+#include "../runtime/logs.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
@@ -309,8 +310,15 @@ static void restart_timer_fired(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
+	cleanup_free char *log = NULL;
+	struct berr err = BERR_INIT;
+
 	if (p->phase != POD_WAITING || pod_terminating(p))
 		return;
+	/* The run that ended is `logs --previous`; no container writes. */
+	log = pod_log_path(p);
+	if (logs_keep_previous(log, &err) == -1)
+		log_warnx("pod %s: %s", p->name, err.msg);
 	p->restarts++;
 	store_save_pod(p);
 	pod_start(p);

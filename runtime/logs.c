@@ -111,3 +111,47 @@ char *logs_read(const char *path, size_t max_bytes, size_t *len)
 	buf[*len] = '\0';
 	return buf;
 }
+
+const char *logs_tail_lines(const char *text, size_t *len, long n)
+{
+	size_t i = *len, seen = 0;
+
+	if (n < 0)
+		return text;
+	if (n == 0) {
+		*len = 0;
+		return text + i;
+	}
+	/* A last line without its newline still counts as a line. */
+	if (i > 0 && text[i - 1] == '\n')
+		i--;
+	while (i > 0) {
+		if (text[i - 1] == '\n' && ++seen == (size_t)n)
+			break;
+		i--;
+	}
+	*len -= i;
+	return text + i;
+}
+
+char *logs_previous_path(const char *path)
+{
+	return xasprintf("%s.previous", path);
+}
+
+int logs_keep_previous(const char *path, struct berr *err)
+{
+	cleanup_free char *prev = logs_previous_path(path);
+	cleanup_free char *old = xasprintf("%s.1", path);
+	cleanup_free char *prev_old = xasprintf("%s.1", prev);
+
+	if (rename(path, prev) == -1 && errno != ENOENT)
+		return berr_errno(err, errno, "rename `%s`", path);
+	if (rename(old, prev_old) == -1) {
+		if (errno != ENOENT)
+			return berr_errno(err, errno, "rename `%s`", old);
+		if (unlink(prev_old) == -1 && errno != ENOENT)
+			return berr_errno(err, errno, "remove `%s`", prev_old);
+	}
+	return 0;
+}

@@ -142,3 +142,38 @@ INI
 		[ -d "$T/run/pods/$name" ]
 	done
 }
+
+@test "logs --previous shows the run before the last restart; --tail N the last N lines" {
+	berth_header >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+
+[deployment count]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "echo run \$(cat /proc/uptime | cut -d. -f1)-\$\$; for i in 1 2 3 4 5; do echo line \$i; done; sleep 1; exit 1"
+replicas = 1
+INI
+	start_daemon
+	pod=$(pod_of count)
+	run ! bctl logs --previous "$pod"
+	[[ "$output" == *"previous terminated container \"count\" in pod \"$pod\" not found"* ]]
+	wait_for 30 restarts_at_least "$pod" 1
+	wait_for 10 bash -c "$BERTH logs $pod | grep -q 'line 5'"
+	run bctl logs --previous "$pod"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 6 ]
+	[[ "${lines[0]}" == "run "* ]]
+	[ "${lines[5]}" = "line 5" ]
+	prev_first=${lines[0]}
+	run bctl logs "$pod"
+	[ "${#lines[@]}" -eq 6 ]
+	[ "${lines[0]}" != "$prev_first" ]
+	run bctl logs --tail 2 "$pod"
+	[ "$output" = "$(printf 'line 4\nline 5')" ]
+	run bctl logs --tail=0 "$pod"
+	[ "$output" = "" ]
+	run bctl logs -p --tail 1 "$pod"
+	[ "$output" = "line 5" ]
+	run ! bctl logs --tail x "$pod"
+	[[ "$output" == *"--tail must be an integer"* ]]
+}
