@@ -421,18 +421,22 @@ static void on_sighup(uv_signal_t *h, int signum)
 	json_decref(messages);
 }
 
-static off_t log_cap_bytes(void)
+static off_t log_cap_bytes(const struct daemon *d)
 {
 	const char *env = getenv("BERTH_LOG_MAX_BYTES");
 	long long v = env ? atoll(env) : 0;
 
-	return v > 0 ? (off_t)v : LOGS_DEFAULT_MAX_BYTES;
+	if (v > 0)
+		return (off_t)v;
+	return d->cfg && d->cfg->container_log_max_size > 0
+		   ? (off_t)d->cfg->container_log_max_size
+		   : LOGS_DEFAULT_MAX_BYTES;
 }
 
 static void on_housekeeping(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	off_t cap = log_cap_bytes();
+	off_t cap = log_cap_bytes(d);
 
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
@@ -444,7 +448,10 @@ static void on_housekeeping(uv_timer_t *t)
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
 
-			fs_jobs_cap_log(d->loop, log, cap);
+			fs_jobs_cap_log_files(
+			    d->loop, log, cap,
+			    d->cfg ? d->cfg->container_log_max_files
+				   : LOGS_DEFAULT_MAX_FILES);
 		}
 	}
 	/* Nothing here decides about pods: minReadySeconds and progress

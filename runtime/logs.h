@@ -15,11 +15,17 @@
 #include "../common/err.h"
 
 #define LOGS_DEFAULT_MAX_BYTES (10 * 1024 * 1024)
+#define LOGS_DEFAULT_MAX_FILES 5 /* the live file included, as the kubelet */
+#define LOGS_MAX_FILES 100
 
 /* Rotates path when it is larger than max_bytes; a missing path is not an
  * error. Blocking: the daemon runs it on the thread pool
  * (fs_jobs_cap_log), never on its loop thread. Thread-safe. */
 int logs_cap(const char *path, off_t max_bytes, struct berr *err);
+/* The same, keeping max_files files in all (LOG, LOG.1 ... LOG.N-1, N >=
+ * 2): older parts move up one, the oldest is removed. */
+int logs_cap_files(const char *path, off_t max_bytes, int max_files,
+		   struct berr *err);
 /* Reads the last max_bytes of LOG.1 + LOG into a malloc'd buffer. */
 char *logs_read(const char *path, size_t max_bytes, size_t *len);
 

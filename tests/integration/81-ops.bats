@@ -177,3 +177,32 @@ INI
 	run ! bctl logs --tail x "$pod"
 	[[ "$output" == *"--tail must be an integer"* ]]
 }
+
+@test "containerLogMaxSize and containerLogMaxFiles rotate a container's log, keeping that many files" {
+	berth_header >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+containerLogMaxSize = 64Ki
+containerLogMaxFiles = 3
+
+[deployment chatty]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "i=0; while true; do i=\$((i+1)); echo \"line \$i 0123456789abcdefghijklmnopqrstuvwxyz\"; done"
+replicas = 1
+INI
+	start_daemon
+	pod=$(pod_of chatty)
+	dir=$T/run/pods/$pod
+	wait_for 60 test -f "$dir/container.log.2"
+	# a few more rotations: never a fourth file
+	sleep 3
+	[ ! -e "$dir/container.log.3" ]
+	# rotated files hold at least the cap (copied when past it) and
+	# their lines go on where the older one stopped
+	[ "$(stat -c %s "$dir/container.log.2")" -ge 65536 ]
+	last2=$(tail -n 1 "$dir/container.log.2" | awk '{print $2}')
+	first1=$(head -n 1 "$dir/container.log.1" | awk '{print $2}')
+	[ "$first1" -gt "$last2" ]
+	run bctl logs --tail 1 "$pod"
+	[[ "$output" == "line "* ]]
+}

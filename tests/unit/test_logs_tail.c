@@ -85,7 +85,31 @@ int main(void)
 	free(s);
 	ok(logs_keep_previous(log, &err) == 0,
 	   "nothing to move is not an error");
+	/* rotation keeping 3 files: LOG, LOG.1, LOG.2 */
+	char *log2 = xasprintf("%s.2", log);
+	char *log3 = xasprintf("%s.3", log);
+	put(log, "first\n");
+	ok(logs_cap_files(log, 4, 3, &err) == 0, "rotate 1: %s", err.msg);
+	put(log, "second\n");
+	ok(logs_cap_files(log, 4, 3, &err) == 0, "rotate 2: %s", err.msg);
+	put(log, "third\n");
+	ok(logs_cap_files(log, 4, 3, &err) == 0, "rotate 3: %s", err.msg);
+	put(log, "live\n");
+	ok(logs_cap_files(log, 64, 3, &err) == 0 && exists(log),
+	   "a log under the size is left alone");
+	s = logs_read(log1, 1 << 20, &len);
+	is_str(s, "third\n", "LOG.1 holds the newest rotated part");
+	free(s);
+	s = logs_read(log2, 1 << 20, &len);
+	is_str(s, "second\n", "LOG.2 the one before");
+	free(s);
+	ok(!exists(log3), "the oldest part is removed: 3 files in all");
+	ok(logs_keep_previous(log, &err) == 0 && !exists(log2),
+	   "a restart drops LOG.2 of the run that ended");
 	unlink(prev);
+	unlink(prev1);
+	free(log2);
+	free(log3);
 	rmdir(tmpdir);
 	free(log);
 	free(log1);
