@@ -38,7 +38,8 @@ static const struct verb verbs[] = {
      "list objects"},
     {"describe", cmd_describe, "describe pod|deployment|service NAME",
      "show one object in detail (also KIND/NAME)"},
-    {"logs", cmd_logs, "logs POD [-f]", "print a pod's output"},
+    {"logs", cmd_logs, "logs POD [-f] [-p|--previous] [--tail N]",
+     "print a pod's output (-p: of the run before the last restart)"},
     {"exec", cmd_exec, "exec POD -- COMMAND [ARG...]",
      "run a command in a pod"},
     {"delete", cmd_delete, "delete pod NAME [--wait=false]",
@@ -53,6 +54,8 @@ static const struct verb verbs[] = {
      "DEPLOYMENT [--to-revision N] [--revision N [--timeline FILE.svg]] "
      "[--timeout S] [--full]",
      "manage a deployment's rollout"},
+    {"top", cmd_top, "top pods [NAME]",
+     "show running pods' CPU (millicores) and memory working set"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
     {"kubeconfig", cmd_kubeconfig, "kubeconfig",
      "print the admin kubeconfig of the Kubernetes API"},

@@ -34,6 +34,7 @@ int cmd_events(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_kubeconfig(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_top(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "error: ..." plus the verb's usage line to stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *fmt, ...)

@@ -5,7 +5,9 @@
  * from runtime/exec.h)
  * and `delete pod NAME [--wait=false]`. No decision about pods lives here.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +32,34 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"follow", no_argument, NULL, 'f'},
+	    {"previous", no_argument, NULL, 'p'},
+	    {"tail", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *pod;
-	char *esc, *path;
-	int ch, follow = 0, rc;
+	char *esc, *path, *end;
+	int ch, follow = 0, previous = 0, rc;
+	long tail = -1;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (ch == 'f')
+	while ((ch = getopt_long(argc, argv, "fp", opts, NULL)) != -1) {
+		if (ch == 'f') {
 			follow = 1;
-		else
+		} else if (ch == 'p') {
+			previous = 1;
+		} else if (ch == 't') {
+			errno = 0;
+			tail = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || tail < -1 ||
+			    tail > INT32_MAX)
+				return cli_usage_error(
+				    "logs",
+				    "--tail must be an integer from -1 "
+				    "(all lines) to %d, not \"%s\"",
+				    INT32_MAX, optarg);
+		} else {
 			return cli_usage(argv[0]);
+		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("logs", "exactly one POD is required");
@@ -50,7 +68,9 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("logs", "\"%s\" is not a pod",
 				       argv[optind]);
 	esc = cli_path_escape(pod);
-	path = xasprintf("/v1/pods/%s/logs%s", esc, follow ? "?follow=1" : "");
+	path = xasprintf("/v1/pods/%s/logs?tail=%ld%s%s", esc, tail,
+			 follow && !previous ? "&follow=1" : "",
+			 previous ? "&previous=1" : "");
 	rc = cli_api_stream(ctx, path, CLIENT_RAW, write_raw, NULL);
 	free(esc);
 	free(path);

@@ -163,6 +163,8 @@ static struct berth_config *config_new(void)
 	cfg->dashboard = xstrdup("127.0.0.1:9181");
 	cfg->backoff_initial_seconds = 10;
 	cfg->backoff_max_seconds = 300;
+	cfg->container_log_max_size = 10 * 1024 * 1024;
+	cfg->container_log_max_files = 5;
 	cfg->backoff_reset_seconds = 600;
 	return cfg;
 }

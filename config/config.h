@@ -201,6 +201,8 @@ struct berth_config {
 	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
 	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
 	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */
+	int64_t container_log_max_size;	 /* containerLogMaxSize, 10Mi */
+	int container_log_max_files;	 /* containerLogMaxFiles, 5 */
 	struct strv insecure_registries; /* insecureRegistries: host[:port] */
 	char *image_import_dir; /* imageImportDir; NULL: STATE_DIR/images/import
 				 */

@@ -152,6 +152,14 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.resetSeconds", cfg_parse_int, B,
 	backoff_reset_seconds, 1, SECS_MAX,
 	"A container running this long resets its back-off (default 600)."),
+    KEY(CFG_SEC_BERTH, "containerLogMaxSize", cfg_parse_memory, B,
+	container_log_max_size, 0, 0,
+	"Size at which a container's log file is rotated, e.g. 10Mi (default "
+	"10Mi, as the kubelet)."),
+    KEY(CFG_SEC_BERTH, "containerLogMaxFiles", cfg_parse_int, B,
+	container_log_max_files, 2, 100,
+	"Log files kept per container, the live one included (default 5, as "
+	"the kubelet)."),
     KEY(CFG_SEC_BERTH, "insecureRegistries", cfg_parse_registries, B,
 	insecure_registries, 0, 0,
 	"Registries (host[:port], comma-separated) pulled from over plain HTTP "

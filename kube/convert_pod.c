@@ -238,16 +238,17 @@ static json_t *pod_status_json(const struct kube_ctx *k, const struct pod *p,
 		json_object_set_new(cs, "containerID", json_string(id));
 	}
 	if (p->restarts > 0 && p->finished_ms > 0) {
-		char finished[32];
+		char finished[32], last_started[32];
 
 		kube_timestamp(p->finished_ms, finished);
+		kube_timestamp(p->last_started_ms, last_started);
 		json_object_set_new(
 		    cs, "lastState",
-		    json_pack("{s:{s:i, s:s, s:s}}", "terminated", "exitCode",
-			      p->last_exit_code < 0 ? 0 : p->last_exit_code,
-			      "reason",
-			      p->last_reason[0] ? p->last_reason : "Unknown",
-			      "finishedAt", finished));
+		    json_pack(
+			"{s:{s:i, s:s, s:s, s:s}}", "terminated", "exitCode",
+			p->last_exit_code < 0 ? 0 : p->last_exit_code, "reason",
+			p->last_reason[0] ? p->last_reason : "Unknown",
+			"startedAt", last_started, "finishedAt", finished));
 	}
 	st = json_pack("{s:s, s:[o,o,o,o], s:s, s:[o]}", "phase",
 		       pod_phase_name(p), "conditions",

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
+#include "usage.h"
 #include "view.h"
 #include "watch.h"
 
@@ -143,13 +145,34 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 	cleanup_free char *path = NULL;
 	size_t len;
 	char *text;
+	const char *out;
+	long long tail;
 	struct stat st;
 
 	if (p == NULL) {
 		ctl_reply_error(c, 404, "pod \"%s\" not found", name);
 		return;
 	}
+	if (ctl_query_int(c, req, "tail", -1, INT32_MAX, -1, &tail) == -1)
+		return;
 	path = pod_log_path(p);
+	if (query_flag(req, "previous")) {
+		cleanup_free char *prev = logs_previous_path(path);
+
+		if (stat(prev, &st) == -1) {
+			ctl_reply_error(
+			    c, 400,
+			    "previous terminated container \"%s\" "
+			    "in pod \"%s\" not found",
+			    p->deployment ? p->deployment->name : name, name);
+			return;
+		}
+		text = logs_read(prev, LOGS_MAX_REPLY, &len);
+		out = logs_tail_lines(text, &len, (long)tail);
+		ctl_reply_text(c, 200, "text/plain", out, len);
+		free(text);
+		return;
+	}
 	if (query_flag(req, "follow")) {
 		struct log_follow *f = xcalloc(1, sizeof(*f));
 
@@ -158,8 +181,9 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 		snprintf(f->pod, sizeof(f->pod), "%.63s", name);
 		f->path = xstrdup(path);
 		text = logs_read(path, LOGS_MAX_REPLY, &len);
+		out = logs_tail_lines(text, &len, (long)tail);
 		ctl_stream_begin(c, "text/plain");
-		ctl_stream_write(c, text, len);
+		ctl_stream_write(c, out, len);
 		free(text);
 		f->offset = stat(path, &st) == 0 ? st.st_size : 0;
 		uv_timer_init(d->loop, &f->timer);
@@ -172,7 +196,8 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 		return;
 	}
 	text = logs_read(path, LOGS_MAX_REPLY, &len);
-	ctl_reply_text(c, 200, "text/plain", text, len);
+	out = logs_tail_lines(text, &len, (long)tail);
+	ctl_reply_text(c, 200, "text/plain", out, len);
 	free(text);
 }
 
@@ -341,6 +366,13 @@ static void route_pods(struct daemon *d, struct ctl_conn *c,
 	list(d, c, req, WATCH_PODS);
 }
 
+static void route_top_pods(struct daemon *d, struct ctl_conn *c,
+			   const struct ctl_request *req,
+			   const char *const *arg)
+{
+	ctl_reply_json(c, 200, usage_view(d));
+}
+
 static void route_deployments(struct daemon *d, struct ctl_conn *c,
 			      const struct ctl_request *req,
 			      const char *const *arg)
@@ -426,6 +458,7 @@ static const struct route routes[] = {
     {"DELETE", "/v1/pods/*", route_delete_pod, NULL},
     {"GET", "/v1/pods/*/logs", route_logs, NULL},
     {"GET", "/v1/pods/*/exec", route_exec, NULL},
+    {"GET", "/v1/top/pods", route_top_pods, NULL},
     {"POST", "/v1/services/*/selector", route_selector, NULL},
     DEP_ROUTE("POST", "scale", route_scale),
     DEP_ROUTE("POST", "image", rollout_api_image),

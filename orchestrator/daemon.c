@@ -41,6 +41,7 @@
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
+#include "usage.h"
 #include "view.h"
 #include "watch.h"
 
@@ -420,29 +421,37 @@ static void on_sighup(uv_signal_t *h, int signum)
 	json_decref(messages);
 }
 
-static off_t log_cap_bytes(void)
+static off_t log_cap_bytes(const struct daemon *d)
 {
 	const char *env = getenv("BERTH_LOG_MAX_BYTES");
 	long long v = env ? atoll(env) : 0;
 
-	return v > 0 ? (off_t)v : LOGS_DEFAULT_MAX_BYTES;
+	if (v > 0)
+		return (off_t)v;
+	return d->cfg && d->cfg->container_log_max_size > 0
+		   ? (off_t)d->cfg->container_log_max_size
+		   : LOGS_DEFAULT_MAX_BYTES;
 }
 
 static void on_housekeeping(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	off_t cap = log_cap_bytes();
+	off_t cap = log_cap_bytes(d);
 
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
+	usage_sample(d); /* top pods: cgroup counters, cheap sysfs reads */
 	/* On the thread pool; a pod whose cap still runs skips this tick.
 	 * Logs grow without telling anyone, so their cap is polled. */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
 
-			fs_jobs_cap_log(d->loop, log, cap);
+			fs_jobs_cap_log_files(
+			    d->loop, log, cap,
+			    d->cfg ? d->cfg->container_log_max_files
+				   : LOGS_DEFAULT_MAX_FILES);
 		}
 	}
 	/* Nothing here decides about pods: minReadySeconds and progress

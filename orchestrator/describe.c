@@ -126,15 +126,29 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 			    "  %s\n      Exit Code:    %d\n",
 			    p->last_reason, p->last_exit_code);
 	}
-	if (p->last_reason[0] && p->phase == POD_RUNNING && p->restarts > 0)
+	/* As the kubelet: the previous run, whenever State is not it. */
+	if (p->last_reason[0] && p->finished_ms > 0 &&
+	    (p->phase == POD_RUNNING || p->phase == POD_CREATING ||
+	     p->restart_at_mono > 0))
 		add(t,
 		    "    Last State:     Terminated\n      Reason:       %s\n"
-		    "      Exit Code:    %d\n      Finished:     %s\n",
-		    p->last_reason, p->last_exit_code, stamp(p->finished_ms));
+		    "      Exit Code:    %d\n      Started:      %s\n"
+		    "      Finished:     %s\n",
+		    p->last_reason, p->last_exit_code,
+		    stamp(p->last_started_ms), stamp(p->finished_ms));
 	if (p->last_message[0])
 		add(t, "      Message:      %s\n", p->last_message);
 	add(t, "    Ready:          %s\n", pod_is_ready(p) ? "True" : "False");
 	add(t, "    Restart Count:  %d\n", p->restarts);
+	/* As `top pods`: CPU over the last window, memory working set. */
+	if (p->phase == POD_RUNNING && p->usage.has_memory) {
+		add(t, "    Usage:\n");
+		if (p->usage.cpu_mono && p->usage.cpu_millicores >= 0)
+			add(t, "      cpu:     %lldm\n",
+			    (long long)p->usage.cpu_millicores);
+		add(t, "      memory:  %lluMi\n",
+		    (unsigned long long)(p->usage.memory_working_set >> 20));
+	}
 	if (s->memory_limit_bytes || s->cpu_limit_millis || s->pids_limit) {
 		add(t, "    Limits:\n");
 		if (s->cpu_limit_millis)

@@ -69,6 +69,15 @@ enum term_after {
 	TERM_RESTART /* liveness/startup failure: restart per policy */
 };
 
+/* What `top pods` shows, from the pod's cgroup (orchestrator/usage.c). */
+struct pod_usage {
+	uint64_t cpu_ns;	     /* counter at the window's start */
+	int64_t cpu_mono;	     /* 0: no sample yet */
+	int64_t cpu_millicores;	     /* -1: not known yet */
+	uint64_t memory_working_set; /* bytes; valid when has_memory */
+	bool has_memory;
+};
+
 struct pod {
 	struct pod *next; /* in daemon.pods, creation order */
 	struct daemon *daemon;
@@ -100,6 +109,7 @@ struct pod {
 	int64_t created_ms;
 	int64_t started_ms;
 	int64_t finished_ms;
+	int64_t last_started_ms; /* start of the run that finished_ms ended */
 	/* monotonic clock (clock.h): durations and deadlines */
 	int64_t started_mono;	  /* the run's start and end, for the */
 	int64_t finished_mono;	  /* back-off reset */
@@ -122,6 +132,7 @@ struct pod {
 	uv_timer_t timer;  /* back-off, grace deadline */
 	bool timer_open;
 	bool state_unsaved;	/* its record could not be written: retried */
+	struct pod_usage usage; /* usage.c: cgroup samples */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
 	int refs;		/* async operations holding this pod */
 };

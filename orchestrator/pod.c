@@ -20,6 +20,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
+#include "../runtime/logs.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
@@ -334,8 +335,15 @@ static void restart_timer_fired(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
+	cleanup_free char *log = NULL;
+	struct berr err = BERR_INIT;
+
 	if (p->phase != POD_WAITING || pod_terminating(p))
 		return;
+	/* The run that ended is `logs --previous`; no container writes. */
+	log = pod_log_path(p);
+	if (logs_keep_previous(log, &err) == -1)
+		log_warnx("pod %s: %s", p->name, err.msg);
 	p->restarts++;
 	store_save_pod(p);
 	pod_start(p);
@@ -463,20 +471,33 @@ static void pidfd_unwatch(struct pod *p, uv_close_cb cb)
 static void container_gone(struct pod *p, int code, bool known,
 			   const char *reason)
 {
+	struct rt_cgroup_stats cg;
+
 	pod_stop_probes(p);
 	pidfd_unwatch(p, NULL);
+	/* Read before `runc delete` removes the cgroup: the kernel's OOM
+	 * killer leaves only its counter behind (the exit is a SIGKILL). */
+	if (reason == NULL && code != 0 &&
+	    rt_stats(&p->daemon->rt, p->name, &cg) == 0 && cg.oom_kills > 0)
+		reason = "OOMKilled";
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 reason	     ? reason
 		 : !known    ? "Unknown"
 		 : code == 0 ? "Completed"
 			     : "Error");
 	p->last_exit_code = code;
+	p->last_started_ms = p->started_ms;
 	p->finished_ms = now_ms();
 	p->finished_mono = mono_ms();
 	p->ready = p->ready_restored = false;
 	p->ready_since_mono = 0;
 	p->phase = POD_CLEANING;
-	if (!pod_terminating(p) && reason == NULL)
+	if (!pod_terminating(p) && !strcmp(p->last_reason, "OOMKilled"))
+		pod_event(p, "Warning", "OOMKilled",
+			  "Container %s was killed by the kernel's OOM killer "
+			  "(exit code %d)",
+			  p->deployment->name, code);
+	else if (!pod_terminating(p) && reason == NULL)
 		pod_event(p, code == 0 ? "Normal" : "Warning", "Exited",
 			  "Container %s exited with %s %d", p->deployment->name,
 			  known ? "code" : "unknown status", code);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/xalloc.h"
 #include "endpoints.h"
@@ -78,11 +79,36 @@ static json_t *labels_json(const struct pod *p)
 	return o;
 }
 
+static void rfc3339(int64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The last run's end, as Kubernetes' lastState.terminated; NULL when the
+ * pod's container never ended. */
+static json_t *last_state_json(const struct pod *p)
+{
+	char started[32], finished[32];
+
+	if (p->finished_ms <= 0 || p->last_reason[0] == '\0')
+		return NULL;
+	rfc3339(p->last_started_ms, started);
+	rfc3339(p->finished_ms, finished);
+	return json_pack("{s:{s:s, s:i, s:s, s:s}}", "terminated", "reason",
+			 p->last_reason, "exitCode", p->last_exit_code,
+			 "startedAt", p->last_started_ms > 0 ? started : "",
+			 "finishedAt", finished);
+}
+
 json_t *view_pod(const struct pod *p)
 {
-	return json_pack(
-	    "{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:s, s:i, "
-	    "s:I, s:s}",
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:i, s:s, s:b, s:i, s:o, s:s, s:s, s:i, s:I, "
+	    "s:s}",
 	    "name", p->name, "deployment",
 	    p->deployment ? p->deployment->name : "", "revision", p->revision,
 	    "status", pod_status(p), "ready", pod_is_ready(p), "restarts",
@@ -91,6 +117,11 @@ json_t *view_pod(const struct pod *p)
 	    "pid", p->phase == POD_RUNNING ? (int)p->pid : 0, "age_seconds",
 	    (json_int_t)((now_ms() - p->created_ms) / 1000), "revision_hash",
 	    p->hash);
+	json_t *last = last_state_json(p);
+
+	if (last != NULL)
+		json_object_set_new(o, "lastState", last);
+	return o;
 }
 
 static int pod_name_cmp(const void *a, const void *b)

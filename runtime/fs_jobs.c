@@ -28,6 +28,7 @@ struct fs_job {
 	uv_loop_t *loop;
 	enum fs_job_kind kind;
 	off_t max_bytes;
+	int max_files;
 	int rc;
 	struct berr err;
 	char path[]; /* a copy: the caller's string may be gone */
@@ -44,7 +45,8 @@ static void job_work(uv_work_t *req)
 	struct fs_job *job = req->data;
 
 	if (job->kind == FS_JOB_CAP)
-		job->rc = logs_cap(job->path, job->max_bytes, &job->err);
+		job->rc = logs_cap_files(job->path, job->max_bytes,
+					 job->max_files, &job->err);
 	else
 		job->rc = rm_rf(job->path, &job->err);
 }
@@ -103,6 +105,12 @@ static void job_queue(struct fs_job *job)
 
 bool fs_jobs_cap_log(uv_loop_t *loop, const char *path, off_t max_bytes)
 {
+	return fs_jobs_cap_log_files(loop, path, max_bytes, 2);
+}
+
+bool fs_jobs_cap_log_files(uv_loop_t *loop, const char *path, off_t max_bytes,
+			   int max_files)
+{
 	struct fs_job *job;
 
 	for (job = caps_in_flight; job; job = job->next)
@@ -110,6 +118,7 @@ bool fs_jobs_cap_log(uv_loop_t *loop, const char *path, off_t max_bytes)
 			return false;
 	job = job_new(loop, FS_JOB_CAP, path);
 	job->max_bytes = max_bytes;
+	job->max_files = max_files;
 	job->next = caps_in_flight;
 	caps_in_flight = job;
 	job_queue(job);

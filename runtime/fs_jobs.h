@@ -24,6 +24,9 @@
  * false is returned. true: queued.
  */
 bool fs_jobs_cap_log(uv_loop_t *loop, const char *path, off_t max_bytes);
+/* The same with logs_cap_files(path, max_bytes, max_files). */
+bool fs_jobs_cap_log_files(uv_loop_t *loop, const char *path, off_t max_bytes,
+			   int max_files);
 
 /*
  * Queues rm_rf(path) on loop's thread pool. path must be a name nothing

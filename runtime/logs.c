@@ -17,7 +17,31 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 
+/* Shifts LOG.K to LOG.K+1 for K = files-2 .. 1; LOG.files-1 is dropped.
+ * LOG.1 is then free for the newest part. */
+static int shift_rotated(const char *path, int max_files, struct berr *err)
+{
+	cleanup_free char *last = xasprintf("%s.%d", path, max_files - 1);
+
+	if (max_files > 2 && unlink(last) == -1 && errno != ENOENT)
+		return berr_errno(err, errno, "remove `%s`", last);
+	for (int k = max_files - 2; k >= 1; k--) {
+		cleanup_free char *from = xasprintf("%s.%d", path, k);
+		cleanup_free char *to = xasprintf("%s.%d", path, k + 1);
+
+		if (rename(from, to) == -1 && errno != ENOENT)
+			return berr_errno(err, errno, "rename `%s`", from);
+	}
+	return 0;
+}
+
 int logs_cap(const char *path, off_t max_bytes, struct berr *err)
+{
+	return logs_cap_files(path, max_bytes, 2, err);
+}
+
+int logs_cap_files(const char *path, off_t max_bytes, int max_files,
+		   struct berr *err)
 {
 	cleanup_free char *old = xasprintf("%s.1", path);
 	cleanup_free char *tmp = xasprintf("%s.1.tmp", path);
@@ -58,6 +82,10 @@ int logs_cap(const char *path, off_t max_bytes, struct berr *err)
 	if (truncate(path, 0) == -1) {
 		berr_errno(err, errno, "truncate `%s`", path);
 		unlink(tmp);
+		return -1;
+	}
+	if (max_files > 2 && shift_rotated(path, max_files, err) == -1) {
+		/* LOG.1 still holds older lines: the copy stays as .1.tmp */
 		return -1;
 	}
 	if (rename(tmp, old) == -1)
@@ -110,4 +138,55 @@ char *logs_read(const char *path, size_t max_bytes, size_t *len)
 	buf = xrealloc(buf, *len + 1);
 	buf[*len] = '\0';
 	return buf;
+}
+
+const char *logs_tail_lines(const char *text, size_t *len, long n)
+{
+	size_t i = *len, seen = 0;
+
+	if (n < 0)
+		return text;
+	if (n == 0) {
+		*len = 0;
+		return text + i;
+	}
+	/* A last line without its newline still counts as a line. */
+	if (i > 0 && text[i - 1] == '\n')
+		i--;
+	while (i > 0) {
+		if (text[i - 1] == '\n' && ++seen == (size_t)n)
+			break;
+		i--;
+	}
+	*len -= i;
+	return text + i;
+}
+
+char *logs_previous_path(const char *path)
+{
+	return xasprintf("%s.previous", path);
+}
+
+int logs_keep_previous(const char *path, struct berr *err)
+{
+	cleanup_free char *prev = logs_previous_path(path);
+	cleanup_free char *old = xasprintf("%s.1", path);
+	cleanup_free char *prev_old = xasprintf("%s.1", prev);
+
+	if (rename(path, prev) == -1 && errno != ENOENT)
+		return berr_errno(err, errno, "rename `%s`", path);
+	/* Older rotated parts of the run (LOG.2 ...) are not kept. */
+	for (int k = 2; k <= LOGS_MAX_FILES; k++) {
+		cleanup_free char *part = xasprintf("%s.%d", path, k);
+
+		if (unlink(part) == -1 && errno != ENOENT)
+			return berr_errno(err, errno, "remove `%s`", part);
+	}
+	if (rename(old, prev_old) == -1) {
+		if (errno != ENOENT)
+			return berr_errno(err, errno, "rename `%s`", old);
+		if (unlink(prev_old) == -1 && errno != ENOENT)
+			return berr_errno(err, errno, "remove `%s`", prev_old);
+	}
+	return 0;
 }

@@ -600,6 +600,12 @@ static int real_remove_dir(struct rt *rt, const char *dir, struct berr *err)
 	return rootfs_remove(dir, err);
 }
 
+static int real_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st)
+{
+	(void)rt;
+	return rt_cgroup_stats(id, st);
+}
+
 static const struct rt_ops real_ops = {
     .create = real_create,
     .remove = real_delete,
@@ -613,6 +619,7 @@ static const struct rt_ops real_ops = {
     .delete_sync = real_delete_sync,
     .state_many = real_state_many,
     .pid_start = real_pid_start,
+    .stats = real_stats,
 };
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -689,4 +696,13 @@ int rt_list_sync(struct rt *rt, char ***ids, size_t *n)
 void rt_delete_sync(struct rt *rt, const char *id)
 {
 	rt->ops->delete_sync(rt, id);
+}
+
+int rt_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st)
+{
+	if (rt->ops->stats == NULL) {
+		memset(st, 0, sizeof(*st));
+		return -1;
+	}
+	return rt->ops->stats(rt, id, st);
 }

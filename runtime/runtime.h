@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "../common/err.h"
+#include "cgroup.h"
 #include "exec.h"
 
 struct rt;
@@ -68,6 +69,8 @@ struct rt_ops {
 	void (*state_many)(struct rt *rt, const char *const *ids, size_t n,
 			   struct rt_state *out);
 	void (*delete_sync)(struct rt *rt, const char *id);
+	/* optional (NULL: no counters): the container's cgroup counters */
+	int (*stats)(struct rt *rt, const char *id, struct rt_cgroup_stats *st);
 };
 
 struct rt {
@@ -124,6 +127,10 @@ void rt_state_many(struct rt *rt, const char *const *ids, size_t n,
 /* Synchronous, for start-up only: names of every container under root. */
 int rt_list_sync(struct rt *rt, char ***ids, size_t *n);
 void rt_delete_sync(struct rt *rt, const char *id);
+
+/* The container's cgroup counters (OOM kills, memory, CPU); -1 when
+ * there are none (cgroup gone, or a runtime without the op). */
+int rt_stats(struct rt *rt, const char *id, struct rt_cgroup_stats *st);
 
 /* Last error line of a runtime --log file (json or text), or "". */
 void rt_log_error(const char *log_path, char *buf, size_t len);
