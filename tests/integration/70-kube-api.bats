@@ -242,7 +242,8 @@ start_kube() {
 		false
 	fi
 
-	run "$BERTH" validate -f <(kube_ini 0.0.0.0:99999)
+	kube_ini 0.0.0.0:99999 >"$T/bad.ini"
+	run "$BERTH" validate -f "$T/bad.ini"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"kubernetesAPI: \"0.0.0.0:99999\" is not ADDR:PORT"* ]]
 }
