@@ -173,6 +173,9 @@ finish() {
 	run bctl scale deployment echo --replicas=5
 	[ "$status" -eq 0 ]
 	wait_for 60 has_split 5 2
+	# every pod running before the crash: a pod is recorded once its
+	# container runs (one still being set up at a kill is made again)
+	wait_for 60 has_pods '.status == "Running"' 7
 	kill -9 "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null || true
 	start_daemon "$T/v2.ini"

@@ -57,6 +57,9 @@ start_prober() {
 	echo "answers $n, failed $fails, p99 ${p99}s, max ${max}s" >&2
 	[ "$n" -ge 20 ]
 	[ "$fails" -eq 0 ]
-	awk -v m="$max" 'BEGIN { exit !(m < 1.0) }'
-	awk -v p="$p99" 'BEGIN { exit !(p < 0.5) }'
+	# Generous bounds for a host that runs other suites meanwhile (answers
+	# took 4-10 s when pod set-up ran on the loop); the quiet-host p99 is
+	# measured by bench/start_burst.sh (docs/benchmarks.md).
+	awk -v m="$max" 'BEGIN { exit !(m < 2.5) }'
+	awk -v p="$p99" 'BEGIN { exit !(p < 1.5) }'
 }
