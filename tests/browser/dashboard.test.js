@@ -291,7 +291,10 @@ async function reconnect() {
   const id1 = await page.evaluate(() => window.berthDashboard.lastId);
   execSync(process.env.RESTART, { stdio: 'inherit', shell: '/bin/bash', timeout: 60000 });
   await waitFor('the page to notice', () => page.evaluate(() => !window.berthDashboard.connected), 10000).catch(() => {});
-  await waitFor('live again', () => page.evaluate(() => window.berthDashboard.connected), 20000);
+  // The old connection may look alive for a moment after the restart:
+  // wait for the new daemon's stream itself (its ids carry another epoch).
+  const epoch1 = id1.split('-')[0];
+  await waitFor('the new daemon\'s stream', () => page.evaluate((e) => window.berthDashboard.connected && window.berthDashboard.lastId.split('-')[0] !== e, epoch1), 30000).catch(() => {});
   const id2 = await page.evaluate(() => window.berthDashboard.lastId);
   ok(id1.split('-')[0] !== id2.split('-')[0], 'after the restart the stream resumed from the new daemon', { id1, id2 });
   berth('scale', 'deployment/echo', '--replicas', '1');
