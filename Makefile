@@ -210,13 +210,16 @@ deps:
 images: build/berth
 	@sh examples/images/build.sh build/images
 
+# Parallel builds inside test and demo: one job per core.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory all asan $(UNIT_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all asan $(UNIT_BINS) $(FUZZ_BINS)
 	@$(MAKE) --no-print-directory images
 	@sh tests/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(MAKE) --no-print-directory images
 	@sh examples/demo.sh
 
