@@ -196,9 +196,15 @@ fuzz: $(FUZZ_BINS)
 	$(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)
 
 # Installs whatever Debian packages are missing (root only), after one
-# apt-get update. Does nothing when everything is present.
+# apt-get update. Does nothing when everything is present. node and npm
+# count as present when their commands are (a Node.js from another
+# package, which bundles npm, conflicts with Debian's npm).
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
+		case $$p in \
+		npm) command -v npm >/dev/null 2>&1 && continue ;; \
+		nodejs) command -v node >/dev/null 2>&1 && continue ;; \
+		esac; \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
