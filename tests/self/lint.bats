@@ -8,14 +8,14 @@ LINT=$REPO/tests/lint/bats_negation.sh
 S=$REPO/tests/lint/samples
 
 @test "the bad sample: every dead negation reported, nothing else" {
-	run sh "$LINT" "$S/bad.bats"
+	run sh "$LINT" "$S/bad.bats.in"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | cut -d: -f2)" = "$(cat "$S/bad.expected")" ]
-	[[ "${lines[0]}" == "$S/bad.bats:8: \`! grep -q \"Non-2xx\" \"\$1\"\` is not the last command of its test or function"* ]]
-	[[ "$output" == *"bad.bats:20: \`! ls -d /nonexistent/\"\$n\" 2>/dev/null\` ends a loop body"* ]]
-	[[ "$output" == *"bad.bats:26: \`! false && true\` is not the last command"* ]]
-	[[ "$output" == *"bad.bats:27: \`true && ! false\` is not the last command"* ]]
+	[[ "${lines[0]}" == "$S/bad.bats.in:8: \`! grep -q \"Non-2xx\" \"\$1\"\` is not the last command of its test or function"* ]]
+	[[ "$output" == *"bad.bats.in:20: \`! ls -d /nonexistent/\"\$n\" 2>/dev/null\` ends a loop body"* ]]
+	[[ "$output" == *"bad.bats.in:26: \`! false && true\` is not the last command"* ]]
+	[[ "$output" == *"bad.bats.in:27: \`true && ! false\` is not the last command"* ]]
 }
 
 @test "the good sample passes" {
@@ -26,12 +26,12 @@ S=$REPO/tests/lint/samples
 }
 
 @test "TAP output: one test per file, the findings as comments" {
-	run sh "$LINT" --tap "$S/good.bats" "$S/bad.bats"
+	run sh "$LINT" --tap "$S/good.bats" "$S/bad.bats.in"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "ok 1 - $S/good.bats: every negated command can fail" ]
-	[ "${lines[1]}" = "not ok 2 - $S/bad.bats: negated commands that assert nothing" ]
-	[[ "${lines[2]}" == "#   $S/bad.bats:8: "* ]]
+	[ "${lines[1]}" = "not ok 2 - $S/bad.bats.in: negated commands that assert nothing" ]
+	[[ "${lines[2]}" == "#   $S/bad.bats.in:8: "* ]]
 	[ "${lines[-1]}" = "1..2" ]
 	run sh "$LINT" --tap "$S/no-such.bats"
 	[ "$status" -eq 2 ]
