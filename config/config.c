@@ -18,6 +18,7 @@
 #include "../common/xalloc.h"
 #include "config_internal.h"
 #include "template.h"
+#include "yaml_json.h"
 
 void strv_free(struct strv *sv)
 {
@@ -297,7 +298,8 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 	pc.len = len;
 	file_paths(path, &pc.cfg->path, &pc.dir, &pc.shown_dir);
 
-	rc = cfg_ini_parse(&pc);
+	rc = yaml_looks_like(path, buf, len) ? cfg_manifest_parse(&pc)
+					     : cfg_ini_parse(&pc);
 	if (rc == 0)
 		rc = cfg_validate(&pc);
 

@@ -47,8 +47,8 @@ static void rstrip(char *s)
 	*e = '\0';
 }
 
-static int open_named(struct cfg_parse *pc, enum cfg_section sec,
-		      const char *kind, const char *name)
+int cfg_open_named(struct cfg_parse *pc, enum cfg_section sec, const char *kind,
+		   const char *name)
 {
 	size_t n = sec == CFG_SEC_DEPLOYMENT ? pc->cfg->n_deployments
 					     : pc->cfg->n_services;
@@ -144,7 +144,7 @@ static int open_section(struct cfg_parse *pc)
 		if (extra != NULL)
 			return cfg_perr(pc, "[%s %s %s]: a %s name is one word",
 					kind, name, extra, kind);
-		return open_named(
+		return cfg_open_named(
 		    pc, kind[0] == 'd' ? CFG_SEC_DEPLOYMENT : CFG_SEC_SERVICE,
 		    kind, name);
 	}

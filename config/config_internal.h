@@ -117,6 +117,14 @@ const char *cfg_section_label(struct cfg_parse *pc, enum cfg_section sec,
 
 /* config_ini.c: runs inih over pc->buf; 0 or -1 (pc->err set). */
 int cfg_ini_parse(struct cfg_parse *pc);
+/* Opens [deployment NAME] or [service NAME] (kind "deployment" or
+ * "service") at pc->line: name checks, duplicates, defaults. */
+int cfg_open_named(struct cfg_parse *pc, enum cfg_section sec, const char *kind,
+		   const char *name);
+
+/* manifest.c: reads pc->buf as Kubernetes YAML/JSON manifests into the
+ * same sections and keys; 0 or -1 (pc->err set). */
+int cfg_manifest_parse(struct cfg_parse *pc);
 
 /* config_keys.c */
 int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value);
