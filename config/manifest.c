@@ -17,6 +17,7 @@
 
 #include "../common/xalloc.h"
 #include "config_internal.h"
+#include "manifest.h"
 #include "yaml_json.h"
 
 #define ANNOTATION_PREFIX "berth.io/"
@@ -910,6 +911,14 @@ static int read_deployment(struct mctx *m, json_t *doc)
 	if (tlabels && apply_map(m, tlabels, "/spec/template/metadata/labels",
 				 "labels") == -1)
 		return -1;
+	x = json_object_get(json_object_get(tmeta, "annotations"),
+			    MANIFEST_RESTARTED_AT);
+	if (json_is_string(x)) { /* `rollout restart`: changes the hash only */
+		struct deployment_spec *d =
+		    &m->pc->cfg->deployments[m->pc->idx];
+		snprintf(d->restarted_at, sizeof(d->restarted_at), "%s",
+			 json_string_value(x));
+	}
 	if ((x = GET_OBJ(m, meta, "/metadata", "labels")) &&
 	    !labels_subset(x, tlabels ? tlabels : json_object()))
 		return field_err(m, "/metadata/labels",

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "../../config/config.h"
+#include "../../config/manifest.h"
 #include "../../config/template.h"
+#include "../../config/yaml_json.h"
 #include "../lib/tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -305,9 +307,96 @@ static void check_errors(void)
 	}
 }
 
+/* INI -> manifests -> YAML -> config: the same deployments and services
+ * (the export round trip). Canary steps and berth-only keys included. */
+static void check_round_trip(void)
+{
+	static const char canary[] =
+	    "[deployment can]\n"
+	    "image = reg.local/can:2\n"
+	    "strategy.type = Canary\n"
+	    "strategy.canary.steps = setWeight 20, pause 30s, setHeaderRoute "
+	    "X-Canary exact yes, setWeight 50, pause\n"
+	    "resources.limits.pids = 64\n"
+	    "resources.limits.memory = 1000000\n"
+	    "lifecycle.stopSignal = SIGINT\n";
+	struct berr err = BERR_INIT;
+	char *text = malloc(sizeof(ini) + sizeof(canary));
+	strcpy(text, ini);
+	strcat(text, canary);
+	struct berth_config *a = load("rt.ini", text, &err);
+	free(text);
+	ok(a != NULL, "round trip source loads: %s", err.msg);
+	if (!a)
+		return;
+	json_t *docs = json_array();
+	for (size_t i = 0; i < a->n_deployments; i++)
+		json_array_append_new(
+		    docs, cfg_deployment_manifest(&a->deployments[i],
+						  a->deployments[i].replicas));
+	for (size_t i = 0; i < a->n_services; i++)
+		json_array_append_new(
+		    docs, cfg_service_manifest(&a->services[i], NULL));
+	char *y = json_to_yaml_docs(docs, &err);
+	char *dump = json_dumps(docs, 0);
+	ok(dump && !strstr(dump, "\"status\"") && !strstr(dump, "uid") &&
+	       !strstr(dump, "resourceVersion"),
+	   "no status, uid or resourceVersion");
+	free(dump);
+	json_decref(docs);
+	write_file("rt.yaml", y ? y : "");
+	struct berth_config *b = NULL;
+	int rc = cfg_load("rt.yaml", &b, &err);
+	ok(rc == 0, "exported manifests load back: %s", err.msg);
+	if (rc == 0) {
+		is_int(b->n_deployments, a->n_deployments, "deployments");
+		is_int(b->n_services, a->n_services, "services");
+		for (size_t i = 0; i < a->n_deployments && i < b->n_deployments;
+		     i++) {
+			const struct deployment_spec *x = &a->deployments[i],
+						     *z = &b->deployments[i];
+			ok(cfg_template_equal(x, z), "%s: template equal",
+			   x->name);
+			ok(x->replicas == z->replicas &&
+			       x->strategy == z->strategy &&
+			       x->max_surge.value == z->max_surge.value &&
+			       x->max_unavailable.value ==
+				   z->max_unavailable.value &&
+			       x->min_ready_seconds == z->min_ready_seconds &&
+			       x->progress_deadline_seconds ==
+				   z->progress_deadline_seconds &&
+			       x->progress_deadline_abort ==
+				   z->progress_deadline_abort &&
+			       x->revision_history_limit ==
+				   z->revision_history_limit &&
+			       x->canary_steps.n == z->canary_steps.n,
+			   "%s: rollout settings equal", x->name);
+		}
+		for (size_t i = 0; i < a->n_services && i < b->n_services;
+		     i++) {
+			const struct service_spec *x = &a->services[i],
+						  *z = &b->services[i];
+			ok(!strcmp(x->listen, z->listen) &&
+			       x->target_port == z->target_port &&
+			       x->mode == z->mode &&
+			       x->timeout_client_ms == z->timeout_client_ms &&
+			       x->selector.n == z->selector.n,
+			   "service %s equal", x->name);
+		}
+	}
+	if (rc != 0 && y)
+		printf("# yaml:\n%s", y);
+	free(y);
+	cfg_free(a);
+	cfg_free(b);
+	remove("rt.ini");
+	remove("rt.yaml");
+}
+
 int main(void)
 {
 	check_same();
+	check_round_trip();
 	check_errors();
 	remove("m.ini");
 	remove("m.yaml");
