@@ -57,6 +57,8 @@ static const struct verb verbs[] = {
     {"top", cmd_top, "top pods [NAME]",
      "show running pods' CPU (millicores) and memory working set"},
     {"events", cmd_events, "events [-w] [-o json]", "list recent events"},
+    {"export", cmd_export, "export [-o yaml|json]",
+     "print deployments and services as Kubernetes manifests"},
     {"kubeconfig", cmd_kubeconfig, "kubeconfig",
      "print the admin kubeconfig of the Kubernetes API"},
     {"dashboard", cmd_dashboard, "dashboard",

@@ -452,6 +452,7 @@ static const struct route routes[] = {
     {"GET", "/v1/services", route_services, NULL},
     {"GET", "/v1/events", route_events, NULL},
     {"GET", "/v1/kubeconfig", route_kubeconfig, NULL},
+    {"GET", "/v1/export", route_export, NULL},
     {"POST", "/v1/apply", route_apply, NULL},
     {"POST", "/v1/down", route_down, NULL},
     {"GET", "/v1/describe/*/*", route_describe, NULL},

@@ -28,6 +28,11 @@ void api_handle(void *daemon, struct ctl_conn *c,
  * API_SEG_MAX - 1 bytes).
  */
 int api_route(const char *method, const char *path, char *allowed, size_t len);
+/* export.c: GET /v1/export, the current objects as Kubernetes
+ * manifests. */
+void route_export(struct daemon *d, struct ctl_conn *c,
+		  const struct ctl_request *req, const char *const *arg);
+
 /* Closes every `logs -f` timer (the daemon is exiting; call after
  * ctl_server_stop, which ends their streams). */
 void api_follows_stop(struct daemon *d);

@@ -11,6 +11,7 @@ set -u
 # (a file's line adds to its folder's). "*": anything.
 #  orchestrator/main.c is the binary's entry: `berth up` or the CLI.
 #  cli/cmd_apply.c: `berth validate` runs the daemon's own loader locally.
+#  cli/cmd_export.c: writes the manifests as YAML with config's writer.
 #  cli/cmd_pod.c: `berth exec` borrows the runtime's exec argv builder.
 #  cli/manpage.c: berth.ini(5) is printed from the config key table.
 LAYERS='
@@ -27,6 +28,7 @@ dashboard: common config runtime probes signals proxy images orchestrator
 cli: common
 orchestrator/main.c: cli kube dashboard
 cli/cmd_apply.c: config
+cli/cmd_export.c: config
 cli/cmd_pod.c: runtime
 cli/manpage.c: config
 tests: *
