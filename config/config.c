@@ -17,6 +17,7 @@
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "config_internal.h"
+#include "manifest.h"
 #include "template.h"
 #include "yaml_json.h"
 
@@ -304,6 +305,32 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 		rc = cfg_validate(&pc);
 
 	free(buf);
+	free(pc.dir);
+	free(pc.shown_dir);
+	cfg_seen_free(&pc);
+	if (rc == -1) {
+		cfg_free(pc.cfg);
+		return -1;
+	}
+	*out = pc.cfg;
+	return 0;
+}
+
+int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
+		       struct berth_config **out, struct berr *err)
+{
+	struct cfg_parse pc = {0};
+	int rc;
+
+	pc.cfg = config_new();
+	pc.file = name;
+	pc.err = err;
+	pc.cfg->path = xstrdup(name);
+	pc.dir = xstrdup(dir);
+	pc.shown_dir = xstrdup(dir);
+	rc = cfg_manifest_read_docs(&pc, docs, NULL);
+	if (rc == 0)
+		rc = cfg_validate(&pc);
 	free(pc.dir);
 	free(pc.shown_dir);
 	cfg_seen_free(&pc);

@@ -6,6 +6,7 @@
 #ifndef BERTH_CONFIG_CONFIG_INTERNAL_H
 #define BERTH_CONFIG_CONFIG_INTERNAL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -125,6 +126,9 @@ int cfg_open_named(struct cfg_parse *pc, enum cfg_section sec, const char *kind,
 /* manifest.c: reads pc->buf as Kubernetes YAML/JSON manifests into the
  * same sections and keys; 0 or -1 (pc->err set). */
 int cfg_manifest_parse(struct cfg_parse *pc);
+/* The same for documents already read: a JSON array of manifests, lines
+ * (parallel, JSON pointer -> line) or NULL. */
+int cfg_manifest_read_docs(struct cfg_parse *pc, json_t *docs, json_t *lines);
 
 /* config_keys.c */
 int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value);

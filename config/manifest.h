@@ -12,9 +12,21 @@
 /* The pod template annotation `kubectl rollout restart` sets. */
 #define MANIFEST_RESTARTED_AT "kubectl.kubernetes.io/restartedAt"
 
+/* Kubernetes objects (a JSON array of Deployments, Services, Lists...)
+ * read as a config file would be, through the same key table: name
+ * stands for the file in messages ("NAME:1: Deployment web: spec...: why"
+ * - objects in memory have no lines) and relative paths are resolved
+ * against dir. */
+int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
+		       struct berth_config **out, struct berr *err);
+
 /* An apps/v1 Deployment for d with `replicas`: no status, uid or
  * resourceVersion; berth-only settings as berth.io/KEY annotations. */
 json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas);
+
+/* The pod template of d as a Deployment, ReplicaSet or Pod has it:
+ * {"metadata": {"labels"...}, "spec": {"containers": [...]...}}. */
+json_t *cfg_pod_template_manifest(const struct deployment_spec *d);
 
 /* A v1 Service for s, selecting `selector` (NULL: s's own). */
 json_t *cfg_service_manifest(const struct service_spec *s,

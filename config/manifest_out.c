@@ -252,15 +252,19 @@ static json_t *container_json(const struct deployment_spec *d)
 	return c;
 }
 
-json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas)
+/* The labels a Deployment selects: its own, or app=NAME (a Deployment
+ * needs a selector, and its pods the labels it selects). */
+static json_t *pod_labels(const struct deployment_spec *d)
 {
-	json_t *labels = kv_json(&d->labels), *ann = json_object();
-	char buf[256];
-
-	/* A Deployment needs a selector, and its pods the labels it
-	 * selects: a deployment without labels gets app=NAME. */
+	json_t *labels = kv_json(&d->labels);
 	if (json_object_size(labels) == 0)
 		json_object_set_new(labels, "app", json_string(d->name));
+	return labels;
+}
+
+json_t *cfg_pod_template_manifest(const struct deployment_spec *d)
+{
+	char buf[32];
 	json_t *pod_spec =
 	    json_pack("{s:[o], s:s, s:i}", "containers", container_json(d),
 		      "restartPolicy", restart_name(d->restart_policy),
@@ -279,17 +283,26 @@ json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas)
 		}
 		json_object_set_new(pod_spec, "volumes", vols);
 	}
-	json_t *tmeta = json_pack("{s:O}", "labels", labels);
+	json_t *tmeta = json_pack("{s:o}", "labels", pod_labels(d));
 	if (d->restarted_at[0])
 		json_object_set_new(
 		    tmeta, "annotations",
 		    json_pack("{s:s}", MANIFEST_RESTARTED_AT, d->restarted_at));
-	json_t *spec = json_pack(
-	    "{s:i, s:{s:O}, s:{s:o, s:o}, s:i, s:i, s:i}", "replicas", replicas,
-	    "selector", "matchLabels", labels, "template", "metadata", tmeta,
-	    "spec", pod_spec, "minReadySeconds", d->min_ready_seconds,
-	    "progressDeadlineSeconds", d->progress_deadline_seconds,
-	    "revisionHistoryLimit", d->revision_history_limit);
+	return json_pack("{s:o, s:o}", "metadata", tmeta, "spec", pod_spec);
+}
+
+json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas)
+{
+	json_t *labels = pod_labels(d), *ann = json_object();
+	char buf[256];
+
+	json_t *spec =
+	    json_pack("{s:i, s:{s:O}, s:o, s:i, s:i, s:i}", "replicas",
+		      replicas, "selector", "matchLabels", labels, "template",
+		      cfg_pod_template_manifest(d), "minReadySeconds",
+		      d->min_ready_seconds, "progressDeadlineSeconds",
+		      d->progress_deadline_seconds, "revisionHistoryLimit",
+		      d->revision_history_limit);
 
 	/* Kubernetes knows two strategy types; berth's others, and the
 	 * settings it alone has, ride in annotations. */

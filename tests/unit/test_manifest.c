@@ -393,8 +393,46 @@ static void check_round_trip(void)
 	remove("rt.yaml");
 }
 
+/* Objects in memory (the Kubernetes API's path): no lines, same keys. */
+static void check_in_memory(void)
+{
+	json_error_t jerr;
+	json_t *docs = json_loads(
+	    "[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+	    "\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,"
+	    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":"
+	    "\"web:1\",\"tty\":true}]}}}}]",
+	    0, &jerr);
+	struct berr err = BERR_INIT;
+	struct berth_config *c = NULL;
+	int rc = cfg_load_manifests("request", "/", docs, &c, &err);
+	ok(rc == -1, "unsupported field refused in memory");
+	is_str(err.msg,
+	       "request:1: Deployment web: "
+	       "spec.template.spec.containers[0].tty: not supported by berth",
+	       "message names the field");
+	json_t *c0 = json_array_get(
+	    json_object_get(
+		json_object_get(
+		    json_object_get(
+			json_object_get(json_array_get(docs, 0), "spec"),
+			"template"),
+		    "spec"),
+		"containers"),
+	    0);
+	json_object_del(c0, "tty");
+	rc = cfg_load_manifests("request", "/", docs, &c, &err);
+	ok(rc == 0 && c && c->n_deployments == 1 &&
+	       c->deployments[0].replicas == 2,
+	   "loads without the field: %s", rc ? err.msg : "");
+	cfg_free(c);
+	json_decref(docs);
+}
+
 int main(void)
 {
+	check_in_memory();
 	check_same();
 	check_round_trip();
 	check_errors();

@@ -1,0 +1,63 @@
+/*
+ * manifest_internal.h - what manifest.c (documents, Deployment, Service)
+ * and manifest_pod.c (the pod template) share while reading manifests:
+ * the reading context and the field helpers of manifest_util.c. Private
+ * to config/.
+ */
+#ifndef BERTH_CONFIG_MANIFEST_INTERNAL_H
+#define BERTH_CONFIG_MANIFEST_INTERNAL_H
+
+#include <jansson.h>
+
+#include "config_internal.h"
+
+#define ANNOTATION_PREFIX "berth.io/"
+
+struct mctx {
+	struct cfg_parse *pc;
+	json_t *lines; /* JSON pointer -> line, of the current document */
+	int doc_line;
+	const char *kind;
+	const char *name;
+};
+
+/* "/spec/template/spec/containers/0/image" as
+ * "spec.template.spec.containers[0].image". */
+void mf_field_name(const char *ptr, char *out, size_t len);
+/* The YAML line of the value at ptr (the document's when unknown). */
+int mf_line_of(const struct mctx *m, const char *ptr);
+/* "FILE:LINE: Deployment web: spec.replicas: message"; -1. */
+int mf_err(struct mctx *m, const char *ptr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* ptr + "/" + key, ptr + "/" + i: malloc'd. */
+char *mf_child(const char *ptr, const char *key);
+char *mf_child_i(const char *ptr, size_t i);
+/* Refuses any key of obj not in allowed (NULL-terminated), by name. */
+int mf_only(struct mctx *m, json_t *obj, const char *ptr,
+	    const char *const *allowed);
+/* parent[key] when it has the type (NULL when absent or null; an error
+ * and NULL with m->pc->failed set when of another type). */
+json_t *mf_get(struct mctx *m, json_t *parent, const char *ptr, const char *key,
+	       json_type type, const char *what);
+#define GET_OBJ(m, o, ptr, key) mf_get(m, o, ptr, key, JSON_OBJECT, "a map")
+#define GET_ARR(m, o, ptr, key) mf_get(m, o, ptr, key, JSON_ARRAY, "a list")
+/* A scalar as the INI text of the same value; NULL for anything else. */
+char *mf_scalar_text(json_t *v);
+/* Hands text to the key table as INI key `key`, at the line of ptr. */
+int mf_apply_text(struct mctx *m, const char *ptr, const char *key,
+		  const char *text);
+/* obj[field] (a scalar, when present) as key. */
+int mf_apply_scalar(struct mctx *m, json_t *obj, const char *ptr,
+		    const char *field, const char *key);
+/* obj[field] (a list of strings) as one word list for key. */
+int mf_apply_words(struct mctx *m, json_t *obj, const char *ptr,
+		   const char *field, const char *key);
+/* A map of strings as "k=v,k2=v2" for key. */
+int mf_apply_map(struct mctx *m, json_t *map, const char *ptr, const char *key);
+/* `berth.io/KEY: value` annotations of meta, as keys of the section. */
+int mf_apply_annotations(struct mctx *m, json_t *meta, const char *mptr);
+
+/* manifest_pod.c: spec.template.spec at ptr, into the open deployment. */
+int mf_read_pod_spec(struct mctx *m, json_t *spec, const char *ptr);
+
+#endif
