@@ -31,6 +31,8 @@ DEB_PACKAGES += clang-format
 # The dashboard's assets are embedded with xxd; its browser tests drive
 # Debian's chromium with puppeteer-core (npm, test-only).
 DEB_PACKAGES += xxd chromium nodejs npm
+# A second Kubernetes client for the API tests (exec over v4).
+DEB_PACKAGES += python3-kubernetes
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter

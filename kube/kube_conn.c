@@ -56,9 +56,13 @@ struct kube_conn {
 	size_t body_len;
 	char field[64];
 	size_t field_len;
-	char accept[1024];
-	size_t accept_len;
-	bool in_accept;
+	/* the headers berth reads (hdr_names), "" when absent */
+	char hdr[KUBE_HDR_N][1024];
+	size_t hdr_len[KUBE_HDR_N];
+	int in_hdr; /* the header whose value is being read, -1: none */
+	/* after kube_upgrade(): plaintext goes to on_raw, not to llhttp */
+	bool upgraded;
+	kube_raw_cb on_raw;
 	size_t header_bytes;
 	bool too_large;
 };
@@ -75,6 +79,15 @@ struct kube_listener {
 	size_t n_conns;
 	int handles_open;
 	bool stopping;
+};
+
+/* Lower-case names of the headers kept, by enum kube_header. */
+static const char *const hdr_names[KUBE_HDR_N] = {
+    [KUBE_HDR_ACCEPT] = "accept",
+    [KUBE_HDR_CONTENT_TYPE] = "content-type",
+    [KUBE_HDR_UPGRADE] = "upgrade",
+    [KUBE_HDR_WS_KEY] = "sec-websocket-key",
+    [KUBE_HDR_WS_PROTOCOL] = "sec-websocket-protocol",
 };
 
 struct write_req {
@@ -131,9 +144,12 @@ static void request_reset(struct kube_conn *c)
 	free(c->body);
 	c->url = c->body = NULL;
 	c->url_len = c->body_len = 0;
-	c->field_len = c->accept_len = 0;
-	c->accept[0] = '\0';
-	c->in_accept = false;
+	c->field_len = 0;
+	for (int i = 0; i < KUBE_HDR_N; i++) {
+		c->hdr_len[i] = 0;
+		c->hdr[i][0] = '\0';
+	}
+	c->in_hdr = -1;
 	c->header_bytes = 0;
 	c->too_large = false;
 }
@@ -327,10 +343,21 @@ static int on_header_field_complete(llhttp_t *p)
 {
 	struct kube_conn *c = p->data;
 
-	c->in_accept = c->field_len == 6 && !strncasecmp(c->field, "accept", 6);
+	c->in_hdr = -1;
+	for (int i = 0; i < KUBE_HDR_N; i++)
+		if (c->field_len == strlen(hdr_names[i]) &&
+		    !strncasecmp(c->field, hdr_names[i], c->field_len))
+			c->in_hdr = i;
 	c->field_len = 0;
-	if (c->in_accept)
-		c->accept_len = 0; /* the last Accept header counts */
+	/* A repeated header: the last Accept or Content-Type counts; the
+	 * lists (Upgrade, Sec-WebSocket-Protocol) are joined with ", ". */
+	if (c->in_hdr == KUBE_HDR_ACCEPT || c->in_hdr == KUBE_HDR_CONTENT_TYPE)
+		c->hdr_len[c->in_hdr] = 0;
+	else if (c->in_hdr >= 0 && c->hdr_len[c->in_hdr] > 0 &&
+		 c->hdr_len[c->in_hdr] + 2 < sizeof(c->hdr[0])) {
+		memcpy(c->hdr[c->in_hdr] + c->hdr_len[c->in_hdr], ", ", 3);
+		c->hdr_len[c->in_hdr] += 2;
+	}
 	return 0;
 }
 
@@ -341,10 +368,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 	c->header_bytes += len;
 	if (c->header_bytes > KUBE_MAX_HEADER_BYTES)
 		return -1;
-	if (c->in_accept && c->accept_len + len < sizeof(c->accept)) {
-		memcpy(c->accept + c->accept_len, at, len);
-		c->accept_len += len;
-		c->accept[c->accept_len] = '\0';
+	if (c->in_hdr >= 0 &&
+	    c->hdr_len[c->in_hdr] + len < sizeof(c->hdr[c->in_hdr])) {
+		char *h = c->hdr[c->in_hdr];
+		memcpy(h + c->hdr_len[c->in_hdr], at, len);
+		c->hdr_len[c->in_hdr] += len;
+		h[c->hdr_len[c->in_hdr]] = '\0';
 	}
 	return 0;
 }
@@ -447,6 +476,54 @@ void kube_stream_end(struct kube_conn *c)
 	conn_finish(c);
 }
 
+void kube_upgrade(struct kube_conn *c, const char *headers, kube_raw_cb on_data,
+		  void (*on_close)(void *arg), void *arg)
+{
+	char *head;
+
+	if (c == NULL || c->replied)
+		return;
+	c->replied = true;
+	c->streaming = true; /* the sweep leaves it alone; no keep-alive */
+	c->upgraded = true;
+	c->keep_alive = false;
+	c->on_raw = on_data;
+	c->on_close = on_close;
+	c->on_close_arg = arg;
+	head = xasprintf("HTTP/1.1 101 Switching Protocols\r\n%s\r\n", headers);
+	send_plain(c, head, strlen(head));
+	free(head);
+}
+
+int kube_raw_write(struct kube_conn *c, const void *data, size_t len)
+{
+	if (c == NULL || !c->upgraded || c->closing || c->finishing)
+		return -1;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
+	    MAX_QUEUED_BYTES) {
+		log_warnx("kubernetes API: dropping a stream whose client "
+			  "stopped reading");
+		conn_close(c);
+		return -1;
+	}
+	send_plain(c, data, len);
+	return c->closing ? -1 : 0;
+}
+
+size_t kube_raw_queued(struct kube_conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
+void kube_raw_end(struct kube_conn *c)
+{
+	if (c == NULL || !c->upgraded)
+		return;
+	c->on_close = NULL; /* the owner lets go of c now */
+	c->on_raw = NULL;
+	conn_finish(c);
+}
+
 static void dispatch(struct kube_conn *c)
 {
 	struct kube_listener *l = c->l;
@@ -466,7 +543,11 @@ static void dispatch(struct kube_conn *c)
 	req.method = method;
 	req.path = c->url;
 	req.query = q ? q : "";
-	req.accept = c->accept;
+	req.accept = c->hdr[KUBE_HDR_ACCEPT];
+	req.content_type = c->hdr[KUBE_HDR_CONTENT_TYPE];
+	req.upgrade = c->hdr[KUBE_HDR_UPGRADE];
+	req.ws_key = c->hdr[KUBE_HDR_WS_KEY];
+	req.ws_protocol = c->hdr[KUBE_HDR_WS_PROTOCOL];
 	req.body = c->body ? c->body : "";
 	req.body_len = c->body_len;
 	req.authenticated = c->authenticated;
@@ -480,9 +561,26 @@ static void dispatch(struct kube_conn *c)
 	}
 }
 
+/* After an upgrade: everything buffered goes to the stream's owner. */
+static void deliver_raw(struct kube_conn *c)
+{
+	while (!c->closing && c->on_raw && c->in_off < c->in_len) {
+		size_t n = c->in_len - c->in_off;
+		const char *p = c->in + c->in_off;
+		c->in_off = c->in_len;
+		c->on_raw(c->on_close_arg, p, n);
+	}
+	if (!c->closing && c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+}
+
 /* Parses buffered plaintext while requests are complete and answered. */
 static void conn_process(struct kube_conn *c)
 {
+	if (c->upgraded) {
+		deliver_raw(c);
+		return;
+	}
 	while (!c->closing && !c->finishing && !c->streaming &&
 	       c->in_off < c->in_len) {
 		const char *start = c->in + c->in_off;
@@ -499,6 +597,10 @@ static void conn_process(struct kube_conn *c)
 			c->in_off += pos ? (size_t)(pos - start) : n;
 			dispatch(c);
 			request_reset(c);
+			if (c->upgraded) {
+				deliver_raw(c);
+				return;
+			}
 			llhttp_resume(&c->parser);
 			continue;
 		}
@@ -633,6 +735,7 @@ static void on_connection(uv_stream_t *server, int status)
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->l = l;
+	c->in_hdr = -1;
 	c->last_ms = uv_now(l->loop);
 	uv_tcp_init(l->loop, &c->tcp);
 	c->tcp.data = c;

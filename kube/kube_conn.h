@@ -22,16 +22,31 @@
 
 struct kube_request {
 	const char *method;
-	const char *path;   /* percent-encoded, without the query */
-	const char *query;  /* after '?', "" if none */
-	const char *accept; /* the Accept header, "" if none */
-	const char *body;   /* NUL-terminated, "" if none */
+	const char *path;	  /* percent-encoded, without the query */
+	const char *query;	  /* after '?', "" if none */
+	const char *accept;	  /* the Accept header, "" if none */
+	const char *content_type; /* the Content-Type header, "" if none */
+	/* Upgrade, Sec-WebSocket-Key, Sec-WebSocket-Protocol; "" if none */
+	const char *upgrade;
+	const char *ws_key;
+	const char *ws_protocol;
+	const char *body; /* NUL-terminated, "" if none */
 	size_t body_len;
 	/* A client certificate signed by the CA was presented. */
 	bool authenticated;
 	/* ... and its subject is in the group system:masters. */
 	bool admin;
 	const char *user; /* the certificate's CN, "" if none */
+};
+
+/* The request headers the transport keeps (the rest are not read). */
+enum kube_header {
+	KUBE_HDR_ACCEPT,
+	KUBE_HDR_CONTENT_TYPE,
+	KUBE_HDR_UPGRADE,
+	KUBE_HDR_WS_KEY,
+	KUBE_HDR_WS_PROTOCOL,
+	KUBE_HDR_N
 };
 
 struct kube_conn;
@@ -68,6 +83,21 @@ void kube_stream_begin(struct kube_conn *c, const char *content_type,
 		       void (*on_close)(void *arg), void *arg);
 int kube_stream_write(struct kube_conn *c, const char *data, size_t len);
 void kube_stream_end(struct kube_conn *c);
+
+/*
+ * Switches the connection to another protocol: answers "101 Switching
+ * Protocols" with headers (each line ending in CRLF), then hands every
+ * byte the client sends to on_data. Like a stream, c stays valid until
+ * kube_raw_end() or on_close (the client went away, the listener
+ * stopped). kube_raw_write sends bytes as they are (-1 once the client is
+ * gone or more than 8 MiB wait); kube_raw_queued says how many wait.
+ */
+typedef void (*kube_raw_cb)(void *arg, const char *data, size_t len);
+void kube_upgrade(struct kube_conn *c, const char *headers, kube_raw_cb on_data,
+		  void (*on_close)(void *arg), void *arg);
+int kube_raw_write(struct kube_conn *c, const void *data, size_t len);
+size_t kube_raw_queued(struct kube_conn *c);
+void kube_raw_end(struct kube_conn *c);
 
 /* The SSL_CTX for a server certificate and key that verifies client
  * certificates against ca_file (optional: none presented = anonymous). */

@@ -103,6 +103,10 @@ int kube_history_since(struct kube_server *ks, uint64_t rv,
 
 /* GET .../pods/NAME/log (logs.c); kube_follow_stop_all ends every
  * follow (the server stops). */
+/* exec.c: GET .../pods/NAME/exec over a WebSocket. */
+void kube_pod_exec(struct kube_server *ks, struct kube_conn *c,
+		   const struct kube_request *req, const char *name);
+
 void kube_pod_log(struct kube_server *ks, struct kube_conn *c,
 		  const struct kube_request *req, const char *name);
 void kube_follow_stop_all(struct kube_server *ks);

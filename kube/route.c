@@ -376,6 +376,13 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		not_found_path(c);
 		return;
 	}
+	if (n == 3 && !strcmp(r->name, "pods") && !strcmp(seg[2], "exec") &&
+	    ns && !strcmp(ns, KUBE_NAMESPACE)) {
+		/* GET with Upgrade: websocket; kubectl's SPDY fallback is a
+		 * POST, answered 400 so that the WebSocket error shows. */
+		kube_pod_exec(ks, c, req, seg[1]);
+		return;
+	}
 	if (n == 3 && !strcmp(r->name, "pods") && !strcmp(seg[2], "log") &&
 	    ns && !strcmp(ns, KUBE_NAMESPACE)) {
 		if (!is_get(req))

@@ -59,6 +59,7 @@ void ws_parser_free(struct ws_parser *p)
 {
 	free(p->msg);
 	free(p->ctl);
+	free(p->pending);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -157,4 +158,51 @@ int ws_parse(struct ws_parser *p, const unsigned char *buf, size_t len,
 stopped:
 	*used = off;
 	return 1;
+}
+
+int ws_feed(struct ws_parser *p, const unsigned char *buf, size_t len,
+	    ws_message_cb cb, void *arg, const char **why)
+{
+	size_t used = 0;
+	int r;
+
+	if (p->pending_len == 0) {
+		r = ws_parse(p, buf, len, &used, cb, arg, why);
+		if (r != 0)
+			return r;
+		buf += used;
+		len -= used;
+		if (len == 0)
+			return 0;
+	} else {
+		p->pending = xrealloc(p->pending, p->pending_len + len);
+		memcpy(p->pending + p->pending_len, buf, len);
+		p->pending_len += len;
+		unsigned char *all = p->pending;
+		size_t all_len = p->pending_len;
+		p->pending = NULL;
+		p->pending_len = 0;
+		r = ws_parse(p, all, all_len, &used, cb, arg, why);
+		if (r != 0) {
+			free(all);
+			return r;
+		}
+		buf = all + used;
+		len = all_len - used;
+		if (len > 0) {
+			p->pending = xmalloc(len);
+			memcpy(p->pending, buf, len);
+			p->pending_len = len;
+		}
+		free(all);
+		return 0;
+	}
+	if (len > p->max_message + WS_FRAME_HEADER_MAX + 4) {
+		*why = "message too large";
+		return -1;
+	}
+	p->pending = xmalloc(len);
+	memcpy(p->pending, buf, len);
+	p->pending_len = len;
+	return 0;
 }

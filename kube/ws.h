@@ -39,6 +39,8 @@ struct ws_parser {
 	int msg_opcode;
 	int in_message;
 	unsigned char *ctl;
+	unsigned char *pending; /* ws_feed: bytes of a frame not yet whole */
+	size_t pending_len;
 };
 
 void ws_parser_init(struct ws_parser *p, size_t max_message);
@@ -52,5 +54,10 @@ void ws_parser_free(struct ws_parser *p);
  */
 int ws_parse(struct ws_parser *p, const unsigned char *buf, size_t len,
 	     size_t *used, ws_message_cb cb, void *arg, const char **why);
+
+/* ws_parse over a stream of reads: bytes of an incomplete frame are kept
+ * for the next call (at most max_message + a header). Same results. */
+int ws_feed(struct ws_parser *p, const unsigned char *buf, size_t len,
+	    ws_message_cb cb, void *arg, const char **why);
 
 #endif

@@ -102,6 +102,27 @@ static void test_fragments_every_split(void)
 	ok(all_ok, "fragments + ping at every split point");
 }
 
+/* ws_feed: the same frames one byte at a time. */
+static void test_feed_bytewise(void)
+{
+	unsigned char buf[64];
+	size_t n = 0;
+	n += client_frame(buf + n, 0x82, "abc", 3);
+	n += client_frame(buf + n, 0x89, "", 0);
+	n += client_frame(buf + n, 0x81, "xyz", 3);
+	struct ws_parser p;
+	struct got g = {""};
+	const char *why;
+	int r = 0;
+	ws_parser_init(&p, 1024);
+	for (size_t i = 0; i < n; i++)
+		r |= ws_feed(&p, buf + i, 1, on_msg, &g, &why);
+	is_int(r, 0, "fed byte by byte");
+	is_str(g.log, "2:abc|9:|1:xyz", "three messages, in order");
+	is_int(p.pending_len, 0, "nothing left over");
+	ws_parser_free(&p);
+}
+
 static void test_errors(void)
 {
 	static const struct {
@@ -149,5 +170,6 @@ int main(void)
 	test_rfc_hello();
 	test_fragments_every_split();
 	test_errors();
+	test_feed_bytewise();
 	return tap_done();
 }
