@@ -148,18 +148,35 @@ async function rollout() {
   let mismatched = [];
   const end = Date.now() + 120000;
   let after = 0; // sampled instants once the rollout is done
+  // The deployment's counts as `get deployments -o json` has them, and
+  // as the page shows them.
+  const depCounts = () => {
+    const d = JSON.parse(berth('get', 'deployments', '-o', 'json')).deployments[0];
+    return ['replicas', 'updated', 'ready', 'available'].map((k) => k + '=' + d[k]).join(' ');
+  };
+  const pageCounts = () => page.evaluate(() => ['replicas', 'updated', 'ready', 'available'].map((k) => k + '=' +
+    document.querySelector(`[data-deployment="echo"] [data-count="${k}"] b`).textContent).join(' '));
+  let countsMatched = 0;
+  const countsMismatched = [];
   for (;;) {
-    // A sampled instant: the CLI, the page 400 ms later, the CLI again.
+    // A sampled instant: the CLI, the page 300 ms later, the CLI again.
     const a = podsJson();
+    const ca = depCounts();
     await sleep(300);
     const shown = await page.evaluate(pageStateFn);
+    const shownCounts = await pageCounts();
     const b = podsJson();
+    const cb = depCounts();
     const key = (l) => l.map((p) => p.name + ':' + (p.ready && p.status !== 'Terminating')).sort().join(',');
     if (key(a) === key(b)) {
       const want = { names: a.map((p) => p.name).sort().join(','), ready: a.filter((p) => p.ready && p.status === 'Running').length };
       const got = { names: shown.map((p) => p.name).sort().join(','), ready: shown.filter((p) => p.state === 'ready').length };
       if (want.names === got.names && want.ready === got.ready) matched++;
       else mismatched.push({ want, got });
+    }
+    if (ca === cb) {
+      if (shownCounts === ca) countsMatched++;
+      else countsMismatched.push({ want: ca, got: shownCounts });
     }
     const revs = new Set(shown.map((p) => p.revision));
     if (!shot && revs.size > 1 && SHOTS) {
@@ -174,6 +191,8 @@ async function rollout() {
   await poller;
   const times = await page.evaluate(() => window.podTimes);
   ok(matched >= 1 && mismatched.length === 0, `the page's pods equal \`berth get pods -o json\` at ${matched} sampled instants`, mismatched);
+  ok(countsMatched >= 1 && countsMismatched.length === 0,
+    `the page's desired/updated/ready/available equal \`berth get deployments -o json\` at ${countsMatched} sampled instants`, countsMismatched);
 
   // Old boxes left and new ones arrived, each within 1 s of the daemon
   // (the CLI's poll brackets the daemon's moment within ~100 ms).
@@ -215,7 +234,7 @@ async function rollout() {
   ok(imgOk, 'the page draws the timeline');
   if (SHOTS) {
     const tl = await browser.newPage();
-    await tl.setViewport({ width: 976, height: 576 });
+    await tl.setViewport({ width: 976, height: 676 });
     await tl.goto(DASH + '/api/timeline.svg?deployment=echo&revision=0');
     await tl.screenshot({ path: path.join(SHOTS, 'dashboard-timeline.png') });
     await tl.close();
@@ -275,7 +294,8 @@ async function action() {
   await waitFor('pods on the small page', async () => (await small.evaluate(pageStateFn)).length > 0, 10000);
   const layout = await small.evaluate(() => ({
     scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-    controls: [...document.querySelectorAll('.actions')].some((a) => !a.hidden),
+    // shown, not merely without the hidden attribute
+    controls: [...document.querySelectorAll('.actions, [data-action]')].some((a) => a.getClientRects().length > 0),
   }));
   ok(layout.scroll <= layout.width + 1 && !layout.controls, 'a phone-sized read-only page fits its width and has no controls', layout);
   if (SHOTS) await small.screenshot({ path: path.join(SHOTS, 'dashboard-phone.png') });
