@@ -66,6 +66,7 @@ struct dashboard {
 	json_t *metrics;      /* latest proxy numbers (metrics.c) */
 	json_t *metrics_prev; /* counters one sample earlier */
 	uint64_t metrics_prev_ms;
+	uint64_t rev_prev_ms; /* per-revision counters read last */
 	struct dash_rev_sample *rev_samples; /* per service and revision */
 	size_t n_rev_samples;
 	struct timeline_store *timelines;
@@ -110,7 +111,9 @@ void dash_sse_flush(struct dashboard *db, struct dash_conn *c);
  * db->metrics: {services: {NAME: {rps, error_rate, p99_ms}},
  * pods: {NAME: {rps, failures_ps}}, revisions: {SERVICE: {HASH: {rps,
  * errors_ps, error_rate, p99_ms}}}, by_hash: {HASH: {rps, errors_ps}}}. */
-void dash_metrics_sample(struct dashboard *db, uint64_t now);
+/* Per revision every second; the rest too when full (someone watches
+ * or a rollout is recorded). */
+void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full);
 void dash_metrics_free(struct dashboard *db);
 
 /* actions.c: forwards an authorised action to the control API */

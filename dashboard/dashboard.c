@@ -31,8 +31,8 @@ static void on_tick(uv_timer_t *t)
 
 	for (struct dash_conn *c = db->conns; c; c = c->next)
 		streams = streams || c->state == DC_SSE;
-	if (streams || timeline_wants_metrics(db->timelines))
-		dash_metrics_sample(db, now);
+	dash_metrics_sample(db, now,
+			    streams || timeline_wants_metrics(db->timelines));
 	timeline_sample(db, now);
 	dash_live_tick(db, false);
 	dash_http_sweep(db, now);

@@ -268,7 +268,7 @@ void dash_metrics_free(struct dashboard *db)
 	db->n_rev_samples = 0;
 }
 
-void dash_metrics_sample(struct dashboard *db, uint64_t now)
+void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -276,20 +276,32 @@ void dash_metrics_sample(struct dashboard *db, uint64_t now)
 	const char *name;
 	double secs;
 
-	if (db->d->proxy == NULL || now - db->metrics_prev_ms < SAMPLE_MS)
+	if (db->d->proxy == NULL)
+		return;
+	if (db->metrics == NULL)
+		db->metrics = json_object();
+	/* Per revision always (a few counter reads): a rollout's first
+	 * samples then have numbers. */
+	if (now - db->rev_prev_ms >= SAMPLE_MS) {
+		sample_revisions(db, db->rev_prev_ms ? db->metrics : NULL,
+				 (double)(now - db->rev_prev_ms) / 1000.0);
+		db->rev_prev_ms = now;
+	}
+	if (!full || now - db->metrics_prev_ms < SAMPLE_MS)
 		return;
 	proxy_metrics(db->d->proxy, &text, &len);
 	counters = parse(text ? text : "");
 	free(text);
 	if (db->metrics_prev == NULL) {
-		sample_revisions(db, NULL, 0);
 		db->metrics_prev = counters;
 		db->metrics_prev_ms = now;
 		return;
 	}
 	secs = (double)(now - db->metrics_prev_ms) / 1000.0;
-	shown = json_pack("{s:{}, s:{}}", "services", "pods");
-	sample_revisions(db, shown, secs);
+	shown =
+	    json_pack("{s:{}, s:{}, s:O?, s:O?}", "services", "pods",
+		      "revisions", json_object_get(db->metrics, "revisions"),
+		      "by_hash", json_object_get(db->metrics, "by_hash"));
 	json_object_foreach(json_object_get(counters, "services"), name, v)
 	{
 		json_t *p = json_object_get(

@@ -201,8 +201,12 @@ timeline_done() {
 	f=$(ls "$T"/state/timelines/echo-*.json)
 	[ "$(echo "$f" | wc -l)" -eq 1 ]
 	jq -e '.done and .revision == 2 and (.revisions | length) == 2' "$f"
-	jq -e '[.points[] | select(.[3] > 0)] | length > 0' "$f"
-	jq -e '[.points[] | select(.[7] > 0)] | length > 0' "$f"
+	# a point is [t, then per revision ready, present, req/s, errors/s]
+	local r
+	for r in 1 2; do
+		jq -e --argjson r $r '(.revisions | map(.revision) | index($r)) as $k |
+			[.points[] | select(.[3 + 4 * $k] > 0)] | length > 0' "$f"
+	done
 	kill -INT "$WRK"
 	wait "$WRK" || true
 	WRK=
