@@ -101,6 +101,13 @@ canary_state() { # canary_state running|aborted: the deployment's run
 	start_daemon
 	dash_up
 	wait_for 60 ready_pods 4
+	# the whole page, well under 200 KB
+	local bytes=0 f
+	for f in / /app.js /app.css; do
+		bytes=$((bytes + $(curl -sf -o /dev/null -w '%{size_download}' "$DASH$f")))
+	done
+	echo "page: $bytes bytes" >&2
+	[ "$bytes" -gt 10000 ] && [ "$bytes" -lt 100000 ]
 	curl -sN -m 100 "$DASH/events" >/dev/null &
 	local reader=$!
 	wrk -s "$WRK_STATUS" -t1 -c4 -d100s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
