@@ -253,7 +253,7 @@ function renderTimelines() {
     const q = `deployment=${encodeURIComponent(t.deployment)}&revision=${t.revision}&v=${t.duration_ms}`;
     return el('figure', { class: 'tl' },
       el('img', { src: '/api/timeline.svg?' + q, alt: `timeline of deployment ${t.deployment}: revision ${t.from_revision} to ${t.revision}`, loading: 'lazy' }),
-      el('figcaption', {}, `deployment/${t.deployment}: revision ${t.from_revision} → ${t.revision}, ${(t.duration_ms / 1000).toFixed(1)} s${t.done ? '' : ' (in progress)'}`));
+      el('figcaption', {}, `deployment/${t.deployment}: revision ${t.from_revision} → ${t.revision}, ${(t.duration_ms / 1000).toFixed(1)} s${t.done ? '' : ' (in progress)'}${t.interrupted ? ', the daemon restarted during it' : ''}`));
   }));
 }
 
