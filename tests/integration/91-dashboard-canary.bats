@@ -8,7 +8,8 @@
 # installed) the canary line and the buttons work from the keyboard. A
 # rollout's timeline, drawn with requests/s and errors/s per revision, is
 # the same after a kill -9 and a restart, and the next rollout is
-# recorded from the right revision. Addresses are 127.0.0.1:20100-20199.
+# recorded from the right revision. With SHOTS=1 the browser test writes
+# docs/img/dashboard-canary.png. Addresses are 127.0.0.1:20100-20199.
 
 load ../lib/helpers
 
