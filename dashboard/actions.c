@@ -49,7 +49,9 @@ static bool allowed(const char *method, const char *path)
 	    path[n] == '\0' && !strcmp(b, "rollout")) {
 		snprintf(e, sizeof(e), "%s", c);
 		return !strcmp(e, "pause") || !strcmp(e, "resume") ||
-		       !strcmp(e, "undo") || !strcmp(e, "restart");
+		       !strcmp(e, "undo") || !strcmp(e, "restart") ||
+		       !strcmp(e, "promote") || !strcmp(e, "abort") ||
+		       !strcmp(e, "retry");
 	}
 	return false;
 }

@@ -63,9 +63,12 @@ struct dashboard {
 	char *last_state;    /* state document last pushed (no volatile keys) */
 	uint64_t last_event; /* orchestrator event seq last pushed */
 	uint64_t last_sample_ms;
-	json_t *metrics;      /* latest proxy numbers (state.c) */
+	json_t *metrics;      /* latest proxy numbers (metrics.c) */
 	json_t *metrics_prev; /* counters one sample earlier */
 	uint64_t metrics_prev_ms;
+	uint64_t rev_prev_ms; /* per-revision counters read last */
+	struct dash_rev_sample *rev_samples; /* per service and revision */
+	size_t n_rev_samples;
 	struct timeline_store *timelines;
 	bool stopping;
 	int handles; /* open libuv handles that point here */
@@ -104,15 +107,26 @@ json_t *dash_snapshot(struct dashboard *db);
 void dash_live_tick(struct dashboard *db, bool force);
 void dash_sse_flush(struct dashboard *db, struct dash_conn *c);
 
-/* metrics.c: proxy numbers per service and per pod */
-void dash_metrics_sample(struct dashboard *db, uint64_t now);
+/* metrics.c: proxy numbers per service, per revision and per pod.
+ * db->metrics: {services: {NAME: {rps, error_rate, p99_ms}},
+ * pods: {NAME: {rps, failures_ps}}, revisions: {SERVICE: {HASH: {rps,
+ * errors_ps, error_rate, p99_ms}}}, by_hash: {HASH: {rps, errors_ps}}}. */
+/* Per revision every second; the rest too when full (someone watches
+ * or a rollout is recorded). */
+void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full);
+void dash_metrics_free(struct dashboard *db);
 
 /* actions.c: forwards an authorised action to the control API */
 void dash_action(struct dash_conn *c, const char *method, const char *path);
 void dash_fwd_detach(struct dash_fwd *f);
 
 /* timeline.c */
-struct timeline_store *timeline_store_new(void);
+/* The store, with the records STATE_DIR/timelines keeps (state_dir
+ * NULL: memory only). */
+struct timeline_store *timeline_store_new(uv_loop_t *loop,
+					  const char *state_dir);
+/* Writes what is not on disk yet (the daemon stops). */
+void timeline_store_flush(struct timeline_store *t);
 void timeline_store_free(struct timeline_store *t);
 void timeline_sample(struct dashboard *db, uint64_t now);
 /* A rollout is being recorded: proxy numbers are needed. */

@@ -31,8 +31,8 @@ static void on_tick(uv_timer_t *t)
 
 	for (struct dash_conn *c = db->conns; c; c = c->next)
 		streams = streams || c->state == DC_SSE;
-	if (streams || timeline_wants_metrics(db->timelines))
-		dash_metrics_sample(db, now);
+	dash_metrics_sample(db, now,
+			    streams || timeline_wants_metrics(db->timelines));
 	timeline_sample(db, now);
 	dash_live_tick(db, false);
 	dash_http_sweep(db, now);
@@ -95,8 +95,7 @@ static void control_route(struct daemon *d, struct ctl_conn *c,
 			ctl_reply_error(c, 404,
 					"no recorded rollout of deployment "
 					"\"%s\" to revision %s (the last %d "
-					"rollouts since the daemon started "
-					"are kept)",
+					"rollouts are kept)",
 					dep, rev, TIMELINE_KEEP);
 			return;
 		}
@@ -124,7 +123,7 @@ int dashboard_start(struct daemon *d, struct berr *err)
 	epoch[16] = '\0';
 	sse_ring_init(&db->ring, DASH_RING, epoch);
 	db->last_event = d->event_seq;
-	db->timelines = timeline_store_new();
+	db->timelines = timeline_store_new(d->loop, d->state_dir);
 	if (dash_http_listen(db, err) == -1) {
 		log_warnx("%s; the dashboard is not served (set dashboard = "
 			  "ADDR:PORT or off)",
@@ -153,6 +152,7 @@ void dash_handle_closed(struct dashboard *db)
 	free(db->last_state);
 	json_decref(db->metrics);
 	json_decref(db->metrics_prev);
+	dash_metrics_free(db);
 	timeline_store_free(db->timelines);
 	free(db->listen);
 	free(db);
@@ -171,6 +171,7 @@ void dashboard_stop(struct daemon *d)
 		return;
 	the_dashboard = NULL;
 	db->stopping = true;
+	timeline_store_flush(db->timelines);
 	dash_http_close_all(db);
 	uv_close((uv_handle_t *)&db->tick, on_tick_closed);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../common/xalloc.h"
+#include "../orchestrator/canary.h"
 #include "../orchestrator/endpoints.h"
 #include "../orchestrator/events.h"
 #include "../orchestrator/rollout_math.h"
@@ -66,6 +67,38 @@ static json_t *last_step(struct daemon *d, const char *dep)
 					 "message", ev->message);
 	}
 	return json_null();
+}
+
+/* A Canary deployment's run for its current template: the step, the
+ * weight its steps set, the weight in force in the proxy, and
+ * `rollout status`'s line; null when no run is in progress. */
+static json_t *canary_json(const struct deployment *dep)
+{
+	const struct canary_run *run = &dep->canary;
+	const struct canary_steps *st = &dep->spec->canary_steps;
+	char line[512], step[160] = "";
+	int set = 0;
+
+	if (!canary_status(dep, line, sizeof(line)))
+		return json_null();
+	/* as canary_status(): the last setWeight reached */
+	for (size_t i = 0; i < st->n && i <= run->s.step; i++)
+		if (st->v[i].kind == CANARY_SET_WEIGHT)
+			set = st->v[i].value;
+	if (run->s.step >= st->n)
+		set = 100;
+	if (run->s.aborted)
+		set = 0;
+	if (run->s.step < st->n)
+		canary_step_str(&st->v[run->s.step], step, sizeof(step));
+	return json_pack(
+	    "{s:s, s:s, s:i, s:i, s:s, s:i, s:i, s:b, s:b, s:s}", "hash",
+	    run->s.hash, "stable_hash", dep->memo.stable, "step",
+	    (int)(run->s.step + 1 > st->n ? st->n : run->s.step + 1), "steps",
+	    (int)st->n, "step_text", step, "set_weight", set, "proxy_weight",
+	    run->published ? run->pub_weight : 0, "aborted", run->s.aborted,
+	    "paused", run->s.pause_until_mono != 0 && !run->s.aborted, "status",
+	    line);
 }
 
 static int rev_cmp(const void *a, const void *b)
@@ -132,6 +165,7 @@ static json_t *deployment_json(struct daemon *d, struct deployment *dep)
 		      "minAvailable",
 		      dep->replicas - unav > 0 ? dep->replicas - unav : 0));
 	json_object_set_new(o, "step", last_step(d, dep->name));
+	json_object_set_new(o, "canary", canary_json(dep));
 	return o;
 }
 
@@ -143,17 +177,31 @@ static json_t *service_numbers(struct dashboard *db, const char *name)
 	return s ? json_incref(s) : json_null();
 }
 
-/* Requests/s and failures/s per revision, from the proxy's per-pod
- * counters (pods gone since the last sample are not counted). */
+static void add_int(json_t *o, const char *k, int v)
+{
+	json_object_set_new(
+	    o, k, json_integer(json_integer_value(json_object_get(o, k)) + v));
+}
+
+/* Per revision of the pods the service selects: its pods, endpoints,
+ * and the proxy's requests/s, errors/s, error rate and p99 for it (from
+ * the per-revision counters: pods gone since count too); for a canary
+ * run, its role and the weights (set, in the proxy, and the share of
+ * requests the canary revision actually took). */
 static json_t *per_revision(struct dashboard *db, struct daemon *d,
-			    const struct service_spec *svc)
+			    const struct service_spec *svc, json_t **canary)
 {
 	json_t *out = json_object();
-	json_t *pods = json_object_get(db->metrics, "pods");
+	json_t *nums = json_object_get(
+	    json_object_get(db->metrics, "revisions"), svc->name);
 	const struct kvlist *sel = service_selector(d, svc);
+	const struct deployment *cdep = NULL;
+	json_t *cj = NULL;
+	double total = 0, canary_rps = 0;
+	const char *k;
+	json_t *r;
 
 	for (struct pod *p = d->pods; p; p = p->next) {
-		json_t *m = json_object_get(pods, p->name), *r;
 		char key[16];
 
 		if (p->phase == POD_GONE || !endpoints_selects(sel, p))
@@ -161,29 +209,53 @@ static json_t *per_revision(struct dashboard *db, struct daemon *d,
 		snprintf(key, sizeof(key), "%d", p->revision);
 		r = json_object_get(out, key);
 		if (r == NULL) {
-			r = json_pack("{s:i, s:f, s:f, s:i}", "revision",
-				      p->revision, "rps", 0.0, "failures_ps",
-				      0.0, "endpoints", 0);
+			json_t *m = json_object_get(nums, p->hash);
+
+			r = json_pack(
+			    "{s:i, s:s, s:i, s:i, s:O?, s:O?, s:O?, "
+			    "s:O?, s:n}",
+			    "revision", p->revision, "hash", p->hash, "pods", 0,
+			    "endpoints", 0, "rps", json_object_get(m, "rps"),
+			    "errors_ps", json_object_get(m, "errors_ps"),
+			    "error_rate", json_object_get(m, "error_rate"),
+			    "p99_ms", json_object_get(m, "p99_ms"), "role");
 			json_object_set_new(out, key, r);
+			total += json_number_value(json_object_get(m, "rps"));
 		}
+		add_int(r, "pods", 1);
 		if (pod_is_ready(p) && !pod_terminating(p))
-			json_object_set_new(
-			    r, "endpoints",
-			    json_integer(json_integer_value(
-					     json_object_get(r, "endpoints")) +
-					 1));
-		if (m == NULL)
-			continue;
-		json_object_set_new(
-		    r, "rps",
-		    json_real(json_number_value(json_object_get(r, "rps")) +
-			      json_number_value(json_object_get(m, "rps"))));
-		json_object_set_new(
-		    r, "failures_ps",
-		    json_real(
-			json_number_value(json_object_get(r, "failures_ps")) +
-			json_number_value(json_object_get(m, "failures_ps"))));
+			add_int(r, "endpoints", 1);
+		if (cdep == NULL && p->deployment &&
+		    p->deployment->spec->strategy == STRATEGY_CANARY) {
+			cj = canary_json(p->deployment);
+			if (json_is_object(cj))
+				cdep = p->deployment;
+			else
+				json_decref(cj);
+		}
 	}
+	if (cdep == NULL) {
+		*canary = json_null();
+		return out;
+	}
+	json_object_foreach(out, k, r)
+	{
+		const char *h = json_string_value(json_object_get(r, "hash"));
+
+		if (!strcmp(h, cdep->canary.s.hash)) {
+			json_object_set_new(r, "role", json_string("canary"));
+			canary_rps +=
+			    json_number_value(json_object_get(r, "rps"));
+		} else if (!strcmp(h, cdep->memo.stable)) {
+			json_object_set_new(r, "role", json_string("stable"));
+		}
+	}
+	json_object_set_new(cj, "deployment", json_string(cdep->name));
+	json_object_set_new(cj, "revision", json_integer(cdep->revision));
+	json_object_set_new(cj, "actual_weight",
+			    total > 0 ? json_real(100.0 * canary_rps / total)
+				      : json_null());
+	*canary = cj;
 	return out;
 }
 
@@ -204,11 +276,16 @@ json_t *dash_state(struct dashboard *db)
 
 		json_object_del(svc, "age_seconds");
 		json_object_set_new(svc, "numbers", service_numbers(db, name));
-		for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++)
-			if (!strcmp(d->cfg->services[k].name, name))
-				json_object_set_new(
-				    svc, "revisions",
-				    per_revision(db, d, &d->cfg->services[k]));
+		for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++) {
+			json_t *canary;
+
+			if (strcmp(d->cfg->services[k].name, name))
+				continue;
+			json_object_set_new(
+			    svc, "revisions",
+			    per_revision(db, d, &d->cfg->services[k], &canary));
+			json_object_set_new(svc, "canary", canary);
+		}
 	}
 	json_array_foreach(json_object_get(pods, "pods"), i, p)
 	{

@@ -1,19 +1,34 @@
 /*
  * metrics.c - the proxy's numbers as the page shows them: requests/s,
- * error rate (5xx share) and p99 per service, requests/s and failures/s
- * per pod (so per revision), as rates between two samples of the
- * counters /metrics shows (proxy_metrics(), a copy made on the proxy
- * thread). Touches no proxy state itself.
+ * error rate (5xx share) and p99 per service and requests/s and
+ * failures/s per pod, as rates between two samples of the counters
+ * /metrics shows (proxy_metrics(), a copy made on the proxy thread); and
+ * per service and revision (pod-template-hash) requests/s, errors/s (5xx
+ * answers and connection errors), error rate and p99 from the proxy's
+ * per-revision counters (proxy_revision_counts(), relaxed atomic reads).
+ * Touches no proxy state itself.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/xalloc.h"
+#include "../orchestrator/endpoints.h"
+#include "../orchestrator/service_ops.h"
 #include "../proxy/proxy.h"
 #include "dash_internal.h"
 
 #define SAMPLE_MS 1000
+#define MAX_REV_SAMPLES 256 /* (service, revision) pairs followed */
+
+/* The last reading of one service's counters for one revision. */
+struct dash_rev_sample {
+	char svc[64];
+	char hash[16];
+	struct proxy_rev_counts prev;
+	bool seen; /* a pod of it is selected by the service now */
+};
 
 /* label="value" of a series line's labels into buf. */
 static int label(const char *line, const char *key, char *buf, size_t len)
@@ -137,7 +152,123 @@ static double p99_ms(json_t *now, json_t *prev)
 	return best >= 1e6 ? 1e9 : best * 1000;
 }
 
-void dash_metrics_sample(struct dashboard *db, uint64_t now)
+static struct dash_rev_sample *rev_sample(struct dashboard *db, const char *svc,
+					  const char *hash, bool *fresh)
+{
+	struct dash_rev_sample *r;
+
+	*fresh = false;
+	for (size_t i = 0; i < db->n_rev_samples; i++) {
+		r = &db->rev_samples[i];
+		if (!strcmp(r->svc, svc) && !strcmp(r->hash, hash))
+			return r;
+	}
+	if (db->n_rev_samples == MAX_REV_SAMPLES)
+		return NULL;
+	if (db->rev_samples == NULL)
+		db->rev_samples =
+		    xcalloc(MAX_REV_SAMPLES, sizeof(*db->rev_samples));
+	r = &db->rev_samples[db->n_rev_samples++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->svc, sizeof(r->svc), "%s", svc);
+	snprintf(r->hash, sizeof(r->hash), "%s", hash);
+	*fresh = true;
+	return r;
+}
+
+static json_t *rev_numbers(const struct proxy_rev_counts *prev,
+			   const struct proxy_rev_counts *now, double secs)
+{
+	double req = now->requests > prev->requests
+			 ? (double)(now->requests - prev->requests)
+			 : 0;
+	double e5 = now->errors_5xx > prev->errors_5xx
+			? (double)(now->errors_5xx - prev->errors_5xx)
+			: 0;
+	double ce = now->conn_errors > prev->conn_errors
+			? (double)(now->conn_errors - prev->conn_errors)
+			: 0;
+	double p99 = proxy_rev_quantile_ms(prev, now, 0.99);
+	/* A failed connection that was retried elsewhere is no answer of
+	 * this revision: an attempt that failed. */
+	double attempts = req + ce;
+	double rate = attempts > 0 ? (e5 + ce) / attempts : 0;
+
+	return json_pack("{s:f, s:f, s:f, s:o}", "rps", req / secs, "errors_ps",
+			 (e5 + ce) / secs, "error_rate", rate > 1 ? 1.0 : rate,
+			 "p99_ms", p99 < 0 ? json_null() : json_real(p99));
+}
+
+static void sum_into(json_t *by_hash, const char *hash, json_t *n)
+{
+	json_t *h = child(by_hash, hash);
+
+	add(h, "rps", json_number_value(json_object_get(n, "rps")));
+	add(h, "errors_ps", json_number_value(json_object_get(n, "errors_ps")));
+}
+
+/* Every (service, revision) pair with a pod the service selects: its
+ * numbers since the last sample into shown (NULL: only remember the
+ * counters). Pairs no pod stands for any more are forgotten. */
+static void sample_revisions(struct dashboard *db, json_t *shown, double secs)
+{
+	struct daemon *d = db->d;
+	json_t *revs = json_object(), *by_hash = json_object();
+
+	for (size_t i = 0; i < db->n_rev_samples; i++)
+		db->rev_samples[i].seen = false;
+	for (size_t k = 0; d->cfg && k < d->cfg->n_services; k++) {
+		const struct service_spec *svc = &d->cfg->services[k];
+		const struct kvlist *sel = service_selector(d, svc);
+
+		for (struct pod *p = d->pods; p; p = p->next) {
+			struct proxy_rev_counts now;
+			struct dash_rev_sample *r;
+			bool fresh;
+
+			if (p->phase == POD_GONE || p->hash[0] == '\0' ||
+			    !endpoints_selects(sel, p))
+				continue;
+			r = rev_sample(db, svc->name, p->hash, &fresh);
+			if (r == NULL || r->seen)
+				continue;
+			r->seen = true;
+			proxy_revision_counts(d->proxy, svc->name, p->hash,
+					      &now);
+			if (!fresh && shown) {
+				json_t *n = rev_numbers(&r->prev, &now, secs);
+
+				sum_into(by_hash, p->hash, n);
+				json_object_set_new(child(revs, svc->name),
+						    p->hash, n);
+			}
+			r->prev = now;
+		}
+	}
+	for (size_t i = 0; i < db->n_rev_samples;) {
+		if (db->rev_samples[i].seen) {
+			i++;
+			continue;
+		}
+		db->rev_samples[i] = db->rev_samples[--db->n_rev_samples];
+	}
+	if (shown) {
+		json_object_set_new(shown, "revisions", revs);
+		json_object_set_new(shown, "by_hash", by_hash);
+	} else {
+		json_decref(revs);
+		json_decref(by_hash);
+	}
+}
+
+void dash_metrics_free(struct dashboard *db)
+{
+	free(db->rev_samples);
+	db->rev_samples = NULL;
+	db->n_rev_samples = 0;
+}
+
+void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -145,7 +276,18 @@ void dash_metrics_sample(struct dashboard *db, uint64_t now)
 	const char *name;
 	double secs;
 
-	if (db->d->proxy == NULL || now - db->metrics_prev_ms < SAMPLE_MS)
+	if (db->d->proxy == NULL)
+		return;
+	if (db->metrics == NULL)
+		db->metrics = json_object();
+	/* Per revision always (a few counter reads): a rollout's first
+	 * samples then have numbers. */
+	if (now - db->rev_prev_ms >= SAMPLE_MS) {
+		sample_revisions(db, db->rev_prev_ms ? db->metrics : NULL,
+				 (double)(now - db->rev_prev_ms) / 1000.0);
+		db->rev_prev_ms = now;
+	}
+	if (!full || now - db->metrics_prev_ms < SAMPLE_MS)
 		return;
 	proxy_metrics(db->d->proxy, &text, &len);
 	counters = parse(text ? text : "");
@@ -156,7 +298,10 @@ void dash_metrics_sample(struct dashboard *db, uint64_t now)
 		return;
 	}
 	secs = (double)(now - db->metrics_prev_ms) / 1000.0;
-	shown = json_pack("{s:{}, s:{}}", "services", "pods");
+	shown =
+	    json_pack("{s:{}, s:{}, s:O?, s:O?}", "services", "pods",
+		      "revisions", json_object_get(db->metrics, "revisions"),
+		      "by_hash", json_object_get(db->metrics, "by_hash"));
 	json_object_foreach(json_object_get(counters, "services"), name, v)
 	{
 		json_t *p = json_object_get(

@@ -2,10 +2,14 @@
  * timeline.c - every rollout recorded and drawn: when a deployment's
  * template changes, a record starts and takes, every 500 ms, the pods of
  * each revision (ready and present) and each revision's requests/s and
- * failures/s, plus the events of the deployment and its pods, until the
- * rollout is complete (or 10 minutes). The last TIMELINE_KEEP records are
- * kept, in memory. timeline_svg() draws one as a self-contained SVG.
- * Reads the model; changes nothing.
+ * errors/s through the proxy (5xx answers and connection errors, from
+ * its per-revision counters), plus the events of the deployment and its
+ * pods, until the rollout is complete (or 10 minutes). The last
+ * TIMELINE_KEEP records are kept, and written to STATE_DIR/timelines
+ * (timeline_store.c, off the loop) when they end, every 10 s while they
+ * run and when the daemon stops, so they outlive a restart.
+ * timeline_svg() draws one as a self-contained SVG. Reads the model;
+ * changes nothing.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -17,72 +21,87 @@
 #include "../common/xalloc.h"
 #include "../orchestrator/view.h"
 #include "dash_internal.h"
+#include "timeline.h"
 
 #define SAMPLE_EVERY_MS 500
-#define MAX_SAMPLES 1200 /* 10 minutes */
-#define MAX_EVENTS 200
-#define MAX_REVS 4
-#define TAIL_MS 2000 /* recorded after completion */
-
-struct tl_point {
-	uint32_t t_ms;
-	struct {
-		int rev;
-		int16_t ready, present;
-		float rps, fps;
-	} r[MAX_REVS];
-};
-
-struct tl_event {
-	uint32_t t_ms;
-	bool warning;
-	char reason[32];
-	char object[96];
-	char message[200];
-};
-
-struct tl_rec {
-	char dep[64];
-	int revision, from;
-	int64_t start_wall_ms;
-	uint64_t start, done; /* loop ms; done 0: still going */
-	uint64_t last_seq;
-	int revs[MAX_REVS];
-	int n_revs;
-	struct tl_point *pts;
-	size_t n_pts;
-	struct tl_event *evs;
-	size_t n_evs;
-};
+#define MAX_SAMPLES TL_MAX_SAMPLES
+#define MAX_EVENTS TL_MAX_EVENTS
+#define MAX_REVS TL_MAX_REVS
+#define TAIL_MS 2000	     /* recorded after completion */
+#define SAVE_EVERY_MS 10000  /* a running record is written that often */
+#define RESUME_MAX_MS 600000 /* a record cut by a restart goes on if newer */
 
 struct timeline_store {
 	struct tl_rec *recs[TIMELINE_KEEP]; /* oldest first */
 	size_t n;
 	json_t *seen; /* deployment -> [hash, revision] */
 	uint64_t last_ms;
+	uint64_t saved_ms;
+	bool prune; /* a record was dropped: its file goes */
+	struct tl_disk *disk;
 };
 
-struct timeline_store *timeline_store_new(void)
+struct timeline_store *timeline_store_new(uv_loop_t *loop,
+					  const char *state_dir)
 {
 	struct timeline_store *t = xcalloc(1, sizeof(*t));
+	char *dir = state_dir ? xasprintf("%s/timelines", state_dir) : NULL;
+	uint64_t now = uv_now(loop);
+	int64_t wall = now_ms();
 
 	t->seen = json_object();
-	return t;
-}
+	t->disk = tl_disk_open(loop, dir, t->recs, TIMELINE_KEEP, &t->n);
+	free(dir);
+	t->prune = true;
+	for (size_t i = 0; i < t->n; i++) {
+		struct tl_rec *r = t->recs[i];
+		int64_t age = wall - r->start_wall_ms;
 
-static void rec_free(struct tl_rec *r)
-{
-	free(r->pts);
-	free(r->evs);
-	free(r);
+		/* Back on the loop's clock. A record the previous daemon did
+		 * not finish goes on when it is recent (the rollout went on
+		 * without it: a gap in its samples), else it ends here. */
+		r->start =
+		    age > 0 && (uint64_t)age < now ? now - (uint64_t)age : now;
+		r->done =
+		    r->interrupted && age >= 0 && age < RESUME_MAX_MS ? 0 : now;
+		r->last_seq = 0;
+		/* the newest record of a deployment is where it stands */
+		json_object_set_new(t->seen, r->dep,
+				    json_pack("[s, i]", r->hash, r->revision));
+	}
+	return t;
 }
 
 void timeline_store_free(struct timeline_store *t)
 {
+	tl_disk_close(t->disk);
 	for (size_t i = 0; i < t->n; i++)
-		rec_free(t->recs[i]);
+		tl_rec_free(t->recs[i]);
 	json_decref(t->seen);
 	free(t);
+}
+
+static void save(struct timeline_store *t, uint64_t now)
+{
+	bool dirty = t->prune;
+
+	for (size_t i = 0; i < t->n; i++)
+		dirty = dirty || t->recs[i]->dirty;
+	if (!dirty)
+		return;
+	tl_disk_save(t->disk, t->recs, t->n);
+	t->prune = false;
+	t->saved_ms = now;
+}
+
+void timeline_store_flush(struct timeline_store *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->recs[i]->done) {
+			t->recs[i]->interrupted = true;
+			t->recs[i]->dirty = true;
+		}
+	save(t, t->last_ms);
 }
 
 static struct tl_rec *ongoing(struct timeline_store *t, const char *dep)
@@ -104,35 +123,37 @@ bool timeline_wants_metrics(struct timeline_store *t)
 static struct tl_rec *rec_start(struct timeline_store *t,
 				struct deployment *dep, int from, uint64_t now)
 {
-	struct tl_rec *r = xcalloc(1, sizeof(*r));
+	struct tl_rec *r = tl_rec_new();
 
 	snprintf(r->dep, sizeof(r->dep), "%s", dep->name);
+	snprintf(r->hash, sizeof(r->hash), "%s", dep->hash);
 	r->revision = dep->revision;
 	r->from = from;
 	r->start_wall_ms = now_ms();
 	r->start = now;
 	r->last_seq = dep->daemon->event_seq > 50 ? dep->daemon->event_seq - 50
 						  : 0; /* the decision */
-	r->pts = xcalloc(MAX_SAMPLES, sizeof(*r->pts));
-	r->evs = xcalloc(MAX_EVENTS, sizeof(*r->evs));
+	r->dirty = true;
 	if (t->n == TIMELINE_KEEP) {
-		rec_free(t->recs[0]);
+		tl_rec_free(t->recs[0]);
 		memmove(t->recs, t->recs + 1,
 			(TIMELINE_KEEP - 1) * sizeof(t->recs[0]));
 		t->n--;
+		t->prune = true;
 	}
 	t->recs[t->n++] = r;
 	return r;
 }
 
-static int rev_slot(struct tl_rec *r, int rev)
+static int rev_slot(struct tl_rec *r, const struct pod *p)
 {
 	for (int i = 0; i < r->n_revs; i++)
-		if (r->revs[i] == rev)
+		if (r->revs[i] == p->revision)
 			return i;
 	if (r->n_revs == MAX_REVS)
 		return -1;
-	r->revs[r->n_revs] = rev;
+	r->revs[r->n_revs] = p->revision;
+	snprintf(r->rev_hash[r->n_revs], sizeof(r->rev_hash[0]), "%s", p->hash);
 	return r->n_revs++;
 }
 
@@ -151,7 +172,7 @@ static void rec_sample(struct dashboard *db, struct tl_rec *r,
 {
 	struct daemon *d = db->d;
 	struct tl_point *pt;
-	json_t *pods = json_object_get(db->metrics, "pods");
+	json_t *by_hash = json_object_get(db->metrics, "by_hash");
 	uint64_t first;
 
 	if (r->n_pts < MAX_SAMPLES) {
@@ -160,24 +181,28 @@ static void rec_sample(struct dashboard *db, struct tl_rec *r,
 		for (int i = 0; i < MAX_REVS; i++)
 			pt->r[i].rev = -1;
 		for (struct pod *p = d->pods; p; p = p->next) {
-			json_t *m;
 			int k;
 
 			if (p->deployment != dep || p->phase == POD_GONE)
 				continue;
-			k = rev_slot(r, p->revision);
+			k = rev_slot(r, p);
 			if (k < 0)
 				continue;
 			pt->r[k].rev = p->revision;
 			pt->r[k].present++;
 			if (pod_is_ready(p) && !pod_terminating(p))
 				pt->r[k].ready++;
-			m = json_object_get(pods, p->name);
-			pt->r[k].rps +=
-			    (float)json_number_value(json_object_get(m, "rps"));
-			pt->r[k].fps += (float)json_number_value(
-			    json_object_get(m, "failures_ps"));
 		}
+		/* the proxy's numbers per revision, every service summed */
+		for (int k = 0; k < r->n_revs; k++) {
+			json_t *m = json_object_get(by_hash, r->rev_hash[k]);
+
+			pt->r[k].rps =
+			    (float)json_number_value(json_object_get(m, "rps"));
+			pt->r[k].eps = (float)json_number_value(
+			    json_object_get(m, "errors_ps"));
+		}
+		r->dirty = true;
 	}
 	first = d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1 : 1;
 	if (r->last_seq + 1 > first)
@@ -186,7 +211,8 @@ static void rec_sample(struct dashboard *db, struct tl_rec *r,
 		const struct event *ev = &d->events[(s - 1) % EVENT_RING];
 		struct tl_event *e;
 
-		if (!about(ev->object, dep->name) || r->n_evs == MAX_EVENTS)
+		if (!about(ev->object, dep->name) || r->n_evs == MAX_EVENTS ||
+		    ev->time_ms < r->start_wall_ms - 30000)
 			continue;
 		e = &r->evs[r->n_evs++];
 		e->t_ms = ev->time_ms > r->start_wall_ms
@@ -203,6 +229,7 @@ static void rec_sample(struct dashboard *db, struct tl_rec *r,
 void timeline_sample(struct dashboard *db, uint64_t now)
 {
 	struct timeline_store *t = db->timelines;
+	bool ended = false;
 
 	if (now - t->last_ms < SAMPLE_EVERY_MS)
 		return;
@@ -223,8 +250,11 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 			json_object_set_new(
 			    t->seen, dep->name,
 			    json_pack("[s, i]", dep->hash, dep->revision));
-			if (r)
+			if (r) {
 				r->done = now;
+				r->dirty = true;
+				ended = true;
+			}
 			/* The first sight of a deployment is where we
 			 * start, not a rollout. */
 			r = seen ? rec_start(t, dep, from, now) : NULL;
@@ -235,19 +265,23 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 		state = deployment_rollout_state(db->d, dep);
 		if (r->n_pts >= MAX_SAMPLES ||
 		    (!strcmp(state, "complete") && r->done == 0 &&
-		     now - r->start > TAIL_MS))
+		     now - r->start > TAIL_MS)) {
 			r->done = now;
+			ended = true;
+		}
 	}
+	if (ended || t->prune || now - t->saved_ms >= SAVE_EVERY_MS)
+		save(t, now);
 }
 
 static json_t *rec_json(const struct tl_rec *r)
 {
-	return json_pack("{s:s, s:i, s:i, s:I, s:I, s:b}", "deployment", r->dep,
-			 "revision", r->revision, "from_revision", r->from,
-			 "start_ms", (json_int_t)r->start_wall_ms,
+	return json_pack("{s:s, s:i, s:i, s:I, s:I, s:b, s:b}", "deployment",
+			 r->dep, "revision", r->revision, "from_revision",
+			 r->from, "start_ms", (json_int_t)r->start_wall_ms,
 			 "duration_ms",
 			 (json_int_t)(r->n_pts ? r->pts[r->n_pts - 1].t_ms : 0),
-			 "done", r->done != 0);
+			 "done", r->done != 0, "interrupted", r->interrupted);
 }
 
 json_t *timeline_list(struct timeline_store *t)
@@ -338,25 +372,43 @@ static void marker(struct sbuf *b, int k, double x, double y)
 	}
 }
 
+enum panel_kind { P_READY, P_RPS, P_EPS };
+
+static double value(const struct tl_point *pt, int k, enum panel_kind kind)
+{
+	switch (kind) {
+	case P_READY:
+		return pt->r[k].ready;
+	case P_RPS:
+		return pt->r[k].rps;
+	default:
+		return pt->r[k].eps;
+	}
+}
+
 static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
-		  double w, double h, double tmax, bool rates,
+		  double w, double h, double tmax, enum panel_kind kind,
 		  const char *title)
 {
 	double vmax = 1;
 
 	for (size_t i = 0; i < r->n_pts; i++)
 		for (int k = 0; k < r->n_revs; k++) {
-			double v =
-			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].present;
+			double v = kind == P_READY ? r->pts[i].r[k].present
+						   : value(&r->pts[i], k, kind);
 
 			vmax = v > vmax ? v : vmax;
 		}
-	if (rates)
+	if (kind != P_READY)
 		vmax = ceil(vmax * 1.1);
 	else if (vmax < 4)
 		vmax = 4; /* whole pods on every grid line */
 	else
 		vmax = ceil(vmax / 4) * 4;
+	out(b, "<g class=\"panel\" data-panel=\"%s\">",
+	    kind == P_READY ? "ready"
+	    : kind == P_RPS ? "rps"
+			    : "errors");
 	out(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"t\">", x0, y0 - 8);
 	esc(b, title);
 	out(b, "</text>");
@@ -371,52 +423,32 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#ddd\"/><text x=\"%.0f\" y=\"%.1f\" "
 		    "text-anchor=\"end\" class=\"s\">%.*f</text>",
-		    x0, x0 + w, y, y, x0 - 4, y + 4, rates && vmax < 40 ? 1 : 0,
-		    vmax * g / 4.0);
+		    x0, x0 + w, y, y, x0 - 4, y + 4,
+		    kind != P_READY && vmax < 40 ? 1 : 0, vmax * g / 4.0);
 	}
 	for (int k = 0; k < r->n_revs; k++) {
 		out(b,
 		    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-		    "stroke-dasharray=\"%s\" points=\"",
-		    colours[k], dashes[k]);
+		    "stroke-dasharray=\"%s\" data-revision=\"%d\" points=\"",
+		    colours[k], dashes[k], r->revs[k]);
 		for (size_t i = 0; i < r->n_pts; i++) {
-			double v =
-			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].ready;
+			double v = value(&r->pts[i], k, kind);
 			double x = x0 + w * r->pts[i].t_ms / tmax;
 			double y = y0 + h - h * v / vmax;
 
 			out(b, "%.1f,%.1f ", x, y);
 		}
 		out(b, "\"/>");
-		/* backend failures/s of the revision: a thin dotted line */
-		for (size_t i = 0; rates && i < r->n_pts; i++) {
-			if (r->pts[i].r[k].fps <= 0)
-				continue;
-			out(b,
-			    "<polyline fill=\"none\" stroke=\"%s\" "
-			    "stroke-width=\"1\" stroke-dasharray=\"1 2\" "
-			    "points=\"",
-			    colours[k]);
-			for (size_t j = 0; j < r->n_pts; j++)
-				out(b, "%.1f,%.1f ",
-				    x0 + w * r->pts[j].t_ms / tmax,
-				    y0 + h - h * r->pts[j].r[k].fps / vmax);
-			out(b,
-			    "\"><title>failures/s, revision %d</title>"
-			    "</polyline>",
-			    r->revs[k]);
-			break;
-		}
 		/* markers every ~10% of the run, and at both ends */
 		for (size_t i = 0;
 		     i<r->n_pts; i += r->n_pts> 10 ? r->n_pts / 10 : 1) {
-			double v =
-			    rates ? r->pts[i].r[k].rps : r->pts[i].r[k].ready;
+			double v = value(&r->pts[i], k, kind);
 
 			marker(b, k, x0 + w * r->pts[i].t_ms / tmax,
 			       y0 + h - h * v / vmax);
 		}
 	}
+	out(b, "</g>");
 }
 
 char *timeline_svg(struct timeline_store *t, const char *deployment,
@@ -424,12 +456,12 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 {
 	const struct tl_rec *r = NULL;
 	struct sbuf b = {0};
-	const double W = 960, H = 560, X = 60, PW = 860;
+	const double W = 960, H = 660, X = 60, PW = 860;
 	double tmax;
 	char when[32];
 	time_t secs;
 	struct tm tm;
-	bool failures = false;
+	double errors = 0;
 
 	for (size_t i = t->n; i-- > 0 && r == NULL;)
 		if (!strcmp(t->recs[i]->dep, deployment) &&
@@ -458,20 +490,22 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 	out(&b, ": revision %d &#8594; %d, started %s, %.1f s%s</text>",
 	    r->from, r->revision, when, tmax / 1000.0,
 	    r->done ? "" : " (in progress)");
-	panel(&b, r, X, 60, PW, 180, tmax, false, "Ready pods per revision");
-	panel(&b, r, X, 300, PW, 120, tmax, true,
-	      "Requests/s per revision (proxy; dotted: failures/s)");
+	panel(&b, r, X, 70, PW, 160, tmax, P_READY, "Ready pods per revision");
+	panel(&b, r, X, 270, PW, 110, tmax, P_RPS,
+	      "Requests/s per revision (through berth's proxy)");
+	panel(&b, r, X, 420, PW, 90, tmax, P_EPS,
+	      "Errors/s per revision (5xx answers and connection errors)");
 	/* time axis */
 	for (int g = 0; g <= 5; g++) {
 		double x = X + PW * g / 5.0;
 
 		out(&b,
-		    "<text x=\"%.1f\" y=\"436\" text-anchor=\"middle\" "
+		    "<text x=\"%.1f\" y=\"526\" text-anchor=\"middle\" "
 		    "class=\"s\">%.1f s</text>",
 		    x, tmax * g / 5.0 / 1000.0);
 	}
 	/* events: one tick each, the message in its tooltip */
-	out(&b, "<text x=\"%.0f\" y=\"462\" class=\"s\">Events</text>", X);
+	out(&b, "<text x=\"%.0f\" y=\"552\" class=\"s\">Events</text>", X);
 	for (size_t i = 0; i < r->n_evs; i++) {
 		const struct tl_event *e = &r->evs[i];
 		double x = X + PW * (e->t_ms > tmax ? tmax : e->t_ms) / tmax;
@@ -481,14 +515,14 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 		out(&b, ": ");
 		esc(&b, e->message);
 		out(&b,
-		    "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"470\" "
-		    "y2=\"490\" stroke=\"%s\" stroke-width=\"%s\"/></g>",
+		    "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"560\" "
+		    "y2=\"580\" stroke=\"%s\" stroke-width=\"%s\"/></g>",
 		    x, x, e->warning ? "#D55E00" : "#555",
 		    e->warning ? "3" : "1");
 	}
 	/* legend: colour, dash and marker, and the words */
 	for (int k = 0; k < r->n_revs; k++) {
-		double lx = X + 180.0 * k, ly = 520;
+		double lx = X + 180.0 * k, ly = 610;
 
 		out(&b,
 		    "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.0f\" y2=\"%.0f\" "
@@ -502,12 +536,28 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 		    lx + 36, ly + 4, r->revs[k],
 		    r->revs[k] == r->revision ? " (new)" : "");
 	}
-	for (size_t i = 0; i < r->n_pts && !failures; i++)
+	for (size_t i = 1; i < r->n_pts; i++)
 		for (int k = 0; k < r->n_revs; k++)
-			failures = failures || r->pts[i].r[k].fps > 0;
-	out(&b, "<text x=\"%.0f\" y=\"548\" class=\"s\">%s</text></svg>\n", X,
-	    failures ? "Backend failures were seen: thin dotted lines, "
-		       "failures/s per revision."
-		     : "No backend failures seen by the proxy.");
+			errors += r->pts[i].r[k].eps *
+				  (r->pts[i].t_ms - r->pts[i - 1].t_ms) /
+				  1000.0;
+	if (errors >= 0.5)
+		out(&b,
+		    "<text x=\"%.0f\" y=\"642\" class=\"s\">About %.0f "
+		    "errors (5xx answers and connection errors) were seen by "
+		    "the proxy.</text>",
+		    X, errors);
+	else
+		out(&b,
+		    "<text x=\"%.0f\" y=\"642\" class=\"s\">No errors seen "
+		    "by the proxy.</text>",
+		    X);
+	if (r->interrupted)
+		out(&b,
+		    "<text x=\"%.0f\" y=\"42\" class=\"s\">The daemon "
+		    "restarted while this was recorded: samples are missing "
+		    "for that time.</text>",
+		    X);
+	out(&b, "</svg>\n");
 	return b.p;
 }

@@ -61,21 +61,43 @@ function depControls(name) {
   const replicas = el('input', { type: 'number', min: '0', max: '10000', 'aria-label': 'replicas of ' + name, id: 'replicas-' + name,
     oninput: () => { replicas.dataset.edited = '1'; } });
   const image = el('input', { type: 'text', 'aria-label': 'new image of ' + name, placeholder: '/path/to/image', id: 'image-' + name });
+  const post = (verb, body) => act('POST', `/v1/deployments/${enc}/rollout/${verb}`, body || {});
+  const btn = (action, label, onclick, aria) => el('button', { type: 'button', 'data-action': action, 'aria-label': aria, onclick }, label);
+  // The Canary strategy's verbs, as `berth rollout promote [--full] | abort | retry`.
+  const canary = {
+    promote: btn('promote', 'Promote', () => post('promote', {}), 'promote the canary of ' + name + ' past its current step'),
+    full: btn('promote-full', 'Promote fully', () => post('promote', { full: true }), 'promote the canary of ' + name + ' past every remaining step'),
+    abort: btn('abort', 'Abort', () => post('abort'), 'abort the canary of ' + name),
+    retry: btn('retry', 'Retry', () => post('retry'), 'retry the aborted canary of ' + name),
+  };
+  const canaryBox = el('span', { class: 'canary-actions', role: 'group', 'aria-label': 'canary of ' + name },
+    canary.promote, canary.full, canary.abort, canary.retry);
   const box = el('div', { class: 'actions', 'data-auth': '' },
     el('label', { for: 'replicas-' + name }, 'Replicas'), replicas,
-    el('button', { type: 'button', 'data-action': 'scale', onclick: () => {
+    btn('scale', 'Scale', () => {
       delete replicas.dataset.edited;
       act('POST', `/v1/deployments/${enc}/scale`, { replicas: Number(replicas.value) });
-    } }, 'Scale'),
+    }),
     el('label', { for: 'image-' + name }, 'Image'), image,
-    el('button', { type: 'button', 'data-action': 'image', onclick: () => {
-      act('POST', `/v1/deployments/${enc}/image`, { image: image.value });
-    } }, 'Set image'),
-    el('button', { type: 'button', 'data-action': 'pause', onclick: () => act('POST', `/v1/deployments/${enc}/rollout/pause`, {}) }, 'Pause'),
-    el('button', { type: 'button', 'data-action': 'resume', onclick: () => act('POST', `/v1/deployments/${enc}/rollout/resume`, {}) }, 'Resume'),
-    el('button', { type: 'button', 'data-action': 'undo', onclick: () => act('POST', `/v1/deployments/${enc}/rollout/undo`, { to_revision: 0 }) }, 'Undo'),
-    el('button', { type: 'button', 'data-action': 'restart', onclick: () => act('POST', `/v1/deployments/${enc}/rollout/restart`, {}) }, 'Restart'));
-  return { box, replicas, image };
+    btn('image', 'Set image', () => act('POST', `/v1/deployments/${enc}/image`, { image: image.value })),
+    btn('pause', 'Pause', () => post('pause')),
+    btn('resume', 'Resume', () => post('resume')),
+    btn('undo', 'Undo', () => post('undo', { to_revision: 0 })),
+    btn('restart', 'Restart', () => post('restart')),
+    canaryBox);
+  return { box, replicas, image, canary, canaryBox };
+}
+
+// A Canary run's step and weights, in words.
+function canaryLine(c, svcCanary) {
+  const actual = svcCanary && svcCanary.actual_weight !== null && svcCanary.actual_weight !== undefined
+    ? Math.round(svcCanary.actual_weight) + ' %' : '–';
+  return el('div', { class: 'canary', 'data-canary': c.aborted ? 'aborted' : (c.paused ? 'paused' : 'running') },
+    el('b', {}, c.aborted ? '✕ aborted' : (c.paused ? '❚❚ paused' : '▶ running')),
+    ` canary step ${c.step}/${c.steps}${c.step_text ? ' (' + c.step_text + ')' : ''} · weight set `,
+    el('b', { 'data-weight': 'set' }, c.set_weight + ' %'), ' · in the proxy ',
+    el('b', { 'data-weight': 'proxy' }, c.proxy_weight + ' %'), ' · actual ',
+    el('b', { 'data-weight': 'actual' }, actual));
 }
 
 function podBox(p, authed) {
@@ -111,6 +133,12 @@ function renderDeployment(d, authed) {
   }
   if (!n.ctl.replicas.dataset.edited && document.activeElement !== n.ctl.replicas) n.ctl.replicas.value = d.replicas;
   n.ctl.box.hidden = !authed;
+  const c = d.canary;
+  n.ctl.canaryBox.hidden = d.strategy !== 'Canary';
+  n.ctl.canary.promote.disabled = !c || c.aborted;
+  n.ctl.canary.full.disabled = !c || c.aborted;
+  n.ctl.canary.abort.disabled = !c || c.aborted;
+  n.ctl.canary.retry.disabled = !c || !c.aborted;
   n.root.dataset.rollout = d.rollout;
   const b = d.bounds || {};
   const present = d.total + d.terminating;
@@ -130,6 +158,8 @@ function renderDeployment(d, authed) {
       : null,
     d.paused ? el('b', {}, 'paused') : null);
   const step = d.step ? el('div', { class: 'step', 'aria-label': 'last controller decision' }, d.step.reason + ': ' + d.step.message) : null;
+  const svcCanary = (view.state.services || []).map((s) => s.canary).find((x) => x && x.deployment === d.name);
+  const canary = c ? canaryLine(c, svcCanary) : null;
   const revs = el('div', { class: 'revs' });
   for (const r of d.revisions) {
     const pods = el('ul', { class: 'pods', 'aria-label': 'pods of revision ' + r.revision });
@@ -138,7 +168,7 @@ function renderDeployment(d, authed) {
       el('h4', {}, 'revision ' + r.revision + (r.current ? ' (current)' : ''), ' · ', String(r.pods.length), ' pod', r.pods.length === 1 ? '' : 's'),
       el('div', { class: 'muted' }, r.image), pods));
   }
-  n.live.replaceChildren(nums, step || '', revs);
+  n.live.replaceChildren(nums, canary || '', step || '', revs);
   void present;
   return n.root;
 }
@@ -161,29 +191,47 @@ function renderDeployments(s, authed) {
 
 const fmt = (v, digits) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
 
+const pct = (v) => (v === null || v === undefined ? '–' : fmt(v * 100, v > 0 && v < 0.01 ? 2 : 1) + ' %');
+const p99 = (v) => (v === null || v === undefined ? '–' : (v >= 1e9 ? '> 10 s' : '≤ ' + fmt(v, 0) + ' ms'));
+
+// One row per revision: the proxy's numbers for it and its share.
+function revisionRows(svc) {
+  const revs = Object.values(svc.revisions || {}).sort((a, b) => a.revision - b.revision);
+  const total = revs.reduce((a, r) => a + (r.rps || 0), 0);
+  return revs.map((r) => el('tr', { 'data-revision': String(r.revision), 'data-role': r.role || undefined },
+    el('th', { scope: 'row' }, 'rev ' + r.revision, r.role ? el('span', { class: 'role' }, ' ' + r.role) : null),
+    el('td', { class: 'num' }, String(r.endpoints), '/', String(r.pods)),
+    el('td', { class: 'num', 'data-num': 'rps' }, fmt(r.rps, 1)),
+    el('td', { class: 'num', 'data-num': 'share' }, total > 0 ? Math.round(100 * (r.rps || 0) / total) + ' %' : '–'),
+    el('td', { class: 'num', 'data-num': 'errors' }, fmt(r.errors_ps, 1)),
+    el('td', { class: 'num', 'data-num': 'error-rate' }, (r.error_rate > 0 ? '⚠ ' : '') + pct(r.error_rate)),
+    el('td', { class: 'num', 'data-num': 'p99' }, p99(r.p99_ms))));
+}
+
 function renderServices(s) {
-  const rows = [];
+  const cards = [];
   for (const svc of s.services) {
     const m = svc.numbers || {};
-    const revs = Object.values(svc.revisions || {}).sort((a, b) => a.revision - b.revision);
-    const total = revs.reduce((a, r) => a + r.rps, 0);
-    const eps = revs.reduce((a, r) => a + r.endpoints, 0);
-    const split = revs.map((r) => {
-      const share = total > 0 ? r.rps / total : (eps > 0 ? r.endpoints / eps : 0);
-      return `rev ${r.revision}: ${Math.round(share * 100)}% (${r.endpoints} endpoints, ${fmt(r.rps, 1)} req/s, ${fmt(r.failures_ps, 1)} failures/s)`;
-    });
-    rows.push(el('tr', { 'data-service': svc.name },
-      el('th', { scope: 'row' }, svc.name), el('td', {}, svc.listen + ' ' + svc.mode),
-      el('td', {}, svc.endpoints.join(', ') || 'none'),
-      el('td', { class: 'num' }, fmt(m.rps, 1)),
-      el('td', { class: 'num' }, m.error_rate === undefined ? '–' : fmt(m.error_rate * 100, 2) + '%'),
-      el('td', { class: 'num' }, m.p99_ms === null || m.p99_ms === undefined ? '–' : (m.p99_ms >= 1e9 ? '> 5 s' : '≤ ' + fmt(m.p99_ms, 0) + ' ms')),
-      el('td', {}, split.length ? el('ul', {}, ...split.map((t) => el('li', {}, t))) : '–')));
+    const c = svc.canary;
+    const rows = revisionRows(svc);
+    cards.push(el('article', { class: 'svc', 'data-service': svc.name, 'aria-labelledby': 'svc-' + svc.name },
+      el('h3', { id: 'svc-' + svc.name }, 'service/' + svc.name, el('span', { class: 'muted' }, ` ${svc.listen} ${svc.mode}`)),
+      el('div', { class: 'nums' },
+        el('span', {}, 'endpoints ', el('b', {}, svc.endpoints.join(', ') || 'none')),
+        el('span', {}, 'req/s ', el('b', { 'data-num': 'rps' }, fmt(m.rps, 1))),
+        el('span', {}, '5xx ', el('b', {}, m.error_rate === undefined ? '–' : pct(m.error_rate))),
+        el('span', {}, 'p99 ', el('b', {}, p99(m.p99_ms)))),
+      c ? el('div', { class: 'canary', 'data-canary-weights': '' }, `canary of deployment/${c.deployment} (revision ${c.revision}): weight set `,
+        el('b', { 'data-weight': 'set' }, c.set_weight + ' %'), ' · in the proxy ', el('b', { 'data-weight': 'proxy' }, c.proxy_weight + ' %'),
+        ' · actual ', el('b', { 'data-weight': 'actual' }, c.actual_weight === null ? '–' : Math.round(c.actual_weight) + ' %'),
+        ' of requests') : null,
+      rows.length ? el('div', { class: 'tablewrap' }, el('table', { class: 'revtable' },
+        el('caption', { class: 'muted' }, 'per revision, over the last second'),
+        el('thead', {}, el('tr', {}, ...['revision', 'ready/pods', 'req/s', 'share', 'errors/s', 'error rate', 'p99']
+          .map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, ...rows))) : el('p', { class: 'muted' }, 'No pods selected.')));
   }
-  const table = el('table', {},
-    el('thead', {}, el('tr', {}, ...['service', 'listen', 'endpoints', 'req/s', '5xx', 'p99', 'traffic split by revision'].map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, ...rows));
-  $('#services').replaceChildren(rows.length ? el('div', { class: 'tablewrap' }, table) : el('p', { class: 'muted' }, 'No services.'));
+  $('#services').replaceChildren(...(cards.length ? cards : [el('p', { class: 'muted' }, 'No services.')]));
 }
 
 // --- events and timelines --------------------------------------------------
@@ -205,7 +253,7 @@ function renderTimelines() {
     const q = `deployment=${encodeURIComponent(t.deployment)}&revision=${t.revision}&v=${t.duration_ms}`;
     return el('figure', { class: 'tl' },
       el('img', { src: '/api/timeline.svg?' + q, alt: `timeline of deployment ${t.deployment}: revision ${t.from_revision} to ${t.revision}`, loading: 'lazy' }),
-      el('figcaption', {}, `deployment/${t.deployment}: revision ${t.from_revision} → ${t.revision}, ${(t.duration_ms / 1000).toFixed(1)} s${t.done ? '' : ' (in progress)'}`));
+      el('figcaption', {}, `deployment/${t.deployment}: revision ${t.from_revision} → ${t.revision}, ${(t.duration_ms / 1000).toFixed(1)} s${t.done ? '' : ' (in progress)'}${t.interrupted ? ', the daemon restarted during it' : ''}`));
   }));
 }
 

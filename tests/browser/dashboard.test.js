@@ -1,7 +1,7 @@
 // dashboard.test.js - drives the berth dashboard in Debian's headless
 // chromium (puppeteer-core; no browser is downloaded). Run by
 // tests/integration/90-dashboard.bats with the daemon already up:
-//   node dashboard.test.js rollout|action|reconnect
+//   node dashboard.test.js rollout|action|reconnect|canary
 // Environment: BERTH (the binary), BERTH_SOCKET, DASH (http://ADDR:PORT),
 // NEW_IMAGE (rollout), SHOTS (folder for screenshots, optional),
 // RESTART (reconnect: a shell command that kill -9s and restarts the
@@ -148,18 +148,35 @@ async function rollout() {
   let mismatched = [];
   const end = Date.now() + 120000;
   let after = 0; // sampled instants once the rollout is done
+  // The deployment's counts as `get deployments -o json` has them, and
+  // as the page shows them.
+  const depCounts = () => {
+    const d = JSON.parse(berth('get', 'deployments', '-o', 'json')).deployments[0];
+    return ['replicas', 'updated', 'ready', 'available'].map((k) => k + '=' + d[k]).join(' ');
+  };
+  const pageCounts = () => page.evaluate(() => ['replicas', 'updated', 'ready', 'available'].map((k) => k + '=' +
+    document.querySelector(`[data-deployment="echo"] [data-count="${k}"] b`).textContent).join(' '));
+  let countsMatched = 0;
+  const countsMismatched = [];
   for (;;) {
-    // A sampled instant: the CLI, the page 400 ms later, the CLI again.
+    // A sampled instant: the CLI, the page 300 ms later, the CLI again.
     const a = podsJson();
+    const ca = depCounts();
     await sleep(300);
     const shown = await page.evaluate(pageStateFn);
+    const shownCounts = await pageCounts();
     const b = podsJson();
+    const cb = depCounts();
     const key = (l) => l.map((p) => p.name + ':' + (p.ready && p.status !== 'Terminating')).sort().join(',');
     if (key(a) === key(b)) {
       const want = { names: a.map((p) => p.name).sort().join(','), ready: a.filter((p) => p.ready && p.status === 'Running').length };
       const got = { names: shown.map((p) => p.name).sort().join(','), ready: shown.filter((p) => p.state === 'ready').length };
       if (want.names === got.names && want.ready === got.ready) matched++;
       else mismatched.push({ want, got });
+    }
+    if (ca === cb) {
+      if (shownCounts === ca) countsMatched++;
+      else countsMismatched.push({ want: ca, got: shownCounts });
     }
     const revs = new Set(shown.map((p) => p.revision));
     if (!shot && revs.size > 1 && SHOTS) {
@@ -174,6 +191,8 @@ async function rollout() {
   await poller;
   const times = await page.evaluate(() => window.podTimes);
   ok(matched >= 1 && mismatched.length === 0, `the page's pods equal \`berth get pods -o json\` at ${matched} sampled instants`, mismatched);
+  ok(countsMatched >= 1 && countsMismatched.length === 0,
+    `the page's desired/updated/ready/available equal \`berth get deployments -o json\` at ${countsMatched} sampled instants`, countsMismatched);
 
   // Old boxes left and new ones arrived, each within 1 s of the daemon
   // (the CLI's poll brackets the daemon's moment within ~100 ms).
@@ -215,7 +234,7 @@ async function rollout() {
   ok(imgOk, 'the page draws the timeline');
   if (SHOTS) {
     const tl = await browser.newPage();
-    await tl.setViewport({ width: 976, height: 576 });
+    await tl.setViewport({ width: 976, height: 676 });
     await tl.goto(DASH + '/api/timeline.svg?deployment=echo&revision=0');
     await tl.screenshot({ path: path.join(SHOTS, 'dashboard-timeline.png') });
     await tl.close();
@@ -275,7 +294,8 @@ async function action() {
   await waitFor('pods on the small page', async () => (await small.evaluate(pageStateFn)).length > 0, 10000);
   const layout = await small.evaluate(() => ({
     scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-    controls: [...document.querySelectorAll('.actions')].some((a) => !a.hidden),
+    // shown, not merely without the hidden attribute
+    controls: [...document.querySelectorAll('.actions, [data-action]')].some((a) => a.getClientRects().length > 0),
   }));
   ok(layout.scroll <= layout.width + 1 && !layout.controls, 'a phone-sized read-only page fits its width and has no controls', layout);
   if (SHOTS) await small.screenshot({ path: path.join(SHOTS, 'dashboard-phone.png') });
@@ -306,7 +326,88 @@ async function reconnect() {
   await browser.close();
 }
 
-const modes = { rollout, action, reconnect };
+// Tab from the Restart button until the button of action has focus (at
+// most 8 presses); true when it got there.
+async function tabTo(page, action) {
+  await page.focus('[data-deployment="echo"] [data-action="restart"]');
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((a) => document.activeElement.dataset.action === a, action)) return i + 1;
+  }
+  return 0;
+}
+
+const canaryOf = (page) => page.evaluate(() => {
+  const d = document.querySelector('[data-deployment="echo"] .canary');
+  const s = document.querySelector('[data-service="web"] [data-canary-weights]');
+  const w = (root, k) => root && root.querySelector(`[data-weight="${k}"]`).textContent;
+  return d && {
+    state: d.dataset.canary, set: w(d, 'set'), proxy: w(d, 'proxy'),
+    svc: s && { set: w(s, 'set'), proxy: w(s, 'proxy'), actual: w(s, 'actual') },
+  };
+});
+
+// A Canary rollout (started by the caller, under load) paused at weight
+// 25: the page shows its step and weights and the proxy's numbers per
+// revision; abort, retry and promote --full by keyboard.
+async function canary() {
+  const { browser, page, errors } = await launch();
+  await page.goto(berth('dashboard').trim(), { waitUntil: 'domcontentloaded' });
+  await waitFor('signed in', () => page.evaluate(() => document.querySelector('#who').textContent === 'signed in'), 10000);
+  await waitFor('the canary at 25 %', async () => {
+    const c = await canaryOf(page);
+    return c && c.state === 'paused' && c.proxy === '25 %' && c.svc && c.svc.actual !== '–';
+  }, 90000);
+  const c = await canaryOf(page);
+  const st = await page.evaluate(async () => (await (await fetch('/api/state')).json()).state);
+  const svc = st.services.find((x) => x.name === 'web');
+  ok(c.set === st.deployments[0].canary.set_weight + ' %' && c.proxy === svc.canary.proxy_weight + ' %' && c.svc.set === '25 %',
+    `the page shows the weight set and in the proxy (${c.set}, ${c.proxy}; actual ${c.svc.actual})`, { c, canary: svc.canary });
+  const actual = parseInt(c.svc.actual, 10);
+  ok(actual > 5 && actual < 50, 'the actual share is near the weight', c.svc.actual);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('[data-service="web"] tr[data-revision]')].map((r) => ({
+    revision: r.dataset.revision, role: r.dataset.role,
+    rps: parseFloat(r.querySelector('[data-num="rps"]').textContent),
+    rate: r.querySelector('[data-num="error-rate"]').textContent,
+    p99: r.querySelector('[data-num="p99"]').textContent,
+  })));
+  ok(rows.length === 2 && rows.every((r) => r.rps > 0 && r.rate === '0.0 %' && r.p99.startsWith('≤')) &&
+    rows[0].role === 'stable' && rows[1].role === 'canary',
+  'each revision\'s requests/s, error rate and p99 are shown, stable and canary named', rows);
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-canary.png'), fullPage: false });
+
+  const enabled = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-deployment="echo"] .canary-actions button')]
+    .map((b) => [b.dataset.action, !b.disabled])));
+  let en = await enabled();
+  ok(JSON.stringify(en) === JSON.stringify({ promote: true, 'promote-full': true, abort: true, retry: false }),
+    'while the run goes on: Promote, Promote fully and Abort enabled, Retry not', en);
+  let presses = await tabTo(page, 'abort');
+  ok(presses === 3, 'Tab from Restart reaches Abort past Promote and Promote fully', presses);
+  await page.keyboard.press('Enter');
+  await waitFor('aborted on the page', async () => (await canaryOf(page)).state === 'aborted', 15000);
+  ok(JSON.parse(berth('get', 'deployments', '-o', 'json')).deployments[0].replicas === 4, 'Abort aborted the run');
+  en = await enabled();
+  ok(JSON.stringify(en) === JSON.stringify({ promote: false, 'promote-full': false, abort: false, retry: true }),
+    'once aborted: only Retry enabled', en);
+  presses = await tabTo(page, 'retry');
+  ok(presses === 1, 'after an abort, only Retry is enabled: the first Tab reaches it', presses);
+  await page.keyboard.press('Enter');
+  await waitFor('running again at 25 %', async () => {
+    const x = await canaryOf(page);
+    return x && x.state !== 'aborted' && x.proxy === '25 %';
+  }, 60000);
+  ok(true, 'Retry started the run again');
+  presses = await tabTo(page, 'promote-full');
+  ok(presses === 2, 'Promote fully is reached by keyboard', presses);
+  await page.keyboard.press('Enter');
+  await waitFor('the rollout to finish', async () => !(await canaryOf(page)) &&
+    berth('rollout', 'status', 'echo').includes('successfully rolled out'), 90000);
+  ok(true, 'Promote fully finished the rollout; the canary line is gone');
+  ok(errors.length === 0, 'no console errors', errors);
+  await browser.close();
+}
+
+const modes = { rollout, action, reconnect, canary };
 (async () => {
   try {
     await modes[process.argv[2]]();
