@@ -32,7 +32,9 @@ start_registry() {
 	cat >"$T/registry.yml" <<EOF
 version: 0.1
 log:
-  level: error
+  level: info
+  accesslog:
+    disabled: false
 storage:
   filesystem:
     rootdirectory: $T/registry
@@ -287,6 +289,12 @@ INI
 	wrk_check "$T/wrk.txt"
 	# base, top 0.1.0, top 0.2.0: the base once
 	[ "$(ls "$T/state/images/layers" | wc -l)" -eq 3 ]
+	# and downloaded once: 0.2.0's pull fetched only its own layer
+	raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/test/echo:0.2.0")
+	base=$(jq -r '.layers[0].digest' <<<"$raw")
+	top=$(jq -r '.layers[1].digest' <<<"$raw")
+	[ "$(grep -c "GET /v2/test/echo/blobs/$top " "$T/registry.log")" -eq 1 ]
+	[ "$(grep -c "GET /v2/test/echo/blobs/$base " "$T/registry.log")" -eq 1 ]
 }
 
 @test "the daemon killed during a pull: the next start finishes it, pods come up" {
