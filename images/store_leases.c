@@ -125,7 +125,10 @@ json_t *img_leases_load(const struct img_store *s)
 		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
 			continue;
 		text = lease_read(s, de->d_name);
-		if (text && image_digest_valid(text))
+		/* a pod's name says more than a revision's */
+		if (text && image_digest_valid(text) &&
+		    !(json_object_get(out, text) &&
+		      !strncmp(de->d_name, "revision.", 9)))
 			json_object_set_new(out, text, json_string(de->d_name));
 		free(text);
 	}

@@ -13,7 +13,6 @@
 # With OCI_SH_FUNCTIONS=1 in the environment, sourcing this file only
 # defines oci_layer and oci_add (tests and benchmarks build images with
 # them).
-set -eu
 
 # oci_layer DIR OUT [MEMBER...]: OUT (a .tar.gz) of DIR's tree, or of the
 # members only (no parent folders) when given.
@@ -83,6 +82,7 @@ oci_add() {
 }
 
 [ -z "${OCI_SH_FUNCTIONS:-}" ] || return 0
+set -eu
 
 [ $# -eq 1 ] || {
 	echo "usage: sh $0 OUTDIR" >&2
