@@ -128,6 +128,9 @@ for i in $(seq "$RUNS"); do
 done
 echo "first pod of a new image, apply -> Running (n=$RUNS): median $(median <"$T/berth-first.ms") ms ($(tr '\n' ' ' <"$T/berth-first.ms")ms)"
 echo "skopeo copy + umoci unpack of the same image, no container (n=$RUNS): median $(median <"$T/tools-first.ms") ms ($(tr '\n' ' ' <"$T/tools-first.ms")ms)"
+grep -o 'Successfully pulled image "[^"]*" in [0-9.]*s' "$T/daemon.log" |
+	sed 's/.* in //; s/s$//' | awk '{print int($1 * 1000)}' >"$T/pull.ms"
+echo "  berth's pull alone (Pulling -> Pulled: skopeo, verify, unpack) (n=$(wc -l <"$T/pull.ms")): median $(median <"$T/pull.ms") ms"
 
 # --- 2. disk: two versions sharing a base ----------------------------------
 STATE=$T/state
