@@ -217,6 +217,7 @@ deps:
 
 images: build/berth
 	@sh examples/images/build.sh build/images
+	@sh examples/images/oci.sh build/images
 
 # Parallel builds inside test and demo: one job per core.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

@@ -168,6 +168,8 @@ static struct berth_config *config_new(void)
 	cfg->container_log_max_size = 10 * 1024 * 1024;
 	cfg->container_log_max_files = 5;
 	cfg->backoff_reset_seconds = 600;
+	cfg->image_gc_high_percent = 85;
+	cfg->image_gc_low_percent = 80;
 	return cfg;
 }
 

@@ -206,6 +206,8 @@ struct berth_config {
 	struct strv insecure_registries; /* insecureRegistries: host[:port] */
 	char *image_import_dir; /* imageImportDir; NULL: STATE_DIR/images/import
 				 */
+	int image_gc_high_percent; /* imageGCHighThresholdPercent, 85 */
+	int image_gc_low_percent;  /* imageGCLowThresholdPercent, 80 */
 
 	struct deployment_spec *deployments;
 	size_t n_deployments;

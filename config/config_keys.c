@@ -168,6 +168,15 @@ static const struct cfg_key keys[] = {
 	0,
 	"Folder whose image archives are imported at start-up and when they "
 	"appear (default STATE_DIR/images/import)."),
+    KEY(CFG_SEC_BERTH, "imageGCHighThresholdPercent", cfg_parse_int, B,
+	image_gc_high_percent, 0, 100,
+	"Usage of the image store's file system (percent) above which unused "
+	"images are removed, least recently used first; 100 turns image GC "
+	"off (default 85, as the kubelet)."),
+    KEY(CFG_SEC_BERTH, "imageGCLowThresholdPercent", cfg_parse_int, B,
+	image_gc_low_percent, 0, 100,
+	"Usage (percent) image GC brings the file system down to; below "
+	"imageGCHighThresholdPercent (default 80, as the kubelet)."),
 
     /* [deployment NAME]: the pod template */
     KEY(CFG_SEC_DEPLOYMENT, "image", cfg_parse_image, D, image, 0, 0,

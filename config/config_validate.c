@@ -88,6 +88,24 @@ static void check_backoff(struct cfg_parse *pc)
 	}
 }
 
+/* The kubelet's rule: the low watermark is below the high one. */
+static void check_image_gc(struct cfg_parse *pc)
+{
+	const struct berth_config *c = pc->cfg;
+
+	if (c->image_gc_low_percent >= c->image_gc_high_percent) {
+		int line = later(cfg_seen_line(pc, CFG_SEC_BERTH, 0,
+					       "imageGCLowThresholdPercent"),
+				 cfg_seen_line(pc, CFG_SEC_BERTH, 0,
+					       "imageGCHighThresholdPercent"));
+
+		cfg_verr(pc, line,
+			 "imageGCLowThresholdPercent (%d) must be less than "
+			 "imageGCHighThresholdPercent (%d)",
+			 c->image_gc_low_percent, c->image_gc_high_percent);
+	}
+}
+
 /* An httpGet handler needs a port; its path defaults to "/". */
 static void check_http(struct cfg_parse *pc, size_t i, struct handler_spec *h,
 		       const char *prefix)
@@ -254,6 +272,7 @@ static void check_service(struct cfg_parse *pc, size_t i)
 int cfg_validate(struct cfg_parse *pc)
 {
 	check_backoff(pc);
+	check_image_gc(pc);
 	for (size_t i = 0; i < pc->cfg->n_deployments; i++)
 		check_deployment(pc, i);
 	for (size_t i = 0; i < pc->cfg->n_services; i++)

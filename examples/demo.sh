@@ -1,17 +1,25 @@
 #!/bin/sh
-# examples/demo.sh - the berth demo, run by `make demo`: starts echo 0.1.0
-# x4 from examples/echo.ini, shows the pods, scales, deletes a pod and
-# watches it being replaced, then stops everything cleanly. Bounded in
-# time; leaves nothing running.
+# examples/demo.sh - the berth demo, run by `make demo`: starts Debian's
+# docker-registry on a free loopback port (its own config and storage in a
+# temp folder, stopped by PID at the end), pushes the example echo images
+# 0.1.0 and 0.2.0 (OCI layouts made by `make images`, sharing their base
+# layer) with skopeo, starts echo 0.1.0 x4 from examples/echo-registry.ini
+# (the registry's port put in), shows the pods, scales, deletes a pod and
+# watches it being replaced, rolls out 0.2.0 from the registry under load
+# (a pull of only the changed layer), switches blue/green, then stops
+# everything cleanly. Bounded in time; leaves nothing running.
 set -eu
 cd "$(dirname "$0")/.."
-# wrk_summary, WRK_STATUS: how a wrk report is read (tests/lib/wrk.sh)
+# wrk_check, wrk_summary, WRK_STATUS: how a wrk report is read
+# (tests/lib/wrk.sh)
 . tests/lib/wrk.sh
 BERTH=${BERTH:-build/berth}
-CONFIG=examples/echo.ini
 export BERTH_SOCKET=/run/berth-demo/berth.sock
 LOG=$(mktemp /tmp/berth-demo.XXXXXX)
+WORK=$(mktemp -d /tmp/berth-demo-registry.XXXXXX)
+CONFIG=$WORK/echo-registry.ini
 DAEMON=
+REGISTRY=
 
 step() {
 	printf '\n\033[1m$ %s\033[0m\n' "$*"
@@ -44,9 +52,40 @@ cleanup() {
 		"$BERTH" down >/dev/null 2>&1 || kill -TERM "$DAEMON"
 		wait "$DAEMON" 2>/dev/null || true
 	fi
+	if [ -n "$REGISTRY" ]; then
+		kill "$REGISTRY" 2>/dev/null || true
+		wait "$REGISTRY" 2>/dev/null || true
+	fi
+	rm -rf "$WORK"
 	[ -n "${KEEP_LOG:-}" ] || rm -f "$LOG"
 }
 trap cleanup EXIT INT TERM
+
+# --- a registry on loopback, holding echo 0.1.0 and 0.2.0 ----------------
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+REG=127.0.0.1:$PORT
+mkdir -p "$WORK/registry"
+cat >"$WORK/registry.yml" <<YML
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry
+http:
+  addr: $REG
+YML
+/usr/bin/docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+REGISTRY=$!
+wait_until 30 curl -sf "http://$REG/v2/"
+echo "berth demo: docker-registry on $REG (pid $REGISTRY)"
+for v in 0.1.0 0.2.0; do
+	step skopeo copy --quiet --dest-tls-verify=false \
+		"oci:build/images/oci/echo:$v" "docker://$REG/echo:$v"
+done
+sed "s/127\.0\.0\.1:5000/$REG/g" examples/echo-registry.ini >"$CONFIG"
 
 echo "berth demo: daemon log in $LOG"
 "$BERTH" validate -f "$CONFIG"
@@ -97,7 +136,7 @@ LOAD=$!
 "$BERTH" get pods -w >"$LOG.watch" 2>&1 &
 WATCH=$!
 sleep 2
-step "$BERTH" set image echo build/images/echo-0.2.0
+step "$BERTH" set image deployment/echo "echo=$REG/echo:0.2.0"
 step "$BERTH" rollout status deployment/echo
 kill "$WATCH" 2>/dev/null || true
 echo
@@ -106,6 +145,18 @@ cat "$LOG.watch"
 wait "$LOAD" || true
 step curl -s "$URL"
 step "$BERTH" rollout history deployment/echo
+step "$BERTH" images -c "$CONFIG"
+echo
+echo "# the registry's log: 0.2.0 shares 0.1.0's base layer, downloaded once"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/echo:0.2.0")
+base=$(echo "$raw" | jq -r '.layers[0].digest')
+top=$(echo "$raw" | jq -r '.layers[1].digest')
+base_gets=$(grep -c "GET /v2/echo/blobs/$base " "$WORK/registry.log" || true)
+top_gets=$(grep -c "GET /v2/echo/blobs/$top " "$WORK/registry.log" || true)
+echo "base layer $base: downloaded $base_gets time(s)"
+echo "0.2.0's own layer $top: downloaded $top_gets time(s)"
+# a store kept from an earlier demo may hold a layer already (0 downloads)
+[ "$base_gets" -le 1 ] && [ "$top_gets" -le 1 ]
 
 # --- blue/green by selector ------------------------------------------------
 echo
@@ -124,7 +175,10 @@ step "$BERTH" get services
 # --- summary ---------------------------------------------------------------
 total=0
 failed=0
+checked=0
 for f in "$LOG.wrk1" "$LOG.wrk2"; do
+	# any socket error, answer not 2xx, or no request at all fails it
+	wrk_check "$f" || checked=1
 	# "REQUESTS FAILED": socket errors and answers that are not 2xx
 	s=$(wrk_summary "$f")
 	total=$((total + ${s% *}))
@@ -136,5 +190,5 @@ step "$BERTH" down
 wait "$DAEMON" 2>/dev/null || true
 DAEMON=
 echo
-echo "berth demo: $total requests sent, $failed failed, during a rolling update and a blue/green switch."
-[ "$failed" -eq 0 ]
+echo "berth demo: $total requests sent, $failed failed, during a rolling update from the registry and a blue/green switch."
+[ "$failed" -eq 0 ] && [ "$checked" -eq 0 ]

@@ -1,11 +1,16 @@
 /*
- * pull.c - `skopeo copy docker://REF dir:TMP` into a work folder of the
- * store, then import. Owns skopeo's command line and the reading of its
- * errors; TLS is turned off only for the registries the config lists in
- * insecureRegistries. Knows nothing about pods.
+ * pull.c - `skopeo copy docker://REF oci:TMP:pull` into a work folder of
+ * the store, then import. The work folder is an OCI layout holding a hard
+ * link to every blob the store has, which skopeo reuses instead of
+ * downloading, so a new tag of an image fetches only the layers that
+ * changed; --preserve-digests keeps the registry's manifest bytes (and so
+ * its digest) whatever their media type. Owns skopeo's command line and
+ * the reading of its errors; TLS is turned off only for the registries the
+ * config lists in insecureRegistries. Knows nothing about pods.
  */
 #include "pull.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +100,43 @@ static int run_skopeo(char **argv, const char *errfile, struct berr *err)
 	}
 }
 
+/* TMP/d: an OCI layout whose blobs are hard links to the store's (all on
+ * one file system: tmp/ is inside the store). A link that cannot be made
+ * only costs a download. */
+static int seed_layout(const struct img_store *s, const char *tmp,
+		       struct berr *err)
+{
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	static const char index[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+	char path[PATH_MAX], from[PATH_MAX + 300], to[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/d/blobs/sha256", tmp);
+	if (mkdir_p(path, 0700, err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/d/oci-layout", tmp);
+	if (file_write_atomic(path, layout, strlen(layout), 0600, err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/d/index.json", tmp);
+	if (file_write_atomic(path, index, strlen(index), 0600, err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/blobs/sha256", s->dir);
+	d = opendir(path);
+	while (d && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 64)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", path, de->d_name);
+		snprintf(to, sizeof(to), "%s/d/blobs/sha256/%s", tmp,
+			 de->d_name);
+		if (link(from, to) == -1)
+			continue; /* downloaded instead */
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
 int img_pull(struct img_store *s, const char *ref,
 	     const struct img_pull_opts *o, json_t **out, struct berr *err)
 {
@@ -119,7 +162,7 @@ int img_pull(struct img_store *s, const char *ref,
 	}
 	image_ref_pull_string(&r, name, sizeof(name));
 	snprintf(src, sizeof(src), "docker://%s", name);
-	snprintf(dest, sizeof(dest), "dir:%s/d", tmp);
+	snprintf(dest, sizeof(dest), "oci:%s/d:pull", tmp);
 	snprintf(errfile, sizeof(errfile), "%s/skopeo.err", tmp);
 	argv[argc++] = (char *)(o->skopeo ? o->skopeo : "skopeo");
 	if (o->registries_conf) {
@@ -128,6 +171,8 @@ int img_pull(struct img_store *s, const char *ref,
 	}
 	argv[argc++] = (char *)"copy";
 	argv[argc++] = (char *)"--quiet";
+	argv[argc++] = (char *)"--preserve-digests";
+	argv[argc++] = (char *)"--dest-oci-accept-uncompressed-layers";
 	if (insecure(o, r.domain))
 		argv[argc++] = (char *)"--src-tls-verify=false";
 	if (o->auth_file) {
@@ -137,7 +182,9 @@ int img_pull(struct img_store *s, const char *ref,
 	argv[argc++] = src;
 	argv[argc++] = dest;
 	argv[argc] = NULL;
-	rc = run_skopeo(argv, errfile, err);
+	rc = seed_layout(s, tmp, err);
+	if (rc == 0)
+		rc = run_skopeo(argv, errfile, err);
 	if (rc == -1) {
 		berr_wrap(err, "pull `%s`", name);
 	} else {

@@ -22,8 +22,8 @@
 #include "digest.h"
 #include "layer_extract.h"
 
-static const char *const subdirs[] = {"blobs/sha256", "layers", "l", "tmp",
-				      "leases"};
+static const char *const subdirs[] = {"blobs/sha256", "layers", "l",
+				      "tmp",	      "leases", "used"};
 
 int img_store_open(const char *state_dir, struct img_store **out,
 		   struct berr *err)

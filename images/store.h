@@ -9,7 +9,9 @@
  *   layers/CHAINHEX/meta.json  {"diffId","blob","size","short"}
  *   l/SHORT -> ../layers/CHAINHEX/root   short names for overlay lowerdir
  *   images.json             the records
- *   leases/HOLDER           a manifest digest someone uses (a pod)
+ *   leases/HOLDER           a manifest digest someone uses (a pod, or
+ *                           revision.DEPLOYMENT.N: a kept revision)
+ *   used/HEX                mtime: when manifest HEX was last used (LRU)
  *   tmp/                    work folders; removed by GC
  *   lock                    flock: shared while adding or reading,
  *                           exclusive while deleting (rm, prune, GC)
@@ -108,14 +110,29 @@ int img_prune(struct img_store *s, bool all, uint64_t *freed, struct berr *err);
  * tmp/. Needs the exclusive lock (takes it). */
 int img_gc(struct img_store *s, uint64_t *freed, struct berr *err);
 
-/* ---- leases: images in use ---- */
+/* ---- leases: images in use (store_leases.c) ---- */
+/* Both mark the image used now (img_last_used()). */
 int img_lease_set(struct img_store *s, const char *holder, const char *manifest,
 		  struct berr *err);
 int img_lease_drop(struct img_store *s, const char *holder, struct berr *err);
+/* manifest digest -> holder name, for every lease. */
+json_t *img_leases_load(const struct img_store *s);
+/* The leases whose holder starts with prefix become exactly holders[i] ->
+ * the image refs[i] names, for those of the n references the store has;
+ * every other lease with that prefix is dropped. Files are written only
+ * when they change. */
+int img_leases_sync(struct img_store *s, const char *prefix,
+		    char *const *holders, char *const *refs, size_t n,
+		    struct berr *err);
+/* Seconds since the epoch the image was last used by a lease holder; 0
+ * never. */
+int64_t img_last_used(const struct img_store *s, const char *manifest);
 
 /* ---- listing ---- */
 /* {"images":[{"repository","tag","id","manifest","digest","size",
- *  "sharedSize","uniqueSize","layers","added","inUse"}]}: one row per name
+ *  "sharedSize","uniqueSize","layers","added","lastUsed","inUse",
+ *  "usedBy"}]}: lastUsed is the later of added and img_last_used();
+ *  usedBy a lease holder, or absent: one row per name
  * (an unnamed image one row with "<none>"). */
 json_t *img_list(const struct img_store *s, struct berr *err);
 

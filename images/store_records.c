@@ -240,70 +240,6 @@ json_t *img_record_get(const struct img_store *s, const char *manifest)
 	return rec;
 }
 
-/* ---- leases ---- */
-
-static bool holder_ok(const char *h)
-{
-	if (*h == '\0' || *h == '.' || strlen(h) > 200)
-		return false;
-	for (; *h; h++)
-		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
-		      (*h >= '0' && *h <= '9') || strchr("._-", *h)))
-			return false;
-	return true;
-}
-
-int img_lease_set(struct img_store *s, const char *holder, const char *manifest,
-		  struct berr *err)
-{
-	char path[PATH_MAX];
-
-	if (!holder_ok(holder))
-		return berr_set(err, "bad lease holder `%s`", holder);
-	snprintf(path, sizeof(path), "%s/leases/%s", s->dir, holder);
-	return file_write_atomic(path, manifest, strlen(manifest), 0600, err);
-}
-
-int img_lease_drop(struct img_store *s, const char *holder, struct berr *err)
-{
-	char path[PATH_MAX];
-
-	if (!holder_ok(holder))
-		return berr_set(err, "bad lease holder `%s`", holder);
-	snprintf(path, sizeof(path), "%s/leases/%s", s->dir, holder);
-	if (unlink(path) == -1 && errno != ENOENT)
-		return berr_errno(err, errno, "remove `%s`", path);
-	return 0;
-}
-
-/* manifest digest -> holder name, for every lease */
-static json_t *leases_load(const struct img_store *s)
-{
-	char path[PATH_MAX];
-	json_t *out = json_object();
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/leases", s->dir);
-	d = opendir(path);
-	while (d && (de = readdir(d)) != NULL) {
-		char *text = NULL, file[PATH_MAX + 256];
-		size_t len;
-		struct berr err = BERR_INIT;
-
-		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		if (file_read_all(file, &text, &len, &err) == 0 &&
-		    image_digest_valid(text))
-			json_object_set_new(out, text, json_string(de->d_name));
-		free(text);
-	}
-	if (d)
-		closedir(d);
-	return out;
-}
-
 /* ---- what a manifest needs ---- */
 
 /* Adds the manifest's blobs and its layer chains ("chain:HEX") to live. */
@@ -410,7 +346,7 @@ int img_gc(struct img_store *s, uint64_t *freed, struct berr *err)
 	live = json_object();
 	json_object_foreach(json_object_get(doc, "images"), key, rec)
 	    mark_manifest(s, key, live);
-	leases = leases_load(s);
+	leases = img_leases_load(s);
 	json_object_foreach(leases, key, rec) mark_manifest(s, key, live);
 	json_decref(leases);
 	json_decref(doc);
@@ -423,6 +359,9 @@ int img_gc(struct img_store *s, uint64_t *freed, struct berr *err)
 		rc = -1;
 	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
 	if (sweep(dir, "tmp:", live, NULL, s, err) == -1)
+		rc = -1;
+	snprintf(dir, sizeof(dir), "%s/used", s->dir);
+	if (sweep(dir, "sha256:", live, NULL, s, err) == -1)
 		rc = -1;
 	/* short names whose layer is gone */
 	snprintf(dir, sizeof(dir), "%s/l", s->dir);
@@ -465,6 +404,21 @@ static bool hex_prefix(const char *s)
 	return true;
 }
 
+/* A lease holder is a pod, or revision.DEPLOYMENT.N (store_leases.c). */
+static int in_use(struct berr *err, const char *image, const char *holder)
+{
+	const char *dot;
+
+	if (strncmp(holder, "revision.", 9) == 0 &&
+	    (dot = strrchr(holder + 9, '.')) != NULL)
+		return berr_set(err,
+				"image `%s` is kept by revision %s of "
+				"deployment `%.*s` (revisionHistoryLimit)",
+				image, dot + 1, (int)(dot - holder - 9),
+				holder + 9);
+	return berr_set(err, "image `%s` is in use by `%s`", image, holder);
+}
+
 static int rm_fn(json_t *images, void *p, struct berr *err)
 {
 	struct rm_arg *a = p;
@@ -496,9 +450,7 @@ static int rm_fn(json_t *images, void *p, struct berr *err)
 			    json_object_get(a->leases, found));
 
 			if (holder)
-				return berr_set(err,
-						"image `%s` is in use by `%s`",
-						a->arg, holder);
+				return in_use(err, a->arg, holder);
 			json_object_del(images, found);
 			a->removed = true;
 			return 1;
@@ -526,9 +478,7 @@ static int rm_fn(json_t *images, void *p, struct berr *err)
 			    json_string_value(json_object_get(a->leases, key));
 
 			if (holder)
-				return berr_set(err,
-						"image `%s` is in use by `%s`",
-						name, holder);
+				return in_use(err, name, holder);
 			json_object_del(images, key);
 		}
 		a->removed = true;
@@ -546,7 +496,7 @@ int img_remove(struct img_store *s, const char *arg, struct berr *err)
 
 	if (img_store_lock(s, true, err) == -1)
 		return -1;
-	a.leases = leases_load(s);
+	a.leases = img_leases_load(s);
 	rc = records_update(s, rm_fn, &a, err);
 	json_decref(a.leases);
 	if (rc == 0)
@@ -584,7 +534,7 @@ int img_prune(struct img_store *s, bool all, uint64_t *freed, struct berr *err)
 
 	if (img_store_lock(s, true, err) == -1)
 		return -1;
-	a.leases = leases_load(s);
+	a.leases = img_leases_load(s);
 	rc = records_update(s, prune_fn, &a, err);
 	json_decref(a.leases);
 	if (rc == 0)
@@ -648,7 +598,7 @@ json_t *img_list(const struct img_store *s, struct berr *err)
 			json_object_set_new(uses, h, json_integer(n + 1));
 		}
 	}
-	leases = leases_load(s);
+	leases = img_leases_load(s);
 	rows = json_array();
 	json_object_foreach(images, key, rec)
 	{
@@ -658,6 +608,8 @@ json_t *img_list(const struct img_store *s, struct berr *err)
 		    json_string_value(json_object_get(rec, "config"));
 		const char *dg = json_string_value(
 		    json_array_get(json_object_get(rec, "digests"), 0));
+		const char *holder;
+		int64_t added, used;
 		size_t i, n;
 
 		json_array_foreach(ch, i, c)
@@ -669,6 +621,9 @@ json_t *img_list(const struct img_store *s, struct berr *err)
 			if (json_integer_value(json_object_get(uses, h)) > 1)
 				shared += ls;
 		}
+		added = json_integer_value(json_object_get(rec, "added"));
+		used = img_last_used(s, key);
+		holder = json_string_value(json_object_get(leases, key));
 		names = json_object_get(rec, "names");
 		n = json_array_size(names);
 		for (i = 0; i < (n ? n : 1); i++) {
@@ -684,17 +639,18 @@ json_t *img_list(const struct img_store *s, struct berr *err)
 					 (int)(strchr(dg, '@') - dg), dg);
 			json_array_append_new(
 			    rows,
-			    json_pack("{s:s, s:s, s:s, s:s, s:s?, s:I, s:I, "
-				      "s:I, s:I, s:O, s:b}",
-				      "repository", repo, "tag", tag, "id",
-				      cfg ? cfg : "", "manifest", key, "digest",
-				      dg, "size", (json_int_t)size,
-				      "sharedSize", (json_int_t)shared,
-				      "uniqueSize", (json_int_t)(size - shared),
-				      "layers", (json_int_t)json_array_size(ch),
-				      "added", json_object_get(rec, "added"),
-				      "inUse",
-				      json_object_get(leases, key) != NULL));
+			    json_pack(
+				"{s:s, s:s, s:s, s:s, s:s?, s:I, s:I, "
+				"s:I, s:I, s:O, s:I, s:b, s:s?}",
+				"repository", repo, "tag", tag, "id",
+				cfg ? cfg : "", "manifest", key, "digest", dg,
+				"size", (json_int_t)size, "sharedSize",
+				(json_int_t)shared, "uniqueSize",
+				(json_int_t)(size - shared), "layers",
+				(json_int_t)json_array_size(ch), "added",
+				json_object_get(rec, "added"), "lastUsed",
+				(json_int_t)(used > added ? used : added),
+				"inUse", holder != NULL, "usedBy", holder));
 		}
 	}
 	json_decref(leases);

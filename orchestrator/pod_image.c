@@ -2,11 +2,13 @@
  * pod_image.c - image references for pods: resolve (and pull) on the
  * thread pool, one pull per reference however many pods wait for it, the
  * kubelet's pull events and waiting reasons, the pull back-off, leases,
- * the import folder, image GC by disk usage. Never touches a container or the
+ * the import folder, image GC by disk usage (images of kept revisions
+ * leased, least recently used removed first). Never touches a container or the
  * pod's folder (pod.c and the runtime do); never blocks the loop on the store.
  */
 #include "pod_image.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,7 @@ static void local_work(uv_work_t *w)
 }
 
 static void start_pull(struct image_op *op);
+static void scan_soon(void);
 
 static void local_after(uv_work_t *w, int status)
 {
@@ -312,6 +315,7 @@ static void local_after(uv_work_t *w, int status)
 	p->image_id = xstrdup(op->out.repo_digest[0] ? op->out.repo_digest
 						     : op->out.image_id);
 	p->pull_failures = 0;
+	scan_soon();
 	img.entrypoint = op->out.config.entrypoint;
 	img.cmd = op->out.config.cmd;
 	img.env = op->out.config.env;
@@ -455,9 +459,9 @@ void pod_image_resolve(struct pod *p,
 /* --- the import folder and image GC ----------------------------------------
  */
 
-/* The kubelet's imageGCHighThresholdPercent / LowThresholdPercent. */
-#define GC_HIGH 85
-#define GC_LOW 80
+/* Revision leases: "revision.DEPLOYMENT.N" (images/store_leases.c). */
+#define REVISION_LEASE "revision."
+#define KICK_MS 1000 /* a scan soon after a pod's image resolved */
 
 static uv_timer_t import_timer;
 static bool import_timer_open, import_running;
@@ -466,11 +470,29 @@ struct import_job {
 	uv_work_t work;
 	char *state_dir;
 	char *dir;
+	int high, low; /* watermarks, percent of the store's file system */
+	/* the images of every revision kept: they stay */
+	char **holders, **refs;
+	size_t n_refs;
 	int n;
 	int removed;
 	int usage; /* percent of the store's file system in use, -1 unknown */
 	struct berr err;
+	struct berr gc_err;
 };
+
+static void import_job_free(struct import_job *j)
+{
+	for (size_t i = 0; i < j->n_refs; i++) {
+		free(j->holders[i]);
+		free(j->refs[i]);
+	}
+	free(j->holders);
+	free(j->refs);
+	free(j->state_dir);
+	free(j->dir);
+	free(j);
+}
 
 static int disk_usage(const char *path)
 {
@@ -481,29 +503,28 @@ static int disk_usage(const char *path)
 	return (int)(100 * (v.f_blocks - v.f_bfree) / v.f_blocks);
 }
 
-static int added_cmp(const void *a, const void *b)
+static int last_used_cmp(const void *a, const void *b)
 {
-	json_t *x = json_object_get(*(json_t *const *)a, "added");
-	json_t *y = json_object_get(*(json_t *const *)b, "added");
+	json_int_t x = json_integer_value(
+	    json_object_get(*(json_t *const *)a, "lastUsed"));
+	json_int_t y = json_integer_value(
+	    json_object_get(*(json_t *const *)b, "lastUsed"));
 
-	if (json_is_string(x) && json_is_string(y))
-		return strcmp(json_string_value(x), json_string_value(y));
-	return (json_integer_value(x) > json_integer_value(y)) -
-	       (json_integer_value(x) < json_integer_value(y));
+	return (x > y) - (x < y);
 }
 
-/* Above GC_HIGH % of the store's file system, removes images no pod uses,
- * least recently added first, until below GC_LOW %. */
+/* The kubelet's image GC: at or above the high watermark, removes images
+ * no pod and no kept revision uses, least recently used first, until the
+ * store's file system is below the low watermark. */
 static void image_gc(struct img_store *s, struct import_job *j)
 {
-	struct berr err = BERR_INIT;
 	json_t *list, *rows, *row, **v;
 	size_t i, n = 0;
 
 	j->usage = disk_usage(s->dir);
-	if (j->usage < GC_HIGH)
+	if (j->usage < j->high || j->high >= 100)
 		return;
-	list = img_list(s, &err);
+	list = img_list(s, &j->gc_err);
 	rows = json_object_get(list, "images");
 	v = xcalloc(json_array_size(rows) + 1, sizeof(*v));
 	json_array_foreach(rows, i, row)
@@ -511,13 +532,18 @@ static void image_gc(struct img_store *s, struct import_job *j)
 		if (!json_is_true(json_object_get(row, "inUse")))
 			v[n++] = row;
 	}
-	qsort(v, n, sizeof(*v), added_cmp);
-	for (i = 0; i < n && disk_usage(s->dir) >= GC_LOW; i++) {
+	qsort(v, n, sizeof(*v), last_used_cmp);
+	for (i = 0; i < n && disk_usage(s->dir) >= j->low; i++) {
 		const char *m =
 		    json_string_value(json_object_get(v[i], "manifest"));
+		struct berr err = BERR_INIT;
 
-		if (m && img_remove(s, m, &err) == 0)
+		/* an image has a row per name: the first removes it, the
+		 * others find it gone (ENOENT) */
+		if (img_remove(s, m, &err) == 0)
 			j->removed++;
+		else if (err.code != ENOENT)
+			j->gc_err = err;
 	}
 	j->usage = disk_usage(s->dir);
 	free(v);
@@ -532,6 +558,8 @@ static void import_work(uv_work_t *w)
 	j->usage = -1;
 	if (img_store_open(j->state_dir, &s, &j->err) == 0) {
 		img_import_dir_scan(s, j->dir, &j->n, &j->err);
+		img_leases_sync(s, REVISION_LEASE, j->holders, j->refs,
+				j->n_refs, &j->gc_err);
 		image_gc(s, j);
 	}
 	img_store_close(s);
@@ -546,14 +574,43 @@ static void import_after(uv_work_t *w, int status)
 	else if (j->n > 0)
 		log_info("imported %d image archive%s from %s", j->n,
 			 j->n == 1 ? "" : "s", j->dir);
+	if (j->gc_err.msg[0])
+		log_warnx("image garbage collection: %s", j->gc_err.msg);
 	if (j->removed > 0)
 		log_info("image garbage collection: removed %d unused image%s; "
 			 "the image store's file system is %d%% full",
 			 j->removed, j->removed == 1 ? "" : "s", j->usage);
+	if (j->usage >= j->high && j->high < 100)
+		log_warnx(
+		    "image garbage collection: the image store's file "
+		    "system is still %d%% full (imageGCHighThresholdPercent "
+		    "%d); the images left are in use",
+		    j->usage, j->high);
 	import_running = false;
-	free(j->state_dir);
-	free(j->dir);
-	free(j);
+	import_job_free(j);
+}
+
+/* The references of every revision kept (revisionHistoryLimit), current
+ * ones included, as lease holders: read on the loop thread. */
+static void collect_revisions(struct daemon *d, struct import_job *j)
+{
+	size_t cap = 0;
+
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		cap += dep->n_revisions;
+	j->holders = xcalloc(cap + 1, sizeof(char *));
+	j->refs = xcalloc(cap + 1, sizeof(char *));
+	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
+		for (size_t i = 0; i < dep->n_revisions; i++) {
+			const struct revision *r = &dep->revisions[i];
+
+			if (r->spec == NULL || r->spec->image == NULL ||
+			    pod_image_is_folder(r->spec->image))
+				continue;
+			j->holders[j->n_refs] = xasprintf(
+			    REVISION_LEASE "%s.%d", dep->name, r->number);
+			j->refs[j->n_refs++] = xstrdup(r->spec->image);
+		}
 }
 
 static void import_scan(uv_timer_t *t)
@@ -568,14 +625,24 @@ static void import_scan(uv_timer_t *t)
 	j->dir = d->cfg->image_import_dir
 		     ? xstrdup(d->cfg->image_import_dir)
 		     : xasprintf("%s/images/import", d->state_dir);
+	j->high = d->cfg->image_gc_high_percent;
+	j->low = d->cfg->image_gc_low_percent;
+	collect_revisions(d, j);
 	j->work.data = j;
 	if (uv_queue_work(d->loop, &j->work, import_work, import_after) != 0) {
-		free(j->state_dir);
-		free(j->dir);
-		free(j);
+		import_job_free(j);
 		return;
 	}
 	import_running = true;
+}
+
+/* A pod's image was just resolved: its revision's lease is written within
+ * a second rather than at the next scan. */
+static void scan_soon(void)
+{
+	if (import_timer_open && uv_timer_get_due_in(&import_timer) > KICK_MS)
+		uv_timer_start(&import_timer, import_scan, KICK_MS,
+			       IMPORT_SCAN_MS);
 }
 
 static int import_start(struct daemon *d, struct berr *err)

@@ -119,6 +119,9 @@ void store_save_pod(struct pod *p)
 	 * the termination step and its deadline (wall time), so that it
 	 * goes on from there. */
 	json_object_set_new(j, "ready", json_boolean(p->ready));
+	/* the image digest it runs (the kubelet's imageID) */
+	if (p->image_id)
+		json_object_set_new(j, "image_id", json_string(p->image_id));
 	/* which process the pid is: a recycled pid is never adopted */
 	if (p->pid > 0 && p->phase == POD_RUNNING && p->start_pid != p->pid) {
 		p->pid_start = rt_pid_start(&p->daemon->rt, p->pid);

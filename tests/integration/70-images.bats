@@ -244,6 +244,28 @@ build_rules_image() {
 	[ "$(ls "$T/state/images/l" | wc -l)" -eq 0 ]
 }
 
+@test "docker save of Docker 25+ (an OCI layout that also has manifest.json) imports" {
+	mkdir -p "$T/a/bin"
+	printf 'docker25' >"$T/a/bin/app"
+	layer_tar "$T/a" "$T/a.tar"
+	gzip -n "$T/a.tar"
+	oci_image "$T/oci" docker.io/library/new:25 25 "$T/a.tar.gz"
+	man=$(jq -r '.manifests[0].digest' "$T/oci/index.json")
+	cfg=$(jq -r '.config.digest' "$T/oci/blobs/sha256/${man#sha256:}")
+	lay=$(jq -r '.layers[0].digest' "$T/oci/blobs/sha256/${man#sha256:}")
+	# what Docker 25 writes beside the OCI layout, for older readers
+	jq -nc --arg c "blobs/sha256/${cfg#sha256:}" --arg l "blobs/sha256/${lay#sha256:}" \
+		'[{Config:$c, RepoTags:["new:25"], Layers:[$l]}]' >"$T/oci/manifest.json"
+	tar -C "$T/oci" -cf "$T/new.tar" .
+	run "$BERTH" image import "$T/new.tar" $S
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "Loaded image: docker.io/library/new:25" ]
+	run "$BERTH" image inspect new:25 $S
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .manifest <<<"$output")" = "$man" ]
+	[ "$(cat "$(jq -r '.layers[0]' <<<"$output")/bin/app")" = docker25 ]
+}
+
 @test "a corrupted blob is never used; a bad archive loses nothing; leftovers are collected" {
 	mkdir -p "$T/a/bin"
 	printf 'base' >"$T/a/bin/base"

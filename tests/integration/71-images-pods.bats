@@ -32,7 +32,9 @@ start_registry() {
 	cat >"$T/registry.yml" <<EOF
 version: 0.1
 log:
-  level: error
+  level: info
+  accesslog:
+    disabled: false
 storage:
   filesystem:
     rootdirectory: $T/registry
@@ -168,6 +170,21 @@ events_have() { # events_have TEXT
 	[[ "$output" =~ Successfully\ pulled\ image\ \"$REG/test/echo:0.1.0\"\ in\ [0-9]+\.[0-9]{3}s\.\ Image\ size:\ [0-9]+\ bytes\. ]]
 	# one pull for both pods: the store got the image once
 	[ "$(ls "$T/state/images/layers" | wc -l)" -eq 2 ]
+	# the digest is part of the pod's record: after kill -9 and a restart
+	# the adopted pods (same pids) still show it
+	pids=$(pods_json | jq -c '[.pods[] | .pid] | sort')
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	DAEMON_PID=
+	start_daemon
+	wait_for 30 ready_pods 2
+	[ "$(pods_json | jq -c '[.pods[] | .pid] | sort')" = "$pids" ]
+	run pods_json
+	[ "$(jq -r '[.pods[].imageID] | unique | .[]' <<<"$output")" = "$REG/test/echo@$digest" ]
+	run bctl describe pod "$p"
+	[[ "$output" == *"Image ID:       $REG/test/echo@$digest"* ]]
+	run bctl get events
+	[[ "$output" != *"already present on machine"* ]]
 	# by digest: IfNotPresent, already present
 	run bctl set image deployment/echo "echo=$REG/test/echo@$digest"
 	[ "$status" -eq 0 ]
@@ -272,6 +289,12 @@ INI
 	wrk_check "$T/wrk.txt"
 	# base, top 0.1.0, top 0.2.0: the base once
 	[ "$(ls "$T/state/images/layers" | wc -l)" -eq 3 ]
+	# and downloaded once: 0.2.0's pull fetched only its own layer
+	raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/test/echo:0.2.0")
+	base=$(jq -r '.layers[0].digest' <<<"$raw")
+	top=$(jq -r '.layers[1].digest' <<<"$raw")
+	[ "$(grep -c "GET /v2/test/echo/blobs/$top " "$T/registry.log")" -eq 1 ]
+	[ "$(grep -c "GET /v2/test/echo/blobs/$base " "$T/registry.log")" -eq 1 ]
 }
 
 @test "the daemon killed during a pull: the next start finishes it, pods come up" {

@@ -245,8 +245,37 @@ int main(void)
 	ok(img_prune(s, true, NULL, &err) == 0 && rows(s) == 1,
 	   "prune -a keeps a leased image");
 	ok(img_lease_drop(s, "pod-a", &err) == 0, "lease dropped");
+	ok(img_last_used(s, m1) > 0, "dropping a lease stamps the image used");
 	ok(img_lease_set(s, "../evil", m1, &err) == -1,
 	   "lease holders are plain names");
+
+	/* revision leases follow the revisions they are given */
+	{
+		char *holders[] = {"revision.app.1", "revision.app.2",
+				   "revision.bad.3"};
+		char *refs[] = {"example.com/app:1", "example.com/gone:1",
+				"Bad Name"};
+		json_t *l;
+
+		ok(img_leases_sync(s, "revision.", holders, refs, 3, &err) == 0,
+		   "revision leases synced (%s)", err.msg);
+		is_int(count_dir("%s/images/leases%s", ""), 1,
+		       "only the image the store has is leased");
+		ok(img_remove(s, "example.com/app:1", &err) == -1 &&
+		       strstr(err.msg,
+			      "kept by revision 1 of deployment `app`"),
+		   "rm of a kept revision's image refused (%s)", err.msg);
+		l = img_list(s, &err);
+		is_str(json_string_value(json_object_get(
+			   json_array_get(json_object_get(l, "images"), 0),
+			   "usedBy")),
+		       "revision.app.1", "listed as used by the revision");
+		json_decref(l);
+		ok(img_leases_sync(s, "revision.", holders, refs, 0, &err) ==
+			   0 &&
+		       count_dir("%s/images/leases%s", "") == 0,
+		   "a revision gone: its lease dropped");
+	}
 
 	/* a second image; rm by ID prefix */
 	snprintf(layout, sizeof(layout), "%s/oci2", top);
