@@ -106,10 +106,12 @@ done
 
 # Integration files run BERTH_TEST_JOBS at a time (default 2): each owns
 # its loopback ports, temp folders, runc root and cgroups, so they do not
-# meet. Their reports are printed and counted in file order afterwards.
+# meet. The largest start first (size stands in for length), so a long
+# file does not start last and leave the other runner idle. Their reports
+# are printed and counted in file order afterwards.
 if [ "$(id -u)" -eq 0 ]; then
 	mkdir -p "$out/int"
-	ls tests/integration/*.bats |
+	ls -S tests/integration/*.bats |
 		BERTH="$PWD/build/asan/berth" OUT="$out/int" \
 			xargs -P "${BERTH_TEST_JOBS:-2}" -I{} sh -c '
 			n=$(basename "$1" .bats) t0=$(date +%s)
