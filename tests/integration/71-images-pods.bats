@@ -134,8 +134,8 @@ INI
 	for k in "$@"; do echo "$k"; done
 }
 
-leases_are() { # leases_are N
-	[ "$(ls "$T/state/images/leases" | wc -l)" -eq "$1" ]
+leases_are() { # leases_are N: pods' leases (not the revisions')
+	[ "$(ls "$T/state/images/leases" | grep -vc '^revision\.')" -eq "$1" ]
 }
 
 status_is() { # status_is STATUS N
@@ -193,6 +193,10 @@ events_have() { # events_have TEXT
 	# leases: one per pod; removed pods drop theirs
 	wait_for 30 has_pods 'true' 2
 	wait_for 10 leases_are 2
+	# and one per revision kept, each naming its image's manifest
+	wait_for 10 test -f "$T/state/images/leases/revision.echo.1"
+	wait_for 10 test -f "$T/state/images/leases/revision.echo.2"
+	[ "$(cat "$T/state/images/leases/revision.echo.2")" = "$digest" ]
 }
 
 @test "imagePullPolicy: Never, IfNotPresent, Always" {
