@@ -87,6 +87,9 @@ for v in 0.1.0 0.2.0; do
 done
 sed "s/127\.0\.0\.1:5000/$REG/g" examples/echo-registry.ini >"$CONFIG"
 
+# images an earlier demo left in its store go, so that the pulls are real
+"$BERTH" image prune -a -c "$CONFIG" >/dev/null 2>&1 || true
+
 echo "berth demo: daemon log in $LOG"
 "$BERTH" validate -f "$CONFIG"
 "$BERTH" up -c "$CONFIG" >"$LOG" 2>&1 &
@@ -147,7 +150,7 @@ step curl -s "$URL"
 step "$BERTH" rollout history deployment/echo
 step "$BERTH" images -c "$CONFIG"
 echo
-echo "# the registry's log: 0.2.0 shares 0.1.0's base layer, downloaded once"
+echo "# the registry's log: the base layer was downloaded for 0.1.0 only; 0.2.0's pull fetched its own layer"
 raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/echo:0.2.0")
 base=$(echo "$raw" | jq -r '.layers[0].digest')
 top=$(echo "$raw" | jq -r '.layers[1].digest')
@@ -155,7 +158,7 @@ base_gets=$(grep -c "GET /v2/echo/blobs/$base " "$WORK/registry.log" || true)
 top_gets=$(grep -c "GET /v2/echo/blobs/$top " "$WORK/registry.log" || true)
 echo "base layer $base: downloaded $base_gets time(s)"
 echo "0.2.0's own layer $top: downloaded $top_gets time(s)"
-# a store kept from an earlier demo may hold a layer already (0 downloads)
+# (0 when an earlier demo's store still held it)
 [ "$base_gets" -le 1 ] && [ "$top_gets" -le 1 ]
 
 # --- blue/green by selector ------------------------------------------------

@@ -5,7 +5,9 @@
 # small top layer per version; Entrypoint/Cmd/Env in the image config, no
 # `command` in the config). Pull by tag and by digest, the pull policies,
 # ErrImagePull -> ImagePullBackOff -> Running once pushed, a rolling update
-# between two tags under wrk, a daemon killed during a pull. Addresses are
+# between two tags under wrk (the base layer downloaded once; then a tag
+# that cannot be pulled stalls it until the progress deadline), a daemon
+# killed during a pull, imageID kept across kill -9. Addresses are
 # 127.0.0.1:18800-18899.
 
 load ../lib/helpers
@@ -134,8 +136,8 @@ INI
 	for k in "$@"; do echo "$k"; done
 }
 
-leases_are() { # leases_are N
-	[ "$(ls "$T/state/images/leases" | wc -l)" -eq "$1" ]
+leases_are() { # leases_are N: pods' leases (not the revisions')
+	[ "$(ls "$T/state/images/leases" | grep -vc '^revision\.')" -eq "$1" ]
 }
 
 status_is() { # status_is STATUS N
@@ -193,6 +195,10 @@ events_have() { # events_have TEXT
 	# leases: one per pod; removed pods drop theirs
 	wait_for 30 has_pods 'true' 2
 	wait_for 10 leases_are 2
+	# and one per revision kept, each naming its image's manifest
+	wait_for 10 test -f "$T/state/images/leases/revision.echo.1"
+	wait_for 10 test -f "$T/state/images/leases/revision.echo.2"
+	[ "$(cat "$T/state/images/leases/revision.echo.2")" = "$digest" ]
 }
 
 @test "imagePullPolicy: Never, IfNotPresent, Always" {
@@ -255,7 +261,8 @@ events_have() { # events_have TEXT
 	{
 		image_ini "$REG/test/echo:0.1.0" 3 \
 			"strategy.rollingUpdate.maxSurge = 1" \
-			"strategy.rollingUpdate.maxUnavailable = 0"
+			"strategy.rollingUpdate.maxUnavailable = 0" \
+			"progressDeadlineSeconds = 10"
 		cat <<INI
 
 [service echo]
@@ -281,7 +288,12 @@ INI
 	run bctl set image deployment/echo "echo=$REG/test/echo:9.9.9"
 	[ "$status" -eq 0 ]
 	wait_for 40 has_pods '.status == "ErrImagePull" or .status == "ImagePullBackOff"' 1
-	sleep 3
+	# ... and the progress deadline reports it
+	run timeout 60 "$BERTH" rollout status deployment/echo
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'error: deployment "echo" exceeded its progress deadline'* ]]
+	run bctl get events
+	[[ "$output" == *ProgressDeadlineExceeded* ]]
 	has_pods ".ready and .image == \"$REG/test/echo:0.2.0\"" 3
 	kill -INT "$WRK"
 	wait "$WRK" || true

@@ -7,7 +7,8 @@
 # kubelet's high watermark (85 %), the daemon removes unused images, least
 # recently used first, until the file system is below the low watermark
 # (80 %), and keeps the rest; `image rm` and `image prune` refuse what a
-# pod or a kept revision uses. No port is used.
+# pod or a kept revision uses. Then the import folder (imageImportDir)
+# scanned by the daemon. No port is used.
 
 load ../lib/helpers
 bats_require_minimum_version 1.5.0
@@ -128,4 +129,39 @@ INI
 	has_image docker.io/library/echo 0.2.0
 	run "$BERTH" image inspect echo:0.1.0 $S
 	[ "$status" -eq 0 ]
+}
+
+@test "the import folder: an archive dropped in is imported by the daemon and runs" {
+	{
+		berth_header
+		cat <<INI
+imageImportDir = $T/drop
+
+[deployment echo]
+image = echo:0.1.0
+imagePullPolicy = Never
+replicas = 1
+port = 8080
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+INI
+	} >"$T/berth.ini"
+	mkdir -p "$T/drop"
+	start_daemon
+	wait_for 30 has_pods '.status == "ErrImageNeverPull"' 1
+	# an oci-archive of the example echo images, written under a dot name
+	# (skipped while incomplete) and renamed when complete
+	tar -C "$IMAGES/oci/echo" -cf "$T/drop/.echo.tar" .
+	mv "$T/drop/.echo.tar" "$T/drop/echo.tar"
+	wait_for 30 test -f "$T/drop/imported/echo.tar"
+	wait_for 10 grep -q "imported 1 image archive from $T/drop" "$T/daemon.log"
+	has_image docker.io/library/echo 0.1.0
+	has_image docker.io/library/echo 0.2.0
+	# the pod's next try finds it (ErrImageNeverPull backs off 10 s)
+	wait_for 40 ready_pods 1
+	# a broken archive goes to failed/ with the reason beside it
+	echo junk >"$T/drop/junk.tar"
+	wait_for 30 test -f "$T/drop/failed/junk.tar"
+	[ -s "$T/drop/failed/junk.tar.error" ]
 }
