@@ -107,9 +107,9 @@ json_t *dash_snapshot(struct dashboard *db);
 void dash_live_tick(struct dashboard *db, bool force);
 void dash_sse_flush(struct dashboard *db, struct dash_conn *c);
 
-/* metrics.c: proxy numbers per service, per revision and per pod.
+/* metrics.c: proxy numbers per service and per revision.
  * db->metrics: {services: {NAME: {rps, error_rate, p99_ms}},
- * pods: {NAME: {rps, failures_ps}}, revisions: {SERVICE: {HASH: {rps,
+ * revisions: {SERVICE: {HASH: {rps,
  * errors_ps, error_rate, p99_ms}}}, by_hash: {HASH: {rps, errors_ps}}}. */
 /* Per revision every second; the rest too when full (someone watches
  * or a rollout is recorded). */

@@ -1,12 +1,11 @@
 /*
  * metrics.c - the proxy's numbers as the page shows them: requests/s,
- * error rate (5xx share) and p99 per service and requests/s and
- * failures/s per pod, as rates between two samples of the counters
- * /metrics shows (proxy_metrics(), a copy made on the proxy thread); and
- * per service and revision (pod-template-hash) requests/s, errors/s (5xx
- * answers and connection errors), error rate and p99 from the proxy's
- * per-revision counters (proxy_revision_counts(), relaxed atomic reads).
- * Touches no proxy state itself.
+ * error rate (5xx share) and p99 per service, as rates between two
+ * samples of the counters /metrics shows (proxy_metrics(), a copy made on the
+ * proxy thread); and per service and revision (pod-template-hash) requests/s,
+ * errors/s (5xx answers and connection errors), error rate and p99 from the
+ * proxy's per-revision counters (proxy_revision_counts(), relaxed atomic
+ * reads). Touches no proxy state itself.
  */
 #include <math.h>
 #include <stdio.h>
@@ -66,17 +65,16 @@ static void add(json_t *o, const char *k, double v)
 	    o, k, json_real(json_number_value(json_object_get(o, k)) + v));
 }
 
-/* Counters: {services: {NAME: {requests, errors, buckets: {LE: n}}},
- * pods: {NAME: {requests, failures}}}. */
+/* Counters: {services: {NAME: {requests, errors, buckets: {LE: n}}}}. */
 static json_t *parse(const char *text)
 {
-	json_t *out = json_pack("{s:{}, s:{}}", "services", "pods");
+	json_t *out = json_pack("{s:{}}", "services");
 	const char *line = text;
 
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[512], svc[64], pod[64], v[32];
+		char buf[512], svc[64], v[32];
 		const char *sp;
 		double val;
 
@@ -107,14 +105,6 @@ static json_t *parse(const char *text)
 			    child(json_object_get(out, "services"), svc);
 
 			add(child(s, "buckets"), v, val);
-		} else if (label(buf, "pod", pod, sizeof(pod)) == 0) {
-			json_t *p = child(json_object_get(out, "pods"), pod);
-
-			if (!strncmp(buf, "berth_endpoint_requests_total{", 30))
-				add(p, "requests", val);
-			else if (!strncmp(buf, "berth_endpoint_failures_total{",
-					  30))
-				add(p, "failures", val);
 		}
 	next:
 		line = nl ? nl + 1 : NULL;
@@ -298,10 +288,9 @@ void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full)
 		return;
 	}
 	secs = (double)(now - db->metrics_prev_ms) / 1000.0;
-	shown =
-	    json_pack("{s:{}, s:{}, s:O?, s:O?}", "services", "pods",
-		      "revisions", json_object_get(db->metrics, "revisions"),
-		      "by_hash", json_object_get(db->metrics, "by_hash"));
+	shown = json_pack("{s:{}, s:O?, s:O?}", "services", "revisions",
+			  json_object_get(db->metrics, "revisions"), "by_hash",
+			  json_object_get(db->metrics, "by_hash"));
 	json_object_foreach(json_object_get(counters, "services"), name, v)
 	{
 		json_t *p = json_object_get(
@@ -315,17 +304,6 @@ void dash_metrics_sample(struct dashboard *db, uint64_t now, bool full)
 			"{s:f, s:f, s:o}", "rps", req / secs, "error_rate",
 			req > 0 ? delta(v, p, "errors") / req : 0.0, "p99_ms",
 			p99 < 0 ? json_null() : json_real(p99)));
-	}
-	json_object_foreach(json_object_get(counters, "pods"), name, v)
-	{
-		json_t *p = json_object_get(
-		    json_object_get(db->metrics_prev, "pods"), name);
-
-		json_object_set_new(json_object_get(shown, "pods"), name,
-				    json_pack("{s:f, s:f}", "rps",
-					      delta(v, p, "requests") / secs,
-					      "failures_ps",
-					      delta(v, p, "failures") / secs));
 	}
 	json_decref(db->metrics_prev);
 	db->metrics_prev = counters;

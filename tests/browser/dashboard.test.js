@@ -164,7 +164,12 @@ async function rollout() {
     const ca = depCounts();
     await sleep(300);
     const shown = await page.evaluate(pageStateFn);
-    const shownCounts = await pageCounts();
+    // the counts: the page may take up to 1 s to show them
+    let shownCounts = await pageCounts();
+    for (const until = Date.now() + 1000; shownCounts !== ca && Date.now() < until;) {
+      await sleep(100);
+      shownCounts = await pageCounts();
+    }
     const b = podsJson();
     const cb = depCounts();
     const key = (l) => l.map((p) => p.name + ':' + (p.ready && p.status !== 'Terminating')).sort().join(',');
