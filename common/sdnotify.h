@@ -46,6 +46,15 @@ int sdnotify_send_fds(const char *msg, const int *fds, size_t n);
  */
 size_t sdnotify_listen_fds(const char *const **names);
 
+/*
+ * Takes the passed descriptor named name (LISTEN_FDNAMES, or
+ * BERTH_HANDOVER_FDS from a daemon handing over to this one, read the
+ * same way): its number, or -1. A taken one is listed as "-taken-".
+ */
+int sdnotify_listen_take(const char *name);
+/* NOTIFY_SOCKET as it was (for a successor's environment), or NULL. */
+const char *sdnotify_socket_name(void);
+
 /* CLOCK_MONOTONIC in µs, for MONOTONIC_USEC=. */
 uint64_t sdnotify_monotonic_usec(void);
 
