@@ -597,7 +597,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	int c, rc, exit_code = 1;
 
 	notify_init();
-	upgrade_init();
+	d->handover = upgrade_init();
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
 				NULL)) != -1) {

@@ -244,6 +244,9 @@ struct daemon {
 	uv_signal_t sigterm, sigint, sighup, sigusr2;
 	bool watch_dirty[4];
 	bool shutting_down;
+	/* started by a daemon handing over to this one (berth upgrade): its
+	 * records are current and it made no container in between */
+	bool handover;
 	/* Start-up: nothing is published to the proxy, and its listeners
 	 * accept nothing, until the adopted pods' endpoints are known
 	 * (endpoints_release()). */

@@ -63,11 +63,17 @@ extern char **environ;
 
 static char self_exe[4096];
 
-void upgrade_init(void)
+bool upgrade_init(void)
 {
 	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	const char *const *names = NULL;
+	size_t k = sdnotify_listen_fds(&names);
 
 	self_exe[n > 0 ? n : 0] = '\0';
+	for (size_t i = 0; names && i < k; i++)
+		if (names[i] && !strcmp(names[i], "berth-ready"))
+			return true;
+	return false;
 }
 
 static int64_t now_mono(void)

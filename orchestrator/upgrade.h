@@ -5,13 +5,15 @@
 #ifndef BERTH_ORCHESTRATOR_UPGRADE_H
 #define BERTH_ORCHESTRATOR_UPGRADE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "daemon.h"
 
-/* Records the running binary's path (the default successor); first
- * thing at start-up. */
-void upgrade_init(void);
+/* Records the running binary's path (the default successor); after
+ * notify_init(). true when a previous daemon started this one to hand
+ * over to it. */
+bool upgrade_init(void);
 /*
  * Starts binary (NULL: the path this daemon was started from) as the
  * successor and waits until it is ready, with this daemon's loop stopped
