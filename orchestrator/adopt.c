@@ -112,6 +112,9 @@ static struct pod *restore_pod(struct daemon *d, json_t *j, bool *provisional)
 	    (int)json_integer_value(json_object_get(j, "last_exit_code"));
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s",
 		 json_string_value(json_object_get(j, "last_reason")) ?: "");
+	p->last_started_ms =
+	    json_integer_value(json_object_get(j, "last_started_ms"));
+	p->finished_ms = json_integer_value(json_object_get(j, "finished_ms"));
 	want = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	if (phase && !strcmp(phase, "running") && want > 0 &&
 	    (p->pidfd = rt_pidfd(&d->rt, want)) >= 0) {

@@ -119,6 +119,13 @@ void store_save_pod(struct pod *p)
 	 * the termination step and its deadline (wall time), so that it
 	 * goes on from there. */
 	json_object_set_new(j, "ready", json_boolean(p->ready));
+	/* the last run's start and end (lastState.terminated) */
+	if (p->finished_ms > 0) {
+		json_object_set_new(j, "last_started_ms",
+				    json_integer(p->last_started_ms));
+		json_object_set_new(j, "finished_ms",
+				    json_integer(p->finished_ms));
+	}
 	/* which process the pid is: a recycled pid is never adopted */
 	if (p->pid > 0 && p->phase == POD_RUNNING && p->start_pid != p->pid) {
 		p->pid_start = rt_pid_start(&p->daemon->rt, p->pid);

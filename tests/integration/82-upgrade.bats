@@ -65,6 +65,7 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	wait_for 30 seven_restarts 1
 	wait_for 30 seven_running
 	[ "$(seven lastState.terminated.exitCode)" = 7 ]
+	finished=$(seven lastState.terminated.finishedAt)
 	echo_pids=$(pods_json | jq -r '[.pods[] | select(.deployment == "echo") | "\(.name)=\(.restarts)"] | sort | join(",")')
 	[ "$(curl -sf http://127.0.0.1:20201/)" = 0.1.0 ]
 
@@ -91,6 +92,10 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	[ "$(pods_json | jq -r '[.pods[] | select(.deployment == "echo") | "\(.name)=\(.restarts)"] | sort | join(",")')" = "$echo_pids" ]
 	[ "$(seven_pod)" = "$name" ]
 	seven_restarts 1
+	# the last run's end is still shown as it was
+	[ "$(seven lastState.terminated.exitCode)" = 7 ]
+	[ "$(seven lastState.terminated.finishedAt)" = "$finished" ]
+	[ -n "$(seven lastState.terminated.startedAt)" ]
 	run bctl events
 	[[ "$output" == *Adopted* ]]
 	# the old daemon's container exits after the upgrade: its status is read
