@@ -133,11 +133,19 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	kill -0 "$DAEMON_PID"
 }
 
-@test "SIGUSR2 upgrades to the binary the daemon was started from" {
-	upgrade_ini 20203 >"$T/berth.ini"
+# tcp_ino PORT / unix_ino PATH: the inode of the socket listening there.
+tcp_ino() { ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*'; }
+unix_ino() { ss -Hlx | awk -v p="$1" '$5 == p {print $6}'; }
+
+@test "SIGUSR2 upgrades to the binary the daemon was started from; no socket is bound anew" {
+	BERTH_DASHBOARD=127.0.0.1:20204 upgrade_ini 20203 >"$T/berth.ini"
 	start_daemon
 	wait_for 60 echo_ready 2
 	name=$(seven_pod)
+	svc=$(tcp_ino 20203)
+	dash=$(tcp_ino 20204)
+	ctl=$(unix_ino "$BERTH_SOCKET")
+	[ -n "$svc" ] && [ -n "$dash" ] && [ -n "$ctl" ]
 	kill -USR2 "$DAEMON_PID"
 	wait_for 30 grep -q "upgrade: pid [0-9]* serves now" "$T/daemon.log"
 	new=$(grep -o 'upgrade: pid [0-9]* serves now' "$T/daemon.log" | grep -o '[0-9]*')
@@ -147,4 +155,11 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	wait_for 20 echo_ready 2
 	[ "$(seven_pod)" = "$name" ]
 	[ "$(curl -sf http://127.0.0.1:20203/)" = 0.1.0 ]
+	# the same listening sockets, now the new daemon's
+	[ "$(tcp_ino 20203)" = "$svc" ]
+	[ "$(tcp_ino 20204)" = "$dash" ]
+	[ "$(unix_ino "$BERTH_SOCKET")" = "$ctl" ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:20204/)" = 200 ]
+	wait_for 20 bash -c "! kill -0 $OLD_PID 2>/dev/null || [[ \"\$(tr '\\0' ' ' </proc/$OLD_PID/cmdline)\" == *__reaper* ]]"
+	[ -z "$(ss -Hltnp "sport = :20203" | grep "pid=$OLD_PID,")" ]
 }
