@@ -3,7 +3,8 @@
  * without libsystemd): $NOTIFY_SOCKET is a unix datagram socket, a path
  * or, with a leading '@', an abstract name. Owns the socket address, the
  * watchdog interval and the descriptors passed in (LISTEN_FDS: socket
- * activation, or the fd store handing back what it held) read at
+ * activation, or the fd store handing back what it held;
+ * BERTH_HANDOVER_FDS: a daemon handing over to this one) read at
  * start-up; must not decide what to send.
  */
 #include "sdnotify.h"

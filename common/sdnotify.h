@@ -13,7 +13,8 @@
 
 /*
  * Reads NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID and LISTEN_PID,
- * LISTEN_FDS, LISTEN_FDNAMES, then removes them
+ * LISTEN_FDS, LISTEN_FDNAMES (or, from a daemon handing over to this
+ * one, BERTH_HANDOVER_FDS: the names of fds 3... alone), then removes them
  * from the environment so that no child inherits them (runc treats an
  * inherited NOTIFY_SOCKET as the container's own). Returns whether a
  * service manager is listening. Call once, before the first child.
