@@ -7,6 +7,7 @@
 #include "pod.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,6 +634,40 @@ static void exit_wait_end(struct pod *p)
 	uv_close((uv_handle_t *)&w->timer, exit_wait_closed);
 }
 
+/* Whether pid is a zombie whose parent is a berth process (a daemon
+ * that handed over, or the reaper in its place), which records the
+ * status before it reaps it. Any other parent (init after a crash)
+ * records nothing: no reason to wait (a binary named berth* is taken
+ * for ours). A zombie has no memory, so its
+ * stat file takes no lock. */
+static bool zombie_of_berth(pid_t pid)
+{
+	char path[64], buf[512], comm[64] = "";
+	cleanup_close int fd = -1;
+	const char *rp;
+	ssize_t n;
+	char state = 0;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	if (rp == NULL || sscanf(rp + 1, " %c %d", &state, &ppid) != 2 ||
+	    state != 'Z' || ppid <= 1)
+		return false;
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/comm", ppid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || (n = read(fd, comm, sizeof(comm) - 1)) <= 0)
+		return false;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strncmp(comm, "berth", 5);
+}
+
 /* true when the status is settled (p told), false to ask again. */
 static bool adopted_exit(struct pod *p, bool last)
 {
@@ -642,9 +677,8 @@ static bool adopted_exit(struct pod *p, bool last)
 		pod_on_exit(p, st, true);
 		return true;
 	}
-	/* Still a zombie: its parent has not reaped it (nor recorded it). */
-	if (!last && p->pidfd >= 0 &&
-	    pidfd_send_signal(p->pidfd, 0, NULL, 0) == 0)
+	/* Still a zombie of a berth process: not recorded yet. */
+	if (!last && zombie_of_berth(p->pid))
 		return false;
 	if (exits_take(p->daemon->run_dir, p->pid, &st))
 		pod_on_exit(p, st, true);
