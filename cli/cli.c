@@ -65,6 +65,10 @@ static const struct verb verbs[] = {
      "print a one-time login link to the live dashboard"},
     {"down", cmd_down, "down",
      "stop every pod gracefully, then stop the daemon"},
+    {"upgrade", cmd_upgrade, "upgrade [--binary PATH]",
+     "hand over to a new daemon binary (default: the one at the path this "
+     "daemon was started from) without stopping a pod or dropping a "
+     "connection"},
     {"__manpage", cmd_manpage, "__manpage 1|5",
      "print berth(1) or berth.ini(5) as roff"},
     {"__complete", cmd_complete, "__complete WORD...",

@@ -32,6 +32,7 @@ int cmd_set(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rollout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_events(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_upgrade(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_kubeconfig(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv);

@@ -2,9 +2,13 @@
  * cmd_misc.c - `berth down`: asks the daemon to stop every pod and waits
  * (no timeout) for its answer, which arrives once they are all gone;
  * `berth kubeconfig`: prints the Kubernetes API's admin kubeconfig;
- * `berth dashboard`: prints a one-time login link to the dashboard.
+ * `berth dashboard`: prints a one-time login link to the dashboard;
+ * `berth upgrade`: asks the daemon to hand over to a new binary.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -44,4 +48,32 @@ int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv)
 		    json_object_get(doc, "expires_seconds")));
 	json_decref(doc);
 	return CLI_EXIT_OK;
+}
+
+int cmd_upgrade(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *body = json_object();
+	char path[PATH_MAX];
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+
+		if (!strcmp(argv[i], "--binary") && i + 1 < argc)
+			v = argv[++i];
+		else if (!strncmp(argv[i], "--binary=", 9))
+			v = argv[i] + 9;
+		if (v == NULL) {
+			json_decref(body);
+			return cli_usage_error(
+			    "upgrade", "unexpected argument \"%s\"", argv[i]);
+		}
+		/* the daemon resolves nothing relative to our folder */
+		if (realpath(v, path) == NULL) {
+			fprintf(stderr, "berth upgrade: %s: no such file\n", v);
+			json_decref(body);
+			return CLI_EXIT_USAGE;
+		}
+		json_object_set_new(body, "binary", json_string(path));
+	}
+	return cli_api_message(ctx, "POST", "/v1/upgrade", body);
 }

@@ -3,7 +3,8 @@
  * without libsystemd): $NOTIFY_SOCKET is a unix datagram socket, a path
  * or, with a leading '@', an abstract name. Owns the socket address, the
  * watchdog interval and the descriptors passed in (LISTEN_FDS: socket
- * activation, or the fd store handing back what it held) read at
+ * activation, or the fd store handing back what it held;
+ * BERTH_HANDOVER_FDS: a daemon handing over to this one) read at
  * start-up; must not decide what to send.
  */
 #include "sdnotify.h"
@@ -26,6 +27,7 @@ static socklen_t addr_len; /* 0: no service manager */
 static uint64_t watchdog_usec;
 static size_t n_listen;
 static char **listen_names;
+static char *socket_name; /* NOTIFY_SOCKET as read, for a successor */
 
 static void read_socket(const char *name)
 {
@@ -59,18 +61,13 @@ static void read_watchdog(const char *usec, const char *pid)
 	watchdog_usec = (uint64_t)v;
 }
 
-/* sd_listen_fds(3): LISTEN_PID must be ours; the descriptors start at 3
- * and are made close-on-exec at once, so no child inherits them. */
-static void read_listen_fds(const char *pid, const char *fds, const char *names)
+/* n descriptors from 3 on, named by names (':'-separated; may be NULL),
+ * made close-on-exec at once, so no child inherits them. */
+static void take_fds(size_t n, const char *names)
 {
-	long long p, n;
 	const char *s = names;
 
-	if (pid == NULL || fds == NULL || str_parse_ll(pid, &p) == -1 ||
-	    p != getpid() || str_parse_ll(fds, &n) == -1 || n <= 0 ||
-	    n > SDNOTIFY_LISTEN_MAX)
-		return;
-	n_listen = (size_t)n;
+	n_listen = n;
 	listen_names = calloc(n_listen, sizeof(*listen_names));
 	for (size_t i = 0; i < n_listen; i++) {
 		size_t len = s ? strcspn(s, ":") : 0;
@@ -83,12 +80,45 @@ static void read_listen_fds(const char *pid, const char *fds, const char *names)
 	}
 }
 
+/* sd_listen_fds(3): LISTEN_PID must be ours. */
+static void read_listen_fds(const char *pid, const char *fds, const char *names)
+{
+	long long p, n;
+
+	if (pid == NULL || fds == NULL || str_parse_ll(pid, &p) == -1 ||
+	    p != getpid() || str_parse_ll(fds, &n) == -1 || n <= 0 ||
+	    n > SDNOTIFY_LISTEN_MAX)
+		return;
+	take_fds((size_t)n, names);
+}
+
+/* BERTH_HANDOVER_FDS: the ':'-separated names of the descriptors (3, 4,
+ * ...) a daemon passed to the successor it started (an upgrade). No pid
+ * check: the variable is set for that child alone. */
+static void read_handover_fds(const char *names)
+{
+	size_t n = 1;
+
+	if (names == NULL || names[0] == '\0' || listen_names != NULL)
+		return;
+	for (const char *c = names; *c; c++)
+		n += *c == ':';
+	if (n <= SDNOTIFY_LISTEN_MAX)
+		take_fds(n, names);
+}
+
 bool sdnotify_init(void)
 {
-	read_socket(getenv("NOTIFY_SOCKET"));
+	const char *sock = getenv("NOTIFY_SOCKET");
+
+	read_socket(sock);
+	if (sock && addr_len)
+		socket_name = strdup(sock);
 	read_watchdog(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"));
 	read_listen_fds(getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
 			getenv("LISTEN_FDNAMES"));
+	read_handover_fds(getenv("BERTH_HANDOVER_FDS"));
+	unsetenv("BERTH_HANDOVER_FDS");
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
@@ -103,6 +133,24 @@ size_t sdnotify_listen_fds(const char *const **names)
 	if (names)
 		*names = (const char *const *)listen_names;
 	return listen_names ? n_listen : 0;
+}
+
+int sdnotify_listen_take(const char *name)
+{
+	for (size_t i = 0; listen_names && i < n_listen; i++) {
+		if (listen_names[i] == NULL || strcmp(listen_names[i], name))
+			continue;
+		/* taken: listed under a name nothing asks for */
+		free(listen_names[i]);
+		listen_names[i] = strdup("-taken-");
+		return SDNOTIFY_LISTEN_START + (int)i;
+	}
+	return -1;
+}
+
+const char *sdnotify_socket_name(void)
+{
+	return addr_len ? socket_name : NULL;
 }
 
 bool sdnotify_enabled(void)

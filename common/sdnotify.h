@@ -13,7 +13,8 @@
 
 /*
  * Reads NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID and LISTEN_PID,
- * LISTEN_FDS, LISTEN_FDNAMES, then removes them
+ * LISTEN_FDS, LISTEN_FDNAMES (or, from a daemon handing over to this
+ * one, BERTH_HANDOVER_FDS: the names of fds 3... alone), then removes them
  * from the environment so that no child inherits them (runc treats an
  * inherited NOTIFY_SOCKET as the container's own). Returns whether a
  * service manager is listening. Call once, before the first child.
@@ -45,6 +46,15 @@ int sdnotify_send_fds(const char *msg, const int *fds, size_t n);
  * *names ("" when none was given). Returns how many.
  */
 size_t sdnotify_listen_fds(const char *const **names);
+
+/*
+ * Takes the passed descriptor named name (LISTEN_FDNAMES, or
+ * BERTH_HANDOVER_FDS from a daemon handing over to this one, read the
+ * same way): its number, or -1. A taken one is listed as "-taken-".
+ */
+int sdnotify_listen_take(const char *name);
+/* NOTIFY_SOCKET as it was (for a successor's environment), or NULL. */
+const char *sdnotify_socket_name(void);
 
 /* CLOCK_MONOTONIC in µs, for MONOTONIC_USEC=. */
 uint64_t sdnotify_monotonic_usec(void);

@@ -163,6 +163,17 @@ static void on_tick_closed(uv_handle_t *h)
 	dash_handle_closed(h->data);
 }
 
+int dashboard_listen_fd(struct daemon *d)
+{
+	struct dashboard *db = the_dashboard;
+	uv_os_fd_t fd = -1;
+
+	if (db == NULL || db->d != d || !db->listening ||
+	    uv_fileno((const uv_handle_t *)&db->listener, &fd) != 0)
+		return -1;
+	return fd;
+}
+
 void dashboard_stop(struct daemon *d)
 {
 	struct dashboard *db = the_dashboard;

@@ -13,5 +13,7 @@ struct daemon;
 
 int dashboard_start(struct daemon *d, struct berr *err);
 void dashboard_stop(struct daemon *d);
+/* Its listening socket (for a successor daemon), or -1 when off. */
+int dashboard_listen_fd(struct daemon *d);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/sdnotify.h"
 #include "../common/strutil.h"
 #include "../common/xalloc.h"
 #include "dash_internal.h"
@@ -411,8 +412,13 @@ int dash_http_listen(struct dashboard *db, struct berr *err)
 	db->listener.data = db;
 	db->listening = true;
 	db->handles++;
-	rc = uv_tcp_bind(&db->listener, (struct sockaddr *)&ss,
-			 strchr(host, ':') ? UV_TCP_IPV6ONLY : 0);
+	/* A listening socket handed over by the previous daemon (upgrade)
+	 * keeps its waiting clients; otherwise bind one. */
+	int fd = sdnotify_listen_take("berth-dashboard");
+
+	rc = fd >= 0 ? uv_tcp_open(&db->listener, fd)
+		     : uv_tcp_bind(&db->listener, (struct sockaddr *)&ss,
+				   strchr(host, ':') ? UV_TCP_IPV6ONLY : 0);
 	if (rc == 0)
 		rc =
 		    uv_listen((uv_stream_t *)&db->listener, 128, on_connection);

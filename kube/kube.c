@@ -61,6 +61,13 @@ fail:
 	free(ks);
 }
 
+int kube_listen_fd(struct daemon *d)
+{
+	struct kube_server *ks = d->kube;
+
+	return ks ? kube_listener_fd(ks->listener) : -1;
+}
+
 static void server_free(struct kube_server *ks)
 {
 	kube_history_free(ks);

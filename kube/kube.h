@@ -19,5 +19,7 @@ struct daemon;
 void kube_start(struct daemon *d);
 /* Closes the listener and its connections. Safe when not started. */
 void kube_stop(struct daemon *d);
+/* Its listening socket (for a successor daemon), or -1 when off. */
+int kube_listen_fd(struct daemon *d);
 
 #endif

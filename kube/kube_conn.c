@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "../common/log.h"
+#include "../common/sdnotify.h"
 #include "../common/strutil.h"
 #include "../common/xalloc.h"
 
@@ -818,6 +819,15 @@ fail:
 	return NULL;
 }
 
+int kube_listener_fd(const struct kube_listener *l)
+{
+	uv_os_fd_t fd = -1;
+
+	if (l == NULL || uv_fileno((const uv_handle_t *)&l->tcp, &fd) != 0)
+		return -1;
+	return fd;
+}
+
 int kube_listen(uv_loop_t *loop, const char *addr, SSL_CTX *ctx, kube_handler h,
 		void *data, struct kube_listener **out, struct berr *err)
 {
@@ -853,8 +863,13 @@ int kube_listen(uv_loop_t *loop, const char *addr, SSL_CTX *ctx, kube_handler h,
 	uv_tcp_init(loop, &l->tcp);
 	l->tcp.data = l;
 	l->handles_open = 1;
-	rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss,
-			 strchr(host, ':') ? UV_TCP_IPV6ONLY : 0);
+	/* A listening socket handed over by the previous daemon (upgrade)
+	 * keeps its waiting clients; otherwise bind one. */
+	int fd = sdnotify_listen_take("berth-kube");
+
+	rc = fd >= 0 ? uv_tcp_open(&l->tcp, fd)
+		     : uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss,
+				   strchr(host, ':') ? UV_TCP_IPV6ONLY : 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
 	if (rc < 0) {

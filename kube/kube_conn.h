@@ -61,6 +61,8 @@ typedef void (*kube_handler)(void *data, struct kube_conn *c,
  * Binds addr ("ADDR:PORT") and serves TLS with ctx (the listener takes a
  * reference on it). Every error names the address.
  */
+/* The listening socket (still the listener's), or -1. */
+int kube_listener_fd(const struct kube_listener *l);
 int kube_listen(uv_loop_t *loop, const char *addr, SSL_CTX *ctx, kube_handler h,
 		void *data, struct kube_listener **out, struct berr *err);
 /* Closes the listener and every connection; memory goes once libuv has

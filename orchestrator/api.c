@@ -31,6 +31,7 @@
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
+#include "upgrade.h"
 #include "usage.h"
 #include "view.h"
 #include "watch.h"
@@ -335,6 +336,40 @@ static void route_down(struct daemon *d, struct ctl_conn *c,
 	daemon_down(d, c);
 }
 
+/* POST /v1/upgrade {"binary": PATH}: answered once the successor is
+ * ready (200, then this daemon drains and leaves) or failed (500, and
+ * this daemon goes on). */
+static void route_upgrade(struct daemon *d, struct ctl_conn *c,
+			  const struct ctl_request *req, const char *const *arg)
+{
+	json_t *body = ctl_body_object(c, req);
+	const char *binary;
+	struct berr err = BERR_INIT;
+	char msg[160];
+	pid_t pid;
+
+	if (body == NULL)
+		return;
+	binary = json_string_value(json_object_get(body, "binary"));
+	if (json_object_get(body, "binary") && binary == NULL) {
+		json_decref(body);
+		ctl_reply_error(c, 400, "binary must be a string");
+		return;
+	}
+	if (upgrade_start(d, binary, &pid, &err) == -1) {
+		ctl_reply_error(c, 500, "upgrade failed: %s", err.msg);
+		json_decref(body);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "upgraded: pid %d serves now; pid %d drains and exits, pods "
+		 "keep running",
+		 (int)pid, (int)getpid());
+	ctl_reply_json(c, 200,
+		       json_pack("{s:s,s:i}", "message", msg, "pid", (int)pid));
+	upgrade_finish(d, binary, pid);
+}
+
 /* GET /v1/KIND: the list, or with ?watch a stream of them. */
 static void list(struct daemon *d, struct ctl_conn *c,
 		 const struct ctl_request *req, enum watch_kind kind)
@@ -455,6 +490,7 @@ static const struct route routes[] = {
     {"GET", "/v1/export", route_export, NULL},
     {"POST", "/v1/apply", route_apply, NULL},
     {"POST", "/v1/down", route_down, NULL},
+    {"POST", "/v1/upgrade", route_upgrade, NULL},
     {"GET", "/v1/describe/*/*", route_describe, NULL},
     {"DELETE", "/v1/pods/*", route_delete_pod, NULL},
     {"GET", "/v1/pods/*/logs", route_logs, NULL},

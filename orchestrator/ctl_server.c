@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <llhttp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -829,16 +830,33 @@ static int listen_unix(const char *path, struct berr *err)
 int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
 		     void *data, struct ctl_server **out, struct berr *err)
 {
+	return ctl_server_start_fd(loop, sock_path, -1, h, data, out, err);
+}
+
+int ctl_server_fd(const struct ctl_server *s)
+{
+	return s ? s->lfd : -1;
+}
+
+int ctl_server_start_fd(uv_loop_t *loop, const char *sock_path, int fd,
+			ctl_handler h, void *data, struct ctl_server **out,
+			struct berr *err)
+{
 	struct ctl_server *s;
-	int fd;
 
 	if (strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return berr_set(err, "socket path `%s` is too long", sock_path);
-	if (clear_stale_socket(sock_path, err) == -1)
-		return -1;
-	fd = listen_unix(sock_path, err);
-	if (fd == -1)
-		return -1;
+	if (fd >= 0) {
+		/* passed in by the daemon this one succeeds: already bound
+		 * at sock_path and listening, with clients in its backlog */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	} else {
+		if (clear_stale_socket(sock_path, err) == -1)
+			return -1;
+		fd = listen_unix(sock_path, err);
+		if (fd == -1)
+			return -1;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->loop = loop;
 	s->path = xstrdup(sock_path);

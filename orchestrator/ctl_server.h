@@ -53,6 +53,13 @@ int ctl_server_start(uv_loop_t *loop, const char *sock_path, ctl_handler h,
  * goes away once libuv has closed the handles.
  */
 void ctl_server_stop(struct ctl_server *s);
+/* As ctl_server_start, serving fd (a socket listening at sock_path passed
+ * in by the previous daemon; taken) when fd >= 0. */
+int ctl_server_start_fd(uv_loop_t *loop, const char *sock_path, int fd,
+			ctl_handler h, void *data, struct ctl_server **out,
+			struct berr *err);
+/* The listening socket (still the server's), for handing it over. */
+int ctl_server_fd(const struct ctl_server *s);
 
 /* Serves the connected unix socket fd (taken) as if it had been accepted;
  * -1 when it cannot be. For accepting, and for driving the request path

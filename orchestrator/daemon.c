@@ -22,6 +22,7 @@
 #include "../common/fdio.h"
 #include "../common/fsperm.h"
 #include "../common/log.h"
+#include "../common/sdnotify.h"
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
 #include "../runtime/cgroup.h"
@@ -41,6 +42,7 @@
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
+#include "upgrade.h"
 #include "usage.h"
 #include "view.h"
 #include "watch.h"
@@ -60,6 +62,22 @@ static int plugins_start(struct daemon *d, struct berr *err)
 		if (plugins[i]->start(d, err) == -1)
 			return berr_wrap(err, "%s", plugins[i]->name), -1;
 	return 0;
+}
+
+size_t daemon_plugin_fds(struct daemon *d, int *fds, const char **names,
+			 size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nplugins && n < max; i++) {
+		int fd = plugins[i]->listen_fd ? plugins[i]->listen_fd(d) : -1;
+
+		if (fd < 0)
+			continue;
+		fds[n] = fd;
+		names[n++] = plugins[i]->fd_name;
+	}
+	return n;
 }
 
 static void plugins_stop(struct daemon *d)
@@ -335,6 +353,7 @@ static void finish_exit(uv_timer_t *t)
 	close_if_open((uv_handle_t *)&d->sigterm);
 	close_if_open((uv_handle_t *)&d->sigint);
 	close_if_open((uv_handle_t *)&d->sighup);
+	close_if_open((uv_handle_t *)&d->sigusr2);
 	close_if_open((uv_handle_t *)&d->housekeeping_timer);
 	clock_timer_stop(&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->reconcile_timer);
@@ -470,7 +489,11 @@ static int take_lock(struct daemon *d, struct berr *err)
 {
 	cleanup_free char *path = xasprintf("%s/berth.lock", d->run_dir);
 
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* handed over by the daemon this one succeeds: the same open file,
+	 * so the same lock */
+	d->lock_fd = sdnotify_listen_take("berth-lock");
+	if (d->lock_fd < 0)
+		d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd == -1)
 		return berr_errno(err, errno, "open `%s`", path);
 	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == -1)
@@ -520,7 +543,21 @@ static int ignore_sigpipe(struct berr *err)
 	return 0;
 }
 
-/* SIGTERM and SIGINT stop every pod, then exit; SIGHUP re-applies. */
+/* SIGUSR2: hand over to the binary this daemon was started from (as
+ * nginx and HAProxy users know it); the outcome is logged. */
+static void on_sigusr2(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	struct berr err = BERR_INIT;
+	pid_t pid;
+
+	log_info("SIGUSR2: upgrading in place");
+	if (upgrade_start(d, NULL, &pid, &err) == 0)
+		upgrade_finish(d, NULL, pid);
+}
+
+/* SIGTERM and SIGINT stop every pod, then exit; SIGHUP re-applies;
+ * SIGUSR2 upgrades. */
 static int start_signals(struct daemon *d, struct berr *err)
 {
 	struct {
@@ -529,7 +566,8 @@ static int start_signals(struct daemon *d, struct berr *err)
 		int signum;
 	} sigs[] = {{&d->sigterm, on_stop_signal, SIGTERM},
 		    {&d->sigint, on_stop_signal, SIGINT},
-		    {&d->sighup, on_sighup, SIGHUP}};
+		    {&d->sighup, on_sighup, SIGHUP},
+		    {&d->sigusr2, on_sigusr2, SIGUSR2}};
 	int r;
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -559,6 +597,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	int c, rc, exit_code = 1;
 
 	notify_init();
+	d->handover = upgrade_init();
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "c:f:dh", longopts,
 				NULL)) != -1) {
@@ -627,10 +666,13 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	/* The last steps that can fail come before any pod exists: a
 	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&
-	    proxy_admin_listen(d->proxy, d->cfg->admin, &err) == -1)
+	    proxy_admin_listen_fd(d->proxy, d->cfg->admin,
+				  sdnotify_listen_take("berth-admin"),
+				  &err) == -1)
 		goto fail;
-	if (ctl_server_start(d->loop, d->sock_path, api_handle, d, &d->ctl,
-			     &err) == -1)
+	if (ctl_server_start_fd(d->loop, d->sock_path,
+				sdnotify_listen_take("berth-control"),
+				api_handle, d, &d->ctl, &err) == -1)
 		goto fail;
 	if (start_signals(d, &err) == -1)
 		goto fail;
@@ -648,6 +690,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	log_info("berth up: config %s, state %s, socket %s, runtime %s",
 		 d->config_path, d->state_dir, d->sock_path, d->rt.path);
 	reconcile_schedule(d);
+	upgrade_ready();
 	notify_ready(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	{

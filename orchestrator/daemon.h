@@ -19,7 +19,16 @@ struct daemon_plugin {
 	const char *name;
 	int (*start)(struct daemon *d, struct berr *err);
 	void (*stop)(struct daemon *d);
+	/* Optional: the plugin's listening socket, handed to a successor
+	 * daemon (berth upgrade) under fd_name, which the plugin's start
+	 * takes back with sdnotify_listen_take(fd_name); -1 when none. */
+	int (*listen_fd)(struct daemon *d);
+	const char *fd_name;
 };
+/* Each registered plugin's listening socket and its name (upgrade.c);
+ * returns how many were written (at most max). */
+size_t daemon_plugin_fds(struct daemon *d, int *fds, const char **names,
+			 size_t max);
 #define DAEMON_MAX_PLUGINS 4
 void daemon_register_plugin(const struct daemon_plugin *p);
 

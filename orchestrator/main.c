@@ -11,6 +11,7 @@
 #include "../dashboard/dashboard.h"
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
+#include "../signals/exits.h"
 #include "daemon.h"
 #include "pod_image.h"
 
@@ -23,11 +24,18 @@ static int kube_plugin_start(struct daemon *d, struct berr *err)
 	return 0;
 }
 
-static const struct daemon_plugin kube_plugin = {
-    .name = "Kubernetes API", .start = kube_plugin_start, .stop = kube_stop};
+static const struct daemon_plugin kube_plugin = {.name = "Kubernetes API",
+						 .start = kube_plugin_start,
+						 .stop = kube_stop,
+						 .listen_fd = kube_listen_fd,
+						 .fd_name = "berth-kube"};
 /* So is the dashboard. */
 static const struct daemon_plugin dashboard_plugin = {
-    .name = "dashboard", .start = dashboard_start, .stop = dashboard_stop};
+    .name = "dashboard",
+    .start = dashboard_start,
+    .stop = dashboard_stop,
+    .listen_fd = dashboard_listen_fd,
+    .fd_name = "berth-dashboard"};
 
 /* Pod starts (image pulls, mounts, `runc run`) wait on libuv's thread
  * pool: its default 4 threads would start 4 pods at a time. */
@@ -42,6 +50,9 @@ int main(int argc, char **argv)
 		       daemon_register_plugin(&dashboard_plugin),
 		       daemon_register_plugin(&pod_image_plugin),
 		       daemon_main(argc, argv);
+	/* what an upgraded daemon execs in place (upgrade.c) */
+	if (argc > 1 && !strcmp(argv[1], "__reaper"))
+		return exits_reaper_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))
 		return images_cli_main(argc, argv);

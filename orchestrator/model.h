@@ -100,6 +100,7 @@ struct pod {
 	pid_t start_pid;
 	uv_poll_t pidfd_poll;
 	bool pidfd_polling;
+	struct exit_wait *exit_wait; /* pod.c: an adopted exit's status */
 	int restarts;
 	int crashes;	      /* for back-off: consecutive failed runs */
 	int last_exit_code;   /* -1: none yet / unknown */
@@ -240,9 +241,12 @@ struct daemon {
 	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;
 	uv_timer_t housekeeping_timer;
-	uv_signal_t sigterm, sigint, sighup;
+	uv_signal_t sigterm, sigint, sighup, sigusr2;
 	bool watch_dirty[4];
 	bool shutting_down;
+	/* started by a daemon handing over to this one (berth upgrade): its
+	 * records are current and it made no container in between */
+	bool handover;
 	/* Start-up: nothing is published to the proxy, and its listeners
 	 * accept nothing, until the adopted pods' endpoints are known
 	 * (endpoints_release()). */

@@ -188,15 +188,25 @@ static void on_listener(void *arg, const char *service, int fd)
 void notify_listeners(struct daemon *d)
 {
 	const char *const *names = NULL;
-	size_t n = sdnotify_listen_fds(&names);
-	int *fds = xcalloc(n + 1, sizeof(*fds));
+	size_t all = sdnotify_listen_fds(&names), n = 0;
+	int *fds = xcalloc(all + 1, sizeof(*fds));
+	const char **svc = xcalloc(all + 1, sizeof(*svc));
 
-	for (size_t i = 0; i < n; i++)
-		fds[i] = SDNOTIFY_LISTEN_START + (int)i;
-	if (n)
-		log_info("%zu listening socket%s passed in", n,
-			 n == 1 ? "" : "s");
-	proxy_listeners_inherit(d->proxy, fds, names, n,
+	/* The daemon's own sockets (berth-control, berth-admin, ... from an
+	 * upgrade) are taken by name by their owners, not by the proxy. */
+	for (size_t i = 0; i < all; i++) {
+		if (names && names[i] &&
+		    (!strncmp(names[i], "berth-", 6) ||
+		     !strcmp(names[i], "-taken-")))
+			continue;
+		fds[n] = SDNOTIFY_LISTEN_START + (int)i;
+		svc[n++] = names ? names[i] : NULL;
+	}
+	if (all)
+		log_info("%zu listening socket%s passed in", all,
+			 all == 1 ? "" : "s");
+	proxy_listeners_inherit(d->proxy, fds, svc, n,
 				sdnotify_enabled() ? on_listener : NULL, d);
+	free(svc);
 	free(fds);
 }

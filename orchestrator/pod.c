@@ -7,6 +7,7 @@
 #include "pod.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
 #include "../runtime/logs.h"
+#include "../signals/exits.h"
 #include "../signals/reaper.h"
 #include "backoff.h"
 #include "daemon.h"
@@ -577,10 +579,13 @@ static void pidfd_poll_closed(uv_handle_t *h)
 	pod_unref(h->data);
 }
 
+static void exit_wait_end(struct pod *p);
+
 /* The daemon is exiting: frees p once its handles are closed, leaving its
  * container and record as they are (as a killed daemon would). */
 void pod_forget(struct pod *p)
 {
+	exit_wait_end(p);
 	pod_stop_probes(p);
 	terminate_cancel(p);
 	/* The poll closes along with the timer: p lives until both are. */
@@ -597,9 +602,108 @@ void pod_forget(struct pod *p)
 
 /* --- adopted pods: exit through a pidfd --------------------------------- */
 
+/* An adopted container's parent is not this daemon. When that parent
+ * is the daemon this one took over from (an upgrade) or its reaper, the
+ * status is recorded in RUN_DIR/exits before the zombie is reaped
+ * (signals/exits.c): while the zombie is there, ask again a little
+ * later, for at most EXIT_WAIT_TRIES times EXIT_WAIT_MS. */
+#define EXIT_WAIT_MS 20
+#define EXIT_WAIT_TRIES 150
+
+struct exit_wait {
+	uv_timer_t timer;
+	struct pod *pod;
+	int tries;
+};
+
+static void exit_wait_closed(uv_handle_t *h)
+{
+	struct exit_wait *w = h->data;
+
+	pod_unref(w->pod);
+	free(w);
+}
+
+static void exit_wait_end(struct pod *p)
+{
+	struct exit_wait *w = p->exit_wait;
+
+	if (w == NULL)
+		return;
+	p->exit_wait = NULL;
+	uv_close((uv_handle_t *)&w->timer, exit_wait_closed);
+}
+
+/* Whether pid is a zombie whose parent is a berth process (a daemon
+ * that handed over, or the reaper in its place), which records the
+ * status before it reaps it. Any other parent (init after a crash)
+ * records nothing: no reason to wait (a binary named berth* is taken
+ * for ours). A zombie has no memory, so its
+ * stat file takes no lock. */
+static bool zombie_of_berth(pid_t pid)
+{
+	char path[64], buf[512], comm[64] = "";
+	cleanup_close int fd = -1;
+	const char *rp;
+	ssize_t n;
+	char state = 0;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	if (rp == NULL || sscanf(rp + 1, " %c %d", &state, &ppid) != 2 ||
+	    state != 'Z' || ppid <= 1)
+		return false;
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/comm", ppid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || (n = read(fd, comm, sizeof(comm) - 1)) <= 0)
+		return false;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strncmp(comm, "berth", 5);
+}
+
+/* true when the status is settled (p told), false to ask again. */
+static bool adopted_exit(struct pod *p, bool last)
+{
+	int st;
+
+	if (exits_take(p->daemon->run_dir, p->pid, &st)) {
+		pod_on_exit(p, st, true);
+		return true;
+	}
+	/* Still a zombie of a berth process: not recorded yet. */
+	if (!last && zombie_of_berth(p->pid))
+		return false;
+	if (exits_take(p->daemon->run_dir, p->pid, &st))
+		pod_on_exit(p, st, true);
+	else
+		pod_on_exit(p, 0, false);
+	return true;
+}
+
+static void on_exit_wait(uv_timer_t *t)
+{
+	struct exit_wait *w = t->data;
+
+	struct pod *p = w->pod;
+
+	pod_ref(p);
+	if (p->phase != POD_RUNNING ||
+	    adopted_exit(p, ++w->tries >= EXIT_WAIT_TRIES))
+		exit_wait_end(p);
+	pod_unref(p);
+}
+
 static void on_pidfd(uv_poll_t *h, int status, int events)
 {
 	struct pod *p = h->data;
+	struct exit_wait *w;
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
@@ -611,7 +715,17 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 		pod_on_exit(p, st, true);
 		return;
 	}
-	pod_on_exit(p, 0, false);
+	if (adopted_exit(p, false) || p->exit_wait)
+		return;
+	/* the pidfd stays readable: stop polling it while waiting */
+	uv_poll_stop(h);
+	w = xcalloc(1, sizeof(*w));
+	p->exit_wait = w;
+	w->pod = p;
+	pod_ref(p);
+	uv_timer_init(p->daemon->loop, &w->timer);
+	w->timer.data = w;
+	uv_timer_start(&w->timer, on_exit_wait, EXIT_WAIT_MS, EXIT_WAIT_MS);
 }
 
 int pod_watch_pidfd(struct pod *p)

@@ -122,6 +122,13 @@ void store_save_pod(struct pod *p)
 	/* the image digest it runs (the kubelet's imageID) */
 	if (p->image_id)
 		json_object_set_new(j, "image_id", json_string(p->image_id));
+	/* the last run's start and end (lastState.terminated) */
+	if (p->finished_ms > 0) {
+		json_object_set_new(j, "last_started_ms",
+				    json_integer(p->last_started_ms));
+		json_object_set_new(j, "finished_ms",
+				    json_integer(p->finished_ms));
+	}
 	/* which process the pid is: a recycled pid is never adopted */
 	if (p->pid > 0 && p->phase == POD_RUNNING && p->start_pid != p->pid) {
 		p->pid_start = rt_pid_start(&p->daemon->rt, p->pid);

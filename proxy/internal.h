@@ -164,6 +164,9 @@ struct proxy_service {
 struct proxy_conn_link {
 	struct proxy_conn_link *prev, *next;
 	void (*abort)(struct proxy_conn_link *l);
+	/* The proxy is draining (an upgrade): end after the current
+	 * request. NULL: the connection runs to its end (tcp mode). */
+	void (*drain)(struct proxy_conn_link *l);
 };
 
 struct proxy {
@@ -194,11 +197,13 @@ struct proxy {
 	struct proxy_acceptor *admin; /* NULL when closed */
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
-	bool accept_paused;	 /* the fd table was full a moment ago */
-	atomic_bool accept_held; /* proxy_accept_hold() */
-	int64_t n_conns;	 /* client connections open, every service */
-	int64_t conns_peak;	 /* since memory was last given back */
-	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
+	bool accept_paused;	    /* the fd table was full a moment ago */
+	atomic_bool accept_held;    /* proxy_accept_hold() */
+	int64_t n_conns;	    /* client connections open, every service */
+	_Atomic int64_t open_conns; /* the same, for other threads */
+	bool draining;		    /* proxy_drain(): listeners closed */
+	int64_t conns_peak;	    /* since memory was last given back */
+	char *rbuf;		    /* the one read buffer (PROXY_READ_SIZE) */
 	bool stopping;
 	int64_t started_ms;
 };

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -30,7 +31,9 @@ enum cmd_kind {
 	CMD_ADMIN,
 	CMD_METRICS,
 	CMD_STOP,
-	CMD_HOLD
+	CMD_HOLD,
+	CMD_LISTENERS,
+	CMD_DRAIN
 };
 
 struct proxy_cmd {
@@ -157,6 +160,7 @@ void proxy_link(struct proxy *px, struct proxy_conn_link *l,
 		void (*abort)(struct proxy_conn_link *l))
 {
 	l->abort = abort;
+	l->drain = NULL;
 	l->next = px->conns.next;
 	l->prev = &px->conns;
 	px->conns.next->prev = l;
@@ -341,6 +345,7 @@ void proxy_conn_opened(struct proxy_service *s)
 	s->m.active++;
 	if (++s->px->n_conns > s->px->conns_peak)
 		s->px->conns_peak = s->px->n_conns;
+	atomic_fetch_add(&s->px->open_conns, 1);
 	if (s->listener && s->m.active >= conn_cap(s))
 		proxy_acceptor_update(s->listener);
 }
@@ -349,6 +354,7 @@ void proxy_conn_closed(struct proxy_service *s)
 {
 	s->m.active--;
 	s->px->n_conns--;
+	atomic_fetch_sub(&s->px->open_conns, 1);
 	if (s->listener && !s->listener->on)
 		proxy_acceptor_update(s->listener);
 }
@@ -444,6 +450,44 @@ static void do_stop(struct proxy *px)
 	uv_close((uv_handle_t *)&px->accept_pause, NULL);
 }
 
+/* Copies of the listening sockets (close-on-exec) with their names, for
+ * a successor daemon: service-NAME per service, berth-admin. */
+static void dup_listeners(struct proxy *px, struct proxy_buf *out)
+{
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		int fd;
+
+		if (s->listener == NULL || s->removed)
+			continue;
+		fd = fcntl(s->listener->fd, F_DUPFD_CLOEXEC, 3);
+		if (fd >= 0)
+			proxy_buf_printf(out, "%d service-%s\n", fd,
+					 s->conf.name);
+	}
+	if (px->admin) {
+		int fd = fcntl(px->admin->fd, F_DUPFD_CLOEXEC, 3);
+
+		if (fd >= 0)
+			proxy_buf_printf(out, "%d berth-admin\n", fd);
+	}
+}
+
+/* Every listener closes (a successor serves them now); a connection
+ * that can end after its current request is told to. */
+static void do_drain(struct proxy *px)
+{
+	px->draining = true;
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		close_listener(s);
+	proxy_admin_close(px);
+	for (struct proxy_conn_link *l = px->conns.next, *n; l != &px->conns;
+	     l = n) {
+		n = l->next; /* a drain may close it at once */
+		if (l->drain)
+			l->drain(l);
+	}
+}
+
 static void on_wake(uv_async_t *a)
 {
 	struct proxy *px = a->data;
@@ -467,7 +511,7 @@ static void on_wake(uv_async_t *a)
 		cmds = c->next;
 		switch (c->kind) {
 		case CMD_SET:
-			if (!px->stopping)
+			if (!px->stopping && !px->draining)
 				do_set(px, c);
 			else if (c->fd >= 0)
 				close(c->fd);
@@ -479,8 +523,8 @@ static void on_wake(uv_async_t *a)
 			break;
 		case CMD_ADMIN:
 			proxy_admin_close(px);
-			if (c->fd >= 0 &&
-			    (px->stopping || proxy_admin_open(px, c->fd) == -1))
+			if (c->fd >= 0 && (px->stopping || px->draining ||
+					   proxy_admin_open(px, c->fd) == -1))
 				close(c->fd);
 			break;
 		case CMD_METRICS:
@@ -491,6 +535,15 @@ static void on_wake(uv_async_t *a)
 		case CMD_STOP:
 			if (!px->stopping)
 				do_stop(px);
+			break;
+		case CMD_LISTENERS:
+			dup_listeners(px, c->out);
+			uv_sem_post(c->done);
+			c = NULL; /* owned by the caller */
+			break;
+		case CMD_DRAIN:
+			if (!px->stopping && !px->draining)
+				do_drain(px);
 			break;
 		case CMD_HOLD:
 			for (struct proxy_acceptor *l = px->acceptors; l;
@@ -736,11 +789,20 @@ void proxy_endpoints_publish(struct proxy *px, const char *service,
 
 int proxy_admin_listen(struct proxy *px, const char *addr, struct berr *err)
 {
+	return proxy_admin_listen_fd(px, addr, -1, err);
+}
+
+int proxy_admin_listen_fd(struct proxy *px, const char *addr, int fd,
+			  struct berr *err)
+{
 	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
 
 	c->kind = CMD_ADMIN;
 	c->fd = -1;
-	if (addr) {
+	if (addr && fd >= 0) {
+		c->fd = fd;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	} else if (addr) {
 		c->fd = bind_listener(addr, err);
 		if (c->fd == -1) {
 			free(c);
@@ -773,6 +835,56 @@ void proxy_metrics(struct proxy *px, char **text, size_t *len)
 	proxy_buf_append(&out, "", 1);
 	*len = out.len - 1;
 	*text = out.p;
+}
+
+size_t proxy_listeners_dup(struct proxy *px, int **fds, char ***names)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+	struct proxy_buf out = {0};
+	uv_sem_t done;
+	size_t n = 0;
+	char *line, *save = NULL;
+
+	uv_sem_init(&done, 0);
+	c->kind = CMD_LISTENERS;
+	c->fd = -1;
+	c->done = &done;
+	c->out = &out;
+	push(px, c);
+	uv_sem_wait(&done);
+	uv_sem_destroy(&done);
+	free(c);
+	proxy_buf_append(&out, "", 1);
+	*fds = NULL;
+	*names = NULL;
+	for (line = strtok_r(out.p, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		if (sp == NULL)
+			continue;
+		*fds = xrealloc(*fds, (n + 1) * sizeof(**fds));
+		*names = xrealloc(*names, (n + 1) * sizeof(**names));
+		(*fds)[n] = atoi(line);
+		(*names)[n] = xstrdup(sp + 1);
+		n++;
+	}
+	proxy_buf_free(&out);
+	return n;
+}
+
+void proxy_drain(struct proxy *px)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
+	c->kind = CMD_DRAIN;
+	c->fd = -1;
+	push(px, c);
+}
+
+int64_t proxy_open_connections(struct proxy *px)
+{
+	return atomic_load(&px->open_conns);
 }
 
 void proxy_stop(struct proxy *px)

@@ -159,6 +159,27 @@ int proxy_route_publish(struct proxy *px, const char *service,
  */
 int proxy_admin_listen(struct proxy *px, const char *addr, struct berr *err);
 
+/* As proxy_admin_listen, serving fd (a listening socket bound to addr,
+ * passed in by a previous daemon; taken) instead of binding. */
+int proxy_admin_listen_fd(struct proxy *px, const char *addr, int fd,
+			  struct berr *err);
+
+/*
+ * A successor daemon takes over (berth upgrade). proxy_listeners_dup:
+ * close-on-exec copies of every listening socket, named service-NAME
+ * or berth-admin; *fds and *names (each name malloc'd) are malloc'd, the
+ * count returned. proxy_drain: every listener closes here (the copies
+ * serve on), no service or admin listener is made any more, and each
+ * http connection ends after its current response, which says
+ * `Connection: close` (an idle one after PROXY_DRAIN_IDLE_MS); tcp
+ * connections run to their end. proxy_open_connections: client
+ * connections still open (any thread).
+ */
+#define PROXY_DRAIN_IDLE_MS 1000
+size_t proxy_listeners_dup(struct proxy *px, int **fds, char ***names);
+void proxy_drain(struct proxy *px);
+int64_t proxy_open_connections(struct proxy *px);
+
 /* Prometheus text of every counter; *text is malloc'd. */
 void proxy_metrics(struct proxy *px, char **text, size_t *len);
 

@@ -53,6 +53,8 @@ struct hconn {
 	bool dispatched; /* this request has a backend (or answer) */
 	bool retry_ok;	 /* retry holds every byte sent so far */
 	bool close_after;
+	bool drain_close; /* the proxy drains: say Connection: close */
+	bool head_marked; /* this response's head said it */
 	bool tunnel;
 	int tries;
 	int retries_left;
@@ -165,6 +167,23 @@ static void conn_abort(struct proxy_conn_link *l)
 	conn_close(proxy_container_of(l, struct hconn, link));
 }
 
+static void arm(struct hconn *c, enum hphase ph);
+
+/* A successor daemon serves new connections: this one ends after its
+ * current response (which says Connection: close), or, with no request
+ * under way, after PROXY_DRAIN_IDLE_MS without one. A tunnel runs on. */
+static void conn_drain(struct proxy_conn_link *l)
+{
+	struct hconn *c = proxy_container_of(l, struct hconn, link);
+
+	if (c->closing || c->shutting || c->tunnel)
+		return;
+	c->close_after = true;
+	c->drain_close = true;
+	if (c->phase == PH_CLIENT && !c->got_bytes && !c->dispatched)
+		arm(c, PH_CLIENT);
+}
+
 static void on_timer(uv_timer_t *t);
 
 /* The deadline of the request being received, 0 when none applies. */
@@ -185,6 +204,11 @@ static void arm(struct hconn *c, enum hphase ph)
 		 : ph == PH_RESPONSE ? cf->timeout_response_ms
 				     : cf->timeout_server_ms;
 
+	/* Draining, a connection with no request under way waits a moment
+	 * for one, not the whole client timeout. */
+	if (c->drain_close && ph == PH_CLIENT && !c->got_bytes &&
+	    ms > PROXY_DRAIN_IDLE_MS)
+		ms = PROXY_DRAIN_IDLE_MS;
 	c->phase = ph;
 	c->deadline = now + (uint64_t)ms;
 	rd = ph == PH_CLIENT ? request_deadline(c) : 0;
@@ -490,6 +514,35 @@ static void backend_failed(struct hconn *c)
 	answer(c, 502, "Bad Gateway", "berth: the backend failed\n");
 }
 
+/* The response bytes as the backend wrote them, except while draining:
+ * the head then gets `Connection: close` (before its empty line), so a
+ * keep-alive client knows the end of the connection is no error. A head
+ * whose empty line straddles two reads goes out unmarked (the connection
+ * still ends after the response). */
+static void client_written(uv_write_t *req, int status);
+
+static int write_response(struct hconn *c, const char *p, size_t n)
+{
+	static const char hdr[] = "Connection: close\r\n";
+	uv_stream_t *cl = (uv_stream_t *)&c->client;
+	const char *end;
+
+	if (!c->drain_close || c->head_marked || !c->resp.head_done ||
+	    c->resp.status < 200 || c->req.expect_continue)
+		return proxy_write_copy(cl, p, n, client_written, c);
+	c->head_marked = true;
+	end = memmem(p, n, "\r\n\r\n", 4);
+	if (end == NULL)
+		return proxy_write_copy(cl, p, n, client_written, c);
+	size_t k = (size_t)(end - p) + 2;
+
+	if (proxy_write_copy(cl, p, k, NULL, NULL) < 0 ||
+	    proxy_write_copy(cl, hdr, sizeof(hdr) - 1, NULL, NULL) < 0)
+		return -1;
+	c->resp_bytes += sizeof(hdr) - 1;
+	return proxy_write_copy(cl, p + k, n - k, client_written, c);
+}
+
 static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 {
 	struct hconn *c = u->owner;
@@ -523,8 +576,7 @@ static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 		else if (c->phase == PH_BODY)
 			arm(c, PH_BODY);
 		c->resp_bytes += used;
-		if (proxy_write_copy((uv_stream_t *)&c->client, buf->base, used,
-				     client_written, c) < 0) {
+		if (write_response(c, buf->base, used) < 0) {
 			conn_close(c);
 			return;
 		}
@@ -810,6 +862,7 @@ void proxy_http_accept(struct proxy_service *s, int fd)
 	s->m.connections++;
 	proxy_conn_opened(s);
 	proxy_link(s->px, &c->link, conn_abort);
+	c->link.drain = conn_drain;
 	proxy_hreq_init(&c->req, "");
 	if (uv_tcp_open(&c->client, fd) != 0) {
 		close(fd);

@@ -150,13 +150,16 @@ INI
 [deployment count]
 image = $IMAGES/echo-0.1.0
 command = /bin/sh
-args = -c "echo run \$(cat /proc/uptime | cut -d. -f1)-\$\$; for i in 1 2 3 4 5; do echo line \$i; done; sleep 1; exit 1"
+args = -c "echo run \$(cat /proc/uptime | cut -d. -f1)-\$\$; for i in 1 2 3 4 5; do echo line \$i; done; while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 1"
 replicas = 1
 INI
 	start_daemon
 	pod=$(pod_of count)
+	# each run ends when told (a fixed run time races a busy host)
+	wait_for 30 bash -c "$BERTH logs $pod | grep -q 'line 5'"
 	run ! bctl logs --previous "$pod"
 	[[ "$output" == *"previous terminated container \"count\" in pod \"$pod\" not found"* ]]
+	bctl exec "$pod" -- touch /tmp/go
 	wait_for 30 restarts_at_least "$pod" 1
 	wait_for 10 bash -c "$BERTH logs $pod | grep -q 'line 5'"
 	run bctl logs --previous "$pod"
