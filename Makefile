@@ -52,7 +52,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
-SRC_DIRS := common config images runtime probes signals proxy orchestrator kube dashboard cli
+SRC_DIRS := common config images runtime probes signals proxy analysis orchestrator kube dashboard cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
