@@ -42,6 +42,8 @@ static const char *const cases[][2] = {
     {"result >= 0.95", "true"},
     {"result < 0.95", "false"},
     {"result > 0.97", "false"},
+    {"result < 0.97", "false"},
+    {"result != 0.96", "true"},
     {"result >= 0.97", "true"},
     {"result <= 0.97", "true"},
     {"result == 0.97", "true"},
