@@ -393,6 +393,12 @@ void cfg_analysis_validate(struct cfg_parse *pc)
 					 "failureCondition (e.g. "
 					 "result.successRate >= 0.99)",
 					 t->name, m->name);
+			if (m->provider == APROV_BERTH && m->interval_ms == 0)
+				cfg_verr(pc, m->line,
+					 "[analysis %s] metric %s: the berth "
+					 "provider needs an interval (the "
+					 "window its counters are read over)",
+					 t->name, m->name);
 			if (m->count > 1 && m->interval_ms == 0)
 				cfg_verr(pc, m->line,
 					 "[analysis %s] metric %s: count %d "
