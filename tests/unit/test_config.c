@@ -404,11 +404,16 @@ static const char *const bad[][2] = {
      "successCondition or failureCondition (e.g. result.successRate >= "
      "0.99)"},
     {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n"
+     "metrics.m.interval = 5s\n"
      "metrics.m.failureCondition = result.latency > 1\n",
-     "t.ini:3: metrics.m.failureCondition: column 1: the berth provider "
+     "t.ini:4: metrics.m.failureCondition: column 1: the berth provider "
      "has no `result.latency` (it gives result (= result.successRate), "
      "result.requests, result.successRate, result.errorRate, "
      "result.errors, result.p50, result.p90, result.p99)"},
+    {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n"
+     "metrics.m.successCondition = result > 0.9\n",
+     "t.ini:2: [analysis a] metric m: the berth provider needs an interval "
+     "(the window its counters are read over)"},
     {"[analysis a]\nmetrics.m.provider.exec.command = true\n"
      "metrics.m.count = 3\n",
      "t.ini:2: [analysis a] metric m: count 3 needs an interval"},
