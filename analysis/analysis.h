@@ -52,9 +52,10 @@ struct analysis_env {
 	int64_t (*now_wall)(void); /* wall time for display, ms */
 };
 
-/* Called once when a run ends by itself (not after analysis_run_stop). */
+/* Called once when a run ends by itself (not after analysis_run_stop);
+ * why states the deciding arithmetic. */
 typedef void (*analysis_done_fn)(void *arg, const char *run_name,
-				 enum analysis_phase phase);
+				 enum analysis_phase phase, const char *why);
 
 struct analysis_start {
 	const char *owner;    /* "deployment/web": events and listing */

@@ -205,7 +205,7 @@ static void finish(struct analysis_run *r, enum analysis_phase phase,
 	     "AnalysisRun %s (%s) of revision %s: %s: %s", r->name, r->what,
 	     r->revision, analysis_phase_str(phase), why);
 	if (call_done && r->done)
-		r->done(r->done_arg, r->name, phase);
+		r->done(r->done_arg, r->name, phase, why);
 }
 
 static void arm(struct metric_run *mr, int64_t ms);
