@@ -79,10 +79,9 @@ void provider_berth_measure(struct metric_run *mr)
 	dflt = json_object_get(root, "successRate");
 	ph = analysis_conditions(mr->m, root, dflt, cond, sizeof(cond));
 	snprintf(msg, sizeof(msg),
-		 "%s over %llu requests in %.3g s (%llu failed: successRate "
-		 "%.4g, p99 %.4g ms)",
-		 cond, (unsigned long long)b.requests, secs,
-		 (unsigned long long)b.errors, b.success_rate, b.p99);
+		 "%llu requests in %.3g s, %llu failed (p99 %.4g ms): %s",
+		 (unsigned long long)b.requests, secs,
+		 (unsigned long long)b.errors, b.p99, cond);
 	json_decref(root);
 	analysis_measured(mr, ph, msg);
 }
