@@ -160,7 +160,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 # Each harness links its own sources (FUZZ_DEPS_name, compiled once each
 # under build/fuzz/obj/) and libraries (FUZZ_LIBS_name).
 FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
-FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
+FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c) analysis/expr.c
 FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
 # The control API harness drives a real ctl_server over a socketpair.
 FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c common/strutil.c \
