@@ -15,6 +15,7 @@
 
 #define RUNS_KEPT 50
 #define MEASUREMENTS_KEPT 10
+#define ERROR_RETRY_MS 10000
 
 static void note(struct analysis_run *r, const char *type, const char *reason,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -297,7 +298,16 @@ void analysis_measured(struct metric_run *mr, enum analysis_phase outcome,
 		finish(r, phase, why, true);
 		return;
 	}
-	if (mr->phase == ANALYSIS_RUNNING)
+	if (mr->phase != ANALYSIS_RUNNING)
+		return;
+	/* An error is tried again after the interval, but at most
+	 * ERROR_RETRY_MS later (Argo's error retry interval) and never
+	 * at once: a metric without interval would spin through its
+	 * consecutiveErrorLimit in one loop turn. */
+	if (outcome == ANALYSIS_ERROR &&
+	    (mr->m->interval_ms == 0 || mr->m->interval_ms > ERROR_RETRY_MS))
+		arm(mr, ERROR_RETRY_MS);
+	else
 		arm(mr, mr->m->interval_ms);
 }
 

@@ -5,7 +5,7 @@
 # canary answering 500 to 20 % of requests (FAIL_PERCENT) is aborted
 # within interval x (failureLimit + 1) plus one interval, after which no
 # request reaches it, and the only failed requests wrk saw are the
-# canary's own 500s; a good canary passes its analysis (berth and exec
+# canary's own 500s; a good canary passes its analysis (berth, exec, web
 # providers) and is promoted with no failed request; with no traffic the
 # analysis is Inconclusive and the rollout waits for a human.
 # Addresses are 127.0.0.1:20400-20499.
@@ -23,7 +23,9 @@ teardown() {
 ADMIN=127.0.0.1:20490
 PORT=20401
 
-# analysis_ini VERSION FAIL_PERCENT [STEP TEMPLATES] [INTERVAL]
+# analysis_ini VERSION FAIL_PERCENT [STEP TEMPLATES] [INTERVAL]: errors
+# (berth provider), smoke (exec in the canary's pod; web through the
+# service: echo-version's /status/201 answers the JSON number 201)
 analysis_ini() {
 	berth_header | sed "s/^admin = off$/admin = $ADMIN/"
 	cat <<INI
@@ -54,6 +56,8 @@ metrics.success-rate.provider.berth.minRequests = 20
 
 [analysis smoke]
 metrics.alive.provider.exec.command = /bin/sh -c 'test "\$VERSION" = good2'
+metrics.web.provider.web.url = http://127.0.0.1:$PORT/status/201
+metrics.web.successCondition = result == 201
 
 [service web]
 listen = 127.0.0.1:$PORT
@@ -157,8 +161,9 @@ start_stable() {
 	analysis_ini good2 0 "errors smoke" 2s >"$T/good.ini"
 	run bctl apply -f "$T/good.ini"
 	[ "$status" -eq 0 ]
-	wait_for 60 event_with "Step 3/4 analysis errors smoke: Successful"
+	wait_for 60 event_with "Step 3/4 analysis errors smoke: Successful" || { bctl events >&2; false; }
 	bctl events | grep -E "analysis smoke/alive measurement 1/1: .* exited 0 -> Successful" >&2
+	bctl events | grep -E "analysis smoke/web measurement 1/1: http://127.0.0.1:$PORT/status/201: result 201; successCondition .* holds -> Successful" >&2
 	bctl events | grep -E "analysis errors/success-rate measurement 2/2: [0-9]+ requests in 2 s, 0 failed .*: result.successRate 1; successCondition .* holds -> Successful" >&2
 	run timeout 120 "$BERTH" rollout status echo
 	echo "$output" >&2
