@@ -341,16 +341,14 @@ static void check_refs(struct cfg_parse *pc, size_t ti,
 	expr_free(e);
 }
 
-static void check_template_refs(struct cfg_parse *pc, size_t di,
-				const struct strv *names, int line,
-				const char *what)
+void cfg_analysis_check_refs(struct cfg_parse *pc, const struct strv *names,
+			     int line, const char *what)
 {
 	for (size_t i = 0; i < names->n; i++)
 		if (cfg_find_analysis(pc->cfg, names->v[i]) == NULL)
 			cfg_verr(pc, line,
 				 "%s: no [analysis %s] section in this file",
 				 what, names->v[i]);
-	(void)di;
 }
 
 void cfg_analysis_validate(struct cfg_parse *pc)
@@ -416,14 +414,14 @@ void cfg_analysis_validate(struct cfg_parse *pc)
 
 		for (size_t s = 0; s < d->canary_steps.n; s++)
 			if (d->canary_steps.v[s].kind == CANARY_ANALYSIS)
-				check_template_refs(
-				    pc, di, &d->canary_steps.v[s].templates,
+				cfg_analysis_check_refs(
+				    pc, &d->canary_steps.v[s].templates,
 				    d->canary_steps.v[s].line,
 				    "strategy.canary.steps: analysis");
 		line = cfg_seen_line(pc, CFG_SEC_DEPLOYMENT, di,
 				     "strategy.canary.analysis.templates");
-		check_template_refs(pc, di, &d->canary_analysis.templates, line,
-				    "strategy.canary.analysis.templates");
+		cfg_analysis_check_refs(pc, &d->canary_analysis.templates, line,
+					"strategy.canary.analysis.templates");
 		if (line && d->strategy != STRATEGY_CANARY)
 			cfg_verr(pc, line,
 				 "strategy.canary.analysis.* may only be set "

@@ -185,6 +185,10 @@ int cfg_analysis_open(struct cfg_parse *pc, const char *name);
 /* Applies metrics.METRIC.FIELD = value through the metric key table. */
 int cfg_analysis_apply(struct cfg_parse *pc, const char *key,
 		       const char *value);
+/* Every name in names must be an [analysis NAME] of the file: else an
+ * error at line, prefixed with what (e.g. the key that names them). */
+void cfg_analysis_check_refs(struct cfg_parse *pc, const struct strv *names,
+			     int line, const char *what);
 /* After loading: conditions, providers, counts, template references. */
 void cfg_analysis_validate(struct cfg_parse *pc);
 int cfg_parse_duration_ms(struct cfg_parse *pc, const struct cfg_key *k,
