@@ -54,7 +54,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 OPT_ALL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(OPT_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 SAN_ALL_CFLAGS = $(CPPFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 
-SRC_DIRS := common config images runtime probes signals proxy orchestrator kube dashboard cli
+SRC_DIRS := common config images runtime probes signals proxy analysis orchestrator kube dashboard cli
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 MAIN_SRC := orchestrator/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
@@ -162,7 +162,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 # Each harness links its own sources (FUZZ_DEPS_name, compiled once each
 # under build/fuzz/obj/) and libraries (FUZZ_LIBS_name).
 FUZZ_DEPS_fuzz_http_request := proxy/http_msg.c proxy/buf.c common/xalloc.c common/log.c
-FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c)
+FUZZ_DEPS_fuzz_config := $(wildcard config/*.c common/*.c) analysis/expr.c
 FUZZ_LIBS_fuzz_config = $(PKG_LIBS)
 # The control API harness drives a real ctl_server over a socketpair.
 FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c common/strutil.c \

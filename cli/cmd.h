@@ -37,6 +37,10 @@ int cmd_kubeconfig(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dashboard(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_top(struct cli_ctx *ctx, int argc, char **argv);
+/* cmd_analysis.c: `get analysisruns`, `describe analysisrun`. */
+int cli_get_analysisruns(struct cli_ctx *ctx, const char *name,
+			 const char *output);
+int cli_describe_analysisrun(struct cli_ctx *ctx, const char *name);
 
 /* Prints "error: ..." plus the verb's usage line to stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *fmt, ...)

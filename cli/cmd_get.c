@@ -4,6 +4,7 @@
  * document (or a stream of them) and hands it to output.c.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,12 @@ static int parse_list_flags(int argc, char **argv, int *watch,
 	return CLI_EXIT_OK;
 }
 
+static bool is_analysisrun(const char *kind)
+{
+	return !strcmp(kind, "analysisruns") || !strcmp(kind, "analysisrun") ||
+	       !strcmp(kind, "ar");
+}
+
 int cmd_get(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct kind_alias *k;
@@ -202,6 +209,9 @@ int cmd_get(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (npos == 0)
 		return cli_usage_error("get", "a kind is required");
+	if (is_analysisrun(pos[0]) && !watch)
+		return cli_get_analysisruns(ctx, npos == 2 ? pos[1] : NULL,
+					    output);
 	slash = strchr(pos[0], '/');
 	k = find_kind(pos[0],
 		      slash ? (size_t)(slash - pos[0]) : strlen(pos[0]));
@@ -209,7 +219,7 @@ int cmd_get(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(
 		    "get",
 		    "unknown kind \"%s\" (pods, deployments, "
-		    "services)",
+		    "services, analysisruns)",
 		    pos[0]);
 	if (slash)
 		name = slash + 1;
@@ -253,6 +263,8 @@ int cmd_describe(struct cli_ctx *ctx, int argc, char **argv)
 		k = find_kind(argv[1], (size_t)(slash - argv[1]));
 		name = slash + 1;
 	} else if (argc == 3) {
+		if (is_analysisrun(argv[1]))
+			return cli_describe_analysisrun(ctx, argv[2]);
 		k = find_kind(argv[1], strlen(argv[1]));
 		name = argv[2];
 	} else {

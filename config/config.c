@@ -71,6 +71,7 @@ static void deployment_free(struct deployment_spec *d)
 	cfg_template_release(d);
 	kvlist_free(&d->labels);
 	canary_steps_free(&d->canary_steps);
+	strv_free(&d->canary_analysis.templates);
 }
 
 void cfg_free(struct berth_config *cfg)
@@ -86,6 +87,9 @@ void cfg_free(struct berth_config *cfg)
 	free(cfg->admin);
 	free(cfg->kubernetes_api);
 	free(cfg->dashboard);
+	for (size_t i = 0; i < cfg->n_analyses; i++)
+		analysis_template_free(&cfg->analyses[i]);
+	free(cfg->analyses);
 	for (size_t i = 0; i < cfg->n_deployments; i++)
 		deployment_free(&cfg->deployments[i]);
 	free(cfg->deployments);
@@ -225,6 +229,10 @@ const char *cfg_section_label(struct cfg_parse *pc, enum cfg_section sec,
 		break;
 	case CFG_SEC_SERVICE:
 		snprintf(buf, len, "[service %s]", pc->cfg->services[idx].name);
+		break;
+	case CFG_SEC_ANALYSIS:
+		snprintf(buf, len, "[analysis %s]",
+			 pc->cfg->analyses[idx].name);
 		break;
 	default:
 		snprintf(buf, len, "(no section)");

@@ -39,13 +39,17 @@ struct kvlist {
 
 /* struct int_or_percent ("25%" or "3") lives in common/quantity.h. */
 
+#include "config_analysis.h"
+
 /* One step of strategy.canary.steps (Argo Rollouts' canary.steps[]). */
 enum canary_step_kind {
 	CANARY_SET_WEIGHT,	 /* setWeight N */
 	CANARY_PAUSE,		 /* pause [DURATION] */
 	CANARY_SET_CANARY_SCALE, /* setCanaryScale replicas N | weight N |
 				    matchTrafficWeight */
-	CANARY_SET_HEADER_ROUTE /* setHeaderRoute [NAME exact|prefix|regex V] */
+	CANARY_SET_HEADER_ROUTE, /* setHeaderRoute [NAME exact|prefix|regex V]
+				  */
+	CANARY_ANALYSIS		 /* analysis TEMPLATE... */
 };
 enum canary_scale_kind {
 	CANARY_SCALE_MATCH, /* follow the traffic weight (the default) */
@@ -62,6 +66,7 @@ struct canary_step {
 	char *header; /* setHeaderRoute: NULL removes the route */
 	enum header_match match;
 	char *header_value;
+	struct strv templates; /* analysis: [analysis NAME] sections */
 	int line;
 };
 
@@ -162,13 +167,14 @@ struct deployment_spec {
 	int replicas; /* default 1 */
 	struct kvlist labels;
 	enum strategy_type strategy;
-	struct int_or_percent max_surge;       /* default 25% */
-	struct int_or_percent max_unavailable; /* default 25% */
-	int min_ready_seconds;		       /* default 0 */
-	int progress_deadline_seconds;	       /* default 600 */
-	bool progress_deadline_abort;	       /* default false */
-	int revision_history_limit;	       /* default 10 */
-	struct canary_steps canary_steps;      /* strategy.canary.steps */
+	struct int_or_percent max_surge;	/* default 25% */
+	struct int_or_percent max_unavailable;	/* default 25% */
+	int min_ready_seconds;			/* default 0 */
+	int progress_deadline_seconds;		/* default 600 */
+	bool progress_deadline_abort;		/* default false */
+	int revision_history_limit;		/* default 10 */
+	struct canary_steps canary_steps;	/* strategy.canary.steps */
+	struct canary_analysis canary_analysis; /* strategy.canary.analysis */
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };
@@ -213,6 +219,8 @@ struct berth_config {
 	size_t n_deployments;
 	struct service_spec *services;
 	size_t n_services;
+	struct analysis_template *analyses; /* [analysis NAME] */
+	size_t n_analyses;
 };
 
 /* The largest config file and seccomp profile berth reads (SPEC §2). */
@@ -227,6 +235,8 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err);
 void cfg_free(struct berth_config *cfg);
 
 const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,
+						  const char *name);
+const struct analysis_template *cfg_find_analysis(const struct berth_config *c,
 						  const char *name);
 
 /*
@@ -248,6 +258,8 @@ void cfg_deployment_keys(void (*fn)(const char *key, void *arg), void *arg);
 
 /* Helpers other layers use on config values. */
 void strv_free(struct strv *sv);
+/* Appends a copy of s, keeping the NULL terminator. */
+void cfg_strv_add(struct strv *sv, const char *s);
 void kvlist_free(struct kvlist *kl);
 const char *kvlist_get(const struct kvlist *kl, const char *key);
 /* true when every selector pair is present in labels. */

@@ -19,6 +19,7 @@ void canary_steps_free(struct canary_steps *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].header);
 		free(s->v[i].header_value);
+		strv_free(&s->v[i].templates);
 	}
 	free(s->v);
 	s->v = NULL;
@@ -39,6 +40,10 @@ void canary_steps_dup(struct canary_steps *dst, const struct canary_steps *src)
 		if (src->v[i].header_value)
 			dst->v[i].header_value =
 			    xstrdup(src->v[i].header_value);
+		dst->v[i].templates = (struct strv){0};
+		for (size_t t = 0; t < src->v[i].templates.n; t++)
+			cfg_strv_add(&dst->v[i].templates,
+				     src->v[i].templates.v[t]);
 	}
 }
 
@@ -67,6 +72,14 @@ const char *canary_step_str(const struct canary_step *st, char *buf, size_t len)
 		else
 			snprintf(buf, len, "setCanaryScale matchTrafficWeight");
 		break;
+	case CANARY_ANALYSIS: {
+		size_t n = (size_t)snprintf(buf, len, "analysis");
+
+		for (size_t i = 0; i < st->templates.n && n < len; i++)
+			n += (size_t)snprintf(buf + n, len - n, " %s",
+					      st->templates.v[i]);
+		break;
+	}
 	case CANARY_SET_HEADER_ROUTE:
 		if (st->header == NULL)
 			snprintf(buf, len, "setHeaderRoute");
@@ -245,9 +258,21 @@ static int parse_step(struct cfg_parse *pc, char *text, size_t idx,
 		st->header_value = xstrdup(w[3]);
 		return 0;
 	}
+	if (!strcmp(w[0], "analysis")) {
+		st->kind = CANARY_ANALYSIS;
+		if (n == 1)
+			return cfg_perr(pc,
+					"%s: step %zu: analysis takes the "
+					"names of [analysis NAME] sections "
+					"(e.g. analysis error-rate)",
+					pc->key, idx);
+		for (size_t i = 1; i < n; i++)
+			cfg_strv_add(&st->templates, w[i]);
+		return 0;
+	}
 	return cfg_perr(pc,
 			"%s: step %zu: `%s` is not a step (setWeight, pause, "
-			"setCanaryScale, setHeaderRoute)",
+			"setCanaryScale, setHeaderRoute, analysis)",
 			pc->key, idx, w[0]);
 }
 
@@ -275,6 +300,7 @@ int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
 			for (size_t i = n0; i < out->n; i++) {
 				free(out->v[i].header);
 				free(out->v[i].header_value);
+				strv_free(&out->v[i].templates);
 			}
 			out->n = n0;
 			return -1;

@@ -34,6 +34,10 @@ struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s)
 	cfg_template_copy(d, s);
 	kvlist_dup(&d->labels, &s->labels);
 	canary_steps_dup(&d->canary_steps, &s->canary_steps);
+	d->canary_analysis.templates = (struct strv){0};
+	for (size_t i = 0; i < s->canary_analysis.templates.n; i++)
+		cfg_strv_add(&d->canary_analysis.templates,
+			     s->canary_analysis.templates.v[i]);
 	return d;
 }
 
@@ -45,6 +49,7 @@ void cfg_deployment_free(struct deployment_spec *s)
 	cfg_template_release(s);
 	kvlist_free(&s->labels);
 	canary_steps_free(&s->canary_steps);
+	strv_free(&s->canary_analysis.templates);
 	free(s);
 }
 

@@ -148,11 +148,17 @@ static int open_section(struct cfg_parse *pc)
 		    pc, kind[0] == 'd' ? CFG_SEC_DEPLOYMENT : CFG_SEC_SERVICE,
 		    kind, name);
 	}
+	if (kind != NULL && strcmp(kind, "analysis") == 0) {
+		if (name == NULL || extra != NULL)
+			return cfg_perr(pc, "[analysis] needs one name: "
+					    "[analysis NAME]");
+		return cfg_analysis_open(pc, name);
+	}
 	snprintf(buf, sizeof(buf), "%s", pc->text);
 	*find_chars_or_comment(buf + 1, "]") = '\0';
 	return cfg_perr(pc,
 			"unknown section %s] (expected [berth], [deployment "
-			"NAME] or [service NAME])",
+			"NAME], [service NAME] or [analysis NAME])",
 			buf);
 }
 

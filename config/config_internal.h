@@ -20,6 +20,7 @@ enum cfg_section {
 	CFG_SEC_BERTH,
 	CFG_SEC_DEPLOYMENT,
 	CFG_SEC_SERVICE,
+	CFG_SEC_ANALYSIS, /* [analysis NAME]: keys metrics.METRIC.FIELD */
 };
 
 /* Which probe a probe-table key is being applied to. */
@@ -139,6 +140,8 @@ int cfg_seen_line(const struct cfg_parse *pc, enum cfg_section sec, size_t idx,
 int cfg_seen_prefix_line(const struct cfg_parse *pc, enum cfg_section sec,
 			 size_t idx, const char *prefix);
 void cfg_seen_free(struct cfg_parse *pc);
+/* Records key as set on the current line of the current section. */
+void cfg_seen_record(struct cfg_parse *pc, const char *key);
 
 /* config_values.c: value parsers used by the key table. */
 int cfg_parse_int(struct cfg_parse *pc, const struct cfg_key *k, void *field,
@@ -189,6 +192,28 @@ int cfg_parse_http_host(struct cfg_parse *pc, const struct cfg_key *k,
 			void *field, const char *value);
 int cfg_parse_http_scheme(struct cfg_parse *pc, const struct cfg_key *k,
 			  void *field, const char *value);
+/* config_analysis.c: [analysis NAME] sections and their metrics. */
+int cfg_analysis_open(struct cfg_parse *pc, const char *name);
+/* Applies metrics.METRIC.FIELD = value through the metric key table. */
+int cfg_analysis_apply(struct cfg_parse *pc, const char *key,
+		       const char *value);
+/* Every name in names must be an [analysis NAME] of the file: else an
+ * error at line, prefixed with what (e.g. the key that names them). */
+void cfg_analysis_check_refs(struct cfg_parse *pc, const struct strv *names,
+			     int line, const char *what);
+/* After loading: conditions, providers, counts, template references. */
+void cfg_analysis_validate(struct cfg_parse *pc);
+int cfg_parse_duration_ms(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value);
+int cfg_parse_condition(struct cfg_parse *pc, const struct cfg_key *k,
+			void *field, const char *value);
+int cfg_parse_url(struct cfg_parse *pc, const struct cfg_key *k, void *field,
+		  const char *value);
+int cfg_parse_string(struct cfg_parse *pc, const struct cfg_key *k, void *field,
+		     const char *value);
+/* config_keys.c: the keys after metrics.METRIC. */
+extern const struct cfg_key cfg_metric_keys[];
+const struct cfg_key *cfg_metric_key(const char *name);
 /* config_canary.c: strategy.canary.steps. */
 int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
 			   void *field, const char *value);

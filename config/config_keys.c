@@ -19,6 +19,7 @@
 #define B struct berth_config
 #define P struct probe_spec
 #define SECS_MAX 2147483647LL
+#define AN CFG_SEC_ANALYSIS
 
 /* Plain keys: section, name, parser, struct, field, min, max. The last
  * argument of every entry is its doc string, printed in berth.ini(5)
@@ -295,6 +296,15 @@ static const struct cfg_key keys[] = {
 	 "setHeaderRoute NAME exact|prefix|regex VALUE (matching requests go "
 	 "to the new revision; without arguments: removed). Repeating the key "
 	 "appends. Argo Rollouts' canary.steps."),
+    KEYF(CFG_SEC_DEPLOYMENT, "strategy.canary.analysis.templates",
+	 cfg_parse_words, D, canary_analysis.templates, 0,
+	 "Background analysis (Canary): names of [analysis NAME] sections "
+	 "run from startingStep until the steps end; a Failed run aborts, an "
+	 "Inconclusive one pauses. Argo Rollouts' canary.analysis."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.analysis.startingStep",
+	cfg_parse_int, D, canary_analysis.starting_step, 0, 1000000,
+	"0-based index of the step at which the background analysis starts "
+	"(default 0)."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
 	min_ready_seconds, 0, SECS_MAX,
 	"Seconds a pod must be ready before it counts as available (default "
@@ -345,6 +355,75 @@ static const struct cfg_key keys[] = {
 	"the listen backlog."),
     {0},
 };
+
+#define M struct analysis_metric
+/* Keys of [analysis NAME] after metrics.METRIC. (Argo Rollouts'
+ * AnalysisTemplate metrics[]). */
+const struct cfg_key cfg_metric_keys[] = {
+    KEY(AN, "interval", cfg_parse_duration_ms, M, interval_ms, 0, 0,
+	"Time between measurements: N, Nms, Ns, Nm or Nh (unset: one "
+	"measurement, or, with count, required)."),
+    KEY(AN, "initialDelay", cfg_parse_duration_ms, M, initial_delay_ms, 0, 0,
+	"Wait before the first measurement (default 0)."),
+    KEY(AN, "count", cfg_parse_int, M, count, 0, 1000000,
+	"Measurements to take (unset: 1 without interval, else until the "
+	"run ends; 0 in a step: the metric is skipped)."),
+    KEY(AN, "successCondition", cfg_parse_condition, M, success_condition, 0, 0,
+	"A measurement passes when this condition over `result` holds "
+	"(e.g. result.successRate >= 0.99); see SPEC for the grammar."),
+    KEY(AN, "failureCondition", cfg_parse_condition, M, failure_condition, 0, 0,
+	"A measurement fails when this condition holds."),
+    KEY(AN, "failureLimit", cfg_parse_int, M, failure_limit, 0, 1000000,
+	"Failed measurements tolerated; one more fails the metric (default "
+	"0)."),
+    KEY(AN, "inconclusiveLimit", cfg_parse_int, M, inconclusive_limit, 0,
+	1000000,
+	"Inconclusive measurements tolerated; one more makes the metric "
+	"Inconclusive (default 0)."),
+    KEY(AN, "consecutiveErrorLimit", cfg_parse_int, M, consecutive_error_limit,
+	0, 1000000,
+	"Measurement errors in a row tolerated; one more is an Error, which "
+	"fails the run (default 4)."),
+    KEY(AN, "provider.berth.minRequests", cfg_parse_int, M, berth_min_requests,
+	1, 1000000000,
+	"berth provider (the proxy's counters of the canary revision over "
+	"the interval): fewer requests than this make the measurement "
+	"Inconclusive (default 10)."),
+    KEY(AN, "provider.berth.service", cfg_parse_string, M, berth_service, 0, 0,
+	"berth provider: count only this service (default: every service "
+	"selecting the deployment)."),
+    KEY(AN, "provider.web.url", cfg_parse_url, M, web_url, 0, 0,
+	"web provider: http://127.0.0.1[:PORT]/PATH (or [::1], localhost)."),
+    KEY(AN, "provider.web.method", cfg_parse_string, M, web_method, 0, 0,
+	"web provider: request method (default GET)."),
+    KEYF(AN, "provider.web.headers", cfg_parse_header, M, web_headers,
+	 CFG_KEY_REPEATABLE, "web provider: one more header, Name: value."),
+    KEY(AN, "provider.web.body", cfg_parse_string, M, web_body, 0, 0,
+	"web provider: request body."),
+    KEY(AN, "provider.web.jsonPath", cfg_parse_string, M, web_json_path, 0, 0,
+	"web provider: the value of the JSON answer that is `result`, as "
+	"$.a.b or $.a[0] (default $: the whole answer)."),
+    KEY(AN, "provider.web.timeoutSeconds", cfg_parse_int, M,
+	web_timeout_seconds, 1, 3600,
+	"web provider: seconds for the whole request (default 10); a "
+	"timeout is a measurement error."),
+    KEY(AN, "provider.exec.command", cfg_parse_words, M, exec_command, 0, 0,
+	"exec provider: a command run in a pod of the canary; `result` is "
+	"its exit status (without conditions, 0 passes)."),
+    KEY(AN, "provider.exec.timeoutSeconds", cfg_parse_int, M,
+	exec_timeout_seconds, 1, 3600,
+	"exec provider: seconds the command may run (default 10); a timeout "
+	"is a measurement error."),
+    {0},
+};
+
+const struct cfg_key *cfg_metric_key(const char *name)
+{
+	for (const struct cfg_key *k = cfg_metric_keys; k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
 
 static const char *const probe_labels[] = {
     [CFG_PROBE_STARTUP] = "startupProbe",
@@ -409,7 +488,7 @@ void cfg_seen_free(struct cfg_parse *pc)
 	pc->n_seen = 0;
 }
 
-static void seen_add(struct cfg_parse *pc, const char *key)
+void cfg_seen_record(struct cfg_parse *pc, const char *key)
 {
 	pc->seen = xrealloc(pc->seen, (pc->n_seen + 1) * sizeof(*pc->seen));
 	pc->seen[pc->n_seen++] = (struct cfg_seen){.sec = pc->sec,
@@ -475,6 +554,8 @@ int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value)
 
 	pc->probe = CFG_PROBE_NONE;
 	pc->key = key;
+	if (pc->sec == CFG_SEC_ANALYSIS)
+		return cfg_analysis_apply(pc, key, value);
 	k = lookup(pc, keys, key, &base);
 	if (k == NULL)
 		return cfg_perr(pc, "unknown key \"%s\" in %s", key,
@@ -510,7 +591,7 @@ int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value)
 	}
 	if (pc->probe != CFG_PROBE_NONE)
 		((struct probe_spec *)base)->set = true;
-	seen_add(pc, key);
+	cfg_seen_record(pc, key);
 	return k->parse(pc, k, base + k->offset, value);
 }
 
@@ -540,9 +621,11 @@ static void walk_table(const struct cfg_key *table, const char *probe_section,
 	    [CFG_SEC_BERTH] = "berth",
 	    [CFG_SEC_DEPLOYMENT] = "deployment",
 	    [CFG_SEC_SERVICE] = "service",
+	    [CFG_SEC_ANALYSIS] = "analysis",
 	};
 
 	for (const struct cfg_key *k = table; k->name != NULL; k++) {
+		char name[96];
 		struct cfg_key_doc doc = {
 		    .section =
 			probe_section ? probe_section : sections[k->section],
@@ -551,6 +634,12 @@ static void walk_table(const struct cfg_key *table, const char *probe_section,
 		    .values = k->names,
 		    .repeatable = (k->flags & CFG_KEY_REPEATABLE) != 0,
 		};
+
+		if (k->section == CFG_SEC_ANALYSIS) {
+			snprintf(name, sizeof(name), "metrics.METRIC.%s",
+				 k->name);
+			doc.name = name;
+		}
 
 		fn(&doc, arg);
 	}
@@ -561,4 +650,5 @@ void cfg_keys_walk(void (*fn)(const struct cfg_key_doc *k, void *arg),
 {
 	walk_table(keys, NULL, fn, arg);
 	walk_table(probe_keys, "probe", fn, arg);
+	walk_table(cfg_metric_keys, NULL, fn, arg);
 }

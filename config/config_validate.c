@@ -277,5 +277,6 @@ int cfg_validate(struct cfg_parse *pc)
 		check_deployment(pc, i);
 	for (size_t i = 0; i < pc->cfg->n_services; i++)
 		check_service(pc, i);
+	cfg_analysis_validate(pc);
 	return pc->failed ? -1 : 0;
 }

@@ -28,6 +28,7 @@
 #include "pod.h"
 #include "reconcile.h"
 #include "rollout.h"
+#include "rollout_analysis.h"
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
@@ -486,6 +487,8 @@ static const struct route routes[] = {
     {"GET", "/v1/deployments", route_deployments, NULL},
     {"GET", "/v1/services", route_services, NULL},
     {"GET", "/v1/events", route_events, NULL},
+    {"GET", "/v1/analysisruns", rollout_analysis_api_list, NULL},
+    {"GET", "/v1/analysisruns/*", rollout_analysis_api_get, NULL},
     {"GET", "/v1/kubeconfig", route_kubeconfig, NULL},
     {"GET", "/v1/export", route_export, NULL},
     {"POST", "/v1/apply", route_apply, NULL},

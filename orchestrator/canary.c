@@ -143,10 +143,15 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	if (stable == NULL || stable[0] == '\0' || !strcmp(stable, dep->hash)) {
 		/* No run (any more): every request balanced alike. */
 		publish(d, dep, false);
+		if (run->s.hash[0])
+			canary_analysis_stop(d, dep, ANALYSIS_SUCCESSFUL,
+					     "the rollout ended");
 		run->s.hash[0] = '\0';
 		return false;
 	}
 	if (strcmp(run->s.hash, dep->hash)) {
+		canary_analysis_stop(d, dep, ANALYSIS_FAILED,
+				     "a newer revision replaced this one");
 		canary_begin(&run->s, dep->hash);
 		event_record(d, "Normal", "CanaryStarted", dep_object(dep),
 			     "Canary run of revision %d beside stable revision "
@@ -164,6 +169,7 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	for (size_t i = 0; i < out.n_notes; i++)
 		event_record(d, "Normal", "CanaryStep", dep_object(dep), "%s",
 			     out.notes[i]);
+	canary_analysis_sync(d, dep, &out);
 	if (run->s.weight != old_weight)
 		event_record(d, "Normal", "CanaryWeight", dep_object(dep),
 			     "Weight of revision %d: %d %% -> %d %% (%d canary "
@@ -194,6 +200,11 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	scale(d, dep, dep->hash, c.canary, out.canary_replicas, "canary");
 	scale(d, dep, stable, c.stable, replicas, "stable");
 	return true;
+}
+
+void canary_publish_now(struct daemon *d, struct deployment *dep)
+{
+	publish(d, dep, true);
 }
 
 static int need_run(struct deployment *dep, struct berr *err)
@@ -249,6 +260,8 @@ int canary_abort_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 		     dep->canary.s.step + 1, dep->spec->canary_steps.n,
 		     dep->canary.s.weight);
 	canary_abort(&dep->canary.s);
+	canary_analysis_stop(d, dep, ANALYSIS_FAILED,
+			     "the rollout was aborted");
 	reconcile_schedule(d);
 	return 0;
 }
@@ -265,6 +278,7 @@ int canary_retry_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 	event_record(d, "Normal", "CanaryRetry", dep_object(dep),
 		     "Retry: the steps start again from step 1/%zu",
 		     dep->spec->canary_steps.n);
+	canary_analysis_stop(d, dep, ANALYSIS_FAILED, "retry");
 	canary_retry(&dep->canary.s);
 	reconcile_schedule(d);
 	return 0;
@@ -293,11 +307,14 @@ bool canary_status(const struct deployment *dep, char *buf, size_t len)
 		canary_step_str(&st->v[run->s.step], step, sizeof(step));
 	snprintf(buf, len,
 		 "Canary of revision %d: %s%s step %zu/%zu%s%s%s, weight set "
-		 "%d %%, in the proxy %d %%",
+		 "%d %%, in the proxy %d %%%s",
 		 dep->revision, run->s.aborted ? "aborted at" : "",
-		 run->s.aborted ? "" : "at",
+		 run->s.aborted ? "" : (run->s.held ? "held at" : "at"),
 		 run->s.step + 1 > st->n ? st->n : run->s.step + 1, st->n,
 		 step[0] ? " (" : "", step, step[0] ? ")" : "", set,
-		 run->published ? run->pub_weight : 0);
+		 run->published ? run->pub_weight : 0,
+		 run->s.held ? " (an analysis was Inconclusive: `berth rollout "
+			       "promote` goes on, `abort` goes back)"
+			     : "");
 	return true;
 }

@@ -34,6 +34,19 @@ int canary_retry_cmd(struct daemon *d, struct deployment *dep,
  * when there is none. */
 bool canary_status(const struct deployment *dep, char *buf, size_t len);
 
+/* Publishes the run's weight and header route to the proxy at once. */
+void canary_publish_now(struct daemon *d, struct deployment *dep);
+
+/* canary_analysis.c: starts the runs the steps reach (an `analysis`
+ * step, the background analysis) and applies their verdicts. */
+#include "../analysis/analysis.h"
+struct canary_output;
+void canary_analysis_sync(struct daemon *d, struct deployment *dep,
+			  const struct canary_output *out);
+/* Stops dep's runs without verdict callbacks (abort, a new revision). */
+void canary_analysis_stop(struct daemon *d, struct deployment *dep,
+			  enum analysis_phase phase, const char *why);
+
 /* canary_api.c: the control API's routes of the three verbs. */
 struct ctl_conn;
 struct ctl_request;

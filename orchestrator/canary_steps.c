@@ -14,6 +14,7 @@ void canary_begin(struct canary_state *s, const char *hash)
 	snprintf(s->hash, sizeof(s->hash), "%s", hash);
 	s->scale = CANARY_SCALE_MATCH;
 	s->header_step = -1;
+	s->analysis_ok_step = -1;
 }
 
 static int ceil_pct(int pct, int replicas)
@@ -69,9 +70,11 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 		o->canary_replicas = 0;
 		return;
 	}
-	if (s->promote_full)
+	if (s->promote_full) {
 		s->step = st->n;
-	while (s->step < st->n) {
+		s->held = false;
+	}
+	while (s->step < st->n && !s->held) {
 		const struct canary_step *c = &st->v[s->step];
 		int need;
 
@@ -110,6 +113,13 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 				break;
 			}
 			s->pause_until_mono = 0;
+		} else if (c->kind == CANARY_ANALYSIS) {
+			if (s->analysis_ok_step != (long)s->step) {
+				o->analysis_wait = true;
+				break;
+			}
+			note(o, "Step %zu/%zu %s: Successful", s->step + 1,
+			     st->n, canary_step_str(c, buf, sizeof(buf)));
 		} else if (c->kind == CANARY_SET_CANARY_SCALE) {
 			s->scale = c->scale;
 			s->scale_value = c->value;
@@ -143,6 +153,11 @@ void canary_promote(struct canary_state *s, const struct canary_steps *st,
 	}
 	if (s->step >= st->n)
 		return;
+	if (s->held) {
+		s->held = false;
+		if (st->v[s->step].kind != CANARY_ANALYSIS)
+			return;
+	}
 	if (st->v[s->step].kind == CANARY_SET_WEIGHT)
 		s->weight = st->v[s->step].value;
 	s->pause_until_mono = 0;
@@ -152,6 +167,7 @@ void canary_promote(struct canary_state *s, const struct canary_steps *st,
 void canary_abort(struct canary_state *s)
 {
 	s->aborted = true;
+	s->held = false;
 	s->weight = 0;
 	s->header_step = -1;
 	s->pause_until_mono = 0;

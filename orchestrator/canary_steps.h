@@ -23,7 +23,9 @@ struct canary_state {
 	long header_step;	  /* setHeaderRoute in force (index), -1 */
 	int64_t pause_until_mono; /* 0: not pausing; -1: until promoted */
 	bool aborted;
-	bool promote_full; /* promote --full: skip the remaining steps */
+	bool promote_full;     /* promote --full: skip the remaining steps */
+	long analysis_ok_step; /* the analysis step whose run succeeded, -1 */
+	bool held; /* an Inconclusive analysis: held until promoted */
 };
 
 struct canary_input {
@@ -38,6 +40,8 @@ struct canary_output {
 	int canary_replicas; /* pods the canary revision should have now */
 	bool done;	     /* every step passed: promote fully */
 	int64_t wake_mono;   /* a pause ends then; 0 none */
+	bool analysis_wait;  /* the step in progress is an analysis step
+				waiting for its run's verdict */
 	size_t n_notes;	     /* what happened, for events */
 	char notes[CANARY_NOTES][200];
 };
@@ -55,7 +59,11 @@ int canary_replicas_for(const struct canary_state *s, int w, int replicas);
 void canary_advance(struct canary_state *s, const struct canary_input *in,
 		    struct canary_output *out);
 /* promote: the step in progress passes (a pause ends, a setWeight that
- * waits for pods is skipped); full: every remaining step. */
+ * waits for pods is skipped, an analysis step passes whatever its run
+ * says); full: every remaining step. A run held by an Inconclusive
+ * analysis goes on (a held analysis step passes; any other step is
+ * then taken as usual). An analysis step passes once
+ * analysis_ok_step is its index (canary_analysis.c sets it). */
 void canary_promote(struct canary_state *s, const struct canary_steps *st,
 		    bool full);
 void canary_abort(struct canary_state *s);

@@ -39,6 +39,7 @@
 #include "pod.h"
 #include "reconcile.h"
 #include "revision.h"
+#include "rollout_analysis.h"
 #include "service_ops.h"
 #include "store.h"
 #include "terminate.h"
@@ -651,6 +652,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	d->proxy = proxy_start(&err);
 	if (d->proxy == NULL)
 		goto fail;
+	rollout_analysis_init(d);
 	notify_listeners(d);
 	/* Listeners bound by the apply accept nothing until the adopted
 	 * pods' endpoints are published (store_restore_pods()). */
@@ -723,6 +725,7 @@ void daemon_free(struct daemon *d)
 	}
 	plugins_stop(d);
 	reaper_stop();
+	rollout_analysis_free(d);
 	proxy_stop(d->proxy);
 	d->proxy = NULL;
 	while (d->pods) {

@@ -180,6 +180,11 @@ struct deployment {
 		bool published;
 		int pub_weight;
 		long pub_header;
+		/* Analysis runs (canary_analysis.c): of the analysis step
+		 * step_run_step, and the background one; "" none. */
+		char step_run[112];
+		long step_run_step;
+		char bg_run[112];
 	} canary;
 };
 
@@ -237,6 +242,7 @@ struct daemon {
 	struct service_birth *service_births;
 	struct log_follow *follows;
 	struct kube_server *kube; /* the Kubernetes API (kube/), or NULL */
+	struct analysis_runs *analyses; /* analysis runs (rollout_analysis.c) */
 	uv_timer_t reconcile_timer;
 	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;

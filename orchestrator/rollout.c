@@ -21,6 +21,7 @@
 #include "events.h"
 #include "reconcile.h"
 #include "revision.h"
+#include "rollout_analysis.h"
 #include "store.h"
 #include "view.h"
 #include "watch.h"
@@ -212,7 +213,7 @@ void rollout_abort(struct daemon *d, struct deployment *dep,
 static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 {
 	struct dep_counts k;
-	char msg[320];
+	char msg[2048];
 	bool done = false, failed = dep->progress_failed;
 	int replicas = dep->replicas;
 
@@ -221,9 +222,20 @@ static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 		snprintf(msg, sizeof(msg),
 			 "deployment \"%s\" exceeded its progress deadline",
 			 dep->name);
-	else if (k.updated < replicas && canary_status(dep, msg, sizeof(msg)))
-		; /* steps in progress: canary.c words it */
-	else if (k.updated < replicas)
+	else if (k.updated < replicas && canary_status(dep, msg, sizeof(msg))) {
+		/* steps in progress: canary.c words it, and the analysis
+		 * its last measurements */
+		size_t n = strlen(msg);
+
+		if (n + 2 < sizeof(msg)) {
+			msg[n] = '\n';
+			msg[n + 1] = '\0';
+			if (!rollout_analysis_status(d, dep, msg, sizeof(msg)))
+				msg[n] = '\0';
+			else if ((n = strlen(msg)) && msg[n - 1] == '\n')
+				msg[n - 1] = '\0';
+		}
+	} else if (k.updated < replicas)
 		snprintf(msg, sizeof(msg),
 			 "Waiting for deployment \"%s\" rollout to finish: %d "
 			 "out of %d new replicas have been updated...",

@@ -14,6 +14,8 @@ set -u
 #  cli/cmd_export.c: writes the manifests as YAML with config's writer.
 #  cli/cmd_pod.c: `berth exec` borrows the runtime's exec argv builder.
 #  cli/manpage.c: berth.ini(5) is printed from the config key table.
+#  config/config_analysis.c: a condition is parsed while loading (FILE:LINE
+#  errors) by analysis/expr.c, which includes common/ only.
 LAYERS='
 common:
 config: common
@@ -22,15 +24,17 @@ probes: common config runtime
 signals: common config
 proxy: common config runtime
 images: common config
-orchestrator: common config runtime probes signals proxy images
-kube: common config runtime probes signals proxy images orchestrator
-dashboard: common config runtime probes signals proxy images orchestrator
+analysis: common config runtime proxy
+orchestrator: common config runtime probes signals proxy images analysis
+kube: common config runtime probes signals proxy images analysis orchestrator
+dashboard: common config runtime probes signals proxy images analysis orchestrator
 cli: common
 orchestrator/main.c: cli kube dashboard
 cli/cmd_apply.c: config
 cli/cmd_export.c: config
 cli/cmd_pod.c: runtime
 cli/manpage.c: config
+config/config_analysis.c: analysis
 tests: *
 examples: *
 bench: *

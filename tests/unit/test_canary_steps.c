@@ -4,7 +4,8 @@
  * canary pods before the weight moves, timed and indefinite pauses,
  * setCanaryScale and setHeaderRoute, promote and promote --full, abort
  * (weight 0, no pods, no header route) and retry, canary pod counts
- * rounded up as Argo Rollouts rounds them.
+ * rounded up as Argo Rollouts rounds them; analysis steps waiting for
+ * their run's verdict, and a run held by an Inconclusive one.
  */
 #include <string.h>
 
@@ -160,5 +161,62 @@ int main(void)
 	canary_advance(&s, &in, &o);
 	is_int(o.canary_replicas, 1,
 	       "header route at weight 0: one canary pod to route to");
+	{
+		/* setWeight 20, analysis, setWeight 50 */
+		struct canary_step w[3];
+		struct canary_steps a = {w, 3};
+
+		w[0] = step(CANARY_SET_WEIGHT, 20, 0);
+		w[1] = step(CANARY_ANALYSIS, 0, 0);
+		w[2] = step(CANARY_SET_WEIGHT, 50, 0);
+		in.steps = &a;
+		in.canary_available = 10;
+		in.now_mono = 1000;
+		canary_begin(&s, "def");
+		canary_advance(&s, &in, &o);
+		is_int(s.step, 1, "analysis step in progress");
+		is_int(s.weight, 20, "at weight 20");
+		ok(o.analysis_wait && !o.done, "it waits for its run");
+		in.now_mono = 10000000;
+		canary_advance(&s, &in, &o);
+		ok(s.step == 1 && o.analysis_wait,
+		   "hours later: still waiting (no clock passes it)");
+		s.analysis_ok_step = 0;
+		canary_advance(&s, &in, &o);
+		is_int(s.step, 1, "a verdict for another step passes nothing");
+		s.analysis_ok_step = 1;
+		canary_advance(&s, &in, &o);
+		ok(s.step == 3 && s.weight == 50 && o.done,
+		   "Successful: the step passes, weight 50, done");
+		ok(o.n_notes >= 1 && strstr(o.notes[0], "Step 2/3 analysis: "
+							"Successful"),
+		   "the note says so: %s", o.notes[0]);
+
+		/* Inconclusive: held, promote passes the analysis step. */
+		canary_begin(&s, "def");
+		canary_advance(&s, &in, &o);
+		s.held = true;
+		canary_advance(&s, &in, &o);
+		ok(s.step == 1 && !o.analysis_wait,
+		   "held: nothing moves, no run is asked for");
+		is_int(o.canary_replicas, 2, "held: the canary keeps its pods");
+		canary_promote(&s, &a, false);
+		ok(!s.held && s.step == 2, "promote: held no more, the "
+					   "analysis step passes");
+		canary_advance(&s, &in, &o);
+		ok(s.weight == 50 && o.done, "then the steps go on");
+
+		/* Held on another step (a background run): promote only
+		 * releases it. */
+		canary_begin(&s, "def");
+		s.held = true;
+		canary_advance(&s, &in, &o);
+		is_int(s.step, 0, "held before the first step");
+		canary_promote(&s, &a, false);
+		ok(!s.held && s.step == 0,
+		   "promote releases the hold, the step is taken as usual");
+		canary_abort(&s);
+		ok(!s.held && s.weight == 0, "abort: no hold, weight 0");
+	}
 	return tap_done();
 }

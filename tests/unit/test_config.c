@@ -370,7 +370,75 @@ static const char *const bad[][2] = {
     {HDR "strategy.type = Canary\nstrategy.canary.steps = setWeight 5, "
 	 "wait 3\n",
      "t.ini:5: strategy.canary.steps: step 2: `wait` is not a step "
-     "(setWeight, pause, setCanaryScale, setHeaderRoute)"},
+     "(setWeight, pause, setCanaryScale, setHeaderRoute, analysis)"},
+    /* [analysis NAME] */
+    {"[analysis]\n", "t.ini:1: [analysis] needs one name: [analysis NAME]"},
+    {"[analysis a]\n[analysis a]\n",
+     "t.ini:2: duplicate section [analysis a] (first defined on line 1)"},
+    {"[analysis a]\ninterval = 5s\n",
+     "t.ini:2: unknown key \"interval\" in [analysis a] (keys are "
+     "metrics.METRIC.FIELD, e.g. metrics.success-rate.interval)"},
+    {"[analysis a]\nmetrics.m.intervl = 5s\n",
+     "t.ini:2: unknown key \"metrics.m.intervl\" in [analysis a]"},
+    {"[analysis a]\nmetrics.M.interval = 5s\n",
+     "t.ini:2: metrics.M.interval: metric name \"M\" must be a lowercase "
+     "DNS-1123 label"},
+    {"[analysis a]\nmetrics.m.interval = 5s\nmetrics.m.interval = 6s\n",
+     "t.ini:3: duplicate key \"metrics.m.interval\" in [analysis a] (first "
+     "set on line 2)"},
+    {"[analysis a]\nmetrics.m.interval = 5 s\n",
+     "t.ini:2: metrics.m.interval: \"5 s\" is not a duration (N, Nms, Ns, "
+     "Nm or Nh)"},
+    {"[analysis a]\nmetrics.m.successCondition = result >=\n",
+     "t.ini:2: metrics.m.successCondition: column 10: expected a number, "
+     "`result` or `(`, found the end of the condition"},
+    {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n"
+     "metrics.m.provider.exec.command = true\n",
+     "t.ini:3: metric m: both provider.berth and provider.exec are set; "
+     "choose one provider"},
+    {"[analysis a]\nmetrics.m.interval = 5s\n",
+     "t.ini:2: [analysis a] metric m has no provider (provider.berth.*, "
+     "provider.web.url or provider.exec.command)"},
+    {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n",
+     "t.ini:2: [analysis a] metric m: the berth provider needs "
+     "successCondition or failureCondition (e.g. result.successRate >= "
+     "0.99)"},
+    {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n"
+     "metrics.m.interval = 5s\n"
+     "metrics.m.failureCondition = result.latency > 1\n",
+     "t.ini:4: metrics.m.failureCondition: column 1: the berth provider "
+     "has no `result.latency` (it gives result (= result.successRate), "
+     "result.requests, result.successRate, result.errorRate, "
+     "result.errors, result.p50, result.p90, result.p99)"},
+    {"[analysis a]\nmetrics.m.provider.berth.minRequests = 5\n"
+     "metrics.m.successCondition = result > 0.9\n",
+     "t.ini:2: [analysis a] metric m: the berth provider needs an interval "
+     "(the window its counters are read over)"},
+    {"[analysis a]\nmetrics.m.provider.exec.command = true\n"
+     "metrics.m.count = 3\n",
+     "t.ini:2: [analysis a] metric m: count 3 needs an interval"},
+    {"[analysis a]\nmetrics.m.provider.web.url = http://example.com/\n",
+     "t.ini:2: metrics.m.provider.web.url: \"http://example.com/\": the "
+     "host must be 127.0.0.1, [::1] or localhost"},
+    {"[analysis a]\nmetrics.m.provider.web.jsonPath = $.x\n",
+     "t.ini:2: [analysis a] metric m: provider.web.url is required"},
+    {HDR "strategy.type = Canary\n"
+	 "strategy.canary.steps = setWeight 10, analysis nope\n",
+     "t.ini:5: strategy.canary.steps: analysis: no [analysis nope] section "
+     "in this file"},
+    {HDR "strategy.type = Canary\n"
+	 "strategy.canary.steps = setWeight 10, analysis\n",
+     "t.ini:5: strategy.canary.steps: step 2: analysis takes the names of "
+     "[analysis NAME] sections (e.g. analysis error-rate)"},
+    {HDR "strategy.canary.analysis.templates = a\n[analysis a]\n"
+	 "metrics.m.provider.exec.command = true\n",
+     "t.ini:4: strategy.canary.analysis.* may only be set when "
+     "strategy.type is Canary"},
+    {HDR "strategy.type = Canary\n"
+	 "strategy.canary.steps = setWeight 10\n"
+	 "strategy.canary.analysis.startingStep = 1\n",
+     "t.ini:6: strategy.canary.analysis.startingStep 1: there are only 1 "
+     "steps (it is a 0-based index)"},
     {HDR "strategy.type = Canary\nstrategy.canary.steps = pause 3d\n",
      "t.ini:5: strategy.canary.steps: step 1: pause takes nothing (until "
      "promoted) or a duration: N, Ns, Nm or Nh"},
@@ -482,7 +550,7 @@ static const char *const bad[][2] = {
      "DNS-1123 label of at most 40 characters ([a-z0-9-], starting and "
      "ending with a letter or digit)"},
     {"[Berth]\n", "t.ini:1: unknown section [Berth] (expected [berth], "
-		  "[deployment NAME] or [service NAME])"},
+		  "[deployment NAME], [service NAME] or [analysis NAME])"},
     {"[berth\n", "t.ini:1: section header has no closing ']'"},
     {"[berth] x\n", "t.ini:1: unexpected text after ']'"},
     {"replicas = 1\n",

@@ -149,7 +149,7 @@ int main(void)
 	free(completions);
 
 	completions = capture(cmd_complete, 3, get);
-	is_str(completions, "pods\ndeployments\nservices\n",
+	is_str(completions, "pods\ndeployments\nservices\nanalysisruns\n",
 	       "get: the kinds from its usage line");
 	free(completions);
 	completions = capture(cmd_complete, 3, rollout);

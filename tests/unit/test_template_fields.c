@@ -196,6 +196,15 @@ static const struct change changes[] = {
     {"strategy.canary.steps", "worker", "strategy.type",
      "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, pause\n",
      "strategy.type = Canary\nstrategy.canary.steps = setWeight 50\n", true},
+    {"strategy.canary.analysis.templates", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.analysis.templates = check\n",
+     "strategy.type = Canary\n", true},
+    {"strategy.canary.analysis.startingStep", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, "
+     "pause\nstrategy.canary.analysis.startingStep = 1\n",
+     "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, "
+     "pause\nstrategy.canary.analysis.startingStep = 0\n",
+     true},
     {"revisionHistoryLimit", "echo", "revisionHistoryLimit",
      "revisionHistoryLimit = 3\n", "revisionHistoryLimit = 4\n", true},
 };

@@ -10,6 +10,8 @@
  * flushes on shutdown.
  *
  * Routes: /  /healthz  /hostname  /slow?ms=N  /status/NNN  /fail  /recover.
+ * With $FAIL_PERCENT=N (0..100), N of every 100 answers to / are 500
+ * (spread evenly), for a canary that fails on purpose.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -77,6 +79,8 @@ struct server {
 	char version[64];
 	char hostname[256];
 	bool failing;
+	int fail_percent;	   /* $FAIL_PERCENT: share of / answered 500 */
+	unsigned long root_served; /* answers to / so far */
 	bool draining;
 	int pending_signal;
 	int64_t drain_until;
@@ -326,9 +330,14 @@ static void route(struct server *s, struct conn *c, const char *method,
 	if (query)
 		*query++ = '\0';
 	c->head = !strcmp(method, "HEAD");
-	if (!strcmp(target, "/"))
-		reply(c, 200, "%s\n", s->version);
-	else if (!strcmp(target, "/healthz"))
+	if (!strcmp(target, "/")) {
+		/* Bresenham over 100 answers: exactly fail_percent each. */
+		unsigned long k = s->root_served++ % 100;
+		bool fail = (k + 1) * (unsigned long)s->fail_percent / 100 !=
+			    k * (unsigned long)s->fail_percent / 100;
+
+		reply(c, fail ? 500 : 200, "%s\n", s->version);
+	} else if (!strcmp(target, "/healthz"))
 		reply(c, s->failing ? 503 : 200,
 		      s->failing ? "failing\n" : "ok\n");
 	else if (!strcmp(target, "/hostname"))
@@ -686,6 +695,13 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	load_version(s);
+	{
+		const char *fp = getenv("FAIL_PERCENT");
+		long long v;
+
+		if (fp && *fp && parse_num(fp, 0, 100, &v) == 0)
+			s->fail_percent = (int)v;
+	}
 	if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1)
 		snprintf(s->hostname, sizeof(s->hostname), "unknown");
 

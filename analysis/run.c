@@ -1,0 +1,587 @@
+/*
+ * run.c - analysis runs (see analysis.h): the registry, each metric's
+ * timer (initialDelay, then every interval), conditions over a
+ * provider's result, the tally after each measurement, the run's end,
+ * and the events stating every number. Providers measure
+ * (provider_*.c); the arithmetic is judge.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/xalloc.h"
+#include "expr.h"
+#include "internal.h"
+
+#define RUNS_KEPT 50
+#define MEASUREMENTS_KEPT 10
+#define ERROR_RETRY_MS 10000
+
+static void note(struct analysis_run *r, const char *type, const char *reason,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void note(struct analysis_run *r, const char *type, const char *reason,
+		 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (r->rs && r->rs->env.event)
+		r->rs->env.event(r->rs->env.arg, r->owner, type, reason, msg);
+}
+
+static int64_t wall(struct analysis_run *r)
+{
+	return r->rs && r->rs->env.now_wall ? r->rs->env.now_wall() : 0;
+}
+
+/* ---- conditions ---- */
+
+struct lookup_ctx {
+	json_t *root, *dflt;
+};
+
+static int lookup(void *arg, const char *ref, struct expr_val *out,
+		  struct berr *err)
+{
+	struct lookup_ctx *c = arg;
+	json_t *v = c->root;
+	const char *p = ref + strlen("result");
+
+	if (*p == '\0' && json_is_object(v) && c->dflt)
+		v = c->dflt;
+	while (*p == '.') {
+		char key[64];
+		size_t n = strcspn(p + 1, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, p + 1);
+		if (!json_is_object(v) || (v = json_object_get(v, key)) == NULL)
+			return berr_set(err, "the result has no `%s`", ref);
+		p += 1 + n;
+	}
+	if (json_is_boolean(v)) {
+		out->is_bool = true;
+		out->num = json_is_true(v);
+	} else if (json_is_number(v)) {
+		out->is_bool = false;
+		out->num = json_number_value(v);
+	} else if (json_is_null(v)) {
+		return berr_set(err, "`%s` is null (no data)", ref);
+	} else {
+		return berr_set(err, "`%s` is not a number or a boolean", ref);
+	}
+	return 0;
+}
+
+struct show_ctx {
+	struct lookup_ctx *lc;
+	char *buf;
+	size_t len;
+};
+
+static int show_ref(void *arg, const char *ref, int column)
+{
+	struct show_ctx *s = arg;
+	struct expr_val v;
+	struct berr err = BERR_INIT;
+	size_t n = strlen(s->buf);
+	char val[48];
+
+	(void)column;
+	if (strstr(s->buf, ref) != NULL) /* each reference once */
+		return 0;
+	if (lookup(s->lc, ref, &v, &err) == -1)
+		snprintf(val, sizeof(val), "?");
+	else if (v.is_bool)
+		snprintf(val, sizeof(val), "%s", v.num ? "true" : "false");
+	else
+		snprintf(val, sizeof(val), "%.4g", v.num);
+	snprintf(s->buf + n, s->len - n, "%s%s %s", n ? ", " : "", ref, val);
+	return 0;
+}
+
+static int eval_one(const char *cond, struct lookup_ctx *lc, bool *out,
+		    char *buf, size_t len, const char *which)
+{
+	struct berr err = BERR_INIT;
+	struct expr *e = expr_parse(cond, &err);
+	size_t n = strlen(buf);
+	int rc = -1;
+
+	if (e && expr_eval(e, lookup, lc, out, &err) == 0)
+		rc = 0;
+	if (rc == 0)
+		snprintf(buf + n, len - n, "; %s `%s` %s", which, cond,
+			 *out ? "holds" : "does not hold");
+	else
+		snprintf(buf + n, len - n, "; %s `%s`: %s", which, cond,
+			 err.msg);
+	expr_free(e);
+	return rc;
+}
+
+enum analysis_phase analysis_conditions(const struct analysis_metric *m,
+					json_t *root, json_t *dflt, char *buf,
+					size_t len)
+{
+	struct lookup_ctx lc = {root, dflt};
+	struct show_ctx sc = {&lc, buf, len};
+	bool s = false, f = false;
+	struct berr err = BERR_INIT;
+	struct expr *e;
+
+	buf[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const char *c =
+		    i == 0 ? m->success_condition : m->failure_condition;
+
+		if (c && (e = expr_parse(c, &err)) != NULL) {
+			expr_walk_refs(e, show_ref, &sc);
+			expr_free(e);
+		}
+	}
+	if (m->success_condition && eval_one(m->success_condition, &lc, &s, buf,
+					     len, "successCondition") == -1)
+		return ANALYSIS_ERROR;
+	if (m->failure_condition && eval_one(m->failure_condition, &lc, &f, buf,
+					     len, "failureCondition") == -1)
+		return ANALYSIS_ERROR;
+	return analysis_judge(m->success_condition != NULL, s,
+			      m->failure_condition != NULL, f);
+}
+
+/* ---- the run ---- */
+
+static void run_free(struct analysis_run *r)
+{
+	for (size_t i = 0; i < r->n_metrics; i++)
+		json_decref(r->metrics[i].measurements);
+	free(r->metrics);
+	for (size_t i = 0; i < r->n_templates; i++)
+		analysis_template_free(&r->templates[i]);
+	free(r->templates);
+	for (size_t i = 0; i < r->n_services; i++)
+		free(r->services[i]);
+	free(r->services);
+	free(r);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	struct metric_run *mr = h->data;
+	struct analysis_run *r = mr->run;
+
+	if (--r->open_handles == 0 && r->detached)
+		run_free(r);
+}
+
+/* Stops whatever measures: timers, an exec, a web request. */
+static void halt(struct analysis_run *r)
+{
+	for (size_t i = 0; i < r->n_metrics; i++) {
+		struct metric_run *mr = &r->metrics[i];
+
+		uv_timer_stop(&mr->timer);
+		provider_exec_cancel(mr);
+		provider_web_cancel(mr);
+		if (mr->phase == ANALYSIS_RUNNING)
+			mr->phase = r->phase;
+	}
+}
+
+static void finish(struct analysis_run *r, enum analysis_phase phase,
+		   const char *why, bool call_done)
+{
+	r->phase = phase;
+	r->ended_ms = wall(r);
+	snprintf(r->message, sizeof(r->message), "%s", why);
+	halt(r);
+	note(r, phase == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
+	     phase == ANALYSIS_SUCCESSFUL     ? "AnalysisSuccessful"
+	     : phase == ANALYSIS_INCONCLUSIVE ? "AnalysisInconclusive"
+					      : "AnalysisFailed",
+	     "AnalysisRun %s (%s) of revision %s: %s: %s", r->name, r->what,
+	     r->revision, analysis_phase_str(phase), why);
+	if (call_done && r->done)
+		r->done(r->done_arg, r->name, phase, why);
+}
+
+static void arm(struct metric_run *mr, int64_t ms);
+
+static void measure(struct metric_run *mr)
+{
+	switch (mr->m->provider) {
+	case APROV_BERTH:
+		provider_berth_measure(mr);
+		break;
+	case APROV_EXEC:
+		provider_exec_measure(mr);
+		break;
+	case APROV_WEB:
+		provider_web_measure(mr);
+		break;
+	default:
+		analysis_measured(mr, ANALYSIS_ERROR, "no provider");
+		break;
+	}
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct metric_run *mr = t->data;
+
+	if (mr->run->verdict_pending) {
+		mr->run->verdict_pending = false;
+		if (mr->run->phase == ANALYSIS_RUNNING)
+			finish(mr->run, ANALYSIS_SUCCESSFUL,
+			       "every metric has count 0: skipped", true);
+		return;
+	}
+	if (mr->phase != ANALYSIS_RUNNING || mr->run->phase != ANALYSIS_RUNNING)
+		return;
+	if (mr->m->provider == APROV_BERTH && !mr->have_base) {
+		/* After initialDelay: the window starts now. */
+		provider_berth_base(mr);
+		arm(mr, mr->m->interval_ms);
+		return;
+	}
+	measure(mr);
+}
+
+static void arm(struct metric_run *mr, int64_t ms)
+{
+	uv_timer_start(&mr->timer, on_timer, (uint64_t)(ms < 0 ? 0 : ms), 0);
+}
+
+void analysis_measured(struct metric_run *mr, enum analysis_phase outcome,
+		       const char *msg)
+{
+	struct analysis_run *r = mr->run;
+	enum analysis_phase phase;
+	enum analysis_phase phases[64];
+	char count[24];
+	json_t *j;
+
+	if (mr->phase != ANALYSIS_RUNNING || r->phase != ANALYSIS_RUNNING)
+		return;
+	phase = analysis_tally(mr->m, mr->count, &mr->t, outcome, mr->why,
+			       sizeof(mr->why));
+	if (mr->count > 0)
+		snprintf(count, sizeof(count), "%d/%d", mr->t.measurements,
+			 mr->count);
+	else
+		snprintf(count, sizeof(count), "%d", mr->t.measurements);
+	snprintf(mr->last, sizeof(mr->last),
+		 "analysis %s/%s measurement %s: %s -> %s; %s%s%s", mr->tmpl,
+		 mr->m->name, count, msg, analysis_phase_str(outcome), mr->why,
+		 phase != ANALYSIS_RUNNING ? " -> metric " : "",
+		 phase != ANALYSIS_RUNNING ? analysis_phase_str(phase) : "");
+	j = json_pack("{s:I, s:s, s:s}", "time_ms", (json_int_t)wall(r),
+		      "phase", analysis_phase_str(outcome), "message", msg);
+	json_array_append_new(mr->measurements, j);
+	while (json_array_size(mr->measurements) > MEASUREMENTS_KEPT)
+		json_array_remove(mr->measurements, 0);
+	note(r, outcome == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
+	     "AnalysisMeasurement", "%s", mr->last);
+	mr->phase = phase;
+	for (size_t i = 0; i < r->n_metrics && i < 64; i++)
+		phases[i] = r->metrics[i].phase;
+	phase = analysis_verdict(phases, r->n_metrics < 64 ? r->n_metrics : 64);
+	if (phase != ANALYSIS_RUNNING) {
+		char why[400];
+
+		snprintf(why, sizeof(why), "metric %s/%s: %s", mr->tmpl,
+			 mr->m->name, mr->why);
+		finish(r, phase, why, true);
+		return;
+	}
+	if (mr->phase != ANALYSIS_RUNNING)
+		return;
+	/* An error is tried again after the interval, but at most
+	 * ERROR_RETRY_MS later (Argo's error retry interval) and never
+	 * at once: a metric without interval would spin through its
+	 * consecutiveErrorLimit in one loop turn. */
+	if (outcome == ANALYSIS_ERROR &&
+	    (mr->m->interval_ms == 0 || mr->m->interval_ms > ERROR_RETRY_MS))
+		arm(mr, ERROR_RETRY_MS);
+	else
+		arm(mr, mr->m->interval_ms);
+}
+
+static void start_metric(struct metric_run *mr)
+{
+	const struct analysis_metric *m = mr->m;
+
+	if (mr->count == 0) {
+		mr->phase = ANALYSIS_SUCCESSFUL;
+		snprintf(mr->why, sizeof(mr->why), "count 0: skipped");
+		return;
+	}
+	if (m->provider == APROV_BERTH && m->initial_delay_ms == 0) {
+		provider_berth_base(mr);
+		arm(mr, m->interval_ms);
+		return;
+	}
+	arm(mr, m->initial_delay_ms);
+}
+
+struct analysis_runs *analysis_runs_new(const struct analysis_env *env)
+{
+	struct analysis_runs *rs = xcalloc(1, sizeof(*rs));
+
+	rs->env = *env;
+	return rs;
+}
+
+static void run_release(struct analysis_run *r)
+{
+	r->detached = true;
+	r->rs = NULL;
+	if (r->open_handles == 0) {
+		run_free(r);
+		return;
+	}
+	for (size_t i = 0; i < r->n_metrics; i++)
+		if (!uv_is_closing((uv_handle_t *)&r->metrics[i].timer))
+			uv_close((uv_handle_t *)&r->metrics[i].timer,
+				 on_timer_closed);
+}
+
+void analysis_runs_free(struct analysis_runs *rs)
+{
+	if (rs == NULL)
+		return;
+	while (rs->runs) {
+		struct analysis_run *r = rs->runs;
+
+		rs->runs = r->next;
+		if (r->phase == ANALYSIS_RUNNING)
+			halt(r);
+		run_release(r);
+	}
+	free(rs);
+}
+
+/* Keeps at most RUNS_KEPT runs: the oldest ended ones go. */
+static void prune(struct analysis_runs *rs)
+{
+	size_t n = 0;
+
+	for (struct analysis_run *r = rs->runs; r; r = r->next)
+		n++;
+	for (struct analysis_run **pp = &rs->runs; *pp && n > RUNS_KEPT;) {
+		struct analysis_run *r = *pp;
+
+		if (r->phase == ANALYSIS_RUNNING) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		run_release(r);
+		n--;
+	}
+}
+
+int analysis_run_start(struct analysis_runs *rs, const struct analysis_start *s,
+		       char *name, size_t name_len, struct berr *err)
+{
+	struct analysis_run *r, **pp;
+	size_t nm = 0, k = 0;
+	const char *slash = strchr(s->owner, '/');
+
+	if (s->n_templates == 0)
+		return berr_set(err, "no analysis template");
+	for (size_t i = 0; i < s->n_templates; i++)
+		nm += s->templates[i]->n_metrics;
+	if (nm == 0 || nm > 64)
+		return berr_set(err,
+				"an analysis run takes 1 to 64 metrics "
+				"(%zu given)",
+				nm);
+	r = xcalloc(1, sizeof(*r));
+	r->rs = rs;
+	snprintf(r->owner, sizeof(r->owner), "%s", s->owner);
+	snprintf(r->revision, sizeof(r->revision), "%s", s->revision);
+	snprintf(r->what, sizeof(r->what), "%s", s->what ? s->what : "");
+	snprintf(r->name, sizeof(r->name), "%s-%s-%u",
+		 slash ? slash + 1 : s->owner, s->revision, ++rs->seq);
+	r->background = s->background;
+	r->done = s->done;
+	r->done_arg = s->done_arg;
+	r->started_ms = wall(r);
+	r->templates = xcalloc(s->n_templates, sizeof(*r->templates));
+	r->n_templates = s->n_templates;
+	for (size_t i = 0; i < s->n_templates; i++)
+		analysis_template_dup(&r->templates[i], s->templates[i]);
+	r->services = xcalloc(s->n_services + 1, sizeof(*r->services));
+	for (size_t i = 0; i < s->n_services; i++)
+		r->services[i] = xstrdup(s->services[i]);
+	r->n_services = s->n_services;
+	r->metrics = xcalloc(nm, sizeof(*r->metrics));
+	r->n_metrics = nm;
+	for (size_t i = 0; i < r->n_templates; i++)
+		for (size_t j = 0; j < r->templates[i].n_metrics; j++) {
+			struct metric_run *mr = &r->metrics[k++];
+
+			mr->run = r;
+			mr->m = &r->templates[i].metrics[j];
+			mr->tmpl = r->templates[i].name;
+			mr->count =
+			    analysis_effective_count(mr->m, r->background);
+			mr->measurements = json_array();
+			uv_timer_init(rs->env.loop, &mr->timer);
+			uv_unref((uv_handle_t *)&mr->timer);
+			mr->timer.data = mr;
+			r->open_handles++;
+		}
+	for (pp = &rs->runs; *pp; pp = &(*pp)->next)
+		;
+	*pp = r;
+	snprintf(name, name_len, "%s", r->name);
+	note(r, "Normal", "AnalysisStarted",
+	     "AnalysisRun %s (%s) of revision %s started: %zu metric(s)",
+	     r->name, r->what, r->revision, nm);
+	for (size_t i = 0; i < r->n_metrics; i++)
+		start_metric(&r->metrics[i]);
+	{
+		enum analysis_phase phases[64];
+
+		for (size_t i = 0; i < r->n_metrics; i++)
+			phases[i] = r->metrics[i].phase;
+		if (analysis_verdict(phases, r->n_metrics) !=
+		    ANALYSIS_RUNNING) {
+			/* Every metric skipped (count 0 in a step): the
+			 * verdict comes from the loop, as any other. */
+			r->verdict_pending = true;
+			arm(&r->metrics[0], 0);
+		}
+	}
+	prune(rs);
+	return 0;
+}
+
+static struct analysis_run *find(struct analysis_runs *rs, const char *name)
+{
+	for (struct analysis_run *r = rs->runs; r; r = r->next)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+void analysis_run_stop(struct analysis_runs *rs, const char *name,
+		       enum analysis_phase phase, const char *why)
+{
+	struct analysis_run *r = find(rs, name);
+
+	if (r == NULL || r->phase != ANALYSIS_RUNNING)
+		return;
+	finish(r, phase, why, false);
+}
+
+bool analysis_run_phase(struct analysis_runs *rs, const char *name,
+			enum analysis_phase *phase)
+{
+	struct analysis_run *r = find(rs, name);
+
+	if (r)
+		*phase = r->phase;
+	return r != NULL;
+}
+
+/* ---- JSON and status ---- */
+
+static json_t *run_json(struct analysis_run *r, bool full)
+{
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:s}", "name", r->name,
+	    "owner", r->owner, "revision", r->revision, "what", r->what,
+	    "phase", analysis_phase_str(r->phase), "background", r->background,
+	    "started_ms", (json_int_t)r->started_ms, "ended_ms",
+	    (json_int_t)r->ended_ms, "message", r->message);
+	json_t *ms = json_array(), *tn = json_array();
+
+	for (size_t i = 0; i < r->n_templates; i++)
+		json_array_append_new(tn, json_string(r->templates[i].name));
+	json_object_set_new(o, "templates", tn);
+	for (size_t i = 0; i < r->n_metrics; i++) {
+		struct metric_run *mr = &r->metrics[i];
+		json_t *m = json_pack(
+		    "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s}",
+		    "template", mr->tmpl, "name", mr->m->name, "phase",
+		    analysis_phase_str(mr->phase), "count", mr->count,
+		    "measurements", mr->t.measurements, "successful",
+		    mr->t.successful, "failed", mr->t.failed, "inconclusive",
+		    mr->t.inconclusive, "errors", mr->t.errors, "last",
+		    mr->last, "why", mr->why);
+
+		if (full) {
+			json_object_set(m, "history", mr->measurements);
+			json_object_set_new(
+			    m, "successCondition",
+			    mr->m->success_condition
+				? json_string(mr->m->success_condition)
+				: json_null());
+			json_object_set_new(
+			    m, "failureCondition",
+			    mr->m->failure_condition
+				? json_string(mr->m->failure_condition)
+				: json_null());
+			json_object_set_new(m, "failureLimit",
+					    json_integer(mr->m->failure_limit));
+			json_object_set_new(
+			    m, "inconclusiveLimit",
+			    json_integer(mr->m->inconclusive_limit));
+			json_object_set_new(
+			    m, "consecutiveErrorLimit",
+			    json_integer(mr->m->consecutive_error_limit));
+			json_object_set_new(
+			    m, "interval_ms",
+			    json_integer((json_int_t)mr->m->interval_ms));
+		}
+		json_array_append_new(ms, m);
+	}
+	json_object_set_new(o, "metrics", ms);
+	return o;
+}
+
+json_t *analysis_runs_json(struct analysis_runs *rs, const char *owner)
+{
+	json_t *a = json_array();
+
+	for (struct analysis_run *r = rs->runs; r; r = r->next)
+		if (owner == NULL || !strcmp(owner, r->owner))
+			json_array_append_new(a, run_json(r, false));
+	return a;
+}
+
+json_t *analysis_run_json(struct analysis_runs *rs, const char *name)
+{
+	struct analysis_run *r = find(rs, name);
+
+	return r ? run_json(r, true) : NULL;
+}
+
+bool analysis_runs_status(struct analysis_runs *rs, const char *owner,
+			  char *buf, size_t len)
+{
+	struct analysis_run *last = NULL;
+	size_t n = strlen(buf);
+
+	for (struct analysis_run *r = rs->runs; r; r = r->next)
+		if (!strcmp(owner, r->owner))
+			last = r;
+	if (last == NULL)
+		return false;
+	n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+			      "AnalysisRun %s (%s): %s%s%s\n", last->name,
+			      last->what, analysis_phase_str(last->phase),
+			      last->message[0] ? ": " : "", last->message);
+	for (size_t i = 0; i < last->n_metrics && n < len; i++)
+		if (last->metrics[i].last[0])
+			n += (size_t)snprintf(buf + n, len - n, "  %s\n",
+					      last->metrics[i].last);
+	return true;
+}
