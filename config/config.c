@@ -280,6 +280,29 @@ static void file_paths(const char *path, char **abs_out, char **dir_out,
 		*shown_dir_out = xstrndup(path, (size_t)(given_slash - path));
 }
 
+/* Parses buf as the file at path (dir: its folder, shown_dir: that folder
+ * as the user wrote it; both owned by pc afterwards). */
+static int load_buffer(struct cfg_parse *pc, const char *buf, size_t len,
+		       struct berth_config **out)
+{
+	int rc;
+
+	pc->buf = buf;
+	pc->len = len;
+	rc = cfg_ini_parse(pc);
+	if (rc == 0)
+		rc = cfg_validate(pc);
+	free(pc->dir);
+	free(pc->shown_dir);
+	cfg_seen_free(pc);
+	if (rc == -1) {
+		cfg_free(pc->cfg);
+		return -1;
+	}
+	*out = pc->cfg;
+	return 0;
+}
+
 int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 {
 	struct cfg_parse pc = {0};
@@ -293,22 +316,22 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 	pc.cfg = config_new();
 	pc.file = path;
 	pc.err = err;
-	pc.buf = buf;
-	pc.len = len;
 	file_paths(path, &pc.cfg->path, &pc.dir, &pc.shown_dir);
-
-	rc = cfg_ini_parse(&pc);
-	if (rc == 0)
-		rc = cfg_validate(&pc);
-
+	rc = load_buffer(&pc, buf, len, out);
 	free(buf);
-	free(pc.dir);
-	free(pc.shown_dir);
-	cfg_seen_free(&pc);
-	if (rc == -1) {
-		cfg_free(pc.cfg);
-		return -1;
-	}
-	*out = pc.cfg;
-	return 0;
+	return rc;
+}
+
+int cfg_load_buffer(const char *name, const char *dir, const char *buf,
+		    size_t len, struct berth_config **out, struct berr *err)
+{
+	struct cfg_parse pc = {0};
+
+	pc.cfg = config_new();
+	pc.file = name;
+	pc.err = err;
+	pc.cfg->path = xstrdup(name);
+	pc.dir = xstrdup(dir);
+	pc.shown_dir = xstrdup(dir);
+	return load_buffer(&pc, buf, len, out);
 }

@@ -59,6 +59,9 @@ struct kube_conn {
 	char accept[1024];
 	size_t accept_len;
 	bool in_accept;
+	char ctype[128]; /* Content-Type */
+	size_t ctype_len;
+	bool in_ctype;
 	size_t header_bytes;
 	bool too_large;
 };
@@ -134,6 +137,9 @@ static void request_reset(struct kube_conn *c)
 	c->field_len = c->accept_len = 0;
 	c->accept[0] = '\0';
 	c->in_accept = false;
+	c->ctype_len = 0;
+	c->ctype[0] = '\0';
+	c->in_ctype = false;
 	c->header_bytes = 0;
 	c->too_large = false;
 }
@@ -328,7 +334,11 @@ static int on_header_field_complete(llhttp_t *p)
 	struct kube_conn *c = p->data;
 
 	c->in_accept = c->field_len == 6 && !strncasecmp(c->field, "accept", 6);
+	c->in_ctype =
+	    c->field_len == 12 && !strncasecmp(c->field, "content-type", 12);
 	c->field_len = 0;
+	if (c->in_ctype)
+		c->ctype_len = 0;
 	if (c->in_accept)
 		c->accept_len = 0; /* the last Accept header counts */
 	return 0;
@@ -345,6 +355,11 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 		memcpy(c->accept + c->accept_len, at, len);
 		c->accept_len += len;
 		c->accept[c->accept_len] = '\0';
+	}
+	if (c->in_ctype && c->ctype_len + len < sizeof(c->ctype)) {
+		memcpy(c->ctype + c->ctype_len, at, len);
+		c->ctype_len += len;
+		c->ctype[c->ctype_len] = '\0';
 	}
 	return 0;
 }
@@ -467,6 +482,7 @@ static void dispatch(struct kube_conn *c)
 	req.path = c->url;
 	req.query = q ? q : "";
 	req.accept = c->accept;
+	req.content_type = c->ctype;
 	req.body = c->body ? c->body : "";
 	req.body_len = c->body_len;
 	req.authenticated = c->authenticated;

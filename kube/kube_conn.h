@@ -22,10 +22,11 @@
 
 struct kube_request {
 	const char *method;
-	const char *path;   /* percent-encoded, without the query */
-	const char *query;  /* after '?', "" if none */
-	const char *accept; /* the Accept header, "" if none */
-	const char *body;   /* NUL-terminated, "" if none */
+	const char *path;	  /* percent-encoded, without the query */
+	const char *query;	  /* after '?', "" if none */
+	const char *accept;	  /* the Accept header, "" if none */
+	const char *content_type; /* the Content-Type header, "" if none */
+	const char *body;	  /* NUL-terminated, "" if none */
 	size_t body_len;
 	/* A client certificate signed by the CA was presented. */
 	bool authenticated;

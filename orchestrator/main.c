@@ -11,6 +11,7 @@
 #include "../dashboard/dashboard.h"
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
+#include "../kube/objects.h"
 #include "daemon.h"
 #include "pod_image.h"
 
@@ -23,8 +24,11 @@ static int kube_plugin_start(struct daemon *d, struct berr *err)
 	return 0;
 }
 
-static const struct daemon_plugin kube_plugin = {
-    .name = "Kubernetes API", .start = kube_plugin_start, .stop = kube_stop};
+static const struct daemon_plugin kube_plugin = {.name = "Kubernetes API",
+						 .start = kube_plugin_start,
+						 .stop = kube_stop,
+						 .extend_config =
+						     kube_extend_config};
 /* So is the dashboard. */
 static const struct daemon_plugin dashboard_plugin = {
     .name = "dashboard", .start = dashboard_start, .stop = dashboard_stop};
