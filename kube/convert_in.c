@@ -931,12 +931,21 @@ static void service_ini(struct conv *c, const json_t *obj,
 		/* What a Service cannot say stays as it was. */
 		const char *f = "metadata.name";
 
-		kv(c, f, "timeout.connect", "%dms", base->timeout_connect_ms);
-		kv(c, f, "timeout.client", "%dms", base->timeout_client_ms);
-		kv(c, f, "timeout.server", "%dms", base->timeout_server_ms);
-		kv(c, f, "timeout.response", "%dms", base->timeout_response_ms);
-		kv(c, f, "timeout.httpRequest", "%dms",
-		   base->timeout_http_request_ms);
+		if (base->timeout_connect_ms > 0)
+			kv(c, f, "timeout.connect", "%d",
+			   base->timeout_connect_ms / 1000);
+		if (base->timeout_client_ms > 0)
+			kv(c, f, "timeout.client", "%d",
+			   base->timeout_client_ms / 1000);
+		if (base->timeout_server_ms > 0)
+			kv(c, f, "timeout.server", "%d",
+			   base->timeout_server_ms / 1000);
+		if (base->timeout_response_ms > 0)
+			kv(c, f, "timeout.response", "%d",
+			   base->timeout_response_ms / 1000);
+		if (base->timeout_http_request_ms > 0)
+			kv(c, f, "timeout.httpRequest", "%d",
+			   base->timeout_http_request_ms / 1000);
 		if (base->max_connections)
 			kv(c, f, "maxConnections", "%d", base->max_connections);
 	}

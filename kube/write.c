@@ -51,6 +51,30 @@ static void fail(struct wctx *w, int code, const char *reason, const char *name,
 			kube_status(code, reason, msg, w->r->name, name));
 }
 
+/* 422 Invalid with the cause kubectl prints: "FIELD: message" in why. */
+static void invalid(struct wctx *w, const char *name, const char *why)
+{
+	const char *sep = strstr(why, ": ");
+	char field[200] = "", msg[1200];
+	json_t *st;
+
+	if (sep && (size_t)(sep - why) < sizeof(field) &&
+	    memchr(why, ' ', (size_t)(sep - why)) == NULL)
+		snprintf(field, sizeof(field), "%.*s", (int)(sep - why), why);
+	snprintf(msg, sizeof(msg), "%s%s \"%s\" is invalid: %s", w->kind,
+		 strcmp(w->kind, "Deployment") ? "" : ".apps", name, why);
+	st = kube_status(422, "Invalid", msg, w->r->name, name);
+	json_object_set_new(json_object_get(st, "details"), "kind",
+			    json_string(w->kind));
+	json_object_set_new(json_object_get(st, "details"), "group",
+			    json_string(w->r->group));
+	json_object_set_new(
+	    json_object_get(st, "details"), "causes",
+	    json_pack("[{s:s, s:s, s:s}]", "reason", "FieldValueInvalid",
+		      "message", field[0] ? sep + 2 : why, "field", field));
+	kube_reply_json(w->c, 422, st);
+}
+
 /* The object as GET shows it now (a new reference), or NULL. */
 static json_t *current(struct wctx *w, const char *name)
 {
@@ -182,8 +206,7 @@ static int put_deployment(struct wctx *w, const char *name, json_t *obj,
 
 	if (kube_in_deployment(obj, dep ? dep->spec : NULL, &cfg, &paused,
 			       &err) == -1) {
-		fail(w, 422, "Invalid", name,
-		     "Deployment.apps \"%s\" is invalid: %s", name, err.msg);
+		invalid(w, name, err.msg);
 		return -1;
 	}
 	if (strcmp(cfg->deployments[0].name, name)) {
@@ -241,8 +264,7 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 	struct service_spec *s;
 
 	if (kube_in_service(obj, cur, &cfg, &err) == -1) {
-		fail(w, 422, "Invalid", name, "Service \"%s\" is invalid: %s",
-		     name, err.msg);
+		invalid(w, name, err.msg);
 		return -1;
 	}
 	s = &cfg->services[0];
@@ -260,12 +282,14 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 		if (strcmp(s->listen, cur->listen) ||
 		    s->target_port != cur->target_port ||
 		    s->mode != cur->mode || s->balance != cur->balance) {
-			fail(w, 422, "Invalid", name,
-			     "Service \"%s\" is invalid: spec: service `%s` "
-			     "comes from the config file %s: only its "
-			     "selector changes through the API (edit the "
-			     "file for the rest)",
-			     name, name, d->config_path);
+			char why[512];
+
+			snprintf(why, sizeof(why),
+				 "spec: service `%s` comes from the config "
+				 "file %s: only its selector changes through "
+				 "the API (edit the file for the rest)",
+				 name, d->config_path);
+			invalid(w, name, why);
 			cfg_free(cfg);
 			return -1;
 		}
@@ -285,8 +309,7 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 		return 0;
 	}
 	if (daemon_put_service(d, s, &err) == -1) {
-		fail(w, 422, "Invalid", name, "Service \"%s\" is invalid: %s",
-		     name, err.msg);
+		invalid(w, name, err.msg);
 		cfg_free(cfg);
 		return -1;
 	}
@@ -325,8 +348,7 @@ static void do_create(struct wctx *w, json_t *obj, const json_t *applied)
 	char buf[128];
 
 	if (name == NULL || name[0] == '\0') {
-		fail(w, 422, "Invalid", "",
-		     "%s is invalid: metadata.name: Required value", w->kind);
+		invalid(w, "", "metadata.name: Required value");
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s", name);
@@ -372,9 +394,12 @@ static json_t *patched(struct wctx *w, const char *name, json_t *cur,
 		     "application/apply-patch+yaml");
 		return NULL;
 	}
-	if (out == NULL)
-		fail(w, 422, "Invalid", name, "%s \"%s\" is invalid: %s",
-		     w->kind, name, why);
+	if (out == NULL) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "patch: %s", why);
+		invalid(w, name, msg);
+	}
 	return out;
 }
 
