@@ -691,8 +691,9 @@ static void pod_spec(struct conv *c, const json_t *pod)
 	    "hostNetwork",   "volumes",		"dnsPolicy",
 	    "schedulerName", "securityContext", NULL};
 	const char *path = "spec.template.spec", *s;
-	json_t *ctrs = json_object_get(pod, "containers");
+	json_t *ctrs = json_object_get(pod, "containers"), *v;
 	long long n;
+	size_t i;
 
 	only(c, pod, path, known);
 	if (!json_is_array(ctrs) || json_array_size(ctrs) == 0) {
@@ -705,6 +706,15 @@ static void pod_spec(struct conv *c, const json_t *pod)
 		return;
 	}
 	container(c, json_array_get(ctrs, 0), pod);
+	/* Every volume is a host path a mount names. */
+	json_array_foreach(json_object_get(pod, "volumes"), i, v)
+	{
+		char f[FIELD_MAX];
+
+		snprintf(f, sizeof(f), "spec.template.spec.volumes[%zu]", i);
+		if (json_object_get(v, "hostPath") == NULL)
+			bad(c, f, "berth mounts host paths only (hostPath)");
+	}
 	if ((s = str_at(c, pod, "restartPolicy", path)) && s[0])
 		kv(c, "spec.template.spec.restartPolicy", "restartPolicy", "%s",
 		   s);
