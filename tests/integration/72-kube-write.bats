@@ -179,6 +179,12 @@ api_ready() {
 	local wrk_pid=$!
 	wait_for 10 load_connected 26580 4
 
+	# The seed's `kubectl get pod -w`, watching the rollout.
+	timeout 120 "$KUBECTL" --kubeconfig "$T/state/kubeconfig" \
+		--cache-dir "$T/kcache" get pod -w >"$T/w.out" 2>&1 &
+	local kw=$!
+	wait_for 10 sh -c "[ \$(wc -l <'$T/w.out') -ge 3 ]"
+
 	run kctl set image deployment/echo echo="$IMAGES/echo-0.2.0"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"deployment.apps/echo image updated"* ]]
@@ -186,6 +192,11 @@ api_ready() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'deployment "echo" successfully rolled out'* ]]
 	[ "$(curl -sf http://127.0.0.1:26580/)" = 0.2.0 ]
+	kill "$kw" 2>/dev/null || true
+	wait "$kw" 2>/dev/null || true
+	# Old pods seen Terminating, two new ones seen Running.
+	grep -q "^echo-.* Terminating " "$T/w.out"
+	[ "$(awk '$3 == "Running" && $2 == "1/1" {print $1}' "$T/w.out" | sort -u | wc -l)" -ge 4 ]
 
 	# The seed's command: kubectl patch … image.
 	run kctl patch deployment echo -p "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"echo\",\"image\":\"$IMAGES/echo-0.1.0\"}]}}}}"
