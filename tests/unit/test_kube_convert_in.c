@@ -86,13 +86,12 @@ static json_t *deployment_of(struct deployment *dep)
 			 "apiVersion", "apps/v1", "kind", "Deployment",
 			 "metadata", "name", dep->name, "spec", "replicas",
 			 dep->replicas, "selector", "matchLabels", "app", "web",
-			 "template",
-			 kube_pod_template(dep, dep->spec, NULL));
+			 "template", kube_pod_template(dep, dep->spec, NULL));
 }
 
 /* The error of reading obj after the change, "" when it reads. */
-static const char *refused(json_t *obj, const char *patch_path,
-			   json_t *value, char *buf, size_t len)
+static const char *refused(json_t *obj, const char *patch_path, json_t *value,
+			   char *buf, size_t len)
 {
 	json_t *o = json_deep_copy(obj), *at = o;
 	char *p = xstrdup(patch_path), *save = NULL, *tok, *last = NULL;
@@ -165,11 +164,11 @@ int main(void)
 	back = NULL;
 
 	/* What rollout undo sends: Go zero values. */
-	ctr = json_array_get(
-	    kube_path(obj, "spec.template.spec.containers"), 0);
-	json_object_set_new(json_object_get(kube_path(obj, "spec.template"),
-					    "metadata"),
-			    "creationTimestamp", json_null());
+	ctr =
+	    json_array_get(kube_path(obj, "spec.template.spec.containers"), 0);
+	json_object_set_new(
+	    json_object_get(kube_path(obj, "spec.template"), "metadata"),
+	    "creationTimestamp", json_null());
 	json_object_set_new(ctr, "stdin", json_false());
 	json_object_set_new(kube_path(obj, "spec"), "paused", json_true());
 	ok(kube_in_deployment(obj, NULL, &back, &paused, &err) == 0,
@@ -208,9 +207,9 @@ int main(void)
 			  buf, sizeof(buf)),
 		  "volumes[1]") != NULL,
 	   "an emptyDir volume is refused: %s", buf);
-	ok(strstr(refused(obj, "spec.replicaz", json_integer(2), buf,
-			  sizeof(buf)),
-		  "spec.replicaz: field not supported") != NULL,
+	ok(strstr(
+	       refused(obj, "spec.replicaz", json_integer(2), buf, sizeof(buf)),
+	       "spec.replicaz: field not supported") != NULL,
 	   "an unknown field is refused: %s", buf);
 	ok(strstr(refused(obj, "spec.selector.matchLabels.app",
 			  json_string("other"), buf, sizeof(buf)),
