@@ -509,6 +509,13 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 		do_delete(&w, name);
 		return;
 	}
+	if (strstr(req->content_type, "protobuf")) {
+		fail(&w, 415, "UnsupportedMediaType", name ? name : "",
+		     "berth reads JSON only, not protobuf (kubectl create "
+		     "deployment sends protobuf): write the object to a file "
+		     "and use kubectl create -f or kubectl apply -f");
+		return;
+	}
 	body = body_json(&w);
 	if (body == NULL)
 		return;
