@@ -275,10 +275,10 @@ char *kube_in_ini(const json_t *obj, const struct deployment_spec *dbase,
 
 /* Loads obj; a config error "kube:LINE: msg" becomes "FIELD: msg". */
 static int load(const json_t *obj, const struct deployment_spec *dbase,
-		const struct service_spec *sbase, struct berth_config **out,
-		struct berr *err)
+		const struct service_spec *sbase, bool strict,
+		struct berth_config **out, struct berr *err)
 {
-	struct conv c = {.err = err};
+	struct conv c = {.err = err, .strict = strict};
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	int rc;
 
@@ -309,7 +309,7 @@ static int load(const json_t *obj, const struct deployment_spec *dbase,
 }
 
 int kube_in_deployment(const json_t *obj, const struct deployment_spec *base,
-		       struct berth_config **out, bool *paused,
+		       bool strict, struct berth_config **out, bool *paused,
 		       struct berr *err)
 {
 	struct berth_config *cfg = NULL;
@@ -322,7 +322,7 @@ int kube_in_deployment(const json_t *obj, const struct deployment_spec *base,
 
 	if (kind && strcmp(kind, "Deployment"))
 		return berr_set(err, "kind: expected Deployment, not %s", kind);
-	if (load(obj, base, NULL, &cfg, err) == -1)
+	if (load(obj, base, NULL, strict, &cfg, err) == -1)
 		return -1;
 	if (cfg->n_deployments != 1) {
 		cfg_free(cfg);
@@ -346,14 +346,14 @@ int kube_in_deployment(const json_t *obj, const struct deployment_spec *base,
 }
 
 int kube_in_service(const json_t *obj, const struct service_spec *base,
-		    struct berth_config **out, struct berr *err)
+		    bool strict, struct berth_config **out, struct berr *err)
 {
 	struct berth_config *cfg = NULL;
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 
 	if (kind && strcmp(kind, "Service"))
 		return berr_set(err, "kind: expected Service, not %s", kind);
-	if (load(obj, NULL, base, &cfg, err) == -1)
+	if (load(obj, NULL, base, strict, &cfg, err) == -1)
 		return -1;
 	if (cfg->n_services != 1) {
 		cfg_free(cfg);

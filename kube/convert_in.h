@@ -19,16 +19,19 @@
  * *paused is spec.paused. base, when the deployment exists already,
  * gives what a Deployment cannot say (progressDeadlineAbort). -1 with
  * err "spec.template.spec.containers[0].ports[0].name: ..." otherwise.
+ * A field outside the mapping is refused unless it holds its Go zero
+ * value ("", 0, false, null, {}, []); strict (fieldValidation=Strict)
+ * refuses it whatever it holds.
  */
 int kube_in_deployment(const json_t *obj, const struct deployment_spec *base,
-		       struct berth_config **out, bool *paused,
+		       bool strict, struct berth_config **out, bool *paused,
 		       struct berr *err);
 
 /* The same for a Service: listen address = spec.clusterIP (else
  * 127.0.0.1) and the one port; mode = appProtocol (http|tcp); balance =
  * annotation berth.io/balance; timeouts and maxConnections from base. */
 int kube_in_service(const json_t *obj, const struct service_spec *base,
-		    struct berth_config **out, struct berr *err);
+		    bool strict, struct berth_config **out, struct berr *err);
 
 /* The INI text of obj (for messages and tests); NULL with err. */
 char *kube_in_ini(const json_t *obj, const struct deployment_spec *dbase,

@@ -114,7 +114,7 @@ void kin_only(struct conv *c, const json_t *obj, const char *path,
 
 		for (size_t i = 0; known[i]; i++)
 			ok |= !strcmp(known[i], k);
-		if (!ok && !kin_is_zero(v)) {
+		if (!ok && (c->strict || !kin_is_zero(v))) {
 			snprintf(f, sizeof(f), "%s%s%s", path,
 				 path[0] ? "." : "", k);
 			kin_bad(c, f, "field not supported by berth");

@@ -24,6 +24,9 @@ struct conv {
 	size_t n_lines;
 	struct berr *err;
 	bool failed;
+	/* fieldValidation=Strict: an unknown field is refused even when
+	 * it holds its zero value. */
+	bool strict;
 };
 
 /* The first error wins: "FIELD: message". */

@@ -225,8 +225,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_in_deployment(obj, NULL, &one, &paused, err) ==
-			    -1) {
+			if (kube_in_deployment(obj, NULL, false, &one, &paused,
+					       err) == -1) {
 				berr_wrap(err, "%s/kube: deployment `%s`",
 					  d->state_dir, name);
 				rc = -1;
@@ -253,7 +253,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_in_service(obj, NULL, &one, err) == -1) {
+			if (kube_in_service(obj, NULL, false, &one, err) ==
+			    -1) {
 				berr_wrap(err, "%s/kube: service `%s`",
 					  d->state_dir, name);
 				rc = -1;

@@ -33,6 +33,7 @@ struct wctx {
 	const char *what;  /* deployments.apps | services */
 	char manager[128]; /* fieldManager */
 	bool dry_run;
+	bool strict; /* fieldValidation=Strict */
 };
 
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
@@ -204,8 +205,8 @@ static int put_deployment(struct wctx *w, const char *name, json_t *obj,
 	    json_object_get(kube_path(obj, "metadata.annotations"),
 			    "kubernetes.io/change-cause"));
 
-	if (kube_in_deployment(obj, dep ? dep->spec : NULL, &cfg, &paused,
-			       &err) == -1) {
+	if (kube_in_deployment(obj, dep ? dep->spec : NULL, w->strict, &cfg,
+			       &paused, &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}
@@ -263,7 +264,7 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 	bool api = cur == NULL || kube_record_api(w->ks, w->kind, name);
 	struct service_spec *s;
 
-	if (kube_in_service(obj, cur, &cfg, &err) == -1) {
+	if (kube_in_service(obj, cur, w->strict, &cfg, &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}
@@ -498,6 +499,7 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 	struct wctx w = {.ks = ks, .c = c, .req = req, .r = r};
 	cleanup_free char *mgr = kube_query_get(req, "fieldManager");
 	cleanup_free char *dry = kube_query_get(req, "dryRun");
+	cleanup_free char *fv = kube_query_get(req, "fieldValidation");
 	json_t *body = NULL;
 
 	w.kind = strcmp(r->name, "deployments") ? "Service" : "Deployment";
@@ -505,6 +507,7 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 	    strcmp(r->name, "deployments") ? "services" : "deployments.apps";
 	snprintf(w.manager, sizeof(w.manager), "%s", mgr ? mgr : "unknown");
 	w.dry_run = dry && !strcmp(dry, "All");
+	w.strict = fv && !strcmp(fv, "Strict");
 	if (!strcmp(req->method, "DELETE")) {
 		do_delete(&w, name);
 		return;

@@ -116,7 +116,7 @@ static const char *refused(json_t *obj, const char *patch_path, json_t *value,
 		json_object_set_new(at, last, value);
 	free(p);
 	buf[0] = '\0';
-	if (kube_in_deployment(o, NULL, &cfg, &paused, &err) == -1)
+	if (kube_in_deployment(o, NULL, false, &cfg, &paused, &err) == -1)
 		snprintf(buf, len, "%s", err.msg);
 	cfg_free(cfg);
 	json_decref(o);
@@ -144,7 +144,7 @@ int main(void)
 
 	obj = deployment_of(&dep);
 	text = json_dumps(obj, JSON_COMPACT);
-	ok(kube_in_deployment(obj, NULL, &back, &paused, &err) == 0,
+	ok(kube_in_deployment(obj, NULL, false, &back, &paused, &err) == 0,
 	   "the written template reads back (%s)", err.msg);
 	if (back == NULL) {
 		printf("# %s\n", text);
@@ -171,11 +171,16 @@ int main(void)
 	    "creationTimestamp", json_null());
 	json_object_set_new(ctr, "stdin", json_false());
 	json_object_set_new(kube_path(obj, "spec"), "paused", json_true());
-	ok(kube_in_deployment(obj, NULL, &back, &paused, &err) == 0,
+	ok(kube_in_deployment(obj, NULL, false, &back, &paused, &err) == 0,
 	   "Go zero values are ignored (%s)", err.msg);
 	template_hash(back ? &back->deployments[0] : dep.spec, h2);
 	is_str(h2, h1, "... and change no hash");
 	ok(paused, "spec.paused read");
+	cfg_free(back);
+	back = NULL;
+	ok(kube_in_deployment(obj, NULL, true, &back, &paused, &err) == -1 &&
+	       strstr(err.msg, "containers[0].stdin") != NULL,
+	   "... but Strict refuses an unknown field even at zero: %s", err.msg);
 	cfg_free(back);
 
 	/* Refusals name the field. */
