@@ -292,6 +292,40 @@ static void file_paths(const char *path, char **abs_out, char **dir_out,
 		*shown_dir_out = xstrndup(path, (size_t)(given_slash - path));
 }
 
+/* INI or Kubernetes manifests, by the name and the first lines. */
+static int parse_text(struct cfg_parse *pc)
+{
+	return yaml_looks_like(pc->file, pc->buf, pc->len)
+		   ? cfg_manifest_parse(pc)
+		   : cfg_ini_parse(pc);
+}
+
+static int parse_docs(struct cfg_parse *pc)
+{
+	return cfg_manifest_read_docs(pc, pc->docs, NULL);
+}
+
+/* Parses pc's input with parse and validates (dir: the file's folder,
+ * shown_dir: that folder as the user wrote it; both owned by pc
+ * afterwards). */
+static int load_with(struct cfg_parse *pc, int (*parse)(struct cfg_parse *),
+		     struct berth_config **out)
+{
+	int rc = parse(pc);
+
+	if (rc == 0)
+		rc = cfg_validate(pc);
+	free(pc->dir);
+	free(pc->shown_dir);
+	cfg_seen_free(pc);
+	if (rc == -1) {
+		cfg_free(pc->cfg);
+		return -1;
+	}
+	*out = pc->cfg;
+	return 0;
+}
+
 int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 {
 	struct cfg_parse pc = {0};
@@ -305,32 +339,18 @@ int cfg_load(const char *path, struct berth_config **out, struct berr *err)
 	pc.cfg = config_new();
 	pc.file = path;
 	pc.err = err;
+	file_paths(path, &pc.cfg->path, &pc.dir, &pc.shown_dir);
 	pc.buf = buf;
 	pc.len = len;
-	file_paths(path, &pc.cfg->path, &pc.dir, &pc.shown_dir);
-
-	rc = yaml_looks_like(path, buf, len) ? cfg_manifest_parse(&pc)
-					     : cfg_ini_parse(&pc);
-	if (rc == 0)
-		rc = cfg_validate(&pc);
-
+	rc = load_with(&pc, parse_text, out);
 	free(buf);
-	free(pc.dir);
-	free(pc.shown_dir);
-	cfg_seen_free(&pc);
-	if (rc == -1) {
-		cfg_free(pc.cfg);
-		return -1;
-	}
-	*out = pc.cfg;
-	return 0;
+	return rc;
 }
 
-int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
-		       struct berth_config **out, struct berr *err)
+int cfg_load_buffer(const char *name, const char *dir, const char *buf,
+		    size_t len, struct berth_config **out, struct berr *err)
 {
 	struct cfg_parse pc = {0};
-	int rc;
 
 	pc.cfg = config_new();
 	pc.file = name;
@@ -338,16 +358,22 @@ int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
 	pc.cfg->path = xstrdup(name);
 	pc.dir = xstrdup(dir);
 	pc.shown_dir = xstrdup(dir);
-	rc = cfg_manifest_read_docs(&pc, docs, NULL);
-	if (rc == 0)
-		rc = cfg_validate(&pc);
-	free(pc.dir);
-	free(pc.shown_dir);
-	cfg_seen_free(&pc);
-	if (rc == -1) {
-		cfg_free(pc.cfg);
-		return -1;
-	}
-	*out = pc.cfg;
-	return 0;
+	pc.buf = buf;
+	pc.len = len;
+	return load_with(&pc, parse_text, out);
+}
+
+int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
+		       struct berth_config **out, struct berr *err)
+{
+	struct cfg_parse pc = {0};
+
+	pc.cfg = config_new();
+	pc.file = name;
+	pc.err = err;
+	pc.cfg->path = xstrdup(name);
+	pc.dir = xstrdup(dir);
+	pc.shown_dir = xstrdup(dir);
+	pc.docs = docs;
+	return load_with(&pc, parse_docs, out);
 }

@@ -232,6 +232,10 @@ struct berth_config {
  * (or "FILE: message" when no line applies) and *out is untouched.
  */
 int cfg_load(const char *path, struct berth_config **out, struct berr *err);
+/* The same from text in memory: name stands for the file in messages and
+ * relative paths are resolved against dir. */
+int cfg_load_buffer(const char *name, const char *dir, const char *buf,
+		    size_t len, struct berth_config **out, struct berr *err);
 void cfg_free(struct berth_config *cfg);
 
 const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,

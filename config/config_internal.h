@@ -47,7 +47,8 @@ struct cfg_parse {
 	char *dir;	  /* absolute folder of the file */
 	char *shown_dir;  /* folder as the user gave it, for messages */
 
-	/* the reader */
+	/* the reader: text, or manifests already read (cfg_load_manifests) */
+	json_t *docs;
 	const char *buf;
 	size_t len, pos;
 	int line;		     /* physical line being parsed */

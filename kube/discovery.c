@@ -6,6 +6,7 @@
  */
 #include "discovery.h"
 
+#include <stdio.h>
 #include <string.h>
 
 json_t *kube_version_json(void)
@@ -28,8 +29,12 @@ static json_t *resource(const char *name, const char *singular,
 
 	json_object_set_new(
 	    r, "verbs",
-	    deletable ? json_pack("[s,s,s,s]", "delete", "get", "list", "watch")
-		      : json_pack("[s,s,s]", "get", "list", "watch"));
+	    deletable == 2
+		? json_pack("[s,s,s,s,s,s,s]", "create", "delete", "get",
+			    "list", "patch", "update", "watch")
+	    : deletable
+		? json_pack("[s,s,s,s]", "delete", "get", "list", "watch")
+		: json_pack("[s,s,s]", "get", "list", "watch"));
 	json_object_set_new(r, "shortNames", json_pack("[s]", shortname));
 	if (in_all)
 		json_object_set_new(r, "categories", json_pack("[s]", "all"));
@@ -58,13 +63,13 @@ json_t *kube_discovery_json(const char *path, const char *server_address)
 		    resource("namespaces", "namespace", "Namespace", 0, "ns", 0,
 			     0),
 		    resource("pods", "pod", "Pod", 1, "po", 1, 1),
-		    resource("services", "service", "Service", 1, "svc", 1, 0));
+		    resource("services", "service", "Service", 1, "svc", 1, 2));
 	if (!strcmp(path, "/apis/apps/v1"))
 		return json_pack(
 		    "{s:s, s:s, s:s, s:[o,o,o]}", "kind", "APIResourceList",
 		    "apiVersion", "v1", "groupVersion", "apps/v1", "resources",
 		    resource("deployments", "deployment", "Deployment", 1,
-			     "deploy", 1, 0),
+			     "deploy", 1, 2),
 		    json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:[s,s,s]}",
 			      "name", "deployments/scale", "singularName", "",
 			      "namespaced", 1, "group", "autoscaling",
@@ -72,5 +77,61 @@ json_t *kube_discovery_json(const char *path, const char *server_address)
 			      "patch", "update"),
 		    resource("replicasets", "replicaset", "ReplicaSet", 1, "rs",
 			     1, 0));
+	return NULL;
+}
+
+/* One path per kind berth writes, each saying it takes fieldValidation:
+ * all kubectl looks for (no schema, so kubectl computes patches from its
+ * own types). */
+static json_t *openapi_doc(const char *prefix, const char *group,
+			   const char *const *kinds)
+{
+	json_t *paths = json_object();
+
+	for (size_t i = 0; kinds[i]; i += 2) {
+		char path[160];
+		json_t *op =
+		    json_pack("{s:{s:s, s:s, s:s}, s:[{s:s, s:s, s:{s:s}}]}",
+			      "x-kubernetes-group-version-kind", "group", group,
+			      "version", "v1", "kind", kinds[i], "parameters",
+			      "name", "fieldValidation", "in", "query",
+			      "schema", "type", "string");
+
+		snprintf(path, sizeof(path), "%s/namespaces/{namespace}/%s",
+			 prefix, kinds[i + 1]);
+		json_object_set_new(
+		    paths, path,
+		    json_pack("{s:O, s:O}", "post", op, "put", op));
+		snprintf(path, sizeof(path),
+			 "%s/namespaces/{namespace}/%s/{name}", prefix,
+			 kinds[i + 1]);
+		json_object_set_new(
+		    paths, path,
+		    json_pack("{s:O, s:O}", "patch", op, "put", op));
+		json_decref(op);
+	}
+	return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:{}}}", "openapi",
+			 "3.0.0", "info", "title", "berth", "version",
+			 KUBE_GIT_VERSION, "paths", paths, "components",
+			 "schemas");
+}
+
+json_t *kube_openapi_json(const char *path)
+{
+	static const char *const core[] = {"Service", "services", "Pod", "pods",
+					   NULL};
+	static const char *const apps[] = {"Deployment", "deployments", NULL};
+
+	if (!strcmp(path, "/openapi/v3"))
+		return json_pack(
+		    "{s:{s:{s:s}, s:{s:s}}}", "paths", "api/v1",
+		    "serverRelativeURL",
+		    "/openapi/v3/api/v1?hash=" KUBE_OPENAPI_HASH,
+		    "apis/apps/v1", "serverRelativeURL",
+		    "/openapi/v3/apis/apps/v1?hash=" KUBE_OPENAPI_HASH);
+	if (!strcmp(path, "/openapi/v3/api/v1"))
+		return openapi_doc("/api/v1", "", core);
+	if (!strcmp(path, "/openapi/v3/apis/apps/v1"))
+		return openapi_doc("/apis/apps/v1", "apps", apps);
 	return NULL;
 }

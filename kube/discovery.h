@@ -18,4 +18,10 @@ json_t *kube_version_json(void);
  * server_address goes into /api's serverAddressByClientCIDRs. */
 json_t *kube_discovery_json(const char *path, const char *server_address);
 
+/* The openapi v3 stub (/openapi/v3 and its two documents) that tells
+ * kubectl create/apply the server validates fields itself; NULL for any
+ * other path. The hash changes whenever the documents do. */
+#define KUBE_OPENAPI_HASH "berth1"
+json_t *kube_openapi_json(const char *path);
+
 #endif

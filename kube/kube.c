@@ -11,6 +11,7 @@
 #include "../common/xalloc.h"
 #include "../orchestrator/model.h"
 #include "kube_internal.h"
+#include "objects.h"
 
 void kube_start(struct daemon *d)
 {
@@ -47,6 +48,7 @@ void kube_start(struct daemon *d)
 	log_info("kubernetes API on https://%s, kubeconfig %s", listen,
 		 ks->pki.kubeconfig);
 	kube_history_init(ks);
+	kube_objects_load(ks);
 	uv_timer_init(d->loop, &ks->tick);
 	ks->tick.data = ks;
 	ks->tick_open = true;
@@ -71,6 +73,7 @@ int kube_listen_fd(struct daemon *d)
 static void server_free(struct kube_server *ks)
 {
 	kube_history_free(ks);
+	kube_objects_free(ks);
 	kube_pki_paths_free(&ks->pki);
 	free(ks->listen);
 	free(ks);

@@ -42,6 +42,7 @@ struct kube_server {
 	struct kube_history *history; /* history.c */
 	struct kube_watch *watches;
 	struct kube_follow *follows; /* logs.c */
+	json_t *records;	     /* objects.c: {"KIND/NAME": record} */
 	uv_timer_t tick;	     /* polls the model for the watches */
 	bool tick_open;
 };
@@ -114,6 +115,11 @@ void kube_follow_stop_all(struct kube_server *ks);
 /* DELETE /api/v1/namespaces/default/pods/NAME (ops.c). */
 void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,
 		     const struct kube_request *req, const char *name);
+/* POST to deployments or services (name NULL); PUT, PATCH, DELETE of
+ * one (write.c). */
+void kube_write(struct kube_server *ks, struct kube_conn *c,
+		const struct kube_request *req, const struct kres *r,
+		const char *name);
 /* GET, PUT, PATCH /apis/apps/v1/namespaces/default/deployments/NAME/scale */
 void kube_scale(struct kube_server *ks, struct kube_conn *c,
 		const struct kube_request *req, const char *name);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/events.h"
@@ -19,6 +20,7 @@
 #include "../orchestrator/watch.h"
 #include "kobj.h"
 #include "kube_internal.h"
+#include "objects.h"
 
 #define MAX_REPLICAS 10000
 
@@ -143,6 +145,21 @@ static json_t *scale_json(struct kube_server *ks, struct deployment *dep)
 	return v;
 }
 
+/* A deployment made through the API is made again from its record: the
+ * record follows the scale. */
+static void remember_replicas(struct kube_server *ks, struct deployment *dep)
+{
+	json_t *rec = kube_record(ks, "Deployment", dep->name, false);
+	json_t *spec = kube_path(json_object_get(rec, "object"), "spec");
+	struct berr err = BERR_INIT;
+
+	if (!json_is_true(json_object_get(rec, "api")) || !json_is_object(spec))
+		return;
+	json_object_set_new(spec, "replicas", json_integer(dep->replicas));
+	if (kube_record_save(ks, rec, &err) == -1)
+		log_warnx("kubernetes API: %s", err.msg);
+}
+
 void kube_scale(struct kube_server *ks, struct kube_conn *c,
 		const struct kube_request *req, const char *name)
 {
@@ -195,6 +212,7 @@ void kube_scale(struct kube_server *ks, struct kube_conn *c,
 		store_save_deployment(dep);
 		reconcile_schedule(ks->d);
 		watch_mark(ks->d, WATCH_DEPLOYMENTS);
+		remember_replicas(ks, dep);
 	}
 	kube_reply_json(c, 200, scale_json(ks, dep));
 }

@@ -15,6 +15,7 @@
 #include "discovery.h"
 #include "kobj.h"
 #include "kube_internal.h"
+#include "objects.h"
 #include "selector.h"
 #include "table.h"
 
@@ -151,9 +152,12 @@ static json_t *collect(struct kube_server *ks, const struct kube_ctx *k,
 	} else if (!strcmp(res, "deployments")) {
 		for (struct deployment *dep = d->deployments; dep;
 		     dep = dep->next)
-			if (!dep->deleting)
-				json_array_append_new(items,
-						      kube_deployment(k, dep));
+			if (!dep->deleting) {
+				json_t *o = kube_deployment(k, dep);
+
+				kube_record_overlay(ks, "Deployment", o);
+				json_array_append_new(items, o);
+			}
 	} else if (!strcmp(res, "replicasets")) {
 		for (struct deployment *dep = d->deployments; dep;
 		     dep = dep->next)
@@ -162,9 +166,12 @@ static json_t *collect(struct kube_server *ks, const struct kube_ctx *k,
 				    items, kube_replicaset(k, dep,
 							   &dep->revisions[i]));
 	} else if (!strcmp(res, "services")) {
-		for (size_t i = 0; d->cfg && i < d->cfg->n_services; i++)
-			json_array_append_new(
-			    items, kube_service(k, &d->cfg->services[i]));
+		for (size_t i = 0; d->cfg && i < d->cfg->n_services; i++) {
+			json_t *o = kube_service(k, &d->cfg->services[i]);
+
+			kube_record_overlay(ks, "Service", o);
+			json_array_append_new(items, o);
+		}
 	} else if (!strcmp(res, "namespaces")) {
 		json_array_append_new(items, kube_namespace(k));
 	} else if (!strcmp(res, "events")) {
@@ -420,6 +427,23 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		kube_delete_pod(ks, c, req, seg[1]);
 		return;
 	}
+	if (!is_get(req) && ns &&
+	    (!strcmp(r->name, "deployments") || !strcmp(r->name, "services"))) {
+		if (strcmp(ns, KUBE_NAMESPACE)) {
+			reply_status(c, 404, "NotFound",
+				     "berth has the namespace \"default\" only",
+				     "namespaces", ns);
+			return;
+		}
+		kube_write(ks, c, req, r, n == 2 ? seg[1] : NULL);
+		return;
+	}
+	if (!strcmp(req->method, "POST") && !strcmp(r->name, "pods")) {
+		reply_status(c, 405, "MethodNotAllowed",
+			     "berth runs no bare pods: create a Deployment",
+			     "pods", NULL);
+		return;
+	}
 	if (!is_get(req)) {
 		method_not_allowed(c, req);
 		return;
@@ -461,6 +485,8 @@ void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
 		return;
 	}
 	doc = kube_discovery_json(req->path, ks->listen);
+	if (doc == NULL)
+		doc = kube_openapi_json(req->path);
 	if (doc && !is_get(req)) {
 		json_decref(doc);
 		method_not_allowed(c, req);

@@ -81,6 +81,16 @@ size_t daemon_plugin_fds(struct daemon *d, int *fds, const char **names,
 	return n;
 }
 
+static int plugins_extend(struct daemon *d, struct berth_config *cfg,
+			  struct berr *err)
+{
+	for (size_t i = 0; i < nplugins; i++)
+		if (plugins[i]->extend_config &&
+		    plugins[i]->extend_config(d, cfg, err) == -1)
+			return -1;
+	return 0;
+}
+
 static void plugins_stop(struct daemon *d)
 {
 	for (size_t i = nplugins; i-- > 0;)
@@ -174,8 +184,148 @@ static void add_message(json_t *messages, const char *fmt, const char *name)
 {
 	char buf[160];
 
+	if (messages == NULL)
+		return;
 	snprintf(buf, sizeof(buf), fmt, name);
 	json_array_append_new(messages, json_string(buf));
+}
+
+void daemon_put_deployment(struct daemon *d, const struct deployment_spec *s,
+			   struct cfg_ref *ref, const char *cause,
+			   json_t *messages)
+{
+	struct deployment *dep = find_any_deployment(d, s->name);
+	char hash[16];
+
+	template_hash(s, hash);
+	if (dep == NULL) {
+		struct deployment **tail;
+
+		dep = xcalloc(1, sizeof(*dep));
+		dep->daemon = d;
+		snprintf(dep->name, sizeof(dep->name), "%s", s->name);
+		dep->spec = s;
+		dep->spec_ref = cfg_ref_get(ref);
+		dep->replicas = s->replicas;
+		dep->created_ms = now_ms();
+		dep->progress_mono = mono_ms();
+		snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+		dep->revision = revision_note(dep, hash, cause);
+		for (tail = &d->deployments; *tail; tail = &(*tail)->next)
+			;
+		*tail = dep;
+		add_message(messages, "deployment.apps/%s created", s->name);
+		store_save_deployment(dep);
+		watch_mark(d, WATCH_DEPLOYMENTS);
+		reconcile_schedule(d);
+		return;
+	}
+	bool revived = dep->deleting;
+	bool template_changed = strcmp(hash, dep->hash) != 0;
+
+	dep->deleting = false;
+	bool meta_changed = !deployment_meta_equal(dep->spec, s);
+
+	if (template_changed) {
+		snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
+		dep->revision = revision_note(dep, hash, cause);
+		dep->progress_mono = mono_ms();
+		dep->progress_failed = false;
+		event_record(d, "Normal", "RolloutStarted",
+			     event_object_name("deployment", dep->name),
+			     "Pod template changed: rolling out "
+			     "revision %d (%s)",
+			     dep->revision, hash);
+	}
+	if (revived || meta_changed || dep->replicas != s->replicas)
+		dep->replicas = s->replicas;
+	cfg_ref_put(dep->spec_ref);
+	dep->spec = s;
+	dep->spec_ref = cfg_ref_get(ref);
+	add_message(messages,
+		    revived ? "deployment.apps/%s created"
+		    : template_changed || meta_changed
+			? "deployment.apps/%s configured"
+			: "deployment.apps/%s unchanged",
+		    s->name);
+	store_save_deployment(dep);
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	reconcile_schedule(d);
+}
+
+void daemon_delete_deployment(struct daemon *d, struct deployment *dep)
+{
+	dep->deleting = true;
+	event_record(d, "Normal", "DeploymentDeleted",
+		     event_object_name("deployment", dep->name),
+		     "Deployment deleted: stopping its pods");
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	reconcile_schedule(d);
+}
+
+static void service_release(struct service_spec *s)
+{
+	free(s->name);
+	free(s->listen);
+	kvlist_free(&s->selector);
+	memset(s, 0, sizeof(*s));
+}
+
+/* d->cfg's services with one replaced, added (svc) or removed (svc
+ * NULL, name): bound and handed to the proxy before the swap. */
+static int swap_services(struct daemon *d, const char *name,
+			 struct service_spec *svc, struct berr *err)
+{
+	struct berth_config *cur = d->cfg, next;
+	struct service_spec *v;
+	size_t n = 0, at = cur->n_services;
+
+	for (size_t i = 0; i < cur->n_services; i++)
+		if (!strcmp(cur->services[i].name, name))
+			at = i;
+	if (svc == NULL && at == cur->n_services)
+		return berr_set(err, "service `%s` not found", name);
+	v = xcalloc(cur->n_services + 1, sizeof(*v));
+	for (size_t i = 0; i < cur->n_services; i++) {
+		if (i == at && svc == NULL)
+			continue;
+		v[n++] = i == at ? *svc : cur->services[i];
+	}
+	if (svc && at == cur->n_services)
+		v[n++] = *svc;
+	next = *cur;
+	next.services = v;
+	next.n_services = n;
+	if (endpoints_apply(d, cur, &next, err) == -1) {
+		free(v);
+		return -1;
+	}
+	if (at < cur->n_services)
+		service_release(&cur->services[at]);
+	free(cur->services);
+	cur->services = v;
+	cur->n_services = n;
+	if (svc) {
+		service_created_ms(d, svc->name);
+		memset(svc, 0, sizeof(*svc));
+	}
+	endpoints_sync(d);
+	watch_mark(d, WATCH_SERVICES);
+	return 0;
+}
+
+int daemon_put_service(struct daemon *d, struct service_spec *svc,
+		       struct berr *err)
+{
+	char name[CFG_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%s", svc->name);
+	return swap_services(d, name, svc, err);
+}
+
+int daemon_delete_service(struct daemon *d, const char *name, struct berr *err)
+{
+	return swap_services(d, name, NULL, err);
 }
 
 int daemon_apply(struct daemon *d, const char *path, json_t *messages,
@@ -186,6 +336,10 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 
 	if (cfg_load(path, &cfg, err) == -1)
 		return -1;
+	if (plugins_extend(d, cfg, err) == -1) {
+		cfg_free(cfg);
+		return -1;
+	}
 	if (d->cfg && (strcmp(cfg->state_dir, d->state_dir) ||
 		       strcmp(cfg->run_dir, d->run_dir)))
 		json_array_append_new(
@@ -198,64 +352,9 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		return -1;
 	}
 	ref = cfg_ref_new(cfg);
-	for (size_t i = 0; i < cfg->n_deployments; i++) {
-		const struct deployment_spec *s = &cfg->deployments[i];
-		struct deployment *dep = find_any_deployment(d, s->name);
-		char hash[16];
-
-		template_hash(s, hash);
-		if (dep == NULL) {
-			struct deployment **tail;
-
-			dep = xcalloc(1, sizeof(*dep));
-			dep->daemon = d;
-			snprintf(dep->name, sizeof(dep->name), "%s", s->name);
-			dep->spec = s;
-			dep->spec_ref = cfg_ref_get(ref);
-			dep->replicas = s->replicas;
-			dep->created_ms = now_ms();
-			dep->progress_mono = mono_ms();
-			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
-			dep->revision = revision_note(dep, hash, "apply");
-			for (tail = &d->deployments; *tail;
-			     tail = &(*tail)->next)
-				;
-			*tail = dep;
-			add_message(messages, "deployment.apps/%s created",
-				    s->name);
-			store_save_deployment(dep);
-			continue;
-		}
-		bool revived = dep->deleting;
-		bool template_changed = strcmp(hash, dep->hash) != 0;
-
-		dep->deleting = false;
-		bool meta_changed = !deployment_meta_equal(dep->spec, s);
-
-		if (template_changed) {
-			snprintf(dep->hash, sizeof(dep->hash), "%s", hash);
-			dep->revision = revision_note(dep, hash, "apply");
-			dep->progress_mono = mono_ms();
-			dep->progress_failed = false;
-			event_record(d, "Normal", "RolloutStarted",
-				     event_object_name("deployment", dep->name),
-				     "Pod template changed: rolling out "
-				     "revision %d (%s)",
-				     dep->revision, hash);
-		}
-		if (revived || meta_changed || dep->replicas != s->replicas)
-			dep->replicas = s->replicas;
-		cfg_ref_put(dep->spec_ref);
-		dep->spec = s;
-		dep->spec_ref = cfg_ref_get(ref);
-		add_message(messages,
-			    revived ? "deployment.apps/%s created"
-			    : template_changed || meta_changed
-				? "deployment.apps/%s configured"
-				: "deployment.apps/%s unchanged",
-			    s->name);
-		store_save_deployment(dep);
-	}
+	for (size_t i = 0; i < cfg->n_deployments; i++)
+		daemon_put_deployment(d, &cfg->deployments[i], ref, "apply",
+				      messages);
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next) {
 		if (dep->deleting || cfg_find_deployment(cfg, dep->name))
 			continue;

@@ -24,6 +24,11 @@ struct daemon_plugin {
 	 * takes back with sdnotify_listen_take(fd_name); -1 when none. */
 	int (*listen_fd)(struct daemon *d);
 	const char *fd_name;
+	/* Optional: adds the objects the plugin keeps (made through its
+	 * API) to a config just loaded, before it is applied at start-up
+	 * or by `apply`; an error fails that apply. */
+	int (*extend_config)(struct daemon *d, struct berth_config *cfg,
+			     struct berr *err);
 };
 /* Each registered plugin's listening socket and its name (upgrade.c);
  * returns how many were written (at most max). */
@@ -43,6 +48,27 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn);
 /* Called whenever a pod is removed, to finish a pending down. */
 void daemon_check_down(struct daemon *d);
 struct deployment *daemon_find_deployment(struct daemon *d, const char *name);
+/*
+ * One deployment as `apply` makes it: created (or taken back from being
+ * deleted) or updated to s, which ref keeps alive (a new revision when
+ * the template changed, cause recorded with it). Adds a kubectl-style
+ * line to messages (may be NULL).
+ */
+void daemon_put_deployment(struct daemon *d, const struct deployment_spec *s,
+			   struct cfg_ref *ref, const char *cause,
+			   json_t *messages);
+/* Deletes a deployment as `apply` of a file without it does: its pods
+ * stop the graceful way. */
+void daemon_delete_deployment(struct daemon *d, struct deployment *dep);
+/*
+ * Adds svc to the applied config, or replaces the service of that name;
+ * a new listen address is bound first, so an address in use fails with
+ * err and changes nothing. svc's fields are moved (svc is zeroed).
+ */
+int daemon_put_service(struct daemon *d, struct service_spec *svc,
+		       struct berr *err);
+/* Removes a service from the applied config; -1 when there is none. */
+int daemon_delete_service(struct daemon *d, const char *name, struct berr *err);
 /* Frees d and all it owns, after a normal exit or at any failed step of
  * start-up (or at the end of a unit test). Containers and state files are
  * left as they are. */

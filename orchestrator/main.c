@@ -11,6 +11,7 @@
 #include "../dashboard/dashboard.h"
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
+#include "../kube/objects.h"
 #include "../signals/exits.h"
 #include "daemon.h"
 #include "pod_image.h"
@@ -28,7 +29,9 @@ static const struct daemon_plugin kube_plugin = {.name = "Kubernetes API",
 						 .start = kube_plugin_start,
 						 .stop = kube_stop,
 						 .listen_fd = kube_listen_fd,
-						 .fd_name = "berth-kube"};
+						 .fd_name = "berth-kube",
+						 .extend_config =
+						     kube_extend_config};
 /* So is the dashboard. */
 static const struct daemon_plugin dashboard_plugin = {
     .name = "dashboard",

@@ -409,6 +409,20 @@ static void reply_message(struct ctl_conn *c, const char *fmt, const char *name)
 	ctl_reply_json(c, 200, json_pack("{s:s}", "message", msg));
 }
 
+bool rollout_set_paused(struct daemon *d, struct deployment *dep, bool pause)
+{
+	if (dep->paused == pause)
+		return false;
+	dep->paused = pause;
+	dep->progress_mono = mono_ms();
+	store_save_deployment(dep);
+	event_record(d, "Normal", pause ? "Paused" : "Resumed", dep_object(dep),
+		     "Rollout %s", pause ? "paused" : "resumed");
+	reconcile_schedule(d);
+	watch_mark(d, WATCH_DEPLOYMENTS);
+	return true;
+}
+
 static void set_paused(struct daemon *d, struct ctl_conn *c,
 		       struct deployment *dep, bool pause)
 {
@@ -417,13 +431,7 @@ static void set_paused(struct daemon *d, struct ctl_conn *c,
 				pause ? "already paused" : "not paused");
 		return;
 	}
-	dep->paused = pause;
-	dep->progress_mono = mono_ms();
-	store_save_deployment(dep);
-	event_record(d, "Normal", pause ? "Paused" : "Resumed", dep_object(dep),
-		     "Rollout %s", pause ? "paused" : "resumed");
-	reconcile_schedule(d);
-	watch_mark(d, WATCH_DEPLOYMENTS);
+	rollout_set_paused(d, dep, pause);
 	reply_message(c,
 		      pause ? "deployment.apps/%s paused"
 			    : "deployment.apps/%s resumed",

@@ -19,6 +19,9 @@
 void rollout_abort(struct daemon *d, struct deployment *dep,
 		   const char *stable_hash, bool say_when_skipped);
 
+/* Pauses or resumes a deployment's rollout; false when it already was. */
+bool rollout_set_paused(struct daemon *d, struct deployment *dep, bool pause);
+
 /* Routes (api.c's table): /v1/deployments/NAME/rollout/VERB and
  * /v1/deployments/NAME/image. */
 void rollout_api_status(struct daemon *d, struct ctl_conn *c,

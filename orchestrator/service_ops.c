@@ -227,6 +227,28 @@ void service_overrides_restore(struct daemon *d, json_t *records)
 	watch_mark(d, WATCH_SERVICES);
 }
 
+int service_override_selector(struct daemon *d, const char *name,
+			      const struct kvlist *sel, struct berr *err)
+{
+	const struct service_spec *svc = find_spec(d, name);
+	struct kvlist copy = {0};
+	char configured[512];
+
+	if (svc == NULL)
+		return berr_set(err, "service `%s` not found", name);
+	copy.v = xcalloc(sel->n + 1, sizeof(*copy.v));
+	for (size_t i = 0; i < sel->n; i++)
+		copy.v[copy.n++] =
+		    (struct kv){.key = xstrdup(sel->v[i].key),
+				.value = xstrdup(sel->v[i].value)};
+	selector_text(&svc->selector, configured, sizeof(configured));
+	install(d, name, copy, configured);
+	service_overrides_save(d);
+	endpoints_sync(d);
+	watch_mark(d, WATCH_SERVICES);
+	return 0;
+}
+
 void service_set_selector(struct daemon *d, struct ctl_conn *c,
 			  const char *name, json_t *body)
 {

@@ -48,6 +48,12 @@ void service_overrides_restore(struct daemon *d, json_t *records);
  * 404 for an unknown service, 400 for a bad selector, 409 when the new
  * selector matches no ready pod (an outage) unless force.
  */
+/* The selector of service name from now on, as `set selector --force`
+ * sets it (an override the next apply drops); -1 when there is no such
+ * service. sel is copied. */
+int service_override_selector(struct daemon *d, const char *name,
+			      const struct kvlist *sel, struct berr *err);
+
 void service_set_selector(struct daemon *d, struct ctl_conn *c,
 			  const char *name, json_t *body);
 

@@ -216,7 +216,7 @@ start_kube() {
 	run ss -Hltn "sport = :26444"
 	[ "$(echo "$output" | awk '{print $4}')" = "127.0.0.1:26444" ]
 
-	# Writes not served yet are refused, with a Status.
+	# A bare pod cannot be created: refused, with a Status.
 	run kcurl "$url/api/v1/namespaces/default/pods" -X POST -d '{}' -o "$T/body" -w '%{http_code}'
 	[ "$output" = 405 ]
 	jqt '.reason == "MethodNotAllowed"' "$T/body"
