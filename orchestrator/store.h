@@ -12,6 +12,8 @@
 #include "model.h"
 
 int store_init(struct daemon *d, struct berr *err);
+/* A pod's record is written on the thread pool, after any write of it in
+ * progress; store_delete_pod removes it after that write. */
 void store_save_pod(struct pod *p);
 void store_delete_pod(struct pod *p);
 void store_save_deployment(struct deployment *dep);
