@@ -43,15 +43,15 @@ cleanup() {
 }
 bench_traps cleanup
 
-running() {
-	"$BERTH" get pods -o json | jq '[.pods[] | select(.status == "Running")] | length'
-}
-
-wait_running() { # wait_running N TIMEOUT_S
+# started N TIMEOUT_S: wait until the daemon's log has N `Started` events.
+# The log is read every 100 ms rather than `get pods` polled: a CLI and jq
+# started every few ms would compete with the very starts measured (bare
+# runc has no such observer).
+started() {
 	local deadline=$((SECONDS + $2))
-	while [ "$(running)" -lt "$1" ]; do
-		[ $SECONDS -lt "$deadline" ] || die "timed out waiting for $1 running pods"
-		sleep 0.02
+	while [ "$(grep -c ' Started: ' "$T/daemon.log" || true)" -lt "$1" ]; do
+		[ $SECONDS -lt "$deadline" ] || die "timed out waiting for $1 started pods"
+		sleep 0.1
 	done
 }
 
@@ -90,7 +90,9 @@ INI
 
 machine_line
 echo "# berth: $BERTH"
-daemon_start
+# -d: the daemon logs each start's steps (slot, thread, set-up, run, back)
+"$BERTH" up -d -c "$T/berth.ini" >>"$T/daemon.log" 2>&1 &
+DAEMON_PID=$!
 daemon_wait_socket 10 || die "daemon did not start"
 sleep 1
 mem "daemon, 0 pods"
@@ -133,7 +135,7 @@ bare_run() {
 POD0=
 for i in $(seq "$SEQ"); do
 	"$BERTH" scale bench --replicas "$i" >/dev/null
-	wait_running "$i" 30
+	started "$i" 30
 	[ -n "$POD0" ] || POD0=$("$BERTH" get pods -o json | jq -r '.pods[0].name')
 	b=$T/fair-$i
 	overlay_root "$b"
@@ -158,14 +160,21 @@ echo "  berth pod start (SuccessfulCreate -> Started): $bm [$(minmax <"$lat")]"
 echo "  bare runc run -d, same config.json, overlay root (fair baseline): $fm [$(minmax <"$fair")]"
 echo "  bare runc run -d, same config.json, plain copy of the image: $pm [$(minmax <"$plain")]"
 echo "  berth / fair baseline: $(echo "scale=3; $bm / $fm" | bc); berth / plain: $(echo "scale=3; $bm / $pm" | bc)"
+# the daemon's own account of each of those starts (medians, ms)
+grep ' start: .* ms back to the loop' "$T/daemon.log" | head -n "$SEQ" |
+	sed 's/.* start: //; s/[^0-9 ]//g' | awk '{print $1, $2, $3, $4, $5}' >"$T/steps"
+printf '  berth steps (medians): slot %s, thread %s, set-up %s, runtime run %s, back to the loop %s ms\n' \
+	"$(cut -d' ' -f1 "$T/steps" | median)" "$(cut -d' ' -f2 "$T/steps" | median)" \
+	"$(cut -d' ' -f3 "$T/steps" | median)" "$(cut -d' ' -f4 "$T/steps" | median)" \
+	"$(cut -d' ' -f5 "$T/steps" | median)"
 
 # --- a batch: berth, then as many bare runc in parallel -------------------
 batch=$((TOTAL - SEQ))
 t0=$(date +%s%3N)
 "$BERTH" scale bench --replicas "$TOTAL" >/dev/null
-wait_running "$TOTAL" 300
-t1=$(date +%s%3N)
-echo "berth batch: $SEQ -> $TOTAL running pods in $((t1 - t0)) ms (scale to Running seen by polling): $(echo "scale=1; ($t1 - $t0) / $batch" | bc) ms per pod"
+started "$TOTAL" 300
+t1=$(log_ms "$(grep ' Started: ' "$T/daemon.log" | tail -n 1 | cut -d' ' -f1)")
+echo "berth batch: $SEQ -> $TOTAL started pods in $((t1 - t0)) ms (scale command to the last Started event): $(echo "scale=1; ($t1 - $t0) / $batch" | bc) ms per pod"
 for i in $(seq "$batch"); do
 	b=$T/batch-$i
 	overlay_root "$b"

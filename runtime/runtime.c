@@ -24,6 +24,7 @@
 #include "../common/child_own.h"
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
+#include "../common/log.h"
 #include "../common/xalloc.h"
 #include "bundle.h"
 #include "cgroup.h"
@@ -396,6 +397,9 @@ struct create_call {
 	char *name, *dir, *log_path, *image, *lowerdir;
 	const struct deployment_spec *spec; /* the caller keeps it alive */
 	struct bundle_image *img;
+	/* when each step began (uv_hrtime, ns): queued, given a slot, on a
+	 * worker, the runtime spawned, exited; logged with -d */
+	uint64_t t_queued, t_slot, t_worker, t_spawn, t_exit;
 	/* its outputs */
 	int log_fd;
 	int rc;
@@ -462,6 +466,7 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 2);
 	child_own_lock();
+	c->t_spawn = uv_hrtime();
 	r = posix_spawn(&pid, c->rt->path, &fa, &attr, argv, environ);
 	if (r == 0)
 		child_own_add(pid);
@@ -486,6 +491,7 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
+	c->t_exit = uv_hrtime();
 	child_own_remove(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		c->rc = 0;
@@ -512,6 +518,7 @@ static void create_work(uv_work_t *w)
 	struct bundle_params params = {0};
 	json_t *config = NULL;
 
+	c->t_worker = uv_hrtime();
 	c->rc = -1;
 	if (rootfs_mount(c->image, c->lowerdir, c->dir, &c->err) == -1)
 		return;
@@ -538,6 +545,11 @@ static void create_work(uv_work_t *w)
 
 static void create_after(uv_work_t *w, int status);
 
+static unsigned long long ms_between(uint64_t from_ns, uint64_t to_ns)
+{
+	return to_ns > from_ns ? (to_ns - from_ns) / 1000000 : 0;
+}
+
 /* Queues waiting set-ups while fewer than create_limit run. */
 static void create_pump(struct rt *rt)
 {
@@ -549,6 +561,7 @@ static void create_pump(struct rt *rt)
 		if (rt->create_head == NULL)
 			rt->create_tail = NULL;
 		c->next = NULL;
+		c->t_slot = uv_hrtime();
 		rt->creating++;
 		r = uv_queue_work(rt->loop, &c->work, create_work,
 				  create_after);
@@ -581,6 +594,15 @@ static void create_after(uv_work_t *w, int status)
 				 "runtime reported success but wrote no pid");
 		}
 	}
+	if (c->t_exit)
+		log_debug("pod %s start: %llu ms for a slot, %llu ms for a "
+			  "thread, set-up %llu ms, `%s run` %llu ms, %llu ms "
+			  "back to the loop",
+			  c->name, ms_between(c->t_queued, c->t_slot),
+			  ms_between(c->t_slot, c->t_worker),
+			  ms_between(c->t_worker, c->t_spawn), rt->name,
+			  ms_between(c->t_spawn, c->t_exit),
+			  ms_between(c->t_exit, uv_hrtime()));
 	c->cb(c->data, c->rc == 0 ? 0 : -1, c->rc == 0 ? pid : 0,
 	      c->rc == 0      ? ""
 	      : c->err.msg[0] ? c->err.msg
@@ -611,6 +633,7 @@ static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 	c->log_fd = -1;
 	c->err = (struct berr)BERR_INIT;
 	c->work.data = c;
+	c->t_queued = uv_hrtime();
 	if (rt->create_tail)
 		rt->create_tail->next = c;
 	else
