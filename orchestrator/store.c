@@ -5,11 +5,12 @@
  *   deployments/NAME.json revision history with each revision's pod
  *                        template, scale, pause, the current template and
  *                        the config's, the last fully available one
- * Every write is atomic (temp, fsync, rename). A pod's record is encoded
- * on the loop and written on the thread pool (two fsyncs each, tens of ms
- * on a busy disk, would otherwise hold the loop during a burst of
- * starts): one write per pod at a time, in order, the latest of the saves
- * made meanwhile next, its removal after the last write. Deployment
+ * Every write is atomic (temp, fsync, rename). The two saves of a pod's
+ * start (running, then ready) are written on the thread pool (two fsyncs
+ * each, tens of ms on a busy disk, held the loop during a burst of
+ * starts); any save made while such a write is in flight follows it
+ * there, the latest of them next, and its removal after the last write.
+ * Every other save is written before it returns. Deployment
  * records are put back here; pods are adopted from their records in
  * adopt.c.
  */
@@ -118,7 +119,7 @@ static void record_work(uv_work_t *w)
 	    file_write_atomic(r->path, r->text, strlen(r->text), 0600, &r->err);
 }
 
-static void record_submit(struct pod *p, char *text);
+static void record_submit(struct pod *p, char *text, bool pool);
 
 static void record_after(uv_work_t *w, int status)
 {
@@ -142,7 +143,7 @@ static void record_after(uv_work_t *w, int status)
 	} else if (p->record_next) {
 		next = p->record_next;
 		p->record_next = NULL;
-		record_submit(p, next);
+		record_submit(p, next, true);
 	}
 	free(r->path);
 	free(r->text);
@@ -150,14 +151,28 @@ static void record_after(uv_work_t *w, int status)
 	pod_unref(p);
 }
 
-/* Writes text (taken) as p's record, after the write in progress. */
-static void record_submit(struct pod *p, char *text)
+/* Writes text (taken) as p's record: after the write in progress if
+ * there is one, else on the thread pool (pool) or here. */
+static void record_submit(struct pod *p, char *text, bool pool)
 {
 	struct record_write *r;
 
 	if (p->record_writing) {
 		free(p->record_next);
 		p->record_next = text;
+		return;
+	}
+	if (!pool) {
+		struct berr err = BERR_INIT;
+		cleanup_free char *path =
+		    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
+
+		p->state_unsaved = file_write_atomic(path, text, strlen(text),
+						     0600, &err) == -1;
+		if (p->state_unsaved)
+			store_write_failed(
+			    p->daemon, event_object_name("pod", p->name), &err);
+		free(text);
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));
@@ -176,7 +191,19 @@ static void record_submit(struct pod *p, char *text)
 	}
 }
 
+static void save_pod(struct pod *p, bool pool);
+
 void store_save_pod(struct pod *p)
+{
+	save_pod(p, false);
+}
+
+void store_save_pod_async(struct pod *p)
+{
+	save_pod(p, true);
+}
+
+static void save_pod(struct pod *p, bool pool)
 {
 	json_t *j;
 	char *text;
@@ -230,7 +257,7 @@ void store_save_pod(struct pod *p)
 		log_warnx("state: cannot encode the record of pod %s", p->name);
 		return;
 	}
-	record_submit(p, text);
+	record_submit(p, text, pool);
 }
 
 void store_delete_pod(struct pod *p)
@@ -339,13 +366,12 @@ void store_retry_unsaved(struct daemon *d)
 
 	if (!d->state_failing)
 		return;
-	/* a pod's record is written on the thread pool: saved once that
-	 * write has succeeded */
+	/* a write on the thread pool: saved once it has succeeded */
 	for (struct pod *p = d->pods; p; p = p->next)
 		if (p->state_unsaved) {
 			if (!p->record_writing)
 				store_save_pod(p);
-			unsaved = true;
+			unsaved |= p->state_unsaved || p->record_writing;
 		}
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		if (dep->state_unsaved) {
