@@ -34,9 +34,10 @@ cleanup() {
 	if [ -n "$BARE_ROOT" ] && [ -d "$BARE_ROOT" ]; then
 		for id in $(runc --root "$BARE_ROOT" list -q 2>/dev/null); do
 			runc --root "$BARE_ROOT" delete -f "$id" >/dev/null 2>&1
-			rmdir /sys/fs/cgroup/berth-bench/"$id" 2>/dev/null
+			rmdir /sys/fs/cgroup/berth-bench/"$id" /sys/fs/cgroup/*/berth-bench/"$id" 2>/dev/null
 		done
-		rmdir /sys/fs/cgroup/berth-bench 2>/dev/null
+		# the parent: one folder (cgroup v2) or one per controller (v1)
+		rmdir /sys/fs/cgroup/berth-bench /sys/fs/cgroup/*/berth-bench 2>/dev/null
 	fi
 	daemon_stop 120
 	bench_remove
