@@ -35,6 +35,7 @@
 #include "ctl_server.h"
 #include "endpoints.h"
 #include "events.h"
+#include "loop_stall.h"
 #include "notify.h"
 #include "pod.h"
 #include "reconcile.h"
@@ -450,6 +451,7 @@ static void finish_exit(uv_timer_t *t)
 	plugins_stop(d);
 	api_follows_stop(d);
 	reaper_stop();
+	loop_stall_stop();
 	close_if_open((uv_handle_t *)&d->sigterm);
 	close_if_open((uv_handle_t *)&d->sigint);
 	close_if_open((uv_handle_t *)&d->sighup);
@@ -793,6 +795,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	reconcile_schedule(d);
 	upgrade_ready();
 	notify_ready(d);
+	loop_stall_start(d->loop);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	{
 		cleanup_free char *lock =

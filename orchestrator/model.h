@@ -132,7 +132,13 @@ struct pod {
 	unsigned term_gen; /* which termination a hook belongs to */
 	uv_timer_t timer;  /* back-off, grace deadline */
 	bool timer_open;
-	bool state_unsaved;	/* its record could not be written: retried */
+	bool state_unsaved; /* its record could not be written: retried */
+	/* store.c: its record is written on the thread pool, one write at a
+	 * time; a save made meanwhile waits as record_next (the latest
+	 * wins), a removal as record_removed */
+	bool record_writing;
+	bool record_removed;
+	char *record_next;
 	struct pod_usage usage; /* usage.c: cgroup samples */
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
 	int refs;		/* async operations holding this pod */

@@ -254,7 +254,10 @@ static void on_run_done(void *arg, int rc, pid_t pid, const char *message)
 	p->last_message[0] = '\0';
 	pod_event(p, "Normal", "Started", "Started container %s (pid %d)",
 		  p->deployment->name, (int)p->pid);
-	store_save_pod(p);
+	/* on the thread pool: a burst of starts would hold the loop on two
+	 * fsyncs per pod (a kill -9 meanwhile: the pod's container is removed
+	 * at the next start, as before its first record) */
+	store_save_pod_async(p);
 	/* The container may have died before we knew its pid. */
 	for (size_t i = 0; i < p->daemon->n_unclaimed; i++) {
 		if (p->daemon->unclaimed[i].pid != p->pid)
@@ -760,8 +763,9 @@ void pod_set_ready(struct pod *p, bool ready)
 		return;
 	p->ready = ready;
 	p->ready_since_mono = ready ? mono_ms() : 0;
-	/* recorded, so that a restarted daemon serves it at once */
-	store_save_pod(p);
+	/* recorded, so that a restarted daemon serves it at once; on the
+	 * thread pool (a burst of starts turns ready together) */
+	store_save_pod_async(p);
 	pod_changed(p);
 }
 

@@ -5,8 +5,14 @@
  *   deployments/NAME.json revision history with each revision's pod
  *                        template, scale, pause, the current template and
  *                        the config's, the last fully available one
- * Every write is atomic (temp, fsync, rename). Deployment records are put
- * back here; pods are adopted from their records in adopt.c.
+ * Every write is atomic (temp, fsync, rename). The two saves of a pod's
+ * start (running, then ready) are written on the thread pool (two fsyncs
+ * each, tens of ms on a busy disk, held the loop during a burst of
+ * starts); any save made while such a write is in flight follows it
+ * there, the latest of them next, and its removal after the last write.
+ * Every other save is written before it returns. Deployment
+ * records are put back here; pods are adopted from their records in
+ * adopt.c.
  */
 #include "store.h"
 
@@ -95,11 +101,116 @@ static const char *phase_name(enum pod_phase ph)
 	return "gone";
 }
 
+/* --- pod records, written on the thread pool ----------------------------- */
+
+struct record_write {
+	uv_work_t work;
+	struct pod *pod; /* held (pod_ref) until the write is done */
+	char *path, *text;
+	int rc;
+	struct berr err;
+};
+
+static void record_work(uv_work_t *w)
+{
+	struct record_write *r = w->data;
+
+	r->rc =
+	    file_write_atomic(r->path, r->text, strlen(r->text), 0600, &r->err);
+}
+
+static void record_submit(struct pod *p, char *text, bool pool);
+
+static void record_after(uv_work_t *w, int status)
+{
+	struct record_write *r = w->data;
+	struct pod *p = r->pod;
+	char *next;
+
+	if (status != 0 && r->rc == 0) {
+		r->rc = -1;
+		berr_set(&r->err, "write of `%s` cancelled", r->path);
+	}
+	p->record_writing = false;
+	p->state_unsaved = r->rc == -1;
+	if (r->rc == -1)
+		store_write_failed(p->daemon, event_object_name("pod", p->name),
+				   &r->err);
+	if (p->record_removed) {
+		free(p->record_next);
+		p->record_next = NULL;
+		unlink(r->path);
+	} else if (p->record_next) {
+		next = p->record_next;
+		p->record_next = NULL;
+		record_submit(p, next, true);
+	}
+	free(r->path);
+	free(r->text);
+	free(r);
+	pod_unref(p);
+}
+
+/* Writes text (taken) as p's record: after the write in progress if
+ * there is one, else on the thread pool (pool) or here. */
+static void record_submit(struct pod *p, char *text, bool pool)
+{
+	struct record_write *r;
+
+	if (p->record_writing) {
+		free(p->record_next);
+		p->record_next = text;
+		return;
+	}
+	if (!pool) {
+		struct berr err = BERR_INIT;
+		cleanup_free char *path =
+		    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
+
+		p->state_unsaved = file_write_atomic(path, text, strlen(text),
+						     0600, &err) == -1;
+		if (p->state_unsaved)
+			store_write_failed(
+			    p->daemon, event_object_name("pod", p->name), &err);
+		free(text);
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->pod = p;
+	r->path = xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
+	r->text = text;
+	r->err = (struct berr)BERR_INIT;
+	r->work.data = r;
+	pod_ref(p);
+	p->record_writing = true;
+	if (uv_queue_work(p->daemon->loop, &r->work, record_work,
+			  record_after) != 0) {
+		/* no thread pool: written here */
+		record_work(&r->work);
+		record_after(&r->work, 0);
+	}
+}
+
+static void save_pod(struct pod *p, bool pool);
+
 void store_save_pod(struct pod *p)
 {
-	cleanup_free char *path =
-	    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
-	json_t *j = json_pack(
+	save_pod(p, false);
+}
+
+void store_save_pod_async(struct pod *p)
+{
+	save_pod(p, true);
+}
+
+static void save_pod(struct pod *p, bool pool)
+{
+	json_t *j;
+	char *text;
+
+	if (p->record_removed)
+		return;
+	j = json_pack(
 	    "{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:s, s:i, s:s, "
 	    "s:b, s:b, s:I}",
 	    "name", p->name, "deployment", p->deployment->name, "hash", p->hash,
@@ -150,10 +261,13 @@ void store_save_pod(struct pod *p)
 				    json_integer(clock_mono_to_wall(
 					terminate_deadline_mono(p))));
 	}
-	p->state_unsaved =
-	    save_json(p->daemon, event_object_name("pod", p->name), path, j) ==
-	    -1;
+	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(j);
+	if (text == NULL) {
+		log_warnx("state: cannot encode the record of pod %s", p->name);
+		return;
+	}
+	record_submit(p, text, pool);
 }
 
 void store_delete_pod(struct pod *p)
@@ -161,7 +275,11 @@ void store_delete_pod(struct pod *p)
 	cleanup_free char *path =
 	    xasprintf("%s/pods/%s.json", p->daemon->state_dir, p->name);
 
-	unlink(path);
+	p->record_removed = true;
+	free(p->record_next);
+	p->record_next = NULL;
+	if (!p->record_writing) /* else once the write is done */
+		unlink(path);
 }
 
 /*
@@ -258,10 +376,12 @@ void store_retry_unsaved(struct daemon *d)
 
 	if (!d->state_failing)
 		return;
+	/* a write on the thread pool: saved once it has succeeded */
 	for (struct pod *p = d->pods; p; p = p->next)
 		if (p->state_unsaved) {
-			store_save_pod(p);
-			unsaved |= p->state_unsaved;
+			if (!p->record_writing)
+				store_save_pod(p);
+			unsaved |= p->state_unsaved || p->record_writing;
 		}
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		if (dep->state_unsaved) {

@@ -12,7 +12,13 @@
 #include "model.h"
 
 int store_init(struct daemon *d, struct berr *err);
+/* A pod's record, written before store_save_pod returns, unless a write
+ * of it is in progress on the thread pool: then after that one. The
+ * _async form always writes on the thread pool (a start's saves: the
+ * record may lag the pod by that write if the daemon is killed).
+ * store_delete_pod removes it after any write in progress. */
 void store_save_pod(struct pod *p);
+void store_save_pod_async(struct pod *p);
 void store_delete_pod(struct pod *p);
 void store_save_deployment(struct deployment *dep);
 void store_delete_deployment(struct deployment *dep);

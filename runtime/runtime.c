@@ -24,6 +24,7 @@
 #include "../common/child_own.h"
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
+#include "../common/log.h"
 #include "../common/xalloc.h"
 #include "bundle.h"
 #include "cgroup.h"
@@ -55,6 +56,25 @@ static char *find_in_path(const char *name)
 	return NULL;
 }
 
+/*
+ * How many pod set-ups (mount, bundle, `run`) run at once: one per CPU.
+ * A runtime start is mostly CPU (runc and its init, Go's start-up); more
+ * at once only lengthens each, takes the thread pool's threads from
+ * other jobs (pod records, image work) and keeps the daemon's own loop
+ * waiting for a CPU. BERTH_START_CONCURRENCY overrides it (a measure).
+ */
+static unsigned create_limit(void)
+{
+	const char *v = getenv("BERTH_START_CONCURRENCY");
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > 64 ? 64 : (unsigned)n;
+}
+
 int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 	    const char *run_dir, struct berr *err)
 {
@@ -78,13 +98,17 @@ int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 	base = strrchr(rt->path, '/');
 	rt->name = xstrdup(base ? base + 1 : rt->path);
 	rt->root = xasprintf("%s/runc", run_dir);
+	rt->create_limit = create_limit();
 	if (mkdir_p(rt->root, 0700, err) == -1)
 		return -1;
 	return rt_cgroup_check_host(rt->name, err);
 }
 
+static void create_queue_drop(struct rt *rt);
+
 void rt_free(struct rt *rt)
 {
+	create_queue_drop(rt);
 	xfree(rt->path);
 	xfree(rt->name);
 	xfree(rt->root);
@@ -364,6 +388,7 @@ static void real_delete_sync(struct rt *rt, const char *id)
 
 struct create_call {
 	uv_work_t work;
+	struct create_call *next; /* waiting for a slot (create_limit) */
 	struct rt *rt;
 	rt_run_cb cb;
 	void *data;
@@ -372,6 +397,9 @@ struct create_call {
 	char *name, *dir, *log_path, *image, *lowerdir;
 	const struct deployment_spec *spec; /* the caller keeps it alive */
 	struct bundle_image *img;
+	/* when each step began (uv_hrtime, ns): queued, given a slot, on a
+	 * worker, the runtime spawned, exited; logged with -d */
+	uint64_t t_queued, t_slot, t_worker, t_spawn, t_exit;
 	/* its outputs */
 	int log_fd;
 	int rc;
@@ -388,6 +416,18 @@ static void create_call_free(struct create_call *c)
 	free(c->lowerdir);
 	bundle_image_free(c->img);
 	free(c);
+}
+
+/* Set-ups that never got a slot, once the loop has ended: dropped. */
+static void create_queue_drop(struct rt *rt)
+{
+	while (rt->create_head) {
+		struct create_call *c = rt->create_head;
+
+		rt->create_head = c->next;
+		create_call_free(c);
+	}
+	rt->create_tail = NULL;
 }
 
 /*
@@ -426,6 +466,7 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 2);
 	child_own_lock();
+	c->t_spawn = uv_hrtime();
 	r = posix_spawn(&pid, c->rt->path, &fa, &attr, argv, environ);
 	if (r == 0)
 		child_own_add(pid);
@@ -450,6 +491,7 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
+	c->t_exit = uv_hrtime();
 	child_own_remove(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		c->rc = 0;
@@ -476,6 +518,7 @@ static void create_work(uv_work_t *w)
 	struct bundle_params params = {0};
 	json_t *config = NULL;
 
+	c->t_worker = uv_hrtime();
 	c->rc = -1;
 	if (rootfs_mount(c->image, c->lowerdir, c->dir, &c->err) == -1)
 		return;
@@ -500,9 +543,41 @@ static void create_work(uv_work_t *w)
 	c->log_fd = -1;
 }
 
+static void create_after(uv_work_t *w, int status);
+
+static unsigned long long ms_between(uint64_t from_ns, uint64_t to_ns)
+{
+	return to_ns > from_ns ? (to_ns - from_ns) / 1000000 : 0;
+}
+
+/* Queues waiting set-ups while fewer than create_limit run. */
+static void create_pump(struct rt *rt)
+{
+	while (rt->create_head && rt->creating < rt->create_limit) {
+		struct create_call *c = rt->create_head;
+		int r;
+
+		rt->create_head = c->next;
+		if (rt->create_head == NULL)
+			rt->create_tail = NULL;
+		c->next = NULL;
+		c->t_slot = uv_hrtime();
+		rt->creating++;
+		r = uv_queue_work(rt->loop, &c->work, create_work,
+				  create_after);
+		if (r != 0) {
+			c->rc = -1;
+			berr_set(&c->err, "queue container set-up: %s",
+				 uv_strerror(r));
+			create_after(&c->work, 0);
+		}
+	}
+}
+
 static void create_after(uv_work_t *w, int status)
 {
 	struct create_call *c = w->data;
+	struct rt *rt = c->rt;
 	cleanup_free char *text = NULL;
 	pid_t pid = 0;
 
@@ -519,11 +594,22 @@ static void create_after(uv_work_t *w, int status)
 				 "runtime reported success but wrote no pid");
 		}
 	}
+	if (c->t_exit)
+		log_debug("pod %s start: %llu ms for a slot, %llu ms for a "
+			  "thread, set-up %llu ms, `%s run` %llu ms, %llu ms "
+			  "back to the loop",
+			  c->name, ms_between(c->t_queued, c->t_slot),
+			  ms_between(c->t_slot, c->t_worker),
+			  ms_between(c->t_worker, c->t_spawn), rt->name,
+			  ms_between(c->t_spawn, c->t_exit),
+			  ms_between(c->t_exit, uv_hrtime()));
 	c->cb(c->data, c->rc == 0 ? 0 : -1, c->rc == 0 ? pid : 0,
 	      c->rc == 0      ? ""
 	      : c->err.msg[0] ? c->err.msg
 			      : "set-up failed");
 	create_call_free(c);
+	rt->creating--;
+	create_pump(rt);
 }
 
 /* The set-up (mount, bundle, fsync) and `run` go to the thread pool, so a
@@ -532,7 +618,6 @@ static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 		       void *data, struct berr *err)
 {
 	struct create_call *c = xcalloc(1, sizeof(*c));
-	int r;
 
 	c->rt = rt;
 	c->cb = cb;
@@ -548,12 +633,14 @@ static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 	c->log_fd = -1;
 	c->err = (struct berr)BERR_INIT;
 	c->work.data = c;
-	r = uv_queue_work(rt->loop, &c->work, create_work, create_after);
-	if (r != 0) {
-		create_call_free(c);
-		return berr_set(err, "queue container set-up: %s",
-				uv_strerror(r));
-	}
+	c->t_queued = uv_hrtime();
+	if (rt->create_tail)
+		rt->create_tail->next = c;
+	else
+		rt->create_head = c;
+	rt->create_tail = c;
+	create_pump(rt);
+	(void)err;
 	return 0;
 }
 

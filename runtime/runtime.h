@@ -73,6 +73,8 @@ struct rt_ops {
 	int (*stats)(struct rt *rt, const char *id, struct rt_cgroup_stats *st);
 };
 
+struct create_call;
+
 struct rt {
 	const struct rt_ops *ops; /* rt_init: the real runtime */
 	void *priv;		  /* the ops' own state (a fake's) */
@@ -80,6 +82,10 @@ struct rt {
 	char *path; /* absolute path of the runtime binary */
 	char *name; /* "runc", "crun", or the basename */
 	char *root; /* --root: RUN_DIR/runc */
+	/* pod set-ups with `run` in flight, at most create_limit; the rest
+	 * wait in order (runtime.c) */
+	unsigned creating, create_limit;
+	struct create_call *create_head, *create_tail;
 };
 
 /* Resolves "runc" / "crun" / an absolute path; checks it is executable
