@@ -34,6 +34,7 @@ struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s)
 	cfg_template_copy(d, s);
 	kvlist_dup(&d->labels, &s->labels);
 	canary_steps_dup(&d->canary_steps, &s->canary_steps);
+	bluegreen_spec_dup(&d->bluegreen, &s->bluegreen);
 	return d;
 }
 
@@ -45,6 +46,7 @@ void cfg_deployment_free(struct deployment_spec *s)
 	cfg_template_release(s);
 	kvlist_free(&s->labels);
 	canary_steps_free(&s->canary_steps);
+	bluegreen_spec_free(&s->bluegreen);
 	free(s);
 }
 
