@@ -14,6 +14,7 @@
 #include "../config/config.h"
 #include "../probes/probe.h"
 #include "../runtime/runtime.h"
+#include "bluegreen_phase.h"
 #include "canary_steps.h"
 
 struct probe_set;
@@ -180,6 +181,8 @@ struct deployment {
 		int pub_weight;
 		long pub_header;
 	} canary;
+	/* The BlueGreen strategy's run (bluegreen.c). */
+	struct bluegreen_state bg;
 };
 
 struct event {
