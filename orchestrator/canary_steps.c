@@ -151,6 +151,8 @@ void canary_promote(struct canary_state *s, const struct canary_steps *st,
 
 void canary_abort(struct canary_state *s)
 {
+	if (!s->aborted)
+		s->abort_weight = s->weight;
 	s->aborted = true;
 	s->weight = 0;
 	s->header_step = -1;

@@ -24,6 +24,7 @@ struct canary_state {
 	int64_t pause_until_mono; /* 0: not pausing; -1: until promoted */
 	bool aborted;
 	bool promote_full; /* promote --full: skip the remaining steps */
+	int abort_weight;  /* the weight when aborted (dynamicStableScale) */
 };
 
 struct canary_input {
