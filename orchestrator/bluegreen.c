@@ -165,6 +165,14 @@ void bluegreen_reconcile(struct daemon *d, struct deployment *dep, int replicas)
 	struct bluegreen_output out;
 	struct bg_counts c;
 
+	if (s->active[0] == '\0' && dep->memo.stable[0] &&
+	    strcmp(dep->memo.stable, dep->hash)) {
+		/* Newly BlueGreen while an earlier revision runs (the
+		 * strategy changed with the template): that one stays
+		 * active until the new one is promoted. */
+		memset(s, 0, sizeof(*s));
+		snprintf(s->active, sizeof(s->active), "%s", dep->memo.stable);
+	}
 	count(d, dep, s, &c, false);
 	in.spec = &dep->spec->bluegreen;
 	in.hash = dep->hash;
