@@ -46,6 +46,7 @@ static void publish(struct daemon *d, struct deployment *dep, bool on,
 	struct proxy_header_route hr;
 	struct proxy_route route = {0};
 
+	run->weight = on ? weight : 0;
 	if (d->proxy == NULL || d->cfg == NULL)
 		return;
 	if (on == run->published &&

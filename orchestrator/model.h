@@ -180,6 +180,8 @@ struct deployment {
 		bool published;
 		int pub_weight;
 		long pub_header;
+		int weight; /* what the proxy is told (dynamicStableScale
+			       keeps some after an abort) */
 	} canary;
 	/* The BlueGreen strategy's run (bluegreen.c). */
 	struct bluegreen_state bg;
