@@ -581,9 +581,9 @@ static int64_t next_wake(struct daemon *d)
 		if (at > now && (next == 0 || at < next))
 			next = at; /* a canary pause ends */
 		if (dep->spec->strategy == STRATEGY_BLUE_GREEN) {
+			/* a deadline already past was acted on: only a
+			 * future one wakes the controller */
 			at = bluegreen_wake(&dep->bg, &dep->spec->bluegreen);
-			if (at > 0 && at <= now)
-				at = now + 1;
 			if (at > now && (next == 0 || at < next))
 				next = at; /* auto-promotion, scale-down */
 		}
