@@ -72,6 +72,7 @@ static void deployment_free(struct deployment_spec *d)
 	kvlist_free(&d->labels);
 	canary_steps_free(&d->canary_steps);
 	strv_free(&d->canary_analysis.templates);
+	bluegreen_spec_free(&d->bluegreen);
 }
 
 void cfg_free(struct berth_config *cfg)
@@ -143,6 +144,11 @@ void cfg_deployment_defaults(struct deployment_spec *d)
 	d->max_unavailable = (struct int_or_percent){25, true};
 	d->progress_deadline_seconds = 600;
 	d->revision_history_limit = 10;
+	d->bluegreen.auto_promotion_enabled = true;
+	d->bluegreen.auto_promotion_seconds = -1;
+	d->bluegreen.preview_replica_count = -1;
+	d->bluegreen.scale_down_delay_seconds = 30;
+	d->bluegreen.abort_scale_down_delay_seconds = 30;
 }
 
 void cfg_service_defaults(struct service_spec *s)

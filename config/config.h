@@ -80,6 +80,22 @@ void canary_steps_dup(struct canary_steps *dst, const struct canary_steps *src);
 const char *canary_step_str(const struct canary_step *st, char *buf,
 			    size_t len);
 
+/* strategy.blueGreen.* (Argo Rollouts' blueGreen fields). */
+struct bluegreen_spec {
+	char *active_service;		    /* required with BlueGreen */
+	char *preview_service;		    /* NULL: none */
+	bool auto_promotion_enabled;	    /* default true */
+	int auto_promotion_seconds;	    /* -1: unset (promote once ready) */
+	int preview_replica_count;	    /* -1: unset (full replicas) */
+	int scale_down_delay_seconds;	    /* default 30 */
+	int abort_scale_down_delay_seconds; /* default 30 */
+	char *pre_promotion_analysis;	    /* [analysis NAME] or NULL */
+	char *post_promotion_analysis;	    /* [analysis NAME] or NULL */
+};
+void bluegreen_spec_dup(struct bluegreen_spec *dst,
+			const struct bluegreen_spec *src);
+void bluegreen_spec_free(struct bluegreen_spec *s);
+
 enum net_mode { NET_PRIVATE, NET_HOST };
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 enum strategy_type {
@@ -175,6 +191,8 @@ struct deployment_spec {
 	int revision_history_limit;		/* default 10 */
 	struct canary_steps canary_steps;	/* strategy.canary.steps */
 	struct canary_analysis canary_analysis; /* strategy.canary.analysis */
+	bool dynamic_stable_scale; /* strategy.canary.dynamicStableScale */
+	struct bluegreen_spec bluegreen; /* strategy.blueGreen.* */
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };

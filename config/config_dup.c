@@ -38,6 +38,7 @@ struct deployment_spec *cfg_deployment_dup(const struct deployment_spec *s)
 	for (size_t i = 0; i < s->canary_analysis.templates.n; i++)
 		cfg_strv_add(&d->canary_analysis.templates,
 			     s->canary_analysis.templates.v[i]);
+	bluegreen_spec_dup(&d->bluegreen, &s->bluegreen);
 	return d;
 }
 
@@ -50,6 +51,7 @@ void cfg_deployment_free(struct deployment_spec *s)
 	kvlist_free(&s->labels);
 	canary_steps_free(&s->canary_steps);
 	strv_free(&s->canary_analysis.templates);
+	bluegreen_spec_free(&s->bluegreen);
 	free(s);
 }
 

@@ -218,6 +218,11 @@ const struct cfg_key *cfg_metric_key(const char *name);
 /* config_canary.c: strategy.canary.steps. */
 int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
 			   void *field, const char *value);
+/* config_bluegreen.c: a name of another section (DNS-1123 label), and
+ * the BlueGreen keys' cross-field rules. */
+int cfg_parse_name(struct cfg_parse *pc, const struct cfg_key *k, void *field,
+		   const char *value);
+void cfg_check_strategy(struct cfg_parse *pc, size_t i);
 int cfg_parse_surge(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_signal(struct cfg_parse *pc, const struct cfg_key *k, void *field,

@@ -305,6 +305,50 @@ static const struct cfg_key keys[] = {
 	cfg_parse_int, D, canary_analysis.starting_step, 0, 1000000,
 	"0-based index of the step at which the background analysis starts "
 	"(default 0)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.dynamicStableScale",
+	cfg_parse_bool, D, dynamic_stable_scale, 0, 0,
+	"true: the stable revision is scaled down as the canary's traffic "
+	"weight grows (to replicas minus the canary's share, rounded up), and "
+	"scaled back up first on abort (default false). Argo Rollouts' "
+	"dynamicStableScale."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.activeService", cfg_parse_name,
+	D, bluegreen.active_service, 0, 0,
+	"BlueGreen: the [service] that serves production traffic; it selects "
+	"only the active revision's pods and moves to the new one at once on "
+	"promotion (required with BlueGreen)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.previewService", cfg_parse_name,
+	D, bluegreen.preview_service, 0, 0,
+	"BlueGreen: a [service] that selects the new revision's pods before "
+	"promotion, to check it (default: none)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.autoPromotionEnabled",
+	cfg_parse_bool, D, bluegreen.auto_promotion_enabled, 0, 0,
+	"BlueGreen: promote as soon as every new pod is available (default "
+	"true); false waits for `berth rollout promote`."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.autoPromotionSeconds",
+	cfg_parse_int, D, bluegreen.auto_promotion_seconds, 0, SECS_MAX,
+	"BlueGreen: promote this many seconds after every new pod is "
+	"available (default: at once)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.previewReplicaCount",
+	cfg_parse_int, D, bluegreen.preview_replica_count, 1, SECS_MAX,
+	"BlueGreen: pods of the new revision before promotion (default: "
+	"replicas); promotion scales it to replicas before the switch."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.scaleDownDelaySeconds",
+	cfg_parse_int, D, bluegreen.scale_down_delay_seconds, 0, SECS_MAX,
+	"BlueGreen: seconds the old revision's pods stay after promotion, "
+	"during which `rollout undo` moves traffic back at once (default 30; "
+	"0: at once)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.abortScaleDownDelaySeconds",
+	cfg_parse_int, D, bluegreen.abort_scale_down_delay_seconds, 0, SECS_MAX,
+	"BlueGreen: seconds the new revision's pods stay after an abort "
+	"(default 30; 0: at once)."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.prePromotionAnalysis",
+	cfg_parse_name, D, bluegreen.pre_promotion_analysis, 0, 0,
+	"BlueGreen: an [analysis NAME] run against the preview before "
+	"promotion; promotion waits for it to succeed, a failure aborts."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.postPromotionAnalysis",
+	cfg_parse_name, D, bluegreen.post_promotion_analysis, 0, 0,
+	"BlueGreen: an [analysis NAME] run after the switch; the old revision "
+	"stays until it succeeds, a failure switches back and aborts."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
 	min_ready_seconds, 0, SECS_MAX,
 	"Seconds a pod must be ready before it counts as available (default "

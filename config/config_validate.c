@@ -154,14 +154,7 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 		cfg_verr(pc, d->line, "command is required in [deployment %s]",
 			 d->name);
 
-	/* BlueGreen has its own keys (Argo Rollouts' names) and controller,
-	 * which berth does not have yet: refuse it rather than run a
-	 * RollingUpdate the user did not ask for. */
-	if (d->strategy == STRATEGY_BLUE_GREEN)
-		cfg_verr(pc, cfg_seen_line(pc, DEP, i, "strategy.type"),
-			 "strategy.type BlueGreen is not available yet: use "
-			 "RollingUpdate, Recreate or Canary, or blue-green by "
-			 "hand (two deployments and `berth set selector`)");
+	cfg_check_strategy(pc, i); /* config_bluegreen.c */
 	l1 = cfg_seen_line(pc, DEP, i, "strategy.canary.steps");
 	if (l1 && d->strategy != STRATEGY_CANARY)
 		cfg_verr(pc, l1,

@@ -19,6 +19,7 @@
 #include "reconcile.h"
 #include "revision.h"
 #include "service_ops.h"
+#include "store.h"
 #include "terminate.h"
 #include "view.h"
 #include "watch.h"
@@ -37,22 +38,24 @@ static int rev_number(struct deployment *dep, const char *hash)
 
 /* Publishes weight and header route (or none: run NULL) to every service
  * selecting dep, when they changed. */
-static void publish(struct daemon *d, struct deployment *dep, bool on)
+static void publish(struct daemon *d, struct deployment *dep, bool on,
+		    int weight)
 {
 	struct canary_run *run = &dep->canary;
 	const struct canary_step *h = NULL;
 	struct proxy_header_route hr;
 	struct proxy_route route = {0};
 
+	run->weight = on ? weight : 0;
 	if (d->proxy == NULL || d->cfg == NULL)
 		return;
 	if (on == run->published &&
-	    (!on || (run->pub_weight == run->s.weight &&
+	    (!on || (run->pub_weight == weight &&
 		     run->pub_header == run->s.header_step)))
 		return;
 	if (on) {
 		route.canary = run->s.hash;
-		route.weight = run->s.weight;
+		route.weight = weight;
 		if (run->s.header_step >= 0 &&
 		    (size_t)run->s.header_step < dep->spec->canary_steps.n)
 			h = &dep->spec->canary_steps.v[run->s.header_step];
@@ -80,7 +83,7 @@ static void publish(struct daemon *d, struct deployment *dep, bool on)
 				  svc->name, err.msg);
 	}
 	run->published = on;
-	run->pub_weight = run->s.weight;
+	run->pub_weight = weight;
 	run->pub_header = run->s.header_step;
 	watch_mark(d, WATCH_DEPLOYMENTS);
 }
@@ -138,15 +141,18 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	struct canary_input in;
 	struct canary_output out;
 	struct counts c;
-	int old_weight;
+	struct canary_state before = run->s;
+	int old_weight, weight, stable_want = replicas;
 
 	if (stable == NULL || stable[0] == '\0' || !strcmp(stable, dep->hash)) {
 		/* No run (any more): every request balanced alike. */
-		publish(d, dep, false);
-		if (run->s.hash[0])
+		publish(d, dep, false, 0);
+		if (run->s.hash[0]) {
 			canary_analysis_stop(d, dep, ANALYSIS_SUCCESSFUL,
 					     "the rollout ended");
-		run->s.hash[0] = '\0';
+			run->s.hash[0] = '\0';
+			store_save_deployment(dep);
+		}
 		return false;
 	}
 	if (strcmp(run->s.hash, dep->hash)) {
@@ -166,6 +172,8 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	in.canary_available = c.canary_available;
 	in.now_mono = mono_ms();
 	canary_advance(&run->s, &in, &out);
+	if (memcmp(&before, &run->s, sizeof(before)))
+		store_save_deployment(dep); /* resumes here after a restart */
 	for (size_t i = 0; i < out.n_notes; i++)
 		event_record(d, "Normal", "CanaryStep", dep_object(dep), "%s",
 			     out.notes[i]);
@@ -186,19 +194,45 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 			    "available, weight 100 %%",
 			    dep->revision, c.canary_available, replicas);
 			run->s.weight = 100;
+			store_save_deployment(dep);
 		}
-		publish(d, dep, true);
+		publish(d, dep, true, 100);
 		return false;
+	}
+	weight = run->s.weight;
+	if (dep->spec->dynamic_stable_scale && run->s.aborted) {
+		/* Argo's dynamicStableScale abort: the stable revision
+		 * grows back first; the canary keeps the share the stable
+		 * pods cannot take yet, and its pods until it has none. */
+		int can =
+		    replicas > 0 ? c.stable_available * 100 / replicas : 100;
+
+		weight = run->s.abort_weight < 100 - can ? run->s.abort_weight
+							 : 100 - can;
+		if (weight < 0)
+			weight = 0;
+		if (weight > 0)
+			out.canary_replicas = c.canary;
+		if (weight != run->pub_weight)
+			event_record(d, "Normal", "CanaryWeight",
+				     dep_object(dep),
+				     "Abort with dynamicStableScale: weight "
+				     "%d %% (%d of %d stable pods available)",
+				     weight, c.stable_available, replicas);
+	} else if (dep->spec->dynamic_stable_scale) {
+		/* The stable revision keeps the share of replicas the
+		 * traffic weight leaves it, rounded up. */
+		stable_want = ((100 - weight) * replicas + 99) / 100;
 	}
 	/* Scale the canary first when it grows, the routing after it; when
 	 * it shrinks, the routing first (an aborted run sends nothing to
 	 * pods about to go). */
-	publish(d, dep, true);
+	publish(d, dep, true, weight);
 	/* The deadline counts from the end of the steps (a pause may be
 	 * long); the run itself is not measured against it. */
 	dep->progress_mono = in.now_mono;
 	scale(d, dep, dep->hash, c.canary, out.canary_replicas, "canary");
-	scale(d, dep, stable, c.stable, replicas, "stable");
+	scale(d, dep, stable, c.stable, stable_want, "stable");
 	return true;
 }
 
@@ -244,6 +278,7 @@ int canary_promote_cmd(struct daemon *d, struct deployment *dep, bool full,
 			     canary_step_str(&st->v[dep->canary.s.step], buf,
 					     sizeof(buf)));
 	canary_promote(&dep->canary.s, st, full);
+	store_save_deployment(dep);
 	reconcile_schedule(d);
 	return 0;
 }
@@ -262,6 +297,7 @@ int canary_abort_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 	canary_abort(&dep->canary.s);
 	canary_analysis_stop(d, dep, ANALYSIS_FAILED,
 			     "the rollout was aborted");
+	store_save_deployment(dep);
 	reconcile_schedule(d);
 	return 0;
 }
@@ -280,6 +316,7 @@ int canary_retry_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 		     dep->spec->canary_steps.n);
 	canary_analysis_stop(d, dep, ANALYSIS_FAILED, "retry");
 	canary_retry(&dep->canary.s);
+	store_save_deployment(dep);
 	reconcile_schedule(d);
 	return 0;
 }

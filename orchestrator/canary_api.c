@@ -1,11 +1,13 @@
 /*
- * canary_api.c - the control API's canary verbs: POST
+ * canary_api.c - the control API's strategy verbs: POST
  * /v1/deployments/NAME/rollout/promote ({"full": true} for --full),
- * .../abort and .../retry. Replies only; the run itself is canary.c's.
+ * .../abort and .../retry, for Canary (canary.c) and BlueGreen
+ * (bluegreen.c) deployments. Replies only; the runs are theirs.
  */
 #include <jansson.h>
 #include <stdio.h>
 
+#include "bluegreen.h"
 #include "canary.h"
 #include "ctl_server.h"
 #include "watch.h"
@@ -44,7 +46,9 @@ void canary_api_promote(struct daemon *d, struct ctl_conn *c,
 	}
 	is_full = full && json_is_true(full);
 	json_decref(body);
-	rc = canary_promote_cmd(d, dep, is_full, &err);
+	rc = dep->spec->strategy == STRATEGY_BLUE_GREEN
+		 ? bluegreen_promote_cmd(d, dep, is_full, &err)
+		 : canary_promote_cmd(d, dep, is_full, &err);
 	done(d, c, rc, &err, is_full ? "promoted fully" : "promoted", dep);
 }
 
@@ -52,7 +56,9 @@ void canary_api_abort(struct daemon *d, struct ctl_conn *c,
 		      const struct ctl_request *req, struct deployment *dep)
 {
 	struct berr err = BERR_INIT;
-	int rc = canary_abort_cmd(d, dep, &err);
+	int rc = dep->spec->strategy == STRATEGY_BLUE_GREEN
+		     ? bluegreen_abort_cmd(d, dep, &err)
+		     : canary_abort_cmd(d, dep, &err);
 
 	done(d, c, rc, &err, "aborted", dep);
 }
@@ -61,7 +67,9 @@ void canary_api_retry(struct daemon *d, struct ctl_conn *c,
 		      const struct ctl_request *req, struct deployment *dep)
 {
 	struct berr err = BERR_INIT;
-	int rc = canary_retry_cmd(d, dep, &err);
+	int rc = dep->spec->strategy == STRATEGY_BLUE_GREEN
+		     ? bluegreen_retry_cmd(d, dep, &err)
+		     : canary_retry_cmd(d, dep, &err);
 
 	done(d, c, rc, &err, "retried", dep);
 }

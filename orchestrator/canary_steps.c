@@ -166,6 +166,8 @@ void canary_promote(struct canary_state *s, const struct canary_steps *st,
 
 void canary_abort(struct canary_state *s)
 {
+	if (!s->aborted)
+		s->abort_weight = s->weight;
 	s->aborted = true;
 	s->held = false;
 	s->weight = 0;

@@ -12,6 +12,7 @@
 
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
+#include "bluegreen.h"
 #include "service_ops.h"
 #include "view.h"
 #include "watch.h"
@@ -43,7 +44,8 @@ void endpoints_sync(struct daemon *d)
 		size_t n = 0;
 
 		for (struct pod *p = d->pods; p; p = p->next) {
-			if (!endpoints_selects(sel, p))
+			if (!endpoints_selects(sel, p) ||
+			    !bluegreen_admits(d, svc->name, p))
 				continue;
 			snprintf(eps[n].pod, sizeof(eps[n].pod), "%s", p->name);
 			eps[n].pid = p->pid;

@@ -14,6 +14,7 @@
 #include "../config/config.h"
 #include "../probes/probe.h"
 #include "../runtime/runtime.h"
+#include "bluegreen_phase.h"
 #include "canary_steps.h"
 
 struct probe_set;
@@ -191,7 +192,11 @@ struct deployment {
 		char step_run[112];
 		long step_run_step;
 		char bg_run[112];
+		int weight; /* what the proxy is told (dynamicStableScale
+			       keeps some after an abort) */
 	} canary;
+	/* The BlueGreen strategy's run (bluegreen.c). */
+	struct bluegreen_state bg;
 };
 
 struct event {

@@ -17,6 +17,7 @@
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "bluegreen.h"
 #include "canary.h"
 #include "events.h"
 #include "pod.h"
@@ -498,6 +499,17 @@ static void reconcile_one(struct daemon *d, struct deployment *dep)
 		memo_write(dep, &m);
 		return;
 	}
+	if (dep->spec->strategy == STRATEGY_BLUE_GREEN) {
+		/* Every step is bluegreen.c's; the active revision is the
+		 * stable one (progressDeadlineAbort, status). */
+		bluegreen_reconcile(d, dep, replicas);
+		snprintf(m.stable, sizeof(m.stable), "%s", dep->bg.active);
+		m.desired = replicas;
+		if (revision_prune(dep, dep->spec->revision_history_limit) > 0)
+			store_save_deployment(dep);
+		memo_write(dep, &m);
+		return;
+	}
 	tally(d, dep, &t);
 	if (m.desired > 0 && m.desired != replicas &&
 	    scale_proportionally(d, dep, &t, replicas, m.desired)) {
@@ -568,6 +580,13 @@ static int64_t next_wake(struct daemon *d)
 		at = dep->canary.s.pause_until_mono;
 		if (at > now && (next == 0 || at < next))
 			next = at; /* a canary pause ends */
+		if (dep->spec->strategy == STRATEGY_BLUE_GREEN) {
+			/* a deadline already past was acted on: only a
+			 * future one wakes the controller */
+			at = bluegreen_wake(&dep->bg, &dep->spec->bluegreen);
+			if (at > now && (next == 0 || at < next))
+				next = at; /* auto-promotion, scale-down */
+		}
 		if (dep->paused || dep->progress_failed || dep->deleting)
 			continue;
 		at = dep->progress_mono +

@@ -17,6 +17,7 @@
 
 #include "../common/image_ref.h"
 #include "../common/xalloc.h"
+#include "bluegreen.h"
 #include "canary.h"
 #include "events.h"
 #include "reconcile.h"
@@ -222,6 +223,8 @@ static json_t *rollout_status_json(struct daemon *d, struct deployment *dep)
 		snprintf(msg, sizeof(msg),
 			 "deployment \"%s\" exceeded its progress deadline",
 			 dep->name);
+	else if (bluegreen_status(d, dep, msg, sizeof(msg), &done))
+		; /* bluegreen.c words it */
 	else if (k.updated < replicas && canary_status(dep, msg, sizeof(msg))) {
 		/* steps in progress: canary.c words it, and the analysis
 		 * its last measurements */

@@ -4,7 +4,8 @@
  *   pods/NAME.json       one record per pod (name, revision, restarts, pid)
  *   deployments/NAME.json revision history with each revision's pod
  *                        template, scale, pause, the current template and
- *                        the config's, the last fully available one
+ *                        the config's, the last fully available one,
+ *                        where a Canary/BlueGreen run stands
  * Every write is atomic (temp, fsync, rename). The two saves of a pod's
  * start (running, then ready) are written on the thread pool (two fsyncs
  * each, tens of ms on a busy disk, held the loop during a burst of
@@ -36,6 +37,7 @@
 #include "reconcile.h"
 #include "revision.h"
 #include "service_ops.h"
+#include "strategy_store.h"
 #include "template_json.h"
 #include "terminate.h"
 
@@ -339,6 +341,14 @@ void store_save_deployment(struct deployment *dep)
 	if (dep->memo.set && dep->memo.desired >= 0)
 		json_object_set_new(j, "desired",
 				    json_integer(dep->memo.desired));
+	/* Where a Canary or BlueGreen run stands (resumed after a
+	 * restart). */
+	{
+		json_t *st = strategy_state_json(dep);
+
+		if (st)
+			json_object_set_new(j, "strategy", st);
+	}
 	/* The file's replicas, to tell a `scale` from an edited file. */
 	if (dep->daemon->cfg &&
 	    (spec = cfg_find_deployment(dep->daemon->cfg, dep->name)) != NULL)
@@ -671,6 +681,7 @@ void store_restore_deployments(struct daemon *d, json_t *records)
 			snprintf(dep->memo.stable, sizeof(dep->memo.stable),
 				 "%s", stable ? stable : "");
 		}
+		strategy_state_restore(dep, json_object_get(j, "strategy"));
 		store_save_deployment(dep);
 		json_decref(j);
 	}

@@ -358,9 +358,55 @@ static const char *const bad[][2] = {
      "t.ini:4: strategy.type: \"rolling\" is not one of RollingUpdate, "
      "Recreate, BlueGreen, Canary"},
     {HDR "strategy.type = BlueGreen\n",
-     "t.ini:4: strategy.type BlueGreen is not available yet: use "
-     "RollingUpdate, Recreate or Canary, or blue-green by hand (two "
-     "deployments and `berth set selector`)"},
+     "t.ini:4: strategy.blueGreen.activeService is required when "
+     "strategy.type is BlueGreen (the [service] whose traffic moves to the "
+     "new revision at promotion)"},
+    {HDR "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = "
+	 "web\n",
+     "t.ini:5: strategy.blueGreen.activeService: no [service web] in this "
+     "file"},
+    {HDR "labels = app=echo\nstrategy.type = BlueGreen\n"
+	 "strategy.blueGreen.activeService = web\n"
+	 "[service web]\nlisten = 127.0.0.1:1\nselector = app=other\n"
+	 "targetPort = 80\n",
+     "t.ini:6: strategy.blueGreen.activeService: the selector of [service "
+     "web] (line 7) does not select the pods of [deployment echo] (their "
+     "labels must include every pair of it)"},
+    {HDR "labels = app=echo\nstrategy.type = BlueGreen\n"
+	 "strategy.blueGreen.activeService = web\n"
+	 "strategy.blueGreen.previewService = web\n"
+	 "[service web]\nlisten = 127.0.0.1:1\nselector = app=echo\n"
+	 "targetPort = 80\n",
+     "t.ini:7: strategy.blueGreen.previewService must not be the "
+     "activeService (web)"},
+    {HDR "labels = app=echo\nstrategy.type = BlueGreen\n"
+	 "strategy.blueGreen.activeService = web\n"
+	 "strategy.blueGreen.autoPromotionEnabled = false\n"
+	 "strategy.blueGreen.autoPromotionSeconds = 5\n"
+	 "[service web]\nlisten = 127.0.0.1:1\nselector = app=echo\n"
+	 "targetPort = 80\n",
+     "t.ini:8: strategy.blueGreen.autoPromotionSeconds has no effect when "
+     "autoPromotionEnabled is false"},
+    {HDR "labels = app=echo\nstrategy.type = BlueGreen\n"
+	 "strategy.blueGreen.activeService = web\n"
+	 "strategy.rollingUpdate.maxSurge = 1\n"
+	 "[service web]\nlisten = 127.0.0.1:1\nselector = app=echo\n"
+	 "targetPort = 80\n",
+     "t.ini:7: strategy.rollingUpdate.* may not be set when strategy.type "
+     "is BlueGreen (the new revision comes up beside the old one in full)"},
+    {HDR "strategy.blueGreen.scaleDownDelaySeconds = 5\n",
+     "t.ini:4: strategy.blueGreen.* may only be set when strategy.type is "
+     "BlueGreen"},
+    {HDR "strategy.blueGreen.prePromotionAnalysis = Bad_Name\n",
+     "t.ini:4: strategy.blueGreen.prePromotionAnalysis: \"Bad_Name\" is not "
+     "a section name (a lowercase DNS-1123 label of at most 40 "
+     "characters)"},
+    {HDR "strategy.blueGreen.previewReplicaCount = 0\n",
+     "t.ini:4: strategy.blueGreen.previewReplicaCount: \"0\" is not a "
+     "positive integer"},
+    {HDR "strategy.canary.dynamicStableScale = true\n",
+     "t.ini:4: strategy.canary.dynamicStableScale may only be set when "
+     "strategy.type is Canary"},
     {HDR "strategy.canary.steps = setWeight 5\n",
      "t.ini:4: strategy.canary.steps may only be set when strategy.type is "
      "Canary"},

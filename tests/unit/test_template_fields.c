@@ -205,6 +205,64 @@ static const struct change changes[] = {
      "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, "
      "pause\nstrategy.canary.analysis.startingStep = 0\n",
      true},
+    {"strategy.canary.dynamicStableScale", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.dynamicStableScale = true\n",
+     "strategy.type = Canary\nstrategy.canary.dynamicStableScale = false\n",
+     true},
+    {"strategy.blueGreen.activeService", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = "
+     "echo-v6\n",
+     true},
+    {"strategy.blueGreen.previewService", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.previewService = echo-v6\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.previewService = "
+     "echo-v6\nstrategy.blueGreen.autoPromotionEnabled = false\n",
+     true},
+    {"strategy.blueGreen.autoPromotionEnabled", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.autoPromotionEnabled = true\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.autoPromotionEnabled = false\n",
+     true},
+    {"strategy.blueGreen.autoPromotionSeconds", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.autoPromotionSeconds = 5\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.autoPromotionSeconds = 6\n",
+     true},
+    {"strategy.blueGreen.previewReplicaCount", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.previewReplicaCount = 1\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.previewReplicaCount = 2\n",
+     true},
+    {"strategy.blueGreen.scaleDownDelaySeconds", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.scaleDownDelaySeconds = 0\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.scaleDownDelaySeconds = 60\n",
+     true},
+    {"strategy.blueGreen.abortScaleDownDelaySeconds", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.abortScaleDownDelaySeconds = 0\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.abortScaleDownDelaySeconds = 60\n",
+     true},
+    {"strategy.blueGreen.prePromotionAnalysis", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.prePromotionAnalysis = smoke\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.prePromotionAnalysis = smoke-2\n",
+     true},
+    {"strategy.blueGreen.postPromotionAnalysis", "echo", "strategy.",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.postPromotionAnalysis = smoke\n",
+     "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
+     "strategy.blueGreen.postPromotionAnalysis = smoke-2\n",
+     true},
     {"revisionHistoryLimit", "echo", "revisionHistoryLimit",
      "revisionHistoryLimit = 3\n", "revisionHistoryLimit = 4\n", true},
 };

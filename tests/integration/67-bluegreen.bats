@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# The BlueGreen strategy with real runc: 2 pods of echo 0.1.0 behind the
+# active service; `set image` 0.2.0 brings 2 pods of it up beside them,
+# reached through the preview service while the active one still answers
+# 0.1.0; promotion (after autoPromotionSeconds, or `rollout promote`)
+# moves the active service at once, with no failed request under wrk; an
+# undo within scaleDownDelaySeconds moves it back without starting a pod;
+# a kill -9 of the daemon mid-rollout resumes in the same phase.
+# Addresses are 127.0.0.1:20300-20399.
+
+load ../lib/helpers
+
+setup() {
+	new_env
+}
+
+teardown() {
+	teardown_env
+}
+
+PORT=20301
+PREVIEW=20302
+
+# bluegreen_ini EXTRA: the config, EXTRA lines added to the deployment.
+bluegreen_ini() {
+	berth_header
+	cat <<INI
+
+[deployment echo]
+image = $IMAGES/echo-0.1.0
+command = /bin/echo-version
+args = --listen :8080
+replicas = 2
+labels = app=echo
+port = 8080
+terminationGracePeriodSeconds = 5
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+strategy.type = BlueGreen
+strategy.blueGreen.activeService = web
+strategy.blueGreen.previewService = preview
+strategy.blueGreen.scaleDownDelaySeconds = 60
+$1
+
+[service web]
+listen = 127.0.0.1:$PORT
+selector = app=echo
+targetPort = 8080
+mode = http
+
+[service preview]
+listen = 127.0.0.1:$PREVIEW
+selector = app=echo
+targetPort = 8080
+mode = http
+INI
+}
+
+# event_with TEXT: an event's message contains TEXT.
+event_with() {
+	bctl events -o json |
+		jq -e --arg t "$1" '[.events[] | select(.message | contains($t))] | length > 0' >/dev/null
+}
+
+# answers PORT N EXPECT: N requests to PORT all answer EXPECT.
+answers() {
+	local port=$1 n=$2 want=$3 i got
+	for i in $(seq "$n"); do
+		got=$(curl -sf -m 5 "http://127.0.0.1:$port/") || return 1
+		[ "$got" = "$want" ] || { echo "answer $i on $port: '$got'" >&2; return 1; }
+	done
+}
+
+names() { pods_json | jq -r '[.pods[].name] | sort | join(" ")'; }
+
+@test "bluegreen: preview before promotion, auto-promotion, undo within the delay, 0 failed requests" {
+	bluegreen_ini "strategy.blueGreen.autoPromotionSeconds = 30" >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+	answers $PORT 3 0.1.0
+
+	run bctl set image echo "$IMAGES/echo-0.2.0"
+	[ "$status" -eq 0 ]
+	wait_for 60 event_with "Preview ready 2/2: promotion in 30s"
+	t0=$SECONDS
+	# before promotion: the preview reaches the new revision only, the
+	# active service the old one only
+	answers $PREVIEW 10 0.2.0
+	echo "preview checked after $((SECONDS - t0)) s" >&2
+	answers $PORT 10 0.1.0
+	run timeout 3 "$BERTH" rollout status echo
+	echo "$output" >&2
+	[[ "$output" =~ "preview ready 2/2, promotion in" ]]
+	echo "checked the preview in $((SECONDS - t0)) s" >&2
+	[ $((SECONDS - t0)) -lt 30 ] # else the checks ran after promotion
+	# load across the switch and the undo
+	wrk -s "$WRK_STATUS" -t1 -c4 -d40s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
+	wrk_pid=$!
+
+	wait_for 40 event_with "Promoted: service web switched"
+	echo "promoted after $((SECONDS - t0)) s" >&2
+	[ $((SECONDS - t0)) -ge 25 ] # not before autoPromotionSeconds
+	answers $PORT 5 0.2.0
+	# the old revision stays for the delay
+	[ "$(count_pods '.ready and (.image | contains("echo-0.1.0"))')" -eq 2 ]
+	before=$(names)
+
+	# undo within the delay: traffic only, at once
+	run bctl rollout undo echo
+	[ "$status" -eq 0 ]
+	wait_for 5 answers $PORT 1 0.1.0
+	answers $PORT 5 0.1.0
+	event_with "Rollback within the scale-down delay"
+	[ "$(names)" = "$before" ]
+
+	wait "$wrk_pid"
+	cat "$T/wrk.txt" >&2
+	wrk_check "$T/wrk.txt"
+}
+
+@test "bluegreen: manual promotion survives a kill -9 of the daemon mid-rollout, 0 failed requests" {
+	bluegreen_ini "strategy.blueGreen.autoPromotionEnabled = false" >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+	run bctl set image echo "$IMAGES/echo-0.2.0"
+	[ "$status" -eq 0 ]
+	wait_for 60 event_with 'Preview ready 2/2: waiting for `berth rollout promote`'
+	sleep 2 # nothing promotes it
+	answers $PORT 10 0.1.0
+	answers $PREVIEW 10 0.2.0
+	before=$(names)
+
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon
+	wait_for 30 ready_pods 4
+	[ "$(names)" = "$before" ]
+	run timeout 3 "$BERTH" rollout status echo
+	echo "$output" >&2
+	[[ "$output" =~ "preview ready 2/2, waiting for promotion" ]]
+	answers $PORT 10 0.1.0
+	answers $PREVIEW 10 0.2.0
+
+	wrk -s "$WRK_STATUS" -t1 -c4 -d6s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
+	wrk_pid=$!
+	sleep 2
+	run bctl rollout promote echo
+	[ "$status" -eq 0 ]
+	wait_for 10 answers $PORT 1 0.2.0
+	answers $PORT 20 0.2.0
+	wait "$wrk_pid"
+	cat "$T/wrk.txt" >&2
+	wrk_check "$T/wrk.txt"
+	run bctl rollout promote echo
+	[ "$status" -ne 0 ]
+	[[ "$output" =~ "no BlueGreen rollout waits for promotion" ]]
+}
