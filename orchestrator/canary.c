@@ -238,7 +238,10 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 
 void canary_publish_now(struct daemon *d, struct deployment *dep)
 {
-	publish(d, dep, true);
+	/* With dynamicStableScale an abort keeps the share the stable pods
+	 * cannot take yet: the next pass works it out. */
+	if (!dep->spec->dynamic_stable_scale)
+		publish(d, dep, true, dep->canary.s.weight);
 }
 
 static int need_run(struct deployment *dep, struct berr *err)

@@ -26,7 +26,6 @@ struct canary_state {
 	bool promote_full;     /* promote --full: skip the remaining steps */
 	long analysis_ok_step; /* the analysis step whose run succeeded, -1 */
 	bool held; /* an Inconclusive analysis: held until promoted */
-	bool promote_full; /* promote --full: skip the remaining steps */
 	int abort_weight;  /* the weight when aborted (dynamicStableScale) */
 };
 
