@@ -418,6 +418,23 @@ void cfg_analysis_validate(struct cfg_parse *pc)
 				    pc, &d->canary_steps.v[s].templates,
 				    d->canary_steps.v[s].line,
 				    "strategy.canary.steps: analysis");
+		static const char *const bg_keys[] = {
+		    "strategy.blueGreen.prePromotionAnalysis",
+		    "strategy.blueGreen.postPromotionAnalysis"};
+		const char *bg_names[] = {d->bluegreen.pre_promotion_analysis,
+					  d->bluegreen.post_promotion_analysis};
+		for (int k = 0; k < 2; k++) {
+			struct strv one = {0};
+			if (!bg_names[k])
+				continue;
+			cfg_strv_add(&one, bg_names[k]);
+			cfg_analysis_check_refs(
+			    pc, &one,
+			    cfg_seen_line(pc, CFG_SEC_DEPLOYMENT, di,
+					  bg_keys[k]),
+			    bg_keys[k]);
+			strv_free(&one);
+		}
 		line = cfg_seen_line(pc, CFG_SEC_DEPLOYMENT, di,
 				     "strategy.canary.analysis.templates");
 		cfg_analysis_check_refs(pc, &d->canary_analysis.templates, line,

@@ -5,6 +5,7 @@
  * SIGINT) has stopped every pod. Owns the daemon struct and apply.
  */
 #include "daemon.h"
+#include "bluegreen_analysis.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -754,6 +755,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	if (d->proxy == NULL)
 		goto fail;
 	rollout_analysis_init(d);
+	bluegreen_analysis_init();
 	notify_listeners(d);
 	/* Listeners bound by the apply accept nothing until the adopted
 	 * pods' endpoints are published (store_restore_pods()). */
@@ -827,6 +829,7 @@ void daemon_free(struct daemon *d)
 	}
 	plugins_stop(d);
 	reaper_stop();
+	bluegreen_analysis_free();
 	rollout_analysis_free(d);
 	proxy_stop(d->proxy);
 	d->proxy = NULL;

@@ -156,3 +156,35 @@ names() { pods_json | jq -r '[.pods[].name] | sort | join(" ")'; }
 	[ "$status" -ne 0 ]
 	[[ "$output" =~ "no BlueGreen rollout waits for promotion" ]]
 }
+
+# analysis_ini PRE_CMD: bluegreen_ini with prePromotionAnalysis `pre`,
+# an exec metric running PRE_CMD in a preview pod.
+analysis_ini() {
+	bluegreen_ini "strategy.blueGreen.prePromotionAnalysis = pre"
+	cat <<INI
+
+[analysis pre]
+metrics.smoke.provider.exec.command = $1
+INI
+}
+
+@test "bluegreen: prePromotionAnalysis through the analysis engine, passed then failed" {
+	analysis_ini "/bin/sh -c 'test \"\$VERSION\" = 2.0'" >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+	wait_for 20 answers $PORT 1 "0.1.0"
+	# A passing run: promoted by itself, the active service on 2.0.
+	sed -i "s|^image = .*|image = $IMAGES/echo-0.2.0\nenv = VERSION=2.0|" "$T/berth.ini"
+	bctl apply -f "$T/berth.ini" >/dev/null
+	wait_for 90 answers $PORT 2 "2.0"
+	run bctl get analysisruns -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.. | objects | select(.phase? == "Successful")] | length > 0' >/dev/null
+	# A failing one: 3.0 is checked against 2.0 and aborted; the active
+	# service stays on 2.0.
+	sed -i "s|^env = VERSION=.*|env = VERSION=3.0|" "$T/berth.ini"
+	bctl apply -f "$T/berth.ini" >/dev/null
+	wait_for 90 event_with "prePromotionAnalysis"
+	wait_for 60 eval 'bctl events -o json | jq -e "[.events[] | select(.reason == \"BlueGreenAborted\")] | length > 0" >/dev/null'
+	answers $PORT 3 "2.0"
+}
