@@ -25,8 +25,8 @@ struct canary_state {
 	bool aborted;
 	bool promote_full;     /* promote --full: skip the remaining steps */
 	long analysis_ok_step; /* the analysis step whose run succeeded, -1 */
-	bool held; /* an Inconclusive analysis: held until promoted */
-	int abort_weight;  /* the weight when aborted (dynamicStableScale) */
+	bool held;	  /* an Inconclusive analysis: held until promoted */
+	int abort_weight; /* the weight when aborted (dynamicStableScale) */
 };
 
 struct canary_input {
