@@ -45,7 +45,9 @@ enum canary_step_kind {
 	CANARY_PAUSE,		 /* pause [DURATION] */
 	CANARY_SET_CANARY_SCALE, /* setCanaryScale replicas N | weight N |
 				    matchTrafficWeight */
-	CANARY_SET_HEADER_ROUTE /* setHeaderRoute [NAME exact|prefix|regex V] */
+	CANARY_SET_HEADER_ROUTE, /* setHeaderRoute [NAME exact|prefix|regex V]
+				  */
+	CANARY_SET_MIRROR_ROUTE	 /* setMirrorRoute [PERCENT] */
 };
 enum canary_scale_kind {
 	CANARY_SCALE_MATCH, /* follow the traffic weight (the default) */
@@ -56,7 +58,7 @@ enum header_match { HEADER_EXACT, HEADER_PREFIX, HEADER_REGEX };
 
 struct canary_step {
 	enum canary_step_kind kind;
-	int value;	       /* setWeight %, scale replicas or % */
+	int value;	       /* setWeight %, scale replicas or %, mirror % */
 	int64_t pause_seconds; /* pause: -1 until promoted */
 	enum canary_scale_kind scale;
 	char *header; /* setHeaderRoute: NULL removes the route */
@@ -169,6 +171,8 @@ struct deployment_spec {
 	bool progress_deadline_abort;	       /* default false */
 	int revision_history_limit;	       /* default 10 */
 	struct canary_steps canary_steps;      /* strategy.canary.steps */
+	/* strategy.canary.stickiness.cookie; "" none */
+	char canary_cookie[64];
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };

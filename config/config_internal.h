@@ -180,6 +180,8 @@ int cfg_parse_http_scheme(struct cfg_parse *pc, const struct cfg_key *k,
 /* config_canary.c: strategy.canary.steps. */
 int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
 			   void *field, const char *value);
+int cfg_parse_cookie_name(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value);
 int cfg_parse_surge(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_signal(struct cfg_parse *pc, const struct cfg_key *k, void *field,

@@ -284,8 +284,15 @@ static const struct cfg_key keys[] = {
 	 "(until `berth rollout promote`) or pause DURATION (N, Ns, Nm, Nh), "
 	 "setCanaryScale replicas N | weight N | matchTrafficWeight, "
 	 "setHeaderRoute NAME exact|prefix|regex VALUE (matching requests go "
-	 "to the new revision; without arguments: removed). Repeating the key "
-	 "appends. Argo Rollouts' canary.steps."),
+	 "to the new revision; without arguments: removed), setMirrorRoute N "
+	 "(a copy of N % of the requests the stable pods serve goes to the "
+	 "new revision, its answer discarded; without arguments: removed). "
+	 "Repeating the key appends. Argo Rollouts' canary.steps."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.stickiness.cookie",
+	cfg_parse_cookie_name, D, canary_cookie, 0, 0,
+	"Name of a cookie that keeps a client on the side (stable or canary) "
+	"its first request was sent to, for the rest of the canary run (http "
+	"services; none by default)."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
 	min_ready_seconds, 0, SECS_MAX,
 	"Seconds a pod must be ready before it counts as available (default "

@@ -179,6 +179,7 @@ struct deployment {
 		bool published;
 		int pub_weight;
 		long pub_header;
+		int pub_mirror;
 	} canary;
 };
 

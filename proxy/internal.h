@@ -66,6 +66,7 @@ struct proxy_routeset {
 	char canary[16];
 	int weight;
 	int mirror;
+	char cookie[64]; /* stickiness cookie's name; "" none */
 	size_t n_headers;
 	struct proxy_hroute headers[];
 };
@@ -74,6 +75,11 @@ void proxy_routeset_free(struct proxy_routeset *r);
  * request line, then "Name: value" lines up to the empty line). */
 bool proxy_route_headers_match(const struct proxy_routeset *r, const char *head,
 			       size_t len);
+/* The side the stickiness cookie of r in the request head names for the
+ * current canary: 0 stable, 1 canary, -1 none (no cookie, or one of an
+ * earlier canary). */
+int proxy_route_cookie_side(const struct proxy_routeset *r, const char *head,
+			    size_t len);
 
 /* The part of a service both threads see; never freed before stop. */
 struct proxy_slot {
@@ -121,6 +127,7 @@ struct proxy_svc_metrics {
 	int64_t active;
 	uint64_t retries;
 	uint64_t shed; /* connections refused for want of descriptors */
+	uint64_t mirror_sent, mirror_dropped, mirror_failed; /* mirror.c */
 	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
 	uint64_t lat_count;
 	double lat_sum;
@@ -157,7 +164,9 @@ struct proxy_service {
 	struct proxy_backend **grp[2];
 	size_t n_grp[2], cap_grp[2];
 	unsigned grp_rr[2];
-	struct proxy_draw draw; /* proxy thread only */
+	struct proxy_draw draw;	 /* proxy thread only */
+	struct proxy_draw mdraw; /* the mirror's draw */
+	int mirror_inflight;	 /* copies not yet answered */
 };
 
 /* Something to close when the proxy stops. */
@@ -270,6 +279,8 @@ uint64_t proxy_rng_next(uint64_t *x);
 int proxy_route_group(const struct proxy_routeset *r, size_t n_stable,
 		      size_t n_canary, bool headers_matched,
 		      struct proxy_draw *d);
+/* The next decision of a draw of pct % (0..100) in blocks of 100. */
+bool proxy_draw_take(struct proxy_draw *d, int pct);
 /* A backend of s for group g (as proxy_route_group returned), avoiding
  * avoid while another exists; NULL when s has no endpoint. */
 struct proxy_backend *proxy_service_pick(struct proxy_service *s, int g,
@@ -357,6 +368,12 @@ void proxy_http_accept(struct proxy_service *s, int fd);
 /* metrics.c */
 void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *out);
+
+/* mirror.c: sends a copy of a whole request (len bytes, head included)
+ * to a canary pod of s, when s's mirror draw says so and the bound
+ * allows; never touches the client's request. */
+void proxy_mirror_maybe(struct proxy_service *s, const char *req, size_t len,
+			bool is_head);
 
 /* revstats.c */
 /* The counters of revision in slot, made on first use; takes

@@ -104,6 +104,28 @@ void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 				 "%llu\n",
 				 s->conf.name,
 				 (unsigned long long)s->m.retries);
+	proxy_buf_printf(o, "# HELP berth_service_mirrored_requests_total "
+			    "Copies of requests for the canary "
+			    "(setMirrorRoute): sent, dropped (too large, "
+			    "streamed, or too many in flight), failed (no "
+			    "answer).\n"
+			    "# TYPE berth_service_mirrored_requests_total "
+			    "counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		static const char *const what[] = {"sent", "dropped", "failed"};
+		const uint64_t v[] = {s->m.mirror_sent, s->m.mirror_dropped,
+				      s->m.mirror_failed};
+
+		if (v[0] + v[1] == 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			proxy_buf_printf(o,
+					 "berth_service_mirrored_requests_total"
+					 "{service=\"%s\",result=\"%s\"} "
+					 "%llu\n",
+					 s->conf.name, what[i],
+					 (unsigned long long)v[i]);
+	}
 	proxy_buf_printf(o, "# HELP berth_service_refused_connections_total "
 			    "Connections closed at accept, with 503 in http "
 			    "mode, because too few file descriptors were "
