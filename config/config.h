@@ -200,8 +200,9 @@ struct berth_config {
 	char *run_dir;	 /* default /run/berth */
 	char *runtime;	 /* "runc" | "crun" | absolute path; default runc */
 	char *admin;	 /* "127.0.0.1:9180" or NULL when "off" */
-	char *kubernetes_api;	     /* "127.0.0.1:6443" or NULL when "off" */
-	char *dashboard;	     /* "127.0.0.1:9181" or NULL when "off" */
+	char *kubernetes_api; /* "127.0.0.1:6443" or NULL when "off" */
+	char *dashboard;      /* "127.0.0.1:9181" or NULL when "off" */
+	int proxy_threads;    /* proxyThreads; 0 (default): one per core */
 	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
 	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
 	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */

@@ -142,6 +142,9 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_BERTH, "dashboard", cfg_parse_dashboard, B, dashboard, 0, 0,
 	"Address of the live dashboard (HTTP; read-only without the login "
 	"`berth dashboard` prints), or off (default 127.0.0.1:9181)."),
+    KEY(CFG_SEC_BERTH, "proxyThreads", cfg_parse_int, B, proxy_threads, 0, 256,
+	"Threads serving the services, each with its own event loop (default "
+	"0: one per core; 1: a single proxy thread). Read at start-up."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
 	backoff_initial_seconds, 1, SECS_MAX,
 	"First restart back-off after a crash, doubled at each crash (default "

@@ -36,6 +36,7 @@ void proxy_buf_free(struct proxy_buf *b);
 /* An immutable endpoint snapshot, published by the orchestrator. */
 struct proxy_epset {
 	struct proxy_epset *retired_next;
+	uint64_t gen; /* retired at this generation (proxy.c) */
 	size_t n;
 	struct proxy_endpoint eps[];
 };
@@ -63,6 +64,7 @@ struct proxy_hroute {
 
 struct proxy_routeset {
 	struct proxy_routeset *retired_next;
+	uint64_t gen;
 	char canary[16];
 	int weight;
 	int mirror;
@@ -89,6 +91,13 @@ struct proxy_slot {
 	_Atomic(struct proxy_routeset *) route;
 	struct proxy_rev_stats *revs; /* under proxy.lock */
 	char listen[128];	      /* bound address; under proxy.lock */
+	/* client connections of the service on every thread: raised by the
+	 * leader as it accepts, lowered by the thread that closes one, so
+	 * maxConnections holds across threads */
+	atomic_int_fast64_t active;
+	/* the leader stopped accepting at the cap: the thread that lowers
+	 * active wakes it */
+	atomic_bool capped;
 };
 
 struct proxy_svc_conf {
@@ -175,6 +184,17 @@ struct proxy_conn_link {
 	void (*abort)(struct proxy_conn_link *l);
 };
 
+/*
+ * One proxy thread (a worker). The first is the leader: proxy_start()
+ * returns it, the API's commands go to it, and it alone owns the
+ * listeners and the admin endpoint, the slots, the retired snapshots
+ * and the passed-in sockets (the fields marked "leader"). It hands each
+ * accepted client connection to the least loaded worker (itself
+ * included) through that worker's command queue. Every worker has its
+ * own loop, services (with backends, pools and metrics), connections
+ * and read buffer; they share only the slots (endpoint and route
+ * snapshots, revision counters, connection counts).
+ */
 struct proxy {
 	uv_loop_t loop;
 	uv_thread_t thread;
@@ -182,10 +202,20 @@ struct proxy {
 	uv_timer_t sweep;
 	pthread_mutex_t lock;
 	struct proxy_cmd *cmds, **cmds_tail;   /* under lock */
-	struct proxy_epset *retired;	       /* under lock */
-	struct proxy_routeset *retired_routes; /* under lock */
-	struct proxy_slot *slots;	       /* under lock */
-	char admin_addr[128];		       /* under lock */
+	struct proxy_epset *retired;	       /* leader; under lock */
+	struct proxy_routeset *retired_routes; /* leader; under lock */
+	uint64_t gen;		  /* leader, under lock: retirements */
+	uint64_t synced;	  /* under the leader's lock: this worker
+				     syncs no snapshot retired at or
+				     before this generation */
+	struct proxy_slot *slots; /* leader; under lock */
+	char admin_addr[128];	  /* leader; under lock */
+	struct proxy *leader;	  /* worker 0; itself for the leader */
+	struct proxy **workers;	  /* leader: every worker, itself first */
+	size_t n_workers;	  /* leader */
+	size_t index;		  /* 0 for the leader */
+	size_t rr_worker;	  /* leader: the hand-over cursor */
+	atomic_int_fast64_t load; /* client connections handed to it */
 	/* the orchestrator thread's only (listener.c): listening sockets
 	 * passed in, taken by the first services set, and the hook told of
 	 * each listener made or dropped */
@@ -204,7 +234,7 @@ struct proxy {
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
 	bool accept_paused;	 /* the fd table was full a moment ago */
-	atomic_bool accept_held; /* proxy_accept_hold() */
+	atomic_bool accept_held; /* leader: proxy_accept_hold() */
 	int64_t n_conns;	 /* client connections open, every service */
 	int64_t conns_peak;	 /* since memory was last given back */
 	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
@@ -248,6 +278,8 @@ void proxy_shed_http(struct proxy_acceptor *a, int fd);
 #define PROXY_READ_SIZE (64 * 1024)
 
 /* proxy.c */
+/* Wakes every worker (a snapshot was published); px is the leader. */
+void proxy_wake_all(struct proxy *px);
 /* The slot of service name, made on first use; under proxy.lock. */
 struct proxy_slot *proxy_slot_get(struct proxy *px, const char *name);
 /* A client connection of s opened / closed (the caps count them). */
@@ -367,7 +399,25 @@ void proxy_http_accept(struct proxy_service *s, int fd);
 
 /* metrics.c */
 void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);
+/* On the leader: every worker's counters, summed. */
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *out);
+/* A copy of one worker's per-service counters, on its thread. */
+struct proxy_msnap {
+	struct proxy_msnap *next;
+	char name[PROXY_NAME_MAX];
+	struct proxy_svc_metrics m;
+	size_t n_be;
+	struct proxy_mbe {
+		char pod[64];
+		uint64_t requests, failures;
+		int active;
+	} * be;
+};
+struct proxy_msnap *proxy_metrics_collect(struct proxy *w);
+void proxy_msnap_free(struct proxy_msnap *s);
+/* proxy.c: the other workers' copies, collected on the leader (blocks
+ * for each worker's turn; none when there is one thread). */
+struct proxy_msnap *proxy_collect_workers(struct proxy *leader);
 
 /* mirror.c: sends a copy of a whole request (len bytes, head included)
  * to a canary pod of s, when s's mirror draw says so and the bound

@@ -110,6 +110,11 @@ struct proxy_route {
 
 /* Starts the proxy thread. NULL with err set on failure. */
 struct proxy *proxy_start(struct berr *err);
+/* Starts n proxy threads (n < 1: one), each with its own loop: the
+ * first accepts every service's connections and hands each to the
+ * thread with the fewest; endpoints, routes, revision counters and
+ * maxConnections are shared, metrics summed. */
+struct proxy *proxy_start_threads(int n, struct berr *err);
 
 /*
  * Creates or updates the listener of svc (copied). The listening socket is

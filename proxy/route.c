@@ -133,11 +133,12 @@ int proxy_route_publish(struct proxy *px, const char *service,
 	slot = proxy_slot_get(px, service);
 	old = atomic_exchange_explicit(&slot->route, r, memory_order_acq_rel);
 	if (old) {
+		old->gen = ++px->gen;
 		old->retired_next = px->retired_routes;
 		px->retired_routes = old;
 	}
 	pthread_mutex_unlock(&px->lock);
-	uv_async_send(&px->wake);
+	proxy_wake_all(px);
 	return 0;
 }
 
