@@ -28,8 +28,12 @@ int proxy_balance_pick(enum service_balance mode,
 
 			if (be[i] == avoid)
 				continue;
+			/* Every thread's requests count. */
 			if (best == (size_t)-1 ||
-			    be[i]->active < be[best]->active)
+			    atomic_load_explicit(be[i]->busy,
+						 memory_order_relaxed) <
+				atomic_load_explicit(be[best]->busy,
+						     memory_order_relaxed))
 				best = i;
 		}
 		(*rr)++;

@@ -17,7 +17,9 @@
 
 #define PROXY_NAME_MAX 64
 #define PROXY_LAT_BUCKETS 12
-#define PROXY_POOL_MAX 256 /* idle pooled connections per backend */
+#define PROXY_POOL_MAX                                                         \
+	256 /* idle pooled connections per backend, all                        \
+		     threads together */
 
 #define proxy_container_of(ptr, type, member)                                  \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -98,6 +100,13 @@ struct proxy_slot {
 	/* the leader stopped accepting at the cap: the thread that lowers
 	 * active wakes it */
 	atomic_bool capped;
+	/* requests or connections in flight per pod, every thread's, for
+	 * least-conn; under proxy.lock, never freed before stop */
+	struct proxy_pod_busy {
+		struct proxy_pod_busy *next;
+		char pod[64];
+		atomic_int n;
+	} * busy;
 };
 
 struct proxy_svc_conf {
@@ -121,8 +130,9 @@ struct proxy_backend {
 	struct proxy_backend *next;
 	struct proxy_endpoint ep;
 	bool in_set;
-	int active; /* connections (tcp) or requests (http) in flight */
-	int refs;   /* objects pointing here */
+	int active;	  /* connections (tcp) or requests (http) in flight */
+	atomic_int *busy; /* the same, every thread's (least-conn) */
+	int refs;	  /* objects pointing here */
 	uint64_t requests;
 	uint64_t failures;
 	struct proxy_rev_stats *rev; /* its revision's counters, or NULL */
@@ -290,6 +300,8 @@ void proxy_link(struct proxy *px, struct proxy_conn_link *l,
 void proxy_unlink(struct proxy_conn_link *l);
 void proxy_service_hold(struct proxy_service *s);
 void proxy_service_release(struct proxy_service *s);
+/* b's in-flight count moves by d (this thread's and every thread's). */
+void proxy_backend_busy(struct proxy_backend *b, int d);
 /* Refreshes s->cur_be from the latest published snapshot. */
 void proxy_service_sync(struct proxy_service *s);
 void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b);

@@ -220,6 +220,33 @@ void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b)
 		}
 }
 
+/* The shared in-flight counter of pod in slot, made on first use. */
+static atomic_int *pod_busy(struct proxy *lead, struct proxy_slot *slot,
+			    const char *pod)
+{
+	struct proxy_pod_busy *p;
+
+	pthread_mutex_lock(&lead->lock);
+	for (p = slot->busy; p; p = p->next)
+		if (!strcmp(p->pod, pod))
+			break;
+	if (p == NULL) {
+		p = xcalloc(1, sizeof(*p));
+		snprintf(p->pod, sizeof(p->pod), "%s", pod);
+		atomic_init(&p->n, 0);
+		p->next = slot->busy;
+		slot->busy = p;
+	}
+	pthread_mutex_unlock(&lead->lock);
+	return &p->n;
+}
+
+void proxy_backend_busy(struct proxy_backend *b, int d)
+{
+	b->active += d;
+	atomic_fetch_add_explicit(b->busy, d, memory_order_relaxed);
+}
+
 static struct proxy_backend *backend_for(struct proxy_service *s,
 					 const struct proxy_endpoint *ep)
 {
@@ -234,6 +261,7 @@ static struct proxy_backend *backend_for(struct proxy_service *s,
 	b = xcalloc(1, sizeof(*b));
 	b->ep = *ep;
 	b->rev = proxy_rev_stats_get(s->px, s->slot, ep->revision);
+	b->busy = pod_busy(s->px->leader, s->slot, ep->pod);
 	b->next = s->backends;
 	s->backends = b;
 	return b;
@@ -1069,6 +1097,10 @@ static void proxy_stop_started(struct proxy *px, size_t all)
 		free(atomic_load(&s->eps));
 		proxy_routeset_free(atomic_load(&s->route));
 		proxy_rev_free_all(s);
+		for (struct proxy_pod_busy *b = s->busy, *bn; b; b = bn) {
+			bn = b->next;
+			free(b);
+		}
 		free(s);
 	}
 	for (size_t i = 0; i < px->n_inherited; i++)

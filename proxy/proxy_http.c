@@ -146,7 +146,7 @@ static void detach_up(struct hconn *c, bool pool)
 static void uncount(struct hconn *c)
 {
 	if (c->be)
-		c->be->active--;
+		proxy_backend_busy(c->be, -1);
 	c->be = NULL;
 }
 
@@ -692,7 +692,7 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 		b = proxy_service_pick(s, c->grp, avoid);
 		c->be = b;
 		c->rev = b->rev;
-		b->active++;
+		proxy_backend_busy(b, 1);
 		b->requests++;
 		u = proxy_upstream_take(b);
 		if (u) {
