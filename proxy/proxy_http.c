@@ -520,13 +520,18 @@ static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
+	/* Counted out before the client can read the end of the answer: a
+	 * client's next request, on any proxy thread, finds the pod free
+	 * (least-conn). */
+	if (c->resp.complete && !(c->resp.upgrade && c->req.upgrade))
+		uncount(c);
 	if (used > 0) {
+		bool cookie = c->resp_bytes == 0 && c->set_cookie >= 0;
+
 		if (c->phase == PH_RESPONSE)
 			arm(c, PH_BODY);
 		else if (c->phase == PH_BODY)
 			arm(c, PH_BODY);
-		bool cookie = c->resp_bytes == 0 && c->set_cookie >= 0;
-
 		c->resp_bytes += used;
 		if ((cookie ? write_with_cookie(c, buf->base, used)
 			    : proxy_write_copy((uv_stream_t *)&c->client,
