@@ -196,6 +196,9 @@ static const struct change changes[] = {
     {"strategy.canary.steps", "worker", "strategy.type",
      "strategy.type = Canary\nstrategy.canary.steps = setWeight 20, pause\n",
      "strategy.type = Canary\nstrategy.canary.steps = setWeight 50\n", true},
+    {"strategy.canary.stickiness.cookie", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.stickiness.cookie = a\n",
+     "strategy.type = Canary\nstrategy.canary.stickiness.cookie = b\n", true},
     {"revisionHistoryLimit", "echo", "revisionHistoryLimit",
      "revisionHistoryLimit = 3\n", "revisionHistoryLimit = 4\n", true},
 };
