@@ -194,6 +194,21 @@ task_ticks() {
 	stat_ticks /proc/"$1"/task/"$2"/stat | cut -d' ' -f1
 }
 
+# proxy_threads_ticks PID: utime+stime of every proxy thread of berth PID
+# (comm berth-proxy, berth-proxy-1, ...: proxyThreads of them).
+proxy_threads_ticks() {
+	local t sum=0 c
+	for t in /proc/"$1"/task/*; do
+		case $(cat "$t/comm" 2>/dev/null) in
+		berth-proxy*)
+			c=$(stat_ticks "$t/stat" 2>/dev/null | cut -d' ' -f1)
+			sum=$((sum + ${c:-0}))
+			;;
+		esac
+	done
+	echo "$sum"
+}
+
 # tree_ticks PID: utime+stime of PID and of every live descendant (nginx's workers).
 tree_ticks() {
 	local sum kid

@@ -4,17 +4,27 @@
 #
 #   bench/proxy.sh [ROUNDS [SECONDS]]        (defaults 5 10)
 #   LARGE=1 bench/proxy.sh [ROUNDS [SECONDS]]
+#   THREADS="1 2 4" BACKEND_WORKERS=auto bench/proxy.sh [ROUNDS [SECONDS]]
 #
 # One backend for every target: Debian's nginx in a berth pod with
 # `network = host` (image build/images/nginx, 127.0.0.1:8080), so HAProxy
-# and nginx reach it on loopback exactly as berth does. Targets:
+# and nginx reach it on loopback exactly as berth does. It runs
+# BACKEND_WORKERS worker processes (default auto: one per core) from a
+# config made in the temp dir (mounted read-only at /bench), so the
+# backend does not bound what the proxies can do. Targets:
 #
 #   direct       the backend itself, 127.0.0.1:8080
-#   berth-http   berth service, mode = http            127.0.0.1:18250
-#   berth-tcp    berth service, mode = tcp             127.0.0.1:18251
+#   berth-http-Nt berth service, mode = http, proxyThreads = N  127.0.0.1:18250
+#   berth-tcp-Nt  berth service, mode = tcp, proxyThreads = N   127.0.0.1:18251
 #   haproxy-http Debian's haproxy, mode http           127.0.0.1:18252
 #   haproxy-tcp  Debian's haproxy, mode tcp            127.0.0.1:18253
 #   nginx-proxy  Debian's nginx as a reverse proxy     127.0.0.1:18254
+#
+# N takes each value of THREADS (default "1 NPROC"); the daemon is
+# restarted with that proxyThreads before its targets in each round (its
+# backend pod is made again each time), so the thread counts take turns
+# as the other targets do. HAProxy runs with its default threads (one per
+# core), nginx with worker_processes auto.
 #
 # Each round runs `wrk -t2 -c64 -d${SECONDS}s --latency` (keep-alive, 64
 # connections) against every target in turn; rounds alternate so a drift
@@ -22,7 +32,7 @@
 # over the rounds of req/s, p50 and p99, the ratio of req/s to HAProxy in
 # the same mode, and the proxy's CPU per request: utime+stime read from
 # /proc just before and just after each wrk run, divided by wrk's request
-# count (berth: its proxy thread alone; HAProxy: its process, all threads;
+# count (berth: its proxy threads, summed; HAProxy: its process, all threads;
 # nginx: master and workers). Nothing is pinned: wrk, the proxy under test
 # and the backend share the machine's cores. HAProxy and nginx run in the
 # foreground from configs generated in a temp dir and are stopped by PID;
@@ -51,9 +61,18 @@ LARGE_GETS=${LARGE_GETS:-4}
 IMAGE=$REPO/build/images/nginx
 WRK_ARGS=(-t2 -c64 -d"${DURATION}s" --latency)
 WRK_LARGE_ARGS=(-t2 -c16 -d"${DURATION}s" --latency)
-TARGETS=(direct berth-http berth-tcp haproxy-http haproxy-tcp nginx-proxy)
+THREADS=${THREADS:-1 $(nproc)}
+BACKEND_WORKERS=${BACKEND_WORKERS:-auto}
 declare -A PORT=([direct]=8080 [berth-http]=18250 [berth-tcp]=18251
 	[haproxy-http]=18252 [haproxy-tcp]=18253 [nginx-proxy]=18254)
+TARGETS=(direct)
+for n in $THREADS; do
+	TARGETS+=("berth-http-${n}t" "berth-tcp-${n}t")
+	PORT[berth-http-${n}t]=${PORT[berth-http]}
+	PORT[berth-tcp-${n}t]=${PORT[berth-tcp]}
+done
+TARGETS+=(haproxy-http haproxy-tcp nginx-proxy)
+THREADS_NOW=${THREADS%% *}
 HAPROXY_PID=
 NGINX_PID=
 PROXY_TID=
@@ -73,31 +92,36 @@ need_root
 need_tools wrk haproxy nginx jq curl runc
 need_berth
 need_image "$IMAGE"
-for t in "${TARGETS[@]}"; do
+for t in direct berth-http berth-tcp haproxy-http haproxy-tcp nginx-proxy; do
 	need_free_port "${PORT[$t]}"
 done
 
 bench_tmpdir berth-bench-proxy
 
 # --- berth: the backend pod and the two services ---------------------------
-backend_args=
-backend_mount=
+# the image's nginx.conf answers `nginx\n` on / and ok on /healthz with
+# one worker: the same with BACKEND_WORKERS workers, and with LARGE=1
+# /files/ from the mounted temp dir
+mkdir -p "$T/www/files"
+sed "s|^worker_processes .*;|worker_processes $BACKEND_WORKERS;|" \
+	"$IMAGE/etc/nginx/nginx.conf" >"$T/www/nginx.conf"
+grep -q "^worker_processes $BACKEND_WORKERS;" "$T/www/nginx.conf" ||
+	die "$IMAGE/etc/nginx/nginx.conf has no worker_processes line to change"
 if [ "$LARGE" = 1 ]; then
-	# the image's nginx.conf answers `nginx\n` on / and ok on /healthz and
-	# serves no file: the same, plus /files/ from the mounted temp dir
-	mkdir -p "$T/www/files"
 	dd if=/dev/zero of="$T/www/files/1m" bs=1M count=1 status=none
 	dd if=/dev/zero of="$T/www/files/256m" bs=1M count=256 status=none
-	sed 's|^\([[:space:]]*\)location /healthz {|\1location /files/ { root /bench; sendfile on; }\n&|' \
-		"$IMAGE/etc/nginx/nginx.conf" >"$T/www/nginx.conf"
+	sed -i 's|^\([[:space:]]*\)location /healthz {|\1location /files/ { root /bench; sendfile on; }\n&|' \
+		"$T/www/nginx.conf"
 	grep -q 'location /files/' "$T/www/nginx.conf" ||
 		die "$IMAGE/etc/nginx/nginx.conf has no /healthz location to add /files/ next to"
-	backend_args=" -c /bench/nginx.conf"
-	backend_mount="mount = $T/www:/bench:ro
-"
 fi
-{
+backend_args=" -c /bench/nginx.conf"
+backend_mount="mount = $T/www:/bench:ro
+"
+# write_ini N: the config, with proxyThreads = N
+write_ini() {
 	berth_section
+	echo "proxyThreads = $1"
 	cat <<INI
 
 [deployment backend]
@@ -125,7 +149,8 @@ selector = app=backend
 targetPort = 8080
 mode = tcp
 INI
-} >"$T/berth.ini"
+}
+write_ini "$THREADS_NOW" >"$T/berth.ini"
 
 ready() {
 	[ "$("$BERTH" get services -o json |
@@ -221,7 +246,7 @@ to_ms() { # to_ms 1.23ms|456.00us|1.02s
 # proxy_cpu TARGET: CPU ticks so far of the proxy behind TARGET ("-" for direct)
 proxy_cpu() {
 	case $1 in
-	berth-*) task_ticks "$DAEMON_PID" "$PROXY_TID" ;;
+	berth-*) proxy_threads_ticks "$DAEMON_PID" ;;
 	haproxy-*) tree_ticks "$HAPROXY_PID" ;;
 	nginx-proxy) tree_ticks "$NGINX_PID" ;;
 	*) echo - ;;
@@ -263,10 +288,23 @@ wrk_fields() {
 	fi
 }
 
-# find_proxy_thread: PROXY_TID of the running daemon (after some load)
+# find_proxy_thread: says how many proxy threads the daemon runs
 find_proxy_thread() {
 	PROXY_TID=$(proxy_tid "$DAEMON_PID") || die "no proxy thread in the daemon"
-	echo "# berth proxy thread: $PROXY_TID of $(find /proc/"$DAEMON_PID"/task -mindepth 1 -maxdepth 1 | wc -l) threads" >&2
+	echo "# berth: $(grep -l '^berth-proxy' /proc/"$DAEMON_PID"/task/*/comm | wc -l) proxy threads of $(find /proc/"$DAEMON_PID"/task -mindepth 1 -maxdepth 1 | wc -l) threads" >&2
+}
+
+# threads_daemon N: the daemon runs with proxyThreads = N
+threads_daemon() {
+	[ "$THREADS_NOW" != "$1" ] || return 0
+	echo "# restarting berth with proxyThreads = $1" >&2
+	daemon_stop 60
+	write_ini "$1" >"$T/berth.ini"
+	if [ "$SPLICE_NOW" = 0 ]; then daemon_start BERTH_PROXY_SPLICE=0; else daemon_start; fi
+	THREADS_NOW=$1
+	daemon_ready
+	wrk -t2 -c64 -d1s "http://127.0.0.1:${PORT[berth-http]}/" >/dev/null 2>&1
+	find_proxy_thread
 }
 
 mkdir -p "$T/out"
@@ -277,6 +315,7 @@ done
 find_proxy_thread
 for r in $(seq "$ROUNDS"); do
 	for t in "${TARGETS[@]}"; do
+		case $t in berth-*) n=${t##*-} && threads_daemon "${n%t}" ;; esac
 		f=$T/out/$t.$r
 		measured "$t" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$t]}/" >"$f" 2>&1
 		wrk_fields "$f"
@@ -312,13 +351,14 @@ echo
 echo "machine: $(nproc) cores, $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "versions: $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "command: wrk ${WRK_ARGS[*]} http://127.0.0.1:PORT/  ($ROUNDS rounds, alternating)"
-echo "proxy CPU: utime+stime per request over each wrk run (berth: proxy thread; haproxy: process; nginx: master+workers), ${HZ} ticks/s"
+echo "backend: nginx, worker_processes $BACKEND_WORKERS; berth-*-Nt: proxyThreads = N; haproxy: default threads ($(nproc) cores)"
+echo "proxy CPU: utime+stime per request over each wrk run (berth: its proxy threads; haproxy: process; nginx: master+workers), ${HZ} ticks/s"
 echo
 echo "| target | req/s (median) | p50 ms | p99 ms | req/s vs HAProxy | proxy CPU us/req | per-round req/s |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 for t in "${TARGETS[@]}"; do
 	case $t in
-	*-tcp) ref=${RPS[haproxy-tcp]} ;;
+	*-tcp | *-tcp-*) ref=${RPS[haproxy-tcp]} ;;
 	*) ref=${RPS[haproxy-http]} ;;
 	esac
 	ratio=$(awk -v a="${RPS[$t]}" -v b="$ref" 'BEGIN {printf "%.2f", a / b}')
@@ -432,7 +472,7 @@ fmt() {
 }
 
 echo
-echo "large bodies (LARGE=1): backend nginx, 1 worker, sendfile on; berth-tcp-splice/-buffer = the daemon with BERTH_PROXY_SPLICE=1/0"
+echo "large bodies (LARGE=1): backend nginx, worker_processes $BACKEND_WORKERS, sendfile on, proxyThreads = $THREADS_NOW; berth-tcp-splice/-buffer = the daemon with BERTH_PROXY_SPLICE=1/0"
 echo "commands: wrk ${WRK_LARGE_ARGS[*]} http://127.0.0.1:PORT/files/1m;" \
 	"curl, one connection, $LARGE_GETS x GET /files/256m;" \
 	"wrk ${WRK_ARGS[*]} http://127.0.0.1:PORT/  ($ROUNDS rounds, alternating)"

@@ -49,7 +49,8 @@ enum canary_step_kind {
 				    matchTrafficWeight */
 	CANARY_SET_HEADER_ROUTE, /* setHeaderRoute [NAME exact|prefix|regex V]
 				  */
-	CANARY_ANALYSIS		 /* analysis TEMPLATE... */
+	CANARY_ANALYSIS,	 /* analysis TEMPLATE... */
+	CANARY_SET_MIRROR_ROUTE	 /* setMirrorRoute [PERCENT] */
 };
 enum canary_scale_kind {
 	CANARY_SCALE_MATCH, /* follow the traffic weight (the default) */
@@ -60,7 +61,7 @@ enum header_match { HEADER_EXACT, HEADER_PREFIX, HEADER_REGEX };
 
 struct canary_step {
 	enum canary_step_kind kind;
-	int value;	       /* setWeight %, scale replicas or % */
+	int value;	       /* setWeight %, scale replicas or %, mirror % */
 	int64_t pause_seconds; /* pause: -1 until promoted */
 	enum canary_scale_kind scale;
 	char *header; /* setHeaderRoute: NULL removes the route */
@@ -193,6 +194,8 @@ struct deployment_spec {
 	struct canary_analysis canary_analysis; /* strategy.canary.analysis */
 	bool dynamic_stable_scale; /* strategy.canary.dynamicStableScale */
 	struct bluegreen_spec bluegreen; /* strategy.blueGreen.* */
+	/* strategy.canary.stickiness.cookie; "" none */
+	char canary_cookie[64];
 };
 
 enum service_mode { SERVICE_HTTP, SERVICE_TCP };
@@ -220,8 +223,9 @@ struct berth_config {
 	char *run_dir;	 /* default /run/berth */
 	char *runtime;	 /* "runc" | "crun" | absolute path; default runc */
 	char *admin;	 /* "127.0.0.1:9180" or NULL when "off" */
-	char *kubernetes_api;	     /* "127.0.0.1:6443" or NULL when "off" */
-	char *dashboard;	     /* "127.0.0.1:9181" or NULL when "off" */
+	char *kubernetes_api; /* "127.0.0.1:6443" or NULL when "off" */
+	char *dashboard;      /* "127.0.0.1:9181" or NULL when "off" */
+	int proxy_threads;    /* proxyThreads; 0 (default): one per core */
 	int backoff_initial_seconds; /* crashLoopBackOff.initialSeconds, 10 */
 	int backoff_max_seconds;     /* crashLoopBackOff.maxSeconds, 300 */
 	int backoff_reset_seconds;   /* crashLoopBackOff.resetSeconds, 600 */

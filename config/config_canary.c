@@ -2,8 +2,9 @@
  * config_canary.c - strategy.canary.steps: parsing the step list
  * ("setWeight 20, pause 30s, setWeight 50, pause"; not `;`, which
  * starts an INI comment after a blank), its copy, release and
- * printing. Value syntax only; which strategy may carry steps is
- * config_validate.c's, what the steps do the orchestrator's (canary.c).
+ * printing, and the stickiness cookie's name. Value syntax only; which strategy
+ * may carry steps is config_validate.c's, what the steps do the orchestrator's
+ * (canary.c).
  */
 #include <errno.h>
 #include <regex.h>
@@ -87,6 +88,12 @@ const char *canary_step_str(const struct canary_step *st, char *buf, size_t len)
 			snprintf(buf, len, "setHeaderRoute %s %s %s",
 				 st->header, match_names[st->match],
 				 st->header_value);
+		break;
+	case CANARY_SET_MIRROR_ROUTE:
+		if (st->value == 0)
+			snprintf(buf, len, "setMirrorRoute");
+		else
+			snprintf(buf, len, "setMirrorRoute %d", st->value);
 		break;
 	}
 	return buf;
@@ -270,10 +277,40 @@ static int parse_step(struct cfg_parse *pc, char *text, size_t idx,
 			cfg_strv_add(&st->templates, w[i]);
 		return 0;
 	}
-	return cfg_perr(pc,
-			"%s: step %zu: `%s` is not a step (setWeight, pause, "
-			"setCanaryScale, setHeaderRoute, analysis)",
-			pc->key, idx, w[0]);
+	if (!strcmp(w[0], "setMirrorRoute")) {
+		st->kind = CANARY_SET_MIRROR_ROUTE;
+		v = n == 1 ? 0 : n == 2 ? number(w[1], 100) : -1;
+		if (v < 0)
+			return cfg_perr(
+			    pc,
+			    "%s: step %zu: setMirrorRoute takes "
+			    "nothing (removes the mirror) or one "
+			    "percentage 0..100 (e.g. setMirrorRoute "
+			    "20)",
+			    pc->key, idx);
+		st->value = (int)v;
+		return 0;
+	}
+	return cfg_perr(
+	    pc,
+	    "%s: step %zu: `%s` is not a step (setWeight, pause, "
+	    "setCanaryScale, setHeaderRoute, setMirrorRoute, analysis)",
+	    pc->key, idx, w[0]);
+}
+
+int cfg_parse_cookie_name(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value)
+{
+	char *out = field;
+
+	(void)k;
+	if (strlen(value) >= 64 || !header_name_ok(value))
+		return cfg_perr(pc,
+				"%s: `%s` is not a cookie name (a token of "
+				"at most 63 characters, no separators)",
+				pc->key, value);
+	snprintf(out, 64, "%s", value);
+	return 0;
 }
 
 int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,

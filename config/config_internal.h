@@ -223,6 +223,8 @@ int cfg_parse_canary_steps(struct cfg_parse *pc, const struct cfg_key *k,
 int cfg_parse_name(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		   const char *value);
 void cfg_check_strategy(struct cfg_parse *pc, size_t i);
+int cfg_parse_cookie_name(struct cfg_parse *pc, const struct cfg_key *k,
+			  void *field, const char *value);
 int cfg_parse_surge(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_signal(struct cfg_parse *pc, const struct cfg_key *k, void *field,

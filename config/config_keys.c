@@ -143,6 +143,9 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_BERTH, "dashboard", cfg_parse_dashboard, B, dashboard, 0, 0,
 	"Address of the live dashboard (HTTP; read-only without the login "
 	"`berth dashboard` prints), or off (default 127.0.0.1:9181)."),
+    KEY(CFG_SEC_BERTH, "proxyThreads", cfg_parse_int, B, proxy_threads, 0, 256,
+	"Threads serving the services, each with its own event loop (default "
+	"0: one per core; 1: a single proxy thread). Read at start-up."),
     KEY(CFG_SEC_BERTH, "crashLoopBackOff.initialSeconds", cfg_parse_int, B,
 	backoff_initial_seconds, 1, SECS_MAX,
 	"First restart back-off after a crash, doubled at each crash (default "
@@ -349,6 +352,15 @@ static const struct cfg_key keys[] = {
 	cfg_parse_name, D, bluegreen.post_promotion_analysis, 0, 0,
 	"BlueGreen: an [analysis NAME] run after the switch; the old revision "
 	"stays until it succeeds, a failure switches back and aborts."),
+	 "to the new revision; without arguments: removed), setMirrorRoute N "
+	 "(a copy of N % of the requests the stable pods serve goes to the "
+	 "new revision, its answer discarded; without arguments: removed). "
+	 "Repeating the key appends. Argo Rollouts' canary.steps."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.stickiness.cookie",
+	cfg_parse_cookie_name, D, canary_cookie, 0, 0,
+	"Name of a cookie that keeps a client on the side (stable or canary) "
+	"its first request was sent to, for the rest of the canary run (http "
+	"services; none by default)."),
     KEY(CFG_SEC_DEPLOYMENT, "minReadySeconds", cfg_parse_int, D,
 	min_ready_seconds, 0, SECS_MAX,
 	"Seconds a pod must be ready before it counts as available (default "

@@ -160,6 +160,11 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 		cfg_verr(pc, l1,
 			 "strategy.canary.steps may only be set when "
 			 "strategy.type is Canary");
+	l1 = cfg_seen_line(pc, DEP, i, "strategy.canary.stickiness.cookie");
+	if (l1 && d->strategy != STRATEGY_CANARY)
+		cfg_verr(pc, l1,
+			 "strategy.canary.stickiness.cookie may only be set "
+			 "when strategy.type is Canary");
 	l1 = cfg_seen_line(pc, DEP, i, "strategy.rollingUpdate.maxSurge");
 	l2 = cfg_seen_line(pc, DEP, i, "strategy.rollingUpdate.maxUnavailable");
 	if (d->strategy == STRATEGY_RECREATE && (l1 || l2))

@@ -51,11 +51,14 @@ static void publish(struct daemon *d, struct deployment *dep, bool on,
 		return;
 	if (on == run->published &&
 	    (!on || (run->pub_weight == weight &&
-		     run->pub_header == run->s.header_step)))
+		     run->pub_header == run->s.header_step &&
+		     run->pub_mirror == run->s.mirror)))
 		return;
 	if (on) {
 		route.canary = run->s.hash;
 		route.weight = weight;
+		route.mirror_percent = run->s.mirror;
+		route.cookie = dep->spec->canary_cookie;
 		if (run->s.header_step >= 0 &&
 		    (size_t)run->s.header_step < dep->spec->canary_steps.n)
 			h = &dep->spec->canary_steps.v[run->s.header_step];
@@ -85,6 +88,7 @@ static void publish(struct daemon *d, struct deployment *dep, bool on,
 	run->published = on;
 	run->pub_weight = weight;
 	run->pub_header = run->s.header_step;
+	run->pub_mirror = run->s.mirror;
 	watch_mark(d, WATCH_DEPLOYMENTS);
 }
 

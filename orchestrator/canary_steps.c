@@ -37,8 +37,9 @@ int canary_replicas_for(const struct canary_state *s, int w, int replicas)
 		break;
 	default:
 		n = ceil_pct(w, replicas);
-		/* A header route needs a pod to send its requests to. */
-		if (n == 0 && s->header_step >= 0)
+		/* A header or mirror route needs a pod to send its
+		 * requests to. */
+		if (n == 0 && (s->header_step >= 0 || s->mirror > 0))
 			n = 1;
 		break;
 	}
@@ -67,6 +68,7 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 	if (s->aborted) {
 		s->weight = 0;
 		s->header_step = -1;
+		s->mirror = 0;
 		o->canary_replicas = 0;
 		return;
 	}
@@ -125,6 +127,13 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 			s->scale_value = c->value;
 			note(o, "Step %zu/%zu %s", s->step + 1, st->n,
 			     canary_step_str(c, buf, sizeof(buf)));
+		} else if (c->kind == CANARY_SET_MIRROR_ROUTE) {
+			s->mirror = c->value;
+			note(o, "Step %zu/%zu %s%s", s->step + 1, st->n,
+			     canary_step_str(c, buf, sizeof(buf)),
+			     c->value ? ": copies of requests to the canary, "
+					"answers discarded"
+				      : ": mirror removed");
 		} else {
 			s->header_step = c->header ? (long)s->step : -1;
 			note(o, "Step %zu/%zu %s%s", s->step + 1, st->n,
@@ -172,6 +181,7 @@ void canary_abort(struct canary_state *s)
 	s->held = false;
 	s->weight = 0;
 	s->header_step = -1;
+	s->mirror = 0;
 	s->pause_until_mono = 0;
 }
 

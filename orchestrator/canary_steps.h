@@ -21,6 +21,7 @@ struct canary_state {
 	enum canary_scale_kind scale; /* setCanaryScale in force */
 	int scale_value;
 	long header_step;	  /* setHeaderRoute in force (index), -1 */
+	int mirror;		  /* setMirrorRoute in force, 0..100 */
 	int64_t pause_until_mono; /* 0: not pausing; -1: until promoted */
 	bool aborted;
 	bool promote_full;     /* promote --full: skip the remaining steps */
@@ -55,8 +56,8 @@ int canary_replicas_for(const struct canary_state *s, int w, int replicas);
 /* Runs the steps as far as they can go now. A setWeight step takes its
  * weight only once the canary pods it needs are available, then passes;
  * a pause passes at its end or on promote; setCanaryScale and
- * setHeaderRoute pass at once. An aborted run holds weight 0, no header
- * route and no canary pods. */
+ * setHeaderRoute and setMirrorRoute pass at once. An aborted run holds
+ * weight 0, no header or mirror route and no canary pods. */
 void canary_advance(struct canary_state *s, const struct canary_input *in,
 		    struct canary_output *out);
 /* promote: the step in progress passes (a pause ends, a setWeight that

@@ -697,7 +697,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	const char *config_path = NULL;
 	cleanup_free char *applied = NULL;
 	json_t *messages, *records = NULL, *selectors = NULL;
-	int c, rc, exit_code = 1;
+	int c, rc, exit_code = 1, proxy_threads = 1;
 
 	notify_init();
 	d->handover = upgrade_init();
@@ -743,6 +743,10 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		if (cfg_load(config_path, &probe_cfg, &err) == -1)
 			goto fail_config;
 		rc = prepare(d, probe_cfg, &err);
+		/* Threads are made once: a later apply does not change them. */
+		proxy_threads = probe_cfg->proxy_threads;
+		if (proxy_threads == 0)
+			proxy_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 		cfg_free(probe_cfg);
 		if (rc == -1)
 			goto fail;
@@ -751,7 +755,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	reconcile_init(d);
 	if (reaper_start(d->loop, pod_reaped, d, &err) == -1)
 		goto fail;
-	d->proxy = proxy_start(&err);
+	d->proxy = proxy_start_threads(proxy_threads, &err);
 	if (d->proxy == NULL)
 		goto fail;
 	rollout_analysis_init(d);

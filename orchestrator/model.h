@@ -194,6 +194,7 @@ struct deployment {
 		char bg_run[112];
 		int weight; /* what the proxy is told (dynamicStableScale
 			       keeps some after an abort) */
+		int pub_mirror;
 	} canary;
 	/* The BlueGreen strategy's run (bluegreen.c). */
 	struct bluegreen_state bg;

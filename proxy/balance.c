@@ -28,8 +28,12 @@ int proxy_balance_pick(enum service_balance mode,
 
 			if (be[i] == avoid)
 				continue;
+			/* Every thread's requests count. */
 			if (best == (size_t)-1 ||
-			    be[i]->active < be[best]->active)
+			    atomic_load_explicit(be[i]->busy,
+						 memory_order_relaxed) <
+				atomic_load_explicit(be[best]->busy,
+						     memory_order_relaxed))
 				best = i;
 		}
 		(*rr)++;
@@ -55,6 +59,28 @@ uint64_t proxy_rng_next(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+bool proxy_draw_take(struct proxy_draw *d, int pct)
+{
+	uint64_t x;
+	bool yes;
+
+	if (pct <= 0)
+		return false;
+	if (pct >= 100)
+		return true;
+	if (d->left <= 0 || d->weight != pct) {
+		d->weight = pct;
+		d->left = 100;
+		d->left_canary = pct;
+	}
+	/* 0..left-1 from the top 32 bits: bias below 1e-7. */
+	x = (proxy_rng_next(&d->rng) >> 32) % (uint64_t)d->left;
+	yes = (int)x < d->left_canary;
+	d->left--;
+	d->left_canary -= yes;
+	return yes;
+}
+
 int proxy_route_group(const struct proxy_routeset *r, size_t n_stable,
 		      size_t n_canary, bool headers_matched,
 		      struct proxy_draw *d)
@@ -70,18 +96,7 @@ int proxy_route_group(const struct proxy_routeset *r, size_t n_stable,
 	} else if (r->weight >= 100) {
 		g = 1;
 	} else {
-		uint64_t x;
-
-		if (d->left <= 0 || d->weight != r->weight) {
-			d->weight = r->weight;
-			d->left = 100;
-			d->left_canary = r->weight;
-		}
-		/* 0..left-1 from the top 32 bits: bias below 1e-7. */
-		x = (proxy_rng_next(&d->rng) >> 32) % (uint64_t)d->left;
-		g = (int)x < d->left_canary;
-		d->left--;
-		d->left_canary -= g;
+		g = proxy_draw_take(d, r->weight);
 	}
 	if (g == 1 && n_canary == 0)
 		g = 0;

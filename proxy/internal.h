@@ -17,7 +17,9 @@
 
 #define PROXY_NAME_MAX 64
 #define PROXY_LAT_BUCKETS 12
-#define PROXY_POOL_MAX 256 /* idle pooled connections per backend */
+#define PROXY_POOL_MAX                                                         \
+	256 /* idle pooled connections per backend, all                        \
+		     threads together */
 
 #define proxy_container_of(ptr, type, member)                                  \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -36,6 +38,7 @@ void proxy_buf_free(struct proxy_buf *b);
 /* An immutable endpoint snapshot, published by the orchestrator. */
 struct proxy_epset {
 	struct proxy_epset *retired_next;
+	uint64_t gen; /* retired at this generation (proxy.c) */
 	size_t n;
 	struct proxy_endpoint eps[];
 };
@@ -63,9 +66,11 @@ struct proxy_hroute {
 
 struct proxy_routeset {
 	struct proxy_routeset *retired_next;
+	uint64_t gen;
 	char canary[16];
 	int weight;
 	int mirror;
+	char cookie[64]; /* stickiness cookie's name; "" none */
 	size_t n_headers;
 	struct proxy_hroute headers[];
 };
@@ -74,6 +79,11 @@ void proxy_routeset_free(struct proxy_routeset *r);
  * request line, then "Name: value" lines up to the empty line). */
 bool proxy_route_headers_match(const struct proxy_routeset *r, const char *head,
 			       size_t len);
+/* The side the stickiness cookie of r in the request head names for the
+ * current canary: 0 stable, 1 canary, -1 none (no cookie, or one of an
+ * earlier canary). */
+int proxy_route_cookie_side(const struct proxy_routeset *r, const char *head,
+			    size_t len);
 
 /* The part of a service both threads see; never freed before stop. */
 struct proxy_slot {
@@ -83,6 +93,20 @@ struct proxy_slot {
 	_Atomic(struct proxy_routeset *) route;
 	struct proxy_rev_stats *revs; /* under proxy.lock */
 	char listen[128];	      /* bound address; under proxy.lock */
+	/* client connections of the service on every thread: raised by the
+	 * leader as it accepts, lowered by the thread that closes one, so
+	 * maxConnections holds across threads */
+	atomic_int_fast64_t active;
+	/* the leader stopped accepting at the cap: the thread that lowers
+	 * active wakes it */
+	atomic_bool capped;
+	/* requests or connections in flight per pod, every thread's, for
+	 * least-conn; under proxy.lock, never freed before stop */
+	struct proxy_pod_busy {
+		struct proxy_pod_busy *next;
+		char pod[64];
+		atomic_int n;
+	} * busy;
 };
 
 struct proxy_svc_conf {
@@ -106,8 +130,9 @@ struct proxy_backend {
 	struct proxy_backend *next;
 	struct proxy_endpoint ep;
 	bool in_set;
-	int active; /* connections (tcp) or requests (http) in flight */
-	int refs;   /* objects pointing here */
+	int active;	  /* connections (tcp) or requests (http) in flight */
+	atomic_int *busy; /* the same, every thread's (least-conn) */
+	int refs;	  /* objects pointing here */
 	uint64_t requests;
 	uint64_t failures;
 	struct proxy_rev_stats *rev; /* its revision's counters, or NULL */
@@ -121,6 +146,7 @@ struct proxy_svc_metrics {
 	int64_t active;
 	uint64_t retries;
 	uint64_t shed; /* connections refused for want of descriptors */
+	uint64_t mirror_sent, mirror_dropped, mirror_failed; /* mirror.c */
 	uint64_t lat_buckets[PROXY_LAT_BUCKETS];
 	uint64_t lat_count;
 	double lat_sum;
@@ -157,7 +183,9 @@ struct proxy_service {
 	struct proxy_backend **grp[2];
 	size_t n_grp[2], cap_grp[2];
 	unsigned grp_rr[2];
-	struct proxy_draw draw; /* proxy thread only */
+	struct proxy_draw draw;	 /* proxy thread only */
+	struct proxy_draw mdraw; /* the mirror's draw */
+	int mirror_inflight;	 /* copies not yet answered */
 };
 
 /* Something to close when the proxy stops. */
@@ -169,6 +197,17 @@ struct proxy_conn_link {
 	void (*drain)(struct proxy_conn_link *l);
 };
 
+/*
+ * One proxy thread (a worker). The first is the leader: proxy_start()
+ * returns it, the API's commands go to it, and it alone owns the
+ * listeners and the admin endpoint, the slots, the retired snapshots
+ * and the passed-in sockets (the fields marked "leader"). It hands each
+ * accepted client connection to the least loaded worker (itself
+ * included) through that worker's command queue. Every worker has its
+ * own loop, services (with backends, pools and metrics), connections
+ * and read buffer; they share only the slots (endpoint and route
+ * snapshots, revision counters, connection counts).
+ */
 struct proxy {
 	uv_loop_t loop;
 	uv_thread_t thread;
@@ -176,10 +215,20 @@ struct proxy {
 	uv_timer_t sweep;
 	pthread_mutex_t lock;
 	struct proxy_cmd *cmds, **cmds_tail;   /* under lock */
-	struct proxy_epset *retired;	       /* under lock */
-	struct proxy_routeset *retired_routes; /* under lock */
-	struct proxy_slot *slots;	       /* under lock */
-	char admin_addr[128];		       /* under lock */
+	struct proxy_epset *retired;	       /* leader; under lock */
+	struct proxy_routeset *retired_routes; /* leader; under lock */
+	uint64_t gen;		  /* leader, under lock: retirements */
+	uint64_t synced;	  /* under the leader's lock: this worker
+				     syncs no snapshot retired at or
+				     before this generation */
+	struct proxy_slot *slots; /* leader; under lock */
+	char admin_addr[128];	  /* leader; under lock */
+	struct proxy *leader;	  /* worker 0; itself for the leader */
+	struct proxy **workers;	  /* leader: every worker, itself first */
+	size_t n_workers;	  /* leader */
+	size_t index;		  /* 0 for the leader */
+	size_t rr_worker;	  /* leader: the hand-over cursor */
+	atomic_int_fast64_t load; /* client connections handed to it */
 	/* the orchestrator thread's only (listener.c): listening sockets
 	 * passed in, taken by the first services set, and the hook told of
 	 * each listener made or dropped */
@@ -197,13 +246,12 @@ struct proxy {
 	struct proxy_acceptor *admin; /* NULL when closed */
 	struct proxy_acceptor *acceptors;
 	uv_timer_t accept_pause;
-	bool accept_paused;	    /* the fd table was full a moment ago */
-	atomic_bool accept_held;    /* proxy_accept_hold() */
-	int64_t n_conns;	    /* client connections open, every service */
-	_Atomic int64_t open_conns; /* the same, for other threads */
-	bool draining;		    /* proxy_drain(): listeners closed */
-	int64_t conns_peak;	    /* since memory was last given back */
-	char *rbuf;		    /* the one read buffer (PROXY_READ_SIZE) */
+	bool accept_paused;	 /* the fd table was full a moment ago */
+	atomic_bool accept_held; /* leader: proxy_accept_hold() */
+	int64_t n_conns;	 /* client connections open, every service */
+	bool draining;		 /* proxy_drain(): listeners closed */
+	int64_t conns_peak;	 /* since memory was last given back */
+	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
 	bool stopping;
 	int64_t started_ms;
 };
@@ -244,6 +292,8 @@ void proxy_shed_http(struct proxy_acceptor *a, int fd);
 #define PROXY_READ_SIZE (64 * 1024)
 
 /* proxy.c */
+/* Wakes every worker (a snapshot was published); px is the leader. */
+void proxy_wake_all(struct proxy *px);
 /* The slot of service name, made on first use; under proxy.lock. */
 struct proxy_slot *proxy_slot_get(struct proxy *px, const char *name);
 /* A client connection of s opened / closed (the caps count them). */
@@ -254,6 +304,8 @@ void proxy_link(struct proxy *px, struct proxy_conn_link *l,
 void proxy_unlink(struct proxy_conn_link *l);
 void proxy_service_hold(struct proxy_service *s);
 void proxy_service_release(struct proxy_service *s);
+/* b's in-flight count moves by d (this thread's and every thread's). */
+void proxy_backend_busy(struct proxy_backend *b, int d);
 /* Refreshes s->cur_be from the latest published snapshot. */
 void proxy_service_sync(struct proxy_service *s);
 void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b);
@@ -275,6 +327,8 @@ uint64_t proxy_rng_next(uint64_t *x);
 int proxy_route_group(const struct proxy_routeset *r, size_t n_stable,
 		      size_t n_canary, bool headers_matched,
 		      struct proxy_draw *d);
+/* The next decision of a draw of pct % (0..100) in blocks of 100. */
+bool proxy_draw_take(struct proxy_draw *d, int pct);
 /* A backend of s for group g (as proxy_route_group returned), avoiding
  * avoid while another exists; NULL when s has no endpoint. */
 struct proxy_backend *proxy_service_pick(struct proxy_service *s, int g,
@@ -361,7 +415,31 @@ void proxy_http_accept(struct proxy_service *s, int fd);
 
 /* metrics.c */
 void proxy_metrics_request(struct proxy_service *s, int code, int64_t ms);
+/* On the leader: every worker's counters, summed. */
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *out);
+/* A copy of one worker's per-service counters, on its thread. */
+struct proxy_msnap {
+	struct proxy_msnap *next;
+	char name[PROXY_NAME_MAX];
+	struct proxy_svc_metrics m;
+	size_t n_be;
+	struct proxy_mbe {
+		char pod[64];
+		uint64_t requests, failures;
+		int active;
+	} * be;
+};
+struct proxy_msnap *proxy_metrics_collect(struct proxy *w);
+void proxy_msnap_free(struct proxy_msnap *s);
+/* proxy.c: the other workers' copies, collected on the leader (blocks
+ * for each worker's turn; none when there is one thread). */
+struct proxy_msnap *proxy_collect_workers(struct proxy *leader);
+
+/* mirror.c: sends a copy of a whole request (len bytes, head included)
+ * to a canary pod of s, when s's mirror draw says so and the bound
+ * allows; never touches the client's request. */
+void proxy_mirror_maybe(struct proxy_service *s, const char *req, size_t len,
+			bool is_head);
 
 /* revstats.c */
 /* The counters of revision in slot, made on first use; takes

@@ -2,8 +2,14 @@
  * metrics.c - per-service counters and their Prometheus text rendering:
  * requests by status class, connections, active connections, retries,
  * a latency histogram, and per-endpoint state (per-revision series are
- * revstats.c's). Runs on the proxy thread only; must not do I/O.
+ * revstats.c's), each thread's own, summed on the leader when read. Runs
+ * on the proxy threads only; must not do I/O.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/xalloc.h"
 #include "internal.h"
 
 static const double lat_bounds[PROXY_LAT_BUCKETS - 1] = {
@@ -60,7 +66,121 @@ static const struct endpoint_metric {
      "Requests or connections in flight per pod.", ep_active},
 };
 
+struct proxy_msnap *proxy_metrics_collect(struct proxy *w)
+{
+	struct proxy_msnap *all = NULL;
+
+	for (struct proxy_service *s = w->services; s; s = s->next) {
+		struct proxy_msnap *n = xcalloc(1, sizeof(*n));
+		size_t k = 0;
+
+		proxy_service_sync(s);
+		snprintf(n->name, sizeof(n->name), "%s", s->conf.name);
+		n->m = s->m;
+		for (struct proxy_backend *b = s->backends; b; b = b->next)
+			k++;
+		n->be = xcalloc(k ? k : 1, sizeof(*n->be));
+		for (struct proxy_backend *b = s->backends; b; b = b->next) {
+			struct proxy_mbe *e = &n->be[n->n_be++];
+
+			snprintf(e->pod, sizeof(e->pod), "%s", b->ep.pod);
+			e->requests = b->requests;
+			e->failures = b->failures;
+			e->active = b->active;
+		}
+		n->next = all;
+		all = n;
+	}
+	return all;
+}
+
+void proxy_msnap_free(struct proxy_msnap *s)
+{
+	while (s) {
+		struct proxy_msnap *n = s->next;
+
+		free(s->be);
+		free(s);
+		s = n;
+	}
+}
+
+static void add_metrics(struct proxy_svc_metrics *to,
+			const struct proxy_svc_metrics *m, int sign)
+{
+	for (int i = 0; i < 6; i++)
+		to->codes[i] += (uint64_t)sign * m->codes[i];
+	to->connections += (uint64_t)sign * m->connections;
+	to->active += sign * m->active;
+	to->retries += (uint64_t)sign * m->retries;
+	to->shed += (uint64_t)sign * m->shed;
+	to->mirror_sent += (uint64_t)sign * m->mirror_sent;
+	to->mirror_dropped += (uint64_t)sign * m->mirror_dropped;
+	to->mirror_failed += (uint64_t)sign * m->mirror_failed;
+	for (int i = 0; i < PROXY_LAT_BUCKETS; i++)
+		to->lat_buckets[i] += (uint64_t)sign * m->lat_buckets[i];
+	to->lat_count += (uint64_t)sign * m->lat_count;
+	to->lat_sum += sign * m->lat_sum;
+}
+
+/* Adds (sign 1) or takes back (-1) the other workers' counters into the
+ * leader's services and backends, found by name. A pod only another
+ * worker still knows (draining there) has no series of its own. */
+static void merge(struct proxy *px, const struct proxy_msnap *snaps, int sign)
+{
+	for (const struct proxy_msnap *n = snaps; n; n = n->next)
+		for (struct proxy_service *s = px->services; s; s = s->next) {
+			if (strcmp(s->conf.name, n->name) != 0)
+				continue;
+			add_metrics(&s->m, &n->m, sign);
+			for (size_t i = 0; i < n->n_be; i++)
+				for (struct proxy_backend *b = s->backends; b;
+				     b = b->next)
+					if (!strcmp(b->ep.pod, n->be[i].pod)) {
+						b->requests +=
+						    (uint64_t)sign *
+						    n->be[i].requests;
+						b->failures +=
+						    (uint64_t)sign *
+						    n->be[i].failures;
+						b->active +=
+						    sign * n->be[i].active;
+						break;
+					}
+			break;
+		}
+}
+
+static void render(struct proxy *px, struct proxy_buf *o);
+
 void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
+{
+	struct proxy_msnap *snaps;
+
+	struct proxy_svc_metrics *saved;
+	size_t n = 0, i = 0;
+
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		proxy_service_sync(s);
+		n++;
+	}
+	snaps = proxy_collect_workers(px);
+	/* The leader's own counters come back exactly (a sum of doubles
+	 * taken back would not). */
+	saved = xcalloc(n ? n : 1, sizeof(*saved));
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		saved[i++] = s->m;
+	merge(px, snaps, 1);
+	render(px, o);
+	merge(px, snaps, -1);
+	i = 0;
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		s->m = saved[i++];
+	free(saved);
+	proxy_msnap_free(snaps);
+}
+
+static void render(struct proxy *px, struct proxy_buf *o)
 {
 	static const char *const cls[6] = {"other", "1xx", "2xx",
 					   "3xx",   "4xx", "5xx"};
@@ -104,6 +224,28 @@ void proxy_metrics_render(struct proxy *px, struct proxy_buf *o)
 				 "%llu\n",
 				 s->conf.name,
 				 (unsigned long long)s->m.retries);
+	proxy_buf_printf(o, "# HELP berth_service_mirrored_requests_total "
+			    "Copies of requests for the canary "
+			    "(setMirrorRoute): sent, dropped (too large, "
+			    "streamed, or too many in flight), failed (no "
+			    "answer).\n"
+			    "# TYPE berth_service_mirrored_requests_total "
+			    "counter\n");
+	for (struct proxy_service *s = px->services; s; s = s->next) {
+		static const char *const what[] = {"sent", "dropped", "failed"};
+		const uint64_t v[] = {s->m.mirror_sent, s->m.mirror_dropped,
+				      s->m.mirror_failed};
+
+		if (v[0] + v[1] == 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			proxy_buf_printf(o,
+					 "berth_service_mirrored_requests_total"
+					 "{service=\"%s\",result=\"%s\"} "
+					 "%llu\n",
+					 s->conf.name, what[i],
+					 (unsigned long long)v[i]);
+	}
 	proxy_buf_printf(o, "# HELP berth_service_refused_connections_total "
 			    "Connections closed at accept, with 503 in http "
 			    "mode, because too few file descriptors were "

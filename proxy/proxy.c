@@ -32,8 +32,10 @@ enum cmd_kind {
 	CMD_METRICS,
 	CMD_STOP,
 	CMD_HOLD,
-	CMD_LISTENERS,
-	CMD_DRAIN
+	CMD_LISTENERS, /* to the leader: copies of the listening sockets */
+	CMD_DRAIN,     /* every worker: listeners closed, connections end */
+	CMD_FD,	       /* to a worker: a client connection of slot */
+	CMD_COLLECT    /* to a worker: a copy of its counters */
 };
 
 struct proxy_cmd {
@@ -43,6 +45,8 @@ struct proxy_cmd {
 	int fd;
 	uv_sem_t *done;
 	struct proxy_buf *out;
+	struct proxy_slot *slot;
+	struct proxy_msnap **snap;
 };
 
 int64_t proxy_now_ms(void)
@@ -220,6 +224,33 @@ void proxy_backend_release(struct proxy_service *s, struct proxy_backend *b)
 		}
 }
 
+/* The shared in-flight counter of pod in slot, made on first use. */
+static atomic_int *pod_busy(struct proxy *lead, struct proxy_slot *slot,
+			    const char *pod)
+{
+	struct proxy_pod_busy *p;
+
+	pthread_mutex_lock(&lead->lock);
+	for (p = slot->busy; p; p = p->next)
+		if (!strcmp(p->pod, pod))
+			break;
+	if (p == NULL) {
+		p = xcalloc(1, sizeof(*p));
+		snprintf(p->pod, sizeof(p->pod), "%s", pod);
+		atomic_init(&p->n, 0);
+		p->next = slot->busy;
+		slot->busy = p;
+	}
+	pthread_mutex_unlock(&lead->lock);
+	return &p->n;
+}
+
+void proxy_backend_busy(struct proxy_backend *b, int d)
+{
+	b->active += d;
+	atomic_fetch_add_explicit(b->busy, d, memory_order_relaxed);
+}
+
 static struct proxy_backend *backend_for(struct proxy_service *s,
 					 const struct proxy_endpoint *ep)
 {
@@ -234,6 +265,7 @@ static struct proxy_backend *backend_for(struct proxy_service *s,
 	b = xcalloc(1, sizeof(*b));
 	b->ep = *ep;
 	b->rev = proxy_rev_stats_get(s->px, s->slot, ep->revision);
+	b->busy = pod_busy(s->px->leader, s->slot, ep->pod);
 	b->next = s->backends;
 	s->backends = b;
 	return b;
@@ -305,18 +337,65 @@ static bool may_accept(struct proxy_acceptor *a)
 {
 	struct proxy_service *s = a->data;
 
-	return !s->removed && s->m.active < conn_cap(s) &&
-	       !atomic_load(&s->px->accept_held);
+	if (s->removed || atomic_load(&s->px->accept_held))
+		return false;
+	/* Said before the count is read: a worker that lowers the count
+	 * after this read sees the flag and wakes the leader. */
+	atomic_store(&s->slot->capped, true);
+	if (atomic_load(&s->slot->active) >= conn_cap(s))
+		return false;
+	atomic_store(&s->slot->capped, false);
+	return true;
 }
 
-static void on_fd(struct proxy_acceptor *a, int fd)
+static void serve_fd(struct proxy_service *s, int fd)
 {
-	struct proxy_service *s = a->data;
-
 	if (s->conf.mode == SERVICE_TCP)
 		proxy_tcp_accept(s, fd);
 	else
 		proxy_http_accept(s, fd);
+}
+
+/* The worker with the fewest client connections, ties in turn. */
+static struct proxy *pick_worker(struct proxy *px)
+{
+	size_t n = px->n_workers, start = px->rr_worker % n, best = start;
+	int_fast64_t bl = atomic_load(&px->workers[start]->load);
+
+	for (size_t k = 1; k < n; k++) {
+		size_t i = (start + k) % n;
+		int_fast64_t l = atomic_load(&px->workers[i]->load);
+
+		if (l < bl) {
+			best = i;
+			bl = l;
+		}
+	}
+	px->rr_worker = best + 1;
+	return px->workers[best];
+}
+
+/* On the leader: a client connection, served here or handed over. The
+ * hand-over goes through the worker's command queue, after any command
+ * the leader forwarded before (a service is set there before any of its
+ * connections arrives, and removed only after them). */
+static void on_fd(struct proxy_acceptor *a, int fd)
+{
+	struct proxy_service *s = a->data;
+	struct proxy *w = pick_worker(s->px);
+	struct proxy_cmd *c;
+
+	atomic_fetch_add(&s->slot->active, 1);
+	atomic_fetch_add(&w->load, 1);
+	if (w == s->px) {
+		serve_fd(s, fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->kind = CMD_FD;
+	c->fd = fd;
+	c->slot = s->slot;
+	push(w, c);
 }
 
 static void shed_http(struct proxy_acceptor *a, int fd)
@@ -340,21 +419,39 @@ static void listener_closed(struct proxy_acceptor *a)
 	proxy_service_release(a->data);
 }
 
+/* The leader counted the connection in slot->active and the worker's
+ * load as it accepted it (on_fd). */
 void proxy_conn_opened(struct proxy_service *s)
 {
 	s->m.active++;
 	if (++s->px->n_conns > s->px->conns_peak)
 		s->px->conns_peak = s->px->n_conns;
-	atomic_fetch_add(&s->px->open_conns, 1);
-	if (s->listener && s->m.active >= conn_cap(s))
+	if (s->listener && atomic_load(&s->slot->active) >= conn_cap(s))
 		proxy_acceptor_update(s->listener);
+}
+
+/* Lowers the counts raised by on_fd; a leader stopped at the cap is
+ * woken (itself: at once). */
+static void uncount_conn(struct proxy *px, struct proxy_slot *slot)
+{
+	struct proxy_cmd *c;
+
+	atomic_fetch_sub(&px->load, 1);
+	atomic_fetch_sub(&slot->active, 1);
+	if (!atomic_exchange(&slot->capped, false) || px->leader == px ||
+	    px->stopping)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->kind = CMD_HOLD; /* the leader updates its listeners */
+	c->fd = -1;
+	push(px->leader, c);
 }
 
 void proxy_conn_closed(struct proxy_service *s)
 {
 	s->m.active--;
 	s->px->n_conns--;
-	atomic_fetch_sub(&s->px->open_conns, 1);
+	uncount_conn(s->px, s->slot);
 	if (s->listener && !s->listener->on)
 		proxy_acceptor_update(s->listener);
 }
@@ -399,9 +496,9 @@ static void do_set(struct proxy *px, struct proxy_cmd *c)
 		if (getrandom(&s->draw.rng, sizeof(s->draw.rng), 0) !=
 		    sizeof(s->draw.rng))
 			s->draw.rng = (uint64_t)proxy_now_ms() ^ (uintptr_t)s;
-		pthread_mutex_lock(&px->lock);
-		s->slot = proxy_slot_get(px, c->conf.name);
-		pthread_mutex_unlock(&px->lock);
+		pthread_mutex_lock(&px->leader->lock);
+		s->slot = proxy_slot_get(px->leader, c->conf.name);
+		pthread_mutex_unlock(&px->leader->lock);
 		s->next = px->services;
 		px->services = s;
 	}
@@ -430,6 +527,10 @@ static void drop_service(struct proxy *px, struct proxy_service *s)
 	close_listener(s);
 	for (struct proxy_backend *b = s->backends; b; b = b->next)
 		proxy_pool_close_idle(b);
+	/* No longer synced: nothing may point at a snapshot that will be
+	 * retired (its connections get 503 from here on). */
+	s->route = NULL;
+	proxy_service_regroup(s);
 	proxy_service_release(s);
 }
 
@@ -488,78 +589,153 @@ static void do_drain(struct proxy *px)
 	}
 }
 
+/* The leader passes a service or stop command on to the other workers
+ * (a copy each, without the listener). */
+static void forward(struct proxy *px, const struct proxy_cmd *c)
+{
+	if (px->leader != px)
+		return;
+	for (size_t i = 1; i < px->n_workers; i++) {
+		struct proxy_cmd *f = xmalloc(sizeof(*f));
+
+		*f = *c;
+		f->next = NULL;
+		f->fd = -1;
+		push(px->workers[i], f);
+	}
+}
+
+static struct proxy_service *service_of_slot(struct proxy *px,
+					     const struct proxy_slot *slot)
+{
+	for (struct proxy_service *s = px->services; s; s = s->next)
+		if (s->slot == slot && !s->removed)
+			return s;
+	return NULL;
+}
+
+static void run_cmd(struct proxy *px, struct proxy_cmd *c)
+{
+	struct proxy_service *s;
+
+	switch (c->kind) {
+	case CMD_SET:
+		if (!px->stopping && !px->draining) {
+			do_set(px, c);
+			forward(px, c);
+		} else if (c->fd >= 0) {
+			close(c->fd);
+		}
+		break;
+	case CMD_REMOVE:
+		s = find_service(px, c->conf.name);
+		if (s)
+			drop_service(px, s);
+		forward(px, c);
+		break;
+	case CMD_ADMIN:
+		proxy_admin_close(px);
+		if (c->fd >= 0 && (px->stopping || px->draining ||
+				   proxy_admin_open(px, c->fd) == -1))
+			close(c->fd);
+		break;
+	case CMD_METRICS:
+		proxy_metrics_render(px, c->out);
+		uv_sem_post(c->done);
+		return; /* owned by the caller */
+	case CMD_COLLECT:
+		*c->snap = px->stopping ? NULL : proxy_metrics_collect(px);
+		uv_sem_post(c->done);
+		return;
+	case CMD_STOP:
+		if (!px->stopping) {
+			forward(px, c);
+			do_stop(px);
+		}
+		break;
+	case CMD_HOLD:
+		for (struct proxy_acceptor *l = px->acceptors; l; l = l->next)
+			proxy_acceptor_update(l);
+		break;
+	case CMD_LISTENERS: /* the leader holds every listener */
+		dup_listeners(px, c->out);
+		uv_sem_post(c->done);
+		return; /* owned by the caller */
+	case CMD_DRAIN:
+		if (!px->stopping && !px->draining) {
+			forward(px, c);
+			do_drain(px);
+		}
+		break;
+	case CMD_FD:
+		s = px->stopping ? NULL : service_of_slot(px, c->slot);
+		if (s) {
+			serve_fd(s, c->fd);
+		} else {
+			close(c->fd);
+			uncount_conn(px, c->slot);
+		}
+		break;
+	}
+	free(c);
+}
+
 static void on_wake(uv_async_t *a)
 {
-	struct proxy *px = a->data;
+	struct proxy *px = a->data, *lead = px->leader;
 	struct proxy_cmd *cmds;
-	struct proxy_epset *retired;
-	struct proxy_routeset *old_routes;
+	struct proxy_epset *retired = NULL, **ep;
+	struct proxy_routeset *old_routes = NULL, **rp;
+	uint64_t gen, min;
 
 	pthread_mutex_lock(&px->lock);
-	/* Taken before the services sync below: none of these is current
-	 * then, so none is in use once every service has synced. */
-	old_routes = px->retired_routes;
-	px->retired_routes = NULL;
 	cmds = px->cmds;
 	px->cmds = NULL;
 	px->cmds_tail = &px->cmds;
 	pthread_mutex_unlock(&px->lock);
+	/* Snapshots retired up to now are current for none of this
+	 * worker's services once they have synced below. */
+	pthread_mutex_lock(&lead->lock);
+	gen = lead->gen;
+	pthread_mutex_unlock(&lead->lock);
 	while (cmds) {
 		struct proxy_cmd *c = cmds;
-		struct proxy_service *s;
 
 		cmds = c->next;
-		switch (c->kind) {
-		case CMD_SET:
-			if (!px->stopping && !px->draining)
-				do_set(px, c);
-			else if (c->fd >= 0)
-				close(c->fd);
-			break;
-		case CMD_REMOVE:
-			s = find_service(px, c->conf.name);
-			if (s)
-				drop_service(px, s);
-			break;
-		case CMD_ADMIN:
-			proxy_admin_close(px);
-			if (c->fd >= 0 && (px->stopping || px->draining ||
-					   proxy_admin_open(px, c->fd) == -1))
-				close(c->fd);
-			break;
-		case CMD_METRICS:
-			proxy_metrics_render(px, c->out);
-			uv_sem_post(c->done);
-			c = NULL; /* owned by the caller */
-			break;
-		case CMD_STOP:
-			if (!px->stopping)
-				do_stop(px);
-			break;
-		case CMD_LISTENERS:
-			dup_listeners(px, c->out);
-			uv_sem_post(c->done);
-			c = NULL; /* owned by the caller */
-			break;
-		case CMD_DRAIN:
-			if (!px->stopping && !px->draining)
-				do_drain(px);
-			break;
-		case CMD_HOLD:
-			for (struct proxy_acceptor *l = px->acceptors; l;
-			     l = l->next)
-				proxy_acceptor_update(l);
-			break;
-		}
-		free(c);
+		run_cmd(px, c);
 	}
-	/* Every service moves to the newest snapshot before old ones go. */
 	for (struct proxy_service *s = px->services; s; s = s->next)
 		proxy_service_sync(s);
-	pthread_mutex_lock(&px->lock);
-	retired = px->retired;
-	px->retired = NULL;
-	pthread_mutex_unlock(&px->lock);
+	/* A snapshot goes once every worker has synced past it. */
+	pthread_mutex_lock(&lead->lock);
+	px->synced = gen;
+	min = gen;
+	for (size_t i = 0; i < lead->n_workers; i++)
+		if (lead->workers[i]->synced < min)
+			min = lead->workers[i]->synced;
+	for (ep = &lead->retired; *ep;) {
+		struct proxy_epset *e = *ep;
+
+		if (e->gen > min) {
+			ep = &e->retired_next;
+			continue;
+		}
+		*ep = e->retired_next;
+		e->retired_next = retired;
+		retired = e;
+	}
+	for (rp = &lead->retired_routes; *rp;) {
+		struct proxy_routeset *r = *rp;
+
+		if (r->gen > min) {
+			rp = &r->retired_next;
+			continue;
+		}
+		*rp = r->retired_next;
+		r->retired_next = old_routes;
+		old_routes = r;
+	}
+	pthread_mutex_unlock(&lead->lock);
 	while (retired) {
 		struct proxy_epset *n = retired->retired_next;
 
@@ -572,6 +748,36 @@ static void on_wake(uv_async_t *a)
 		proxy_routeset_free(old_routes);
 		old_routes = n;
 	}
+}
+
+struct proxy_msnap *proxy_collect_workers(struct proxy *lead)
+{
+	struct proxy_msnap *all = NULL;
+
+	if (lead->stopping)
+		return NULL;
+	for (size_t i = 1; i < lead->n_workers; i++) {
+		struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+		struct proxy_msnap *snap = NULL, *last;
+		uv_sem_t done;
+
+		uv_sem_init(&done, 0);
+		c->kind = CMD_COLLECT;
+		c->fd = -1;
+		c->done = &done;
+		c->snap = &snap;
+		push(lead->workers[i], c);
+		uv_sem_wait(&done);
+		uv_sem_destroy(&done);
+		free(c);
+		if (snap == NULL)
+			continue;
+		for (last = snap; last->next; last = last->next)
+			;
+		last->next = all;
+		all = snap;
+	}
+	return all;
 }
 
 static void on_sweep(uv_timer_t *t)
@@ -591,13 +797,21 @@ static void on_sweep(uv_timer_t *t)
 static void thread_main(void *arg)
 {
 	struct proxy *px = arg;
+	char name[16];
 
 	/* Visible as such in top -H, ps -L and /proc/PID/task/TID/comm. */
-	pthread_setname_np(pthread_self(), "berth-proxy");
+	if (px->index == 0)
+		snprintf(name, sizeof(name), "berth-proxy");
+	else
+		snprintf(name, sizeof(name), "berth-proxy-%u",
+			 (unsigned)(unsigned char)px->index);
+	pthread_setname_np(pthread_self(), name);
 	uv_run(&px->loop, UV_RUN_DEFAULT);
 }
 
-struct proxy *proxy_start(struct berr *err)
+/* A worker's loop and handles, its thread not started. */
+static struct proxy *worker_new(struct proxy *lead, size_t index,
+				struct berr *err)
 {
 	struct proxy *px = xcalloc(1, sizeof(*px));
 	int rc;
@@ -606,9 +820,12 @@ struct proxy *proxy_start(struct berr *err)
 	px->cmds_tail = &px->cmds;
 	px->conns.next = px->conns.prev = &px->conns;
 	px->started_ms = proxy_now_ms();
+	px->leader = lead ? lead : px;
+	px->index = index;
 	rc = uv_loop_init(&px->loop);
 	if (rc != 0) {
 		berr_set(err, "proxy loop: %s", uv_strerror(rc));
+		pthread_mutex_destroy(&px->lock);
 		free(px);
 		return NULL;
 	}
@@ -622,19 +839,87 @@ struct proxy *proxy_start(struct berr *err)
 	px->accept_pause.data = px;
 	uv_unref((uv_handle_t *)&px->accept_pause);
 	px->rbuf = xmalloc(PROXY_READ_SIZE);
-	rc = uv_thread_create(&px->thread, thread_main, px);
-	if (rc != 0) {
-		berr_set(err, "proxy thread: %s", uv_strerror(rc));
+	return px;
+}
+
+/* A worker whose thread never ran (or has ended): its loop and memory
+ * (the leader's own struct is freed by the caller). */
+static void worker_free(struct proxy *px, bool started)
+{
+	struct proxy_cmd *c;
+
+	if (!started) {
 		uv_close((uv_handle_t *)&px->wake, NULL);
 		uv_close((uv_handle_t *)&px->sweep, NULL);
 		uv_close((uv_handle_t *)&px->accept_pause, NULL);
 		uv_run(&px->loop, UV_RUN_DEFAULT);
-		uv_loop_close(&px->loop);
-		free(px->rbuf);
+	}
+	/* Commands that came after the stop. */
+	while ((c = px->cmds) != NULL) {
+		px->cmds = c->next;
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+	}
+	uv_loop_close(&px->loop);
+	pthread_mutex_destroy(&px->lock);
+	free(px->rbuf);
+	if (px->leader != px)
 		free(px);
+}
+
+static void proxy_stop_started(struct proxy *px, size_t all);
+
+struct proxy *proxy_start_threads(int n, struct berr *err)
+{
+	struct proxy *px;
+	size_t started = 0;
+	int rc = 0;
+
+	if (n < 1)
+		n = 1;
+	px = worker_new(NULL, 0, err);
+	if (px == NULL)
+		return NULL;
+	px->workers = xcalloc((size_t)n, sizeof(*px->workers));
+	px->workers[0] = px;
+	px->n_workers = 1;
+	for (int i = 1; i < n; i++) {
+		px->workers[i] = worker_new(px, (size_t)i, err);
+		if (px->workers[i] == NULL)
+			goto fail;
+		px->n_workers++;
+	}
+	for (; started < px->n_workers; started++) {
+		rc = uv_thread_create(&px->workers[started]->thread,
+				      thread_main, px->workers[started]);
+		if (rc != 0) {
+			berr_set(err, "proxy thread: %s", uv_strerror(rc));
+			break;
+		}
+	}
+	if (started == px->n_workers)
+		return px;
+	if (started > 0) {
+		/* Those running stop as proxy_stop stops them. */
+		size_t all = px->n_workers;
+
+		px->n_workers = started;
+		proxy_stop_started(px, all);
 		return NULL;
 	}
-	return px;
+fail:
+	for (size_t i = px->n_workers; i-- > 1;)
+		worker_free(px->workers[i], false);
+	free(px->workers);
+	worker_free(px, false);
+	free(px);
+	return NULL;
+}
+
+struct proxy *proxy_start(struct berr *err)
+{
+	return proxy_start_threads(1, err);
 }
 
 static void conf_from_spec(struct proxy_svc_conf *c,
@@ -780,11 +1065,12 @@ void proxy_endpoints_publish(struct proxy *px, const char *service,
 	slot = proxy_slot_get(px, service);
 	old = atomic_exchange_explicit(&slot->eps, set, memory_order_acq_rel);
 	if (old) {
+		old->gen = ++px->gen;
 		old->retired_next = px->retired;
 		px->retired = old;
 	}
 	pthread_mutex_unlock(&px->lock);
-	uv_async_send(&px->wake);
+	proxy_wake_all(px);
 }
 
 int proxy_admin_listen(struct proxy *px, const char *addr, struct berr *err)
@@ -884,28 +1170,35 @@ void proxy_drain(struct proxy *px)
 
 int64_t proxy_open_connections(struct proxy *px)
 {
-	return atomic_load(&px->open_conns);
+	int64_t n = 0;
+
+	for (size_t i = 0; i < px->n_workers; i++)
+		n += atomic_load(&px->workers[i]->load);
+	return n;
 }
 
-void proxy_stop(struct proxy *px)
+void proxy_wake_all(struct proxy *px)
 {
-	struct proxy_cmd *c;
+	for (size_t i = 0; i < px->n_workers; i++)
+		uv_async_send(&px->workers[i]->wake);
+}
 
-	if (px == NULL)
-		return;
-	c = xcalloc(1, sizeof(*c));
+/* Stops the leader (which stops the others), joins the first n_workers
+ * threads and frees every one of all workers. */
+static void proxy_stop_started(struct proxy *px, size_t all)
+{
+	struct proxy_cmd *c = xcalloc(1, sizeof(*c));
+
 	c->kind = CMD_STOP;
 	c->fd = -1;
 	push(px, c);
-	uv_thread_join(&px->thread);
-	/* Commands that came after the stop. */
-	while ((c = px->cmds) != NULL) {
-		px->cmds = c->next;
-		if (c->fd >= 0)
-			close(c->fd);
-		free(c);
-	}
-	uv_loop_close(&px->loop);
+	for (size_t i = 0; i < px->n_workers; i++)
+		uv_thread_join(&px->workers[i]->thread);
+	for (size_t i = all; i-- > px->n_workers;)
+		worker_free(px->workers[i], false);
+	for (size_t i = px->n_workers; i-- > 1;)
+		worker_free(px->workers[i], true);
+	worker_free(px, true);
 	for (struct proxy_epset *e = px->retired, *n; e; e = n) {
 		n = e->retired_next;
 		free(e);
@@ -919,13 +1212,23 @@ void proxy_stop(struct proxy *px)
 		free(atomic_load(&s->eps));
 		proxy_routeset_free(atomic_load(&s->route));
 		proxy_rev_free_all(s);
+		for (struct proxy_pod_busy *b = s->busy, *bn; b; b = bn) {
+			bn = b->next;
+			free(b);
+		}
 		free(s);
 	}
-	pthread_mutex_destroy(&px->lock);
 	for (size_t i = 0; i < px->n_inherited; i++)
 		if (px->inherited[i].fd >= 0)
 			close(px->inherited[i].fd);
 	free(px->inherited);
-	free(px->rbuf);
+	free(px->workers);
 	free(px);
+}
+
+void proxy_stop(struct proxy *px)
+{
+	if (px == NULL)
+		return;
+	proxy_stop_started(px, px->n_workers);
 }

@@ -76,8 +76,20 @@ double proxy_rev_quantile_ms(const struct proxy_rev_counts *from,
  * (http) or connection (tcp) goes to the canary group when every header
  * route matches (http only; n_headers > 0), else with probability
  * weight % — independent of how many pods each group has. A group
- * without pods sends its share to the other. mirror_percent is reserved
- * for request mirroring, which is not implemented: it must be 0.
+ * without pods sends its share to the other.
+ *
+ * mirror_percent (http only): of the requests sent to the stable group,
+ * that share is also copied to a canary pod; the copy's answer is
+ * discarded (counted in the canary revision's counters) and never delays
+ * the client's. A copy is made only of a request whose whole message is
+ * at hand when it is dispatched (at most 64 KiB, no upgrade); at most 64
+ * copies per service are in flight, and any beyond are dropped (counted).
+ *
+ * cookie (http only; NULL or "" none): while 0 < weight < 100, a client
+ * whose request carries the cookie cookie=canary.HASH (or stable.HASH),
+ * HASH the canary revision, stays on that side; any other request is
+ * drawn and its answer sets the cookie (session, Path=/). Header routes
+ * come first; a side without pods sends its share to the other.
  */
 enum proxy_match { PROXY_MATCH_EXACT, PROXY_MATCH_PREFIX, PROXY_MATCH_REGEX };
 
@@ -92,11 +104,17 @@ struct proxy_route {
 	int weight;	    /* 0..100 */
 	const struct proxy_header_route *headers;
 	size_t n_headers;
-	int mirror_percent; /* must be 0 (mirroring is not implemented) */
+	int mirror_percent; /* 0..100 */
+	const char *cookie; /* stickiness cookie's name; NULL or "" none */
 };
 
 /* Starts the proxy thread. NULL with err set on failure. */
 struct proxy *proxy_start(struct berr *err);
+/* Starts n proxy threads (n < 1: one), each with its own loop: the
+ * first accepts every service's connections and hands each to the
+ * thread with the fewest; endpoints, routes, revision counters and
+ * maxConnections are shared, metrics summed. */
+struct proxy *proxy_start_threads(int n, struct berr *err);
 
 /*
  * Creates or updates the listener of svc (copied). The listening socket is

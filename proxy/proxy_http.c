@@ -76,7 +76,9 @@ struct hconn {
 	struct proxy_upstream *up;
 	struct proxy_backend *be;    /* backend whose active count we raised */
 	struct proxy_rev_stats *rev; /* revision of the last pod tried */
-	int grp; /* routing group of the request; -2 unset */
+	int grp;	/* routing group of the request; -2 unset */
+	int set_cookie; /* the answer sets the stickiness cookie to this
+			   group; -1 not */
 	struct proxy_pipe pipe;
 	uv_shutdown_t sreq;
 };
@@ -85,6 +87,7 @@ static void process(struct hconn *c, const char *data, size_t len);
 static void dispatch(struct hconn *c, struct proxy_backend *avoid);
 static void start_client_read(struct hconn *c);
 static void up_resume(struct hconn *c);
+static int write_with_cookie(struct hconn *c, const char *p, size_t n);
 
 static void maybe_free(struct hconn *c)
 {
@@ -145,7 +148,7 @@ static void detach_up(struct hconn *c, bool pool)
 static void uncount(struct hconn *c)
 {
 	if (c->be)
-		c->be->active--;
+		proxy_backend_busy(c->be, -1);
 	c->be = NULL;
 }
 
@@ -570,13 +573,24 @@ static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
+	/* Counted out before the client can read the end of the answer: a
+	 * client's next request, on any proxy thread, finds the pod free
+	 * (least-conn). */
+	if (c->resp.complete && !(c->resp.upgrade && c->req.upgrade))
+		uncount(c);
 	if (used > 0) {
+		bool cookie = c->resp_bytes == 0 && c->set_cookie >= 0;
+
 		if (c->phase == PH_RESPONSE)
 			arm(c, PH_BODY);
 		else if (c->phase == PH_BODY)
 			arm(c, PH_BODY);
 		c->resp_bytes += used;
-		if (write_response(c, buf->base, used) < 0) {
+		/* The stickiness cookie goes into a head's first bytes; a
+		 * drain's Connection: close into its end (with both, only the
+		 * cookie: the connection still ends after the answer). */
+		if ((cookie ? write_with_cookie(c, buf->base, used)
+			    : write_response(c, buf->base, used)) < 0) {
 			conn_close(c);
 			return;
 		}
@@ -653,6 +667,62 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 		start_client_read(c);
 }
 
+/* The routing group of the current request (header routes, then the
+ * stickiness cookie, then the weighted draw), and its mirror copy. */
+static void choose_group(struct hconn *c)
+{
+	struct proxy_service *s = c->svc;
+	const struct proxy_routeset *r = s->route;
+	bool matched =
+	    r && r->n_headers > 0 &&
+	    proxy_route_headers_match(r, c->req.out.p, c->req.out.len);
+	int side = -1;
+
+	c->set_cookie = -1;
+	if (r && !matched && r->cookie[0] && r->weight > 0 && r->weight < 100) {
+		side = proxy_route_cookie_side(r, c->req.out.p, c->req.out.len);
+		if (side >= 0 && s->n_grp[side] == 0)
+			side = -1;
+	}
+	if (side >= 0) {
+		c->grp = side;
+	} else {
+		c->grp = proxy_route_group(r, s->n_grp[0], s->n_grp[1], matched,
+					   &s->draw);
+		if (r && !matched && r->cookie[0] && r->weight > 0 &&
+		    r->weight < 100 && c->grp >= 0)
+			c->set_cookie = c->grp;
+	}
+	if (c->grp == 0)
+		proxy_mirror_maybe(
+		    s, c->req.complete && !c->req.upgrade ? c->req.out.p : NULL,
+		    c->req.out.len, c->req.is_head);
+}
+
+/* Writes the first bytes of a response with the stickiness cookie after
+ * its status line. Returns what proxy_write_copy returns. */
+static int write_with_cookie(struct hconn *c, const char *p, size_t n)
+{
+	const struct proxy_routeset *r = c->svc->route;
+	const char *eol = memchr(p, '\n', n);
+	struct proxy_buf b = {0};
+	int rc;
+
+	if (eol == NULL || r == NULL || r->cookie[0] == '\0')
+		return proxy_write_copy((uv_stream_t *)&c->client, p, n,
+					client_written, c);
+	proxy_buf_append(&b, p, (size_t)(eol + 1 - p));
+	proxy_buf_printf(&b, "Set-Cookie: %s=%s.%s; Path=/; HttpOnly\r\n",
+			 r->cookie, c->set_cookie ? "canary" : "stable",
+			 r->canary);
+	proxy_buf_append(&b, eol + 1, (size_t)(p + n - eol - 1));
+	c->resp_bytes += b.len - n;
+	rc = proxy_write_copy((uv_stream_t *)&c->client, b.p, b.len,
+			      client_written, c);
+	proxy_buf_free(&b);
+	return rc;
+}
+
 /* Picks a backend for the current request and sends it there. */
 static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 {
@@ -677,16 +747,11 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			return;
 		}
 		if (c->grp == -2)
-			c->grp = proxy_route_group(
-			    s->route, s->n_grp[0], s->n_grp[1],
-			    s->route && s->route->n_headers > 0 &&
-				proxy_route_headers_match(
-				    s->route, c->req.out.p, c->req.out.len),
-			    &s->draw);
+			choose_group(c);
 		b = proxy_service_pick(s, c->grp, avoid);
 		c->be = b;
 		c->rev = b->rev;
-		b->active++;
+		proxy_backend_busy(b, 1);
 		b->requests++;
 		u = proxy_upstream_take(b);
 		if (u) {
@@ -765,6 +830,7 @@ static void process(struct hconn *c, const char *data, size_t len)
 		c->req_start = proxy_now_ms();
 		c->tries = 0;
 		c->grp = -2;
+		c->set_cookie = -1;
 		c->rev = NULL;
 		c->retries_left = 1;
 		c->retry_ok = c->req.idempotent;
@@ -853,6 +919,7 @@ void proxy_http_accept(struct proxy_service *s, int fd)
 	char ip[64] = "unknown";
 
 	c->svc = s;
+	c->set_cookie = -1;
 	proxy_service_hold(s);
 	uv_tcp_init(&s->px->loop, &c->client);
 	uv_timer_init(&s->px->loop, &c->timer);

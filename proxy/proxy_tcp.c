@@ -56,7 +56,7 @@ static void conn_close(struct tcp_conn *c)
 	c->closing = true;
 	proxy_unlink(&c->link);
 	if (c->counted)
-		c->counted->active--;
+		proxy_backend_busy(c->counted, -1);
 	c->counted = NULL;
 	proxy_conn_closed(c->svc);
 	if (c->sp)
@@ -119,7 +119,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 	if (status != 0) {
 		u->be->failures++;
 		proxy_rev_conn_error(u->be->rev);
-		c->counted->active--;
+		proxy_backend_busy(c->counted, -1);
 		c->counted = NULL;
 		c->up = NULL;
 		proxy_upstream_close(u);
@@ -155,7 +155,7 @@ static void try_connect(struct tcp_conn *c, struct proxy_backend *avoid)
 		c->up = proxy_upstream_connect(s, b, on_up_connect, c, &err);
 		if (c->up) {
 			c->counted = b;
-			c->counted->active++;
+			proxy_backend_busy(c->counted, 1);
 			return;
 		}
 		b->failures++;

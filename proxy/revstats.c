@@ -26,6 +26,7 @@ struct proxy_rev_stats *proxy_rev_stats_get(struct proxy *px,
 
 	if (revision == NULL || revision[0] == '\0')
 		return NULL;
+	px = px->leader; /* the slots' lock */
 	pthread_mutex_lock(&px->lock);
 	for (pp = &slot->revs; (r = *pp) != NULL; pp = &r->next)
 		if (!strcmp(r->revision, revision))

@@ -41,10 +41,21 @@ static struct proxy_routeset *compile(const struct proxy_route *route,
 			 route->weight);
 		return NULL;
 	}
-	if (route->mirror_percent != 0) {
-		berr_set(err, "request mirroring (%d %%) is not implemented",
+	if (route->mirror_percent < 0 || route->mirror_percent > 100) {
+		berr_set(err, "mirror percentage %d is outside 0..100",
 			 route->mirror_percent);
 		return NULL;
+	}
+	if (route->cookie && route->cookie[0]) {
+		bool ok = strlen(route->cookie) < sizeof(r->cookie);
+
+		for (const char *p = route->cookie; ok && *p; p++)
+			ok = token_char(*p);
+		if (!ok) {
+			berr_set(err, "`%s` is not a cookie name",
+				 route->cookie);
+			return NULL;
+		}
 	}
 	if (route->canary && strlen(route->canary) >= sizeof(r->canary)) {
 		berr_set(err, "canary revision `%s` is too long",
@@ -56,6 +67,8 @@ static struct proxy_routeset *compile(const struct proxy_route *route,
 		 route->canary ? route->canary : "");
 	r->weight = route->weight;
 	r->mirror = route->mirror_percent;
+	snprintf(r->cookie, sizeof(r->cookie), "%s",
+		 route->cookie ? route->cookie : "");
 	for (size_t i = 0; i < route->n_headers; i++) {
 		const struct proxy_header_route *h = &route->headers[i];
 		struct proxy_hroute *o = &r->headers[i];
@@ -120,11 +133,12 @@ int proxy_route_publish(struct proxy *px, const char *service,
 	slot = proxy_slot_get(px, service);
 	old = atomic_exchange_explicit(&slot->route, r, memory_order_acq_rel);
 	if (old) {
+		old->gen = ++px->gen;
 		old->retired_next = px->retired_routes;
 		px->retired_routes = old;
 	}
 	pthread_mutex_unlock(&px->lock);
-	uv_async_send(&px->wake);
+	proxy_wake_all(px);
 	return 0;
 }
 
@@ -196,4 +210,62 @@ bool proxy_route_headers_match(const struct proxy_routeset *r, const char *head,
 		}
 	}
 	return true;
+}
+
+/* The side a cookie value names: "canary.HASH" or "stable.HASH". */
+static int side_of(const struct proxy_routeset *r, const char *v, size_t n)
+{
+	size_t h = strlen(r->canary);
+
+	if (n == 7 + h && !memcmp(v, "canary.", 7) &&
+	    !memcmp(v + 7, r->canary, h))
+		return 1;
+	if (n == 7 + h && !memcmp(v, "stable.", 7) &&
+	    !memcmp(v + 7, r->canary, h))
+		return 0;
+	return -1;
+}
+
+int proxy_route_cookie_side(const struct proxy_routeset *r, const char *head,
+			    size_t len)
+{
+	const char *p = memchr(head, '\n', len), *end = head + len;
+	size_t cn;
+
+	if (r == NULL || r->cookie[0] == '\0' || r->canary[0] == '\0')
+		return -1;
+	cn = strlen(r->cookie);
+	/* Every Cookie line, every "name=value" pair in it. */
+	while (p && ++p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q;
+
+		if (eol == NULL)
+			eol = end;
+		if (*p == '\r' || *p == '\n')
+			return -1;
+		if (eol - p < 7 || strncasecmp(p, "cookie:", 7) != 0) {
+			p = eol;
+			continue;
+		}
+		for (q = p + 7; q < eol;) {
+			const char *pe = memchr(q, ';', (size_t)(eol - q));
+			const char *ve;
+
+			if (pe == NULL)
+				pe = eol;
+			while (q < pe && (*q == ' ' || *q == '\t'))
+				q++;
+			ve = pe;
+			while (ve > q && (ve[-1] == '\r' || ve[-1] == ' ' ||
+					  ve[-1] == '\t'))
+				ve--;
+			if ((size_t)(ve - q) > cn && q[cn] == '=' &&
+			    !memcmp(q, r->cookie, cn))
+				return side_of(r, q + cn + 1,
+					       (size_t)(ve - q) - cn - 1);
+			q = pe + 1;
+		}
+		p = eol;
+	}
+	return -1;
 }

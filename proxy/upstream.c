@@ -191,8 +191,11 @@ void proxy_upstream_park(struct proxy_upstream *u)
 {
 	struct proxy_backend *b = u->be;
 
+	/* The bound holds for the process: each thread keeps its share. */
+	size_t cap = PROXY_POOL_MAX / u->svc->px->leader->n_workers;
+
 	if (u->closing || !u->connected || !b->in_set ||
-	    b->n_idle >= PROXY_POOL_MAX || u->svc->removed) {
+	    b->n_idle >= (int)(cap ? cap : 1) || u->svc->removed) {
 		proxy_upstream_close(u);
 		return;
 	}

@@ -62,6 +62,11 @@ for t in build/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_suite "unit/$(basename "$t")" "$t"
 done
+# The proxy's units again on 2 proxy threads (tests/lib/proxy_test.h).
+for t in build/tests/test_proxy_*; do
+	[ -x "$t" ] || continue
+	BERTH_PROXY_THREADS=2 run_suite "unit/$(basename "$t") (2 proxy threads)" "$t"
+done
 
 # fuzz_one BIN: a bounded libFuzzer run, reported as one TAP test. Seeds
 # and past crash inputs come from tests/fuzz/corpus/NAME, keywords from
@@ -115,6 +120,10 @@ if [ "$(id -u)" -eq 0 ]; then
 		BERTH="$PWD/build/asan/berth" OUT="$out/int" \
 			xargs -P "${BERTH_TEST_JOBS:-2}" -I{} sh -c '
 			n=$(basename "$1" .bats) t0=$(date +%s)
+			# the proxy files on 2 proxy threads, the rest on 1
+			case $n in
+			5[0-9]-* | 61-* | 65-*) export BERTH_PROXY_THREADS=${BERTH_PROXY_THREADS:-2} ;;
+			esac
 			bats --tap "$1" >"$OUT/$n.tap" 2>"$OUT/$n.err"
 			echo $? >"$OUT/$n.rc"
 			echo $(($(date +%s) - t0)) >"$OUT/$n.time"' sh {}

@@ -28,6 +28,7 @@ run_dir = $T/run
 admin = off
 kubernetesAPI = ${BERTH_KUBE_API:-off}
 dashboard = ${BERTH_DASHBOARD:-off}
+proxyThreads = ${BERTH_PROXY_THREADS:-1}
 crashLoopBackOff.initialSeconds = ${BACKOFF_INITIAL:-2}
 crashLoopBackOff.maxSeconds = ${BACKOFF_MAX:-8}
 INI

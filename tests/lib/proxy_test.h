@@ -10,6 +10,20 @@
 
 #include "../../proxy/proxy.h"
 
+/* The proxy under test: BERTH_PROXY_THREADS threads (default 1), so
+ * every proxy test runs with several too. */
+static inline int test_proxy_threads(void)
+{
+	const char *n = getenv("BERTH_PROXY_THREADS");
+
+	return n && atoi(n) > 1 ? atoi(n) : 1;
+}
+
+static inline struct proxy *test_proxy_start(struct berr *err)
+{
+	return proxy_start_threads(test_proxy_threads(), err);
+}
+
 /* A service on listen; backends are published with target ports of
  * their own, so targetPort stays 0. Response timeout 700 ms. */
 static inline struct service_spec spec(const char *name, const char *listen,

@@ -218,5 +218,31 @@ int main(void)
 		canary_abort(&s);
 		ok(!s.held && s.weight == 0, "abort: no hold, weight 0");
 	}
+
+	/* a mirror route: its percentage, a pod at weight 0, removed and
+	 * cleared by an abort */
+	st.n = 0;
+	v[st.n++] = step(CANARY_SET_MIRROR_ROUTE, 30, 0);
+	v[st.n++] = step(CANARY_PAUSE, 0, -1);
+	v[st.n++] = step(CANARY_SET_MIRROR_ROUTE, 0, 0);
+	v[st.n++] = step(CANARY_PAUSE, 0, -1);
+	canary_begin(&s, "abc");
+	canary_advance(&s, &in, &o);
+	ok(s.mirror == 30 && s.weight == 0 && s.step == 1,
+	   "setMirrorRoute 30: mirror 30 %%, weight still 0");
+	is_int(o.canary_replicas, 1,
+	       "mirror route at weight 0: one canary pod to copy to");
+	ok(o.n_notes == 2 && strstr(o.notes[0], "setMirrorRoute 30") &&
+	       strstr(o.notes[0], "answers discarded"),
+	   "the note names the mirror: %s", o.notes[0]);
+	canary_promote(&s, &st, false);
+	canary_advance(&s, &in, &o);
+	ok(s.mirror == 0 && s.step == 3, "setMirrorRoute alone removes it");
+	canary_begin(&s, "abc");
+	canary_advance(&s, &in, &o);
+	canary_abort(&s);
+	canary_advance(&s, &in, &o);
+	ok(s.mirror == 0 && o.canary_replicas == 0,
+	   "abort clears the mirror and its pod");
 	return tap_done();
 }

@@ -416,7 +416,8 @@ static const char *const bad[][2] = {
     {HDR "strategy.type = Canary\nstrategy.canary.steps = setWeight 5, "
 	 "wait 3\n",
      "t.ini:5: strategy.canary.steps: step 2: `wait` is not a step "
-     "(setWeight, pause, setCanaryScale, setHeaderRoute, analysis)"},
+     "(setWeight, pause, setCanaryScale, setHeaderRoute, setMirrorRoute, "
+     "analysis)"},
     /* [analysis NAME] */
     {"[analysis]\n", "t.ini:1: [analysis] needs one name: [analysis NAME]"},
     {"[analysis a]\n[analysis a]\n",
@@ -485,6 +486,18 @@ static const char *const bad[][2] = {
 	 "strategy.canary.analysis.startingStep = 1\n",
      "t.ini:6: strategy.canary.analysis.startingStep 1: there are only 1 "
      "steps (it is a 0-based index)"},
+    {HDR "strategy.type = Canary\nstrategy.canary.steps = setMirrorRoute "
+	 "120\n",
+     "t.ini:5: strategy.canary.steps: step 1: setMirrorRoute takes nothing "
+     "(removes the mirror) or one percentage 0..100 (e.g. setMirrorRoute "
+     "20)"},
+    {HDR "strategy.canary.stickiness.cookie = side\n",
+     "t.ini:4: strategy.canary.stickiness.cookie may only be set when "
+     "strategy.type is Canary"},
+    {HDR "strategy.type = Canary\nstrategy.canary.stickiness.cookie = "
+	 "a;b\n",
+     "t.ini:5: strategy.canary.stickiness.cookie: `a;b` is not a cookie name "
+     "(a token of at most 63 characters, no separators)"},
     {HDR "strategy.type = Canary\nstrategy.canary.steps = pause 3d\n",
      "t.ini:5: strategy.canary.steps: step 1: pause takes nothing (until "
      "promoted) or a duration: N, Ns, Nm or Nh"},
@@ -687,15 +700,18 @@ static void check_canary_steps(void)
 		   "setWeight 20 ,pause 30s, setHeaderRoute X-Canary prefix "
 		   "yes,  pause 2m\n"
 		   "strategy.canary.steps = setWeight 50, pause, "
-		   "setHeaderRoute, setCanaryScale matchTrafficWeight, ; a "
-		   "comment\n");
+		   "setHeaderRoute, setCanaryScale matchTrafficWeight, "
+		   "setMirrorRoute 20, setMirrorRoute ; a comment\n"
+		   "strategy.canary.stickiness.cookie = berth-side\n");
 	rc = cfg_load("canary.ini", &c, &err);
 	is_int(rc, 0, "canary steps load (%s)", err.msg);
 	if (rc != 0)
 		return;
 	st = &c->deployments[0].canary_steps;
-	is_int((int)st->n, 9, "9 steps over two lines, empty ones skipped");
-	if (st->n == 9) {
+	is_int((int)st->n, 11, "11 steps over two lines, empty ones skipped");
+	is_str(c->deployments[0].canary_cookie, "berth-side",
+	       "the stickiness cookie's name");
+	if (st->n == 11) {
 		static const char *const want[] = {
 		    "setCanaryScale replicas 1",
 		    "setWeight 20",
@@ -705,14 +721,17 @@ static void check_canary_steps(void)
 		    "setWeight 50",
 		    "pause",
 		    "setHeaderRoute",
-		    "setCanaryScale matchTrafficWeight"};
+		    "setCanaryScale matchTrafficWeight",
+		    "setMirrorRoute 20",
+		    "setMirrorRoute"};
 
-		for (size_t i = 0; i < 9; i++)
+		for (size_t i = 0; i < 11; i++)
 			is_str(canary_step_str(&st->v[i], buf, sizeof(buf)),
 			       want[i], "step %zu reads back", i + 1);
 	}
 	dup = cfg_deployment_dup(&c->deployments[0]);
-	ok(dup->canary_steps.n == 9 &&
+	ok(dup->canary_steps.n == 11 &&
+	       !strcmp(dup->canary_cookie, "berth-side") &&
 	       dup->canary_steps.v[3].header != st->v[3].header &&
 	       !strcmp(dup->canary_steps.v[3].header, "X-Canary"),
 	   "a copied spec owns its steps");

@@ -9,8 +9,12 @@ int main(void)
 {
 	struct proxy_backend b[3] = {{0}};
 	struct proxy_backend *v[3] = {&b[0], &b[1], &b[2]};
+	atomic_int busy[3] = {0, 0, 0}; /* in flight, every thread's */
 	unsigned rr = 0;
 	int seen[3] = {0}, i;
+
+	for (int k = 0; k < 3; k++)
+		b[k].busy = &busy[k];
 
 	is_int(proxy_balance_pick(BALANCE_ROUND_ROBIN, v, 0, &rr, NULL), -1,
 	       "no endpoint: -1");
@@ -35,15 +39,15 @@ int main(void)
 	i = proxy_balance_pick(BALANCE_ROUND_ROBIN, v, 2, &rr, NULL);
 	ok(i == 0 || i == 1, "cursor past a shrunk set stays in range");
 
-	b[0].active = 5;
-	b[1].active = 1;
-	b[2].active = 3;
+	busy[0] = 5;
+	busy[1] = 1;
+	busy[2] = 3;
 	rr = 0;
 	is_int(proxy_balance_pick(BALANCE_LEAST_CONN, v, 3, &rr, NULL), 1,
 	       "least-conn picks the idlest");
 	is_int(proxy_balance_pick(BALANCE_LEAST_CONN, v, 3, &rr, &b[1]), 2,
 	       "least-conn skips the avoided one");
-	b[0].active = b[1].active = b[2].active = 0;
+	busy[0] = busy[1] = busy[2] = 0;
 	memset(seen, 0, sizeof(seen));
 	for (int k = 0; k < 6; k++)
 		seen[proxy_balance_pick(BALANCE_LEAST_CONN, v, 3, &rr, NULL)]++;

@@ -7,7 +7,9 @@
  * threads of this test: weights 5/25/50 within 2 points over 5000
  * requests each, header route 100 %/0 %, tcp per-connection weights, a
  * canary that refuses connections (every client still answered, its
- * connection errors counted), per-revision series in /metrics.
+ * connection errors counted), request mirroring (copies counted at the
+ * canary, every answer the stable pods'), the stickiness cookie,
+ * per-revision series in /metrics.
  * Ports 19700-19719.
  */
 #include <pthread.h>
@@ -320,6 +322,165 @@ static void counted(struct proxy *px, uint64_t sent, struct proxy_rev_counts *c,
 		   2000);
 }
 
+/* Sends req on a new connection; the whole response (head and body)
+ * into out. Returns the status or -1. */
+static int raw_roundtrip(const char *req, char *out, size_t cap)
+{
+	int fd = dial(HTTP_PORT), status = -1;
+	size_t len = 0;
+	char *end;
+
+	if (fd == -1)
+		return -1;
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		goto done;
+	for (;;) {
+		ssize_t n = read(fd, out + len, cap - 1 - len);
+		const char *cl;
+
+		if (n <= 0)
+			goto done;
+		len += (size_t)n;
+		out[len] = '\0';
+		end = strstr(out, "\r\n\r\n");
+		cl = strstr(out, "Content-Length: ");
+		if (end && cl &&
+		    len >= (size_t)(end + 4 - out) + (size_t)atoi(cl + 16))
+			break;
+	}
+	status = atoi(out + 9);
+done:
+	close(fd);
+	return status;
+}
+
+/* n requests req, each on its own connection: how many the canary
+ * answered; *cookies counts answers setting the cookie to the side that
+ * answered, *wrong those setting any other. -1 when one was not 200. */
+static int sticky_share(const char *req, int n, int *cookies, int *wrong)
+{
+	char out[4096];
+	int canary = 0;
+
+	*cookies = *wrong = 0;
+	for (int i = 0; i < n; i++) {
+		bool c;
+
+		if (raw_roundtrip(req, out, sizeof(out)) != 200)
+			return -1;
+		c = strstr(out, "\r\n\r\nbackend-10") != NULL;
+		canary += c;
+		if (strstr(out, c ? "\r\nSet-Cookie: side=canary.canaryhash; "
+				    "Path=/; HttpOnly\r\n"
+				  : "\r\nSet-Cookie: side=stable.canaryhash; "
+				    "Path=/; HttpOnly\r\n"))
+			(*cookies)++;
+		else if (strstr(out, "Set-Cookie"))
+			(*wrong)++;
+	}
+	return canary;
+}
+
+#define SENT                                                                   \
+	"berth_service_mirrored_requests_total{service=\"web\",result="        \
+	"\"sent\"}"
+
+/* setMirrorRoute: copies counted at the canary, no answer changed; the
+ * stickiness cookie. sent: requests counted so far. */
+static void mirror_and_cookie(struct proxy *px, uint64_t sent)
+{
+	struct proxy_route route = {.canary = "canaryhash", .weight = 0};
+	struct proxy_rev_counts c0, c1, s0, s1;
+	struct berr err = BERR_INIT;
+	int got, cookies, wrong;
+
+	route.mirror_percent = 101;
+	ok(proxy_route_publish(px, "web", &route, &err) == -1 &&
+	       strstr(err.msg, "mirror percentage 101"),
+	   "mirror 101 %% refused: %s", err.msg);
+	route.mirror_percent = 30;
+	is_int(proxy_route_publish(px, "web", &route, &err), 0,
+	       "weight 0, mirror 30 %% published");
+	counted(px, sent, &c0, &s0);
+	is_int(share(GET, 1000), 0,
+	       "mirror: 1000 requests, every one answered 200 by a stable pod");
+	/* The copies' answers are counted as they end. */
+	wait_until((proxy_revision_counts(px, "web", "canaryhash", &c1),
+		    proxy_revision_counts(px, "web", "stablehash", &s1),
+		    (long)(c1.requests - c0.requests) == metric_of(px, SENT) &&
+			s1.requests - s0.requests >= 1000),
+		   3000);
+	/* Exact in blocks of 100 per proxy thread: with one, 300. */
+	ok(llabs((long long)(c1.requests - c0.requests) - 300) <=
+		   (test_proxy_threads() > 1 ? 20 : 0) &&
+	       s1.requests - s0.requests == 1000,
+	   "30 %% copied: the canary answered %llu copies of 1000 requests",
+	   (unsigned long long)(c1.requests - c0.requests));
+	is_int(metric_of(px, SENT), (long)(c1.requests - c0.requests),
+	       "the copies in /metrics");
+
+	route.mirror_percent = 0;
+	route.weight = 50;
+	route.cookie = "a;b";
+	ok(proxy_route_publish(px, "web", &route, &err) == -1 &&
+	       strstr(err.msg, "a;b"),
+	   "a bad cookie name is refused: %s", err.msg);
+	route.cookie = "side";
+	is_int(proxy_route_publish(px, "web", &route, &err), 0,
+	       "weight 50 with the cookie `side` published");
+	got = sticky_share(GET, 200, &cookies, &wrong);
+	ok(got > 60 && got < 140 && cookies == 200 && wrong == 0,
+	   "no cookie: drawn (%d of 200 to the canary), every answer sets the "
+	   "side that answered (%d, %d wrong)",
+	   got, cookies, wrong);
+	got = sticky_share("GET / HTTP/1.1\r\nHost: x\r\nCookie: a=1; "
+			   "side=canary.canaryhash\r\n\r\n",
+			   100, &cookies, &wrong);
+	ok(got == 100 && cookies + wrong == 0,
+	   "cookie canary: %d of 100 to the canary, no new cookie", got);
+	got = sticky_share("GET / HTTP/1.1\r\nHost: x\r\nCookie: "
+			   "side=stable.canaryhash;b=2\r\n\r\n",
+			   100, &cookies, &wrong);
+	ok(got == 0 && cookies + wrong == 0,
+	   "cookie stable: %d of 100 to the canary, no new cookie", got);
+	got = sticky_share("GET / HTTP/1.1\r\nHost: x\r\nCookie: "
+			   "side=canary.oldhash\r\n\r\n",
+			   50, &cookies, &wrong);
+	ok(got >= 0 && cookies == 50 && wrong == 0,
+	   "a cookie of an earlier canary is drawn again and replaced");
+	route.weight = 100;
+	is_int(proxy_route_publish(px, "web", &route, &err), 0, "weight 100");
+	got = sticky_share("GET / HTTP/1.1\r\nHost: x\r\nCookie: "
+			   "side=stable.canaryhash\r\n\r\n",
+			   50, &cookies, &wrong);
+	ok(got == 50 && cookies + wrong == 0,
+	   "weight 100 overrides a stable cookie (%d of 50), sets none", got);
+	route.cookie = NULL;
+}
+
+/* With several proxy threads, connections are spread: 4 open ones,
+ * 2 per thread with 2 threads. */
+static int spread(struct proxy *px)
+{
+	char body[256];
+	int fds[4], ok_all = 1;
+
+	if (test_proxy_threads() != 2)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		fds[i] = dial(HTTP_PORT);
+		ok_all &= roundtrip(fds[i], GET, body, sizeof(body)) == 200;
+	}
+	ok(ok_all && atomic_load(&px->workers[0]->load) == 2 &&
+	       atomic_load(&px->workers[1]->load) == 2,
+	   "2 threads: 4 connections, 2 on each (%ld, %ld)",
+	   (long)atomic_load(&px->workers[0]->load),
+	   (long)atomic_load(&px->workers[1]->load));
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	return 4;
+}
+
 static void live(void)
 {
 	static struct server sv[N_STABLE + 1];
@@ -352,15 +513,15 @@ static void live(void)
 		snprintf(eps[i].revision, sizeof(eps[i].revision), "%s",
 			 i == N_STABLE ? "canaryhash" : "stablehash");
 	}
-	px = proxy_start(&err);
+	px = test_proxy_start(&err);
 	ok(px != NULL, "proxy starts");
 	is_int(proxy_service_set(px, &web, &err), 0, "http service listens");
 	is_int(proxy_service_set(px, &raw, &err), 0, "tcp service listens");
 	proxy_endpoints_publish(px, "web", eps, N_STABLE + 1);
 	proxy_endpoints_publish(px, "raw", eps, N_STABLE + 1);
 
+	sent = (uint64_t)spread(px) + 1100;
 	got = share(GET, 1100);
-	sent = 1100;
 	ok(got >= 90 && got <= 110,
 	   "no policy: round-robin, the canary pod answers 1 in 11 (%d of "
 	   "1100)",
@@ -407,12 +568,9 @@ static void live(void)
 	       strstr(err.msg, "101"),
 	   "weight 101 refused: %s", err.msg);
 
-	route =
-	    (struct proxy_route){.canary = "canaryhash", .mirror_percent = 10};
-	err = (struct berr)BERR_INIT;
-	ok(proxy_route_publish(px, "web", &route, &err) == -1 &&
-	       strstr(err.msg, "mirroring"),
-	   "mirroring is refused, not ignored: %s", err.msg);
+	sent += 500 + 500 + 100; /* the header route's */
+	mirror_and_cookie(px, sent);
+	sent += 1000 + 200 + 100 + 100 + 50 + 50;
 	route = (struct proxy_route){.canary = "canaryhash", .weight = 50};
 	is_int(proxy_route_publish(px, "raw", &route, &err), 0,
 	       "tcp weight 50 published");
@@ -436,6 +594,17 @@ static void live(void)
 	   "the canary's connection errors counted (%llu), no answer "
 	   "credited to it",
 	   (unsigned long long)(c1.conn_errors - c0.conn_errors));
+	route = (struct proxy_route){
+	    .canary = "canaryhash", .weight = 0, .mirror_percent = 50};
+	is_int(proxy_route_publish(px, "web", &route, &err), 0,
+	       "mirror 50 %% to a canary that refuses connections");
+	is_int(share(GET, 400), 0,
+	       "400 requests: every one answered 200, by stable pods");
+	ok(wait_until(metric_of(px,
+				"berth_service_mirrored_requests_total{"
+				"service=\"web\",result=\"failed\"}") >= 200,
+		      3000),
+	   "the 200 copies the dead canary did not take counted as failed");
 
 	is_int(proxy_route_publish(px, "web", NULL, &err), 0, "policy removed");
 	ok(!proxy_revision_counts(px, "web", "nohash", &c0) && c0.requests == 0,

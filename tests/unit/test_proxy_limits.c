@@ -218,7 +218,7 @@ int main(void)
 	pthread_detach(t);
 	cap.max_connections = 2;
 	slow.timeout_http_request_ms = 300;
-	px = proxy_start(&err);
+	px = test_proxy_start(&err);
 	ok(px != NULL, "proxy starts");
 	is_int(proxy_service_set(px, &cap, &err), 0, "cap listens");
 	is_int(proxy_service_set(px, &slow, &err), 0, "slow listens");

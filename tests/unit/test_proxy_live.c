@@ -568,7 +568,7 @@ int main(void)
 		pthread_create(&t, NULL, serve, &sv[i]);
 		pthread_detach(t);
 	}
-	px = proxy_start(&err);
+	px = test_proxy_start(&err);
 	ok(px != NULL, "proxy starts");
 	is_int(proxy_service_set(px, &web, &err), 0, "http service listens");
 	is_int(proxy_service_set(px, &raw, &err), 0, "tcp service listens");

@@ -263,6 +263,9 @@ static const struct change changes[] = {
      "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n"
      "strategy.blueGreen.postPromotionAnalysis = smoke-2\n",
      true},
+    {"strategy.canary.stickiness.cookie", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.stickiness.cookie = a\n",
+     "strategy.type = Canary\nstrategy.canary.stickiness.cookie = b\n", true},
     {"revisionHistoryLimit", "echo", "revisionHistoryLimit",
      "revisionHistoryLimit = 3\n", "revisionHistoryLimit = 4\n", true},
 };
