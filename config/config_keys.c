@@ -297,8 +297,11 @@ static const struct cfg_key keys[] = {
 	 "(until `berth rollout promote`) or pause DURATION (N, Ns, Nm, Nh), "
 	 "setCanaryScale replicas N | weight N | matchTrafficWeight, "
 	 "setHeaderRoute NAME exact|prefix|regex VALUE (matching requests go "
-	 "to the new revision; without arguments: removed). Repeating the key "
-	 "appends. Argo Rollouts' canary.steps."),
+	 "to the new revision; without arguments: removed), setMirrorRoute N "
+	 "(a copy of N % of the requests the stable pods serve goes to the "
+	 "new revision, its answer discarded; without arguments: removed), "
+	 "analysis TEMPLATE... (waits for a run of those [analysis] sections). "
+	 "Repeating the key appends. Argo Rollouts' canary.steps."),
     KEYF(CFG_SEC_DEPLOYMENT, "strategy.canary.analysis.templates",
 	 cfg_parse_words, D, canary_analysis.templates, 0,
 	 "Background analysis (Canary): names of [analysis NAME] sections "
@@ -352,10 +355,6 @@ static const struct cfg_key keys[] = {
 	cfg_parse_name, D, bluegreen.post_promotion_analysis, 0, 0,
 	"BlueGreen: an [analysis NAME] run after the switch; the old revision "
 	"stays until it succeeds, a failure switches back and aborts."),
-	 "to the new revision; without arguments: removed), setMirrorRoute N "
-	 "(a copy of N % of the requests the stable pods serve goes to the "
-	 "new revision, its answer discarded; without arguments: removed). "
-	 "Repeating the key appends. Argo Rollouts' canary.steps."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.stickiness.cookie",
 	cfg_parse_cookie_name, D, canary_cookie, 0, 0,
 	"Name of a cookie that keeps a client on the side (stable or canary) "
