@@ -122,7 +122,7 @@ if [ "$(id -u)" -eq 0 ]; then
 			n=$(basename "$1" .bats) t0=$(date +%s)
 			# the proxy files on 2 proxy threads, the rest on 1
 			case $n in
-			5[0-9]-* | 61-* | 65-*) export BERTH_PROXY_THREADS=${BERTH_PROXY_THREADS:-2} ;;
+			5[0-9]-* | 61-* | 65-* | 82-*) export BERTH_PROXY_THREADS=${BERTH_PROXY_THREADS:-2} ;;
 			esac
 			bats --tap "$1" >"$OUT/$n.tap" 2>"$OUT/$n.err"
 			echo $? >"$OUT/$n.rc"
