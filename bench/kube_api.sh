@@ -154,10 +154,7 @@ run_wrk() {
 	wrk -s "$WRK_STATUS" -t2 -c32 -d"${DURATION}s" --latency \
 		http://127.0.0.1:19560/ >"$T/wrk-$1.txt" 2>&1
 	wrk_check "$T/wrk-$1.txt" || die "wrk saw failures: $T/wrk-$1.txt"
-	awk '/^Requests\/sec:/ { rps = $2 }
-		$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-			p99 = u == "us" ? v / 1000 : u == "s" ? v * 1000 : v }
-		END { printf "%.0f %.2f\n", rps, p99 }' "$T/wrk-$1.txt"
+	wrk_rps_p99 "$T/wrk-$1.txt"
 }
 
 watchers_connected() {
@@ -196,9 +193,4 @@ for r in $(seq "$ROUNDS"); do
 done
 stop_pid "${PIDS[0]}"
 PIDS=()
-printf '%-8s %10s %10s\n' case req/s p99_ms
-for c in plain watched; do
-	printf '%-8s %10s %10s\n' "$c" \
-		"$(cut -d' ' -f1 "$T/$c" | median)" \
-		"$(cut -d' ' -f2 "$T/$c" | median)"
-done
+medians_table plain watched
