@@ -7,8 +7,9 @@
 # 1. RSS of an idle daemon with two pods, kubernetesAPI off and on (after
 #    one `kubectl get pods`, so the TLS code has run).
 # 2. `kubectl get pods` with 200 pods: median wall time of 10 runs (Table
-#    output, the default), of `kubectl get pods -o json`, and of
-#    `berth get pods` for comparison.
+#    output, the default), of `kubectl get pods -o json`, of the same
+#    Table request by curl (the server's share), of `kubectl version
+#    --client` (kubectl's own start), and of `berth get pods`.
 # 3. Does watching cost the proxy anything? Two pods behind an http
 #    service (127.0.0.1:19560); each round runs wrk twice while the
 #    deployment rolls between two versions: with no watcher, then with 50
@@ -129,7 +130,16 @@ kctl get pods >/dev/null # discovery cached, as in everyday use
 for i in $(seq 10); do ms kctl get pods; done | median >"$T/table"
 for i in $(seq 10); do ms kctl get pods -o json; done | median >"$T/json"
 for i in $(seq 10); do ms "$BERTH" get pods; done | median >"$T/berth"
-echo "get_pods_200_ms kubectl=$(cat "$T/table") kubectl_json=$(cat "$T/json") berth=$(cat "$T/berth")"
+# The server's share: the same Table request kubectl makes, by curl.
+table_req() {
+	curl -sS -o /dev/null --cacert "$T/state/pki/ca.crt" \
+		--cert "$T/state/pki/admin.crt" --key "$T/state/pki/admin.key" \
+		-H 'Accept: application/json;as=Table;v=v1;g=meta.k8s.io' \
+		"https://127.0.0.1:19561/api/v1/namespaces/default/pods?limit=500"
+}
+for i in $(seq 10); do ms table_req; done | median >"$T/curl"
+for i in $(seq 10); do ms kctl version --client; done | median >"$T/start"
+echo "get_pods_200_ms kubectl=$(cat "$T/table") kubectl_json=$(cat "$T/json") curl_table=$(cat "$T/curl") kubectl_start=$(cat "$T/start") berth=$(cat "$T/berth")"
 down
 fi
 [[ $PARTS == *3* ]] || exit 0
