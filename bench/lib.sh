@@ -255,3 +255,23 @@ proxy_tid() {
 	done
 	echo "$best"
 }
+
+# wrk_rps_p99 FILE: "REQ_PER_S P99_MS" from a `wrk --latency` report.
+wrk_rps_p99() {
+	awk '/^Requests\/sec:/ { rps = $2 }
+		$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+			p99 = u == "us" ? v / 1000 : u == "s" ? v * 1000 : v }
+		END { printf "%.0f %.2f\n", rps, p99 }' "$1"
+}
+
+# medians_table NAME...: for each NAME, the medians of columns 1 and 2 of
+# $T/NAME (one "REQ_PER_S P99_MS" line per round), as a table.
+medians_table() {
+	local c
+	printf '%-8s %10s %10s\n' case req/s p99_ms
+	for c in "$@"; do
+		printf '%-8s %10s %10s\n' "$c" \
+			"$(cut -d' ' -f1 "$T/$c" | median)" \
+			"$(cut -d' ' -f2 "$T/$c" | median)"
+	done
+}

@@ -445,6 +445,18 @@ void kube_stream_begin(struct kube_conn *c, const char *content_type,
 	free(head);
 }
 
+/* A client that stopped reading a stream is cut, never waited for. */
+static bool stream_stalled(struct kube_conn *c)
+{
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <=
+	    MAX_QUEUED_BYTES)
+		return false;
+	log_warnx("kubernetes API: dropping a stream whose client stopped "
+		  "reading");
+	conn_close(c);
+	return true;
+}
+
 int kube_stream_write(struct kube_conn *c, const char *data, size_t len)
 {
 	char head[32];
@@ -453,13 +465,8 @@ int kube_stream_write(struct kube_conn *c, const char *data, size_t len)
 		return -1;
 	if (len == 0 || c->head)
 		return 0;
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
-	    MAX_QUEUED_BYTES) {
-		log_warnx("kubernetes API: dropping a stream whose client "
-			  "stopped reading");
-		conn_close(c);
+	if (stream_stalled(c))
 		return -1;
-	}
 	snprintf(head, sizeof(head), "%zx\r\n", len);
 	send_plain(c, head, strlen(head));
 	send_plain(c, data, len);
@@ -500,13 +507,8 @@ int kube_raw_write(struct kube_conn *c, const void *data, size_t len)
 {
 	if (c == NULL || !c->upgraded || c->closing || c->finishing)
 		return -1;
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
-	    MAX_QUEUED_BYTES) {
-		log_warnx("kubernetes API: dropping a stream whose client "
-			  "stopped reading");
-		conn_close(c);
+	if (stream_stalled(c))
 		return -1;
-	}
 	send_plain(c, data, len);
 	return c->closing ? -1 : 0;
 }
