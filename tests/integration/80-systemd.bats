@@ -271,6 +271,10 @@ INI
 			grep -qxF ".B ${k%%.*}.\\fIKEY\\fR" "$T/berth.ini.5"
 			grep -qxF ".B ${k#*.}" "$T/berth.ini.5"
 			;;
+		metrics.*) # [analysis NAME]: metrics.METRIC.FIELD
+			m=${k#metrics.}
+			grep -qxF ".B metrics.METRIC.${m#*.}" "$T/berth.ini.5"
+			;;
 		*) grep -qxF ".B $k" "$T/berth.ini.5" ;;
 		esac
 	done
