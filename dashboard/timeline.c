@@ -27,7 +27,7 @@
 #define MAX_SAMPLES TL_MAX_SAMPLES
 #define MAX_EVENTS TL_MAX_EVENTS
 #define MAX_REVS TL_MAX_REVS
-#define TAIL_MS 2000	     /* recorded after completion */
+#define TAIL_MS 3000	     /* recorded after completion */
 #define SAVE_EVERY_MS 10000  /* a running record is written that often */
 #define RESUME_MAX_MS 600000 /* a record cut by a restart goes on if newer */
 
@@ -263,9 +263,15 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 			continue;
 		rec_sample(db, r, dep, now);
 		state = deployment_rollout_state(db->d, dep);
+		/* The settled state is recorded for TAIL_MS after the
+		 * rollout completes: the new revision's traffic shows. */
+		if (strcmp(state, "complete"))
+			r->complete_ms = 0;
+		else if (r->complete_ms == 0)
+			r->complete_ms = now;
 		if (r->n_pts >= MAX_SAMPLES ||
-		    (!strcmp(state, "complete") && r->done == 0 &&
-		     now - r->start > TAIL_MS)) {
+		    (r->complete_ms && r->done == 0 &&
+		     now - r->complete_ms >= TAIL_MS)) {
 			r->done = now;
 			ended = true;
 		}

@@ -33,6 +33,7 @@ struct tl_event {
 };
 
 struct tl_rec {
+	uint64_t complete_ms; /* first sample the rollout was complete, 0 */
 	char dep[64];
 	char hash[16]; /* the new template's */
 	int revision, from;

@@ -143,6 +143,11 @@ INI
 	done
 }
 
+# running_again POD: restarted at least once and Running again.
+running_again() {
+	[ "$(pods_json | jq --arg n "$1" '[.pods[] | select(.name == $n and .restarts >= 1 and .status == "Running")] | length')" -eq 1 ]
+}
+
 @test "logs --previous shows the run before the last restart; --tail N the last N lines" {
 	berth_header >"$T/berth.ini"
 	cat >>"$T/berth.ini" <<INI
@@ -160,7 +165,9 @@ INI
 	run ! bctl logs --previous "$pod"
 	[[ "$output" == *"previous terminated container \"count\" in pod \"$pod\" not found"* ]]
 	bctl exec "$pod" -- touch /tmp/go
-	wait_for 30 restarts_at_least "$pod" 1
+	# the next run, not the back-off before it (then `logs` and
+	# `logs --previous` both show the run that just ended)
+	wait_for 30 running_again "$pod"
 	wait_for 10 bash -c "$BERTH logs $pod | grep -q 'line 5'"
 	run bctl logs --previous "$pod"
 	[ "$status" -eq 0 ]
