@@ -217,6 +217,7 @@ int main(void)
 		   "promote releases the hold, the step is taken as usual");
 		canary_abort(&s);
 		ok(!s.held && s.weight == 0, "abort: no hold, weight 0");
+		in.steps = &st; /* a lives in this block only */
 	}
 
 	/* a mirror route: its percentage, a pod at weight 0, removed and
