@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # tests/lint/bats_negation.sh on its samples: it reports exactly the lines
-# listed in tests/lint/samples/bad.expected, accepts good.bats, and
+# listed in tests/lint/samples/bad.expected, accepts good.bats.in, and
 # accepts the repository's own test files. No daemon, no port, no root.
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -19,17 +19,17 @@ S=$REPO/tests/lint/samples
 }
 
 @test "the good sample passes" {
-	run sh "$LINT" "$S/good.bats"
+	run sh "$LINT" "$S/good.bats.in"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
 
 @test "TAP output: one test per file, the findings as comments" {
-	run sh "$LINT" --tap "$S/good.bats" "$S/bad.bats.in"
+	run sh "$LINT" --tap "$S/good.bats.in" "$S/bad.bats.in"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "ok 1 - $S/good.bats: every negated command can fail" ]
+	[ "${lines[0]}" = "ok 1 - $S/good.bats.in: every negated command can fail" ]
 	[ "${lines[1]}" = "not ok 2 - $S/bad.bats.in: negated commands that assert nothing" ]
 	[[ "${lines[2]}" == "#   $S/bad.bats.in:8: "* ]]
 	[ "${lines[-1]}" = "1..2" ]
