@@ -148,6 +148,7 @@ ro_is() { # ro_is JQ_FILTER: the Rollout's JSON satisfies it
 	grep -q 'setWeight: 20' "$T/export.yaml"
 	run grep -E '^ *(status|uid|resourceVersion):|berth.io/strategy' "$T/export.yaml"
 	[ "$status" -eq 1 ]
+	bctl export -o json >"$T/export1.json"
 
 	# A fresh daemon (own state and run dirs) given the export has the
 	# same object.
@@ -171,7 +172,13 @@ YAML
 	start_daemon "$T/again.yaml"
 	wait_for 60 ready_pods 2
 	wait_for 20 ro_is '.status.availableReplicas == 2'
+	bctl export -o json >"$T/export2.json"
+	diff <(jq -S . "$T/export1.json") <(jq -S . "$T/export2.json")
+	# The API serves the same Rollout (kubectl's own spec was the
+	# first daemon's; this one has berth's, with every default).
 	ro_json >"$T/ro2.json"
-	diff <(jq -S .spec "$T/ro1.json") <(jq -S .spec "$T/ro2.json")
+	diff <(jq -S '.items[] | select(.kind == "Rollout") | .spec' "$T/export1.json") \
+		<(jq -S .spec "$T/ro2.json")
+	jqt '.status.phase == "Healthy" and .status.stableRS == .status.currentPodHash' "$T/ro2.json"
 	curl -sf http://127.0.0.1:20981/ | grep -q 0.2.0
 }
