@@ -6,8 +6,10 @@
 # Service, `kubectl get ro` with Argo's columns, the canary reaching its
 # pause (`berth rollout status`, the Rollout's status), `berth export`
 # writing it back as a Rollout, and a fresh daemon given the export having
-# the same object.
-# Addresses: 127.0.0.1, ports 20900-20999 (API 20900, service 20981).
+# the same object; an AnalysisTemplate and a BlueGreen Rollout through
+# kubectl (a template in use is kept, a field berth does not run refused by
+# name, no strategic merge patch), kept across `berth apply` and a restart.
+# Addresses: 127.0.0.1, ports 20900-20999 (API 20900, services 20981-20983).
 
 load ../lib/helpers
 load ../lib/kube
@@ -181,4 +183,114 @@ YAML
 		<(jq -S .spec "$T/ro2.json")
 	jqt '.status.phase == "Healthy" and .status.stableRS == .status.currentPodHash' "$T/ro2.json"
 	curl -sf http://127.0.0.1:20981/ | grep -q 0.2.0
+}
+
+# bluegreen_yaml: Services `bgsvc` (20982) and `bgpre` (20983), an
+# AnalysisTemplate `smoke` and a BlueGreen Rollout `bg` that names them.
+bluegreen_yaml() {
+	cat <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: bgsvc}
+spec:
+  selector: {app: bg}
+  ports: [{port: 20982, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bgpre}
+spec:
+  selector: {app: bg}
+  ports: [{port: 20983, targetPort: 8080}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: smoke}
+spec:
+  metrics:
+  - name: ok
+    interval: 2s
+    successCondition: result.successRate >= 0.5
+    provider:
+      berth: {minRequests: 1}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: bg}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: bg}}
+  template:
+    metadata: {labels: {app: bg}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+      - name: bg
+        image: $IMAGES/echo-0.1.0
+        command: ["/bin/echo-version"]
+        args: ["--listen", ":8080"]
+        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+  strategy:
+    blueGreen:
+      activeService: bgsvc
+      previewService: bgpre
+      autoPromotionEnabled: false
+      prePromotionAnalysis: {templates: [{templateName: smoke}]}
+YAML
+}
+
+@test "AnalysisTemplate and BlueGreen Rollout through kubectl: refusals, kept across apply and a restart" {
+	need_kubectl
+	BERTH_KUBE_API=127.0.0.1:20900 berth_header >"$T/berth.ini"
+	start_daemon
+	bluegreen_yaml >"$T/bg.yaml"
+	run kctl apply -f "$T/bg.yaml"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"analysistemplate.argoproj.io/smoke created"* ]]
+	[[ "$output" == *"rollout.argoproj.io/bg created"* ]]
+	wait_for 60 ready_pods 1
+	run kctl get analysistemplates
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^smoke\ +[0-9]+s$ ]]
+	kctl get ro bg -o json >"$T/bg.json"
+	jqt '.spec.strategy.blueGreen.prePromotionAnalysis.templates[0].templateName == "smoke" and .status.blueGreen.activeSelector == .status.currentPodHash' "$T/bg.json"
+	run kctl apply -f "$T/bg.yaml"
+	[[ "$output" == *"analysistemplate.argoproj.io/smoke unchanged"* ]]
+	[[ "$output" == *"rollout.argoproj.io/bg unchanged"* ]]
+
+	# A template a rollout names stays; a field berth does not run is
+	# refused by name; a custom resource takes no strategic merge patch.
+	run kctl delete analysistemplate smoke
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'(Conflict)'*'"smoke" is used by rollout bg'* ]]
+	run kctl patch ro bg --type merge -p '{"spec":{"strategy":{"blueGreen":{"antiAffinity":{}}}}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'spec.strategy.blueGreen.antiAffinity: not supported by berth (berth runs on one host)'* ]]
+	run kctl patch ro bg -p '{"spec":{"replicas":1}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"strategic-merge-patch+json is not supported"* ]]
+
+	# berth apply of the file and a restart keep both.
+	run "$BERTH" apply -f "$T/berth.ini"
+	[ "$status" -eq 0 ]
+	"$BERTH" down >/dev/null
+	wait "$DAEMON_PID" || true
+	start_daemon
+	wait_for 60 ready_pods 1
+	run kctl get ro/bg analysistemplate/smoke -o name
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rollout.argoproj.io/bg"*"analysistemplate.argoproj.io/smoke"* ]]
+	# The file lists the template before the rollout that names it: it
+	# goes at the second delete.
+	run kctl delete -f "$T/bg.yaml"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'rollout.argoproj.io "bg" deleted'* ]]
+	[[ "$output" == *'"smoke" is used by rollout bg'* ]]
+	run kctl delete analysistemplate smoke
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'analysistemplate.argoproj.io "smoke" deleted'* ]]
+	run kctl get ro,analysistemplates
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"No resources found"* ]]
 }
