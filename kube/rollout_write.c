@@ -508,6 +508,7 @@ static void do_delete(struct rwctx *w, const char *name)
 		} else {
 			daemon_delete_deployment(
 			    d, daemon_find_deployment(d, name));
+			kube_record_delete(w->ks, "Deployment", name);
 		}
 		kube_record_delete(w->ks, w->kind, name);
 	}
