@@ -1,6 +1,7 @@
 /*
  * manifest.c - Kubernetes manifests (apps/v1 Deployment, v1 Service, v1
- * List, the `default` Namespace) read into berth's config. Owns the map
+ * List, the `default` Namespace; Argo's Rollout and AnalysisTemplate are
+ * manifest_rollout.c's) read into berth's config. Owns the map
  * from Kubernetes fields to berth's keys: every supported field is handed
  * to config_keys.c as the INI key of the same name, so a manifest and an
  * INI file are checked by the same code and give the same messages; every
@@ -63,7 +64,7 @@ static int labels_subset(json_t *sub, json_t *of)
 	return 1;
 }
 
-static int read_deployment(struct mctx *m, json_t *doc)
+int mf_read_deployment(struct mctx *m, json_t *doc)
 {
 	static const char *const spec_allowed[] = {"replicas",
 						   "selector",
@@ -341,7 +342,12 @@ static int read_doc(struct mctx *m, json_t *doc, const char *ptr)
 		m->lines = sub;
 	}
 	if (!strcmp(kind, "Deployment") && !strcmp(api, "apps/v1"))
-		r = read_deployment(m, doc);
+		r = mf_read_deployment(m, doc);
+	else if (!strcmp(api, "argoproj.io/v1alpha1") &&
+		 (!strcmp(kind, "Rollout") ||
+		  !strcmp(kind, "AnalysisTemplate")))
+		r = kind[0] == 'R' ? mf_read_rollout(m, doc)
+				   : mf_read_analysis_template(m, doc);
 	else if (!strcmp(kind, "Service") && !strcmp(api, "v1"))
 		r = read_service(m, doc);
 	else if (!strcmp(kind, "BerthConfig") && !strcmp(api, "berth.io/v1"))
@@ -357,7 +363,8 @@ static int read_doc(struct mctx *m, json_t *doc, const char *ptr)
 	else
 		r = mf_err(m, "/kind",
 			   "%s %s is not supported (berth runs apps/v1 "
-			   "Deployments and v1 Services)",
+			   "Deployments, v1 Services and argoproj.io/v1alpha1 "
+			   "Rollouts and AnalysisTemplates)",
 			   api, kind);
 	m->lines = lines;
 	json_decref(sub);

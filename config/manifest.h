@@ -28,6 +28,17 @@ json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas);
  * {"metadata": {"labels"...}, "spec": {"containers": [...]...}}. */
 json_t *cfg_pod_template_manifest(const struct deployment_spec *d);
 
+/* manifest_rollout_out.c: a Canary or BlueGreen deployment as an
+ * argoproj.io/v1alpha1 Rollout (Argo's strategy fields, no berth.io/
+ * strategy annotations), its spec.strategy alone ({"canary": ...} or
+ * {"blueGreen": ...}; NULL for other strategies), whichever of Rollout
+ * and Deployment d is (what `berth export` writes), and an [analysis
+ * NAME] as an AnalysisTemplate. */
+json_t *cfg_rollout_manifest(const struct deployment_spec *d, int replicas);
+json_t *cfg_rollout_strategy_manifest(const struct deployment_spec *d);
+json_t *cfg_workload_manifest(const struct deployment_spec *d, int replicas);
+json_t *cfg_analysis_manifest(const struct analysis_template *t);
+
 /* A v1 Service for s, selecting `selector` (NULL: s's own). */
 json_t *cfg_service_manifest(const struct service_spec *s,
 			     const struct kvlist *selector);

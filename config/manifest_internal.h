@@ -57,6 +57,15 @@ int mf_apply_map(struct mctx *m, json_t *map, const char *ptr, const char *key);
 /* `berth.io/KEY: value` annotations of meta, as keys of the section. */
 int mf_apply_annotations(struct mctx *m, json_t *meta, const char *mptr);
 
+/* manifest.c: an apps/v1 Deployment (or a Rollout's Deployment part)
+ * as a [deployment NAME]; m->kind names it in messages. */
+int mf_read_deployment(struct mctx *m, json_t *doc);
+/* manifest_rollout.c: argoproj.io/v1alpha1 Rollout (a deployment with
+ * its strategy.canary / strategy.blueGreen keys) and AnalysisTemplate
+ * (an [analysis NAME]). */
+int mf_read_rollout(struct mctx *m, json_t *doc);
+int mf_read_analysis_template(struct mctx *m, json_t *doc);
+
 /* manifest_pod.c: spec.template.spec at ptr, into the open deployment. */
 int mf_read_pod_spec(struct mctx *m, json_t *spec, const char *ptr);
 

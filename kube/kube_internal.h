@@ -18,7 +18,8 @@ struct kube_watch;
 struct kube_history;
 struct kube_follow;
 
-/* A resource served: its group ("" core, "apps"), plural name, list kind,
+/* A resource served: its group ("" core, "apps", "argoproj.io"), plural
+ * name, list kind,
  * scope and the fields its fieldSelector may name. */
 struct kres {
 	const char *group;
@@ -28,7 +29,7 @@ struct kres {
 	const char *const *fields;
 };
 
-#define KUBE_N_RESOURCES 6
+#define KUBE_N_RESOURCES 8
 extern const struct kres kube_resources[KUBE_N_RESOURCES];
 /* The resource group/name ("" for core), or NULL. */
 const struct kres *kube_resource(const char *group, const char *name);
@@ -120,6 +121,11 @@ void kube_delete_pod(struct kube_server *ks, struct kube_conn *c,
 void kube_write(struct kube_server *ks, struct kube_conn *c,
 		const struct kube_request *req, const struct kres *r,
 		const char *name);
+/* POST to rollouts or analysistemplates (name NULL); PUT, PATCH, DELETE
+ * of one (rollout_write.c). */
+void kube_rollout_write(struct kube_server *ks, struct kube_conn *c,
+			const struct kube_request *req, const struct kres *r,
+			const char *name);
 /* GET, PUT, PATCH /apis/apps/v1/namespaces/default/deployments/NAME/scale */
 void kube_scale(struct kube_server *ks, struct kube_conn *c,
 		const struct kube_request *req, const char *name);

@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "../orchestrator/model.h"
 #include "convert_in.h"
+#include "convert_rollout.h"
 #include "kube_internal.h"
 
 #define RECORD_MAX (4u << 20)
@@ -268,6 +269,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 		}
 		cfg_free(one);
 	}
+	if (rc == 0) /* after the services: a Rollout names them */
+		rc = kube_rollouts_extend_config(d, cfg, all, err);
 	json_decref(all);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "../common/xalloc.h"
 #include "../orchestrator/ctl_server.h"
 #include "convert.h"
+#include "convert_rollout.h"
 #include "discovery.h"
 #include "kobj.h"
 #include "kube_internal.h"
@@ -45,6 +46,9 @@ const struct kres kube_resources[] = {
     {"", "namespaces", "NamespaceList", false, common_fields},
     {"apps", "deployments", "DeploymentList", true, common_fields},
     {"apps", "replicasets", "ReplicaSetList", true, common_fields},
+    {"argoproj.io", "rollouts", "RolloutList", true, common_fields},
+    {"argoproj.io", "analysistemplates", "AnalysisTemplateList", true,
+     common_fields},
 };
 
 static void reply_status(struct kube_conn *c, int code, const char *reason,
@@ -172,6 +176,17 @@ static json_t *collect(struct kube_server *ks, const struct kube_ctx *k,
 			kube_record_overlay(ks, "Service", o);
 			json_array_append_new(items, o);
 		}
+	} else if (!strcmp(res, "rollouts")) {
+		for (struct deployment *dep = d->deployments; dep;
+		     dep = dep->next)
+			if (!dep->deleting && kube_is_rollout(dep))
+				json_array_append_new(
+				    items, kube_rollout_view(ks, k, dep, NULL));
+	} else if (!strcmp(res, "analysistemplates")) {
+		for (size_t i = 0; d->cfg && i < d->cfg->n_analyses; i++)
+			json_array_append_new(
+			    items, kube_rollout_view(ks, k, NULL,
+						     &d->cfg->analyses[i]));
 	} else if (!strcmp(res, "namespaces")) {
 		json_array_append_new(items, kube_namespace(k));
 	} else if (!strcmp(res, "events")) {
@@ -227,6 +242,8 @@ json_t *kube_collect(struct kube_server *ks, const struct kube_ctx *k,
 
 static const char *group_version(const struct kres *r)
 {
+	if (!strcmp(r->group, "argoproj.io"))
+		return "argoproj.io/v1alpha1";
 	return r->group[0] ? "apps/v1" : "v1";
 }
 
@@ -438,6 +455,16 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		kube_write(ks, c, req, r, n == 2 ? seg[1] : NULL);
 		return;
 	}
+	if (!is_get(req) && ns && !strcmp(r->group, "argoproj.io") && n <= 2) {
+		if (strcmp(ns, KUBE_NAMESPACE)) {
+			reply_status(c, 404, "NotFound",
+				     "berth has the namespace \"default\" only",
+				     "namespaces", ns);
+			return;
+		}
+		kube_rollout_write(ks, c, req, r, n == 2 ? seg[1] : NULL);
+		return;
+	}
 	if (!strcmp(req->method, "POST") && !strcmp(r->name, "pods")) {
 		reply_status(c, 405, "MethodNotAllowed",
 			     "berth runs no bare pods: create a Deployment",
@@ -484,6 +511,20 @@ void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
 		kube_reply(c, 200, "text/plain; charset=utf-8", "ok", 2);
 		return;
 	}
+	/* Aggregated discovery only in the version the client asked for. */
+	if (is_get(req)) {
+		enum kube_disc_format f = kube_discovery_negotiate(req->accept);
+
+		if ((doc = kube_discovery_aggregated(req->path, f))) {
+			char *text = json_dumps(doc, JSON_COMPACT);
+
+			kube_reply(c, 200, kube_discovery_content_type(f), text,
+				   strlen(text));
+			free(text);
+			json_decref(doc);
+			return;
+		}
+	}
 	doc = kube_discovery_json(req->path, ks->listen);
 	if (doc == NULL)
 		doc = kube_openapi_json(req->path);
@@ -508,6 +549,11 @@ void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
 	if (n >= 4 && !strcmp(seg[0], "apis") && !strcmp(seg[1], "apps") &&
 	    !strcmp(seg[2], "v1")) {
 		serve_resource(ks, c, req, "apps", seg + 3, n - 3);
+		return;
+	}
+	if (n >= 4 && !strcmp(seg[0], "apis") &&
+	    !strcmp(seg[1], "argoproj.io") && !strcmp(seg[2], "v1alpha1")) {
+		serve_resource(ks, c, req, "argoproj.io", seg + 3, n - 3);
 		return;
 	}
 	not_found_path(c);

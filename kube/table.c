@@ -148,6 +148,25 @@ static const struct column deploy_cols[] = {
      "selected by this will be the ones affected by this deployment."},
     {NULL, NULL, NULL, 0, NULL}};
 
+/* A custom resource's columns: Name, the CRD's additionalPrinterColumns
+ * (Argo Rollouts' for rollouts), Age where the CRD lists it. */
+static const struct column rollout_cols[] = {
+    NAME_COL,
+    {"Desired", "integer", "", 0, "Number of desired pods"},
+    {"Current", "integer", "", 0,
+     "Total number of non-terminated pods targeted by this rollout"},
+    {"Up-to-date", "integer", "", 0,
+     "Total number of non-terminated pods targeted by this rollout that "
+     "have the desired template spec"},
+    {"Available", "integer", "", 0,
+     "Total number of available pods (ready for at least minReadySeconds) "
+     "targeted by this rollout"},
+    {"Age", "date", "", 0, "Time since resource was created"},
+    {NULL, NULL, NULL, 0, NULL}};
+
+static const struct column template_cols[] = {
+    NAME_COL, AGE_COL, {NULL, NULL, NULL, 0, NULL}};
+
 static const struct column rs_cols[] = {
     NAME_COL,
     {"Desired", "integer", "", 0,
@@ -450,6 +469,21 @@ static json_t *event_cells(json_t *o, int64_t now)
 			 count, str(o, "metadata.name"));
 }
 
+static json_t *rollout_cells(json_t *o, int64_t now)
+{
+	return json_pack("[s, I, I, I, I, o]", str(o, "metadata.name"),
+			 num(o, "spec.replicas"), num(o, "status.replicas"),
+			 num(o, "status.updatedReplicas"),
+			 num(o, "status.availableReplicas"),
+			 age_cell(o, "metadata.creationTimestamp", now));
+}
+
+static json_t *template_cells(json_t *o, int64_t now)
+{
+	return json_pack("[s, o]", str(o, "metadata.name"),
+			 age_cell(o, "metadata.creationTimestamp", now));
+}
+
 static json_t *ns_cells(json_t *o, int64_t now)
 {
 	return json_pack("[s, s, o]", str(o, "metadata.name"),
@@ -468,6 +502,8 @@ static const struct printer {
     {"services", svc_cols, svc_cells},
     {"events", event_cols, event_cells},
     {"namespaces", ns_cols, ns_cells},
+    {"rollouts", rollout_cols, rollout_cells},
+    {"analysistemplates", template_cols, template_cells},
 };
 
 static const struct printer *find_printer(const char *resource)

@@ -482,6 +482,8 @@ static void do_delete(struct wctx *w, const char *name)
 			return;
 		}
 		kube_record_delete(w->ks, w->kind, name);
+		if (!strcmp(w->kind, "Deployment")) /* made as a Rollout */
+			kube_record_delete(w->ks, "Rollout", name);
 	}
 	json_decref(cur);
 	kube_reply_json(w->c, 200,

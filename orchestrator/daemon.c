@@ -330,6 +330,42 @@ int daemon_delete_service(struct daemon *d, const char *name, struct berr *err)
 	return swap_services(d, name, NULL, err);
 }
 
+void daemon_put_analysis(struct daemon *d, struct analysis_template *t)
+{
+	struct berth_config *cfg = d->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->n_analyses; i++)
+		if (!strcmp(cfg->analyses[i].name, t->name))
+			break;
+	if (i == cfg->n_analyses) {
+		cfg->analyses =
+		    xrealloc(cfg->analyses,
+			     (cfg->n_analyses + 1) * sizeof(*cfg->analyses));
+		cfg->n_analyses++;
+	} else {
+		analysis_template_free(&cfg->analyses[i]);
+	}
+	cfg->analyses[i] = *t;
+	memset(t, 0, sizeof(*t));
+}
+
+int daemon_delete_analysis(struct daemon *d, const char *name, struct berr *err)
+{
+	struct berth_config *cfg = d->cfg;
+
+	for (size_t i = 0; i < cfg->n_analyses; i++) {
+		if (strcmp(cfg->analyses[i].name, name))
+			continue;
+		analysis_template_free(&cfg->analyses[i]);
+		memmove(&cfg->analyses[i], &cfg->analyses[i + 1],
+			(cfg->n_analyses - i - 1) * sizeof(*cfg->analyses));
+		cfg->n_analyses--;
+		return 0;
+	}
+	return berr_set(err, "analysis `%s` not found", name);
+}
+
 int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 		 struct berr *err)
 {

@@ -69,6 +69,13 @@ int daemon_put_service(struct daemon *d, struct service_spec *svc,
 		       struct berr *err);
 /* Removes a service from the applied config; -1 when there is none. */
 int daemon_delete_service(struct daemon *d, const char *name, struct berr *err);
+/* Adds t to the applied config's [analysis] sections, or replaces the
+ * one of that name (runs in progress keep their copies); t's fields are
+ * moved (t is zeroed). */
+void daemon_put_analysis(struct daemon *d, struct analysis_template *t);
+/* Removes an [analysis] section; -1 when there is none. */
+int daemon_delete_analysis(struct daemon *d, const char *name,
+			   struct berr *err);
 /* Frees d and all it owns, after a normal exit or at any failed step of
  * start-up (or at the end of a unit test). Containers and state files are
  * left as they are. */

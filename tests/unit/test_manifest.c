@@ -278,7 +278,8 @@ static const char *const errors[][2] = {
      "namespace, `default`"},
     {"apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n",
      "e.yaml:2: Job: kind: batch/v1 Job is not supported (berth runs apps/v1 "
-     "Deployments and v1 Services)"},
+     "Deployments, v1 Services and argoproj.io/v1alpha1 Rollouts and "
+     "AnalysisTemplates)"},
     {"kind: Service\n", "e.yaml:1: manifest: : needs apiVersion and kind"},
     {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
      "  type: NodePort\n",
