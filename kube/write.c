@@ -23,6 +23,7 @@
 #include "kube_internal.h"
 #include "objects.h"
 #include "patch.h"
+#include "protobuf.h"
 
 struct wctx {
 	struct kube_server *ks;
@@ -512,14 +513,23 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 		do_delete(&w, name);
 		return;
 	}
-	if (strstr(req->content_type, "protobuf")) {
-		fail(&w, 415, "UnsupportedMediaType", name ? name : "",
-		     "berth reads JSON only, not protobuf (kubectl create "
-		     "deployment sends protobuf): write the object to a file "
-		     "and use kubectl create -f or kubectl apply -f");
-		return;
+	if (kube_pb_content_type(req->content_type)) {
+		/* kubectl create deployment, expose: the same object. */
+		int code;
+		char why[512];
+
+		body = kube_pb_decode(req->body, req->body_len, &code, why,
+				      sizeof(why));
+		if (body == NULL) {
+			fail(&w, code,
+			     code == 415 ? "UnsupportedMediaType"
+					 : "BadRequest",
+			     name ? name : "", "%s", why);
+			return;
+		}
+	} else {
+		body = body_json(&w);
 	}
-	body = body_json(&w);
 	if (body == NULL)
 		return;
 	if (!strcmp(req->method, "POST") && name == NULL)
