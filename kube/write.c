@@ -18,6 +18,7 @@
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/rollout.h"
 #include "../orchestrator/service_ops.h"
+#include "compat.h"
 #include "convert_in.h"
 #include "kobj.h"
 #include "kube_internal.h"
@@ -532,6 +533,11 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 	}
 	if (body == NULL)
 		return;
+	/* A client library may leave them out of an object: the URL names
+	 * them. */
+	if (strcmp(req->method, "PATCH"))
+		kube_compat_type_meta(body, r->group[0] ? "apps/v1" : "v1",
+				      w.kind);
 	if (!strcmp(req->method, "POST") && name == NULL)
 		do_create(&w, body, NULL);
 	else if (!strcmp(req->method, "PUT") && name)
