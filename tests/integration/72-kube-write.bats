@@ -282,10 +282,6 @@ api_ready() {
 	run kctl run bare --image=x --restart=Never
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"MethodNotAllowed"*"bare pods"* ]]
-	# kubectl create deployment sends protobuf: refused, saying so.
-	run kctl create deployment x --image="$IMAGES/echo-0.1.0"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"berth reads JSON only, not protobuf"* ]]
 	# Strict validation (create sends fieldValidation=Strict).
 	app_yaml "$IMAGES/echo-0.1.0" | sed 's/^  replicas:/  replicaz:/' >"$T/typo.yaml"
 	run kctl create -f "$T/typo.yaml"
