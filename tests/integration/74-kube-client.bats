@@ -81,7 +81,7 @@ start_kube() {
 	[ ! -e "$T/state/kube/Deployment.py.json" ]
 }
 
-@test "python3-kubernetes watches across a scale, resumes from a resourceVersion, 410 when too old" {
+@test "python3-kubernetes watches across a scale and resumes, 410 when too old; patches the image" {
 	need_python_client
 	start_kube
 	run py watch-scale echo
@@ -93,11 +93,8 @@ start_kube() {
 	[[ "$output" == *"expired 410 Expired"* ]]
 	[ "$("$BERTH" get deployments -o json | jq '.deployments[0].replicas')" -eq 2 ]
 	wait_for 60 ready_pods 2
-}
 
-@test "python3-kubernetes patches the image (strategic merge): a new ReplicaSet rolls out" {
-	need_python_client
-	start_kube
+	# A strategic merge patch of the image: a new ReplicaSet rolls out.
 	run py patch-image echo "$IMAGES/echo-0.2.0"
 	[ "$status" -eq 0 ]
 	echo "$output" | grep -q '^rolled-out echo-[0-9a-z]* 2$'
