@@ -1,7 +1,7 @@
 /*
  * protobuf.h - request bodies in Kubernetes' protobuf encoding
  * (application/vnd.kubernetes.protobuf, which kubectl's typed clients
- * send: `kubectl create deployment`, `kubectl expose`, ...) read as the
+ * send: `kubectl create deployment`, `kubectl create service`) read as the
  * JSON object the same request would have carried as JSON. Pure: bytes
  * in, jansson out; no berth object, no I/O.
  */

@@ -515,7 +515,8 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 		return;
 	}
 	if (kube_pb_content_type(req->content_type)) {
-		/* kubectl create deployment, expose: the same object. */
+		/* kubectl create deployment, create service: the same
+		 * object as JSON would carry. */
 		int code;
 		char why[512];
 

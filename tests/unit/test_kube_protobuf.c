@@ -436,7 +436,7 @@ static void test_service(void)
 	     "\"name\":\"web\"},\"spec\":{\"ports\":[{\"protocol\":\"TCP\","
 	     "\"port\":26781,\"targetPort\":8080}],\"selector\":{\"app\":"
 	     "\"web\"},\"type\":\"ClusterIP\"}}",
-	     "kubectl expose: a Service");
+	     "a Service (targetPort a number, empty fields left out)");
 	json_decref(j);
 }
 
