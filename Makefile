@@ -169,6 +169,8 @@ FUZZ_DEPS_fuzz_ctl_request := orchestrator/ctl_server.c common/fdlimit.c common/
 	common/err.c common/xalloc.c common/log.c
 FUZZ_LIBS_fuzz_ctl_request = $(PKG_LIBS)
 FUZZ_DEPS_fuzz_image_ref := common/image_ref.c common/err.c
+FUZZ_DEPS_fuzz_kube_protobuf := kube/protobuf.c
+FUZZ_LIBS_fuzz_kube_protobuf = $(PKG_LIBS)
 FUZZ_LLHTTP_OBJS := $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -I$(LLHTTP_INC) $(PKG_CFLAGS) \
 	$(CPPFLAGS) $(CFLAGS)

@@ -11,6 +11,7 @@
 #include "../common/cleanup.h"
 #include "../common/xalloc.h"
 #include "../orchestrator/ctl_server.h"
+#include "compat.h"
 #include "convert.h"
 #include "convert_rollout.h"
 #include "discovery.h"
@@ -415,6 +416,13 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 			kube_pod_log(ks, c, req, seg[1]);
 		return;
 	}
+	if (n == 3 && !strcmp(seg[2], "status") && is_get(req) &&
+	    kube_compat_has_status(r->name)) {
+		/* GET of the status subresource (client libraries'
+		 * read_*_status): the whole object, as the apiserver. */
+		serve_get(ks, c, req, r, ns, seg[1]);
+		return;
+	}
 	if (n == 3) {
 		/* Subresources: a pod's log, a deployment's scale, in
 		 * `default`. */
@@ -481,12 +489,19 @@ static void serve_resource(struct kube_server *ks, struct kube_conn *c,
 		serve_get(ks, c, req, r, ns, seg[1]);
 }
 
-void kube_route(void *data, struct kube_conn *c, const struct kube_request *req)
+void kube_route(void *data, struct kube_conn *c, const struct kube_request *in)
 {
 	struct kube_server *ks = data;
 	char seg[MAX_SEGS][256];
 	size_t n;
 	json_t *doc;
+	/* Python's client asks for "/version/" and "/api/". */
+	struct kube_request clean = *in;
+	const struct kube_request *req = &clean;
+	cleanup_free char *path = xmalloc(strlen(in->path) + 1);
+
+	kube_compat_path(in->path, path, strlen(in->path) + 1);
+	clean.path = path;
 
 	if (!req->authenticated) {
 		reply_status(c, 401, "Unauthorized", "Unauthorized", NULL,

@@ -18,11 +18,13 @@
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/rollout.h"
 #include "../orchestrator/service_ops.h"
+#include "compat.h"
 #include "convert_in.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
 #include "patch.h"
+#include "protobuf.h"
 
 struct wctx {
 	struct kube_server *ks;
@@ -514,16 +516,31 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 		do_delete(&w, name);
 		return;
 	}
-	if (strstr(req->content_type, "protobuf")) {
-		fail(&w, 415, "UnsupportedMediaType", name ? name : "",
-		     "berth reads JSON only, not protobuf (kubectl create "
-		     "deployment sends protobuf): write the object to a file "
-		     "and use kubectl create -f or kubectl apply -f");
-		return;
+	if (kube_pb_content_type(req->content_type)) {
+		/* kubectl create deployment, create service: the same
+		 * object as JSON would carry. */
+		int code;
+		char why[512];
+
+		body = kube_pb_decode(req->body, req->body_len, &code, why,
+				      sizeof(why));
+		if (body == NULL) {
+			fail(&w, code,
+			     code == 415 ? "UnsupportedMediaType"
+					 : "BadRequest",
+			     name ? name : "", "%s", why);
+			return;
+		}
+	} else {
+		body = body_json(&w);
 	}
-	body = body_json(&w);
 	if (body == NULL)
 		return;
+	/* A client library may leave them out of an object: the URL names
+	 * them. */
+	if (strcmp(req->method, "PATCH"))
+		kube_compat_type_meta(body, r->group[0] ? "apps/v1" : "v1",
+				      w.kind);
 	if (!strcmp(req->method, "POST") && name == NULL)
 		do_create(&w, body, NULL);
 	else if (!strcmp(req->method, "PUT") && name)

@@ -72,22 +72,7 @@ teardown() {
 @test "python3-kubernetes exec over v4.channel.k8s.io" {
 	# Debian's package, for Debian's python3 (not another on the PATH).
 	/usr/bin/python3 -c 'import kubernetes' 2>/dev/null || skip "python3-kubernetes not installed"
-	run /usr/bin/python3 - "$T/state/kubeconfig" "$POD" <<'PY'
-import sys
-from kubernetes import client, config
-from kubernetes.stream import stream
-config.load_kube_config(config_file=sys.argv[1])
-v1 = client.CoreV1Api()
-out = stream(v1.connect_get_namespaced_pod_exec, sys.argv[2], "default",
-             command=["sh", "-c", "echo from-python; echo e >&2"],
-             stderr=True, stdin=False, stdout=True, tty=False)
-print(out.strip())
-resp = stream(v1.connect_get_namespaced_pod_exec, sys.argv[2], "default",
-              command=["sh", "-c", "exit 3"], stderr=True, stdin=False,
-              stdout=True, tty=False, _preload_content=False)
-resp.run_forever(timeout=10)
-print("exit", resp.returncode)
-PY
+	run /usr/bin/python3 "$BATS_TEST_DIRNAME/kube_client.py" "$T/state/kubeconfig" exec "$POD"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *from-python* ]]
 	[[ "$output" == *"exit 3"* ]]
