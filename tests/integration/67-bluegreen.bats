@@ -9,6 +9,7 @@
 # Addresses are 127.0.0.1:20300-20399.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 setup() {
 	new_env
@@ -23,38 +24,12 @@ PREVIEW=20302
 
 # bluegreen_ini EXTRA: the config, EXTRA lines added to the deployment.
 bluegreen_ini() {
-	berth_header
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = 2
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.type = BlueGreen
-strategy.blueGreen.activeService = web
-strategy.blueGreen.previewService = preview
-strategy.blueGreen.scaleDownDelaySeconds = 60
-$1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-
-[service preview]
-listen = 127.0.0.1:$PREVIEW
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
+	echo_ini -r 2 -s "web=$PORT" -s "preview=$PREVIEW" \
+		"strategy.type = BlueGreen" \
+		"strategy.blueGreen.activeService = web" \
+		"strategy.blueGreen.previewService = preview" \
+		"strategy.blueGreen.scaleDownDelaySeconds = 60" \
+		"$1"
 }
 
 # event_with TEXT: an event's message contains TEXT.
