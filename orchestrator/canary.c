@@ -334,6 +334,8 @@ int canary_abort_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 	canary_analysis_stop(d, dep, ANALYSIS_FAILED,
 			     "the rollout was aborted");
 	store_save_deployment(dep);
+	/* Every request back to stable now, not at the next pass. */
+	canary_publish_now(d, dep);
 	reconcile_schedule(d);
 	return 0;
 }

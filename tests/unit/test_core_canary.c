@@ -100,8 +100,8 @@ int main(void)
 	fake_advance(1000);
 	is_int(count(hash).canary, 1, "next run: 1 canary pod");
 	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort");
-	ok(dep->canary.weight == 0 && dep->canary.pub_weight == 0,
-	   "aborted: weight 0 in the proxy at once");
+	ok(dep->canary.weight == 0 && dep->canary.s.weight == 0,
+	   "aborted: weight 0 for the proxy at once");
 	fake_advance(29000);
 	ok(count(hash).canary == 1 && count(hash).stable == 4,
 	   "29 s later: the canary pod stays (abortScaleDownDelaySeconds 30 "
