@@ -209,12 +209,14 @@ sleep 2
 
 echo
 echo "# a canary that answers 500 to 5 % of its requests (FAIL_PERCENT=5)"
-sed 's/^env = FAIL_PERCENT=0/env = FAIL_PERCENT=5/; s/VERSION=v1/VERSION=bad/' \
+# (written in $WORK: the image path is made absolute)
+sed "s/^env = FAIL_PERCENT=0/env = FAIL_PERCENT=5/; s/VERSION=v1/VERSION=bad/; s|^image = \.\./|image = $PWD/|" \
 	examples/canary-analysis.ini >"$WORK/bad.ini"
 step "$BERTH" apply -f "$WORK/bad.ini"
 wait_until 90 event_seen CanaryAborted
-bad=$("$BERTH" get analysisruns -o json | jq -r '.[-1].name')
-bad_rev=$("$BERTH" get analysisruns -o json | jq -r '.[-1].revision')
+# the step's run (the background one was ended by its abort)
+bad=$("$BERTH" get analysisruns -o json | jq -r '[.[] | select(.background | not)] | .[-1].name')
+bad_rev=$("$BERTH" get analysisruns -o json | jq -r '[.[] | select(.background | not)] | .[-1].revision')
 step "$BERTH" get analysisruns
 step "$BERTH" describe analysisrun "$bad"
 echo
@@ -227,7 +229,8 @@ echo "berth demo: the bad canary answered $bad_seen requests ($(metric berth_rev
 
 echo
 echo "# a good canary, promoted through its steps (analysis, setWeight 50, pause 10s)"
-sed 's/VERSION=v1/VERSION=v2/' examples/canary-analysis.ini >"$WORK/good.ini"
+sed "s/VERSION=v1/VERSION=v2/; s|^image = \.\./|image = $PWD/|" \
+	examples/canary-analysis.ini >"$WORK/good.ini"
 step "$BERTH" apply -f "$WORK/good.ini"
 step "$BERTH" rollout status echo
 step curl -s "$URL"
@@ -269,7 +272,7 @@ step curl -s "$URL"
 wait "$LOAD" || true
 echo
 echo "# the blue-green decisions, as events:"
-"$BERTH" events | grep -E "preview-check|Preview|Promot|switched" || true
+"$BERTH" events | grep "deployment/echo-bg" | grep -E "preview-check|Preview|Promot|switched" || true
 
 # --- summary ---------------------------------------------------------------
 total=0
