@@ -13,9 +13,11 @@
  */
 #include "analysis_store.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -35,6 +37,7 @@ struct astore_file {
 	bool writing;	 /* a write is on the thread pool */
 	bool removed;	 /* the deployment is gone: unlink after writes */
 	char *next_text; /* to write after the one in progress */
+	struct astore_write *job; /* the write in progress */
 };
 
 struct analysis_store {
@@ -54,6 +57,7 @@ struct astore_write {
 	char *path, *text;
 	int rc;
 	struct berr err;
+	atomic_bool finished; /* the worker is done with the file */
 };
 
 static void maybe_free(struct analysis_store *st)
@@ -91,6 +95,7 @@ static void write_work(uv_work_t *w)
 
 	job->rc = file_write_atomic(job->path, job->text, strlen(job->text),
 				    0600, &job->err);
+	atomic_store(&job->finished, true);
 }
 
 static void submit(struct analysis_store *st, struct astore_file *f,
@@ -114,6 +119,7 @@ static void write_after(uv_work_t *w, int status)
 		st->warned = false;
 	}
 	f->writing = false;
+	f->job = NULL;
 	st->in_flight--;
 	if (f->removed) {
 		free(f->next_text);
@@ -148,6 +154,8 @@ static void submit(struct analysis_store *st, struct astore_file *f, char *text)
 	job->text = text;
 	job->err = (struct berr)BERR_INIT;
 	job->work.data = job;
+	atomic_init(&job->finished, false);
+	f->job = job;
 	f->writing = true;
 	st->in_flight++;
 	if (uv_queue_work(st->d->loop, &job->work, write_work, write_after) !=
@@ -202,6 +210,42 @@ void analysis_store_changed(struct daemon *d, const char *owner)
 	if (!uv_is_active((uv_handle_t *)st->flush) &&
 	    !uv_is_closing((uv_handle_t *)st->flush))
 		uv_timer_start(st->flush, on_flush, 0, 0);
+}
+
+void analysis_store_write_now(struct daemon *d)
+{
+	struct analysis_store *st = d->astore;
+	struct timespec ms = {0, 1000000};
+	char owner[96];
+
+	if (st == NULL || d->analyses == NULL)
+		return;
+	for (struct astore_file *f = st->files; f; f = f->next) {
+		struct berr err = BERR_INIT;
+		cleanup_free char *path = NULL;
+		char *text;
+		json_t *j;
+
+		if (f->removed)
+			continue;
+		/* A write on the thread pool holds an older text: it ends
+		 * first (it takes milliseconds), or this one would be
+		 * replaced by it. */
+		for (int i = 0; i < 2000 && f->writing && f->job &&
+				!atomic_load(&f->job->finished);
+		     i++)
+			nanosleep(&ms, NULL);
+		snprintf(owner, sizeof(owner), "deployment/%s", f->dep);
+		j = analysis_runs_save(d->analyses, owner);
+		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+		path = xasprintf("%s/%s.json", st->dir, f->dep);
+		if (text && file_write_atomic(path, text, strlen(text), 0600,
+					      &err) == -1)
+			log_warnx("analysis runs: %s", err.msg);
+		free(text);
+		f->dirty = false;
+	}
 }
 
 void analysis_store_forget(struct daemon *d, const char *dep)

@@ -17,6 +17,9 @@ void analysis_store_free(struct daemon *d);
 /* The registry's env.changed: owner ("deployment/NAME") is written from
  * the next loop turn. */
 void analysis_store_changed(struct daemon *d, const char *owner);
+/* Every file written now, on this thread (before a hand-over to a new
+ * binary, whose loop will not run the pending writes). */
+void analysis_store_write_now(struct daemon *d);
 /* A deployment forgotten: its file goes (after a write in progress). */
 void analysis_store_forget(struct daemon *d, const char *dep);
 /* At start-up, after the deployment records were put back: the runs
