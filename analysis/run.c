@@ -2,10 +2,10 @@
  * run.c - analysis runs (see analysis.h): the registry, each metric's
  * timer (initialDelay, then every interval), conditions over a
  * provider's result, the tally after each measurement, the run's end,
- * and the events stating every number; runs as JSON to be saved, and
- * put back after a restart (ended ones as they were, measuring ones
- * resumed). Providers measure (provider_*.c); the arithmetic is
- * judge.c's; the files are the caller's (env.changed).
+ * and the events stating every number; each change told to
+ * env.changed (the caller saves the runs). Providers measure
+ * (provider_*.c); the arithmetic is judge.c's; JSON, status lines and
+ * the saved form are run_json.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
