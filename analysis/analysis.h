@@ -50,6 +50,9 @@ struct analysis_env {
 	void *arg;
 	int64_t (*now_mono)(void); /* the monotonic clock, ms */
 	int64_t (*now_wall)(void); /* wall time for display, ms */
+	/* A run of `owner` started, measured, ended or was dropped: its
+	 * runs are to be saved again (analysis_runs_save). May be NULL. */
+	void (*changed)(void *arg, const char *owner);
 };
 
 /* Called once when a run ends by itself (not after analysis_run_stop);
@@ -95,6 +98,38 @@ void analysis_run_stop(struct analysis_runs *rs, const char *name,
 /* The phase of a run; false when no run has that name. */
 bool analysis_run_phase(struct analysis_runs *rs, const char *name,
 			enum analysis_phase *phase);
+/* What became of run name: false when there is none; else its phase,
+ * whether analysis_run_stop ended it (rather than its own verdict) and
+ * its message (the deciding arithmetic) into why. */
+bool analysis_run_outcome(struct analysis_runs *rs, const char *name,
+			  enum analysis_phase *phase, bool *stopped, char *why,
+			  size_t len);
+
+/*
+ * Persistence. analysis_runs_save: owner's runs (the last
+ * ANALYSIS_RUNS_PER_OWNER ended ones and every running one, oldest
+ * first) as one JSON document, each with what `describe analysisrun`
+ * shows plus what a resumed run needs (tallies, services).
+ * analysis_runs_restore: puts back what it wrote, after a restart. An
+ * ended run is kept as it was (listing, describe, status). A run that
+ * was measuring goes on where it stood: its tallies and history kept,
+ * templates looked up again by name (lookup), the next measurement one
+ * interval from now (the berth provider's window starts now: the
+ * proxy's counters started again), done(done_arg, ...) called when it
+ * ends; an AnalysisResumed event says so. A run whose templates are
+ * gone ends as Error, stopped (its owner starts a new one, or not).
+ */
+#define ANALYSIS_RUNS_PER_OWNER 10
+json_t *analysis_runs_save(struct analysis_runs *rs, const char *owner);
+void analysis_runs_restore(
+    struct analysis_runs *rs, json_t *saved,
+    const struct analysis_template *(*lookup)(void *arg, const char *name),
+    void *lookup_arg, analysis_done_fn done, void *done_arg);
+/* The names of the runs restored as measuring and not yet claimed by
+ * analysis_run_claim(): after a restart, a run nobody took back is
+ * stopped with analysis_runs_stop_unclaimed(). */
+void analysis_run_claim(struct analysis_runs *rs, const char *name);
+void analysis_runs_stop_unclaimed(struct analysis_runs *rs, const char *why);
 
 /* `berth get analysisruns`: every run kept (newest last), as JSON. */
 json_t *analysis_runs_json(struct analysis_runs *rs, const char *owner);

@@ -54,6 +54,11 @@ struct analysis_run {
 	int open_handles;     /* timers not yet closed */
 	bool detached;	      /* registry gone: free when the handles are */
 	bool verdict_pending; /* every metric skipped: ends from the loop */
+	bool stopped;	      /* ended by analysis_run_stop, not by itself */
+	bool unclaimed;	      /* resumed after a restart, no owner yet */
+	/* An ended run read back after a restart: its JSON as saved (no
+	 * templates, metrics or timers); NULL for a run of this daemon. */
+	json_t *frozen;
 };
 
 struct analysis_runs {
@@ -61,6 +66,27 @@ struct analysis_runs {
 	struct analysis_run *runs; /* oldest first */
 	unsigned seq;
 };
+
+/* run.c, for run_json.c: */
+void arun_note(struct analysis_run *r, const char *type, const char *reason,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Tells env.changed that r's owner has runs to save again. */
+void arun_changed(struct analysis_run *r);
+struct analysis_run *arun_find(struct analysis_runs *rs, const char *name);
+/* Metrics in s's templates, or -1 with err (none, or more than 64). */
+int arun_count_metrics(const struct analysis_start *s, struct berr *err);
+/* A run of s with nm metrics, their timers made, not yet listed
+ * (arun_link) and unnamed. */
+struct analysis_run *arun_new(struct analysis_runs *rs,
+			      const struct analysis_start *s, size_t nm);
+void arun_link(struct analysis_runs *rs, struct analysis_run *r);
+/* Arms a metric's first measurement (or skips it: count 0). */
+void arun_start_metric(struct metric_run *mr);
+void arun_arm(struct metric_run *mr, int64_t ms);
+/* Every metric already ended (skipped): the verdict from the loop. */
+void arun_check_all_skipped(struct analysis_run *r);
+/* Drops the oldest ended runs past the bounds (owner's, then all). */
+void arun_prune(struct analysis_runs *rs, const char *owner);
 
 /* A measurement ended with outcome; msg says what was measured. */
 void analysis_measured(struct metric_run *mr, enum analysis_phase outcome,

@@ -2,8 +2,10 @@
  * run.c - analysis runs (see analysis.h): the registry, each metric's
  * timer (initialDelay, then every interval), conditions over a
  * provider's result, the tally after each measurement, the run's end,
- * and the events stating every number. Providers measure
- * (provider_*.c); the arithmetic is judge.c's.
+ * and the events stating every number; each change told to
+ * env.changed (the caller saves the runs). Providers measure
+ * (provider_*.c); the arithmetic is judge.c's; JSON, status lines and
+ * the saved form are run_json.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +15,12 @@
 #include "expr.h"
 #include "internal.h"
 
-#define RUNS_KEPT 50
+#define RUNS_KEPT 200
 #define MEASUREMENTS_KEPT 10
 #define ERROR_RETRY_MS 10000
 
-static void note(struct analysis_run *r, const char *type, const char *reason,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void note(struct analysis_run *r, const char *type, const char *reason,
-		 const char *fmt, ...)
+void arun_note(struct analysis_run *r, const char *type, const char *reason,
+	       const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -31,6 +30,12 @@ static void note(struct analysis_run *r, const char *type, const char *reason,
 	va_end(ap);
 	if (r->rs && r->rs->env.event)
 		r->rs->env.event(r->rs->env.arg, r->owner, type, reason, msg);
+}
+
+void arun_changed(struct analysis_run *r)
+{
+	if (r->rs && r->rs->env.changed)
+		r->rs->env.changed(r->rs->env.arg, r->owner);
 }
 
 static int64_t wall(struct analysis_run *r)
@@ -157,6 +162,7 @@ enum analysis_phase analysis_conditions(const struct analysis_metric *m,
 
 static void run_free(struct analysis_run *r)
 {
+	json_decref(r->frozen);
 	for (size_t i = 0; i < r->n_metrics; i++)
 		json_decref(r->metrics[i].measurements);
 	free(r->metrics);
@@ -197,19 +203,20 @@ static void finish(struct analysis_run *r, enum analysis_phase phase,
 {
 	r->phase = phase;
 	r->ended_ms = wall(r);
+	r->stopped = !call_done;
+	r->unclaimed = false;
 	snprintf(r->message, sizeof(r->message), "%s", why);
 	halt(r);
-	note(r, phase == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
-	     phase == ANALYSIS_SUCCESSFUL     ? "AnalysisSuccessful"
-	     : phase == ANALYSIS_INCONCLUSIVE ? "AnalysisInconclusive"
-					      : "AnalysisFailed",
-	     "AnalysisRun %s (%s) of revision %s: %s: %s", r->name, r->what,
-	     r->revision, analysis_phase_str(phase), why);
+	arun_changed(r);
+	arun_note(r, phase == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
+		  phase == ANALYSIS_SUCCESSFUL	   ? "AnalysisSuccessful"
+		  : phase == ANALYSIS_INCONCLUSIVE ? "AnalysisInconclusive"
+						   : "AnalysisFailed",
+		  "AnalysisRun %s (%s) of revision %s: %s: %s", r->name,
+		  r->what, r->revision, analysis_phase_str(phase), why);
 	if (call_done && r->done)
 		r->done(r->done_arg, r->name, phase, why);
 }
-
-static void arm(struct metric_run *mr, int64_t ms);
 
 static void measure(struct metric_run *mr)
 {
@@ -245,13 +252,13 @@ static void on_timer(uv_timer_t *t)
 	if (mr->m->provider == APROV_BERTH && !mr->have_base) {
 		/* After initialDelay: the window starts now. */
 		provider_berth_base(mr);
-		arm(mr, mr->m->interval_ms);
+		arun_arm(mr, mr->m->interval_ms);
 		return;
 	}
 	measure(mr);
 }
 
-static void arm(struct metric_run *mr, int64_t ms)
+void arun_arm(struct metric_run *mr, int64_t ms)
 {
 	uv_timer_start(&mr->timer, on_timer, (uint64_t)(ms < 0 ? 0 : ms), 0);
 }
@@ -284,9 +291,10 @@ void analysis_measured(struct metric_run *mr, enum analysis_phase outcome,
 	json_array_append_new(mr->measurements, j);
 	while (json_array_size(mr->measurements) > MEASUREMENTS_KEPT)
 		json_array_remove(mr->measurements, 0);
-	note(r, outcome == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
-	     "AnalysisMeasurement", "%s", mr->last);
+	arun_note(r, outcome == ANALYSIS_SUCCESSFUL ? "Normal" : "Warning",
+		  "AnalysisMeasurement", "%s", mr->last);
 	mr->phase = phase;
+	arun_changed(r);
 	for (size_t i = 0; i < r->n_metrics && i < 64; i++)
 		phases[i] = r->metrics[i].phase;
 	phase = analysis_verdict(phases, r->n_metrics < 64 ? r->n_metrics : 64);
@@ -306,12 +314,12 @@ void analysis_measured(struct metric_run *mr, enum analysis_phase outcome,
 	 * consecutiveErrorLimit in one loop turn. */
 	if (outcome == ANALYSIS_ERROR &&
 	    (mr->m->interval_ms == 0 || mr->m->interval_ms > ERROR_RETRY_MS))
-		arm(mr, ERROR_RETRY_MS);
+		arun_arm(mr, ERROR_RETRY_MS);
 	else
-		arm(mr, mr->m->interval_ms);
+		arun_arm(mr, mr->m->interval_ms);
 }
 
-static void start_metric(struct metric_run *mr)
+void arun_start_metric(struct metric_run *mr)
 {
 	const struct analysis_metric *m = mr->m;
 
@@ -322,10 +330,10 @@ static void start_metric(struct metric_run *mr)
 	}
 	if (m->provider == APROV_BERTH && m->initial_delay_ms == 0) {
 		provider_berth_base(mr);
-		arm(mr, m->interval_ms);
+		arun_arm(mr, m->interval_ms);
 		return;
 	}
-	arm(mr, m->initial_delay_ms);
+	arun_arm(mr, m->initial_delay_ms);
 }
 
 struct analysis_runs *analysis_runs_new(const struct analysis_env *env)
@@ -365,32 +373,46 @@ void analysis_runs_free(struct analysis_runs *rs)
 	free(rs);
 }
 
-/* Keeps at most RUNS_KEPT runs: the oldest ended ones go. */
-static void prune(struct analysis_runs *rs)
+static size_t ended_of(struct analysis_runs *rs, const char *owner)
 {
 	size_t n = 0;
 
 	for (struct analysis_run *r = rs->runs; r; r = r->next)
-		n++;
-	for (struct analysis_run **pp = &rs->runs; *pp && n > RUNS_KEPT;) {
-		struct analysis_run *r = *pp;
+		n += r->phase != ANALYSIS_RUNNING && !strcmp(r->owner, owner);
+	return n;
+}
 
-		if (r->phase == ANALYSIS_RUNNING) {
+/* Keeps at most ANALYSIS_RUNS_PER_OWNER ended runs of owner, and
+ * RUNS_KEPT runs in all: the oldest ended ones go. */
+void arun_prune(struct analysis_runs *rs, const char *owner)
+{
+	size_t n = 0, mine = ended_of(rs, owner);
+
+	for (struct analysis_run *r = rs->runs; r; r = r->next)
+		n++;
+	for (struct analysis_run **pp = &rs->runs; *pp;) {
+		struct analysis_run *r = *pp;
+		bool own = !strcmp(r->owner, owner);
+
+		if (r->phase == ANALYSIS_RUNNING ||
+		    !((own && mine > ANALYSIS_RUNS_PER_OWNER) ||
+		      n > RUNS_KEPT)) {
 			pp = &r->next;
 			continue;
 		}
 		*pp = r->next;
+		if (!own && rs->env.changed)
+			rs->env.changed(rs->env.arg, r->owner);
+		mine -= own;
 		run_release(r);
 		n--;
 	}
 }
 
-int analysis_run_start(struct analysis_runs *rs, const struct analysis_start *s,
-		       char *name, size_t name_len, struct berr *err)
+/* Metrics in templates, or -1 with err (none, or more than 64). */
+int arun_count_metrics(const struct analysis_start *s, struct berr *err)
 {
-	struct analysis_run *r, **pp;
-	size_t nm = 0, k = 0;
-	const char *slash = strchr(s->owner, '/');
+	size_t nm = 0;
 
 	if (s->n_templates == 0)
 		return berr_set(err, "no analysis template");
@@ -401,13 +423,21 @@ int analysis_run_start(struct analysis_runs *rs, const struct analysis_start *s,
 				"an analysis run takes 1 to 64 metrics "
 				"(%zu given)",
 				nm);
+	return (int)nm;
+}
+
+/* A run of s with nm metrics, their timers made, not yet listed. */
+struct analysis_run *arun_new(struct analysis_runs *rs,
+			      const struct analysis_start *s, size_t nm)
+{
+	struct analysis_run *r;
+	size_t k = 0;
+
 	r = xcalloc(1, sizeof(*r));
 	r->rs = rs;
 	snprintf(r->owner, sizeof(r->owner), "%s", s->owner);
 	snprintf(r->revision, sizeof(r->revision), "%s", s->revision);
 	snprintf(r->what, sizeof(r->what), "%s", s->what ? s->what : "");
-	snprintf(r->name, sizeof(r->name), "%s-%s-%u",
-		 slash ? slash + 1 : s->owner, s->revision, ++rs->seq);
 	r->background = s->background;
 	r->done = s->done;
 	r->done_arg = s->done_arg;
@@ -437,33 +467,58 @@ int analysis_run_start(struct analysis_runs *rs, const struct analysis_start *s,
 			mr->timer.data = mr;
 			r->open_handles++;
 		}
+	return r;
+}
+
+void arun_link(struct analysis_runs *rs, struct analysis_run *r)
+{
+	struct analysis_run **pp;
+
 	for (pp = &rs->runs; *pp; pp = &(*pp)->next)
 		;
 	*pp = r;
-	snprintf(name, name_len, "%s", r->name);
-	note(r, "Normal", "AnalysisStarted",
-	     "AnalysisRun %s (%s) of revision %s started: %zu metric(s)",
-	     r->name, r->what, r->revision, nm);
-	for (size_t i = 0; i < r->n_metrics; i++)
-		start_metric(&r->metrics[i]);
-	{
-		enum analysis_phase phases[64];
+}
 
-		for (size_t i = 0; i < r->n_metrics; i++)
-			phases[i] = r->metrics[i].phase;
-		if (analysis_verdict(phases, r->n_metrics) !=
-		    ANALYSIS_RUNNING) {
-			/* Every metric skipped (count 0 in a step): the
-			 * verdict comes from the loop, as any other. */
-			r->verdict_pending = true;
-			arm(&r->metrics[0], 0);
-		}
+/* Every metric skipped (count 0 in a step): the verdict comes from the
+ * loop, as any other. */
+void arun_check_all_skipped(struct analysis_run *r)
+{
+	enum analysis_phase phases[64];
+
+	for (size_t i = 0; i < r->n_metrics; i++)
+		phases[i] = r->metrics[i].phase;
+	if (analysis_verdict(phases, r->n_metrics) != ANALYSIS_RUNNING) {
+		r->verdict_pending = true;
+		arun_arm(&r->metrics[0], 0);
 	}
-	prune(rs);
+}
+
+int analysis_run_start(struct analysis_runs *rs, const struct analysis_start *s,
+		       char *name, size_t name_len, struct berr *err)
+{
+	struct analysis_run *r;
+	int nm = arun_count_metrics(s, err);
+	const char *slash = strchr(s->owner, '/');
+
+	if (nm == -1)
+		return -1;
+	r = arun_new(rs, s, (size_t)nm);
+	snprintf(r->name, sizeof(r->name), "%s-%s-%u",
+		 slash ? slash + 1 : s->owner, s->revision, ++rs->seq);
+	arun_link(rs, r);
+	snprintf(name, name_len, "%s", r->name);
+	arun_note(r, "Normal", "AnalysisStarted",
+		  "AnalysisRun %s (%s) of revision %s started: %d metric(s)",
+		  r->name, r->what, r->revision, nm);
+	for (size_t i = 0; i < r->n_metrics; i++)
+		arun_start_metric(&r->metrics[i]);
+	arun_check_all_skipped(r);
+	arun_prune(rs, r->owner);
+	arun_changed(r);
 	return 0;
 }
 
-static struct analysis_run *find(struct analysis_runs *rs, const char *name)
+struct analysis_run *arun_find(struct analysis_runs *rs, const char *name)
 {
 	for (struct analysis_run *r = rs->runs; r; r = r->next)
 		if (!strcmp(r->name, name))
@@ -474,7 +529,7 @@ static struct analysis_run *find(struct analysis_runs *rs, const char *name)
 void analysis_run_stop(struct analysis_runs *rs, const char *name,
 		       enum analysis_phase phase, const char *why)
 {
-	struct analysis_run *r = find(rs, name);
+	struct analysis_run *r = arun_find(rs, name);
 
 	if (r == NULL || r->phase != ANALYSIS_RUNNING)
 		return;
@@ -484,104 +539,24 @@ void analysis_run_stop(struct analysis_runs *rs, const char *name,
 bool analysis_run_phase(struct analysis_runs *rs, const char *name,
 			enum analysis_phase *phase)
 {
-	struct analysis_run *r = find(rs, name);
+	struct analysis_run *r = arun_find(rs, name);
 
 	if (r)
 		*phase = r->phase;
 	return r != NULL;
 }
 
-/* ---- JSON and status ---- */
-
-static json_t *run_json(struct analysis_run *r, bool full)
+bool analysis_run_outcome(struct analysis_runs *rs, const char *name,
+			  enum analysis_phase *phase, bool *stopped, char *why,
+			  size_t len)
 {
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:s}", "name", r->name,
-	    "owner", r->owner, "revision", r->revision, "what", r->what,
-	    "phase", analysis_phase_str(r->phase), "background", r->background,
-	    "started_ms", (json_int_t)r->started_ms, "ended_ms",
-	    (json_int_t)r->ended_ms, "message", r->message);
-	json_t *ms = json_array(), *tn = json_array();
+	struct analysis_run *r = arun_find(rs, name);
 
-	for (size_t i = 0; i < r->n_templates; i++)
-		json_array_append_new(tn, json_string(r->templates[i].name));
-	json_object_set_new(o, "templates", tn);
-	for (size_t i = 0; i < r->n_metrics; i++) {
-		struct metric_run *mr = &r->metrics[i];
-		json_t *m = json_pack(
-		    "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s}",
-		    "template", mr->tmpl, "name", mr->m->name, "phase",
-		    analysis_phase_str(mr->phase), "count", mr->count,
-		    "measurements", mr->t.measurements, "successful",
-		    mr->t.successful, "failed", mr->t.failed, "inconclusive",
-		    mr->t.inconclusive, "errors", mr->t.errors, "last",
-		    mr->last, "why", mr->why);
-
-		if (full) {
-			json_object_set(m, "history", mr->measurements);
-			json_object_set_new(
-			    m, "successCondition",
-			    mr->m->success_condition
-				? json_string(mr->m->success_condition)
-				: json_null());
-			json_object_set_new(
-			    m, "failureCondition",
-			    mr->m->failure_condition
-				? json_string(mr->m->failure_condition)
-				: json_null());
-			json_object_set_new(m, "failureLimit",
-					    json_integer(mr->m->failure_limit));
-			json_object_set_new(
-			    m, "inconclusiveLimit",
-			    json_integer(mr->m->inconclusive_limit));
-			json_object_set_new(
-			    m, "consecutiveErrorLimit",
-			    json_integer(mr->m->consecutive_error_limit));
-			json_object_set_new(
-			    m, "interval_ms",
-			    json_integer((json_int_t)mr->m->interval_ms));
-		}
-		json_array_append_new(ms, m);
-	}
-	json_object_set_new(o, "metrics", ms);
-	return o;
-}
-
-json_t *analysis_runs_json(struct analysis_runs *rs, const char *owner)
-{
-	json_t *a = json_array();
-
-	for (struct analysis_run *r = rs->runs; r; r = r->next)
-		if (owner == NULL || !strcmp(owner, r->owner))
-			json_array_append_new(a, run_json(r, false));
-	return a;
-}
-
-json_t *analysis_run_json(struct analysis_runs *rs, const char *name)
-{
-	struct analysis_run *r = find(rs, name);
-
-	return r ? run_json(r, true) : NULL;
-}
-
-bool analysis_runs_status(struct analysis_runs *rs, const char *owner,
-			  char *buf, size_t len)
-{
-	struct analysis_run *last = NULL;
-	size_t n = strlen(buf);
-
-	for (struct analysis_run *r = rs->runs; r; r = r->next)
-		if (!strcmp(owner, r->owner))
-			last = r;
-	if (last == NULL)
+	if (r == NULL)
 		return false;
-	n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
-			      "AnalysisRun %s (%s): %s%s%s\n", last->name,
-			      last->what, analysis_phase_str(last->phase),
-			      last->message[0] ? ": " : "", last->message);
-	for (size_t i = 0; i < last->n_metrics && n < len; i++)
-		if (last->metrics[i].last[0])
-			n += (size_t)snprintf(buf + n, len - n, "  %s\n",
-					      last->metrics[i].last);
+	*phase = r->phase;
+	*stopped = r->stopped;
+	if (why && len)
+		snprintf(why, len, "%s", r->message);
 	return true;
 }

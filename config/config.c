@@ -149,6 +149,7 @@ void cfg_deployment_defaults(struct deployment_spec *d)
 	d->bluegreen.preview_replica_count = -1;
 	d->bluegreen.scale_down_delay_seconds = 30;
 	d->bluegreen.abort_scale_down_delay_seconds = 30;
+	d->canary_abort_scale_down_delay_seconds = -1;
 }
 
 void cfg_service_defaults(struct service_spec *s)

@@ -193,6 +193,9 @@ struct deployment_spec {
 	struct canary_steps canary_steps;	/* strategy.canary.steps */
 	struct canary_analysis canary_analysis; /* strategy.canary.analysis */
 	bool dynamic_stable_scale; /* strategy.canary.dynamicStableScale */
+	/* strategy.canary.abortScaleDownDelaySeconds; -1: unset (30 s, or
+	 * with dynamicStableScale as the stable pods come back) */
+	int canary_abort_scale_down_delay_seconds;
 	struct bluegreen_spec bluegreen; /* strategy.blueGreen.* */
 	/* strategy.canary.stickiness.cookie; "" none */
 	char canary_cookie[64];

@@ -179,4 +179,10 @@ void cfg_check_strategy(struct cfg_parse *pc, size_t i)
 		cfg_verr(pc, line,
 			 "strategy.canary.dynamicStableScale may only be set "
 			 "when strategy.type is Canary");
+	line = cfg_seen_line(pc, DEP, i,
+			     "strategy.canary.abortScaleDownDelaySeconds");
+	if (line && d->strategy != STRATEGY_CANARY)
+		cfg_verr(pc, line,
+			 "strategy.canary.abortScaleDownDelaySeconds may only "
+			 "be set when strategy.type is Canary");
 }

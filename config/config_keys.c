@@ -317,6 +317,12 @@ static const struct cfg_key keys[] = {
 	"weight grows (to replicas minus the canary's share, rounded up), and "
 	"scaled back up first on abort (default false). Argo Rollouts' "
 	"dynamicStableScale."),
+    KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.abortScaleDownDelaySeconds",
+	cfg_parse_int, D, canary_abort_scale_down_delay_seconds, 0, SECS_MAX,
+	"Canary: seconds the canary pods stay after an abort (every request "
+	"goes to the stable pods at once); 0: at once (default 30; with "
+	"dynamicStableScale and no value, they go as the stable pods come "
+	"back)."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.activeService", cfg_parse_name,
 	D, bluegreen.active_service, 0, 0,
 	"BlueGreen: the [service] that serves production traffic; it selects "

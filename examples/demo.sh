@@ -6,8 +6,14 @@
 # layer) with skopeo, starts echo 0.1.0 x4 from examples/echo-registry.ini
 # (the registry's port put in), shows the pods, scales, deletes a pod and
 # watches it being replaced, rolls out 0.2.0 from the registry under load
-# (a pull of only the changed layer), switches blue/green, then stops
-# everything cleanly. Bounded in time; leaves nothing running.
+# (a pull of only the changed layer), switches blue/green, then, under
+# wrk load, runs the strategies of examples/canary-analysis.ini and
+# examples/bluegreen-strategy.ini: a canary answering 500 to 5 % of
+# requests aborted by berth's own analysis, a good canary promoted through
+# its steps, a blue-green rollout checked through its preview service
+# (prePromotionAnalysis) and promoted; it prints the decision events and
+# the failed requests of the stable revision, then stops everything
+# cleanly. Bounded in time; leaves nothing running.
 set -eu
 cd "$(dirname "$0")/.."
 # wrk_check, wrk_summary, WRK_STATUS: how a wrk report is read
@@ -175,11 +181,104 @@ wait "$LOAD" || true
 step curl -s "$URL"
 step "$BERTH" get services
 
+# --- Canary with analysis by berth's own proxy -----------------------------
+ADMIN=http://127.0.0.1:9180
+# metric NAME HASH: a per-revision counter of service echo (0 if none)
+metric() {
+	curl -sf "$ADMIN/metrics" |
+		awk -v n="$1{service=\"echo\"" -v h="pod_template_hash=\"$2\"" '
+		index($1, n) == 1 && index($1, h) { s += $2 } END { print s + 0 }'
+}
+event_seen() { # event_seen REASON: an event with that reason was recorded
+	"$BERTH" events -o json | jq -e --arg r "$1" '[.events[] | select(.reason == $r)] | length > 0'
+}
+# decisions: the strategy and analysis events recorded so far
+decisions() {
+	"$BERTH" events | grep -E "Canary(Started|Step|Weight|Aborted|Promoted)|Analysis(Started|Measurement|Successful|Failed|Inconclusive)|BlueGreen|Preview|Promot" || true
+}
+echo
+echo "# canary: 4 pods of v1; each new revision gets 1 pod and 20 % of the requests,"
+echo "# then the error-rate analysis reads the proxy's counters of that revision"
+step "$BERTH" apply -f examples/canary-analysis.ini
+wait_until 90 sh -c "[ \"\$(curl -s $URL)\" = v1 ]"
+wait_until 90 ready_is 4
+stable=$("$BERTH" get pods -o json | jq -r '[.pods[] | select(.ready) | .revision_hash] | unique | .[0]')
+wrk -s "$WRK_STATUS" -t2 -c16 -d150s "$URL" >"$LOG.wrk3" 2>&1 &
+LOAD=$!
+sleep 2
+
+echo
+echo "# a canary that answers 500 to 5 % of its requests (FAIL_PERCENT=5)"
+# (written in $WORK: the image path is made absolute)
+sed "s/^env = FAIL_PERCENT=0/env = FAIL_PERCENT=5/; s/VERSION=v1/VERSION=bad/; s|^image = \.\./|image = $PWD/|" \
+	examples/canary-analysis.ini >"$WORK/bad.ini"
+step "$BERTH" apply -f "$WORK/bad.ini"
+wait_until 90 event_seen CanaryAborted
+# the step's run (the background one was ended by its abort)
+bad=$("$BERTH" get analysisruns -o json | jq -r '[.[] | select(.background | not)] | .[-1].name')
+bad_rev=$("$BERTH" get analysisruns -o json | jq -r '[.[] | select(.background | not)] | .[-1].revision')
+step "$BERTH" get analysisruns
+step "$BERTH" describe analysisrun "$bad"
+echo
+echo "# the decision, as events:"
+decisions
+bad_seen=$(metric berth_revision_requests_total "$bad_rev")
+sleep 3
+bad_after=$(metric berth_revision_requests_total "$bad_rev")
+echo "berth demo: the bad canary answered $bad_seen requests ($(metric berth_revision_5xx_total "$bad_rev") of them 500) before the abort, $((bad_after - bad_seen)) in the 3 s after it"
+
+echo
+echo "# a good canary, promoted through its steps (analysis, setWeight 50, pause 10s)"
+sed "s/VERSION=v1/VERSION=v2/; s|^image = \.\./|image = $PWD/|" \
+	examples/canary-analysis.ini >"$WORK/good.ini"
+step "$BERTH" apply -f "$WORK/good.ini"
+step "$BERTH" rollout status echo
+step curl -s "$URL"
+kill -INT "$LOAD" 2>/dev/null || true
+wait "$LOAD" 2>/dev/null || true
+echo
+echo "# the decisions, as events:"
+decisions | grep -v "$bad" | grep -E "Step|Promoted|Successful" || true
+stable_req=$(metric berth_revision_requests_total "$stable")
+stable_failed=$(($(metric berth_revision_5xx_total "$stable") + $(metric berth_revision_connection_errors_total "$stable")))
+echo "berth demo: the stable revision answered $stable_req requests during both canaries, $stable_failed failed"
+
+# --- BlueGreen with a preview check ---------------------------------------
+echo
+echo "# blue-green: the new revision comes up beside the active one; the preview"
+echo "# service reaches it, and prePromotionAnalysis measures it there"
+# (as deployment echo-bg: a strategy's own first revision rolls out at once)
+sed "s/^\[deployment echo\]$/[deployment echo-bg]/; s|^image = \.\./|image = $PWD/|" \
+	examples/bluegreen-strategy.ini >"$WORK/bluegreen.ini"
+step "$BERTH" apply -f "$WORK/bluegreen.ini"
+wait_until 90 sh -c "[ \"\$(curl -s $URL)\" = 0.1.0 ]"
+wait_until 90 ready_is 2
+wrk -s "$WRK_STATUS" -t2 -c16 -d30s "$URL" >"$LOG.wrk4" 2>&1 &
+LOAD=$!
+step "$BERTH" set image echo-bg "$PWD/build/images/echo-0.2.0"
+wait_until 60 sh -c "[ \"\$(curl -s http://127.0.0.1:8081/)\" = 0.2.0 ]"
+step curl -s http://127.0.0.1:8081/
+step curl -s "$URL"
+# the preview check's traffic
+wrk -t1 -c2 -d10s http://127.0.0.1:8081/ >/dev/null 2>&1 &
+PREVIEW_LOAD=$!
+wait_until 60 sh -c "\"$BERTH\" get analysisruns -o json | jq -e '[.[] | select(.what == \"prePromotion\" and .phase == \"Successful\")] | length == 1'"
+wait "$PREVIEW_LOAD" 2>/dev/null || true
+step "$BERTH" get analysisruns
+step curl -s "$URL"
+step "$BERTH" rollout promote echo-bg
+wait_until 30 sh -c "[ \"\$(curl -s $URL)\" = 0.2.0 ]"
+step curl -s "$URL"
+wait "$LOAD" || true
+echo
+echo "# the blue-green decisions, as events:"
+"$BERTH" events | grep "deployment/echo-bg" | grep -E "preview-check|Preview|Promot|switched" || true
+
 # --- summary ---------------------------------------------------------------
 total=0
 failed=0
 checked=0
-for f in "$LOG.wrk1" "$LOG.wrk2"; do
+for f in "$LOG.wrk1" "$LOG.wrk2" "$LOG.wrk4"; do
 	# any socket error, answer not 2xx, or no request at all fails it
 	wrk_check "$f" || checked=1
 	# "REQUESTS FAILED": socket errors and answers that are not 2xx
@@ -187,11 +286,13 @@ for f in "$LOG.wrk1" "$LOG.wrk2"; do
 	total=$((total + ${s% *}))
 	failed=$((failed + ${s#* }))
 done
-rm -f "$LOG.wrk1" "$LOG.wrk2" "$LOG.watch"
+rm -f "$LOG.wrk1" "$LOG.wrk2" "$LOG.wrk3" "$LOG.wrk4" "$LOG.watch"
 
 step "$BERTH" down
 wait "$DAEMON" 2>/dev/null || true
 DAEMON=
 echo
-echo "berth demo: $total requests sent, $failed failed, during a rolling update from the registry and a blue/green switch."
-[ "$failed" -eq 0 ] && [ "$checked" -eq 0 ]
+echo "berth demo: $total requests sent, $failed failed, during a rolling update from the registry and two blue/green switches."
+echo "berth demo: during the canaries the stable revision answered $stable_req requests, $stable_failed failed; the bad canary's own 500s before its abort were the only errors."
+[ "$failed" -eq 0 ] && [ "$checked" -eq 0 ] && [ "$stable_failed" -eq 0 ] &&
+	[ "$bad_after" -eq "$bad_seen" ]

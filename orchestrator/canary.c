@@ -228,6 +228,8 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 		 * traffic weight leaves it, rounded up. */
 		stable_want = ((100 - weight) * replicas + 99) / 100;
 	}
+	if (out.keep_canary)
+		out.canary_replicas = c.canary; /* abortScaleDownDelaySeconds */
 	/* Scale the canary first when it grows, the routing after it; when
 	 * it shrinks, the routing first (an aborted run sends nothing to
 	 * pods about to go). */
@@ -238,6 +240,29 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 	scale(d, dep, dep->hash, c.canary, out.canary_replicas, "canary");
 	scale(d, dep, stable, c.stable, stable_want, "stable");
 	return true;
+}
+
+const char *canary_abort_run(struct deployment *dep, char *buf, size_t len)
+{
+	int delay = dep->spec->canary_abort_scale_down_delay_seconds;
+
+	if (delay < 0)
+		delay = dep->spec->dynamic_stable_scale ? 0 : 30;
+	if (!dep->canary.s.aborted)
+		canary_abort(&dep->canary.s,
+			     delay > 0 ? mono_ms() + (int64_t)delay * 1000 : 0);
+	if (delay > 0)
+		snprintf(buf, len,
+			 "the canary pods go in %d s "
+			 "(abortScaleDownDelaySeconds)",
+			 delay);
+	else if (dep->spec->dynamic_stable_scale)
+		snprintf(buf, len,
+			 "the canary pods go as the stable ones come back "
+			 "(dynamicStableScale)");
+	else
+		snprintf(buf, len, "the canary pods go");
+	return buf;
 }
 
 void canary_publish_now(struct daemon *d, struct deployment *dep)
@@ -292,19 +317,25 @@ int canary_promote_cmd(struct daemon *d, struct deployment *dep, bool full,
 
 int canary_abort_cmd(struct daemon *d, struct deployment *dep, struct berr *err)
 {
+	size_t step = dep->canary.s.step + 1;
+	int weight = dep->canary.s.weight;
+	char pods[96];
+
 	if (need_run(dep, err) == -1)
 		return -1;
 	if (dep->canary.s.aborted)
 		return 0;
-	event_record(d, "Warning", "CanaryAborted", dep_object(dep),
-		     "Aborted at step %zu/%zu: weight %d %% -> 0 %%, the "
-		     "canary pods go",
-		     dep->canary.s.step + 1, dep->spec->canary_steps.n,
-		     dep->canary.s.weight);
-	canary_abort(&dep->canary.s);
+	canary_abort_run(dep, pods, sizeof(pods));
+	event_record(
+	    d, "Warning", "CanaryAborted", dep_object(dep),
+	    "Aborted at step %zu/%zu: weight %d %% -> 0 %%, %s",
+	    step > dep->spec->canary_steps.n ? dep->spec->canary_steps.n : step,
+	    dep->spec->canary_steps.n, weight, pods);
 	canary_analysis_stop(d, dep, ANALYSIS_FAILED,
 			     "the rollout was aborted");
 	store_save_deployment(dep);
+	/* Every request back to stable now, not at the next pass. */
+	canary_publish_now(d, dep);
 	reconcile_schedule(d);
 	return 0;
 }

@@ -34,6 +34,11 @@ int canary_retry_cmd(struct daemon *d, struct deployment *dep,
  * when there is none. */
 bool canary_status(const struct deployment *dep, char *buf, size_t len);
 
+/* Aborts dep's run (the step machine's canary_abort) with the canary
+ * pods' deadline from abortScaleDownDelaySeconds; says in buf when the
+ * pods go ("the canary pods go in 30 s ..."), for the event. */
+const char *canary_abort_run(struct deployment *dep, char *buf, size_t len);
+
 /* Publishes the run's weight and header route to the proxy at once. */
 void canary_publish_now(struct daemon *d, struct deployment *dep);
 
@@ -43,6 +48,13 @@ void canary_publish_now(struct daemon *d, struct deployment *dep);
 struct canary_output;
 void canary_analysis_sync(struct daemon *d, struct deployment *dep,
 			  const struct canary_output *out);
+/* A run's verdict (the done callback of the runs it starts, and of the
+ * runs put back after a restart); names it does not know: nothing. */
+void canary_analysis_on_done(void *arg, const char *name,
+			     enum analysis_phase phase, const char *why);
+/* After the analysis runs were put back (analysis_store.c): takes back
+ * the runs dep's canary waits for, or clears them to start anew. */
+void canary_analysis_restored(struct daemon *d, struct deployment *dep);
 /* Stops dep's runs without verdict callbacks (abort, a new revision). */
 void canary_analysis_stop(struct daemon *d, struct deployment *dep,
 			  enum analysis_phase phase, const char *why);

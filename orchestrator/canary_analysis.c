@@ -4,8 +4,10 @@
  * (strategy.canary.analysis) from its startingStep, and applies each
  * verdict: Successful passes the step, Failed (or Error) aborts the
  * rollout at once (every request back to stable), Inconclusive holds it
- * for a human (`berth rollout promote` or `abort`). Measuring is
- * analysis/'s; the steps themselves canary_steps.c's.
+ * for a human (`berth rollout promote` or `abort`); after a restart,
+ * takes back the runs it waited for (resumed by analysis_store.c) or
+ * starts them anew, saying so. Measuring is analysis/'s; the steps
+ * themselves canary_steps.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "events.h"
 #include "reconcile.h"
 #include "rollout_analysis.h"
+#include "store.h"
 
 static const char *dep_object(struct deployment *dep)
 {
@@ -37,8 +40,8 @@ static struct deployment *owner_of(struct daemon *d, const char *name,
 	return NULL;
 }
 
-static void on_done(void *arg, const char *name, enum analysis_phase phase,
-		    const char *why)
+void canary_analysis_on_done(void *arg, const char *name,
+			     enum analysis_phase phase, const char *why)
 {
 	struct daemon *d = arg;
 	bool bg = false;
@@ -63,21 +66,26 @@ static void on_done(void *arg, const char *name, enum analysis_phase phase,
 			     run->s.step + 1 > n ? n : run->s.step + 1, n,
 			     run->s.weight);
 	} else if (!run->s.aborted) {
-		event_record(
-		    d, "Warning", "CanaryAborted", dep_object(dep),
-		    "AnalysisRun %s %s (%s): aborting at step %zu/%zu, "
-		    "weight %d %% -> 0 %%: 100 %% to stable, the "
-		    "canary pods go",
-		    name, analysis_phase_str(phase), why,
-		    run->s.step + 1 > n ? n : run->s.step + 1, n,
-		    run->s.weight);
-		canary_abort(&run->s);
+		size_t step = run->s.step + 1 > n ? n : run->s.step + 1;
+		int weight = run->s.weight;
+		char pods[96];
+
+		canary_abort_run(dep, pods, sizeof(pods));
+		event_record(d, "Warning", "CanaryAborted", dep_object(dep),
+			     "AnalysisRun %s %s (%s): aborting at step "
+			     "%zu/%zu, weight %d %% -> 0 %%: 100 %% to "
+			     "stable, %s",
+			     name, analysis_phase_str(phase), why, step, n,
+			     weight, pods);
 		rollout_analysis_stop(d, bg ? run->step_run : run->bg_run,
 				      ANALYSIS_FAILED,
 				      "the rollout was aborted by another run");
 		/* Every request back to stable now, not at the next pass. */
 		canary_publish_now(d, dep);
 	}
+	/* The verdict is in the record before the run's end is in its
+	 * file (analysis_store.c writes from the next loop turn). */
+	store_save_deployment(dep);
 	reconcile_schedule(d);
 }
 
@@ -97,7 +105,8 @@ static void start(struct daemon *d, struct deployment *dep,
 	struct berr err = BERR_INIT;
 
 	if (rollout_analysis_start(d, dep, templates, dep->canary.s.hash, what,
-				   bg, on_done, d, name, len, &err) == -1) {
+				   bg, canary_analysis_on_done, d, name, len,
+				   &err) == -1) {
 		/* The templates were checked at apply: this is rare. Hold
 		 * the rollout rather than pass an unmeasured step. */
 		event_record(d, "Warning", "AnalysisNotStarted",
@@ -108,6 +117,71 @@ static void start(struct daemon *d, struct deployment *dep,
 		dep->canary.s.held = true;
 		snprintf(name, len, "-");
 	}
+	store_save_deployment(dep); /* the run's name */
+}
+
+/* Takes run `name` back after a restart when the canary still waits for
+ * it (needed): claimed while it measures, its verdict applied when it
+ * ended by itself; else the name is cleared and, when needed, the next
+ * pass starts a new run, which an event announces. */
+static void take_back(struct daemon *d, struct deployment *dep, char *name,
+		      bool needed, bool bg)
+{
+	enum analysis_phase phase;
+	bool stopped = false;
+	char why[400];
+	bool known = rollout_analysis_outcome(d, name, &phase, &stopped, why,
+					      sizeof(why));
+
+	if (known && phase == ANALYSIS_RUNNING) {
+		if (needed)
+			rollout_analysis_claim(d, name);
+		else
+			rollout_analysis_stop(d, name, ANALYSIS_INCONCLUSIVE,
+					      "no longer needed after the "
+					      "restart");
+		return;
+	}
+	if (!needed)
+		return;
+	if (known && !stopped) {
+		/* It ended by itself but the record did not hold its
+		 * verdict yet: the same decision now. */
+		event_record(d, "Normal", "AnalysisVerdictApplied",
+			     dep_object(dep),
+			     "AnalysisRun %s ended %s before the restart: its "
+			     "verdict is applied now",
+			     name, analysis_phase_str(phase));
+		if (!bg || phase != ANALYSIS_SUCCESSFUL)
+			canary_analysis_on_done(d, name, phase, why);
+		return;
+	}
+	event_record(d, "Normal", "AnalysisRestarted", dep_object(dep),
+		     "AnalysisRun %s (%s) was %s after the restart: a new "
+		     "run starts",
+		     name, bg ? "background" : "step",
+		     known ? "stopped" : "not recorded");
+	name[0] = '\0';
+	if (!bg)
+		dep->canary.step_run_step = -1;
+}
+
+void canary_analysis_restored(struct daemon *d, struct deployment *dep)
+{
+	struct canary_run *run = &dep->canary;
+	size_t n = dep->spec->canary_steps.n;
+	bool live = dep->spec->strategy == STRATEGY_CANARY && run->s.hash[0] &&
+		    !strcmp(run->s.hash, dep->hash) && !run->s.aborted &&
+		    run->s.step < n;
+
+	if (run->step_run[0] && strcmp(run->step_run, "-"))
+		take_back(d, dep, run->step_run,
+			  live && run->step_run_step == (long)run->s.step &&
+			      run->s.analysis_ok_step != run->step_run_step &&
+			      !run->s.held,
+			  false);
+	if (run->bg_run[0] && strcmp(run->bg_run, "-"))
+		take_back(d, dep, run->bg_run, live, true);
 }
 
 void canary_analysis_sync(struct daemon *d, struct deployment *dep,

@@ -70,6 +70,10 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 		s->header_step = -1;
 		s->mirror = 0;
 		o->canary_replicas = 0;
+		if (s->scale_down_mono > in->now_mono) {
+			o->keep_canary = true;
+			o->wake_mono = s->scale_down_mono;
+		}
 		return;
 	}
 	if (s->promote_full) {
@@ -173,10 +177,12 @@ void canary_promote(struct canary_state *s, const struct canary_steps *st,
 	s->step++;
 }
 
-void canary_abort(struct canary_state *s)
+void canary_abort(struct canary_state *s, int64_t scale_down_mono)
 {
-	if (!s->aborted)
+	if (!s->aborted) {
 		s->abort_weight = s->weight;
+		s->scale_down_mono = scale_down_mono;
+	}
 	s->aborted = true;
 	s->held = false;
 	s->weight = 0;

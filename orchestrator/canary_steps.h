@@ -28,6 +28,9 @@ struct canary_state {
 	long analysis_ok_step; /* the analysis step whose run succeeded, -1 */
 	bool held;	  /* an Inconclusive analysis: held until promoted */
 	int abort_weight; /* the weight when aborted (dynamicStableScale) */
+	/* Aborted: the canary pods stay until then
+	 * (abortScaleDownDelaySeconds); 0: they go at once. */
+	int64_t scale_down_mono;
 };
 
 struct canary_input {
@@ -44,6 +47,9 @@ struct canary_output {
 	int64_t wake_mono;   /* a pause ends then; 0 none */
 	bool analysis_wait;  /* the step in progress is an analysis step
 				waiting for its run's verdict */
+	bool keep_canary;    /* aborted, within abortScaleDownDelaySeconds:
+				the canary pods stay as they are (no
+				traffic) */
 	size_t n_notes;	     /* what happened, for events */
 	char notes[CANARY_NOTES][200];
 };
@@ -57,7 +63,8 @@ int canary_replicas_for(const struct canary_state *s, int w, int replicas);
  * weight only once the canary pods it needs are available, then passes;
  * a pause passes at its end or on promote; setCanaryScale and
  * setHeaderRoute and setMirrorRoute pass at once. An aborted run holds
- * weight 0, no header or mirror route and no canary pods. */
+ * weight 0, no header or mirror route, and no canary pods once its
+ * scale_down_mono has passed (before: keep_canary, woken then). */
 void canary_advance(struct canary_state *s, const struct canary_input *in,
 		    struct canary_output *out);
 /* promote: the step in progress passes (a pause ends, a setWeight that
@@ -68,7 +75,9 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
  * analysis_ok_step is its index (canary_analysis.c sets it). */
 void canary_promote(struct canary_state *s, const struct canary_steps *st,
 		    bool full);
-void canary_abort(struct canary_state *s);
+/* Every request back to stable; the canary pods go at scale_down_mono
+ * (0 or a time past: at once). */
+void canary_abort(struct canary_state *s, int64_t scale_down_mono);
 /* After an abort: the steps start again from the first. */
 void canary_retry(struct canary_state *s);
 

@@ -32,6 +32,7 @@
 #include "../runtime/netns.h"
 #include "../runtime/rootfs.h"
 #include "../signals/reaper.h"
+#include "analysis_store.h"
 #include "api.h"
 #include "ctl_server.h"
 #include "endpoints.h"
@@ -808,6 +809,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	if (rc == -1)
 		goto fail_config;
 	store_restore_deployments(d, records);
+	analysis_store_restore(d);
 	/* The last steps that can fail come before any pod exists: a
 	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&

@@ -255,6 +255,9 @@ struct daemon {
 	struct log_follow *follows;
 	struct kube_server *kube; /* the Kubernetes API (kube/), or NULL */
 	struct analysis_runs *analyses; /* analysis runs (rollout_analysis.c) */
+	struct analysis_store *astore;	/* their files (analysis_store.c) */
+	uv_timer_t analysis_flush_timer;
+	bool analysis_sweep; /* restored runs not yet taken back */
 	uv_timer_t reconcile_timer;
 	uv_timer_t wake_timer; /* the next time-driven decision (reconcile.c) */
 	uv_timer_t watch_timer;

@@ -17,6 +17,7 @@
 
 #include "../common/log.h"
 #include "../common/xalloc.h"
+#include "analysis_store.h"
 #include "bluegreen.h"
 #include "canary.h"
 #include "events.h"
@@ -580,6 +581,9 @@ static int64_t next_wake(struct daemon *d)
 		at = dep->canary.s.pause_until_mono;
 		if (at > now && (next == 0 || at < next))
 			next = at; /* a canary pause ends */
+		at = dep->canary.s.aborted ? dep->canary.s.scale_down_mono : 0;
+		if (at > now && (next == 0 || at < next))
+			next = at; /* abortScaleDownDelaySeconds ends */
 		if (dep->spec->strategy == STRATEGY_BLUE_GREEN) {
 			/* a deadline already past was acted on: only a
 			 * future one wakes the controller */
@@ -612,6 +616,9 @@ void reconcile_now(struct daemon *d)
 
 	for (struct deployment *dep = d->deployments; dep; dep = dep->next)
 		reconcile_one(d, dep);
+	/* Analysis runs resumed after a restart that no strategy took back
+	 * in this first pass end now. */
+	analysis_store_sweep(d);
 	/* Forget deleted deployments once their last pod is gone. */
 	while (*pp) {
 		struct deployment *dep = *pp;
@@ -621,6 +628,7 @@ void reconcile_now(struct daemon *d)
 			has_pods = p->deployment == dep;
 		if (dep->deleting && !has_pods) {
 			*pp = dep->next;
+			analysis_store_forget(d, dep->name);
 			store_delete_deployment(dep);
 			deployment_free(dep);
 			watch_mark(d, WATCH_DEPLOYMENTS);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/xalloc.h"
+#include "analysis_store.h"
 #include "clock.h"
 #include "ctl_server.h"
 #include "events.h"
@@ -40,8 +42,14 @@ static void on_event(void *arg, const char *owner, const char *type,
 	event_record(arg, type, reason, owner, "%s", msg);
 }
 
+static void on_changed(void *arg, const char *owner)
+{
+	analysis_store_changed(arg, owner);
+}
+
 void rollout_analysis_init(struct daemon *d)
 {
+	struct berr err = BERR_INIT;
 	struct analysis_env env = {
 	    .loop = d->loop,
 	    .proxy = d->proxy,
@@ -52,13 +60,18 @@ void rollout_analysis_init(struct daemon *d)
 	    .arg = d,
 	    .now_mono = mono_ms,
 	    .now_wall = now_ms,
+	    .changed = on_changed,
 	};
 
 	d->analyses = analysis_runs_new(&env);
+	if (analysis_store_init(d, &err) == -1)
+		log_warnx("analysis runs will not outlive the daemon: %s",
+			  err.msg);
 }
 
 void rollout_analysis_free(struct daemon *d)
 {
+	analysis_store_free(d);
 	analysis_runs_free(d->analyses);
 	d->analyses = NULL;
 }
@@ -114,6 +127,21 @@ void rollout_analysis_stop(struct daemon *d, const char *name,
 {
 	if (d->analyses && name && name[0])
 		analysis_run_stop(d->analyses, name, phase, why);
+}
+
+bool rollout_analysis_outcome(struct daemon *d, const char *name,
+			      enum analysis_phase *phase, bool *stopped,
+			      char *why, size_t len)
+{
+	return d->analyses && name && name[0] &&
+	       analysis_run_outcome(d->analyses, name, phase, stopped, why,
+				    len);
+}
+
+void rollout_analysis_claim(struct daemon *d, const char *name)
+{
+	if (d->analyses && name && name[0])
+		analysis_run_claim(d->analyses, name);
 }
 
 bool rollout_analysis_status(struct daemon *d, struct deployment *dep,

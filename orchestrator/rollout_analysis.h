@@ -41,6 +41,13 @@ int rollout_analysis_start(struct daemon *d, struct deployment *dep,
  * was aborted or finished); nothing when name is "" or unknown. */
 void rollout_analysis_stop(struct daemon *d, const char *name,
 			   enum analysis_phase phase, const char *why);
+/* What became of run name (analysis_run_outcome()); false: unknown. */
+bool rollout_analysis_outcome(struct daemon *d, const char *name,
+			      enum analysis_phase *phase, bool *stopped,
+			      char *why, size_t len);
+/* A run resumed after a restart is taken back by its strategy (one not
+ * taken back is stopped: analysis_store_sweep()). */
+void rollout_analysis_claim(struct daemon *d, const char *name);
 /* The last measurements of dep's newest run appended to buf. */
 bool rollout_analysis_status(struct daemon *d, struct deployment *dep,
 			     char *buf, size_t len);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bluegreen_analysis.h"
 #include "clock.h"
 #include "revision.h"
 
@@ -41,6 +42,23 @@ json_t *strategy_state_json(const struct deployment *dep)
 			      wall(c->pause_until_mono), "aborted", c->aborted,
 			      "promote_full", c->promote_full, "abort_weight",
 			      c->abort_weight));
+	if (c->hash[0]) {
+		/* the analysis runs it waits for (analysis_store.c keeps
+		 * them), the verdicts applied, and the abort's deadline */
+		json_t *o = json_object_get(j, "canary");
+
+		json_object_set_new(o, "step_run",
+				    json_string(dep->canary.step_run));
+		json_object_set_new(o, "step_run_step",
+				    json_integer(dep->canary.step_run_step));
+		json_object_set_new(o, "bg_run",
+				    json_string(dep->canary.bg_run));
+		json_object_set_new(o, "analysis_ok_step",
+				    json_integer(c->analysis_ok_step));
+		json_object_set_new(o, "held", json_boolean(c->held));
+		json_object_set_new(o, "scale_down_ms",
+				    json_integer(wall(c->scale_down_mono)));
+	}
 	if (b->active[0])
 		json_object_set_new(
 		    j, "bluegreen",
@@ -50,6 +68,12 @@ json_t *strategy_state_json(const struct deployment *dep)
 			      "ready_ms", wall(b->ready_mono), "scale_down_ms",
 			      wall(b->scale_down_mono), "promote", b->promote,
 			      "promote_full", b->promote_full));
+	{
+		json_t *runs = bluegreen_analysis_json(dep->name);
+
+		if (runs)
+			json_object_set_new(j, "bluegreen_runs", runs);
+	}
 	if (json_object_size(j) == 0) {
 		json_decref(j);
 		return NULL;
@@ -97,7 +121,25 @@ void strategy_state_restore(struct deployment *dep, json_t *j)
 		    json_is_true(json_object_get(c, "promote_full"));
 		s->abort_weight =
 		    (int)json_integer_value(json_object_get(c, "abort_weight"));
+		s->analysis_ok_step =
+		    json_object_get(c, "analysis_ok_step")
+			? (long)json_integer_value(
+			      json_object_get(c, "analysis_ok_step"))
+			: -1;
+		s->held = json_is_true(json_object_get(c, "held"));
+		s->scale_down_mono = mono(json_object_get(c, "scale_down_ms"));
+		snprintf(dep->canary.step_run, sizeof(dep->canary.step_run),
+			 "%s", str(c, "step_run") ? str(c, "step_run") : "");
+		dep->canary.step_run_step =
+		    json_object_get(c, "step_run_step")
+			? (long)json_integer_value(
+			      json_object_get(c, "step_run_step"))
+			: -1;
+		snprintf(dep->canary.bg_run, sizeof(dep->canary.bg_run), "%s",
+			 str(c, "bg_run") ? str(c, "bg_run") : "");
 	}
+	bluegreen_analysis_restore(dep->name,
+				   json_object_get(j, "bluegreen_runs"));
 	if (json_is_object(b) && known(dep, str(b, "active")) &&
 	    str(b, "active")[0] && known(dep, str(b, "target")) &&
 	    known(dep, str(b, "old"))) {

@@ -1,8 +1,10 @@
 /*
  * strategy_store.h - where a Canary or BlueGreen run stands, in the
  * deployment record (STATE_DIR/deployments/NAME.json, key "strategy"),
- * both ways: the canary step, weight, scale, header route, pause and
- * abort; the BlueGreen phase, revisions and deadlines. Deadlines are
+ * both ways: the canary step, weight, scale, header route, pause,
+ * abort (and its scale-down deadline), the names of the analysis runs
+ * it waits for and the verdicts applied; the BlueGreen phase, revisions,
+ * deadlines and its promotion analyses' runs. Deadlines are
  * written as wall time and read back onto the monotonic clock, so a
  * restarted daemon resumes at the same step with the same deadlines.
  */

@@ -49,6 +49,7 @@
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
 #include "../signals/exits.h"
+#include "analysis_store.h"
 #include "ctl_server.h"
 #include "store.h"
 
@@ -310,6 +311,7 @@ int upgrade_start(struct daemon *d, const char *binary, pid_t *out,
 	if (access(binary, X_OK) == -1)
 		return berr_errno(err, errno, "binary `%s`", binary);
 	store_retry_unsaved(d);
+	analysis_store_write_now(d);
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return berr_errno(err, errno, "pipe");
 	memset(&h, 0, sizeof(h));

@@ -8,6 +8,7 @@
 # first answer. Addresses are 127.0.0.1:20500-20599.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 setup() {
 	new_env
@@ -21,31 +22,11 @@ ADMIN=127.0.0.1:20590
 PORT=20501
 
 mirror_ini() {
-	berth_header | sed "s/^admin = off$/admin = $ADMIN/"
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = 4
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.type = Canary
-strategy.canary.steps = setCanaryScale replicas 1, setMirrorRoute 25, pause
-strategy.canary.steps = setMirrorRoute, setWeight 50, pause
-strategy.canary.stickiness.cookie = side
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
+	echo_ini -a "$ADMIN" \
+		"strategy.type = Canary" \
+		"strategy.canary.steps = setCanaryScale replicas 1, setMirrorRoute 25, pause" \
+		"strategy.canary.steps = setMirrorRoute, setWeight 50, pause" \
+		"strategy.canary.stickiness.cookie = side"
 }
 
 # metric NAME HASH: NAME{service="web",pod_template_hash="HASH"} (0 if none).

@@ -5,10 +5,12 @@
 # the canary answer within 2 points of the weight, counted by the proxy's
 # per-revision counters (/metrics), and no failed request; a header route
 # sends every matching request to the canary and none of the others;
-# abort sends nothing more to it and removes its pod; retry starts over;
+# abort sends nothing more to it at once and removes its pod after
+# abortScaleDownDelaySeconds; retry starts over;
 # promote --full rolls out. Addresses are 127.0.0.1:19900-19999.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 setup() {
 	new_env
@@ -22,31 +24,12 @@ ADMIN=127.0.0.1:19990
 PORT=19901
 
 canary_ini() {
-	berth_header | sed "s/^admin = off$/admin = $ADMIN/"
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = 10
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.type = Canary
-strategy.canary.steps = setCanaryScale replicas 1, setWeight 5, pause
-strategy.canary.steps = setWeight 25, pause, setWeight 50, pause
-strategy.canary.steps = setHeaderRoute X-Canary exact yes, setWeight 0, pause
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
+	echo_ini -a "$ADMIN" -r 10 \
+		"strategy.type = Canary" \
+		"strategy.canary.steps = setCanaryScale replicas 1, setWeight 5, pause" \
+		"strategy.canary.steps = setWeight 25, pause, setWeight 50, pause" \
+		"strategy.canary.steps = setHeaderRoute X-Canary exact yes, setWeight 0, pause" \
+		"strategy.canary.abortScaleDownDelaySeconds = 5"
 }
 
 # requests HASH: berth_revision_requests_total of revision HASH (0 if none).
@@ -133,12 +116,17 @@ canary_pods() { count_pods '.image | contains("echo-0.2.0")'; }
 	answers 50 0.1.0
 	answers 20 0.1.0 -H "X-Canary: no"
 
-	# abort: weight 0, no header route, the canary pod goes
+	# abort: weight 0 and no header route at once; the canary pod stays
+	# abortScaleDownDelaySeconds (5 s), then goes
 	run bctl rollout abort echo
 	[ "$status" -eq 0 ]
-	wait_for 30 has_pods '.image | contains("echo-0.2.0")' 0
+	[ "$(count_pods '.ready and (.image | contains("echo-0.2.0"))')" -eq 1 ]
+	event_with "the canary pods go in 5 s (abortScaleDownDelaySeconds)"
 	c0=$(requests "$canary")
 	answers 50 0.1.0 -H "X-Canary: yes"
+	[ "$(requests "$canary")" -eq "$c0" ]
+	wait_for 30 has_pods '.image | contains("echo-0.2.0")' 0
+	answers 10 0.1.0 -H "X-Canary: yes"
 	[ "$(requests "$canary")" -eq "$c0" ]
 	run bctl rollout promote echo
 	[ "$status" -ne 0 ]

@@ -5,10 +5,12 @@
 # 0.1.0; promotion (after autoPromotionSeconds, or `rollout promote`)
 # moves the active service at once, with no failed request under wrk; an
 # undo within scaleDownDelaySeconds moves it back without starting a pod;
-# a kill -9 of the daemon mid-rollout resumes in the same phase.
+# a kill -9 of the daemon mid-rollout resumes in the same phase, an
+# analysis run in progress included.
 # Addresses are 127.0.0.1:20300-20399.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 setup() {
 	new_env
@@ -23,38 +25,12 @@ PREVIEW=20302
 
 # bluegreen_ini EXTRA: the config, EXTRA lines added to the deployment.
 bluegreen_ini() {
-	berth_header
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = 2
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.type = BlueGreen
-strategy.blueGreen.activeService = web
-strategy.blueGreen.previewService = preview
-strategy.blueGreen.scaleDownDelaySeconds = 60
-$1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-
-[service preview]
-listen = 127.0.0.1:$PREVIEW
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
+	echo_ini -r 2 -s "web=$PORT" -s "preview=$PREVIEW" \
+		"strategy.type = BlueGreen" \
+		"strategy.blueGreen.activeService = web" \
+		"strategy.blueGreen.previewService = preview" \
+		"strategy.blueGreen.scaleDownDelaySeconds = 60" \
+		"$1"
 }
 
 # event_with TEXT: an event's message contains TEXT.
@@ -187,4 +163,39 @@ INI
 	wait_for 90 event_with "prePromotionAnalysis"
 	wait_for 60 eval 'bctl events -o json | jq -e "[.events[] | select(.reason == \"BlueGreenAborted\")] | length > 0" >/dev/null'
 	answers $PORT 3 "2.0"
+}
+
+@test "bluegreen: a prePromotionAnalysis run in progress resumes after a kill -9 and promotes" {
+	{
+		bluegreen_ini "strategy.blueGreen.prePromotionAnalysis = pre"
+		cat <<INI
+
+[analysis pre]
+metrics.smoke.interval = 3s
+metrics.smoke.count = 2
+metrics.smoke.provider.exec.command = /bin/sh -c 'test "\$VERSION" = 2.0'
+INI
+	} >"$T/berth.ini"
+	start_daemon
+	wait_for 60 ready_pods 2
+	wait_for 20 answers $PORT 1 "0.1.0"
+	sed -i "s|^image = .*|image = $IMAGES/echo-0.2.0\nenv = VERSION=2.0|" "$T/berth.ini"
+	bctl apply -f "$T/berth.ini" >/dev/null
+	# the first of two measurements taken, and on disk
+	wait_for 60 jq -e '[.runs[] | select(.what == "prePromotion" and .phase == "Running" and .metrics[0].measurements == 1)] | length == 1' \
+		"$T/state/analysisruns/echo.json"
+	name=$(jq -r '.runs[] | select(.what == "prePromotion") | .name' "$T/state/analysisruns/echo.json")
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon
+	event_with "AnalysisRun $name (prePromotion) of revision"
+	event_with "resumed after a restart: its 1 measurement(s) kept"
+	# its second measurement, then the promotion it decides
+	wait_for 60 answers $PORT 1 "2.0"
+	answers $PORT 3 "2.0"
+	event_with "pre/smoke measurement 2/2"
+	run bctl get analysisruns -o json
+	echo "$output" | jq -e --arg n "$name" '[.[] | select(.name == $n and .phase == "Successful")] | length == 1'
+	echo "$output" | jq -e '[.[] | select(.what == "prePromotion")] | length == 1'
+	echo "$output" | jq -e --arg n "$name" '.[] | select(.name == $n) | .metrics[0].measurements == 2'
 }

@@ -7,10 +7,13 @@
 # request reaches it, and the only failed requests wrk saw are the
 # canary's own 500s; a good canary passes its analysis (berth, exec, web
 # providers) and is promoted with no failed request; with no traffic the
-# analysis is Inconclusive and the rollout waits for a human.
+# analysis is Inconclusive and the rollout waits for a human; runs
+# outlive a kill -9 of the daemon (a finished one listed as it was, one
+# in progress resumed to the same decision).
 # Addresses are 127.0.0.1:20400-20499.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 setup() {
 	new_env
@@ -28,26 +31,13 @@ PORT=20401
 # (berth provider), smoke (exec in the canary's pod; web through the
 # service: echo-version's /status/201 answers the JSON number 201)
 analysis_ini() {
-	berth_header | sed "s/^admin = off$/admin = $ADMIN/"
+	echo_ini -a "$ADMIN" -e "VERSION=$1" -e "FAIL_PERCENT=$2" \
+		"strategy.type = Canary" \
+		"strategy.canary.steps = setCanaryScale replicas 1, setWeight 20" \
+		"strategy.canary.steps = analysis ${3:-errors}, setWeight 50" \
+		"strategy.canary.abortScaleDownDelaySeconds = 0" \
+		"${5:-}"
 	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-env = VERSION=$1
-env = FAIL_PERCENT=$2
-replicas = 4
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-strategy.type = Canary
-strategy.canary.steps = setCanaryScale replicas 1, setWeight 20
-strategy.canary.steps = analysis ${3:-errors}, setWeight 50
-${5:-}
 
 [analysis errors]
 metrics.success-rate.interval = ${4:-3s}
@@ -66,12 +56,6 @@ metrics.errors.interval = 1s
 metrics.errors.inconclusiveLimit = 1000
 metrics.errors.failureCondition = result.errorRate > 0.5
 metrics.errors.provider.berth.minRequests = 1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
 INI
 }
 
@@ -207,4 +191,83 @@ start_stable() {
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "successfully rolled out" ]]
 	answers 5 quiet
+}
+
+# running_with N: one run is measuring, with N measurements taken.
+running_with() {
+	bctl get analysisruns -o json |
+		jq -e --argjson n "$1" '[.[] | select(.phase == "Running" and .metrics[0].measurements == $n)] | length == 1'
+}
+
+# runs_of REVISION: how many analysis runs measured REVISION.
+runs_of() {
+	bctl get analysisruns -o json | jq --arg r "$1" '[.[] | select(.revision == $r)] | length'
+}
+
+@test "analysis: runs outlive a kill -9; a finished one is listed as it was, one in progress resumes to the same decision" {
+	start_stable
+	wrk -s "$WRK_STATUS" -t1 -c4 -d90s "http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
+	wrk_pid=$!
+
+	# A bad canary aborted by its analysis, then the daemon killed.
+	analysis_ini bad 20 >"$T/bad.ini"
+	bctl apply -f "$T/bad.ini" >/dev/null
+	wait_for 60 event_with "aborting at step 3/4"
+	name=$(bctl get analysisruns -o json | jq -r '.[0].name')
+	canary=$(run_field "$name" .revision)
+	bctl get analysisruns "$name" -o json | jq -S '.[0]' >"$T/before.json"
+	bctl describe analysisrun "$name" >"$T/before.txt"
+	wait_for 30 has_pods '.revision_hash != "'"$stable"'"' 0
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon "$T/bad.ini"
+	bctl get analysisruns "$name" -o json | jq -S '.[0]' >"$T/after.json"
+	diff "$T/before.json" "$T/after.json" >&2
+	bctl describe analysisrun "$name" >"$T/after.txt"
+	diff "$T/before.txt" "$T/after.txt" >&2
+	[ "$(run_field "$name" .phase)" = Failed ]
+	[ "$(run_field "$name" '.metrics[0].measurements')" -eq 1 ]
+	grep -q "failures 1 > failureLimit 0" "$T/after.txt"
+	# the same decision: still aborted, no canary pod, no new run
+	run timeout 3 "$BERTH" rollout status echo
+	echo "$output" >&2
+	[[ "$output" =~ "aborted at step 3/4" ]]
+	sleep 2
+	[ "$(count_pods '.revision_hash == "'"$canary"'"')" -eq 0 ]
+	[ "$(runs_of "$canary")" -eq 1 ]
+
+	# A good canary killed between its two measurements: the run goes
+	# on from 1/2 after the restart, and the rollout is promoted.
+	analysis_ini good2 0 errors 4s >"$T/good.ini"
+	bctl apply -f "$T/good.ini" >/dev/null
+	wait_for 60 running_with 1
+	good=$(bctl get analysisruns -o json | jq -r '[.[] | select(.phase == "Running")] | .[0].name')
+	revision=$(run_field "$good" .revision)
+	[ "$revision" != "$canary" ] && [ "$revision" != "$stable" ]
+	# on disk too (written from the loop turn after the measurement)
+	wait_for 10 jq -e --arg n "$good" \
+		'.runs[] | select(.name == $n) | .metrics[0].measurements == 1' \
+		"$T/state/analysisruns/echo.json"
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	start_daemon "$T/good.ini"
+	event_with "AnalysisRun $good (step 3/4) of revision $revision resumed after a restart: its 1 measurement(s) kept"
+	wait_for 30 event_with "AnalysisRun $good (step 3/4) of revision $revision: Successful"
+	# its second measurement, taken by the new daemon (events start
+	# again with it), not a first one of a new run
+	event_with "errors/success-rate measurement 2/2"
+	run event_with "errors/success-rate measurement 1/2"
+	[ "$status" -ne 0 ]
+	[ "$(run_field "$good" '.metrics[0].measurements')" -eq 2 ]
+	[ "$(runs_of "$revision")" -eq 1 ]
+	run timeout 120 "$BERTH" rollout status echo
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "successfully rolled out" ]]
+	answers 5 good2
+	# the bad canary's run is still listed, beside the good one
+	[ "$(run_field "$name" .phase)" = Failed ]
+	ls "$T/state/analysisruns/echo.json"
+	kill "$wrk_pid" 2>/dev/null || true
+	wait "$wrk_pid" || true
 }

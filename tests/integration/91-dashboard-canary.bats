@@ -12,6 +12,7 @@
 # docs/img/dashboard-canary.png. Addresses are 127.0.0.1:20100-20199.
 
 load ../lib/helpers
+load ../lib/echo_ini
 
 DASH=http://127.0.0.1:20101
 PORT=20102
@@ -30,36 +31,11 @@ teardown() {
 # canary_ini: 4 pods of echo 0.1.0, one canary pod at weight 25 then a
 # pause until promoted; the dashboard on 20101, the service on 20102.
 canary_ini() {
-	BERTH_DASHBOARD=127.0.0.1:20101 berth_header
-	cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = 4
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-INI
-	if [ "${ROLLING:-}" ]; then
-		echo "strategy.rollingUpdate.maxSurge = 1"
-		echo "strategy.rollingUpdate.maxUnavailable = 0"
-	else
-		echo "strategy.type = Canary"
-		echo "strategy.canary.steps = setCanaryScale replicas 1, setWeight 25, pause"
-	fi
-	cat <<INI
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
+	local -a strategy=("strategy.type = Canary"
+		"strategy.canary.steps = setCanaryScale replicas 1, setWeight 25, pause")
+	[ -z "${ROLLING:-}" ] || strategy=("strategy.rollingUpdate.maxSurge = 1"
+		"strategy.rollingUpdate.maxUnavailable = 0")
+	BERTH_DASHBOARD=127.0.0.1:20101 echo_ini "${strategy[@]}"
 }
 
 dash_up() {

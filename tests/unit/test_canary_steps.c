@@ -89,10 +89,26 @@ int main(void)
 	in.now_mono = 0;
 	canary_advance(&s, &in, &o);
 	is_int(s.weight, 20, "new run: weight 20");
-	canary_abort(&s);
+	canary_abort(&s, 0);
 	canary_advance(&s, &in, &o);
-	ok(s.weight == 0 && o.canary_replicas == 0 && !o.done,
+	ok(s.weight == 0 && o.canary_replicas == 0 && !o.done && !o.keep_canary,
 	   "abort: weight 0, no canary pod, not done");
+	canary_retry(&s);
+	canary_advance(&s, &in, &o);
+	in.now_mono = 1000;
+	canary_abort(&s, 31000);
+	canary_advance(&s, &in, &o);
+	ok(s.weight == 0 && o.keep_canary && o.wake_mono == 31000,
+	   "abort with a delay: weight 0, the canary pods kept until 31 s");
+	canary_abort(&s, 99000);
+	is_int((int)s.scale_down_mono, 31000,
+	       "a second abort keeps the first "
+	       "deadline");
+	in.now_mono = 31000;
+	canary_advance(&s, &in, &o);
+	ok(!o.keep_canary && o.canary_replicas == 0 && o.wake_mono == 0,
+	   "at the deadline: no canary pod");
+	in.now_mono = 0;
 	canary_promote(&s, &st, true);
 	canary_advance(&s, &in, &o);
 	ok(!o.done && s.weight == 0, "an aborted run is not promoted");
@@ -140,7 +156,7 @@ int main(void)
 	canary_promote(&s, &st, false);
 	canary_advance(&s, &in, &o);
 	ok(s.header_step == -1 && s.step == 5, "header route removed");
-	canary_abort(&s);
+	canary_abort(&s, 0);
 	canary_advance(&s, &in, &o);
 	ok(s.header_step == -1 && s.weight == 0 && o.canary_replicas == 0,
 	   "abort clears weight, route and pods");
@@ -215,7 +231,7 @@ int main(void)
 		canary_promote(&s, &a, false);
 		ok(!s.held && s.step == 0,
 		   "promote releases the hold, the step is taken as usual");
-		canary_abort(&s);
+		canary_abort(&s, 0);
 		ok(!s.held && s.weight == 0, "abort: no hold, weight 0");
 		in.steps = &st; /* a lives in this block only */
 	}
@@ -241,7 +257,7 @@ int main(void)
 	ok(s.mirror == 0 && s.step == 3, "setMirrorRoute alone removes it");
 	canary_begin(&s, "abc");
 	canary_advance(&s, &in, &o);
-	canary_abort(&s);
+	canary_abort(&s, 0);
 	canary_advance(&s, &in, &o);
 	ok(s.mirror == 0 && o.canary_replicas == 0,
 	   "abort clears the mirror and its pod");

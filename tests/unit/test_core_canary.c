@@ -5,9 +5,10 @@
  * beside 4 stable pods (setWeight 25: 1 canary pod before the weight
  * moves; a timed pause that ends by itself; an indefinite pause that
  * waits), promote ends the
- * run with every pod on the new revision; abort removes the canary pods
- * and keeps the stable ones, retry brings them back, promote --full ends
- * it.
+ * run with every pod on the new revision; abort sends every request to
+ * the stable pods at once and removes the canary pods after
+ * abortScaleDownDelaySeconds (30 s by default, at once with 0), retry
+ * brings them back, promote --full ends it.
  */
 #include "../../orchestrator/canary.h"
 #include "../../orchestrator/daemon.h"
@@ -44,6 +45,9 @@ int main(void)
 	const char *v1 = HEAD "command = /bin/v1\n";
 	const char *v2 = HEAD "command = /bin/v2\n";
 	const char *v3 = HEAD "command = /bin/v3\n";
+	const char *v4 =
+	    HEAD "command = /bin/v4\n"
+		 "strategy.canary.abortScaleDownDelaySeconds = 0\n";
 	struct deployment *dep;
 	struct berr err = BERR_INIT;
 	char hash[16], buf[320];
@@ -96,10 +100,17 @@ int main(void)
 	fake_advance(1000);
 	is_int(count(hash).canary, 1, "next run: 1 canary pod");
 	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort");
-	fake_advance(5000);
+	ok(dep->canary.weight == 0 && dep->canary.s.weight == 0,
+	   "aborted: weight 0 for the proxy at once");
+	fake_advance(29000);
+	ok(count(hash).canary == 1 && count(hash).stable == 4,
+	   "29 s later: the canary pod stays (abortScaleDownDelaySeconds 30 "
+	   "by default) (%d, %d)",
+	   count(hash).canary, count(hash).stable);
+	fake_advance(2000);
 	ok(count(hash).canary == 0 && count(hash).stable == 4 &&
 	       dep->canary.s.weight == 0,
-	   "aborted: weight 0, no canary pod, 4 stable (%d, %d)",
+	   "31 s after: weight 0, no canary pod, 4 stable (%d, %d)",
 	   count(hash).canary, count(hash).stable);
 	err = (struct berr)BERR_INIT;
 	is_int(canary_promote_cmd(fake_d, dep, false, &err), -1,
@@ -113,7 +124,18 @@ int main(void)
 	fake_advance(5000);
 	ok(count(hash).canary == 4 && count(hash).stable == 0,
 	   "promoted fully: 4 new pods, none old");
-	is_int(fake_scale_to_zero(v3), 0, "scaled to 0");
+
+	fake_apply(v4);
+	dep = daemon_find_deployment(fake_d, "web");
+	snprintf(hash, sizeof(hash), "%s", dep->hash);
+	fake_advance(1000);
+	is_int(count(hash).canary, 1, "abortScaleDownDelaySeconds 0: 1 canary");
+	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort");
+	fake_advance(1000);
+	ok(count(hash).canary == 0 && count(hash).stable == 4,
+	   "the canary pod went at once (%d, %d)", count(hash).canary,
+	   count(hash).stable);
+	is_int(fake_scale_to_zero(v4), 0, "scaled to 0");
 	fake_daemon_free();
 	fake_cleanup();
 	return tap_done();

@@ -209,6 +209,12 @@ static const struct change changes[] = {
      "strategy.type = Canary\nstrategy.canary.dynamicStableScale = true\n",
      "strategy.type = Canary\nstrategy.canary.dynamicStableScale = false\n",
      true},
+    {"strategy.canary.abortScaleDownDelaySeconds", "worker", "strategy.type",
+     "strategy.type = Canary\nstrategy.canary.abortScaleDownDelaySeconds = "
+     "0\n",
+     "strategy.type = Canary\nstrategy.canary.abortScaleDownDelaySeconds = "
+     "60\n",
+     true},
     {"strategy.blueGreen.activeService", "echo", "strategy.",
      "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = echo\n",
      "strategy.type = BlueGreen\nstrategy.blueGreen.activeService = "
