@@ -172,7 +172,7 @@ static json_t *security_json(const struct deployment_spec *spec)
 }
 
 /* The container of a template: every field berth keeps, so a client
- * that reads, changes and writes it back loses nothing (convert_in.c
+ * that reads, changes and writes it back loses nothing (config/manifest.c
  * reads the same shape). */
 static json_t *container_json(const char *name, const char *image,
 			      const struct deployment_spec *spec)

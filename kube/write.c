@@ -2,7 +2,8 @@
  * write.c - the Kubernetes API's writes of Deployments and Services:
  * POST (create), PUT (replace), PATCH in its four types and DELETE. The
  * object's next state is computed on its Kubernetes form (patch.c),
- * turned into berth's model (convert_in.c) and made real through the
+ * read by config/'s manifest reader, as a manifest file is
+ * (cfg_manifest_object), and made real through the
  * operations `berth apply` uses (daemon_put_deployment, rollout pause,
  * the services of the applied config, `set selector`); the record
  * (objects.c) keeps what the model has no place for. No decision about
@@ -15,10 +16,10 @@
 
 #include "../common/cleanup.h"
 #include "../common/xalloc.h"
+#include "../config/manifest.h"
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/rollout.h"
 #include "../orchestrator/service_ops.h"
-#include "convert_in.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
@@ -38,6 +39,78 @@ struct wctx {
 
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* What a Deployment or Service cannot say but as a berth.io/ annotation,
+ * kept as the existing object has it when the object written leaves the
+ * annotation out. */
+static void keep_base(json_t *obj, json_t *base_manifest, bool deployment)
+{
+	static const char *const dep_keys[] = {"progressDeadlineAbort", NULL};
+	static const char *const svc_keys[] = {"timeout.connect",
+					       "timeout.client",
+					       "timeout.server",
+					       "timeout.response",
+					       "timeout.httpRequest",
+					       "maxConnections",
+					       NULL};
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *have = json_object_get(
+	    json_object_get(base_manifest, "metadata"), "annotations");
+	json_t *ann;
+
+	if (!json_is_object(meta) || !json_is_object(have))
+		return;
+	ann = json_object_get(meta, "annotations");
+	if (!json_is_object(ann)) {
+		ann = json_object();
+		json_object_set_new(meta, "annotations", ann);
+	}
+	for (const char *const *k = deployment ? dep_keys : svc_keys; *k; k++) {
+		char key[64];
+		json_t *v;
+
+		snprintf(key, sizeof(key), "berth.io/%s", *k);
+		v = json_object_get(have, key);
+		if (v && !json_object_get(ann, key))
+			json_object_set(ann, key, v);
+	}
+}
+
+int kube_object_config(const json_t *obj, const char *kind, bool strict,
+		       const struct deployment_spec *dbase,
+		       const struct service_spec *sbase,
+		       struct berth_config **out, bool *paused,
+		       struct berr *err)
+{
+	struct cfg_object_opts o = {
+	    .strict = strict, .keeps_metadata = true, .paused = paused};
+	bool dep = !strcmp(kind, "Deployment");
+	const char *k = json_string_value(json_object_get(obj, "kind"));
+	json_t *copy, *base = NULL;
+	int rc;
+
+	if (!json_is_object(obj))
+		return berr_set(err, "the object is not a JSON object");
+	if (k && strcmp(k, kind))
+		return berr_set(err, "kind: expected %s, not %s", kind, k);
+	copy = json_deep_copy(obj);
+	/* What a client may leave out: the endpoint says it. */
+	if (k == NULL)
+		json_object_set_new(copy, "kind", json_string(kind));
+	if (json_object_get(copy, "apiVersion") == NULL)
+		json_object_set_new(copy, "apiVersion",
+				    json_string(dep ? "apps/v1" : "v1"));
+	if (dep && dbase)
+		base = cfg_deployment_manifest(dbase, 0);
+	else if (!dep && sbase)
+		base = cfg_service_manifest(sbase, NULL);
+	if (base)
+		keep_base(copy, base, dep);
+	rc = cfg_manifest_object(copy, &o, out, err);
+	json_decref(base);
+	json_decref(copy);
+	return rc;
+}
 
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
 		 const char *fmt, ...)
@@ -205,8 +278,9 @@ static int put_deployment(struct wctx *w, const char *name, json_t *obj,
 	    json_object_get(kube_path(obj, "metadata.annotations"),
 			    "kubernetes.io/change-cause"));
 
-	if (kube_in_deployment(obj, dep ? dep->spec : NULL, w->strict, &cfg,
-			       &paused, &err) == -1) {
+	if (kube_object_config(obj, "Deployment", w->strict,
+			       dep ? dep->spec : NULL, NULL, &cfg, &paused,
+			       &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}
@@ -264,7 +338,8 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 	bool api = cur == NULL || kube_record_api(w->ks, w->kind, name);
 	struct service_spec *s;
 
-	if (kube_in_service(obj, cur, w->strict, &cfg, &err) == -1) {
+	if (kube_object_config(obj, "Service", w->strict, NULL, cur, &cfg, NULL,
+			       &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}

@@ -29,8 +29,11 @@ start_kube() {
 }
 
 # app_yaml IMAGE [REPLICAS]: a Deployment `api` and a Service `apisvc`
-# (127.0.0.1:26581) as a user writes them.
+# (127.0.0.1:26581) as a user writes them; its env value LONG has 1000
+# characters (no line or value limit on the way in).
 app_yaml() {
+	local long
+	long=$(printf '%01000d' 7)
 	cat <<YAML
 apiVersion: apps/v1
 kind: Deployment
@@ -54,6 +57,9 @@ spec:
         image: $1
         command: ["/bin/echo-version"]
         args: ["--listen", ":8080"]
+        env:
+        - name: LONG
+          value: "$long"
         ports:
         - containerPort: 8080
         readinessProbe:
@@ -98,6 +104,7 @@ api_ready() {
 	kctl get deploy api -o json >"$T/api.json"
 	jqt '.spec.template.spec.containers[0].name == "server"' "$T/api.json"
 	jqt '.metadata.labels.team == "edge"' "$T/api.json"
+	jqt '.spec.template.spec.containers[0].env[0].value | length == 1000' "$T/api.json"
 	jqt '.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | fromjson | .metadata.name == "api"' "$T/api.json"
 
 	# A change applied: a new revision rolls out.
@@ -132,6 +139,7 @@ api_ready() {
 	wait_for 60 api_ready 3
 	curl -sf http://127.0.0.1:26581/ | grep -q 0.2.0
 	[ "$(kctl get deploy api -o jsonpath='{.spec.template.spec.containers[0].image}')" = "$IMAGES/echo-0.2.0" ]
+	[ "$(kctl get deploy api -o jsonpath='{.spec.template.spec.containers[0].env[0].value}' | wc -c)" -eq 1000 ]
 
 	run kctl delete -f "$T/app.yaml"
 	[ "$status" -eq 0 ]
