@@ -123,12 +123,9 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 /* obj, a Deployment or a Service (kind) of the API, as a config holding
  * it (write.c), read by config/'s manifest reader (cfg_manifest_object:
  * errors "FIELD: message"); strict: fieldValidation=Strict. The object's
- * labels and annotations are the API's records'. dbase/sbase (NULL: a
- * new object) give what the object cannot say but in a berth.io/
- * annotation it leaves out; *paused is spec.paused (paused NULL: refused). */
+ * labels and annotations are the API's records'. *paused is spec.paused
+ * (paused NULL: refused). */
 int kube_object_config(const json_t *obj, const char *kind, bool strict,
-		       const struct deployment_spec *dbase,
-		       const struct service_spec *sbase,
 		       struct berth_config **out, bool *paused,
 		       struct berr *err);
 /* GET, PUT, PATCH /apis/apps/v1/namespaces/default/deployments/NAME/scale */

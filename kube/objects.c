@@ -224,9 +224,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_object_config(obj, "Deployment", false, NULL,
-					       NULL, &one, &paused,
-					       err) == -1) {
+			if (kube_object_config(obj, "Deployment", false, &one,
+					       &paused, err) == -1) {
 				berr_wrap(err, "%s/kube: deployment `%s`",
 					  d->state_dir, name);
 				rc = -1;
@@ -253,8 +252,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_object_config(obj, "Service", false, NULL,
-					       NULL, &one, NULL, err) == -1) {
+			if (kube_object_config(obj, "Service", false, &one,
+					       NULL, err) == -1) {
 				berr_wrap(err, "%s/kube: service `%s`",
 					  d->state_dir, name);
 				rc = -1;

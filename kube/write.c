@@ -40,45 +40,7 @@ struct wctx {
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* What a Deployment or Service cannot say but as a berth.io/ annotation,
- * kept as the existing object has it when the object written leaves the
- * annotation out. */
-static void keep_base(json_t *obj, json_t *base_manifest, bool deployment)
-{
-	static const char *const dep_keys[] = {"progressDeadlineAbort", NULL};
-	static const char *const svc_keys[] = {"timeout.connect",
-					       "timeout.client",
-					       "timeout.server",
-					       "timeout.response",
-					       "timeout.httpRequest",
-					       "maxConnections",
-					       NULL};
-	json_t *meta = json_object_get(obj, "metadata");
-	json_t *have = json_object_get(
-	    json_object_get(base_manifest, "metadata"), "annotations");
-	json_t *ann;
-
-	if (!json_is_object(meta) || !json_is_object(have))
-		return;
-	ann = json_object_get(meta, "annotations");
-	if (!json_is_object(ann)) {
-		ann = json_object();
-		json_object_set_new(meta, "annotations", ann);
-	}
-	for (const char *const *k = deployment ? dep_keys : svc_keys; *k; k++) {
-		char key[64];
-		json_t *v;
-
-		snprintf(key, sizeof(key), "berth.io/%s", *k);
-		v = json_object_get(have, key);
-		if (v && !json_object_get(ann, key))
-			json_object_set(ann, key, v);
-	}
-}
-
 int kube_object_config(const json_t *obj, const char *kind, bool strict,
-		       const struct deployment_spec *dbase,
-		       const struct service_spec *sbase,
 		       struct berth_config **out, bool *paused,
 		       struct berr *err)
 {
@@ -86,7 +48,7 @@ int kube_object_config(const json_t *obj, const char *kind, bool strict,
 	    .strict = strict, .keeps_metadata = true, .paused = paused};
 	bool dep = !strcmp(kind, "Deployment");
 	const char *k = json_string_value(json_object_get(obj, "kind"));
-	json_t *copy, *base = NULL;
+	json_t *copy;
 	int rc;
 
 	if (!json_is_object(obj))
@@ -100,14 +62,7 @@ int kube_object_config(const json_t *obj, const char *kind, bool strict,
 	if (json_object_get(copy, "apiVersion") == NULL)
 		json_object_set_new(copy, "apiVersion",
 				    json_string(dep ? "apps/v1" : "v1"));
-	if (dep && dbase)
-		base = cfg_deployment_manifest(dbase, 0);
-	else if (!dep && sbase)
-		base = cfg_service_manifest(sbase, NULL);
-	if (base)
-		keep_base(copy, base, dep);
 	rc = cfg_manifest_object(copy, &o, out, err);
-	json_decref(base);
 	json_decref(copy);
 	return rc;
 }
@@ -218,12 +173,14 @@ static int remember(struct wctx *w, const char *name, json_t *obj, bool api,
 	struct berr err = BERR_INIT;
 	void *it;
 
-	/* Berth's own annotations are made again at every read. */
+	/* Berth's own annotations (the revision's, and the berth.io/ ones
+	 * of its settings) are made again at every read. */
 	for (it = json_object_iter(ann); it;) {
 		const char *k = json_object_iter_key(it);
 
 		it = json_object_iter_next(ann, it);
-		if (!strncmp(k, "deployment.kubernetes.io/", 25))
+		if (!strncmp(k, "deployment.kubernetes.io/", 25) ||
+		    !strncmp(k, "berth.io/", 9))
 			json_object_del(ann, k);
 	}
 	json_object_set_new(rec, "annotations", ann ? ann : json_object());
@@ -278,8 +235,7 @@ static int put_deployment(struct wctx *w, const char *name, json_t *obj,
 	    json_object_get(kube_path(obj, "metadata.annotations"),
 			    "kubernetes.io/change-cause"));
 
-	if (kube_object_config(obj, "Deployment", w->strict,
-			       dep ? dep->spec : NULL, NULL, &cfg, &paused,
+	if (kube_object_config(obj, "Deployment", w->strict, &cfg, &paused,
 			       &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
@@ -338,8 +294,8 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 	bool api = cur == NULL || kube_record_api(w->ks, w->kind, name);
 	struct service_spec *s;
 
-	if (kube_object_config(obj, "Service", w->strict, NULL, cur, &cfg, NULL,
-			       &err) == -1) {
+	if (kube_object_config(obj, "Service", w->strict, &cfg, NULL, &err) ==
+	    -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}

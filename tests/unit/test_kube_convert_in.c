@@ -14,6 +14,7 @@
 
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
+#include "../../config/manifest.h"
 #include "../../config/template.h"
 #include "../../kube/convert.h"
 #include "../../kube/kobj.h"
@@ -81,13 +82,23 @@ static struct berth_config *load(void)
 	return cfg;
 }
 
+/* The Deployment as kube_deployment() shows it, without metadata and
+ * status: berth-only settings (resources.limits.pids) ride in its
+ * annotations. */
 static json_t *deployment_of(struct deployment *dep)
 {
-	return json_pack("{s:s, s:s, s:{s:s}, s:{s:i, s:{s:{s:s}}, s:o}}",
-			 "apiVersion", "apps/v1", "kind", "Deployment",
-			 "metadata", "name", dep->name, "spec", "replicas",
-			 dep->replicas, "selector", "matchLabels", "app", "web",
-			 "template", kube_pod_template(dep, dep->spec, NULL));
+	json_t *m = cfg_deployment_manifest(dep->spec, dep->replicas);
+	json_t *ann =
+	    json_object_get(json_object_get(m, "metadata"), "annotations");
+	json_t *o =
+	    json_pack("{s:s, s:s, s:{s:s, s:O*}, s:{s:i, s:{s:{s:s}}, s:o}}",
+		      "apiVersion", "apps/v1", "kind", "Deployment", "metadata",
+		      "name", dep->name, "annotations", ann, "spec", "replicas",
+		      dep->replicas, "selector", "matchLabels", "app", "web",
+		      "template", kube_pod_template(dep, dep->spec, NULL));
+
+	json_decref(m);
+	return o;
 }
 
 /* The error of reading obj after the change, "" when it reads. */
@@ -117,8 +128,8 @@ static const char *refused(json_t *obj, const char *patch_path, json_t *value,
 		json_object_set_new(at, last, value);
 	free(p);
 	buf[0] = '\0';
-	if (kube_object_config(o, "Deployment", false, NULL, NULL, &cfg,
-			       &paused, &err) == -1)
+	if (kube_object_config(o, "Deployment", false, &cfg, &paused, &err) ==
+	    -1)
 		snprintf(buf, len, "%s", err.msg);
 	cfg_free(cfg);
 	json_decref(o);
@@ -146,8 +157,8 @@ int main(void)
 
 	obj = deployment_of(&dep);
 	text = json_dumps(obj, JSON_COMPACT);
-	ok(kube_object_config(obj, "Deployment", false, NULL, NULL, &back,
-			      &paused, &err) == 0,
+	ok(kube_object_config(obj, "Deployment", false, &back, &paused, &err) ==
+	       0,
 	   "the written template reads back (%s)", err.msg);
 	if (back == NULL) {
 		printf("# %s\n", text);
@@ -174,16 +185,16 @@ int main(void)
 	    "creationTimestamp", json_null());
 	json_object_set_new(ctr, "stdin", json_false());
 	json_object_set_new(kube_path(obj, "spec"), "paused", json_true());
-	ok(kube_object_config(obj, "Deployment", false, NULL, NULL, &back,
-			      &paused, &err) == 0,
+	ok(kube_object_config(obj, "Deployment", false, &back, &paused, &err) ==
+	       0,
 	   "Go zero values are ignored (%s)", err.msg);
 	template_hash(back ? &back->deployments[0] : dep.spec, h2);
 	is_str(h2, h1, "... and change no hash");
 	ok(paused, "spec.paused read");
 	cfg_free(back);
 	back = NULL;
-	ok(kube_object_config(obj, "Deployment", true, NULL, NULL, &back,
-			      &paused, &err) == -1 &&
+	ok(kube_object_config(obj, "Deployment", true, &back, &paused, &err) ==
+		   -1 &&
 	       strstr(err.msg, "containers[0].stdin") != NULL,
 	   "... but Strict refuses an unknown field even at zero: %s", err.msg);
 	cfg_free(back);
