@@ -6,7 +6,8 @@
 # rollout status, history, undo --to-revision, pause/resume/restart with
 # no failed request through the service, patch in all three --type's, the
 # seed's commands (patch … image, a Service selector from blue to green),
-# delete -f, and the errors: a field berth cannot honour (422 naming it),
+# delete -f, `berth export` applied with kubectl to a fresh daemon (the
+# same objects), and the errors: a field berth cannot honour (422 naming it),
 # a stale resourceVersion (409), a bare pod (405).
 # Addresses: 127.0.0.1, ports 26500-26599 (API 26500-26502, services
 # 26580-26582).
@@ -155,6 +156,36 @@ api_ready() {
 	"$BERTH" apply -f "$T/berth.ini" >/dev/null
 	run kctl get deploy api
 	[ "$status" -ne 0 ]
+}
+
+@test "export round trip: berth export, a fresh daemon, kubectl apply -f, the same objects" {
+	need_kubectl
+	start_kube
+	app_yaml "$IMAGES/echo-0.1.0" 1 >"$T/app.yaml"
+	kctl apply -f "$T/app.yaml" >/dev/null
+	wait_for 60 api_ready 1
+	"$BERTH" export >"$T/export.yaml"
+	"$BERTH" export -o json >"$T/export1.json"
+	jqt '[.items[].metadata.name] | sort == ["api", "apisvc", "echo", "web"]' "$T/export1.json"
+
+	# A fresh daemon (new state and run dirs) with the file alone.
+	timeout 60 "$BERTH" down >/dev/null
+	wait_for 20 eval '! kill -0 "$DAEMON_PID" 2>/dev/null'
+	rm -rf "$T/state" "$T/run" "$T/kcache"
+	start_daemon
+	wait_for 60 ready_pods 2
+	run kctl apply -f "$T/export.yaml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deployment.apps/api created"* ]]
+	[[ "$output" == *"service/apisvc created"* ]]
+	wait_for 60 api_ready 1
+	"$BERTH" export -o json >"$T/export2.json"
+	diff <(jq -S . "$T/export1.json") <(jq -S . "$T/export2.json")
+	# Read through the API and written back: nothing changes.
+	kctl get deploy api -o yaml >"$T/api.yaml"
+	run kctl replace -f "$T/api.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(kctl get rs -o name | grep -c '^replicaset.apps/api-')" -eq 1 ]
 }
 
 @test "kubectl apply --server-side: create, change, a field dropped is removed" {
