@@ -309,7 +309,7 @@ static int parse_text(struct cfg_parse *pc)
 
 static int parse_docs(struct cfg_parse *pc)
 {
-	return cfg_manifest_read_docs(pc, pc->docs, NULL);
+	return cfg_manifest_read_docs(pc, pc->docs, pc->doc_lines);
 }
 
 /* Parses pc's input with parse and validates (dir: the file's folder,
@@ -382,5 +382,23 @@ int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
 	pc.dir = xstrdup(dir);
 	pc.shown_dir = xstrdup(dir);
 	pc.docs = docs;
+	return load_with(&pc, parse_docs, out);
+}
+
+int cfg_load_object(const char *name, const char *dir, json_t *docs,
+		    json_t *lines, const struct cfg_object_opts *o,
+		    struct berth_config **out, struct berr *err)
+{
+	struct cfg_parse pc = {0};
+
+	pc.cfg = config_new();
+	pc.file = name;
+	pc.err = err;
+	pc.cfg->path = xstrdup(name);
+	pc.dir = xstrdup(dir);
+	pc.shown_dir = xstrdup(dir);
+	pc.docs = docs;
+	pc.doc_lines = lines;
+	pc.object = o;
 	return load_with(&pc, parse_docs, out);
 }

@@ -40,6 +40,8 @@ struct cfg_seen {
 	int line;
 };
 
+struct cfg_object_opts;
+
 /* The state of one cfg_load(). */
 struct cfg_parse {
 	struct berth_config *cfg;
@@ -49,6 +51,10 @@ struct cfg_parse {
 
 	/* the reader: text, or manifests already read (cfg_load_manifests) */
 	json_t *docs;
+	/* one object of the Kubernetes API (manifest_object.c): how it is
+	 * read, and doc_lines, whose "lines" number its JSON pointers */
+	const struct cfg_object_opts *object;
+	json_t *doc_lines;
 	const char *buf;
 	size_t len, pos;
 	int line;		     /* physical line being parsed */
@@ -131,6 +137,11 @@ int cfg_manifest_parse(struct cfg_parse *pc);
 /* The same for documents already read: a JSON array of manifests, lines
  * (parallel, JSON pointer -> line) or NULL. */
 int cfg_manifest_read_docs(struct cfg_parse *pc, json_t *docs, json_t *lines);
+/* config.c: cfg_load_manifests() of one Kubernetes API object, read as
+ * o says, lines as in cfg_manifest_read_docs (manifest_object.c). */
+int cfg_load_object(const char *name, const char *dir, json_t *docs,
+		    json_t *lines, const struct cfg_object_opts *o,
+		    struct berth_config **out, struct berr *err);
 
 /* config_keys.c */
 int cfg_keys_apply(struct cfg_parse *pc, const char *key, const char *value);

@@ -23,22 +23,37 @@
 static int read_metadata(struct mctx *m, json_t *doc, enum cfg_section sec,
 			 json_t **meta_out)
 {
-	static const char *const allowed[] = {
-	    "name",	"namespace",	   "labels",	 "annotations",
-	    "uid",	"resourceVersion", "generation", "creationTimestamp",
-	    "selfLink", "managedFields",   NULL};
+	static const char *const allowed[] = {"name",
+					      "namespace",
+					      "labels",
+					      "annotations",
+					      "uid",
+					      "resourceVersion",
+					      "generation",
+					      "creationTimestamp",
+					      "selfLink",
+					      "managedFields",
+					      "deletionTimestamp",
+					      "deletionGracePeriodSeconds",
+					      NULL};
+	/* status is the server's: what `kubectl get -o yaml` shows. */
+	static const char *const top[] = {"apiVersion", "kind",	  "metadata",
+					  "spec",	"status", NULL};
 	json_t *meta = GET_OBJ(m, doc, "", "metadata");
 	if (!meta)
 		return m->pc->failed ? -1 : mf_err(m, "/metadata", "missing");
-	if (mf_only(m, meta, "/metadata", allowed) == -1)
+	if (mf_only(m, doc, "", top) == -1 ||
+	    mf_only(m, meta, "/metadata", allowed) == -1)
 		return -1;
 	json_t *name = json_object_get(meta, "name");
 	if (!json_is_string(name))
 		return mf_err(m, "/metadata/name", "missing");
 	m->name = json_string_value(name);
 	json_t *ns = json_object_get(meta, "namespace");
-	if (ns &&
-	    !(json_is_string(ns) && !strcmp(json_string_value(ns), "default")))
+	if (ns && !json_is_null(ns) &&
+	    !(json_is_string(ns) &&
+	      (!strcmp(json_string_value(ns), "default") ||
+	       !*json_string_value(ns))))
 		return mf_err(m, "/metadata/namespace",
 			      "berth has one namespace, `default`");
 	m->name = json_string_value(name);
@@ -86,10 +101,8 @@ int mf_read_deployment(struct mctx *m, json_t *doc)
 		return m->pc->failed ? -1 : mf_err(m, "/spec", "missing");
 	if (mf_only(m, spec, "/spec", spec_allowed) == -1)
 		return -1;
-	if (json_is_true(json_object_get(spec, "paused")))
-		return mf_err(m, "/spec/paused",
-			      "a paused rollout is made with `berth "
-			      "rollout pause`, not in a manifest");
+	if (mf_read_paused(m, spec) == -1)
+		return -1;
 	if (!(tmpl = GET_OBJ(m, spec, "/spec", "template")))
 		return m->pc->failed ? -1
 				     : mf_err(m, "/spec/template", "missing");
@@ -101,7 +114,7 @@ int mf_read_deployment(struct mctx *m, json_t *doc)
 		return -1;
 	tlabels = tmeta ? GET_OBJ(m, tmeta, "/spec/template/metadata", "labels")
 			: NULL;
-	if (m->pc->failed)
+	if (m->pc->failed || mf_check_template_meta(m, tmeta, tlabels) == -1)
 		return -1;
 	if (tlabels &&
 	    mf_apply_map(m, tlabels, "/spec/template/metadata/labels",
@@ -116,6 +129,7 @@ int mf_read_deployment(struct mctx *m, json_t *doc)
 			 json_string_value(x));
 	}
 	if ((x = GET_OBJ(m, meta, "/metadata", "labels")) &&
+	    !(m->pc->object && m->pc->object->keeps_metadata) &&
 	    !labels_subset(x, tlabels ? tlabels : json_object()))
 		return mf_err(m, "/metadata/labels",
 			      "berth keeps one set of labels, the pods' "
@@ -179,7 +193,7 @@ static int read_service(struct mctx *m, json_t *doc)
 	    "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy",
 	    NULL};
 	static const char *const port_allowed[] = {
-	    "port", "targetPort", "protocol", "name", "appProtocol", NULL};
+	    "port", "targetPort", "protocol", "appProtocol", NULL};
 	json_t *meta, *spec, *ports, *port, *sel, *x, *ann;
 	char listen[128];
 
@@ -250,6 +264,8 @@ static int read_service(struct mctx *m, json_t *doc)
 		if (mf_apply_text(m, "/spec/ports/0/port", "listen", listen) ==
 		    -1)
 			return -1;
+	} else if (mf_check_listen_port(m, ann, port) == -1) {
+		return -1;
 	}
 	return mf_apply_annotations(m, meta, "/metadata");
 }

@@ -1,11 +1,14 @@
 /*
  * manifest.h - berth's config as Kubernetes manifests (manifest_out.c);
- * reading them is cfg_load()'s (manifest.c). Config structs only.
+ * reading them is cfg_load()'s (manifest.c), and one object of the
+ * Kubernetes API is read by the same reader (manifest_object.c). Config
+ * structs only.
  */
 #ifndef BERTH_CONFIG_MANIFEST_H
 #define BERTH_CONFIG_MANIFEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "config.h"
 
@@ -19,6 +22,31 @@
  * against dir. */
 int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
 		       struct berth_config **out, struct berr *err);
+
+/* How cfg_manifest_object() reads an object of the Kubernetes API. */
+struct cfg_object_opts {
+	/* fieldValidation=Strict: a field berth does not map is refused
+	 * even when it holds its Go zero value (null, "", 0, false, {},
+	 * []); otherwise such a field counts as absent. Files are read
+	 * strictly. */
+	bool strict;
+	/* The caller keeps the object's own labels and annotations (the
+	 * Kubernetes API's records), so a Deployment's labels need not be
+	 * its pods'. */
+	bool keeps_metadata;
+	/* Where a Deployment's spec.paused goes (a file refuses it: pausing
+	 * is `berth rollout pause`'s); NULL refuses it too. */
+	bool *paused;
+};
+
+/* One apps/v1 Deployment or v1 Service, as the Kubernetes API receives
+ * it, as a config holding just it (*out, cfg_free), read by the
+ * manifest reader and its key table exactly as in a file. An error is
+ * "FIELD: message", FIELD the object's field path
+ * ("spec.template.spec.containers[0].image: ..."), or "message" alone
+ * when no field is to blame. Image folders must be absolute. */
+int cfg_manifest_object(const json_t *obj, const struct cfg_object_opts *o,
+			struct berth_config **out, struct berr *err);
 
 /* An apps/v1 Deployment for d with `replicas`: no status, uid or
  * resourceVersion; berth-only settings as berth.io/KEY annotations. */

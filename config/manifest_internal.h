@@ -8,6 +8,7 @@
 #define BERTH_CONFIG_MANIFEST_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "config_internal.h"
 
@@ -32,7 +33,10 @@ int mf_err(struct mctx *m, const char *ptr, const char *fmt, ...)
 /* ptr + "/" + key, ptr + "/" + i: malloc'd. */
 char *mf_child(const char *ptr, const char *key);
 char *mf_child_i(const char *ptr, size_t i);
-/* Refuses any key of obj not in allowed (NULL-terminated), by name. */
+/* Go's zero values: null, false, "", 0, {}, []. */
+bool mf_is_zero(json_t *v);
+/* Refuses any key of obj not in allowed (NULL-terminated), by name (an
+ * API object read leniently may hold one at its zero value). */
 int mf_only(struct mctx *m, json_t *obj, const char *ptr,
 	    const char *const *allowed);
 /* parent[key] when it has the type (NULL when absent or null; an error
@@ -49,9 +53,15 @@ int mf_apply_text(struct mctx *m, const char *ptr, const char *key,
 /* obj[field] (a scalar, when present) as key. */
 int mf_apply_scalar(struct mctx *m, json_t *obj, const char *ptr,
 		    const char *field, const char *key);
+/* obj[field] (a port number; a named port is refused) as key. */
+int mf_apply_port(struct mctx *m, json_t *obj, const char *ptr,
+		  const char *field, const char *key);
 /* obj[field] (a list of strings) as one word list for key. */
 int mf_apply_words(struct mctx *m, json_t *obj, const char *ptr,
 		   const char *field, const char *key);
+/* A Service's berth.io/listen annotation and its one port (port: the
+ * ports[0] map) must name the same port number. */
+int mf_check_listen_port(struct mctx *m, json_t *listen, json_t *port);
 /* A map of strings as "k=v,k2=v2" for key. */
 int mf_apply_map(struct mctx *m, json_t *map, const char *ptr, const char *key);
 /* `berth.io/KEY: value` annotations of meta, as keys of the section. */
@@ -68,5 +78,11 @@ int mf_read_analysis_template(struct mctx *m, json_t *doc);
 
 /* manifest_pod.c: spec.template.spec at ptr, into the open deployment. */
 int mf_read_pod_spec(struct mctx *m, json_t *spec, const char *ptr);
+/* manifest_pod.c: spec.template.metadata: labels required, no
+ * annotation but `rollout restart`'s stamp. */
+int mf_check_template_meta(struct mctx *m, json_t *tmeta, json_t *tlabels);
+/* manifest_object.c: a Deployment's spec.paused, where the API's reading
+ * wants it; refused in a file. */
+int mf_read_paused(struct mctx *m, json_t *spec);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/xalloc.h"
+#include "manifest.h"
 #include "manifest_internal.h"
 
 static int read_handler(struct mctx *m, json_t *h, const char *ptr,
@@ -52,7 +53,9 @@ static int read_handler(struct mctx *m, json_t *h, const char *ptr,
 		for (size_t i = 0; r == 0 && i < 4; i++) {
 			snprintf(key, sizeof(key), "%shttpGet.%s", prefix,
 				 f[i]);
-			r = mf_apply_scalar(m, o, p, f[i], key);
+			r = strcmp(f[i], "port")
+				? mf_apply_scalar(m, o, p, f[i], key)
+				: mf_apply_port(m, o, p, f[i], key);
 		}
 		json_t *hdrs = r == 0 ? GET_ARR(m, o, p, "httpHeaders") : NULL;
 		json_t *hd;
@@ -86,8 +89,7 @@ static int read_handler(struct mctx *m, json_t *h, const char *ptr,
 		static const char *const a[] = {"port", NULL};
 		p = mf_child(ptr, "tcpSocket");
 		snprintf(key, sizeof(key), "%stcpSocket.port", prefix);
-		r = mf_only(m, o, p, a)
-			?: mf_apply_scalar(m, o, p, "port", key);
+		r = mf_only(m, o, p, a) ?: mf_apply_port(m, o, p, "port", key);
 		free(p);
 	}
 	if (r == 0 && with_sleep && (o = GET_OBJ(m, h, ptr, "sleep"))) {
@@ -221,8 +223,33 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 	char *p;
 	int r;
 
-	if (mf_only(m, c, cptr, allowed) == -1 ||
-	    mf_apply_scalar(m, c, cptr, "image", "image") == -1 ||
+	static const char *const fixed[][2] = {
+	    {"terminationMessagePolicy", "File"},
+	    {"terminationMessagePath", "/dev/termination-log"}};
+
+	if (mf_only(m, c, cptr, allowed) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		x = json_object_get(c, fixed[i][0]);
+		if (!x || json_is_null(x) ||
+		    (json_is_string(x) &&
+		     (!*json_string_value(x) ||
+		      !strcmp(json_string_value(x), fixed[i][1]))))
+			continue;
+		p = mf_child(cptr, fixed[i][0]);
+		r = mf_err(m, p, "berth keeps %s only", fixed[i][1]);
+		free(p);
+		return r;
+	}
+	x = json_object_get(c, "image");
+	if (!x || json_is_null(x) ||
+	    (json_is_string(x) && !*json_string_value(x))) {
+		p = mf_child(cptr, "image");
+		r = mf_err(m, p, "Required value");
+		free(p);
+		return r;
+	}
+	if (mf_apply_scalar(m, c, cptr, "image", "image") == -1 ||
 	    mf_apply_scalar(m, c, cptr, "imagePullPolicy", "imagePullPolicy") ==
 		-1 ||
 	    mf_apply_words(m, c, cptr, "command", "command") == -1 ||
@@ -238,15 +265,19 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 			const char *n =
 			    json_string_value(json_object_get(x, "name"));
 			json_t *v = json_object_get(x, "value");
-			char *vt = v ? mf_scalar_text(v) : xstrdup("");
-			char *text = n && vt ? xasprintf("%s=%s", n, vt) : NULL;
+			const char *vs =
+			    !v || json_is_null(v) ? "" : json_string_value(v);
+			char *text = n && vs ? xasprintf("%s=%s", n, vs) : NULL;
 			r = mf_only(m, x, p, a);
+			if (r == 0 && !vs) {
+				char *vp = mf_child(p, "value");
+				r = mf_err(m, vp,
+					   "must be a string (quote it)");
+				free(vp);
+			}
 			if (r == 0)
 				r = text ? mf_apply_text(m, p, "env", text)
-					 : mf_err(m, p,
-						  "needs a name and a string "
-						  "value");
-			free(vt);
+					 : mf_err(m, p, "needs a name");
 			free(text);
 			free(p);
 			if (r) {
@@ -260,7 +291,9 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 		char *pp = mf_child(cptr, "ports");
 		json_array_foreach(arr, i, x)
 		{
-			static const char *const a[] = {"containerPort", "name",
+			/* No name: berth refuses named ports, so a port's
+			 * name would be dropped. */
+			static const char *const a[] = {"containerPort",
 							"protocol", NULL};
 			p = mf_child_i(pp, i);
 			json_t *proto = json_object_get(x, "protocol");
@@ -271,8 +304,8 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 			    strcmp(json_string_value(proto) ?: "", "TCP"))
 				r = mf_err(m, p, "only TCP is supported");
 			if (r == 0)
-				r = mf_apply_scalar(m, x, p, "containerPort",
-						    "port");
+				r = mf_apply_port(m, x, p, "containerPort",
+						  "port");
 			free(p);
 			if (r) {
 				free(pp);
@@ -323,7 +356,8 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 		    json_object_size(req) > 0) {
 			char *rp = mf_child(p, "requests");
 			r = mf_err(m, rp,
-				   "not supported by berth (berth does not "
+				   "field not supported by berth (berth does "
+				   "not "
 				   "schedule; set limits)");
 			free(rp);
 		}
@@ -434,6 +468,37 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 			return -1;
 	}
 	return read_mounts(m, c, cptr, volumes);
+}
+
+int mf_check_template_meta(struct mctx *m, json_t *tmeta, json_t *tlabels)
+{
+	const char *k;
+	json_t *v, *ann;
+	if (!tlabels || json_object_size(tlabels) == 0)
+		return mf_err(m, "/spec/template/metadata/labels",
+			      "Required value (the pods' labels, which "
+			      "spec.selector selects)");
+	ann = GET_OBJ(m, tmeta, "/spec/template/metadata", "annotations");
+	if (m->pc->failed)
+		return -1;
+	json_object_foreach(ann, k, v)
+	{
+		char *p = mf_child("/spec/template/metadata/annotations", k);
+		int r = 0;
+		if (strcmp(k, MANIFEST_RESTARTED_AT))
+			r = mf_err(m, p,
+				   "berth keeps no pod annotation "
+				   "but " MANIFEST_RESTARTED_AT);
+		else if (!json_is_string(v))
+			r = mf_err(m, p, "must be a string (quote it)");
+		else if (strlen(json_string_value(v)) >=
+			 sizeof(m->pc->cfg->deployments[0].restarted_at))
+			r = mf_err(m, p, "too long for a time stamp");
+		free(p);
+		if (r)
+			return -1;
+	}
+	return 0;
 }
 
 int mf_read_pod_spec(struct mctx *m, json_t *spec, const char *ptr)

@@ -5,11 +5,14 @@
  * berth.io/ annotations). Knows no Kubernetes kind.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/strutil.h"
 #include "../common/xalloc.h"
+#include "manifest.h"
 #include "manifest_internal.h"
 
 void mf_field_name(const char *ptr, char *out, size_t len)
@@ -43,6 +46,12 @@ void mf_field_name(const char *ptr, char *out, size_t len)
 int mf_line_of(const struct mctx *m, const char *ptr)
 {
 	json_t *l = m->lines ? json_object_get(m->lines, ptr) : NULL;
+	if (!l && m->lines && m->pc->object) {
+		/* An object of the API: the pointer's number stands for a
+		 * line, and names the field of an error (manifest_object.c). */
+		l = json_integer((json_int_t)json_object_size(m->lines) + 1);
+		json_object_set_new(m->lines, ptr, l);
+	}
 	int line = l ? (int)json_integer_value(l) : m->doc_line;
 	return line > 0 ? line : 1;
 }
@@ -57,15 +66,31 @@ int mf_err(struct mctx *m, const char *ptr, const char *fmt, ...)
 	va_end(ap);
 	mf_field_name(ptr, field, sizeof(field));
 	m->pc->line = mf_line_of(m, ptr);
+	if (m->pc->object) /* the line names the field */
+		return cfg_perr(m->pc, "%s", msg);
 	if (m->name)
 		return cfg_perr(m->pc, "%s %s: %s: %s", m->kind, m->name, field,
 				msg);
 	return cfg_perr(m->pc, "%s: %s: %s", m->kind, field, msg);
 }
 
+/* RFC 6901: '~' and '/' of a key escaped, as yaml_json.c writes. */
 char *mf_child(const char *ptr, const char *key)
 {
-	return xasprintf("%s/%s", ptr, key);
+	size_t n = strlen(ptr), o = n + 1;
+	char *out = xmalloc(n + 2 * strlen(key) + 2);
+	memcpy(out, ptr, n);
+	out[n] = '/';
+	for (const char *k = key; *k; k++) {
+		if (*k == '~' || *k == '/') {
+			out[o++] = '~';
+			out[o++] = *k == '~' ? '0' : '1';
+		} else {
+			out[o++] = *k;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 char *mf_child_i(const char *ptr, size_t i)
@@ -90,19 +115,37 @@ static const struct {
     {"serviceAccountName", "berth has no service accounts"},
 };
 
-/* Refuses any key of obj not in allowed (NULL-terminated). */
+bool mf_is_zero(json_t *v)
+{
+	if (!v || json_is_null(v) || json_is_false(v))
+		return true;
+	if (json_is_object(v))
+		return json_object_size(v) == 0;
+	if (json_is_array(v))
+		return json_array_size(v) == 0;
+	if (json_is_string(v))
+		return json_string_value(v)[0] == '\0';
+	if (json_is_integer(v))
+		return json_integer_value(v) == 0;
+	return false;
+}
+
+/* Refuses any key of obj not in allowed (NULL-terminated); an object of
+ * the API read without fieldValidation=Strict may hold such a key at its
+ * Go zero value (what clients send for a field they never set). */
 int mf_only(struct mctx *m, json_t *obj, const char *ptr,
 	    const char *const *allowed)
 {
 	const char *k;
 	json_t *v;
+	bool lenient = m->pc->object && !m->pc->object->strict;
 	json_object_foreach(obj, k, v)
 	{
 		size_t i;
 		for (i = 0; allowed[i]; i++)
 			if (!strcmp(allowed[i], k))
 				break;
-		if (allowed[i])
+		if (allowed[i] || (lenient && mf_is_zero(v)))
 			continue;
 		const char *hint = NULL;
 		for (size_t h = 0; h < sizeof(hints) / sizeof(hints[0]); h++)
@@ -110,9 +153,9 @@ int mf_only(struct mctx *m, json_t *obj, const char *ptr,
 				hint = hints[h].hint;
 		char *p = mf_child(ptr, k);
 		if (hint)
-			mf_err(m, p, "not supported by berth (%s)", hint);
+			mf_err(m, p, "field not supported by berth (%s)", hint);
 		else
-			mf_err(m, p, "not supported by berth");
+			mf_err(m, p, "field not supported by berth");
 		free(p);
 		return -1;
 	}
@@ -170,7 +213,9 @@ int mf_apply_scalar(struct mctx *m, json_t *obj, const char *ptr,
 		    const char *field, const char *key)
 {
 	json_t *v = json_object_get(obj, field);
-	if (!v || json_is_null(v))
+	/* "" is Go's unset string, as null is. */
+	if (!v || json_is_null(v) ||
+	    (json_is_string(v) && !*json_string_value(v)))
 		return 0;
 	char *p = mf_child(ptr, field);
 	char *text = mf_scalar_text(v);
@@ -179,6 +224,38 @@ int mf_apply_scalar(struct mctx *m, json_t *obj, const char *ptr,
 	free(text);
 	free(p);
 	return r;
+}
+
+int mf_apply_port(struct mctx *m, json_t *obj, const char *ptr,
+		  const char *field, const char *key)
+{
+	json_t *v = json_object_get(obj, field);
+	if (v && !json_is_null(v) && !json_is_integer(v)) {
+		char *p = mf_child(ptr, field);
+		mf_err(m, p,
+		       "must be a port number (named ports are not "
+		       "supported)");
+		free(p);
+		return -1;
+	}
+	return mf_apply_scalar(m, obj, ptr, field, key);
+}
+
+int mf_check_listen_port(struct mctx *m, json_t *listen, json_t *port)
+{
+	json_t *p = json_object_get(port, "port");
+	char host[256];
+	const char *why = NULL;
+	int n = 0;
+	if (!json_is_string(listen) || !json_is_integer(p) ||
+	    str_split_hostport(json_string_value(listen), host, sizeof(host),
+			       &n, &why) == -1 ||
+	    n == json_integer_value(p))
+		return 0;
+	return mf_err(m, "/spec/ports/0/port",
+		      "%" JSON_INTEGER_FORMAT " is not the port of the "
+		      "berth.io/listen annotation (%s)",
+		      json_integer_value(p), json_string_value(listen));
 }
 
 /* A list of strings as one word list the INI splitter reads back to the
@@ -276,7 +353,7 @@ int mf_apply_annotations(struct mctx *m, json_t *meta, const char *mptr)
 	{
 		if (strncmp(k, ANNOTATION_PREFIX, strlen(ANNOTATION_PREFIX)))
 			continue; /* other tools' annotations are not berth's */
-		char *p = xasprintf("%s/%s", aptr, k);
+		char *p = mf_child(aptr, k);
 		int r = json_is_string(v)
 			    ? mf_apply_text(m, p, k + strlen(ANNOTATION_PREFIX),
 					    json_string_value(v))

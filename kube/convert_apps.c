@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../config/manifest.h"
 #include "../orchestrator/view.h"
 #include "kobj.h"
 
@@ -24,26 +25,6 @@ static json_t *match_labels(const struct deployment *dep, const char *hash)
 	if (hash)
 		json_object_set_new(o, "pod-template-hash", json_string(hash));
 	return o;
-}
-
-static json_t *int_or_percent(struct int_or_percent v)
-{
-	char buf[16];
-
-	if (!v.percent)
-		return json_integer(v.value);
-	snprintf(buf, sizeof(buf), "%d%%", v.value);
-	return json_string(buf);
-}
-
-static json_t *strategy_json(const struct deployment_spec *s)
-{
-	if (s->strategy == STRATEGY_ROLLING_UPDATE)
-		return json_pack("{s:s, s:{s:o, s:o}}", "type", "RollingUpdate",
-				 "rollingUpdate", "maxSurge",
-				 int_or_percent(s->max_surge), "maxUnavailable",
-				 int_or_percent(s->max_unavailable));
-	return json_pack("{s:s}", "type", strategy_name(s->strategy));
 }
 
 static json_t *dep_condition(const char *type, bool status, const char *reason,
@@ -63,7 +44,7 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 	struct dep_counts c;
 	json_t *meta = kube_meta("Deployment", dep->name, KUBE_NAMESPACE,
 				 dep->created_ms, k->rv);
-	json_t *spec, *status, *conds = json_array();
+	json_t *spec, *status, *manifest, *ann, *conds = json_array();
 	char rev[16], msg[256];
 	const char *state = deployment_rollout_state(k->d, dep);
 	bool min_available;
@@ -77,22 +58,26 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 	for (size_t i = 0; i < dep->n_revisions; i++)
 		if (!strcmp(dep->revisions[i].hash, dep->hash))
 			since = dep->revisions[i].created_ms;
-	snprintf(rev, sizeof(rev), "%d", dep->revision);
-	json_object_set_new(meta, "generation", json_integer(dep->revision));
-	json_object_set_new(meta, "labels", match_labels(dep, NULL));
-	json_object_set_new(
-	    meta, "annotations",
-	    json_pack("{s:s}", "deployment.kubernetes.io/revision", rev));
-	spec = json_pack(
-	    "{s:i, s:{s:o}, s:o, s:o, s:i, s:i, s:i}", "replicas",
-	    dep->replicas, "selector", "matchLabels", match_labels(dep, NULL),
-	    "template", kube_pod_template(dep, dep->spec, NULL), "strategy",
-	    strategy_json(dep->spec), "minReadySeconds",
-	    dep->spec->min_ready_seconds, "revisionHistoryLimit",
-	    dep->spec->revision_history_limit, "progressDeadlineSeconds",
-	    dep->spec->progress_deadline_seconds);
+	/* The spec and its berth.io/ annotations are what `berth export`
+	 * writes; the labels are the ones the pods carry. */
+	manifest = cfg_deployment_manifest(dep->spec, dep->replicas);
+	spec = json_incref(json_object_get(manifest, "spec"));
+	ann = json_deep_copy(kube_path(manifest, "metadata.annotations"));
+	json_decref(manifest);
+	json_object_set_new(spec, "template",
+			    kube_pod_template(dep, dep->spec, NULL));
+	json_object_set_new(json_object_get(spec, "selector"), "matchLabels",
+			    match_labels(dep, NULL));
 	if (dep->paused)
 		json_object_set_new(spec, "paused", json_true());
+	snprintf(rev, sizeof(rev), "%d", dep->revision);
+	if (ann == NULL)
+		ann = json_object();
+	json_object_set_new(ann, "deployment.kubernetes.io/revision",
+			    json_string(rev));
+	json_object_set_new(meta, "generation", json_integer(dep->revision));
+	json_object_set_new(meta, "labels", match_labels(dep, NULL));
+	json_object_set_new(meta, "annotations", ann);
 	/* Available as the controller computes it: at most maxUnavailable
 	 * below the desired count. */
 	max_unavailable = dep->spec->strategy == STRATEGY_ROLLING_UPDATE

@@ -1,6 +1,8 @@
 /*
  * convert_core.c - berth services, events and the one namespace as
- * core/v1 Service, Event and Namespace objects. Read-only over the model.
+ * core/v1 Service, Event and Namespace objects (a Service's spec is
+ * config/'s manifest writer's, with the cluster IP). Read-only over the
+ * model.
  */
 #include "convert.h"
 
@@ -9,32 +11,35 @@
 #include <string.h>
 
 #include "../common/strutil.h"
+#include "../config/manifest.h"
 #include "../orchestrator/service_ops.h"
 #include "kobj.h"
 
 json_t *kube_service(const struct kube_ctx *k, const struct service_spec *svc)
 {
-	const struct kvlist *sel = service_selector(k->d, svc);
+	json_t *manifest =
+	    cfg_service_manifest(svc, service_selector(k->d, svc));
 	json_t *meta = kube_meta("Service", svc->name, KUBE_NAMESPACE,
 				 service_created_ms(k->d, svc->name), k->rv);
-	json_t *selector = json_object();
+	json_t *ann = kube_path(manifest, "metadata.annotations");
+	json_t *spec = json_incref(json_object_get(manifest, "spec"));
 	char host[64] = "";
 	int port = 0;
 	const char *why;
 
-	for (size_t i = 0; i < sel->n; i++)
-		json_object_set_new(selector, sel->v[i].key,
-				    json_string(sel->v[i].value));
+	/* What `berth export` writes, but the listen address as the
+	 * cluster IP a client reads and writes back. */
 	str_split_hostport(svc->listen, host, sizeof(host), &port, &why);
-	return json_pack(
-	    "{s:s, s:s, s:o, s:{s:s, s:s, s:[s], s:[{s:s, s:i, s:i, s:s}], "
-	    "s:o, s:s}, s:{s:{}}}",
-	    "apiVersion", "v1", "kind", "Service", "metadata", meta, "spec",
-	    "type", "ClusterIP", "clusterIP", host, "clusterIPs", host, "ports",
-	    "protocol", "TCP", "port", port, "targetPort", svc->target_port,
-	    "appProtocol", svc->mode == SERVICE_TCP ? "tcp" : "http",
-	    "selector", selector, "sessionAffinity", "None", "status",
-	    "loadBalancer");
+	json_object_del(ann, "berth.io/listen");
+	if (json_object_size(ann))
+		json_object_set(meta, "annotations", ann);
+	json_decref(manifest);
+	json_object_set_new(spec, "clusterIP", json_string(host));
+	json_object_set_new(spec, "clusterIPs", json_pack("[s]", host));
+	json_object_set_new(spec, "sessionAffinity", json_string("None"));
+	return json_pack("{s:s, s:s, s:o, s:o, s:{s:{}}}", "apiVersion", "v1",
+			 "kind", "Service", "metadata", meta, "spec", spec,
+			 "status", "loadBalancer");
 }
 
 /* The UID of the object an event is about, while it exists. */

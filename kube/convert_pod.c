@@ -3,8 +3,9 @@
  * pod-template-hash label and a controller reference to its ReplicaSet,
  * one container, and a status whose container state makes the
  * apiserver's STATUS column print what `berth get pods` prints. Also the
- * pod template shared with Deployments and ReplicaSets. Read-only over
- * the model.
+ * pod template of Deployments and ReplicaSets: config/'s manifest writer's
+ * (manifest_out.c, what `berth export` writes), with the labels the pods
+ * carry and the container's name. Read-only over the model.
  */
 #include "convert.h"
 
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/sigtab.h"
+#include "../config/manifest.h"
 #include "../orchestrator/view.h"
 #include "kobj.h"
 #include "objects.h"
@@ -39,243 +40,6 @@ void kube_rs_name(const char *deployment, const char *hash, char *buf,
 	snprintf(buf, len, "%s-%s", deployment, hash);
 }
 
-static const char *restart_policy(enum restart_policy r)
-{
-	switch (r) {
-	case RESTART_ON_FAILURE:
-		return "OnFailure";
-	case RESTART_NEVER:
-		return "Never";
-	case RESTART_ALWAYS:
-		break;
-	}
-	return "Always";
-}
-
-static json_t *strv_json(const struct strv *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
-static json_t *words_json(const struct strv *v)
-{
-	return strv_json(v);
-}
-
-/* exec / httpGet / tcpSocket / sleep, as a probe or a preStop hook. */
-static json_t *handler_json(const struct handler_spec *h)
-{
-	json_t *o = json_object();
-
-	switch (h->kind) {
-	case HANDLER_EXEC:
-		json_object_set_new(o, "exec",
-				    json_pack("{s:o}", "command",
-					      words_json(&h->exec_command)));
-		break;
-	case HANDLER_HTTP: {
-		json_t *g = json_pack("{s:s, s:i, s:s}", "path",
-				      h->http_path ? h->http_path : "/", "port",
-				      h->http_port, "scheme", "HTTP");
-
-		if (h->http_host)
-			json_object_set_new(g, "host",
-					    json_string(h->http_host));
-		if (h->http_headers.n) {
-			json_t *hs = json_array();
-
-			for (size_t i = 0; i < h->http_headers.n; i++)
-				json_array_append_new(
-				    hs,
-				    json_pack("{s:s, s:s}", "name",
-					      h->http_headers.v[i].key, "value",
-					      h->http_headers.v[i].value));
-			json_object_set_new(g, "httpHeaders", hs);
-		}
-		json_object_set_new(o, "httpGet", g);
-		break;
-	}
-	case HANDLER_TCP:
-		json_object_set_new(o, "tcpSocket",
-				    json_pack("{s:i}", "port", h->tcp_port));
-		break;
-	case HANDLER_SLEEP:
-		json_object_set_new(
-		    o, "sleep",
-		    json_pack("{s:i}", "seconds", h->sleep_seconds));
-		break;
-	case HANDLER_NONE:
-		break;
-	}
-	return o;
-}
-
-static json_t *probe_json(const struct probe_spec *p)
-{
-	json_t *o = handler_json(&p->handler);
-
-	json_object_set_new(o, "initialDelaySeconds",
-			    json_integer(p->initial_delay_seconds));
-	json_object_set_new(o, "periodSeconds",
-			    json_integer(p->period_seconds));
-	json_object_set_new(o, "timeoutSeconds",
-			    json_integer(p->timeout_seconds));
-	json_object_set_new(o, "successThreshold",
-			    json_integer(p->success_threshold));
-	json_object_set_new(o, "failureThreshold",
-			    json_integer(p->failure_threshold));
-	if (p->termination_grace_period_seconds >= 0)
-		json_object_set_new(
-		    o, "terminationGracePeriodSeconds",
-		    json_integer(p->termination_grace_period_seconds));
-	return o;
-}
-
-static const char *const pull_names[] = {"Always", "IfNotPresent", "Never"};
-
-static json_t *security_json(const struct deployment_spec *spec)
-{
-	json_t *sc = json_object();
-
-	if (spec->run_as_user >= 0)
-		json_object_set_new(sc, "runAsUser",
-				    json_integer(spec->run_as_user));
-	if (spec->run_as_group >= 0)
-		json_object_set_new(sc, "runAsGroup",
-				    json_integer(spec->run_as_group));
-	if (spec->read_only_root_filesystem)
-		json_object_set_new(sc, "readOnlyRootFilesystem", json_true());
-	if (spec->caps_add.n || spec->caps_drop.n) {
-		json_t *caps = json_object();
-
-		if (spec->caps_add.n)
-			json_object_set_new(caps, "add",
-					    strv_json(&spec->caps_add));
-		if (spec->caps_drop.n)
-			json_object_set_new(caps, "drop",
-					    strv_json(&spec->caps_drop));
-		json_object_set_new(sc, "capabilities", caps);
-	}
-	if (spec->seccomp == SECCOMP_UNCONFINED)
-		json_object_set_new(sc, "seccompProfile",
-				    json_pack("{s:s}", "type", "Unconfined"));
-	else if (spec->seccomp == SECCOMP_FILE && spec->seccomp_file)
-		json_object_set_new(sc, "seccompProfile",
-				    json_pack("{s:s, s:s}", "type", "Localhost",
-					      "localhostProfile",
-					      spec->seccomp_file));
-	return sc;
-}
-
-/* The container of a template: every field berth keeps, so a client
- * that reads, changes and writes it back loses nothing (convert_in.c
- * reads the same shape). */
-static json_t *container_json(const char *name, const char *image,
-			      const struct deployment_spec *spec)
-{
-	json_t *c = json_pack("{s:s, s:s, s:s}", "name", name, "image", image,
-			      "terminationMessagePolicy", "File");
-	json_t *sc, *res = json_object();
-
-	if (spec->image_pull_policy > 0 && spec->image_pull_policy <= 3)
-		json_object_set_new(
-		    c, "imagePullPolicy",
-		    json_string(pull_names[spec->image_pull_policy - 1]));
-	if (spec->command.n)
-		json_object_set_new(c, "command", strv_json(&spec->command));
-	if (spec->args.n)
-		json_object_set_new(c, "args", strv_json(&spec->args));
-	if (spec->env.n) {
-		json_t *env = json_array();
-
-		for (size_t i = 0; i < spec->env.n; i++) {
-			const char *kv = spec->env.v[i];
-			const char *eq = strchr(kv, '=');
-
-			json_array_append_new(
-			    env, json_pack("{s:s%, s:s}", "name", kv,
-					   eq ? (size_t)(eq - kv) : strlen(kv),
-					   "value", eq ? eq + 1 : ""));
-		}
-		json_object_set_new(c, "env", env);
-	}
-	if (spec->working_dir)
-		json_object_set_new(c, "workingDir",
-				    json_string(spec->working_dir));
-	if (spec->port > 0)
-		json_object_set_new(c, "ports",
-				    json_pack("[{s:i, s:s}]", "containerPort",
-					      spec->port, "protocol", "TCP"));
-	if (spec->startup_probe.set)
-		json_object_set_new(c, "startupProbe",
-				    probe_json(&spec->startup_probe));
-	if (spec->liveness_probe.set)
-		json_object_set_new(c, "livenessProbe",
-				    probe_json(&spec->liveness_probe));
-	if (spec->readiness_probe.set)
-		json_object_set_new(c, "readinessProbe",
-				    probe_json(&spec->readiness_probe));
-	if (spec->pre_stop.kind != HANDLER_NONE ||
-	    (spec->stop_signal && spec->stop_signal != SIGTERM)) {
-		json_t *lc = json_object();
-
-		if (spec->pre_stop.kind != HANDLER_NONE)
-			json_object_set_new(lc, "preStop",
-					    handler_json(&spec->pre_stop));
-		if (spec->stop_signal && spec->stop_signal != SIGTERM &&
-		    sigtab_name(spec->stop_signal))
-			json_object_set_new(
-			    lc, "stopSignal",
-			    json_string(sigtab_name(spec->stop_signal)));
-		json_object_set_new(c, "lifecycle", lc);
-	}
-	if (spec->memory_limit_bytes > 0 || spec->cpu_limit_millis > 0 ||
-	    spec->pids_limit > 0) {
-		json_t *lim = json_object();
-		char q[32];
-
-		if (spec->memory_limit_bytes > 0)
-			json_object_set_new(
-			    lim, "memory",
-			    json_integer(spec->memory_limit_bytes));
-		if (spec->cpu_limit_millis > 0) {
-			snprintf(q, sizeof(q), "%lldm",
-				 (long long)spec->cpu_limit_millis);
-			json_object_set_new(lim, "cpu", json_string(q));
-		}
-		if (spec->pids_limit > 0)
-			json_object_set_new(lim, "pids",
-					    json_integer(spec->pids_limit));
-		json_object_set_new(res, "limits", lim);
-	}
-	json_object_set_new(c, "resources", res);
-	sc = security_json(spec);
-	if (json_object_size(sc))
-		json_object_set_new(c, "securityContext", sc);
-	else
-		json_decref(sc);
-	if (spec->n_mounts) {
-		json_t *vm = json_array();
-
-		for (size_t i = 0; i < spec->n_mounts; i++) {
-			char vol[32];
-
-			snprintf(vol, sizeof(vol), "mount-%zu", i);
-			json_array_append_new(
-			    vm, json_pack(
-				    "{s:s, s:s, s:b}", "name", vol, "mountPath",
-				    spec->mounts[i].container_path, "readOnly",
-				    spec->mounts[i].read_only));
-		}
-		json_object_set_new(c, "volumeMounts", vm);
-	}
-	return c;
-}
-
 static json_t *labels_of(const struct deployment *dep, const char *hash)
 {
 	json_t *o = json_object();
@@ -290,51 +54,34 @@ static json_t *labels_of(const struct deployment *dep, const char *hash)
 	return o;
 }
 
+/* The pod spec of a template: config/'s writer (what `berth export`
+ * writes), with the container's name as the client gave it and image. */
 static json_t *pod_spec(const char *container, const char *image,
 			const struct deployment_spec *spec)
 {
-	json_t *s = json_object();
+	json_t *t = cfg_pod_template_manifest(spec);
+	json_t *s = json_incref(json_object_get(t, "spec"));
+	json_t *c0 = json_array_get(json_object_get(s, "containers"), 0);
 
-	json_object_set_new(
-	    s, "containers",
-	    json_pack("[o]", container_json(container, image, spec)));
-	json_object_set_new(s, "restartPolicy",
-			    json_string(restart_policy(spec->restart_policy)));
-	json_object_set_new(
-	    s, "terminationGracePeriodSeconds",
-	    json_integer(spec->termination_grace_period_seconds));
-	if (spec->network == NET_HOST)
-		json_object_set_new(s, "hostNetwork", json_true());
-	if (spec->n_mounts) {
-		json_t *vols = json_array();
-
-		for (size_t i = 0; i < spec->n_mounts; i++) {
-			char vol[32];
-
-			snprintf(vol, sizeof(vol), "mount-%zu", i);
-			json_array_append_new(
-			    vols,
-			    json_pack("{s:s, s:{s:s}}", "name", vol, "hostPath",
-				      "path", spec->mounts[i].host_path));
-		}
-		json_object_set_new(s, "volumes", vols);
-	}
+	json_decref(t);
+	json_object_set_new(c0, "name", json_string(container));
+	json_object_set_new(c0, "image", json_string(image));
 	return s;
 }
 
 json_t *kube_pod_template(const struct deployment *dep,
 			  const struct deployment_spec *spec, const char *hash)
 {
-	json_t *t = json_pack("{s:{s:o}, s:o}", "metadata", "labels",
-			      labels_of(dep, hash), "spec",
-			      pod_spec(kube_container_name(dep),
-				       spec->image ? spec->image : "", spec));
+	json_t *t = cfg_pod_template_manifest(spec);
+	json_t *c0 = json_array_get(kube_path(t, "spec.containers"), 0);
 
-	if (spec->restarted_at[0])
-		json_object_set_new(
-		    json_object_get(t, "metadata"), "annotations",
-		    json_pack("{s:s}", "kubectl.kubernetes.io/restartedAt",
-			      spec->restarted_at));
+	/* The labels the pods carry (none for a deployment without
+	 * labels: the writer's app=NAME is for a cluster). */
+	json_object_set_new(json_object_get(t, "metadata"), "labels",
+			    labels_of(dep, hash));
+	json_object_set_new(
+	    c0, "name",
+	    json_string(dep ? kube_container_name(dep) : spec->name));
 	return t;
 }
 

@@ -126,6 +126,14 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 void kube_rollout_write(struct kube_server *ks, struct kube_conn *c,
 			const struct kube_request *req, const struct kres *r,
 			const char *name);
+/* obj, a Deployment or a Service (kind) of the API, as a config holding
+ * it (write.c), read by config/'s manifest reader (cfg_manifest_object:
+ * errors "FIELD: message"); strict: fieldValidation=Strict. The object's
+ * labels and annotations are the API's records'. *paused is spec.paused
+ * (paused NULL: refused). */
+int kube_object_config(const json_t *obj, const char *kind, bool strict,
+		       struct berth_config **out, bool *paused,
+		       struct berr *err);
 /* GET, PUT, PATCH /apis/apps/v1/namespaces/default/deployments/NAME/scale */
 void kube_scale(struct kube_server *ks, struct kube_conn *c,
 		const struct kube_request *req, const char *name);

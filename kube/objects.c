@@ -23,7 +23,6 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../orchestrator/model.h"
-#include "convert_in.h"
 #include "convert_rollout.h"
 #include "kube_internal.h"
 
@@ -226,8 +225,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_in_deployment(obj, NULL, false, &one, &paused,
-					       err) == -1) {
+			if (kube_object_config(obj, "Deployment", false, &one,
+					       &paused, err) == -1) {
 				berr_wrap(err, "%s/kube: deployment `%s`",
 					  d->state_dir, name);
 				rc = -1;
@@ -254,8 +253,8 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
-			if (kube_in_service(obj, NULL, false, &one, err) ==
-			    -1) {
+			if (kube_object_config(obj, "Service", false, &one,
+					       NULL, err) == -1) {
 				berr_wrap(err, "%s/kube: service `%s`",
 					  d->state_dir, name);
 				rc = -1;

@@ -2,7 +2,8 @@
  * write.c - the Kubernetes API's writes of Deployments and Services:
  * POST (create), PUT (replace), PATCH in its four types and DELETE. The
  * object's next state is computed on its Kubernetes form (patch.c),
- * turned into berth's model (convert_in.c) and made real through the
+ * read by config/'s manifest reader, as a manifest file is
+ * (cfg_manifest_object), and made real through the
  * operations `berth apply` uses (daemon_put_deployment, rollout pause,
  * the services of the applied config, `set selector`); the record
  * (objects.c) keeps what the model has no place for. No decision about
@@ -15,11 +16,11 @@
 
 #include "../common/cleanup.h"
 #include "../common/xalloc.h"
+#include "../config/manifest.h"
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/rollout.h"
 #include "../orchestrator/service_ops.h"
 #include "compat.h"
-#include "convert_in.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
@@ -40,6 +41,33 @@ struct wctx {
 
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+int kube_object_config(const json_t *obj, const char *kind, bool strict,
+		       struct berth_config **out, bool *paused,
+		       struct berr *err)
+{
+	struct cfg_object_opts o = {
+	    .strict = strict, .keeps_metadata = true, .paused = paused};
+	bool dep = !strcmp(kind, "Deployment");
+	const char *k = json_string_value(json_object_get(obj, "kind"));
+	json_t *copy;
+	int rc;
+
+	if (!json_is_object(obj))
+		return berr_set(err, "the object is not a JSON object");
+	if (k && strcmp(k, kind))
+		return berr_set(err, "kind: expected %s, not %s", kind, k);
+	copy = json_deep_copy(obj);
+	/* What a client may leave out: the endpoint says it. */
+	if (k == NULL)
+		json_object_set_new(copy, "kind", json_string(kind));
+	if (json_object_get(copy, "apiVersion") == NULL)
+		json_object_set_new(copy, "apiVersion",
+				    json_string(dep ? "apps/v1" : "v1"));
+	rc = cfg_manifest_object(copy, &o, out, err);
+	json_decref(copy);
+	return rc;
+}
 
 static void fail(struct wctx *w, int code, const char *reason, const char *name,
 		 const char *fmt, ...)
@@ -147,12 +175,14 @@ static int remember(struct wctx *w, const char *name, json_t *obj, bool api,
 	struct berr err = BERR_INIT;
 	void *it;
 
-	/* Berth's own annotations are made again at every read. */
+	/* Berth's own annotations (the revision's, and the berth.io/ ones
+	 * of its settings) are made again at every read. */
 	for (it = json_object_iter(ann); it;) {
 		const char *k = json_object_iter_key(it);
 
 		it = json_object_iter_next(ann, it);
-		if (!strncmp(k, "deployment.kubernetes.io/", 25))
+		if (!strncmp(k, "deployment.kubernetes.io/", 25) ||
+		    !strncmp(k, "berth.io/", 9))
 			json_object_del(ann, k);
 	}
 	json_object_set_new(rec, "annotations", ann ? ann : json_object());
@@ -207,8 +237,8 @@ static int put_deployment(struct wctx *w, const char *name, json_t *obj,
 	    json_object_get(kube_path(obj, "metadata.annotations"),
 			    "kubernetes.io/change-cause"));
 
-	if (kube_in_deployment(obj, dep ? dep->spec : NULL, w->strict, &cfg,
-			       &paused, &err) == -1) {
+	if (kube_object_config(obj, "Deployment", w->strict, &cfg, &paused,
+			       &err) == -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}
@@ -266,7 +296,8 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 	bool api = cur == NULL || kube_record_api(w->ks, w->kind, name);
 	struct service_spec *s;
 
-	if (kube_in_service(obj, cur, w->strict, &cfg, &err) == -1) {
+	if (kube_object_config(obj, "Service", w->strict, &cfg, NULL, &err) ==
+	    -1) {
 		invalid(w, name, err.msg);
 		return -1;
 	}

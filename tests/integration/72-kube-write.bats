@@ -6,7 +6,8 @@
 # rollout status, history, undo --to-revision, pause/resume/restart with
 # no failed request through the service, patch in all three --type's, the
 # seed's commands (patch … image, a Service selector from blue to green),
-# delete -f, and the errors: a field berth cannot honour (422 naming it),
+# delete -f, `berth export` applied with kubectl to a fresh daemon (the
+# same objects), and the errors: a field berth cannot honour (422 naming it),
 # a stale resourceVersion (409), a bare pod (405).
 # Addresses: 127.0.0.1, ports 26500-26599 (API 26500-26502, services
 # 26580-26582).
@@ -29,8 +30,11 @@ start_kube() {
 }
 
 # app_yaml IMAGE [REPLICAS]: a Deployment `api` and a Service `apisvc`
-# (127.0.0.1:26581) as a user writes them.
+# (127.0.0.1:26581) as a user writes them; its env value LONG has 1000
+# characters (no line or value limit on the way in).
 app_yaml() {
+	local long
+	long=$(printf '%01000d' 7)
 	cat <<YAML
 apiVersion: apps/v1
 kind: Deployment
@@ -54,6 +58,9 @@ spec:
         image: $1
         command: ["/bin/echo-version"]
         args: ["--listen", ":8080"]
+        env:
+        - name: LONG
+          value: "$long"
         ports:
         - containerPort: 8080
         readinessProbe:
@@ -103,6 +110,7 @@ api_ready() {
 	kctl get deploy api -o json >"$T/api.json"
 	jqt '.spec.template.spec.containers[0].name == "server"' "$T/api.json"
 	jqt '.metadata.labels.team == "edge"' "$T/api.json"
+	jqt '.spec.template.spec.containers[0].env[0].value | length == 1000' "$T/api.json"
 	jqt '.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | fromjson | .metadata.name == "api"' "$T/api.json"
 
 	# A change applied: a new revision rolls out.
@@ -137,6 +145,7 @@ api_ready() {
 	wait_for 60 api_ready 3
 	curl -sf http://127.0.0.1:26581/ | grep -q 0.2.0
 	[ "$(kctl get deploy api -o jsonpath='{.spec.template.spec.containers[0].image}')" = "$IMAGES/echo-0.2.0" ]
+	[ "$(kctl get deploy api -o jsonpath='{.spec.template.spec.containers[0].env[0].value}' | wc -c)" -eq 1000 ]
 
 	run kctl delete -f "$T/app.yaml"
 	[ "$status" -eq 0 ]
@@ -152,6 +161,36 @@ api_ready() {
 	"$BERTH" apply -f "$T/berth.ini" >/dev/null
 	run kctl get deploy api
 	[ "$status" -ne 0 ]
+}
+
+@test "export round trip: berth export, a fresh daemon, kubectl apply -f, the same objects" {
+	need_kubectl
+	start_kube
+	app_yaml "$IMAGES/echo-0.1.0" 1 >"$T/app.yaml"
+	kctl apply -f "$T/app.yaml" >/dev/null
+	wait_for 60 api_ready 1
+	"$BERTH" export >"$T/export.yaml"
+	"$BERTH" export -o json >"$T/export1.json"
+	jqt '[.items[].metadata.name] | sort == ["api", "apisvc", "echo", "web"]' "$T/export1.json"
+
+	# A fresh daemon (new state and run dirs) with the file alone.
+	timeout 60 "$BERTH" down >/dev/null
+	wait_for 20 eval '! kill -0 "$DAEMON_PID" 2>/dev/null'
+	rm -rf "$T/state" "$T/run" "$T/kcache"
+	start_daemon
+	wait_for 60 ready_pods 2
+	run kctl apply -f "$T/export.yaml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deployment.apps/api created"* ]]
+	[[ "$output" == *"service/apisvc created"* ]]
+	wait_for 60 api_ready 1
+	"$BERTH" export -o json >"$T/export2.json"
+	diff <(jq -S . "$T/export1.json") <(jq -S . "$T/export2.json")
+	# Read through the API and written back: nothing changes.
+	kctl get deploy api -o yaml >"$T/api.yaml"
+	run kctl replace -f "$T/api.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(kctl get rs -o name | grep -c '^replicaset.apps/api-')" -eq 1 ]
 }
 
 @test "kubectl apply --server-side: create, change, a field dropped is removed" {

@@ -10,8 +10,11 @@
 
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
+#include "../../config/manifest.h"
+#include "../../config/template.h"
 #include "../../kube/convert.h"
 #include "../../kube/kobj.h"
+#include "../../kube/kube_internal.h"
 #include "../../kube/table.h"
 #include "../../orchestrator/view.h"
 #include "../lib/tap.h"
@@ -156,6 +159,44 @@ int main(void)
 	       "readyReplicas");
 	is_str(s(dj, "spec.strategy.rollingUpdate.maxSurge"), "25%",
 	       "maxSurge as IntOrString");
+
+	/* The spec is `berth export`'s, berth-only settings in berth.io/
+	 * annotations: what a client reads, it writes back unchanged. */
+	{
+		struct berth_config *back = NULL;
+		struct berr err = BERR_INIT;
+		bool paused = true;
+		json_t *exp, *dj2;
+
+		cfg->deployments[0].progress_deadline_abort = true;
+		cfg->deployments[0].pids_limit = 64;
+		exp = cfg_deployment_manifest(dep.spec, dep.replicas);
+		dj2 = kube_deployment(&k, &dep);
+		ok(json_equal(kube_path(dj2, "spec.strategy"),
+			      kube_path(exp, "spec.strategy")) &&
+		       json_equal(
+			   kube_path(dj2, "spec.template.spec.containers"),
+			   kube_path(exp, "spec.template.spec.containers")),
+		   "the spec and template are the export writer's");
+		is_str(json_string_value(json_object_get(
+			   kube_path(dj2, "metadata.annotations"),
+			   "berth.io/progressDeadlineAbort")),
+		       "true", "berth-only settings as berth.io/ annotations");
+		ok(kube_object_config(dj2, "Deployment", true, &back, &paused,
+				      &err) == 0,
+		   "the Deployment as read reads back, Strict (%s)", err.msg);
+		ok(back && cfg_template_equal(dep.spec, &back->deployments[0]),
+		   "... to the same template");
+		ok(back && back->deployments[0].progress_deadline_abort &&
+		       back->deployments[0].pids_limit == 64,
+		   "... and the same berth-only settings");
+		ok(!paused, "... not paused");
+		cfg_free(back);
+		json_decref(exp);
+		json_decref(dj2);
+		cfg->deployments[0].progress_deadline_abort = false;
+		cfg->deployments[0].pids_limit = 0;
+	}
 
 	/* Every state: the Table's STATUS is berth's own STATUS. */
 	struct {

@@ -1,6 +1,7 @@
 /*
  * test_kube_convert_in.c - Kubernetes objects in: a template written out
- * as apps/v1 (convert_pod.c) and read back (convert_in.c) is the same
+ * as apps/v1 (convert_pod.c) and read back (kube_object_config(), through
+ * config/'s manifest reader) is the same
  * template with the same revision hash, for a deployment using every
  * field the API maps (so a client's read-modify-write rolls nothing out);
  * what kubectl adds as Go zero values is ignored; and each field berth
@@ -13,10 +14,11 @@
 
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
+#include "../../config/manifest.h"
 #include "../../config/template.h"
 #include "../../kube/convert.h"
-#include "../../kube/convert_in.h"
 #include "../../kube/kobj.h"
+#include "../../kube/kube_internal.h"
 #include "../../orchestrator/revision.h"
 #include "../lib/tap.h"
 
@@ -80,13 +82,23 @@ static struct berth_config *load(void)
 	return cfg;
 }
 
+/* The Deployment as kube_deployment() shows it, without metadata and
+ * status: berth-only settings (resources.limits.pids) ride in its
+ * annotations. */
 static json_t *deployment_of(struct deployment *dep)
 {
-	return json_pack("{s:s, s:s, s:{s:s}, s:{s:i, s:{s:{s:s}}, s:o}}",
-			 "apiVersion", "apps/v1", "kind", "Deployment",
-			 "metadata", "name", dep->name, "spec", "replicas",
-			 dep->replicas, "selector", "matchLabels", "app", "web",
-			 "template", kube_pod_template(dep, dep->spec, NULL));
+	json_t *m = cfg_deployment_manifest(dep->spec, dep->replicas);
+	json_t *ann =
+	    json_object_get(json_object_get(m, "metadata"), "annotations");
+	json_t *o =
+	    json_pack("{s:s, s:s, s:{s:s, s:O*}, s:{s:i, s:{s:{s:s}}, s:o}}",
+		      "apiVersion", "apps/v1", "kind", "Deployment", "metadata",
+		      "name", dep->name, "annotations", ann, "spec", "replicas",
+		      dep->replicas, "selector", "matchLabels", "app", "web",
+		      "template", kube_pod_template(dep, dep->spec, NULL));
+
+	json_decref(m);
+	return o;
 }
 
 /* The error of reading obj after the change, "" when it reads. */
@@ -116,7 +128,8 @@ static const char *refused(json_t *obj, const char *patch_path, json_t *value,
 		json_object_set_new(at, last, value);
 	free(p);
 	buf[0] = '\0';
-	if (kube_in_deployment(o, NULL, false, &cfg, &paused, &err) == -1)
+	if (kube_object_config(o, "Deployment", false, &cfg, &paused, &err) ==
+	    -1)
 		snprintf(buf, len, "%s", err.msg);
 	cfg_free(cfg);
 	json_decref(o);
@@ -144,7 +157,8 @@ int main(void)
 
 	obj = deployment_of(&dep);
 	text = json_dumps(obj, JSON_COMPACT);
-	ok(kube_in_deployment(obj, NULL, false, &back, &paused, &err) == 0,
+	ok(kube_object_config(obj, "Deployment", false, &back, &paused, &err) ==
+	       0,
 	   "the written template reads back (%s)", err.msg);
 	if (back == NULL) {
 		printf("# %s\n", text);
@@ -171,14 +185,16 @@ int main(void)
 	    "creationTimestamp", json_null());
 	json_object_set_new(ctr, "stdin", json_false());
 	json_object_set_new(kube_path(obj, "spec"), "paused", json_true());
-	ok(kube_in_deployment(obj, NULL, false, &back, &paused, &err) == 0,
+	ok(kube_object_config(obj, "Deployment", false, &back, &paused, &err) ==
+	       0,
 	   "Go zero values are ignored (%s)", err.msg);
 	template_hash(back ? &back->deployments[0] : dep.spec, h2);
 	is_str(h2, h1, "... and change no hash");
 	ok(paused, "spec.paused read");
 	cfg_free(back);
 	back = NULL;
-	ok(kube_in_deployment(obj, NULL, true, &back, &paused, &err) == -1 &&
+	ok(kube_object_config(obj, "Deployment", true, &back, &paused, &err) ==
+		   -1 &&
 	       strstr(err.msg, "containers[0].stdin") != NULL,
 	   "... but Strict refuses an unknown field even at zero: %s", err.msg);
 	cfg_free(back);
@@ -192,8 +208,8 @@ int main(void)
 	ok(strstr(refused(obj, "spec.template.spec.containers.+",
 			  json_pack("{s:s, s:s}", "name", "b", "image", "x"),
 			  buf, sizeof(buf)),
-		  "spec.template.spec.containers: berth runs one container") !=
-	       NULL,
+		  "spec.template.spec.containers[1]: berth runs one "
+		  "container") != NULL,
 	   "a second container is refused: %s", buf);
 	ok(strstr(refused(obj, "spec.template.spec.containers.0.env.+",
 			  json_pack("{s:s, s:{}}", "name", "C", "valueFrom"),

@@ -143,7 +143,7 @@ static const char yaml[] =
     "          - {name: MODE, value: prod}\n"
     "          - {name: EMPTY}\n"
     "          workingDir: /srv\n"
-    "          ports: [{containerPort: 8080, protocol: TCP, name: http}]\n"
+    "          ports: [{containerPort: 8080, protocol: TCP}]\n"
     "          volumeMounts:\n"
     "          - {name: data, mountPath: /data, readOnly: true}\n"
     "          - {name: scratch, mountPath: /scratch}\n"
@@ -247,7 +247,8 @@ static void check_same(void)
 static const char *const errors[][2] = {
     {DEP "        resources: {requests: {cpu: 100m}}\n",
      "e.yaml:11: Deployment web: "
-     "spec.template.spec.containers[0].resources.requests: not supported by "
+     "spec.template.spec.containers[0].resources.requests: field not supported "
+     "by "
      "berth (berth does not schedule; set limits)"},
     {DEP "      - name: sidecar\n        image: x\n",
      "e.yaml:11: Deployment web: spec.template.spec.containers[1]: berth runs "
@@ -257,18 +258,20 @@ static const char *const errors[][2] = {
      "hostPath volumes are supported"},
     {DEP "        env: [{name: A, valueFrom: {fieldRef: {fieldPath: x}}}]\n",
      "e.yaml:11: Deployment web: "
-     "spec.template.spec.containers[0].env[0].valueFrom: not supported by "
+     "spec.template.spec.containers[0].env[0].valueFrom: field not supported "
+     "by "
      "berth (only literal values are supported)"},
     {DEP "        ports: [{containerPort: 1}, {containerPort: 2}]\n",
      "e.yaml:11: Deployment web: spec.template.spec.containers[0].ports[1]: "
      "berth runs one port per pod"},
     {DEP "        readinessProbe: {grpc: {port: 1}}\n",
      "e.yaml:11: Deployment web: "
-     "spec.template.spec.containers[0].readinessProbe.grpc: not supported "
+     "spec.template.spec.containers[0].readinessProbe.grpc: field not "
+     "supported "
      "by berth (use exec, httpGet or tcpSocket)"},
     {DEP "        tty: true\n",
-     "e.yaml:11: Deployment web: spec.template.spec.containers[0].tty: not "
-     "supported by berth"},
+     "e.yaml:11: Deployment web: spec.template.spec.containers[0].tty: field "
+     "not supported by berth"},
     {DEP "        readinessProbe: {periodSeconds: 0, tcpSocket: {port: 1}}\n",
      "e.yaml:11: readinessProbe.periodSeconds: \"0\" is not a positive "
      "integer"},
@@ -411,7 +414,8 @@ static void check_in_memory(void)
 	ok(rc == -1, "unsupported field refused in memory");
 	is_str(err.msg,
 	       "request:1: Deployment web: "
-	       "spec.template.spec.containers[0].tty: not supported by berth",
+	       "spec.template.spec.containers[0].tty: field not supported by "
+	       "berth",
 	       "message names the field");
 	json_t *c0 = json_array_get(
 	    json_object_get(
