@@ -86,8 +86,14 @@ int cri_parse_time(const char *s, size_t len, int64_t *ns)
 	tm.tm_hour = hour;
 	tm.tm_min = min;
 	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*ns = ((int64_t)t - offset) * 1000000000 + frac;
+	t = timegm(&tm) - (time_t)offset;
+	/* nanoseconds since the epoch last until 2262: later is "never" */
+	if (t >= INT64_MAX / 1000000000)
+		*ns = INT64_MAX;
+	else if (t <= INT64_MIN / 1000000000)
+		*ns = INT64_MIN;
+	else
+		*ns = (int64_t)t * 1000000000 + frac;
 	return 0;
 }
 

@@ -183,8 +183,18 @@ static void read_file_whole(struct logs_reader *r, int fd, struct obuf *out)
 	flush_carry(r, out);
 }
 
+/*
+ * The kept files, opened newest first (LOG, LOG.1, ...: the direction a
+ * rotation moves them, so one moved meanwhile is seen twice, which its
+ * inode tells, and never missed), then read oldest first. Following,
+ * the file followed is read up to where the follow starts, and any newer
+ * one (a rotation meanwhile) is left to the follow.
+ */
 static void first_read(struct logs_reader *r, struct obuf *out)
 {
+	int fds[LOGS_MAX_FILES + 1];
+	ino_t inos[LOGS_MAX_FILES + 1];
+	int n = 0, stop = -1;
 	struct stat live;
 	off_t live_end = -1;
 
@@ -195,27 +205,54 @@ static void first_read(struct logs_reader *r, struct obuf *out)
 			live_end = live.st_size;
 		}
 	}
-	for (int k = LOGS_MAX_FILES; k >= 0; k--) {
+	for (int k = 0; k <= LOGS_MAX_FILES && n <= LOGS_MAX_FILES; k++) {
 		cleanup_free char *p =
 		    k ? xasprintf("%s.%d", r->path, k) : xstrdup(r->path);
-		cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		bool seen = false;
+
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			continue;
+		}
+		for (int i = 0; i < n && !seen; i++)
+			seen = inos[i] == st.st_ino;
+		if (seen) {
+			close(fd);
+			continue;
+		}
+		fds[n] = fd;
+		inos[n++] = st.st_ino;
+	}
+	/* newer files than the one followed are the follow's */
+	for (int i = 0; i < n && r->fd >= 0 && stop < 0; i++)
+		if (inos[i] == r->ino)
+			stop = i;
+	for (int i = n - 1; i >= 0; i--) {
 		struct stat st;
 
-		if (fd == -1 || fstat(fd, &st) == -1)
+		if (i < stop) {
+			close(fds[i]);
 			continue;
-		if (r->fd >= 0 && st.st_ino == r->ino) {
+		}
+		if (i == stop && fstat(fds[i], &st) == 0) {
 			/* the file being followed: up to where it was, the
 			 * rest is the follow's */
-			r->raw = file_is_raw(fd);
+			r->raw = file_is_raw(fds[i]);
 			if (!(r->raw && r->v.since_ns > 0 &&
 			      (int64_t)st.st_mtim.tv_sec * 1000000000 +
 				      st.st_mtim.tv_nsec <
 				  r->v.since_ns))
-				read_render(r, fd, 0, live_end, 0, r->raw, out);
+				read_render(r, fds[i], 0, live_end, 0, r->raw,
+					    out);
 			r->off = live_end;
-			break;
+		} else {
+			read_file_whole(r, fds[i], out);
 		}
-		read_file_whole(r, fd, out);
+		close(fds[i]);
 	}
 	if (out->len && out->p) {
 		size_t len = out->len;

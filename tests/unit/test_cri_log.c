@@ -7,6 +7,7 @@
  * text written before the collector, following across a rotation.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,9 @@ int main(void)
 	ok(cri_parse_time("2016-10-06T00:17:09.Z", 21, &ns) == -1,
 	   "an empty fraction is refused");
 	ok(cri_parse_time("yesterday", 9, &ns) == -1, "words are refused");
+	ok(cri_parse_time("2999-01-01T00:00:00Z", 20, &ns) == 0 &&
+	       ns == INT64_MAX,
+	   "a time past 2262 is the end of time, not an overflow");
 
 	/* headers and records */
 	is_int((int)cri_header(head, 1475713029669794202LL, CRI_STDERR, true),
