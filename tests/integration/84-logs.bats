@@ -27,6 +27,12 @@ disk_bytes() {
 		2>/dev/null | awk '{s += $1} END {print s + 0}'
 }
 
+# file_max DIR: the largest of those files.
+file_max() {
+	stat -c %s "$1/container.log.2" "$1/container.log.1" "$1/container.log" \
+		2>/dev/null | sort -n | tail -n 1
+}
+
 # numbers_continuous: stdin's lines are "line N ..." with N going up by
 # one from line to line; prints how many lines.
 numbers_continuous() {
@@ -56,17 +62,23 @@ INI
 	# sample for ~5 s: the three files together never pass 3 x 64 KiB
 	# (strict: a record goes to a new file before it would pass the cap)
 	max=0
+	fmax=0
 	n=0
 	end=$((SECONDS + 5))
 	while [ "$SECONDS" -lt "$end" ]; do
 		b=$(disk_bytes "$dir")
 		[ "$b" -gt "$max" ] && max=$b
+		f=$(file_max "$dir")
+		[ "$f" -gt "$fmax" ] && fmax=$f
 		n=$((n + 1))
 		[ ! -e "$dir/container.log.3" ]
 	done
-	echo "$n samples, at most $max bytes on disk"
+	echo "$n samples, at most $max bytes on disk, $fmax in one file"
 	[ "$n" -gt 5 ]
 	[ "$max" -le $((3 * 65536)) ]
+	# and each file on its own: never one byte past the cap
+	[ "$fmax" -le 65536 ]
+	[ "$fmax" -gt 65000 ]
 	# nearly full: rotation happens at the cap, not far below it
 	[ "$max" -gt $((2 * 65536)) ]
 	# the files are CRI records
