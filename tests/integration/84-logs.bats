@@ -53,6 +53,7 @@ image = $IMAGES/echo-0.1.0
 command = /bin/sh
 args = -c "i=0; while true; do i=\$((i+1)); echo \"line \$i 0123456789abcdefghijklmnopqrstuvwxyz\"; done"
 replicas = 1
+terminationGracePeriodSeconds = 1
 INI
 	start_daemon
 	wait_for 30 test -n "$(pod_of chatty)"
@@ -102,6 +103,7 @@ image = $IMAGES/echo-0.1.0
 command = /bin/sh
 args = -c "i=0; while [ \$i -lt 1200 ]; do i=\$((i+1)); echo \"line \$i\"; [ \$((i % 2)) = 0 ] && echo \"err \$i\" >&2; usleep 10000; done; exit 3"
 replicas = 1
+terminationGracePeriodSeconds = 1
 INI
 	start_daemon
 	wait_for 30 test -n "$(pod_of ticker)"
