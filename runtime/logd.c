@@ -535,6 +535,15 @@ int logd_main(int argc, char **argv)
 	}
 	sock = xasprintf("%s/%s", argv[2], LOGD_SOCKET);
 	cgroup_leave_unit(&l, argv[2]);
+	/* Its death would leave every container's pipe without a reader
+	 * (SIGPIPE at the next write): the OOM killer picks others first.
+	 * It starts no process, so nothing inherits this. Best effort. */
+	int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (oom >= 0) {
+		if (write(oom, "-998", 4) != 4)
+			log_warn("logd: oom_score_adj");
+		close(oom);
+	}
 	l.ep = epoll_create1(EPOLL_CLOEXEC);
 	watch(&l, &l.listen);
 	for (;;) {
