@@ -40,8 +40,11 @@ static const struct verb verbs[] = {
     {"describe", cmd_describe,
      "describe pod|deployment|service|analysisrun NAME",
      "show one object in detail (also KIND/NAME)"},
-    {"logs", cmd_logs, "logs POD [-f] [-p|--previous] [--tail N]",
-     "print a pod's output (-p: of the run before the last restart)"},
+    {"logs", cmd_logs,
+     "logs POD [-f] [-p|--previous] [--tail N] [--timestamps] "
+     "[--since DURATION|--since-time TIME]",
+     "print a pod's output (-p: of the run before the last restart; "
+     "--since 5s|2m|3h)"},
     {"exec", cmd_exec, "exec POD -- COMMAND [ARG...]",
      "run a command in a pod"},
     {"delete", cmd_delete, "delete pod NAME [--wait=false]",

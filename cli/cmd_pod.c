@@ -1,5 +1,6 @@
 /*
- * cmd_pod.c - the pod verbs: `logs POD [-f]`, `exec POD -- CMD...` (asks
+ * cmd_pod.c - the pod verbs: `logs POD [-f] [-p] [--tail N] [--timestamps]
+ * [--since D|--since-time T]`, `exec POD -- CMD...` (asks
  * the daemon for the container's id and runtime root, then runs a runtime
  * found on its own side - exec_runtime.c - in place of itself, its argv
  * from runtime/exec.h)
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include "../common/xalloc.h"
+#include "../runtime/cri_log.h"
 #include "../runtime/exec.h"
+#include "../runtime/logs_read.h"
 #include "cmd.h"
 #include "exec_runtime.h"
 
@@ -34,12 +37,16 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 	    {"follow", no_argument, NULL, 'f'},
 	    {"previous", no_argument, NULL, 'p'},
 	    {"tail", required_argument, NULL, 't'},
+	    {"timestamps", no_argument, NULL, 'T'},
+	    {"since", required_argument, NULL, 's'},
+	    {"since-time", required_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *pod;
-	char *esc, *path, *end;
-	int ch, follow = 0, previous = 0, rc;
+	const char *pod, *since = NULL, *since_time = NULL;
+	char *esc, *path, *end, *when = NULL;
+	int ch, follow = 0, previous = 0, timestamps = 0, rc;
 	long tail = -1;
+	int64_t ns;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "fp", opts, NULL)) != -1) {
@@ -47,6 +54,25 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 			follow = 1;
 		} else if (ch == 'p') {
 			previous = 1;
+		} else if (ch == 'T') {
+			timestamps = 1;
+		} else if (ch == 's') {
+			if (logs_parse_duration(optarg, &ns) == -1)
+				return cli_usage_error(
+				    "logs",
+				    "--since must be a positive duration such "
+				    "as 5s, 2m or 3h, not \"%s\"",
+				    optarg);
+			since = optarg;
+		} else if (ch == 'S') {
+			if (cri_parse_time(optarg, strlen(optarg), &ns) == -1)
+				return cli_usage_error(
+				    "logs",
+				    "--since-time must be an RFC 3339 time "
+				    "such "
+				    "as 2024-01-02T15:04:05Z, not \"%s\"",
+				    optarg);
+			since_time = optarg;
 		} else if (ch == 't') {
 			errno = 0;
 			tail = strtol(optarg, &end, 10);
@@ -61,6 +87,9 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage(argv[0]);
 		}
 	}
+	if (since && since_time)
+		return cli_usage_error("logs", "at most one of --since and "
+					       "--since-time may be given");
 	if (optind + 1 != argc)
 		return cli_usage_error("logs", "exactly one POD is required");
 	pod = cli_strip_kind(argv[optind], pod_kinds);
@@ -68,11 +97,19 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("logs", "\"%s\" is not a pod",
 				       argv[optind]);
 	esc = cli_path_escape(pod);
-	path = xasprintf("/v1/pods/%s/logs?tail=%ld%s%s", esc, tail,
+	if (since || since_time) {
+		char *v = cli_path_escape(since ? since : since_time);
+
+		when = xasprintf("&%s=%s", since ? "since" : "sinceTime", v);
+		free(v);
+	}
+	path = xasprintf("/v1/pods/%s/logs?tail=%ld%s%s%s%s", esc, tail,
 			 follow && !previous ? "&follow=1" : "",
-			 previous ? "&previous=1" : "");
+			 previous ? "&previous=1" : "",
+			 timestamps ? "&timestamps=1" : "", when ? when : "");
 	rc = cli_api_stream(ctx, path, CLIENT_RAW, write_raw, NULL);
 	free(esc);
+	free(when);
 	free(path);
 	return rc;
 }

@@ -20,8 +20,11 @@
 #include "../common/cleanup.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
+#include "../runtime/cri_log.h"
 #include "../runtime/logs.h"
+#include "../runtime/logs_read.h"
 #include "canary.h"
+#include "clock.h"
 #include "daemon.h"
 #include "describe.h"
 #include "events.h"
@@ -53,18 +56,19 @@ static bool query_flag(const struct ctl_request *req, const char *name)
 /* --- logs ------------------------------------------------------------------
  */
 
-/* A `logs -f` stream. Freed when both its timer is closed and its
- * connection's close callback ran (refs counts those two). */
+/* A `logs` reply: the kept files read on the thread pool, then (-f) what
+ * is written next, every 200 ms while the pod exists. Freed when its
+ * timer is closed, no read is in flight and its connection's close
+ * callback ran (refs counts those three). */
 struct log_follow {
 	struct log_follow *next; /* in d->follows */
 	struct daemon *d;
 	struct ctl_conn *conn; /* NULL once the client is gone */
 	char pod[64];
-	char *path;
-	off_t offset;
+	struct logs_reader *reader;
 	uv_timer_t timer;
 	int refs;
-	bool ending;
+	bool follow, reading, last, ending, timer_open;
 };
 
 static void follow_release(struct log_follow *f)
@@ -79,7 +83,7 @@ static void follow_release(struct log_follow *f)
 			break;
 		}
 	}
-	free(f->path);
+	logs_reader_free(f->reader);
 	free(f);
 }
 
@@ -96,47 +100,140 @@ static void follow_client_gone(void *arg)
 	follow_release(f);
 }
 
-static void follow_tick(uv_timer_t *t)
+static void follow_close_timer(struct log_follow *f)
 {
-	struct log_follow *f = t->data;
-	struct stat st;
-	char buf[65536];
-	bool pod_alive = pod_find(f->d, f->pod) != NULL;
+	if (!f->timer_open)
+		return;
+	f->timer_open = false;
+	uv_timer_stop(&f->timer);
+	uv_close((uv_handle_t *)&f->timer, follow_timer_closed);
+}
 
-	if (f->conn && stat(f->path, &st) == 0) {
-		cleanup_close int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		ssize_t n;
+static void follow_finish(struct log_follow *f)
+{
+	if (f->conn && !f->ending) {
+		f->ending = true;
+		if (f->follow)
+			ctl_stream_end(f->conn);
+	}
+	follow_close_timer(f);
+}
 
-		if (st.st_size < f->offset)
-			f->offset = 0; /* rotated by the size cap */
-		if (fd >= 0 && lseek(fd, f->offset, SEEK_SET) != -1) {
-			while ((n = read(fd, buf, sizeof(buf))) > 0) {
-				f->offset += n;
-				if (ctl_stream_write(f->conn, buf, (size_t)n) ==
-				    -1)
-					break;
-			}
+static void follow_read_done(void *data, char *text, size_t len)
+{
+	struct log_follow *f = data;
+
+	f->reading = false;
+	if (f->conn && !f->ending) {
+		if (!f->follow) {
+			f->ending = true;
+			ctl_reply_text(f->conn, 200, "text/plain", text, len);
+		} else if (ctl_stream_write(f->conn, text, len) == -1) {
+			f->last = true;
 		}
 	}
-	if (f->conn == NULL || !pod_alive || f->d->shutting_down) {
-		if (f->conn && !f->ending) {
-			f->ending = true;
-			ctl_stream_end(f->conn);
-		}
-		uv_timer_stop(t);
-		if (!uv_is_closing((uv_handle_t *)t))
-			uv_close((uv_handle_t *)t, follow_timer_closed);
+	free(text);
+	if (!f->follow || f->last || f->conn == NULL)
+		follow_finish(f);
+	follow_release(f);
+}
+
+static void follow_read(struct log_follow *f)
+{
+	f->reading = true;
+	f->refs++;
+	if (logs_reader_queue(f->d->loop, f->reader, follow_read_done, f) ==
+	    -1) {
+		f->reading = false;
+		f->refs--;
+		f->last = true;
+		follow_finish(f);
 	}
 }
 
+static void follow_tick(uv_timer_t *t)
+{
+	struct log_follow *f = t->data;
+
+	if (f->reading || f->ending)
+		return;
+	/* one last read once the pod is gone */
+	if (f->conn == NULL || pod_find(f->d, f->pod) == NULL ||
+	    f->d->shutting_down)
+		f->last = true;
+	if (f->conn == NULL) {
+		follow_finish(f);
+		return;
+	}
+	follow_read(f);
+}
+
+/* After ctl_server_stop(): no connection is touched any more. */
 void api_follows_stop(struct daemon *d)
 {
 	for (struct log_follow *f = d->follows; f; f = f->next) {
-		if (uv_is_closing((uv_handle_t *)&f->timer))
-			continue;
-		uv_timer_stop(&f->timer);
-		uv_close((uv_handle_t *)&f->timer, follow_timer_closed);
+		f->last = true;
+		f->ending = true;
+		follow_close_timer(f);
 	}
+}
+
+/*
+ * The view a logs request asks for: tail=N, timestamps=1, since=DURATION
+ * (5s, 2m, 3h; sinceSeconds=N too) or sinceTime=RFC3339. 0, or -1 after
+ * a 400 naming the parameter.
+ */
+static int logs_view_from(struct ctl_conn *c, const struct ctl_request *req,
+			  struct logs_view *v)
+{
+	char since[64], when[64];
+	long long tail, secs;
+	int have_since = ctl_query_get(req, "since", since, sizeof(since));
+	int have_time = ctl_query_get(req, "sinceTime", when, sizeof(when));
+
+	memset(v, 0, sizeof(*v));
+	if (ctl_query_int(c, req, "tail", -1, INT32_MAX, -1, &tail) == -1 ||
+	    ctl_query_int(c, req, "sinceSeconds", 1, INT32_MAX, 0, &secs) == -1)
+		return -1;
+	v->tail = (long)tail;
+	v->timestamps = query_flag(req, "timestamps");
+	v->max_bytes = LOGS_MAX_REPLY;
+	if ((have_since == 0 || secs > 0) && have_time == 0) {
+		ctl_reply_error(c, 400,
+				"at most one of since and sinceTime may be "
+				"given");
+		return -1;
+	}
+	if (have_since == -2 || have_time == -2) {
+		ctl_reply_error(c, 400, "since or sinceTime is too long");
+		return -1;
+	}
+	if (have_since == 0) {
+		int64_t ns;
+
+		if (logs_parse_duration(since, &ns) == -1) {
+			ctl_reply_error(c, 400,
+					"since must be a positive duration "
+					"such as 5s, 2m or 3h, not \"%s\"",
+					since);
+			return -1;
+		}
+		v->since_ns = now_ms() * 1000000 - ns;
+	} else if (secs > 0) {
+		v->since_ns = (now_ms() - secs * 1000) * 1000000;
+	} else if (have_time == 0) {
+		if (cri_parse_time(when, strlen(when), &v->since_ns) == -1) {
+			ctl_reply_error(c, 400,
+					"sinceTime must be an RFC 3339 time "
+					"such as 2024-01-02T15:04:05Z, not "
+					"\"%s\"",
+					when);
+			return -1;
+		}
+	}
+	if (v->since_ns < 0)
+		v->since_ns = 1;
+	return 0;
 }
 
 static void route_logs(struct daemon *d, struct ctl_conn *c,
@@ -145,22 +242,23 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 	const char *name = arg[0];
 	struct pod *p = pod_find(d, name);
 	cleanup_free char *path = NULL;
-	size_t len;
-	char *text;
-	const char *out;
-	long long tail;
+	struct logs_view view;
+	struct log_follow *f;
+	bool previous = query_flag(req, "previous");
 	struct stat st;
 
 	if (p == NULL) {
 		ctl_reply_error(c, 404, "pod \"%s\" not found", name);
 		return;
 	}
-	if (ctl_query_int(c, req, "tail", -1, INT32_MAX, -1, &tail) == -1)
+	if (logs_view_from(c, req, &view) == -1)
 		return;
 	path = pod_log_path(p);
-	if (query_flag(req, "previous")) {
-		cleanup_free char *prev = logs_previous_path(path);
+	if (previous) {
+		char *prev = logs_previous_path(path);
 
+		free(path);
+		path = prev;
 		if (stat(prev, &st) == -1) {
 			ctl_reply_error(
 			    c, 400,
@@ -169,38 +267,26 @@ static void route_logs(struct daemon *d, struct ctl_conn *c,
 			    p->deployment ? p->deployment->name : name, name);
 			return;
 		}
-		text = logs_read(prev, LOGS_MAX_REPLY, &len);
-		out = logs_tail_lines(text, &len, (long)tail);
-		ctl_reply_text(c, 200, "text/plain", out, len);
-		free(text);
-		return;
 	}
-	if (query_flag(req, "follow")) {
-		struct log_follow *f = xcalloc(1, sizeof(*f));
-
-		f->d = d;
-		f->conn = c;
-		snprintf(f->pod, sizeof(f->pod), "%.63s", name);
-		f->path = xstrdup(path);
-		text = logs_read(path, LOGS_MAX_REPLY, &len);
-		out = logs_tail_lines(text, &len, (long)tail);
+	f = xcalloc(1, sizeof(*f));
+	f->d = d;
+	f->conn = c;
+	snprintf(f->pod, sizeof(f->pod), "%.63s", name);
+	f->follow = !previous && query_flag(req, "follow");
+	f->reader = logs_reader_new(path, &view, f->follow);
+	f->refs = 1; /* the connection's close callback */
+	ctl_conn_on_close(c, follow_client_gone, f);
+	f->next = d->follows;
+	d->follows = f;
+	if (f->follow) {
 		ctl_stream_begin(c, "text/plain");
-		ctl_stream_write(c, out, len);
-		free(text);
-		f->offset = stat(path, &st) == 0 ? st.st_size : 0;
 		uv_timer_init(d->loop, &f->timer);
 		f->timer.data = f;
-		f->refs = 2;
+		f->timer_open = true;
+		f->refs++;
 		uv_timer_start(&f->timer, follow_tick, 200, 200);
-		ctl_conn_on_close(c, follow_client_gone, f);
-		f->next = d->follows;
-		d->follows = f;
-		return;
 	}
-	text = logs_read(path, LOGS_MAX_REPLY, &len);
-	out = logs_tail_lines(text, &len, (long)tail);
-	ctl_reply_text(c, 200, "text/plain", out, len);
-	free(text);
+	follow_read(f);
 }
 
 /* --- mutations --------------------------------------------------------------

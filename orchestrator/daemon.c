@@ -28,6 +28,7 @@
 #include "../proxy/proxy.h"
 #include "../runtime/cgroup.h"
 #include "../runtime/fs_jobs.h"
+#include "../runtime/logd.h"
 #include "../runtime/logs.h"
 #include "../runtime/netns.h"
 #include "../runtime/rootfs.h"
@@ -580,7 +581,7 @@ static void on_sighup(uv_signal_t *h, int signum)
 	json_decref(messages);
 }
 
-static off_t log_cap_bytes(const struct daemon *d)
+off_t daemon_log_max_bytes(const struct daemon *d)
 {
 	const char *env = getenv("BERTH_LOG_MAX_BYTES");
 	long long v = env ? atoll(env) : 0;
@@ -595,14 +596,16 @@ static off_t log_cap_bytes(const struct daemon *d)
 static void on_housekeeping(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	off_t cap = log_cap_bytes(d);
+	off_t cap = daemon_log_max_bytes(d);
 
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
 	usage_sample(d); /* top pods: cgroup counters, cheap sysfs reads */
-	/* On the thread pool; a pod whose cap still runs skips this tick.
-	 * Logs grow without telling anyone, so their cap is polled. */
+	/* A container started before the log collector (a daemon upgraded
+	 * in place) writes its file itself: that file's cap is polled, on
+	 * the thread pool (a pod whose cap still runs skips this tick).
+	 * The collector's files are left alone (logs_cap_files). */
 	for (struct pod *p = d->pods; p; p = p->next) {
 		if (p->phase == POD_RUNNING) {
 			cleanup_free char *log = pod_log_path(p);
@@ -650,6 +653,7 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 		   struct berr *err)
 {
 	cleanup_free char *probes = NULL;
+	struct berr logd_err = BERR_INIT;
 
 	d->state_dir = xstrdup(cfg->state_dir);
 	d->run_dir = xstrdup(cfg->run_dir);
@@ -668,6 +672,13 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	if (mkdir_p(probes, 0700, err) == -1)
 		return -1;
 	rt_exec_set_pid_dir(probes);
+	/* The log collector: found again, or started (logd.h). A daemon
+	 * without one still runs: each start tries again. */
+	d->logd_fd = logd_hello(d->run_dir, &logd_err);
+	if (d->logd_fd == -1)
+		log_warnx("%s (containers' output is collected once it "
+			  "starts)",
+			  logd_err.msg);
 	return 0;
 }
 
@@ -909,6 +920,8 @@ void daemon_free(struct daemon *d)
 	rt_exec_set_pid_dir(NULL);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
+	if (d->logd_fd >= 0)
+		close(d->logd_fd);
 	free(d->config_path);
 	free(d->state_dir);
 	free(d->run_dir);
@@ -922,6 +935,7 @@ int daemon_main(int argc, char **argv)
 	int rc;
 
 	d->lock_fd = -1;
+	d->logd_fd = -1;
 	rc = daemon_run(d, argc, argv);
 	daemon_free(d);
 	return rc;

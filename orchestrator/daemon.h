@@ -5,6 +5,7 @@
 #define BERTH_ORCHESTRATOR_DAEMON_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "model.h"
 
@@ -47,6 +48,8 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 void daemon_down(struct daemon *d, struct ctl_conn *conn);
 /* Called whenever a pod is removed, to finish a pending down. */
 void daemon_check_down(struct daemon *d);
+/* containerLogMaxSize (or BERTH_LOG_MAX_BYTES from the environment). */
+off_t daemon_log_max_bytes(const struct daemon *d);
 struct deployment *daemon_find_deployment(struct daemon *d, const char *name);
 /*
  * One deployment as `apply` makes it: created (or taken back from being

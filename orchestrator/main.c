@@ -12,6 +12,7 @@
 #include "../images/cli_image.h"
 #include "../kube/kube.h"
 #include "../kube/objects.h"
+#include "../runtime/logd.h"
 #include "../signals/exits.h"
 #include "daemon.h"
 #include "pod_image.h"
@@ -56,6 +57,9 @@ int main(int argc, char **argv)
 	/* what an upgraded daemon execs in place (upgrade.c) */
 	if (argc > 1 && !strcmp(argv[1], "__reaper"))
 		return exits_reaper_main(argc, argv);
+	/* the log collector a daemon starts (runtime/logd.h) */
+	if (argc > 1 && !strcmp(argv[1], "__logd"))
+		return logd_main(argc, argv);
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "image") || !strcmp(argv[1], "images")))
 		return images_cli_main(argc, argv);

@@ -278,6 +278,7 @@ struct daemon {
 	bool applied_unsaved;
 	struct ctl_conn *down_conn; /* replied to when every pod is gone */
 	int lock_fd;
+	int logd_fd; /* "a daemon is here", to the log collector (logd.h) */
 	int exit_code;
 	/* exits the reaper saw before the pod learned its pid */
 	struct {

@@ -290,6 +290,9 @@ static void create_container(struct pod *p, const struct pod_image_ready *img)
 			      .spec = p->spec,
 			      .dir = dir,
 			      .log_path = log_path,
+			      .log_max_bytes = daemon_log_max_bytes(d),
+			      .log_max_files =
+				  d->cfg ? d->cfg->container_log_max_files : 0,
 			      .lowerdir = img ? img->lowerdir : NULL,
 			      .image = img ? img->image : NULL};
 	struct berr err = BERR_INIT;
@@ -340,15 +343,10 @@ static void restart_timer_fired(uv_timer_t *t)
 {
 	struct pod *p = t->data;
 
-	cleanup_free char *log = NULL;
-	struct berr err = BERR_INIT;
-
 	if (p->phase != POD_WAITING || pod_terminating(p))
 		return;
-	/* The run that ended is `logs --previous`; no container writes. */
-	log = pod_log_path(p);
-	if (logs_keep_previous(log, &err) == -1)
-		log_warnx("pod %s: %s", p->name, err.msg);
+	/* The run that ended becomes `logs --previous` when the log
+	 * collector takes the new run's pipes (logd.h). */
 	p->restarts++;
 	store_save_pod(p);
 	pod_start(p);

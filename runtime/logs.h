@@ -1,14 +1,16 @@
 /*
- * logs.h - per-pod log files. The container writes straight into
- * LOG (O_APPEND), so a daemon crash never blocks or kills it. When LOG grows
- * past the cap its content moves to LOG.1 and LOG starts over: the newest
- * bytes (between cap and twice the cap) are always kept. Before a
- * restarted container starts, LOG and LOG.1 become LOG.previous[.1]
- * (`logs --previous`).
+ * logs.h - per-pod log files. The log collector (logd.h) writes LOG in
+ * the CRI format and rotates it (logs_rotate) before a record would pass
+ * the cap. A container started before the collector existed writes LOG
+ * itself (O_APPEND, plain text): when that file grows past the cap its
+ * content moves to LOG.1 and LOG starts over (logs_cap_files, polled).
+ * Before a restarted container starts, LOG and LOG.1 become
+ * LOG.previous[.1] (`logs --previous`).
  */
 #ifndef BERTH_RUNTIME_LOGS_H
 #define BERTH_RUNTIME_LOGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,6 +28,13 @@ int logs_cap(const char *path, off_t max_bytes, struct berr *err);
  * 2): older parts move up one, the oldest is removed. */
 int logs_cap_files(const char *path, off_t max_bytes, int max_files,
 		   struct berr *err);
+/* The log collector's rotation (logd.c): LOG.K -> LOG.K+1 (the oldest,
+ * LOG.max_files-1, removed), then LOG -> LOG.1. Missing files are not an
+ * error. */
+int logs_rotate(const char *path, int max_files, struct berr *err);
+/* true when text (a file's first bytes) starts with a CRI record
+ * (cri_log.h); false for plain text a container wrote itself. */
+bool logs_is_cri(const char *text, size_t len);
 /* Reads the last max_bytes of LOG.1 + LOG into a malloc'd buffer. */
 char *logs_read(const char *path, size_t max_bytes, size_t *len);
 

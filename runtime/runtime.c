@@ -28,6 +28,8 @@
 #include "../common/xalloc.h"
 #include "bundle.h"
 #include "cgroup.h"
+#include "logd.h"
+#include "logs.h"
 #include "proc.h"
 #include "rootfs.h"
 
@@ -98,6 +100,7 @@ int rt_init(struct rt *rt, uv_loop_t *loop, const char *runtime,
 	base = strrchr(rt->path, '/');
 	rt->name = xstrdup(base ? base + 1 : rt->path);
 	rt->root = xasprintf("%s/runc", run_dir);
+	rt->run_dir = xstrdup(run_dir);
 	rt->create_limit = create_limit();
 	if (mkdir_p(rt->root, 0700, err) == -1)
 		return -1;
@@ -112,6 +115,7 @@ void rt_free(struct rt *rt)
 	xfree(rt->path);
 	xfree(rt->name);
 	xfree(rt->root);
+	xfree(rt->run_dir);
 }
 
 void rt_log_error(const char *log_path, char *buf, size_t len)
@@ -395,13 +399,16 @@ struct create_call {
 	char *pid_file;
 	/* the set-up's inputs, copied: it runs on a worker thread */
 	char *name, *dir, *log_path, *image, *lowerdir;
+	off_t log_max_bytes;
+	int log_max_files;
 	const struct deployment_spec *spec; /* the caller keeps it alive */
 	struct bundle_image *img;
 	/* when each step began (uv_hrtime, ns): queued, given a slot, on a
 	 * worker, the runtime spawned, exited; logged with -d */
 	uint64_t t_queued, t_slot, t_worker, t_spawn, t_exit;
-	/* its outputs */
-	int log_fd;
+	/* the container's stdout and stderr: write ends of the pipes whose
+	 * read ends the log collector holds */
+	int out_fd, err_fd;
 	int rc;
 	struct berr err;
 };
@@ -463,8 +470,8 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 					    POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, c->log_fd, 2);
+	posix_spawn_file_actions_adddup2(&fa, c->out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, c->err_fd, 2);
 	child_own_lock();
 	c->t_spawn = uv_hrtime();
 	r = posix_spawn(&pid, c->rt->path, &fa, &attr, argv, environ);
@@ -507,8 +514,44 @@ static void run_in_worker(struct create_call *c, const char *bundle)
 	c->rc = -1;
 }
 
+/*
+ * Worker thread: a pipe for stdout and one for stderr; their read ends
+ * go to the log collector (logd.h), which writes the log file, so the
+ * container never writes a file itself and a daemon crash leaves its
+ * output a reader. Close-on-exec until posix_spawn's dup2.
+ */
+static int open_log_pipes(struct create_call *c)
+{
+	int out[2], err[2];
+
+	if (pipe2(out, O_CLOEXEC) == -1)
+		return berr_errno(&c->err, errno,
+				  "pipe for the container's "
+				  "output");
+	if (pipe2(err, O_CLOEXEC) == -1) {
+		berr_errno(&c->err, errno, "pipe for the container's output");
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
+	if (logd_register(c->rt->run_dir, c->log_path, c->log_max_bytes,
+			  c->log_max_files, out[0], err[0], &c->err) == -1) {
+		berr_wrap(&c->err, "container log `%s`", c->log_path);
+		for (int i = 0; i < 2; i++) {
+			close(out[i]);
+			close(err[i]);
+		}
+		return -1;
+	}
+	close(out[0]);
+	close(err[0]);
+	c->out_fd = out[1];
+	c->err_fd = err[1];
+	return 0;
+}
+
 /* Worker thread: the rootfs mount, config.json (written and synced), the
- * log file; nothing here touches the loop. */
+ * log pipes; nothing here touches the loop. */
 static void create_work(uv_work_t *w)
 {
 	struct create_call *c = w->data;
@@ -532,15 +575,12 @@ static void create_work(uv_work_t *w)
 		return;
 	}
 	json_decref(config);
-	c->log_fd =
-	    open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (c->log_fd == -1) {
-		berr_errno(&c->err, errno, "open log `%s`", c->log_path);
+	if (open_log_pipes(c) == -1)
 		return;
-	}
 	run_in_worker(c, bundle);
-	close(c->log_fd);
-	c->log_fd = -1;
+	close(c->out_fd);
+	close(c->err_fd);
+	c->out_fd = c->err_fd = -1;
 }
 
 static void create_after(uv_work_t *w, int status);
@@ -625,12 +665,16 @@ static int real_create(struct rt *rt, const struct rt_pod *pod, rt_run_cb cb,
 	c->name = xstrdup(pod->name);
 	c->dir = xstrdup(pod->dir);
 	c->log_path = xstrdup(pod->log_path);
+	c->log_max_bytes = pod->log_max_bytes > 0 ? pod->log_max_bytes
+						  : LOGS_DEFAULT_MAX_BYTES;
+	c->log_max_files = pod->log_max_files >= 2 ? pod->log_max_files
+						   : LOGS_DEFAULT_MAX_FILES;
 	c->image = xstrdup(pod->spec->image);
 	c->lowerdir = pod->lowerdir ? xstrdup(pod->lowerdir) : NULL;
 	c->img = bundle_image_dup(pod->image);
 	c->spec = pod->spec;
 	c->pid_file = xasprintf("%s/bundle/pid", pod->dir);
-	c->log_fd = -1;
+	c->out_fd = c->err_fd = -1;
 	c->err = (struct berr)BERR_INIT;
 	c->work.data = c;
 	c->t_queued = uv_hrtime();

@@ -36,8 +36,13 @@ struct rt_state {
 struct rt_pod {
 	const char *name; /* container id */
 	const struct deployment_spec *spec;
-	const char *dir;      /* RUN_DIR/pods/NAME: rootfs, bundle */
-	const char *log_path; /* the container's stdout and stderr */
+	const char *dir; /* RUN_DIR/pods/NAME: rootfs, bundle */
+	/* the container's stdout and stderr, written by the log collector
+	 * (logd.h) in the CRI format, rotated at log_max_bytes keeping
+	 * log_max_files files (0: the kubelet's defaults) */
+	const char *log_path;
+	off_t log_max_bytes;
+	int log_max_files;
 	/* An OCI image (NULL for a folder image, spec->image): overlay's
 	 * "lowerdir=..." option and the image's process settings. */
 	const char *lowerdir;
@@ -82,6 +87,7 @@ struct rt {
 	char *path; /* absolute path of the runtime binary */
 	char *name; /* "runc", "crun", or the basename */
 	char *root; /* --root: RUN_DIR/runc */
+	char *run_dir;
 	/* pod set-ups with `run` in flight, at most create_limit; the rest
 	 * wait in order (runtime.c) */
 	unsigned creating, create_limit;
@@ -96,7 +102,8 @@ void rt_free(struct rt *rt);
 
 /*
  * The pod's rootfs (rootfs.h), its config.json (bundle.h), on the thread
- * pool; then `RUNTIME run -d` with the log file as stdio; the runtime's
+ * pool; then `RUNTIME run -d` with pipes handed to the log collector as
+ * stdout and stderr; the runtime's
  * log goes to BUNDLE/runtime.log. -1 with err when the work could not be
  * queued (no callback); else the callback fires once, with the pid the
  * runtime wrote or the set-up's error. pod's strings are copied; its

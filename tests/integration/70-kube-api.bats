@@ -360,6 +360,17 @@ start_kube() {
 	run kctl logs "$pod" -c nope
 	[ "$status" -eq 1 ]
 	[ "$output" = "error: container nope is not valid for pod $pod" ]
+	# timestamps, sinceSeconds, sinceTime as the kubelet reads them
+	run kctl logs "$pod" --timestamps --tail 1
+	[[ "$output" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z\ echo-version\ 0.1.0\ listening ]]
+	run kctl logs "$pod" --since=1h
+	[ "$output" = "$("$BERTH" logs "$pod")" ]
+	run kctl logs "$pod" --since-time=2999-01-01T00:00:00Z
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run kctl logs "$pod" --previous
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"previous terminated container \"echo\" in pod \"$pod\" not found"* ]]
 
 	timeout 60 "$KUBECTL" --kubeconfig "$T/state/kubeconfig" --cache-dir "$T/kcache" \
 		logs -f "$pod" >"$T/follow.out" 2>&1 &

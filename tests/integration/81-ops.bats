@@ -207,11 +207,14 @@ INI
 	# a few more rotations: never a fourth file
 	sleep 3
 	[ ! -e "$dir/container.log.3" ]
-	# rotated files hold at least the cap (copied when past it) and
-	# their lines go on where the older one stopped
-	[ "$(stat -c %s "$dir/container.log.2")" -ge 65536 ]
-	last2=$(tail -n 1 "$dir/container.log.2" | awk '{print $2}')
-	first1=$(head -n 1 "$dir/container.log.1" | awk '{print $2}')
+	# rotated files hold at most the cap, nearly full (a record goes to
+	# a new file only when it would pass the cap), and their lines
+	# (CRI records: TIME STREAM F line N ...) go on where the older one
+	# stopped
+	[ "$(stat -c %s "$dir/container.log.2")" -le 65536 ]
+	[ "$(stat -c %s "$dir/container.log.2")" -gt 60000 ]
+	last2=$(tail -n 1 "$dir/container.log.2" | awk '{print $5}')
+	first1=$(head -n 1 "$dir/container.log.1" | awk '{print $5}')
 	[ "$first1" -gt "$last2" ]
 	run bctl logs --tail 1 "$pod"
 	[[ "$output" == "line "* ]]

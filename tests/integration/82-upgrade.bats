@@ -24,7 +24,8 @@ teardown() {
 }
 
 # upgrade_ini PORT: two echo pods behind an http service, and one pod
-# `seven` that exits with code 7 once /tmp/go exists in it.
+# `seven` that prints "tick N" every 0.1 s and exits with code 7 once
+# /tmp/go exists in it.
 upgrade_ini() {
 	berth_header
 	deployment echo echo-0.1.0 0.1.0 2 app=echo
@@ -33,7 +34,7 @@ upgrade_ini() {
 [deployment seven]
 image = $IMAGES/echo-0.1.0
 command = /bin/sh
-args = -c "while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 7"
+args = -c "i=0; while [ ! -f /tmp/go ]; do i=\$((i+1)); echo \"tick \$i\"; sleep 0.1; done; exit 7"
 replicas = 1
 terminationGracePeriodSeconds = 1
 
@@ -98,6 +99,11 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	[ -n "$(seven lastState.terminated.startedAt)" ]
 	run bctl events
 	[[ "$output" == *Adopted* ]]
+	# its output went on through the upgrade, not a line missing (the
+	# log collector reads the containers' pipes, not the daemon)
+	before=$(bctl logs "$name" | tail -n 1 | awk '{print $2}')
+	wait_for 10 bash -c "[ \$($BERTH logs $name | tail -n 1 | awk '{print \$2}') -gt $before ]"
+	bctl logs "$name" | awk 'NR > 1 && $2 != prev + 1 {exit 1} {prev = $2}'
 	# the old daemon's container exits after the upgrade: its status is read
 	bctl exec "$name" -- touch /tmp/go
 	wait_for 30 seven_restarts 2

@@ -106,6 +106,23 @@ int main(void)
 	ok(!exists(log3), "the oldest part is removed: 3 files in all");
 	ok(logs_keep_previous(log, &err) == 0 && !exists(log2),
 	   "a restart drops LOG.2 of the run that ended");
+	/* the collector's files are its own to rotate */
+	put(log, "2024-01-01T00:00:01.000000000Z stdout F a long line\n");
+	ok(logs_cap_files(log, 4, 3, &err) == 0 && exists(log) && !exists(log1),
+	   "the copy cap leaves a file of CRI records alone");
+	ok(logs_rotate(log, 3, &err) == 0 && !exists(log) && exists(log1),
+	   "logs_rotate: LOG becomes LOG.1");
+	put(log, "x\n");
+	ok(logs_rotate(log, 3, &err) == 0 && exists(log2) && exists(log1),
+	   "and LOG.1 moves up to LOG.2");
+	put(log, "y\n");
+	ok(logs_rotate(log, 3, &err) == 0 && !exists(log3),
+	   "never more than max_files files");
+	s = logs_read(log2, 1 << 20, &len);
+	is_str(s, "x\n", "the oldest kept is the one before the newest");
+	free(s);
+	unlink(log1);
+	unlink(log2);
 	unlink(prev);
 	unlink(prev1);
 	free(log2);

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# Container logs through the log collector (`berth __logd`): strict
+# rotation under a writer going as fast as it can (the files on disk never
+# pass containerLogMaxFiles x containerLogMaxSize, no line missing from
+# what is kept), --timestamps and --since, and a kill -9 of the daemon
+# while a pod writes (no line lost, the pod keeps running, --previous
+# after its restart). No service: no address is used (range
+# 127.0.0.1:21200-21299 reserved).
+
+load ../lib/helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	new_env
+}
+
+teardown() {
+	teardown_env
+}
+
+pod_of() { pods_json | jq -r --arg d "$1" '[.pods[] | select(.deployment == $d)][0].name'; }
+
+# disk_bytes DIR: the bytes of the live run's files, the oldest name
+# first, so a file renamed while they are listed is never counted twice.
+disk_bytes() {
+	stat -c %s "$1/container.log.2" "$1/container.log.1" "$1/container.log" \
+		2>/dev/null | awk '{s += $1} END {print s + 0}'
+}
+
+# file_max DIR: the largest of those files.
+file_max() {
+	stat -c %s "$1/container.log.2" "$1/container.log.1" "$1/container.log" \
+		2>/dev/null | sort -n | tail -n 1
+}
+
+# numbers_continuous: stdin's lines are "line N ..." with N going up by
+# one from line to line; prints how many lines.
+numbers_continuous() {
+	awk '$1 != "line" {print "not a numbered line: " $0 >"/dev/stderr"; bad = 1; exit 1}
+	     NR > 1 && $2 != prev + 1 {print "line " prev + 1 " to " $2 - 1 " missing" >"/dev/stderr"; bad = 1}
+	     {prev = $2}
+	     END {if (bad) exit 1; print NR}'
+}
+
+@test "a writer as fast as it can: files never past the cap, no line missing from what is kept" {
+	berth_header >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+containerLogMaxSize = 64Ki
+containerLogMaxFiles = 3
+
+[deployment chatty]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "i=0; while true; do i=\$((i+1)); echo \"line \$i 0123456789abcdefghijklmnopqrstuvwxyz\"; done"
+replicas = 1
+terminationGracePeriodSeconds = 1
+INI
+	start_daemon
+	wait_for 30 test -n "$(pod_of chatty)"
+	pod=$(pod_of chatty)
+	dir=$T/run/pods/$pod
+	wait_for 60 test -f "$dir/container.log.2"
+	# sample for ~5 s: the three files together never pass 3 x 64 KiB
+	# (strict: a record goes to a new file before it would pass the cap)
+	max=0
+	fmax=0
+	n=0
+	end=$((SECONDS + 5))
+	while [ "$SECONDS" -lt "$end" ]; do
+		b=$(disk_bytes "$dir")
+		[ "$b" -gt "$max" ] && max=$b
+		f=$(file_max "$dir")
+		[ "$f" -gt "$fmax" ] && fmax=$f
+		n=$((n + 1))
+		[ ! -e "$dir/container.log.3" ]
+	done
+	echo "$n samples, at most $max bytes on disk, $fmax in one file"
+	[ "$n" -gt 5 ]
+	[ "$max" -le $((3 * 65536)) ]
+	# and each file on its own: never one byte past the cap
+	[ "$fmax" -le 65536 ]
+	[ "$fmax" -gt 65000 ]
+	# nearly full: rotation happens at the cap, not far below it
+	[ "$max" -gt $((2 * 65536)) ]
+	# the files are CRI records
+	head -n 1 "$dir/container.log.1" |
+		grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z stdout F line [0-9]+ '
+	# what `logs` returns of the kept files: consecutive numbers
+	# across both rotations, the oldest gone
+	bctl logs "$pod" >"$T/out"
+	count=$(numbers_continuous <"$T/out")
+	echo "$count consecutive lines kept"
+	[ "$count" -gt 1000 ]
+	[ "$(head -n 1 "$T/out" | awk '{print $2}')" -gt 1 ]
+}
+
+@test "kill -9 of the daemon while a pod writes: no line lost, the pod runs on; --timestamps, --since, --previous" {
+	berth_header >"$T/berth.ini"
+	cat >>"$T/berth.ini" <<INI
+
+[deployment ticker]
+image = $IMAGES/echo-0.1.0
+command = /bin/sh
+args = -c "i=0; while [ \$i -lt 1200 ]; do i=\$((i+1)); echo \"line \$i\"; [ \$((i % 2)) = 0 ] && echo \"err \$i\" >&2; usleep 10000; done; exit 3"
+replicas = 1
+terminationGracePeriodSeconds = 1
+INI
+	start_daemon
+	wait_for 30 test -n "$(pod_of ticker)"
+	pod=$(pod_of ticker)
+	wait_for 30 bash -c "$BERTH logs $pod | grep -q 'line 50$'"
+	pid=$(pods_json | jq '.pods[0].pid')
+	collector=$(pgrep -f "__logd $T/run" || true)
+	[ -n "$collector" ]
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	sleep 1
+	# the pod writes on while no daemon runs; the collector is there
+	kill -0 "$pid"
+	kill -0 "$collector"
+	start_daemon
+	[ "$(pods_json | jq '.pods[0].pid')" = "$pid" ]
+	[ "$(pods_json | jq '.pods[0].restarts')" = 0 ]
+	# the same collector serves the new daemon
+	[ "$(pgrep -f "__logd $T/run")" = "$collector" ]
+	# stderr interleaved with stdout, in order
+	bctl logs "$pod" | grep -A1 '^line 2$' | grep -q '^err 2$'
+	# -f goes on without a gap (following across rotations is in
+	# test_cri_log: here nothing rotates)
+	"$BERTH" logs -f --tail 0 "$pod" >"$T/follow" &
+	follower=$!
+	sleep 2
+	kill "$follower"
+	wait "$follower" || true
+	grep '^line' "$T/follow" | sed '$d' >"$T/follow.lines"
+	count=$(numbers_continuous <"$T/follow.lines")
+	echo "$count consecutive lines followed"
+	[ "$count" -gt 20 ]
+	# --timestamps: RFC 3339 with nine digits, as kubectl prints them
+	run bctl logs --timestamps --tail 3 "$pod"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	for l in "${lines[@]}"; do
+		[[ "$l" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z\ (line|err)\ [0-9]+$ ]]
+	done
+	# --since: the last second only, fewer than everything; a time to
+	# come: nothing
+	all=$(bctl logs "$pod" | wc -l)
+	recent=$(bctl logs --since=1s "$pod" | wc -l)
+	echo "all $all, last second $recent"
+	[ "$recent" -lt "$all" ]
+	[ "$(bctl logs --since=1h "$pod" | wc -l)" -ge "$all" ]
+	run bctl logs --since-time 2999-01-01T00:00:00Z "$pod"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run ! bctl logs --since 5 "$pod"
+	[[ "$output" == *"--since must be a positive duration"* ]]
+	# the run ends after line 1200 and restarts: --previous is the whole
+	# run, through the time no daemon ran, not a line missing
+	wait_for 60 restarts_at_least "$pod" 1
+	bctl logs --previous "$pod" | grep '^line' >"$T/previous"
+	count=$(numbers_continuous <"$T/previous")
+	[ "$count" -eq 1200 ]
+	[ "$(head -n 1 "$T/previous")" = "line 1" ]
+	[ "$(bctl logs --previous "$pod" | grep -c '^err')" -eq 600 ]
+}
