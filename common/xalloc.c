@@ -33,6 +33,20 @@ void *xcalloc(size_t nmemb, size_t size)
 	return p;
 }
 
+void *xcalloc_aligned(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (size == 0)
+		size = 1;
+	/* a whole number of alignment units: nothing else shares the last */
+	size = (size + align - 1) & ~(align - 1);
+	if (posix_memalign(&p, align, size) != 0)
+		oom();
+	memset(p, 0, size);
+	return p;
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
 	void *p = realloc(ptr, size ? size : 1);

@@ -10,6 +10,17 @@
 #include "../common/xalloc.h"
 #include "internal.h"
 
+/* b's pod's requests or connections in flight, every thread's. */
+static int busy_all(const struct proxy_backend *b)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < b->busy->n; i++)
+		n += atomic_load_explicit(&b->busy->per[i].n,
+					  memory_order_relaxed);
+	return n;
+}
+
 int proxy_balance_pick(enum service_balance mode,
 		       struct proxy_backend *const *be, size_t n, unsigned *rr,
 		       const struct proxy_backend *avoid)
@@ -22,19 +33,21 @@ int proxy_balance_pick(enum service_balance mode,
 		return 0;
 	start = (size_t)(*rr % n);
 	if (mode == BALANCE_LEAST_CONN) {
+		int best_n = 0;
+
 		/* Ties are broken round-robin so equal backends share load. */
 		for (size_t k = 0; k < n; k++) {
 			size_t i = (start + k) % n;
+			int bn;
 
 			if (be[i] == avoid)
 				continue;
 			/* Every thread's requests count. */
-			if (best == (size_t)-1 ||
-			    atomic_load_explicit(be[i]->busy,
-						 memory_order_relaxed) <
-				atomic_load_explicit(be[best]->busy,
-						     memory_order_relaxed))
+			bn = busy_all(be[i]);
+			if (best == (size_t)-1 || bn < best_n) {
 				best = i;
+				best_n = bn;
+			}
 		}
 		(*rr)++;
 		return (int)best;

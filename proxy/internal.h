@@ -43,14 +43,27 @@ struct proxy_epset {
 	struct proxy_endpoint eps[];
 };
 
-/* revstats.c: one revision's counters in one service (see struct
- * proxy_rev_counts). Appended under proxy.lock, never freed before stop;
- * the proxy thread adds with relaxed atomics, any thread reads. */
+/* A cache line: what one proxy thread writes per request is laid out so
+ * that no other thread's per-request writes share its lines. */
+#define PROXY_CACHE_LINE 64
+
+/* revstats.c: one proxy thread's counters of one revision in one service
+ * (see struct proxy_rev_counts), on cache lines of their own. Only that
+ * thread writes them (relaxed atomic loads and stores, no locked
+ * instruction); any thread reads, summing every thread's copy. */
 struct proxy_rev_stats {
-	struct proxy_rev_stats *next;
-	char revision[16];
-	_Atomic uint64_t requests, errors_5xx, conn_errors;
+	_Alignas(PROXY_CACHE_LINE) _Atomic uint64_t requests, errors_5xx,
+	    conn_errors;
 	_Atomic uint64_t lat[PROXY_REV_LAT_BUCKETS];
+};
+
+/* A revision's counters: one copy per proxy thread. Appended under
+ * proxy.lock, never freed before stop. */
+struct proxy_rev {
+	struct proxy_rev *next;
+	char revision[16];
+	size_t n; /* copies: the proxy's thread count */
+	struct proxy_rev_stats per[];
 };
 
 /* route.c: an immutable routing policy snapshot (struct proxy_route
@@ -91,8 +104,8 @@ struct proxy_slot {
 	char name[PROXY_NAME_MAX];
 	_Atomic(struct proxy_epset *) eps;
 	_Atomic(struct proxy_routeset *) route;
-	struct proxy_rev_stats *revs; /* under proxy.lock */
-	char listen[128];	      /* bound address; under proxy.lock */
+	struct proxy_rev *revs; /* under proxy.lock */
+	char listen[128];	/* bound address; under proxy.lock */
 	/* client connections of the service on every thread: raised by the
 	 * leader as it accepts, lowered by the thread that closes one, so
 	 * maxConnections holds across threads */
@@ -100,12 +113,16 @@ struct proxy_slot {
 	/* the leader stopped accepting at the cap: the thread that lowers
 	 * active wakes it */
 	atomic_bool capped;
-	/* requests or connections in flight per pod, every thread's, for
-	 * least-conn; under proxy.lock, never freed before stop */
+	/* requests or connections in flight per pod, for least-conn: each
+	 * thread counts its own on a cache line of its own, least-conn sums
+	 * them; under proxy.lock, never freed before stop */
 	struct proxy_pod_busy {
 		struct proxy_pod_busy *next;
 		char pod[64];
-		atomic_int n;
+		size_t n; /* copies: the proxy's thread count */
+		struct proxy_busy_count {
+			_Alignas(PROXY_CACHE_LINE) atomic_int n;
+		} per[];
 	} * busy;
 };
 
@@ -130,9 +147,12 @@ struct proxy_backend {
 	struct proxy_backend *next;
 	struct proxy_endpoint ep;
 	bool in_set;
-	int active;	  /* connections (tcp) or requests (http) in flight */
-	atomic_int *busy; /* the same, every thread's (least-conn) */
-	int refs;	  /* objects pointing here */
+	int active; /* connections (tcp) or requests (http) in flight */
+	/* the same per thread, every thread's (least-conn), and this
+	 * thread's copy in it (written by this thread alone) */
+	struct proxy_pod_busy *busy;
+	atomic_int *busy_mine;
+	int refs; /* objects pointing here */
 	uint64_t requests;
 	uint64_t failures;
 	struct proxy_rev_stats *rev; /* its revision's counters, or NULL */
@@ -442,8 +462,8 @@ void proxy_mirror_maybe(struct proxy_service *s, const char *req, size_t len,
 			bool is_head);
 
 /* revstats.c */
-/* The counters of revision in slot, made on first use; takes
- * proxy.lock. NULL for revision "". */
+/* The calling proxy thread's (px's) counters of revision in slot, made
+ * on first use; takes the leader's proxy.lock. NULL for revision "". */
 struct proxy_rev_stats *proxy_rev_stats_get(struct proxy *px,
 					    struct proxy_slot *slot,
 					    const char *revision);

@@ -1,10 +1,12 @@
 /*
  * revstats.c - per-revision counters of each service: answered requests,
  * 5xx, connection errors and a latency histogram per pod-template-hash,
- * added by the proxy thread with relaxed atomics and read by any thread
- * (the orchestrator's analysis), plus their /metrics series. Must not
+ * each proxy thread adding to a copy of its own (no cache line written
+ * by two threads per request) and any thread (the orchestrator's
+ * analysis) reading their sum, plus their /metrics series. Must not
  * choose backends or do I/O.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,27 +24,34 @@ struct proxy_rev_stats *proxy_rev_stats_get(struct proxy *px,
 					    struct proxy_slot *slot,
 					    const char *revision)
 {
-	struct proxy_rev_stats *r, **pp;
+	struct proxy *lead = px->leader; /* the slots' lock */
+	struct proxy_rev *r, **pp;
 
 	if (revision == NULL || revision[0] == '\0')
 		return NULL;
-	px = px->leader; /* the slots' lock */
-	pthread_mutex_lock(&px->lock);
+	pthread_mutex_lock(&lead->lock);
 	for (pp = &slot->revs; (r = *pp) != NULL; pp = &r->next)
 		if (!strcmp(r->revision, revision))
 			break;
 	if (r == NULL) {
-		r = xcalloc(1, sizeof(*r));
+		r = xcalloc_aligned(PROXY_CACHE_LINE,
+				    sizeof(*r) +
+					lead->n_workers * sizeof(r->per[0]));
+		r->n = lead->n_workers;
 		snprintf(r->revision, sizeof(r->revision), "%s", revision);
 		*pp = r; /* appended: render order is first-seen order */
 	}
-	pthread_mutex_unlock(&px->lock);
-	return r;
+	pthread_mutex_unlock(&lead->lock);
+	return &r->per[px->index];
 }
 
+/* Only the owning thread writes its copy: no locked instruction, and
+ * readers still see whole values. */
 static void add(_Atomic uint64_t *v)
 {
-	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
+	atomic_store_explicit(v,
+			      atomic_load_explicit(v, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 void proxy_rev_request(struct proxy_rev_stats *r, int code, int64_t ms)
@@ -73,13 +82,27 @@ static uint64_t get(_Atomic uint64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-static void read_into(struct proxy_rev_stats *r, struct proxy_rev_counts *o)
+/* A counter at offset off of struct proxy_rev_stats, every thread's. */
+static uint64_t sum(struct proxy_rev *r, size_t off)
 {
-	o->requests = get(&r->requests);
-	o->errors_5xx = get(&r->errors_5xx);
-	o->conn_errors = get(&r->conn_errors);
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n +=
+		    get((_Atomic uint64_t *)(void *)((char *)&r->per[i] + off));
+	return n;
+}
+
+#define SUM(r, field) sum(r, offsetof(struct proxy_rev_stats, field))
+#define LAT(i) (offsetof(struct proxy_rev_stats, lat) + (i) * sizeof(uint64_t))
+
+static void read_into(struct proxy_rev *r, struct proxy_rev_counts *o)
+{
+	o->requests = SUM(r, requests);
+	o->errors_5xx = SUM(r, errors_5xx);
+	o->conn_errors = SUM(r, conn_errors);
 	for (size_t i = 0; i < PROXY_REV_LAT_BUCKETS; i++)
-		o->lat[i] = get(&r->lat[i]);
+		o->lat[i] = sum(r, LAT(i));
 }
 
 bool proxy_revision_counts(struct proxy *px, const char *service,
@@ -93,7 +116,7 @@ bool proxy_revision_counts(struct proxy *px, const char *service,
 	for (struct proxy_slot *s = px->slots; s && !found; s = s->next) {
 		if (strcmp(s->name, service))
 			continue;
-		for (struct proxy_rev_stats *r = s->revs; r; r = r->next)
+		for (struct proxy_rev *r = s->revs; r; r = r->next)
 			if (!strcmp(r->revision, revision)) {
 				read_into(r, out);
 				found = true;
@@ -164,17 +187,13 @@ void proxy_rev_render(struct proxy *px, struct proxy_buf *o)
 				 series[k].name, series[k].help,
 				 series[k].name);
 		for (struct proxy_slot *s = px->slots; s; s = s->next)
-			for (struct proxy_rev_stats *r = s->revs; r;
-			     r = r->next)
+			for (struct proxy_rev *r = s->revs; r; r = r->next)
 				proxy_buf_printf(
 				    o,
 				    "%s{service=\"%s\",pod_template_hash="
 				    "\"%s\"} %llu\n",
 				    series[k].name, s->name, r->revision,
-				    (unsigned long long)get((
-					_Atomic uint64_t *)(void *)((char *)r +
-								    series[k]
-									.off)));
+				    (unsigned long long)sum(r, series[k].off));
 	}
 	proxy_buf_printf(o, "# HELP berth_revision_request_duration_seconds "
 			    "Time from request head to response end per pod "
@@ -182,13 +201,13 @@ void proxy_rev_render(struct proxy *px, struct proxy_buf *o)
 			    "# TYPE berth_revision_request_duration_seconds "
 			    "histogram\n");
 	for (struct proxy_slot *s = px->slots; s; s = s->next)
-		for (struct proxy_rev_stats *r = s->revs; r; r = r->next) {
+		for (struct proxy_rev *r = s->revs; r; r = r->next) {
 			uint64_t cum = 0;
 
 			for (size_t i = 0; i < PROXY_REV_LAT_BUCKETS; i++) {
 				char le[32];
 
-				cum += get(&r->lat[i]);
+				cum += sum(r, LAT(i));
 				if (i < PROXY_REV_LAT_BUCKETS - 1)
 					snprintf(le, sizeof(le), "%g",
 						 proxy_rev_lat_bound_ms[i] /
@@ -214,7 +233,7 @@ void proxy_rev_render(struct proxy *px, struct proxy_buf *o)
 
 void proxy_rev_free_all(struct proxy_slot *slot)
 {
-	for (struct proxy_rev_stats *r = slot->revs, *n; r; r = n) {
+	for (struct proxy_rev *r = slot->revs, *n; r; r = n) {
 		n = r->next;
 		free(r);
 	}
