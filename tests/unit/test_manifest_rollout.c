@@ -195,7 +195,7 @@ static const char yaml[] =
     "  annotations: {berth.io/listen: \"127.0.0.1:20901\"}\n"
     "spec:\n"
     "  selector: {app: bg}\n"
-    "  ports: [{port: 80, targetPort: 8080}]\n"
+    "  ports: [{port: 20901, targetPort: 8080}]\n"
     "---\n"
     "apiVersion: v1\n"
     "kind: Service\n"
@@ -204,7 +204,7 @@ static const char yaml[] =
     "  annotations: {berth.io/listen: \"127.0.0.1:20902\"}\n"
     "spec:\n"
     "  selector: {app: bg}\n"
-    "  ports: [{port: 80, targetPort: 8080}]\n"
+    "  ports: [{port: 20902, targetPort: 8080}]\n"
     "---\n"
     "apiVersion: argoproj.io/v1alpha1\n"
     "kind: AnalysisTemplate\n"
@@ -500,7 +500,7 @@ static const char *const errors[][2] = {
      "e.yaml:10: Rollout web: spec.strategy: needs exactly one of canary "
      "and blueGreen"},
     {RO("", "    rollingUpdate: {}\n"),
-     "e.yaml:10: Rollout web: spec.strategy.rollingUpdate: not supported "
+     "e.yaml:10: Rollout web: spec.strategy.rollingUpdate: field not supported "
      "by berth"},
     {RO("  workloadRef: {kind: Deployment, name: web}\n", "    canary: {}\n"),
      "e.yaml:9: Rollout web: spec.workloadRef: not supported by berth (put "
