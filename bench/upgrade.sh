@@ -22,57 +22,23 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${1:-3}
-IMAGES=$REPO/build/images
 PORT=20290
 PODS=10
-WRK_PID=
 PROBE_PID=
 OLD_PIDS=
 
 cleanup() {
 	set +e
-	[ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null
 	[ -z "$PROBE_PID" ] || kill "$PROBE_PID" 2>/dev/null
-	WRK_PID=
 	PROBE_PID=
-	daemon_stop 120
-	for p in $OLD_PIDS; do stop_pid "$p"; done
+	# shellcheck disable=SC2086 # a list of pids
+	echo_bench_cleanup $OLD_PIDS
 	OLD_PIDS=
-	bench_remove
 	set -e
 }
 bench_traps cleanup
 
-need_root
-need_tools runc wrk jq curl
-need_berth
-need_image "$IMAGES/echo-0.1.0"
-need_free_port "$PORT"
-
-write_config() {
-	{
-		berth_section
-		cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = $PODS
-labels = app=echo
-port = 8080
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
-	} >"$T/berth.ini"
-}
+echo_bench_needs "$PORT" curl
 
 # probe: "START_NS END_NS" per control API answer, back to back.
 probe() {
@@ -101,9 +67,8 @@ lat_max() {
 
 bench_run() { # bench_run MODE RUN
 	local mode=$1 run=$2 req failed up_ms=- t0 t1 out new
-	wrk --latency -s "$WRK_STATUS" -t2 -c16 -d8s --timeout 10s \
-		"http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
-	WRK_PID=$!
+	wrk_background "$T/wrk.txt" --latency -s "$WRK_STATUS" -t2 -c16 -d8s \
+		--timeout 10s "http://127.0.0.1:$PORT/"
 	probe >"$T/probe.txt" 2>/dev/null &
 	PROBE_PID=$!
 	sleep 3
@@ -116,8 +81,7 @@ bench_run() { # bench_run MODE RUN
 		OLD_PIDS="$OLD_PIDS $DAEMON_PID"
 		DAEMON_PID=$new
 	fi
-	wait "$WRK_PID" || true
-	WRK_PID=
+	wrk_wait
 	kill "$PROBE_PID" 2>/dev/null || true
 	wait "$PROBE_PID" 2>/dev/null || true
 	PROBE_PID=
@@ -134,12 +98,12 @@ echo "# berth: $BERTH"
 printf '%-8s %3s %9s %6s %8s %8s %8s %8s %8s\n' mode run requests failed \
 	p50_ms p99_ms max_ms ctl_max upgr_ms
 bench_tmpdir berth-bench-upgrade
-write_config
+echo_service_config "$PODS" "$PORT"
 daemon_start
 daemon_wait_socket 30 || die "daemon did not answer"
-until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+wait_ready_pods "$PODS"
 for run in $(seq "$RUNS"); do
 	bench_run none "$run"
 	bench_run upgrade "$run"
-	until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+	wait_ready_pods "$PODS"
 done
