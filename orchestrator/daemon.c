@@ -757,6 +757,9 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		if (cfg_load(config_path, &probe_cfg, &err) == -1)
 			goto fail_config;
 		rc = prepare(d, probe_cfg, &err);
+		for (size_t i = 0; rc == 0 && i < nplugins; i++)
+			if (plugins[i]->prepare)
+				plugins[i]->prepare(probe_cfg);
 		/* Threads are made once: a later apply does not change them. */
 		proxy_threads = probe_cfg->proxy_threads;
 		if (proxy_threads == 0)
@@ -765,7 +768,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		if (rc == -1)
 			goto fail;
 	}
-	startup_step("config read, run folder locked, runtime found");
+	startup_step("config read, run folder locked, runtime found, "
+		     "plugins prepared");
 	watch_init(d);
 	reconcile_init(d);
 	if (reaper_start(d->loop, pod_reaped, d, &err) == -1)
@@ -780,7 +784,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	 * daemon served on until here, and stops acting now. */
 	if (upgrade_wait_go(&err) == -1)
 		goto fail;
-	startup_step("hand-over: told to go");
+	if (d->handover)
+		startup_step("hand-over: told to go");
 	notify_listeners(d);
 	/* Listeners bound by the apply accept nothing until the adopted
 	 * pods' endpoints are published (store_restore_pods()). */
