@@ -4,9 +4,9 @@
 # connections, 8 s, --latency), each run either upgrades 3 s in
 # (`berth upgrade --binary $BERTH`, the same build: a new process all the
 # same) or does nothing (the baseline). Meanwhile a probe asks the control
-# socket for the pod list back to back (curl); the longest answer is the
-# control API's gap. Run as root from the repository root after
-# `make all images`.
+# socket for the pod list back to back (curl); the longest answer (as curl
+# times it, its own process start left out) is the control API's gap. Run
+# as root from the repository root after `make all images`.
 #
 #   bench/upgrade.sh [RUNS]        (default 3 per mode)
 #
@@ -40,14 +40,15 @@ bench_traps cleanup
 
 echo_bench_needs "$PORT" curl
 
-# probe: "START_NS END_NS" per control API answer, back to back.
+# probe: the seconds each control API request took, back to back, as
+# curl times it (connect to last byte; curl's own start, which dominates
+# on a loaded host, left out). A failed request counts as long as it took.
 probe() {
-	local t0
+	local t
 	while :; do
-		t0=$(date +%s%N)
-		curl -s -m 10 --unix-socket "$BERTH_SOCKET" -o /dev/null \
-			http://localhost/v1/pods || continue
-		echo "$t0 $(date +%s%N)"
+		t=$(curl -s -m 10 --unix-socket "$BERTH_SOCKET" -o /dev/null \
+			-w '%{time_total}' http://localhost/v1/pods) || true
+		[ -z "$t" ] || echo "$t"
 	done
 }
 
@@ -89,7 +90,7 @@ bench_run() { # bench_run MODE RUN
 	printf '%-8s %3d %9d %6d %8s %8s %8s %8s %8s\n' "$mode" "$run" \
 		"$req" "$failed" "$(lat "$T/wrk.txt" 50%)" \
 		"$(lat "$T/wrk.txt" 99%)" "$(lat_max "$T/wrk.txt")" \
-		"$(awk '{d = ($2 - $1) / 1e6; if (d > m) m = d} END {printf "%.0f", m}' "$T/probe.txt")" \
+		"$(awk '$1 > m {m = $1} END {printf "%.0f", m * 1000}' "$T/probe.txt")" \
 		"$up_ms"
 }
 
