@@ -2,8 +2,9 @@
 # berth upgrade: the daemon hands its sockets to a new binary under load
 # without a failed request, pods keep running with their restart counts,
 # a container started by the old daemon still has its exit status read
-# after the upgrade, a binary that fails to start leaves the old daemon
-# serving, and exit status records nobody will read are removed at start.
+# after the upgrade, the old daemon serves on while a successor starts,
+# a binary that fails to start leaves the old daemon serving, and exit
+# status records nobody will read are removed at start.
 # Addresses are 127.0.0.1:20200-20299.
 
 load ../lib/helpers
@@ -132,6 +133,29 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	run bctl upgrade --binary "$T/missing"
 	[ "$status" -ne 0 ]
 	kill -0 "$DAEMON_PID"
+
+	# While a successor starts, the old daemon serves on: a control
+	# request is answered, a second upgrade is refused; this one never
+	# says it is warm and fails once it exits.
+	printf '#!/bin/sh\ntouch %s\nwhile [ ! -f %s ]; do sleep 0.1; done\nexit 3\n' \
+		"$T/started" "$T/go" >"$T/slow"
+	chmod +x "$T/slow"
+	bctl upgrade --binary "$T/slow" >"$T/slow.out" 2>&1 &
+	up_pid=$!
+	wait_for 20 test -f "$T/started"
+	run timeout 20 "$BERTH" get pods -o json
+	[ "$status" -eq 0 ]
+	run bctl upgrade --binary "$T/slow"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is already under way"* ]]
+	touch "$T/go"
+	up_status=0
+	wait "$up_pid" || up_status=$?
+	[ "$up_status" -ne 0 ]
+	grep -q "exited with status 3 before it was ready" "$T/slow.out"
+	kill -0 "$DAEMON_PID"
+	bctl scale deployment/echo --replicas 2
+	wait_for 60 echo_ready 2
 }
 
 # tcp_ino PORT / unix_ino PATH: the inode of the socket listening there.
