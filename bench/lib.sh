@@ -1,11 +1,13 @@
 # bench/lib.sh - what the benchmarks in bench/ share: preconditions, the
 # temp dir, starting and stopping a berth daemon, removing every container,
-# mount and file a run made, and reading CPU time from /proc. Sourced by
-# bench/*.sh (bash, `set -euo pipefail`); defines functions and the
-# variables REPO, BERTH, HZ, T, DAEMON_PID (and, from tests/lib/wrk.sh,
-# wrk_check, wrk_summary and WRK_STATUS), and starts nothing until a
-# function is called. It must not hold a benchmark's workload, config or
-# output: those stay in each script.
+# mount and file a run made, reading CPU time from /proc, and the echo
+# service under wrk load that the daemon-restart benchmarks (restart.sh,
+# upgrade.sh) set up alike. Sourced by bench/*.sh (bash, `set -euo
+# pipefail`); defines functions and the variables REPO, BERTH, HZ, T,
+# DAEMON_PID, WRK_PID (and, from tests/lib/wrk.sh, wrk_check, wrk_summary
+# and WRK_STATUS), and starts nothing until a function is called. It must
+# not hold a benchmark's output, nor a workload only one script runs:
+# those stay in each script.
 #
 # A function returns non-zero only where its comment says so, so each can
 # be called under `set -e`. KEEP_BENCH_DIR=1 in the environment keeps the
@@ -21,6 +23,7 @@ BERTH=${BERTH:-$REPO/build/berth}
 HZ=$(getconf CLK_TCK)
 T=
 DAEMON_PID=
+WRK_PID=
 
 # die MSG...: print "SCRIPT: MSG" on stderr and exit 1 (the EXIT trap cleans up).
 die() {
@@ -274,4 +277,84 @@ medians_table() {
 			"$(cut -d' ' -f1 "$T/$c" | median)" \
 			"$(cut -d' ' -f2 "$T/$c" | median)"
 	done
+}
+
+# --- the echo service under wrk load (restart.sh, upgrade.sh) -------------
+
+# echo_bench_needs PORT TOOL...: root, runc, wrk, jq and each TOOL, the
+# build, the echo image, and nothing listening on PORT.
+echo_bench_needs() {
+	local port=$1
+	shift
+	need_root
+	need_tools runc wrk jq "$@"
+	need_berth
+	need_image "$REPO/build/images/echo-0.1.0"
+	need_free_port "$port"
+}
+
+# echo_service_config PODS PORT [LINE...]: $T/berth.ini with berth_section,
+# a deployment `echo` of PODS echo pods (app=echo, port 8080, a readiness
+# probe each second; each LINE, "key = value", added to it) and an http
+# service `web` on 127.0.0.1:PORT in front of them.
+echo_service_config() {
+	local pods=$1 port=$2
+	shift 2
+	{
+		berth_section
+		cat <<INI
+
+[deployment echo]
+image = $REPO/build/images/echo-0.1.0
+command = /bin/echo-version
+args = --listen :8080
+replicas = $pods
+labels = app=echo
+port = 8080
+INI
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+		cat <<INI
+readinessProbe.httpGet.path = /healthz
+readinessProbe.httpGet.port = 8080
+readinessProbe.periodSeconds = 1
+
+[service web]
+listen = 127.0.0.1:$port
+selector = app=echo
+targetPort = 8080
+mode = http
+INI
+	} >"$T/berth.ini"
+}
+
+# wait_ready_pods N: until N pods are Running and ready (no time limit).
+wait_ready_pods() {
+	until [ "$(ready_count)" -eq "$1" ]; do sleep 0.2; done
+}
+
+# wrk_background REPORT ARG...: `wrk ARG...` in the background, its report
+# in REPORT, its pid in WRK_PID.
+wrk_background() {
+	local report=$1
+	shift
+	wrk "$@" >"$report" 2>&1 &
+	WRK_PID=$!
+}
+
+# wrk_wait: wait for the wrk started by wrk_background (its status ignored).
+wrk_wait() {
+	wait "$WRK_PID" || true
+	WRK_PID=
+}
+
+# echo_bench_cleanup [PID...]: stop a wrk still running, the daemon (`berth
+# down`, at most 120 s), then each PID (stop_pid; an empty one is skipped),
+# and remove what the run left (bench_remove).
+echo_bench_cleanup() {
+	local pid
+	[ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null || true
+	WRK_PID=
+	daemon_stop 120
+	for pid in "$@"; do stop_pid "$pid"; done
+	bench_remove
 }

@@ -25,55 +25,19 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${1:-3}
-IMAGES=$REPO/build/images
 PORT=19790
 PODS=20
-WRK_PID=
 KEEPER=
 
 cleanup() {
 	set +e
-	[ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null
-	WRK_PID=
-	daemon_stop 120
-	[ -z "$KEEPER" ] || stop_pid "$KEEPER"
+	echo_bench_cleanup "$KEEPER"
 	KEEPER=
-	bench_remove
 	set -e
 }
 bench_traps cleanup
 
-need_root
-need_tools runc wrk jq python3
-need_berth
-need_image "$IMAGES/echo-0.1.0"
-need_free_port "$PORT"
-
-write_config() {
-	{
-		berth_section
-		cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = $PODS
-labels = app=echo
-port = 8080
-terminationGracePeriodSeconds = 5
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
-	} >"$T/berth.ini"
-}
+echo_bench_needs "$PORT" python3
 
 # last_started: the pid of the daemon the keeper started last.
 last_started() { awk '$1 == "started" {p = $2} END {print p}' "$T/notify"; }
@@ -124,28 +88,26 @@ non2xx() {
 bench_mode() { # bench_mode MODE
 	local mode=$1 run req failed
 	bench_tmpdir berth-bench-restart
-	write_config
+	echo_service_config "$PODS" "$PORT" "terminationGracePeriodSeconds = 5"
 	start "$mode"
-	until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+	wait_ready_pods "$PODS"
 	if [ "$mode" = fdstore ] && ! wait_for 10 kept; then
 		echo "fdstore  -   (this build stores no listener)"
 		cleanup
 		return 0
 	fi
 	for run in $(seq "$RUNS"); do
-		wrk -s "$WRK_STATUS" -t1 -c16 -d8s --timeout 10s \
-			"http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
-		WRK_PID=$!
+		wrk_background "$T/wrk.txt" -s "$WRK_STATUS" -t1 -c16 -d8s \
+			--timeout 10s "http://127.0.0.1:$PORT/"
 		sleep 2
 		crash "$mode"
-		wait "$WRK_PID" || true
-		WRK_PID=
+		wrk_wait
 		read -r req failed < <(wrk_summary "$T/wrk.txt")
 		printf '%-8s %3d %9d %13d %6d %7d\n' "$mode" "$run" "$req" \
 			"$(socket_errors "$T/wrk.txt")" "$(non2xx "$T/wrk.txt")" \
 			"$failed"
 		daemon_wait_socket 30 || die "daemon did not answer"
-		until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+		wait_ready_pods "$PODS"
 	done
 	cleanup
 }

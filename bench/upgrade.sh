@@ -4,9 +4,9 @@
 # connections, 8 s, --latency), each run either upgrades 3 s in
 # (`berth upgrade --binary $BERTH`, the same build: a new process all the
 # same) or does nothing (the baseline). Meanwhile a probe asks the control
-# socket for the pod list back to back (curl); the longest answer is the
-# control API's gap. Run as root from the repository root after
-# `make all images`.
+# socket for the pod list back to back (curl); the longest answer (as curl
+# times it, its own process start left out) is the control API's gap. Run
+# as root from the repository root after `make all images`.
 #
 #   bench/upgrade.sh [RUNS]        (default 3 per mode)
 #
@@ -22,66 +22,33 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${1:-3}
-IMAGES=$REPO/build/images
 PORT=20290
 PODS=10
-WRK_PID=
 PROBE_PID=
 OLD_PIDS=
 
 cleanup() {
 	set +e
-	[ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null
 	[ -z "$PROBE_PID" ] || kill "$PROBE_PID" 2>/dev/null
-	WRK_PID=
 	PROBE_PID=
-	daemon_stop 120
-	for p in $OLD_PIDS; do stop_pid "$p"; done
+	# shellcheck disable=SC2086 # a list of pids
+	echo_bench_cleanup $OLD_PIDS
 	OLD_PIDS=
-	bench_remove
 	set -e
 }
 bench_traps cleanup
 
-need_root
-need_tools runc wrk jq curl
-need_berth
-need_image "$IMAGES/echo-0.1.0"
-need_free_port "$PORT"
+echo_bench_needs "$PORT" curl
 
-write_config() {
-	{
-		berth_section
-		cat <<INI
-
-[deployment echo]
-image = $IMAGES/echo-0.1.0
-command = /bin/echo-version
-args = --listen :8080
-replicas = $PODS
-labels = app=echo
-port = 8080
-readinessProbe.httpGet.path = /healthz
-readinessProbe.httpGet.port = 8080
-readinessProbe.periodSeconds = 1
-
-[service web]
-listen = 127.0.0.1:$PORT
-selector = app=echo
-targetPort = 8080
-mode = http
-INI
-	} >"$T/berth.ini"
-}
-
-# probe: "START_NS END_NS" per control API answer, back to back.
+# probe: the seconds each control API request took, back to back, as
+# curl times it (connect to last byte; curl's own start, which dominates
+# on a loaded host, left out). A failed request counts as long as it took.
 probe() {
-	local t0
+	local t
 	while :; do
-		t0=$(date +%s%N)
-		curl -s -m 10 --unix-socket "$BERTH_SOCKET" -o /dev/null \
-			http://localhost/v1/pods || continue
-		echo "$t0 $(date +%s%N)"
+		t=$(curl -s -m 10 --unix-socket "$BERTH_SOCKET" -o /dev/null \
+			-w '%{time_total}' http://localhost/v1/pods) || true
+		[ -z "$t" ] || echo "$t"
 	done
 }
 
@@ -101,9 +68,8 @@ lat_max() {
 
 bench_run() { # bench_run MODE RUN
 	local mode=$1 run=$2 req failed up_ms=- t0 t1 out new
-	wrk --latency -s "$WRK_STATUS" -t2 -c16 -d8s --timeout 10s \
-		"http://127.0.0.1:$PORT/" >"$T/wrk.txt" 2>&1 &
-	WRK_PID=$!
+	wrk_background "$T/wrk.txt" --latency -s "$WRK_STATUS" -t2 -c16 -d8s \
+		--timeout 10s "http://127.0.0.1:$PORT/"
 	probe >"$T/probe.txt" 2>/dev/null &
 	PROBE_PID=$!
 	sleep 3
@@ -116,8 +82,7 @@ bench_run() { # bench_run MODE RUN
 		OLD_PIDS="$OLD_PIDS $DAEMON_PID"
 		DAEMON_PID=$new
 	fi
-	wait "$WRK_PID" || true
-	WRK_PID=
+	wrk_wait
 	kill "$PROBE_PID" 2>/dev/null || true
 	wait "$PROBE_PID" 2>/dev/null || true
 	PROBE_PID=
@@ -125,7 +90,7 @@ bench_run() { # bench_run MODE RUN
 	printf '%-8s %3d %9d %6d %8s %8s %8s %8s %8s\n' "$mode" "$run" \
 		"$req" "$failed" "$(lat "$T/wrk.txt" 50%)" \
 		"$(lat "$T/wrk.txt" 99%)" "$(lat_max "$T/wrk.txt")" \
-		"$(awk '{d = ($2 - $1) / 1e6; if (d > m) m = d} END {printf "%.0f", m}' "$T/probe.txt")" \
+		"$(awk '$1 > m {m = $1} END {printf "%.0f", m * 1000}' "$T/probe.txt")" \
 		"$up_ms"
 }
 
@@ -134,12 +99,12 @@ echo "# berth: $BERTH"
 printf '%-8s %3s %9s %6s %8s %8s %8s %8s %8s\n' mode run requests failed \
 	p50_ms p99_ms max_ms ctl_max upgr_ms
 bench_tmpdir berth-bench-upgrade
-write_config
+echo_service_config "$PODS" "$PORT"
 daemon_start
 daemon_wait_socket 30 || die "daemon did not answer"
-until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+wait_ready_pods "$PODS"
 for run in $(seq "$RUNS"); do
 	bench_run none "$run"
 	bench_run upgrade "$run"
-	until [ "$(ready_count)" -eq "$PODS" ]; do sleep 0.2; done
+	wait_ready_pods "$PODS"
 done

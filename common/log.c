@@ -69,6 +69,11 @@ void log_set_level(enum log_level level)
 	min_level = level;
 }
 
+enum log_level log_get_level(void)
+{
+	return min_level;
+}
+
 /*
  * journald: when stderr is the stream JOURNAL_STREAM names (its
  * "DEVICE:INODE", compared as sd_journal_stream_fd(3) says), each line

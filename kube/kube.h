@@ -17,6 +17,12 @@ struct daemon;
  * starting.
  */
 void kube_start(struct daemon *d);
+/* The credentials and TLS context for listen (NULL: off) under
+ * state_dir, made ahead of kube_start() (which takes them if they are for
+ * the same address and folder, else makes its own): reads no daemon
+ * state, so an upgrade's successor does it before the previous daemon
+ * stops. Errors are left to kube_start(). */
+void kube_prepare(const char *listen, const char *state_dir);
 /* Closes the listener and its connections. Safe when not started. */
 void kube_stop(struct daemon *d);
 /* Its listening socket (for a successor daemon), or -1 when off. */

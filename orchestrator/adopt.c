@@ -3,7 +3,8 @@
  * (store_restore_pods()): from their records in STATE_DIR/pods first
  * (running and ready pods are served at once), then with the runtime's
  * answer for every container at once; terminations go on from their
- * recorded step; containers and folders no record owns are removed. The
+ * recorded step; containers and folders no record owns are removed, and
+ * so are exit status records (signals/exits.c) of pids no pod runs. The
  * inverse of store_save_pod(). Must not write records of its own format:
  * store.c owns it.
  */
@@ -19,6 +20,7 @@
 #include "../common/xalloc.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/rootfs.h"
+#include "../signals/exits.h"
 #include "endpoints.h"
 #include "events.h"
 #include "pod.h"
@@ -267,6 +269,29 @@ static void adopt_verify(struct daemon *d, struct adopt *a)
 	pod_start(p);
 }
 
+/* Exit statuses a reaper recorded for containers that no pod runs any
+ * more (one that ended while no daemon ran, found gone above; a record
+ * written after its daemon had stopped waiting): nobody reads them. The
+ * pids of running pods keep theirs, which their pidfd watch reads. */
+static void prune_exit_records(struct daemon *d)
+{
+	pid_t *keep = NULL;
+	size_t n = 0, removed;
+
+	for (struct pod *p = d->pods; p; p = p->next) {
+		if (p->phase != POD_RUNNING || p->pid <= 0)
+			continue;
+		keep = xrealloc(keep, (n + 1) * sizeof(*keep));
+		keep[n++] = p->pid;
+	}
+	removed = exits_prune(d->run_dir, keep, n);
+	if (removed)
+		log_info("removed %zu exit status record(s) of containers no "
+			 "pod runs",
+			 removed);
+	free(keep);
+}
+
 /* Names in RUN_DIR/pods, NULL-terminated; "." and ".." left out. */
 static char **list_pod_folders(const char *runpods)
 {
@@ -383,6 +408,7 @@ void store_restore_pods(struct daemon *d)
 	free(ctr_ids);
 	free(st);
 	free(adopts);
+	prune_exit_records(d);
 	/* Pod folders (an overlay mount among them) that no record owns:
 	 * a daemon killed between the mount and the spawn leaves one. Listed
 	 * first: each removal adds a trash folder to this same folder. */

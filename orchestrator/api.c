@@ -425,15 +425,13 @@ static void route_down(struct daemon *d, struct ctl_conn *c,
 
 /* POST /v1/upgrade {"binary": PATH}: answered once the successor is
  * ready (200, then this daemon drains and leaves) or failed (500, and
- * this daemon goes on). */
+ * this daemon goes on); upgrade.c answers. */
 static void route_upgrade(struct daemon *d, struct ctl_conn *c,
 			  const struct ctl_request *req, const char *const *arg)
 {
 	json_t *body = ctl_body_object(c, req);
 	const char *binary;
 	struct berr err = BERR_INIT;
-	char msg[160];
-	pid_t pid;
 
 	if (body == NULL)
 		return;
@@ -443,18 +441,9 @@ static void route_upgrade(struct daemon *d, struct ctl_conn *c,
 		ctl_reply_error(c, 400, "binary must be a string");
 		return;
 	}
-	if (upgrade_start(d, binary, &pid, &err) == -1) {
+	if (upgrade_begin(d, binary, c, &err) == -1)
 		ctl_reply_error(c, 500, "upgrade failed: %s", err.msg);
-		json_decref(body);
-		return;
-	}
-	snprintf(msg, sizeof(msg),
-		 "upgraded: pid %d serves now; pid %d drains and exits, pods "
-		 "keep running",
-		 (int)pid, (int)getpid());
-	ctl_reply_json(c, 200,
-		       json_pack("{s:s,s:i}", "message", msg, "pid", (int)pid));
-	upgrade_finish(d, binary, pid);
+	json_decref(body);
 }
 
 /* GET /v1/KIND: the list, or with ?watch a stream of them. */

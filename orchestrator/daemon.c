@@ -61,11 +61,23 @@ void daemon_register_plugin(const struct daemon_plugin *p)
 		plugins[nplugins++] = p;
 }
 
+/* `berth up -d`: how long each step of the start took, since
+ * daemon_run() began (an upgrade's successor included: -d is passed on). */
+static int64_t startup_t0;
+
+static void startup_step(const char *what)
+{
+	log_debug("start-up: %s at %lld ms", what,
+		  (long long)(mono_ms() - startup_t0));
+}
+
 static int plugins_start(struct daemon *d, struct berr *err)
 {
-	for (size_t i = 0; i < nplugins; i++)
+	for (size_t i = 0; i < nplugins; i++) {
 		if (plugins[i]->start(d, err) == -1)
 			return berr_wrap(err, "%s", plugins[i]->name), -1;
+		startup_step(plugins[i]->name);
+	}
 	return 0;
 }
 
@@ -544,6 +556,7 @@ void daemon_down(struct daemon *d, struct ctl_conn *conn)
 		return;
 	}
 	d->shutting_down = true;
+	upgrade_cancel(d); /* a successor still starting */
 	log_info("stopping every pod");
 	for (struct pod *p = d->pods, *next; p; p = next) {
 		next = p->next;
@@ -700,11 +713,11 @@ static void on_sigusr2(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
 	struct berr err = BERR_INIT;
-	pid_t pid;
 
 	log_info("SIGUSR2: upgrading in place");
-	if (upgrade_start(d, NULL, &pid, &err) == 0)
-		upgrade_finish(d, NULL, pid);
+	if (upgrade_begin(d, NULL, NULL, &err) == -1)
+		log_warnx("upgrade failed: %s; this daemon goes on serving",
+			  err.msg);
 }
 
 /* SIGTERM and SIGINT stop every pod, then exit; SIGHUP re-applies;
@@ -747,6 +760,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	json_t *messages, *records = NULL, *selectors = NULL;
 	int c, rc, exit_code = 1, proxy_threads = 1;
 
+	startup_t0 = mono_ms();
 	notify_init();
 	d->handover = upgrade_init();
 	optind = 1;
@@ -791,6 +805,9 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		if (cfg_load(config_path, &probe_cfg, &err) == -1)
 			goto fail_config;
 		rc = prepare(d, probe_cfg, &err);
+		for (size_t i = 0; rc == 0 && i < nplugins; i++)
+			if (plugins[i]->prepare)
+				plugins[i]->prepare(probe_cfg);
 		/* Threads are made once: a later apply does not change them. */
 		proxy_threads = probe_cfg->proxy_threads;
 		if (proxy_threads == 0)
@@ -799,6 +816,8 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		if (rc == -1)
 			goto fail;
 	}
+	startup_step("config read, run folder locked, runtime found, "
+		     "plugins prepared");
 	watch_init(d);
 	reconcile_init(d);
 	if (reaper_start(d->loop, pod_reaped, d, &err) == -1)
@@ -808,6 +827,13 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail;
 	rollout_analysis_init(d);
 	bluegreen_analysis_init();
+	startup_step("proxy threads running");
+	/* Nothing above reads state: started by an upgrade, the previous
+	 * daemon served on until here, and stops acting now. */
+	if (upgrade_wait_go(&err) == -1)
+		goto fail;
+	if (d->handover)
+		startup_step("hand-over: told to go");
 	notify_listeners(d);
 	/* Listeners bound by the apply accept nothing until the adopted
 	 * pods' endpoints are published (store_restore_pods()). */
@@ -821,6 +847,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail_config;
 	store_restore_deployments(d, records);
 	analysis_store_restore(d);
+	startup_step("config applied, service listeners taken");
 	/* The last steps that can fail come before any pod exists: a
 	 * failed start leaves the containers as they were. */
 	if (d->cfg->admin &&
@@ -834,9 +861,11 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 		goto fail;
 	if (start_signals(d, &err) == -1)
 		goto fail;
+	startup_step("control socket listening");
 	if (plugins_start(d, &err) == -1)
 		goto fail;
 	store_restore_pods(d);
+	startup_step("pods adopted");
 	service_overrides_restore(d, selectors); /* takes selectors */
 	selectors = NULL;
 	json_decref(records);
@@ -850,6 +879,7 @@ static int daemon_run(struct daemon *d, int argc, char **argv)
 	reconcile_schedule(d);
 	upgrade_ready();
 	notify_ready(d);
+	startup_step("ready");
 	loop_stall_start(d->loop);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	{

@@ -25,6 +25,10 @@ struct daemon_plugin {
 	 * takes back with sdnotify_listen_take(fd_name); -1 when none. */
 	int (*listen_fd)(struct daemon *d);
 	const char *fd_name;
+	/* Optional: work that reads no daemon state (credentials, say),
+	 * done early in the start with the config as first loaded, so an
+	 * upgrade's successor does it while the previous daemon serves. */
+	void (*prepare)(const struct berth_config *cfg);
 	/* Optional: adds the objects the plugin keeps (made through its
 	 * API) to a config just loaded, before it is applied at start-up
 	 * or by `apply`; an error fails that apply. */

@@ -26,7 +26,13 @@ static int kube_plugin_start(struct daemon *d, struct berr *err)
 	return 0;
 }
 
+static void kube_plugin_prepare(const struct berth_config *cfg)
+{
+	kube_prepare(cfg->kubernetes_api, cfg->state_dir);
+}
+
 static const struct daemon_plugin kube_plugin = {.name = "Kubernetes API",
+						 .prepare = kube_plugin_prepare,
 						 .start = kube_plugin_start,
 						 .stop = kube_stop,
 						 .listen_fd = kube_listen_fd,

@@ -55,6 +55,23 @@ void store_write_failed(struct daemon *d, const char *object,
 		     err->msg);
 }
 
+/* file_write_atomic(), unless path already holds exactly text: a start
+ * (an upgrade's above all) saves every deployment and the applied path
+ * again, and each write is two fsyncs while the control API waits. */
+static int write_changed(const char *path, const char *text, size_t len,
+			 struct berr *err)
+{
+	struct berr ignored = BERR_INIT;
+	char *old = NULL;
+	size_t old_len = 0;
+	bool same = file_read_bounded(path, len + 1, FILE_READ_NOFOLLOW, &old,
+				      &old_len, &ignored) == 0 &&
+		    old_len == len && memcmp(old, text, len) == 0;
+
+	free(old);
+	return same ? 0 : file_write_atomic(path, text, len, 0600, err);
+}
+
 static int save_json(struct daemon *d, const char *object, const char *path,
 		     json_t *j)
 {
@@ -67,7 +84,7 @@ static int save_json(struct daemon *d, const char *object, const char *path,
 		store_write_failed(d, object, &err);
 		return -1;
 	}
-	rc = file_write_atomic(path, text, strlen(text), 0600, &err);
+	rc = write_changed(path, text, strlen(text), &err);
 	free(text);
 	if (rc == -1)
 		store_write_failed(d, object, &err);
@@ -374,8 +391,7 @@ void store_save_applied(struct daemon *d, const char *config_path)
 	struct berr err = BERR_INIT;
 
 	d->applied_unsaved =
-	    file_write_atomic(path, config_path, strlen(config_path), 0600,
-			      &err) == -1;
+	    write_changed(path, config_path, strlen(config_path), &err) == -1;
 	if (d->applied_unsaved)
 		store_write_failed(d, "daemon/berth", &err);
 }

@@ -10,20 +10,32 @@
 
 #include "daemon.h"
 
+struct ctl_conn;
+
 /* Records the running binary's path (the default successor); after
  * notify_init(). true when a previous daemon started this one to hand
  * over to it. */
 bool upgrade_init(void);
+/* The successor's side, once its start no longer depends on state
+ * (process, config, runtime, proxy threads): tells the previous daemon it
+ * is warm and waits until that one has stopped acting. 0 to go on (also
+ * when not started by a hand-over), -1 with err when the previous daemon
+ * gave up: exit without touching anything. */
+int upgrade_wait_go(struct berr *err);
 /*
  * Starts binary (NULL: the path this daemon was started from) as the
- * successor and waits until it is ready, with this daemon's loop stopped
- * meanwhile. 0 with *pid: call upgrade_finish() once the answer is sent.
- * -1 with err: the successor is gone and this daemon goes on as before.
+ * successor. This daemon serves on while the successor starts; once it is
+ * warm, this one stops acting and waits (loop stopped) until it is ready.
+ * conn (NULL for SIGUSR2) is answered with the outcome; on success this
+ * daemon drains and leaves (upgrade_finish()) from its loop. 0: started,
+ * the outcome comes later; -1 with err: nothing was started.
  */
-int upgrade_start(struct daemon *d, const char *binary, pid_t *pid,
+int upgrade_begin(struct daemon *d, const char *binary, struct ctl_conn *conn,
 		  struct berr *err);
+/* `down`/SIGTERM: a successor still starting is stopped. */
+void upgrade_cancel(struct daemon *d);
 /* Drains and leaves (exec of the reaper in place, or exit); does not
- * return. */
+ * return. Called by upgrade_begin()'s outcome. */
 void upgrade_finish(struct daemon *d, const char *binary, pid_t successor)
     __attribute__((noreturn));
 /* The successor's side: tells the previous daemon it is ready (when

@@ -7,12 +7,16 @@
  * (waitid WNOWAIT, write, then reap). The daemon in charge, which watches
  * those containers through pidfds, reads the status there
  * (exits_take()): once the zombie is gone the file is there, or no reaper
- * of ours was the parent. Owns that folder's format; knows nothing of
- * pods.
+ * of ours was the parent. A record nobody will read (its pod ended while
+ * no daemon ran) is removed by the next daemon's start (exits_prune()),
+ * given the pids its pods still own. Owns that folder's format; knows
+ * nothing of pods.
  */
 #include "exits.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,39 @@ int exits_take(const char *run_dir, pid_t pid, int *status)
 	free(text);
 	unlink(path);
 	return found;
+}
+
+size_t exits_prune(const char *run_dir, const pid_t *keep, size_t n)
+{
+	char dir[4096], path[4096 + 256];
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *dh;
+
+	snprintf(dir, sizeof(dir), "%s/exits", run_dir);
+	dh = opendir(dir);
+	if (dh == NULL)
+		return 0;
+	while ((de = readdir(dh)) != NULL) {
+		long long v;
+		bool kept = false;
+
+		/* only PID records: anything else is not ours to judge */
+		if (de->d_name[strspn(de->d_name, "0123456789")] != '\0' ||
+		    str_parse_ll(de->d_name, &v) != 0 || v <= 0)
+			continue;
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = keep[i] == (pid_t)v;
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			log_warn("remove `%s`", path);
+	}
+	closedir(dh);
+	return removed;
 }
 
 /* Whether pid is one of pids[0..n). */

@@ -13,6 +13,10 @@ int exits_write(const char *run_dir, pid_t pid, int status);
 /* 1 with *status (a wait(2) status) when pid's status was recorded (the
  * record is removed), else 0. */
 int exits_take(const char *run_dir, pid_t pid, int *status);
+/* Removes every record of a pid not in keep[0..n): a status nobody will
+ * read (its pod is gone, or was found gone by a daemon that adopted it).
+ * Only names that are pids are touched. Returns how many were removed. */
+size_t exits_prune(const char *run_dir, const pid_t *keep, size_t n);
 /* Reaps every child that has exited, without waiting; the status of each
  * one listed in pids is recorded before it is reaped, and it leaves the
  * list (order not kept). Returns how many are still listed. */

@@ -2,8 +2,10 @@
 # berth upgrade: the daemon hands its sockets to a new binary under load
 # without a failed request, pods keep running with their restart counts,
 # a container started by the old daemon still has its exit status read
-# after the upgrade, and a binary that fails to start leaves the old
-# daemon serving. Addresses are 127.0.0.1:20200-20299.
+# after the upgrade, the old daemon serves on while a successor starts,
+# a binary that fails to start leaves the old daemon serving, and exit
+# status records nobody will read are removed at start.
+# Addresses are 127.0.0.1:20200-20299.
 
 load ../lib/helpers
 bats_require_minimum_version 1.5.0
@@ -137,6 +139,29 @@ upgrade_pid() { grep -o 'pid [0-9]* serves' <<<"$1" | grep -o '[0-9]*'; }
 	run bctl upgrade --binary "$T/missing"
 	[ "$status" -ne 0 ]
 	kill -0 "$DAEMON_PID"
+
+	# While a successor starts, the old daemon serves on: a control
+	# request is answered, a second upgrade is refused; this one never
+	# says it is warm and fails once it exits.
+	printf '#!/bin/sh\ntouch %s\nwhile [ ! -f %s ]; do sleep 0.1; done\nexit 3\n' \
+		"$T/started" "$T/go" >"$T/slow"
+	chmod +x "$T/slow"
+	bctl upgrade --binary "$T/slow" >"$T/slow.out" 2>&1 &
+	up_pid=$!
+	wait_for 20 test -f "$T/started"
+	run timeout 20 "$BERTH" get pods -o json
+	[ "$status" -eq 0 ]
+	run bctl upgrade --binary "$T/slow"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is already under way"* ]]
+	touch "$T/go"
+	up_status=0
+	wait "$up_pid" || up_status=$?
+	[ "$up_status" -ne 0 ]
+	grep -q "exited with status 3 before it was ready" "$T/slow.out"
+	kill -0 "$DAEMON_PID"
+	bctl scale deployment/echo --replicas 2
+	wait_for 60 echo_ready 2
 }
 
 # tcp_ino PORT / unix_ino PATH: the inode of the socket listening there.
@@ -168,4 +193,27 @@ unix_ino() { ss -Hlx | awk -v p="$1" '$5 == p {print $6}'; }
 	[ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:20204/)" = 200 ]
 	wait_for 20 bash -c "! kill -0 $OLD_PID 2>/dev/null || [[ \"\$(tr '\\0' ' ' </proc/$OLD_PID/cmdline)\" == *__reaper* ]]"
 	[ -z "$(ss -Hltnp "sport = :20203" | grep "pid=$OLD_PID,")" ]
+
+	# A pod that ends while no daemon runs: the reaper (the old pid, still
+	# its parent) records its status; the next daemon finds the pod gone
+	# and removes that record, and any other of a pid no pod owns, but
+	# keeps those of the pods it adopts.
+	grep -q __reaper /proc/"$OLD_PID"/cmdline
+	seven_pid=$(seven pid)
+	echo_pid=$(pods_json | jq -r '[.pods[] | select(.deployment == "echo")][0].pid')
+	[ "$seven_pid" -gt 0 ]
+	[ "$echo_pid" -gt 0 ]
+	kill -9 "$DAEMON_PID"
+	wait_for 10 bash -c "! kill -0 $DAEMON_PID 2>/dev/null"
+	runc --root "$T/run/runc" exec "$name" touch /tmp/go
+	wait_for 20 test -f "$T/run/exits/$seven_pid"
+	# pid_max is at most 4194304: no process has that pid
+	echo 0 >"$T/run/exits/4194304"
+	echo 0 >"$T/run/exits/$echo_pid"
+	start_daemon
+	wait_for 30 seven_restarts 1
+	[ ! -e "$T/run/exits/$seven_pid" ]
+	[ ! -e "$T/run/exits/4194304" ]
+	[ -e "$T/run/exits/$echo_pid" ]
+	grep -q "removed 2 exit status record(s)" "$T/daemon.log"
 }

@@ -1,8 +1,10 @@
 /*
  * test_exits.c - unit tests for signals/exits.c: a child's exit status is
  * recorded before it is reaped, only for the children listed, read back
- * once, and a status that was never recorded is not found.
+ * once, and a status that was never recorded is not found; a prune
+ * removes the records of pids not kept, and nothing else.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,35 @@ int main(void)
 	is_int((int)exits_collect(tmpdir, pids, 1), 1, "a running child stays");
 	kill(pids[0], SIGTERM);
 	waitpid(pids[0], NULL, 0);
+
+	/* prune: the records of pids not kept go, nothing else does */
+	{
+		pid_t keep[] = {101, 303};
+		char path[256];
+		int fd;
+
+		ok(exits_prune(tmpdir, keep, 2) == 0,
+		   "no record: none removed");
+		for (int i = 1; i <= 4; i++)
+			exits_write(tmpdir, (pid_t)(101 * i), 0);
+		snprintf(path, sizeof(path), "%s/exits/.101.tmp", tmpdir);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		is_int((int)exits_prune(tmpdir, keep, 2), 2,
+		       "the two records of pids not kept removed");
+		ok(exits_take(tmpdir, 101, &status) == 1,
+		   "a kept pid's record stays");
+		ok(exits_take(tmpdir, 303, &status) == 1, "so does the other");
+		ok(exits_take(tmpdir, 202, &status) == 0 &&
+		       exits_take(tmpdir, 404, &status) == 0,
+		   "the others are gone");
+		ok(access(path, F_OK) == 0,
+		   "a name that is no pid is left alone");
+		exits_write(tmpdir, 505, 0);
+		is_int((int)exits_prune(tmpdir, NULL, 0), 1,
+		       "nothing kept: every record goes");
+	}
 	rm_rf(tmpdir, &err);
 	return tap_done();
 }
