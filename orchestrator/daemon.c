@@ -563,7 +563,7 @@ static void on_housekeeping(uv_timer_t *t)
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
-	usage_sample(d); /* top pods: cgroup counters, cheap sysfs reads */
+	usage_sample(d); /* top pods: cgroup counters, on the thread pool */
 	/* On the thread pool; a pod whose cap still runs skips this tick.
 	 * Logs grow without telling anyone, so their cap is polled. */
 	for (struct pod *p = d->pods; p; p = p->next) {
