@@ -13,14 +13,11 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "../common/child_own.h"
-#include "../common/log.h"
-#include "../common/xalloc.h"
 
 /* Exits reported per scan; the rest in the next loop iteration. */
 #define REAP_BATCH 64
