@@ -15,7 +15,7 @@
 #include "../lib/tap.h"
 
 static const char body[] = "[deployment web]\nimage = IMAGE\n"
-			   "command = /bin/app\nreplicas = 2\n"
+			   "command = /bin/app\nreplicas = 3\n"
 			   "terminationGracePeriodSeconds = 1\n";
 
 /* What the fake cgroups hold: memory (bytes) and CPU (ns) per pod name. */
@@ -127,8 +127,9 @@ static void test_apply(void)
 
 	a = fake_pod(0);
 	b = fake_pod(1);
-	ok(a && b && a->phase == POD_RUNNING && b->phase == POD_RUNNING,
-	   "two pods running");
+	ok(a && b && a->phase == POD_RUNNING && b->phase == POD_RUNNING &&
+	       fake_pod(2) && fake_pod(2)->phase == POD_RUNNING,
+	   "three pods running");
 	snprintf(an, sizeof(an), "%s", a->name);
 	snprintf(bn, sizeof(bn), "%s", b->name);
 	is_int(view_mem(an, &cpu), -1, "no sample yet: memory unknown");
@@ -155,17 +156,18 @@ static void test_apply(void)
 /* A pod deleted and a pod restarted while their batch is out. */
 static void test_gone_and_restarted(void)
 {
-	struct pod *a = fake_pod(0), *b = fake_pod(1), *nb;
+	struct pod *a = fake_pod(0), *b = fake_pod(1), *c = fake_pod(2), *nb;
 	struct usage_batch *batch;
-	char an[64], bn[64];
+	char an[64], bn[64], cn[64];
 	pid_t old_pid;
 	long long cpu;
 
 	snprintf(an, sizeof(an), "%s", a->name);
 	snprintf(bn, sizeof(bn), "%s", b->name);
+	snprintf(cn, sizeof(cn), "%s", c->name);
 	old_pid = b->pid;
 	batch = usage_batch_new(fake_d);
-	ok(batch != NULL, "a batch of the two running pods");
+	ok(batch != NULL, "a batch of the three running pods");
 
 	/* a goes away for good; b's container exits and is started again */
 	F.auto_delete = F.auto_exit = true;
@@ -181,8 +183,11 @@ static void test_gone_and_restarted(void)
 
 	cg_set(an, 300 << 20, 0);
 	cg_set(bn, 400 << 20, 0);
+	cg_set(cn, 500 << 20, 0);
 	usage_batch_read(batch, fake_reader, NULL);
 	usage_batch_apply(batch); /* ASan: a's memory held until here */
+	is_int(view_mem(cn, NULL), 500 << 20,
+	       "the batch's other pod gets its sample");
 	ok(nb->usage.memory_working_set != 400 << 20 &&
 	       view_mem(bn, &cpu) == -1 && cpu == -1,
 	   "b's sample of its old container is not applied to the new one");
