@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/child_own.h"
 #include "../common/fdio.h"
 #include "../common/xalloc.h"
 #include "import.h"
@@ -56,11 +57,14 @@ static void skopeo_error(const char *text, char *out, size_t len)
 
 static int run_skopeo(char **argv, const char *errfile, struct berr *err)
 {
-	int status;
-	pid_t pid = fork();
+	int status, fork_errno;
+	pid_t pid;
 
-	if (pid == -1)
-		return berr_errno(err, errno, "fork");
+	/* On a daemon's worker thread, this waitpid is the child's only
+	 * reaper (the SIGCHLD reaper leaves it alone: child_own.h). */
+	child_own_lock();
+	pid = fork();
+	fork_errno = errno;
 	if (pid == 0) {
 		int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int null = open("/dev/null", O_RDWR);
@@ -77,9 +81,17 @@ static int run_skopeo(char **argv, const char *errfile, struct berr *err)
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	if (pid > 0)
+		child_own_add(pid);
+	child_own_unlock();
+	if (pid == -1)
+		return berr_errno(err, fork_errno, "fork");
 	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			child_own_remove(pid);
 			return berr_errno(err, errno, "waitpid");
+		}
+	child_own_remove(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	{

@@ -614,7 +614,7 @@ static void on_housekeeping(uv_timer_t *t)
 	/* SIGCHLDs coalesce; a periodic scan makes a missed one harmless. */
 	reaper_scan();
 	store_retry_unsaved(d);
-	usage_sample(d); /* top pods: cgroup counters, cheap sysfs reads */
+	usage_sample(d); /* top pods: cgroup counters, on the thread pool */
 	/* A container started before the log collector (a daemon upgraded
 	 * in place) writes its file itself: that file's cap is polled, on
 	 * the thread pool (a pod whose cap still runs skips this tick).

@@ -141,7 +141,8 @@ static void describe_pod(struct daemon *d, struct pod *p, struct text *t)
 	add(t, "    Ready:          %s\n", pod_is_ready(p) ? "True" : "False");
 	add(t, "    Restart Count:  %d\n", p->restarts);
 	/* As `top pods`: CPU over the last window, memory working set. */
-	if (p->phase == POD_RUNNING && p->usage.has_memory) {
+	if (p->phase == POD_RUNNING && p->usage.has_memory &&
+	    p->usage.pid == p->pid) {
 		add(t, "    Usage:\n");
 		if (p->usage.cpu_mono && p->usage.cpu_millicores >= 0)
 			add(t, "      cpu:     %lldm\n",

@@ -72,6 +72,7 @@ enum term_after {
 
 /* What `top pods` shows, from the pod's cgroup (orchestrator/usage.c). */
 struct pod_usage {
+	pid_t pid;		     /* the container sampled (0: none) */
 	uint64_t cpu_ns;	     /* counter at the window's start */
 	int64_t cpu_mono;	     /* 0: no sample yet */
 	int64_t cpu_millicores;	     /* -1: not known yet */
@@ -276,6 +277,7 @@ struct daemon {
 	 * written again every second until it succeeds (store.c). */
 	bool state_failing;
 	bool applied_unsaved;
+	bool usage_reading; /* usage.c: a tick's cgroup reads in flight */
 	struct ctl_conn *down_conn; /* replied to when every pod is gone */
 	int lock_fd;
 	int logd_fd; /* "a daemon is here", to the log collector (logd.h) */

@@ -37,13 +37,16 @@ typedef void (*proxy_listener_hook)(void *arg, const char *service, int fd);
 /*
  * Per-revision counters of a service, kept by the proxy from the first
  * request a revision's pod gets until the proxy stops (never reset;
- * readers take differences). requests: answered requests (http, every
- * status, berth's own 502/504 for that revision's pod included) or
+ * readers take differences). Each attempt on one of the revision's pods
+ * is counted once, in one of two places. requests: attempts the pod
+ * answered (http, every status; an invalid response counts as a 502) or
  * connections made (tcp); errors_5xx: those with a 5xx status;
- * conn_errors: failed connects, resets and timeouts of the revision's
- * pods, retried elsewhere or not. lat[i]: requests whose time from head to
- * response end was at most proxy_rev_lat_bound_ms[i] (the last bucket:
- * longer); http only.
+ * conn_errors: failed connects, resets, EOFs before any response byte
+ * and response timeouts, whether the request was then retried elsewhere
+ * or answered by berth's own 502/504 (which is then no answer of the
+ * revision). lat[i]: answered requests whose time from head to response
+ * end was at most proxy_rev_lat_bound_ms[i] (the last bucket: longer);
+ * http only.
  */
 #define PROXY_REV_LAT_BUCKETS 24
 extern const double proxy_rev_lat_bound_ms[PROXY_REV_LAT_BUCKETS - 1];

@@ -74,8 +74,11 @@ struct hconn {
 	struct proxy_buf in;	/* client bytes after the current request */
 	struct proxy_buf retry; /* request bytes sent to the current backend */
 	struct proxy_upstream *up;
-	struct proxy_backend *be;    /* backend whose active count we raised */
-	struct proxy_rev_stats *rev; /* revision of the last pod tried */
+	struct proxy_backend *be; /* backend whose active count we raised */
+	/* revision the answer counts for: the pod being tried's; NULL once
+	 * its attempt failed (attempt_failed); berth's own answers count
+	 * for no revision */
+	struct proxy_rev_stats *rev;
 	int grp;	/* routing group of the request; -2 unset */
 	int set_cookie; /* the answer sets the stickiness cookie to this
 			   group; -1 not */
@@ -304,7 +307,20 @@ static void record(struct hconn *c, int code)
 	c->rev = NULL;
 }
 
-/* A short text answer of berth's own, then close. */
+/* An attempt on b failed (connect, reset, timeout, or EOF before any
+ * response byte): the pod's failure, its revision's connection error.
+ * That is the attempt's one count: whatever answers the client next (a
+ * retry elsewhere, or berth's own 502/504) is no answer of this
+ * revision, so a failure is never also counted as a 5xx. */
+static void attempt_failed(struct hconn *c, struct proxy_backend *b)
+{
+	b->failures++;
+	proxy_rev_conn_error(b->rev);
+	c->rev = NULL;
+}
+
+/* A short text answer of berth's own, then close. It counts for the
+ * service, never for a revision: no pod answered. */
 static void answer(struct hconn *c, int code, const char *reason,
 		   const char *body)
 {
@@ -315,6 +331,7 @@ static void answer(struct hconn *c, int code, const char *reason,
 		conn_close(c);
 		return;
 	}
+	c->rev = NULL;
 	record(c, code);
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
@@ -339,10 +356,8 @@ static void on_timer(uv_timer_t *t)
 		return;
 	}
 	if (c->phase == PH_RESPONSE && c->resp_bytes == 0) {
-		if (c->be) {
-			c->be->failures++;
-			proxy_rev_conn_error(c->be->rev);
-		}
+		if (c->be)
+			attempt_failed(c, c->be);
 		answer(c, 504, "Gateway Timeout",
 		       "berth: the backend did not answer in time\n");
 		return;
@@ -491,10 +506,8 @@ static void backend_failed(struct hconn *c)
 	struct proxy_backend *failed = c->up ? c->up->be : NULL;
 	bool reused = c->up && c->up->reused;
 
-	if (failed) {
-		failed->failures++;
-		proxy_rev_conn_error(failed->rev);
-	}
+	if (failed)
+		attempt_failed(c, failed);
 	detach_up(c, false);
 	uncount(c);
 	if (c->resp_bytes == 0 && c->req.idempotent && c->retry_ok &&
@@ -566,6 +579,9 @@ static void up_read(struct proxy_upstream *u, ssize_t n, const uv_buf_t *buf)
 	}
 	if (proxy_hresp_feed(&c->resp, buf->base, (size_t)n, &used) == -1) {
 		if (c->resp_bytes == 0) {
+			/* the pod did answer, badly: its revision's 502 */
+			proxy_rev_request(c->rev, 502,
+					  proxy_now_ms() - c->req_start);
 			answer(c, 502, "Bad Gateway",
 			       "berth: the backend sent an invalid response\n");
 			return;
@@ -653,8 +669,7 @@ static void on_up_connect(struct proxy_upstream *u, int status)
 		/* Nothing was sent: any request may go elsewhere. */
 		struct proxy_backend *b = u->be;
 
-		b->failures++;
-		proxy_rev_conn_error(b->rev);
+		attempt_failed(c, b);
 		c->up = NULL;
 		u->owner = NULL;
 		proxy_upstream_close(u);
@@ -777,8 +792,7 @@ static void dispatch(struct hconn *c, struct proxy_backend *avoid)
 			       "berth: too many open connections, try again\n");
 			return;
 		}
-		b->failures++;
-		proxy_rev_conn_error(b->rev);
+		attempt_failed(c, b);
 		avoid = b;
 	}
 }

@@ -170,14 +170,15 @@ void proxy_rev_render(struct proxy *px, struct proxy_buf *o)
 		size_t off;
 	} series[] = {
 	    {"berth_revision_requests_total",
-	     "Answered requests (http) or connections made (tcp) per pod "
-	     "revision.",
+	     "Requests the revision's pods answered (http) or connections "
+	     "made (tcp) per pod revision.",
 	     offsetof(struct proxy_rev_stats, requests)},
 	    {"berth_revision_5xx_total",
 	     "Answered requests with a 5xx status per pod revision.",
 	     offsetof(struct proxy_rev_stats, errors_5xx)},
 	    {"berth_revision_connection_errors_total",
-	     "Failed connects, resets and timeouts per pod revision.",
+	     "Failed connects, resets and timeouts per pod revision (berth's "
+	     "own 502/504 for one is counted here only).",
 	     offsetof(struct proxy_rev_stats, conn_errors)},
 	};
 

@@ -2,30 +2,34 @@
  * reaper.c - reaps zombie children that libuv does not own.
  *
  * Containers the runtime starts are re-parented to us (PR_SET_CHILD_SUBREAPER).
- * On SIGCHLD we list our children from /proc/self/task/TID/children, skip
- * every pid a live uv_process_t owns (found with uv_walk), and waitpid() the
- * rest one pid at a time. Owns nothing but that; pods are told through the
- * callback.
+ * A child of any thread of ours (a worker's posix_spawn, an orphan handed
+ * to the process) is visible to waitid() from the loop thread: without
+ * __WNOTHREAD the kernel looks at every thread's children. So a SIGCHLD
+ * costs one waitid(P_ALL, WNOHANG | WNOWAIT) when nothing is left to
+ * reap, and per exit: the peek, the owner check, the reap. No /proc scan.
+ * Owns nothing but that; pods are told through the callback.
  */
 #include "reaper.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "../common/child_own.h"
-#include "../common/log.h"
-#include "../common/xalloc.h"
+
+/* Exits reported per scan; the rest in the next loop iteration. */
+#define REAP_BATCH 64
+/* A zombie another owner will reap is first in line: look again after
+ * 1 ms, doubling while it stays, at most this long. */
+#define REAP_RETRY_MAX_MS 50
 
 struct reaper {
 	uv_loop_t *loop;
 	uv_signal_t sigchld;
-	uv_timer_t retry; /* a worker was spawning: scan again soon */
+	uv_timer_t retry; /* another owner's zombie hid the rest */
+	uint64_t retry_ms;
 	reaper_exit_cb cb;
 	void *data;
 	bool started;
@@ -33,108 +37,104 @@ struct reaper {
 
 static struct reaper reaper;
 
-struct pid_list {
-	pid_t *pids;
-	size_t n, cap;
+struct owned {
+	pid_t pid;
+	bool found;
 };
 
-static void pid_list_add(struct pid_list *l, pid_t pid)
+static void find_process(uv_handle_t *h, void *arg)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->pids = xrealloc(l->pids, l->cap * sizeof(pid_t));
-	}
-	l->pids[l->n++] = pid;
+	struct owned *o = arg;
+
+	if (h->type == UV_PROCESS && !uv_is_closing(h) &&
+	    uv_process_get_pid((uv_process_t *)h) == o->pid)
+		o->found = true;
 }
 
-static bool pid_list_has(const struct pid_list *l, pid_t pid)
+/* libuv waits for the children of its live process handles itself (in
+ * its own SIGCHLD handler); a closed handle's child is left to us. */
+static bool libuv_owns(pid_t pid)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->pids[i] == pid)
-			return true;
-	return false;
-}
+	struct owned o = {.pid = pid};
 
-static void collect_process(uv_handle_t *h, void *arg)
-{
-	if (h->type == UV_PROCESS && !uv_is_closing(h))
-		pid_list_add(arg, uv_process_get_pid((uv_process_t *)h));
-}
-
-static void collect_children(const char *children_path, struct pid_list *out)
-{
-	FILE *f = fopen(children_path, "re");
-	int pid;
-
-	if (f == NULL)
-		return;
-	while (fscanf(f, "%d", &pid) == 1)
-		pid_list_add(out, pid);
-	fclose(f);
+	uv_walk(reaper.loop, find_process, &o);
+	return o.found;
 }
 
 /*
- * Children are listed first, then libuv's pids, then each of the rest is
- * asked with waitpid(WNOHANG), which reaps it only if it has exited (no
- * read of /proc/PID/stat: that waits for the process's memory lock, which
- * a container busy starting holds for long). The callback may spawn new
- * children (a runtime delete); they are never in the list taken before it
- * ran, so a fast-exiting one is left to libuv.
+ * The first exited child is looked at without reaping it (WNOWAIT). One
+ * of ours is reaped and the next one looked at. One that libuv or a
+ * worker thread (child_own.h) will wait for stays, and since waitid
+ * keeps answering it first, the scan ends and runs again shortly (1 ms,
+ * doubling to REAP_RETRY_MAX_MS while it stays): its owner reaps it
+ * meanwhile. Never waitpid(-1), never a read of /proc (/proc/PID/stat
+ * waits on a busy process's memory lock). The callback may spawn new
+ * children (a runtime delete): it runs after the scan, and libuv's
+ * process handles are checked for each zombie as it comes.
  */
 static void on_retry(uv_timer_t *t);
 
 void reaper_scan(void)
 {
-	struct pid_list children = {0}, owned = {0};
-	pid_t reaped[64];
-	int statuses[64];
-	DIR *tasks;
-	struct dirent *de;
+	pid_t reaped[REAP_BATCH];
+	int statuses[REAP_BATCH];
+	size_t k = 0;
+	bool blocked = false;
 
 	if (!reaper.started)
 		return;
-	tasks = opendir("/proc/self/task");
-	if (tasks == NULL)
-		return;
-	while ((de = readdir(tasks)) != NULL) {
-		char path[300];
+	for (int n = 0; n < 2 * REAP_BATCH && k < REAP_BATCH; n++) {
+		siginfo_t si;
+		pid_t pid;
+		int status, r;
 
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 de->d_name);
-		collect_children(path, &children);
-	}
-	closedir(tasks);
-	if (children.n > 0)
-		uv_walk(reaper.loop, collect_process, &owned);
-	/* A worker thread's child (child_own.h) is its own to wait. While a
-	 * worker is spawning, the loop does not wait for it: it scans again
-	 * in 20 ms. The callbacks run after the lock is released. */
-	if (children.n > 0 && !child_own_trylock()) {
-		uv_timer_start(&reaper.retry, on_retry, 20, 0);
-		children.n = 0;
-	} else if (children.n > 0) {
-		size_t k = 0;
-
-		for (size_t i = 0; i < children.n; i++) {
-			pid_t pid = children.pids[i];
-
-			if (pid_list_has(&owned, pid) || child_own_has(pid) ||
-			    waitpid(pid, &statuses[k % 64], WNOHANG) != pid)
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+			if (errno == EINTR)
 				continue;
-			reaped[k % 64] = pid;
-			if (++k == 64)
-				break; /* the rest at the next scan */
+			break; /* ECHILD: no child at all */
 		}
+		/* si_pid stays 0 when no child has exited */
+		pid = si.si_pid;
+		if (pid == 0)
+			break;
+		if (libuv_owns(pid)) {
+			blocked = true;
+			break;
+		}
+		/* A worker spawns and records its child under this lock:
+		 * while it is held, the pid may be a worker's not yet
+		 * recorded. */
+		if (!child_own_trylock()) {
+			blocked = true;
+			break;
+		}
+		if (child_own_has(pid)) {
+			child_own_unlock();
+			blocked = true;
+			break;
+		}
+		do
+			r = waitpid(pid, &status, WNOHANG);
+		while (r == -1 && errno == EINTR);
 		child_own_unlock();
-		if (k == 64)
-			uv_timer_start(&reaper.retry, on_retry, 0, 0);
-		for (size_t i = 0; i < k && reaper.cb; i++)
-			reaper.cb(reaper.data, reaped[i], statuses[i]);
+		if (r != pid)
+			continue; /* gone meanwhile: look again */
+		reaped[k] = pid;
+		statuses[k++] = status;
 	}
-	free(children.pids);
-	free(owned.pids);
+	if (blocked) {
+		reaper.retry_ms = reaper.retry_ms ? reaper.retry_ms * 2 : 1;
+		if (reaper.retry_ms > REAP_RETRY_MAX_MS)
+			reaper.retry_ms = REAP_RETRY_MAX_MS;
+		uv_timer_start(&reaper.retry, on_retry, reaper.retry_ms, 0);
+	} else {
+		reaper.retry_ms = 0;
+		if (k == REAP_BATCH) /* more may wait: the next iteration */
+			uv_timer_start(&reaper.retry, on_retry, 0, 0);
+	}
+	for (size_t i = 0; i < k && reaper.cb; i++)
+		reaper.cb(reaper.data, reaped[i], statuses[i]);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)

@@ -2,8 +2,10 @@
  * reaper.h - the daemon is the child subreaper of its containers: the runtime
  * leaves each container's init process to us, so we learn its exit status
  * without polling. This module reaps every zombie child that libuv does not
- * own (libuv reaps its own uv_spawn children by pid) and reports each one.
- * It never calls waitpid(-1): that would steal libuv's exit callbacks.
+ * own (libuv reaps its own uv_spawn children by pid) nor a worker thread
+ * waits for (common/child_own.h), and reports each one. It looks before it
+ * reaps (waitid WNOWAIT) and never calls waitpid(-1): that would steal
+ * libuv's exit callbacks.
  */
 #ifndef BERTH_SIGNALS_REAPER_H
 #define BERTH_SIGNALS_REAPER_H
@@ -18,7 +20,8 @@ typedef void (*reaper_exit_cb)(void *data, pid_t pid, int status);
 
 int reaper_start(uv_loop_t *loop, reaper_exit_cb cb, void *data,
 		 struct berr *err);
-/* Scans for zombies now (also done on every SIGCHLD). */
+/* Reaps what has exited now (also done on every SIGCHLD); one waitid
+ * call when nothing has. */
 void reaper_scan(void);
 void reaper_stop(void);
 

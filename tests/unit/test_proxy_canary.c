@@ -9,7 +9,8 @@
  * canary that refuses connections (every client still answered, its
  * connection errors counted), request mirroring (copies counted at the
  * canary, every answer the stable pods'), the stickiness cookie,
- * per-revision series in /metrics.
+ * per-revision series in /metrics, a failed attempt counted once (as a
+ * connection error, berth's 502/504 not also as the revision's 5xx).
  * Ports 19700-19719.
  */
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../analysis/judge.h"
 #include "../../common/xalloc.h"
 #include "../../proxy/internal.h"
 #include "../lib/loopback.h"
@@ -481,6 +483,85 @@ static int spread(struct proxy *px)
 	return 4;
 }
 
+#define SOLO_PORT 19718
+#define MUTE_PORT 19719 /* listens, never accepts: no answer */
+
+static struct proxy_rev_counts rev_of(struct proxy *px, const char *rev)
+{
+	struct proxy_rev_counts c;
+
+	proxy_revision_counts(px, "solo", rev, &c);
+	return c;
+}
+
+/* A failed attempt counts once for its pod's revision, as a connection
+ * error: berth's own 502 (no pod could be reached) or 504 (the pod did
+ * not answer in time) is the service's answer, not also the revision's
+ * 5xx. The analysis's numbers then count each failure once. */
+static void failure_counted_once(struct proxy *px)
+{
+	struct service_spec solo =
+	    spec("solo", "127.0.0.1:19718", SERVICE_HTTP);
+	struct proxy_endpoint ep = {0};
+	struct proxy_rev_counts zero = {0}, c;
+	struct berth_numbers n;
+	struct berr err = BERR_INIT;
+	int mute = listen_on(MUTE_PORT), got = 0, fd;
+	char body[256];
+	long svc5xx;
+
+	is_int(proxy_service_set(px, &solo, &err), 0, "service solo listens");
+	snprintf(ep.pod, sizeof(ep.pod), "pod-dead");
+	ep.pid = 1;
+	ep.port = DEAD_PORT;
+	ep.host_network = true;
+	snprintf(ep.revision, sizeof(ep.revision), "deadhash");
+	proxy_endpoints_publish(px, "solo", &ep, 1);
+	for (int i = 0; i < 5; i++) {
+		fd = dial(SOLO_PORT);
+		got += roundtrip(fd, GET, body, sizeof(body)) == 502;
+		close(fd);
+	}
+	is_int(got, 5, "a pod refusing connections: 5 requests, 5 502s");
+	wait_until(rev_of(px, "deadhash").conn_errors >= 5, 2000);
+	c = rev_of(px, "deadhash");
+	ok(c.requests == 0 && c.errors_5xx == 0 && c.conn_errors >= 5,
+	   "its revision: %llu connection errors, %llu answers, %llu 5xx "
+	   "(berth's 502 is not also its answer)",
+	   (unsigned long long)c.conn_errors, (unsigned long long)c.requests,
+	   (unsigned long long)c.errors_5xx);
+	analysis_berth_numbers(&zero, &c, &n);
+	ok(n.requests == c.conn_errors && n.errors == n.requests &&
+	       n.success_rate == 0,
+	   "analysis: %llu attempts, %llu failed, each once",
+	   (unsigned long long)n.requests, (unsigned long long)n.errors);
+	svc5xx = metric_of(
+	    px, "berth_service_requests_total{service=\"solo\",code=\"5xx\"}");
+	is_int(svc5xx, 5, "the service counts each 502 once");
+
+	snprintf(ep.pod, sizeof(ep.pod), "pod-mute");
+	ep.port = MUTE_PORT;
+	snprintf(ep.revision, sizeof(ep.revision), "mutehash");
+	proxy_endpoints_publish(px, "solo", &ep, 1);
+	fd = dial(SOLO_PORT);
+	is_int(roundtrip(fd, GET, body, sizeof(body)), 504,
+	       "a pod that never answers: 504 at timeout.response");
+	close(fd);
+	wait_until(rev_of(px, "mutehash").conn_errors >= 1, 2000);
+	c = rev_of(px, "mutehash");
+	ok(c.requests == 0 && c.errors_5xx == 0 && c.conn_errors == 1 &&
+	       proxy_rev_quantile_ms(&zero, &c, 0.5) < 0,
+	   "its revision: one connection error (the timeout), no answer, "
+	   "no latency (%llu, %llu, %llu)",
+	   (unsigned long long)c.conn_errors, (unsigned long long)c.requests,
+	   (unsigned long long)c.errors_5xx);
+	is_int(metric_of(px, "berth_service_requests_total{service=\"solo\","
+			     "code=\"5xx\"}"),
+	       svc5xx + 1, "the service counts the 504 once");
+	proxy_endpoints_publish(px, "solo", NULL, 0);
+	close(mute);
+}
+
 static void live(void)
 {
 	static struct server sv[N_STABLE + 1];
@@ -606,6 +687,7 @@ static void live(void)
 		      3000),
 	   "the 200 copies the dead canary did not take counted as failed");
 
+	failure_counted_once(px);
 	is_int(proxy_route_publish(px, "web", NULL, &err), 0, "policy removed");
 	ok(!proxy_revision_counts(px, "web", "nohash", &c0) && c0.requests == 0,
 	   "an unknown revision: false, zero counts");
