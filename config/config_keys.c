@@ -320,9 +320,10 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_DEPLOYMENT, "strategy.canary.abortScaleDownDelaySeconds",
 	cfg_parse_int, D, canary_abort_scale_down_delay_seconds, 0, SECS_MAX,
 	"Canary: seconds the canary pods stay after an abort (every request "
-	"goes to the stable pods at once); 0: at once (default 30; with "
-	"dynamicStableScale and no value, they go as the stable pods come "
-	"back)."),
+	"goes to the stable pods at once); 0: they are not scaled down and "
+	"stay until retry, undo or a new update, as in Argo Rollouts "
+	"(default 30; with dynamicStableScale and no value, they go as the "
+	"stable pods come back)."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.activeService", cfg_parse_name,
 	D, bluegreen.active_service, 0, 0,
 	"BlueGreen: the [service] that serves production traffic; it selects "
@@ -352,7 +353,9 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.abortScaleDownDelaySeconds",
 	cfg_parse_int, D, bluegreen.abort_scale_down_delay_seconds, 0, SECS_MAX,
 	"BlueGreen: seconds the new revision's pods stay after an abort "
-	"(default 30; 0: at once)."),
+	"(the active service stays on the stable revision); 0: they are not "
+	"scaled down and stay until retry, undo or a new update, as in Argo "
+	"Rollouts (default 30)."),
     KEY(CFG_SEC_DEPLOYMENT, "strategy.blueGreen.prePromotionAnalysis",
 	cfg_parse_name, D, bluegreen.pre_promotion_analysis, 0, 0,
 	"BlueGreen: an [analysis NAME] run against the preview before "

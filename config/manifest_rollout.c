@@ -32,9 +32,6 @@ static const struct {
      "berth's proxy splits the traffic of every Service that selects the "
      "Rollout's pods; there are no separate canary and stable Services"},
     {"trafficRouting", "berth's own proxy routes by weight and header"},
-    {"abortScaleDownDelaySeconds",
-     "berth's canary removes its pods once an abort has sent every "
-     "request to stable"},
     {"scaleDownDelaySeconds", "the canary's old pods go as maxUnavailable "
 			      "allows"},
     {"scaleDownDelayRevisionLimit", "berth keeps no extra revision running"},
@@ -350,9 +347,13 @@ static int step_text(struct mctx *m, json_t *st, const char *ptr, char *buf,
 
 static int read_canary(struct mctx *m, json_t *c, const char *ptr)
 {
-	static const char *const a[] = {"steps",	  "maxSurge",
-					"maxUnavailable", "dynamicStableScale",
-					"analysis",	  NULL};
+	static const char *const a[] = {"steps",
+					"maxSurge",
+					"maxUnavailable",
+					"dynamicStableScale",
+					"abortScaleDownDelaySeconds",
+					"analysis",
+					NULL};
 	static const char *const an[] = {"templates", "startingStep", NULL};
 	json_t *steps, *st, *bg;
 	size_t i;
@@ -364,7 +365,9 @@ static int read_canary(struct mctx *m, json_t *c, const char *ptr)
 	    mf_apply_scalar(m, c, ptr, "maxUnavailable",
 			    "strategy.rollingUpdate.maxUnavailable") ||
 	    mf_apply_scalar(m, c, ptr, "dynamicStableScale",
-			    "strategy.canary.dynamicStableScale"))
+			    "strategy.canary.dynamicStableScale") ||
+	    mf_apply_scalar(m, c, ptr, "abortScaleDownDelaySeconds",
+			    "strategy.canary.abortScaleDownDelaySeconds"))
 		return -1;
 	steps = GET_ARR(m, c, ptr, "steps");
 	if (m->pc->failed)

@@ -96,6 +96,10 @@ static json_t *canary_json(const struct deployment_spec *d)
 	json_object_set_new(c, "steps", steps);
 	if (d->dynamic_stable_scale)
 		json_object_set_new(c, "dynamicStableScale", json_true());
+	if (d->canary_abort_scale_down_delay_seconds >= 0)
+		json_object_set_new(
+		    c, "abortScaleDownDelaySeconds",
+		    json_integer(d->canary_abort_scale_down_delay_seconds));
 	if (d->canary_analysis.templates.n) {
 		json_t *an =
 		    json_pack("{s:o}", "templates",

@@ -269,6 +269,7 @@ int bluegreen_abort_cmd(struct daemon *d, struct deployment *dep,
 	struct bluegreen_state before = dep->bg;
 	struct bg_counts c;
 	char why[200];
+	char when[96];
 
 	if (need_bluegreen(dep, err) == -1)
 		return -1;
@@ -290,13 +291,16 @@ int bluegreen_abort_cmd(struct daemon *d, struct deployment *dep,
 	if (before.phase == BG_ABORTED)
 		return 0;
 	cancel(d, dep, before.phase, dep->bg.phase);
-	event_record(d, "Warning", "BlueGreenAborted", dep_object(dep),
-		     "Aborted in phase %s: service %s on revision %d, "
-		     "revision %d goes in %ds (abortScaleDownDelaySeconds)",
-		     bg_phase_name(before.phase), sp->active_service,
-		     rev_number(dep->bg.active, dep),
-		     rev_number(dep->bg.target, dep),
-		     sp->abort_scale_down_delay_seconds);
+	event_record(
+	    d, "Warning", "BlueGreenAborted", dep_object(dep),
+	    "Aborted in phase %s: service %s on revision %d, "
+	    "revision %d %s%s",
+	    bg_phase_name(before.phase), sp->active_service,
+	    rev_number(dep->bg.active, dep), rev_number(dep->bg.target, dep),
+	    bluegreen_abort_when(sp->abort_scale_down_delay_seconds, when,
+				 sizeof(when)),
+	    sp->abort_scale_down_delay_seconds ? " (abortScaleDownDelaySeconds)"
+					       : "");
 	republish(d);
 	store_save_deployment(dep);
 	reconcile_schedule(d);
@@ -405,7 +409,10 @@ bool bluegreen_status(struct daemon *d, const struct deployment *dep, char *buf,
 			 "revision %d; %s (`berth rollout retry` starts again)",
 			 rev_number(s->target, mdep), sp->active_service,
 			 rev_number(s->active, mdep),
-			 left > 0 ? "scaled down soon" : "scaled down");
+			 s->scale_down_mono == BG_KEEP_TARGET
+			     ? "kept (abortScaleDownDelaySeconds 0)"
+			 : left > 0 ? "scaled down soon"
+				    : "scaled down");
 		break;
 	default:
 		return false;

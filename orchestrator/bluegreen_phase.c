@@ -76,6 +76,23 @@ static int64_t after(int64_t now, int seconds)
 	return now + (int64_t)seconds * 1000;
 }
 
+/* When an aborted revision goes: abortScaleDownDelaySeconds 0 keeps it. */
+static int64_t abort_at(int64_t now, int seconds)
+{
+	return seconds == 0 ? BG_KEEP_TARGET : after(now, seconds);
+}
+
+const char *bluegreen_abort_when(int abort_delay_s, char *buf, size_t len)
+{
+	if (abort_delay_s == 0)
+		snprintf(buf, len,
+			 "stays until retry, undo or a new update "
+			 "(abortScaleDownDelaySeconds 0)");
+	else
+		snprintf(buf, len, "goes in %ds", abort_delay_s);
+	return buf;
+}
+
 /* A template that is neither the active nor the one rolling out. */
 static void new_template(struct bluegreen_state *s,
 			 const struct bluegreen_input *in,
@@ -146,6 +163,7 @@ static bool step(struct bluegreen_state *s, const struct bluegreen_input *in,
 	const struct bluegreen_spec *sp = in->spec;
 	int preview = bluegreen_preview_count(sp, in->replicas);
 	int secs = sp->auto_promotion_seconds;
+	char when[96];
 
 	switch (s->phase) {
 	case BG_IDLE:
@@ -182,14 +200,16 @@ static bool step(struct bluegreen_state *s, const struct bluegreen_input *in,
 		o->want_target = preview;
 		if (in->pre == BG_VERDICT_FAILED) {
 			s->phase = BG_ABORTED;
-			s->scale_down_mono = after(
+			s->scale_down_mono = abort_at(
 			    in->now_mono, sp->abort_scale_down_delay_seconds);
 			note(o, true,
 			     "prePromotionAnalysis %s failed: aborted, service "
-			     "%s stays on revision %d; revision %d goes in %ds",
+			     "%s stays on revision %d; revision %d %s",
 			     sp->pre_promotion_analysis, sp->active_service,
 			     num(in, s->active), num(in, s->target),
-			     sp->abort_scale_down_delay_seconds);
+			     bluegreen_abort_when(
+				 sp->abort_scale_down_delay_seconds, when,
+				 sizeof(when)));
 			return true;
 		}
 		if (in->pre == BG_VERDICT_SUCCESSFUL || s->promote_full ||
@@ -270,16 +290,18 @@ static bool step(struct bluegreen_state *s, const struct bluegreen_input *in,
 			set(s->target, failed);
 			s->old[0] = '\0';
 			s->phase = BG_ABORTED;
-			s->scale_down_mono = after(
+			s->scale_down_mono = abort_at(
 			    in->now_mono, sp->abort_scale_down_delay_seconds);
 			o->switched = true;
 			note(
 			    o, true,
 			    "postPromotionAnalysis %s failed: aborted, service "
-			    "%s back on revision %d; revision %d goes in %ds",
+			    "%s back on revision %d; revision %d %s",
 			    sp->post_promotion_analysis, sp->active_service,
 			    num(in, s->active), num(in, s->target),
-			    sp->abort_scale_down_delay_seconds);
+			    bluegreen_abort_when(
+				sp->abort_scale_down_delay_seconds, when,
+				sizeof(when)));
 			return true;
 		}
 		if (in->post == BG_VERDICT_SUCCESSFUL || s->promote ||
@@ -311,18 +333,22 @@ static bool step(struct bluegreen_state *s, const struct bluegreen_input *in,
 		s->promote_full = false;
 		return true;
 	case BG_ABORTED:
+		if (strcmp(in->hash, s->target)) {
+			/* The template went back to the active revision
+			 * (undo): the aborted revision goes now. */
+			s->target[0] = '\0';
+			s->phase = BG_IDLE;
+			s->scale_down_mono = 0;
+			return true;
+		}
+		if (s->scale_down_mono == BG_KEEP_TARGET)
+			return false; /* kept until retry, undo, update */
 		if (in->now_mono < s->scale_down_mono) {
 			o->wake_mono = s->scale_down_mono;
 			return false;
 		}
 		o->want_target = 0;
-		if (!strcmp(in->hash, s->target))
-			return false; /* until retry */
-		/* The template went back to the active revision (undo). */
-		s->target[0] = '\0';
-		s->phase = BG_IDLE;
-		s->scale_down_mono = 0;
-		return true;
+		return false; /* until retry */
 	}
 	return false;
 }
@@ -433,7 +459,7 @@ int bluegreen_abort(struct bluegreen_state *s, int abort_delay_s,
 	}
 	s->phase = BG_ABORTED;
 	s->promote = s->promote_full = false;
-	s->scale_down_mono = after(now_mono, abort_delay_s);
+	s->scale_down_mono = abort_at(now_mono, abort_delay_s);
 	return 0;
 }
 

@@ -36,13 +36,19 @@ enum bg_verdict {
 	BG_VERDICT_INCONCLUSIVE /* waits for `berth rollout promote` */
 };
 
+/* scale_down_mono after an abort with abortScaleDownDelaySeconds 0: as
+ * in Argo Rollouts the new revision's pods stay until retry, undo or a
+ * new template. */
+#define BG_KEEP_TARGET INT64_C(-1)
+
 struct bluegreen_state {
 	char active[16]; /* the revision the active service selects */
 	char target[16]; /* the revision being rolled out; "" none */
 	char old[16];	 /* the previous active one, kept for a while */
 	enum bg_phase phase;
 	int64_t ready_mono;	 /* preview available since (auto timer) */
-	int64_t scale_down_mono; /* old (or aborted) revision goes then */
+	int64_t scale_down_mono; /* old (or aborted) revision goes then;
+				    BG_KEEP_TARGET: aborted, kept */
 	bool promote;		 /* `rollout promote` asked */
 	bool promote_full;	 /* promote --full: analysis skipped too */
 };
@@ -88,9 +94,12 @@ int64_t bluegreen_wake(const struct bluegreen_state *s,
 int bluegreen_promote(struct bluegreen_state *s, bool full, char *why,
 		      size_t len);
 /* abort: the active service back on the stable revision; the new one
- * goes abort_delay seconds later. -1 with why when nothing to abort. */
+ * goes abort_delay seconds later (0: kept until retry, undo or a new
+ * template). -1 with why when nothing to abort. */
 int bluegreen_abort(struct bluegreen_state *s, int abort_delay_s,
 		    int64_t now_mono, char *why, size_t len);
+/* "goes in N s" or "stays until ..." for an abort's events, in buf. */
+const char *bluegreen_abort_when(int abort_delay_s, char *buf, size_t len);
 /* retry after an abort: the rollout starts again from the preview. */
 int bluegreen_retry(struct bluegreen_state *s, char *why, size_t len);
 

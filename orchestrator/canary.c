@@ -245,23 +245,31 @@ bool canary_reconcile(struct daemon *d, struct deployment *dep,
 const char *canary_abort_run(struct deployment *dep, char *buf, size_t len)
 {
 	int delay = dep->spec->canary_abort_scale_down_delay_seconds;
+	int64_t at;
 
+	/* Argo Rollouts: unset is 30 s (with dynamicStableScale: as the
+	 * stable pods come back), 0 keeps the canary pods, N is N s. */
 	if (delay < 0)
-		delay = dep->spec->dynamic_stable_scale ? 0 : 30;
+		at = dep->spec->dynamic_stable_scale ? 0 : mono_ms() + 30000;
+	else if (delay == 0)
+		at = CANARY_KEEP_CANARY;
+	else
+		at = mono_ms() + (int64_t)delay * 1000;
 	if (!dep->canary.s.aborted)
-		canary_abort(&dep->canary.s,
-			     delay > 0 ? mono_ms() + (int64_t)delay * 1000 : 0);
-	if (delay > 0)
-		snprintf(buf, len,
-			 "the canary pods go in %d s "
-			 "(abortScaleDownDelaySeconds)",
-			 delay);
-	else if (dep->spec->dynamic_stable_scale)
+		canary_abort(&dep->canary.s, at);
+	if (delay < 0 && dep->spec->dynamic_stable_scale)
 		snprintf(buf, len,
 			 "the canary pods go as the stable ones come back "
 			 "(dynamicStableScale)");
+	else if (delay == 0)
+		snprintf(buf, len,
+			 "the canary pods stay until retry, undo or a new "
+			 "update (abortScaleDownDelaySeconds 0)");
 	else
-		snprintf(buf, len, "the canary pods go");
+		snprintf(buf, len,
+			 "the canary pods go in %d s "
+			 "(abortScaleDownDelaySeconds)",
+			 delay < 0 ? 30 : delay);
 	return buf;
 }
 

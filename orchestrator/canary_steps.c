@@ -70,7 +70,9 @@ void canary_advance(struct canary_state *s, const struct canary_input *in,
 		s->header_step = -1;
 		s->mirror = 0;
 		o->canary_replicas = 0;
-		if (s->scale_down_mono > in->now_mono) {
+		if (s->scale_down_mono == CANARY_KEEP_CANARY) {
+			o->keep_canary = true; /* until retry/undo/update */
+		} else if (s->scale_down_mono > in->now_mono) {
 			o->keep_canary = true;
 			o->wake_mono = s->scale_down_mono;
 		}

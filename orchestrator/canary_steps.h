@@ -29,9 +29,14 @@ struct canary_state {
 	bool held;	  /* an Inconclusive analysis: held until promoted */
 	int abort_weight; /* the weight when aborted (dynamicStableScale) */
 	/* Aborted: the canary pods stay until then
-	 * (abortScaleDownDelaySeconds); 0: they go at once. */
+	 * (abortScaleDownDelaySeconds); 0: they go at once;
+	 * CANARY_KEEP_CANARY: they stay until retry, undo or a new
+	 * template (abortScaleDownDelaySeconds 0, as in Argo Rollouts). */
 	int64_t scale_down_mono;
 };
+
+/* scale_down_mono of an abort that never scales the canary down. */
+#define CANARY_KEEP_CANARY INT64_C(-1)
 
 struct canary_input {
 	const struct canary_steps *steps;
@@ -47,9 +52,9 @@ struct canary_output {
 	int64_t wake_mono;   /* a pause ends then; 0 none */
 	bool analysis_wait;  /* the step in progress is an analysis step
 				waiting for its run's verdict */
-	bool keep_canary;    /* aborted, within abortScaleDownDelaySeconds:
-				the canary pods stay as they are (no
-				traffic) */
+	bool keep_canary;    /* aborted, within abortScaleDownDelaySeconds
+				(or 0: for good): the canary pods stay
+				as they are (no traffic) */
 	size_t n_notes;	     /* what happened, for events */
 	char notes[CANARY_NOTES][200];
 };

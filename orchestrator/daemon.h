@@ -41,6 +41,10 @@ size_t daemon_plugin_fds(struct daemon *d, int *fds, const char **names,
 			 size_t max);
 #define DAEMON_MAX_PLUGINS 4
 void daemon_register_plugin(const struct daemon_plugin *p);
+/* Every plugin's extend_config on cfg (daemon_apply); -1 on the first
+ * error. */
+int daemon_plugins_extend(struct daemon *d, struct berth_config *cfg,
+			  struct berr *err);
 
 int daemon_main(int argc, char **argv);
 /* Loads path and makes it the desired state. messages: kubectl-style

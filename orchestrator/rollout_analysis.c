@@ -159,7 +159,7 @@ void rollout_analysis_api_list(struct daemon *d, struct ctl_conn *c,
 			       const struct ctl_request *req,
 			       const char *const *arg)
 {
-	char dep[96], owner[112];
+	char dep[96] = "", owner[112];
 	bool filter = ctl_query_get(req, "deployment", dep, sizeof(dep)) == 0;
 
 	(void)arg;

@@ -35,7 +35,7 @@ analysis_ini() {
 		"strategy.type = Canary" \
 		"strategy.canary.steps = setCanaryScale replicas 1, setWeight 20" \
 		"strategy.canary.steps = analysis ${3:-errors}, setWeight 50" \
-		"strategy.canary.abortScaleDownDelaySeconds = 0" \
+		"strategy.canary.abortScaleDownDelaySeconds = 1" \
 		"${5:-}"
 	cat <<INI
 

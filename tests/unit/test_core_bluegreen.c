@@ -6,7 +6,9 @@
  * autoPromotionSeconds promotes it, the old revision stays for
  * scaleDownDelaySeconds and an undo meanwhile starts no pod; promotion by
  * hand; abort (the new pods go after abortScaleDownDelaySeconds), retry,
- * promote --full; previewReplicaCount; a daemon restart mid-rollout
+ * promote --full; previewReplicaCount; abortScaleDownDelaySeconds 0
+ * keeps the new pods (Argo Rollouts) until retry, a new template or
+ * undo; a daemon restart mid-rollout
  * resumes in the same phase with the same deadline.
  */
 #include "../../orchestrator/bluegreen.h"
@@ -106,6 +108,10 @@ int main(void)
 	const char *v5 =
 	    SVC DEP MANUAL "strategy.blueGreen.previewReplicaCount = 1\n"
 			   "command = /bin/v5\n";
+#define KEEP "strategy.blueGreen.abortScaleDownDelaySeconds = 0\n"
+	const char *v6 = SVC DEP MANUAL KEEP "command = /bin/v6\n";
+	const char *v7 = SVC DEP MANUAL KEEP "command = /bin/v7\n";
+	char cur[16], h6[16], h7[16];
 	struct berr err = BERR_INIT;
 	char h1[16], h2[16], h3[16], h4[16], buf[320];
 	bool done;
@@ -249,7 +255,51 @@ int main(void)
 	ok(count(web()->hash).cur == 3 && selects("web", web()->hash),
 	   "scaled to 3, then switched");
 
-	is_int(fake_scale_to_zero(v5), 0, "scaled to 0");
+	/* abortScaleDownDelaySeconds 0: the new pods are kept */
+	snprintf(cur, sizeof(cur), "%s", web()->hash);
+	apply(v6);
+	snprintf(h6, sizeof(h6), "%s", web()->hash);
+	fake_advance(1000);
+	is_int(bluegreen_abort_cmd(fake_d, web(), &err), 0, "abort (0)");
+	fake_advance(1000);
+	ok(selects("web", cur) && count(h6).cur == 3,
+	   "abortScaleDownDelaySeconds 0: active on the stable revision at "
+	   "once, the 3 new pods stay");
+	fake_advance(10 * 60 * 1000);
+	ok(count(h6).cur == 3 && count(h6).leaving == 0 &&
+	       selects("web", cur) && web()->bg.phase == BG_ABORTED,
+	   "10 min later: still there (%d), traffic on the stable one",
+	   count(h6).cur);
+	ok(bluegreen_status(fake_d, web(), buf, sizeof(buf), &done) &&
+	       strstr(buf, "kept"),
+	   "status: %s", buf);
+	is_int(bluegreen_retry_cmd(fake_d, web(), &err), 0, "retry");
+	fake_advance(1000);
+	ok(web()->bg.phase == BG_PAUSED && count(h6).cur == 3 &&
+	       selects("web-preview", h6),
+	   "retry: the kept pods are the preview again");
+	is_int(bluegreen_abort_cmd(fake_d, web(), &err), 0, "abort again");
+	fake_advance(60000);
+	apply(v7);
+	snprintf(h7, sizeof(h7), "%s", web()->hash);
+	fake_advance(5000);
+	ok(count(h6).cur == 0 && count(h7).cur == 3 && selects("web", cur),
+	   "a new template: the kept pods go, 3 of the new one (%d, %d)",
+	   count(h6).cur, count(h7).cur);
+	is_int(bluegreen_abort_cmd(fake_d, web(), &err), 0, "abort");
+	fake_advance(60000);
+	is_int(count(h7).cur, 3, "kept again");
+	/* undo: the template back to the active revision (v5's pods) */
+	apply(SVC DEP MANUAL KEEP "strategy.blueGreen.previewReplicaCount = "
+				  "1\ncommand = /bin/v5\n");
+	fake_advance(5000);
+	ok(!strcmp(web()->hash, cur) && count(h7).cur == 0 &&
+	       count(cur).cur == 3 && count(cur).leaving == 0 &&
+	       web()->bg.phase == BG_IDLE,
+	   "undo: the kept pods go at once, 3 active (%d, %d)", count(h7).cur,
+	   count(cur).cur);
+
+	is_int(fake_scale_to_zero(config), 0, "scaled to 0");
 	fake_daemon_free();
 	fake_cleanup();
 	return tap_done();

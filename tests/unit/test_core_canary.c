@@ -7,8 +7,9 @@
  * waits), promote ends the
  * run with every pod on the new revision; abort sends every request to
  * the stable pods at once and removes the canary pods after
- * abortScaleDownDelaySeconds (30 s by default, at once with 0), retry
- * brings them back, promote --full ends it.
+ * abortScaleDownDelaySeconds (30 s by default; 0 keeps them, as in Argo
+ * Rollouts, until retry, a new template or undo), retry brings them
+ * back, promote --full ends it.
  */
 #include "../../orchestrator/canary.h"
 #include "../../orchestrator/daemon.h"
@@ -45,9 +46,11 @@ int main(void)
 	const char *v1 = HEAD "command = /bin/v1\n";
 	const char *v2 = HEAD "command = /bin/v2\n";
 	const char *v3 = HEAD "command = /bin/v3\n";
-	const char *v4 =
-	    HEAD "command = /bin/v4\n"
-		 "strategy.canary.abortScaleDownDelaySeconds = 0\n";
+#define KEEP "strategy.canary.abortScaleDownDelaySeconds = 0\n"
+	const char *v4 = HEAD "command = /bin/v4\n" KEEP;
+	const char *v5 = HEAD "command = /bin/v5\n" KEEP;
+	const char *undo = HEAD "command = /bin/v3\n" KEEP; /* the stable */
+	char h4[16];
 	struct deployment *dep;
 	struct berr err = BERR_INIT;
 	char hash[16], buf[320];
@@ -132,10 +135,52 @@ int main(void)
 	is_int(count(hash).canary, 1, "abortScaleDownDelaySeconds 0: 1 canary");
 	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort");
 	fake_advance(1000);
-	ok(count(hash).canary == 0 && count(hash).stable == 4,
-	   "the canary pod went at once (%d, %d)", count(hash).canary,
-	   count(hash).stable);
-	is_int(fake_scale_to_zero(v4), 0, "scaled to 0");
+	ok(dep->canary.weight == 0 && count(hash).canary == 1 &&
+	       count(hash).stable == 4,
+	   "abortScaleDownDelaySeconds 0: weight 0 at once, the canary pod "
+	   "stays (%d, %d)",
+	   count(hash).canary, count(hash).stable);
+	fake_advance(10 * 60 * 1000);
+	ok(count(hash).canary == 1 && count(hash).stable == 4 &&
+	       count(hash).leaving == 0 && dep->canary.weight == 0,
+	   "10 min later: still there, still no traffic (%d, %d)",
+	   count(hash).canary, count(hash).stable);
+	ok(canary_status(dep, buf, sizeof(buf)) && strstr(buf, "abort"),
+	   "status: %s", buf);
+	is_int(canary_retry_cmd(fake_d, dep, &err), 0, "retry");
+	fake_advance(1000);
+	ok(!dep->canary.s.aborted && dep->canary.s.weight == 25 &&
+	       count(hash).canary == 1,
+	   "retry: the kept pod serves step 1 again (weight %d)",
+	   dep->canary.s.weight);
+	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort again");
+	fake_advance(60 * 1000);
+	is_int(count(hash).canary, 1, "a minute later: the pod is kept");
+
+	/* A new template replaces the kept canary pods. */
+	fake_apply(v5);
+	dep = daemon_find_deployment(fake_d, "web");
+	snprintf(h4, sizeof(h4), "%s", hash);
+	snprintf(hash, sizeof(hash), "%s", dep->hash);
+	fake_advance(5000);
+	ok(count(h4).canary == 0 && count(hash).canary == 1 &&
+	       count(hash).stable == 4 && count(hash).leaving == 0,
+	   "new template: the kept pod of the aborted revision is gone, "
+	   "1 canary of the new one (%d, %d)",
+	   count(hash).canary, count(hash).stable);
+	is_int(canary_abort_cmd(fake_d, dep, &err), 0, "abort");
+	fake_advance(60 * 1000);
+	is_int(count(hash).canary, 1, "kept again");
+
+	/* undo: the template back on the stable revision. */
+	fake_apply(undo);
+	dep = daemon_find_deployment(fake_d, "web");
+	fake_advance(5000);
+	ok(count(hash).canary == 0 && count(hash).leaving == 0 &&
+	       count(dep->hash).canary == 4,
+	   "undo: the kept canary pod is gone, 4 stable (%d, %d)",
+	   count(hash).canary, count(dep->hash).canary);
+	is_int(fake_scale_to_zero(undo), 0, "scaled to 0");
 	fake_daemon_free();
 	fake_cleanup();
 	return tap_done();

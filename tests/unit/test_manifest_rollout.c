@@ -54,6 +54,7 @@ static const char ini[] =
     "strategy.rollingUpdate.maxSurge = 1\n"
     "strategy.rollingUpdate.maxUnavailable = 0\n"
     "strategy.canary.dynamicStableScale = true\n"
+    "strategy.canary.abortScaleDownDelaySeconds = 0\n"
     "strategy.canary.stickiness.cookie = side\n"
     "strategy.canary.analysis.templates = rate\n"
     "strategy.canary.analysis.startingStep = 1\n"
@@ -139,6 +140,7 @@ static const char yaml[] =
     "      maxSurge: 1\n"
     "      maxUnavailable: 0\n"
     "      dynamicStableScale: true\n"
+    "      abortScaleDownDelaySeconds: 0\n"
     "      analysis:\n"
     "        templates: [{templateName: rate}]\n"
     "        startingStep: 1\n"
@@ -319,6 +321,7 @@ static void check_same(void)
 		       c->max_surge.value == 1 && !c->max_surge.percent &&
 		       c->max_unavailable.value == 0 &&
 		       c->canary_analysis.starting_step == 1 &&
+		       c->canary_abort_scale_down_delay_seconds == 0 &&
 		       c->canary_analysis.templates.n == 1 &&
 		       !strcmp(c->canary_cookie, "side"),
 		   "canary settings");
@@ -389,6 +392,8 @@ static void check_round_trip(void)
 	       !strstr(dump, "berth.io/strategy.canary.steps") &&
 	       !strstr(dump, "\"status\""),
 	   "Argo's fields, not berth's annotations; no status");
+	ok(dump && strstr(dump, "\"abortScaleDownDelaySeconds\": 0"),
+	   "canary abortScaleDownDelaySeconds 0 written back");
 	free(dump);
 	char *y = json_to_yaml_docs(docs, &err);
 	json_decref(docs);
@@ -440,10 +445,9 @@ static const char *const errors[][2] = {
     {RO("", "    canary:\n      trafficRouting: {nginx: {}}\n"),
      "e.yaml:11: Rollout web: spec.strategy.canary.trafficRouting: not "
      "supported by berth (berth's own proxy routes by weight and header)"},
-    {RO("", "    canary:\n      abortScaleDownDelaySeconds: 30\n"),
-     "e.yaml:11: Rollout web: spec.strategy.canary."
-     "abortScaleDownDelaySeconds: not supported by berth (berth's canary "
-     "removes its pods once an abort has sent every request to stable)"},
+    {RO("", "    canary:\n      abortScaleDownDelaySeconds: -1\n"),
+     "e.yaml:11: strategy.canary.abortScaleDownDelaySeconds: \"-1\" is not a "
+     "non-negative integer"},
     {RO("", "    canary:\n      steps:\n      - experiment: {}\n"),
      "e.yaml:12: Rollout web: spec.strategy.canary.steps[0].experiment: not "
      "supported by berth (berth runs no experiments)"},
