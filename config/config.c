@@ -99,6 +99,7 @@ void cfg_free(struct berth_config *cfg)
 
 		free(s->name);
 		free(s->listen);
+		free(s->port_name);
 		kvlist_free(&s->selector);
 	}
 	free(cfg->services);

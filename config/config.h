@@ -157,7 +157,8 @@ struct deployment_spec {
 	char *working_dir;     /* NULL = "/" */
 	struct mount_spec *mounts;
 	size_t n_mounts;
-	int port; /* 0 = unset */
+	int port;	 /* 0 = unset */
+	char *port_name; /* ports[0].name; NULL = unnamed; not used by berth */
 	enum net_mode network;
 	enum restart_policy restart_policy;
 	int termination_grace_period_seconds; /* default 30 */
@@ -207,7 +208,8 @@ enum service_balance { BALANCE_ROUND_ROBIN, BALANCE_LEAST_CONN };
 struct service_spec {
 	char *name;
 	int line;
-	char *listen; /* "ADDR:PORT" or "[V6]:PORT" as written */
+	char *listen;	 /* "ADDR:PORT" or "[V6]:PORT" as written */
+	char *port_name; /* spec.ports[0].name; NULL = unnamed; not used */
 	struct kvlist selector;
 	int target_port;
 	enum service_mode mode;

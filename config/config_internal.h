@@ -184,6 +184,10 @@ int cfg_parse_listen(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		     const char *value);
 int cfg_parse_abs_path(struct cfg_parse *pc, const struct cfg_key *k,
 		       void *field, const char *value);
+int cfg_parse_port_name(struct cfg_parse *pc, const struct cfg_key *k,
+			void *field, const char *value);
+int cfg_parse_service_port_name(struct cfg_parse *pc, const struct cfg_key *k,
+				void *field, const char *value);
 int cfg_parse_registries(struct cfg_parse *pc, const struct cfg_key *k,
 			 void *field, const char *value);
 int cfg_parse_words(struct cfg_parse *pc, const struct cfg_key *k, void *field,

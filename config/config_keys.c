@@ -206,6 +206,9 @@ static const struct cfg_key keys[] = {
 	 CFG_KEY_REPEATABLE, "A bind mount, HOSTPATH:CONTAINERPATH[:ro]."),
     KEY(CFG_SEC_DEPLOYMENT, "port", cfg_parse_port, D, port, 1, 65535,
 	"The container port that services target."),
+    KEY(CFG_SEC_DEPLOYMENT, "portName", cfg_parse_port_name, D, port_name, 0, 0,
+	"The container port's name (ports[0].name in a manifest), kept and "
+	"written back; berth itself does not use it."),
     ENUM(CFG_SEC_DEPLOYMENT, "network", D, network, net_names,
 	 "private: a network namespace of the pod's own with loopback only "
 	 "(default); host: the host's network."),
@@ -392,6 +395,10 @@ static const struct cfg_key keys[] = {
 	"Labels a pod must have to be an endpoint, K=V,..."),
     KEY(CFG_SEC_SERVICE, "targetPort", cfg_parse_port, S, target_port, 1, 65535,
 	"Container port the service connects to."),
+    KEY(CFG_SEC_SERVICE, "portName", cfg_parse_service_port_name, S, port_name,
+	0, 0,
+	"The service port's name (spec.ports[0].name in a manifest), kept "
+	"and written back; berth itself does not use it."),
     ENUM(CFG_SEC_SERVICE, "mode", S, mode, mode_names,
 	 "http: balances per request (default); tcp: per connection."),
     ENUM(CFG_SEC_SERVICE, "balance", S, balance, balance_names,

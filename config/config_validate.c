@@ -154,6 +154,10 @@ static void check_deployment(struct cfg_parse *pc, size_t i)
 		cfg_verr(pc, d->line, "command is required in [deployment %s]",
 			 d->name);
 
+	l1 = cfg_seen_line(pc, DEP, i, "portName");
+	if (l1 && d->port == 0)
+		cfg_verr(pc, l1, "portName needs port in [deployment %s]",
+			 d->name);
 	cfg_check_strategy(pc, i); /* config_bluegreen.c */
 	l1 = cfg_seen_line(pc, DEP, i, "strategy.canary.steps");
 	if (l1 && d->strategy != STRATEGY_CANARY)

@@ -297,6 +297,53 @@ int cfg_parse_abs_path(struct cfg_parse *pc, const struct cfg_key *k,
 	return 0;
 }
 
+/* Kubernetes' IANA_SVC_NAME: at most 15 of [a-z0-9-], at least one
+ * letter, no '-' at either end and no "--". */
+static bool is_port_name(const char *s)
+{
+	size_t n = strlen(s);
+	bool letter = false;
+
+	if (n == 0 || n > 15 || s[0] == '-' || s[n - 1] == '-' ||
+	    strstr(s, "--"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= 'a' && s[i] <= 'z')
+			letter = true;
+		else if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	}
+	return letter;
+}
+
+int cfg_parse_port_name(struct cfg_parse *pc, const struct cfg_key *k,
+			void *field, const char *value)
+{
+	(void)k;
+	if (!is_port_name(value))
+		return cfg_perr(pc,
+				"%s: \"%s\" is not a port name (at most 15 "
+				"lowercase letters, digits and '-', with a "
+				"letter, no '-' at either end and no \"--\")",
+				pc->key, value);
+	set_string(field, xstrdup(value));
+	return 0;
+}
+
+/* A Service port's name is a DNS-1123 label, as Kubernetes checks it. */
+int cfg_parse_service_port_name(struct cfg_parse *pc, const struct cfg_key *k,
+				void *field, const char *value)
+{
+	(void)k;
+	if (!str_is_dns_label(value, 63))
+		return cfg_perr(pc,
+				"%s: \"%s\" is not a port name (a lowercase "
+				"DNS-1123 label of at most 63 characters)",
+				pc->key, value);
+	set_string(field, xstrdup(value));
+	return 0;
+}
+
 int cfg_parse_words(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value)
 {

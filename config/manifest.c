@@ -193,7 +193,7 @@ static int read_service(struct mctx *m, json_t *doc)
 	    "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy",
 	    NULL};
 	static const char *const port_allowed[] = {
-	    "port", "targetPort", "protocol", "appProtocol", NULL};
+	    "name", "port", "targetPort", "protocol", "appProtocol", NULL};
 	json_t *meta, *spec, *ports, *port, *sel, *x, *ann;
 	char listen[128];
 
@@ -243,6 +243,8 @@ static int read_service(struct mctx *m, json_t *doc)
 		return -1;
 	if ((x = json_object_get(port, "appProtocol")) &&
 	    mf_apply_scalar(m, port, "/spec/ports/0", "appProtocol", "mode"))
+		return -1;
+	if (mf_apply_scalar(m, port, "/spec/ports/0", "name", "portName"))
 		return -1;
 	/* The listen address: the annotation, else the cluster IP (when it
 	 * is an address), else loopback; the port is the service port. */

@@ -202,10 +202,14 @@ static json_t *container_json(const struct deployment_spec *d)
 	if (d->working_dir)
 		json_object_set_new(c, "workingDir",
 				    json_string(d->working_dir));
-	if (d->port > 0)
-		json_object_set_new(c, "ports",
-				    json_pack("[{s:i, s:s}]", "containerPort",
-					      d->port, "protocol", "TCP"));
+	if (d->port > 0) {
+		json_t *p = json_pack("{s:i, s:s}", "containerPort", d->port,
+				      "protocol", "TCP");
+		if (d->port_name)
+			json_object_set_new(p, "name",
+					    json_string(d->port_name));
+		json_object_set_new(c, "ports", json_pack("[o]", p));
+	}
 	if (d->n_mounts) {
 		json_t *vm = json_array();
 		for (size_t i = 0; i < d->n_mounts; i++) {
@@ -390,11 +394,18 @@ json_t *cfg_service_manifest(const struct service_spec *s,
 		json_object_set_new(ann, ANNOTATION("maxConnections"),
 				    json_string(buf));
 	}
-	return json_pack(
+	json_t *svc = json_pack(
 	    "{s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o, s:[{s:s, s:i, s:i, s:s}]}}",
 	    "apiVersion", "v1", "kind", "Service", "metadata", "name", s->name,
 	    "annotations", ann, "spec", "type", "ClusterIP", "selector",
 	    kv_json(selector ? selector : &s->selector), "ports", "protocol",
 	    "TCP", "port", port, "targetPort", s->target_port, "appProtocol",
 	    s->mode == SERVICE_TCP ? "tcp" : "http");
+	if (svc && s->port_name)
+		json_object_set_new(
+		    json_array_get(
+			json_object_get(json_object_get(svc, "spec"), "ports"),
+			0),
+		    "name", json_string(s->port_name));
+	return svc;
 }

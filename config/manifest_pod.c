@@ -291,9 +291,7 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 		char *pp = mf_child(cptr, "ports");
 		json_array_foreach(arr, i, x)
 		{
-			/* No name: berth refuses named ports, so a port's
-			 * name would be dropped. */
-			static const char *const a[] = {"containerPort",
+			static const char *const a[] = {"containerPort", "name",
 							"protocol", NULL};
 			p = mf_child_i(pp, i);
 			json_t *proto = json_object_get(x, "protocol");
@@ -306,6 +304,9 @@ static int read_container(struct mctx *m, json_t *c, const char *cptr,
 			if (r == 0)
 				r = mf_apply_port(m, x, p, "containerPort",
 						  "port");
+			if (r == 0)
+				r = mf_apply_scalar(m, x, p, "name",
+						    "portName");
 			free(p);
 			if (r) {
 				free(pp);

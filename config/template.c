@@ -131,6 +131,10 @@ const struct tmpl_field cfg_template_fields[] = {
      .min = 0,
      .max = 3,
      .omit_default = true},
+    {.key = "portName",
+     .type = TMPL_STR,
+     .off = offsetof(D, port_name),
+     .omit_default = true},
     {0},
 };
 

@@ -102,7 +102,7 @@ start_kube() {
 	[ "$(count_pods '.image | endswith("echo-0.2.0")')" -eq 2 ]
 }
 
-@test "kubectl create deployment (a protobuf body) and expose; create service is refused by name" {
+@test "kubectl create deployment and create service (protobuf bodies) and expose" {
 	need_kubectl
 	start_kube
 	run kctl -v=8 create deployment front --image="$IMAGES/echo-0.1.0" \
@@ -117,19 +117,28 @@ start_kube() {
 	jqt '.spec.replicas == 2 and .spec.selector.matchLabels == {"app": "front"}' "$T/front.json"
 	jqt '.spec.template.spec.containers[0] | (.name | startswith("echo-0-1-0-")) and .image == $i and .command == ["/bin/echo-version", "--listen", ":8080"] and .ports[0].containerPort == 8080' --arg i "$IMAGES/echo-0.1.0" "$T/front.json"
 
-	# create service sends protobuf too; it names its port, which a
-	# berth service cannot keep: refused, naming the field.
-	run kctl -v=8 create service clusterip front --tcp=21081:8080
-	[ "$status" -ne 0 ]
-	echo "$output" | grep -q 'Content-Type: application/vnd.kubernetes.protobuf'
-	[[ "$output" == *'Service "front" is invalid: spec.ports[0].name: field not supported by berth'* ]]
-	# expose (JSON) makes the same Service without a port name.
+	# expose (JSON) makes a Service without a port name.
 	run kctl expose deployment front --port=21081 --target-port=8080
 	[ "$status" -eq 0 ]
 	[ "$output" = "service/front exposed" ]
 	[ "$(curl -sf http://127.0.0.1:21081/)" = 0.1.0 ]
 	run kctl get svc front -o jsonpath='{.spec.selector.app} {.spec.ports[0].port}'
 	[ "$output" = "front 21081" ]
+	# create service sends protobuf; it names its port P-T, kept as the
+	# service's portName and served back.
+	run kctl -v=8 create service clusterip front2 --tcp=21082:8080
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q 'Content-Type: application/vnd.kubernetes.protobuf'
+	[ "$(echo "$output" | tail -1)" = "service/front2 created" ]
+	run kctl get svc front2 -o jsonpath='{.spec.selector.app} {.spec.ports[0].port} {.spec.ports[0].name}'
+	[ "$output" = "front2 21082 21082-8080" ]
+	# a name Kubernetes would refuse is refused, naming the field
+	run kctl create service clusterip front3 --tcp=21083:8080 --dry-run=client -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq '.spec.ports[0].name = "Bad_Name"' >"$T/front3.json"
+	run kctl create -f "$T/front3.json"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'spec.ports[0].name: portName: "Bad_Name" is not a port name'* ]]
 
 	# A kind berth does not read from protobuf: 415 naming it.
 	printf 'k8s\0\n\017\n\002v1\022\tConfigMap\022\000' >"$T/cm.pb"

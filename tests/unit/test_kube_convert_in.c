@@ -201,10 +201,10 @@ int main(void)
 
 	/* Refusals name the field. */
 	ok(strstr(refused(obj, "spec.template.spec.containers.0.ports.0.name",
-			  json_string("http"), buf, sizeof(buf)),
-		  "spec.template.spec.containers[0].ports[0].name: field not "
-		  "supported") != NULL,
-	   "a port name is refused: %s", buf);
+			  json_string("HTTP"), buf, sizeof(buf)),
+		  "spec.template.spec.containers[0].ports[0].name: portName: "
+		  "\"HTTP\" is not a port name") != NULL,
+	   "a port name that is no IANA service name is refused: %s", buf);
 	ok(strstr(refused(obj, "spec.template.spec.containers.+",
 			  json_pack("{s:s, s:s}", "name", "b", "image", "x"),
 			  buf, sizeof(buf)),

@@ -300,17 +300,34 @@ static void check_disagreements(void)
 	o = set(
 	    parse(dep), "spec.template.spec.containers.0.ports",
 	    json_pack("[{s:i, s:s}]", "containerPort", 8080, "name", "http"));
-	ok(has(api(o, &lenient, NULL),
-	       "containers[0].ports[0].name: field not supported"),
-	   "a container port's name is refused");
-	ok(has(file(o), "ports[0].name: field not supported"),
-	   "... in a file too (it was dropped)");
+	is_str(api(o, &lenient, &c), "", "a container port's name reads");
+	ok(c && c->deployments[0].port_name &&
+	       !strcmp(c->deployments[0].port_name, "http"),
+	   "... kept as portName");
+	cfg_free(c);
+	is_str(file(o), "", "... in a file too");
 	json_decref(o);
-	o = set(parse(svc), "spec.ports.0.name", json_string("http"));
+	o = set(
+	    parse(dep), "spec.template.spec.containers.0.ports",
+	    json_pack("[{s:i, s:s}]", "containerPort", 8080, "name", "Http_1"));
 	ok(has(api(o, &lenient, NULL),
-	       "spec.ports[0].name: field not supported"),
-	   "a service port's name is refused");
-	ok(has(file(o), "spec.ports[0].name: field not supported"),
+	       "containers[0].ports[0].name: portName: \"Http_1\" is not a "
+	       "port name"),
+	   "a container port name that is no IANA service name is refused");
+	json_decref(o);
+	o = set(parse(svc), "spec.ports.0.name", json_string("80-8080"));
+	is_str(api(o, &lenient, &c), "", "a service port's name reads");
+	ok(c && c->services[0].port_name &&
+	       !strcmp(c->services[0].port_name, "80-8080"),
+	   "... kept as portName");
+	cfg_free(c);
+	is_str(file(o), "", "... in a file too");
+	json_decref(o);
+	o = set(parse(svc), "spec.ports.0.name", json_string("Web"));
+	ok(has(api(o, &lenient, NULL),
+	       "spec.ports[0].name: portName: \"Web\" is not a port name"),
+	   "a service port name that is no DNS label is refused");
+	ok(has(file(o), "portName: \"Web\" is not a port name"),
 	   "... in a file too");
 	json_decref(o);
 

@@ -115,6 +115,8 @@ static const struct change changes[] = {
     {"mount", "echo", "mount", "mount = data:/data:ro\nmount = /tmp:/scratch\n",
      "mount = data:/data:ro\nmount = /tmp:/scratch:ro\n", false},
     {"port", "echo", "port", "port = 8080\n", "port = 8081\n", false},
+    {"portName", "echo", "portName", "portName = http\n", "portName = web\n",
+     false},
     {"network", "echo", "network", "network = host\n", "network = private\n",
      false},
     {"restartPolicy", "echo", "restartPolicy", "restartPolicy = OnFailure\n",
