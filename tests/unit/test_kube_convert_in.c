@@ -20,6 +20,7 @@
 #include "../../kube/kobj.h"
 #include "../../kube/kube_internal.h"
 #include "../../orchestrator/revision.h"
+#include "../lib/cfg_text.h"
 #include "../lib/tap.h"
 
 static const char ini[] =
@@ -68,18 +69,7 @@ static const char ini[] =
 
 static struct berth_config *load(void)
 {
-	char path[] = "/tmp/berth-test-kube-in-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
+	return cfg_from_text(ini, "/tmp/berth-test-kube-in-XXXXXX");
 }
 
 /* The Deployment as kube_deployment() shows it, without metadata and

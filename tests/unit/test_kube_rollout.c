@@ -15,6 +15,7 @@
 #include "../../kube/convert_rollout.h"
 #include "../../kube/kobj.h"
 #include "../../kube/table.h"
+#include "../lib/cfg_text.h"
 #include "../lib/tap.h"
 
 static const char ini[] =
@@ -45,18 +46,7 @@ static const char ini[] =
 
 static struct berth_config *load(void)
 {
-	char path[] = "/tmp/berth-test-kube-ro-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
+	return cfg_from_text(ini, "/tmp/berth-test-kube-ro-XXXXXX");
 }
 
 static const char *s(json_t *o, const char *path)

@@ -11,6 +11,7 @@
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
 #include "../../orchestrator/revision.h"
+#include "../lib/cfg_text.h"
 #include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
@@ -30,18 +31,7 @@ static const char ini[] = "[berth]\n"
 
 static struct berth_config *load(void)
 {
-	char path[] = "/tmp/berth-test-revision-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
+	return cfg_from_text(ini, "/tmp/berth-test-revision-XXXXXX");
 }
 
 static void test_hash(const struct deployment_spec *s)
