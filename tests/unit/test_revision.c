@@ -11,7 +11,7 @@
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
 #include "../../orchestrator/revision.h"
-#include "../lib/cfg_text.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
@@ -28,11 +28,6 @@ static const char ini[] = "[berth]\n"
 			  "readinessProbe.httpGet.path = /healthz\n"
 			  "readinessProbe.httpGet.port = 8080\n"
 			  "lifecycle.preStop.exec.command = /bin/true now\n";
-
-static struct berth_config *load(void)
-{
-	return cfg_from_text(ini, "/tmp/berth-test-revision-XXXXXX");
-}
 
 static void test_hash(const struct deployment_spec *s)
 {
@@ -113,7 +108,8 @@ static void test_numbering(void)
 
 int main(void)
 {
-	struct berth_config *cfg = load();
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-revision-XXXXXX");
 
 	ok(cfg != NULL && cfg->n_deployments == 1, "test config loads");
 	if (cfg == NULL)
