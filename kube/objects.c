@@ -195,6 +195,16 @@ void kube_record_overlay(struct kube_server *ks, const char *kind, json_t *obj)
 				json_object_get(rec, "generation"));
 }
 
+void kube_config_take_deployment(struct berth_config *cfg,
+				 struct berth_config *one)
+{
+	cfg->deployments =
+	    xrealloc(cfg->deployments,
+		     (cfg->n_deployments + 1) * sizeof(*cfg->deployments));
+	cfg->deployments[cfg->n_deployments++] = one->deployments[0];
+	one->n_deployments = 0;
+}
+
 int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 		       struct berr *err)
 {
@@ -232,12 +242,7 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				rc = -1;
 				break;
 			}
-			cfg->deployments = xrealloc(
-			    cfg->deployments, (cfg->n_deployments + 1) *
-						  sizeof(*cfg->deployments));
-			cfg->deployments[cfg->n_deployments++] =
-			    one->deployments[0];
-			one->n_deployments = 0;
+			kube_config_take_deployment(cfg, one);
 		} else if (!strcmp(kind, "Service")) {
 			bool taken = false;
 

@@ -36,6 +36,10 @@ const char *kube_container_name(const struct deployment *dep);
 /* Adds the record's labels and annotations to obj's metadata. */
 void kube_record_overlay(struct kube_server *ks, const char *kind, json_t *obj);
 
+/* Moves one's first deployment (one loaded object) to the end of cfg's. */
+void kube_config_take_deployment(struct berth_config *cfg,
+				 struct berth_config *one);
+
 /* The daemon's extend_config hook: the objects created through the API
  * added to cfg; a name both have is an error naming both. */
 int kube_extend_config(struct daemon *d, struct berth_config *cfg,

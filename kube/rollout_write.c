@@ -10,12 +10,10 @@
  * with daemon_put_deployment() and daemon_put_analysis(). No decision
  * about pods is made here.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/cleanup.h"
 #include "../common/xalloc.h"
 #include "../config/manifest.h"
 #include "../orchestrator/daemon.h"
@@ -24,36 +22,12 @@
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
-#include "patch.h"
+#include "write_common.h"
 
 struct rwctx {
-	struct kube_server *ks;
-	struct kube_conn *c;
-	const struct kube_request *req;
-	const struct kres *r;
-	bool template; /* analysistemplates, else rollouts */
-	const char *kind;
-	const char *what; /* rollouts.argoproj.io */
-	char manager[128];
-	bool dry_run;
+	struct kwrite k; /* first: the kind Rollout | AnalysisTemplate */
+	bool template;	 /* analysistemplates, else rollouts */
 };
-
-static void fail(struct rwctx *w, int code, const char *reason,
-		 const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void fail(struct rwctx *w, int code, const char *reason,
-		 const char *name, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kube_reply_json(w->c, code,
-			kube_status(code, reason, msg, w->r->name, name));
-}
 
 /* The loader's "request:LINE: Rollout web: FIELD: why" as "FIELD: why". */
 static const char *strip_prefix(const char *msg, const char *kind,
@@ -74,30 +48,6 @@ static const char *strip_prefix(const char *msg, const char *kind,
 	if (!strncmp(p, who, strlen(who)))
 		p += strlen(who);
 	return p;
-}
-
-/* 422 Invalid with the cause kubectl prints. */
-static void invalid(struct rwctx *w, const char *name, const char *why)
-{
-	const char *sep = strstr(why, ": ");
-	char field[200] = "", msg[1200];
-	json_t *st;
-
-	if (sep && (size_t)(sep - why) < sizeof(field) &&
-	    memchr(why, ' ', (size_t)(sep - why)) == NULL)
-		snprintf(field, sizeof(field), "%.*s", (int)(sep - why), why);
-	snprintf(msg, sizeof(msg), "%s.argoproj.io \"%s\" is invalid: %s",
-		 w->kind, name, why);
-	st = kube_status(422, "Invalid", msg, w->r->name, name);
-	json_object_set_new(json_object_get(st, "details"), "kind",
-			    json_string(w->kind));
-	json_object_set_new(json_object_get(st, "details"), "group",
-			    json_string(w->r->group));
-	json_object_set_new(
-	    json_object_get(st, "details"), "causes",
-	    json_pack("[{s:s, s:s, s:s}]", "reason", "FieldValueInvalid",
-		      "message", field[0] ? sep + 2 : why, "field", field));
-	kube_reply_json(w->c, 422, st);
 }
 
 int kube_rollout_load(const json_t *obj, const struct berth_config *ctx,
@@ -132,54 +82,17 @@ int kube_rollout_load(const json_t *obj, const struct berth_config *ctx,
 	return rc;
 }
 
-static struct deployment *find_rollout(struct rwctx *w, const char *name)
+static struct deployment *find_rollout(struct kwrite *w, const char *name)
 {
 	struct deployment *dep = daemon_find_deployment(w->ks->d, name);
 
 	return dep && kube_is_rollout(dep) ? dep : NULL;
 }
 
-static const struct analysis_template *find_template(struct rwctx *w,
+static const struct analysis_template *find_template(struct kwrite *w,
 						     const char *name)
 {
 	return w->ks->d->cfg ? cfg_find_analysis(w->ks->d->cfg, name) : NULL;
-}
-
-static json_t *current(struct rwctx *w, const char *name)
-{
-	struct kube_ctx k;
-	json_t *all, *obj, *found = NULL;
-	size_t i;
-
-	kube_history_sync(w->ks, w->r);
-	kube_ctx_init(&k, w->ks->d, w->ks->ns_created_ms);
-	snprintf(k.rv, sizeof(k.rv), "%llu",
-		 (unsigned long long)kube_history_head(w->ks));
-	all = kube_collect(w->ks, &k, w->r, KUBE_NAMESPACE, NULL, NULL);
-	kube_history_stamp(w->ks, w->r, all);
-	json_array_foreach(all, i, obj)
-	{
-		const char *n =
-		    json_string_value(kube_path(obj, "metadata.name"));
-
-		if (n && !strcmp(n, name)) {
-			found = json_incref(obj);
-			break;
-		}
-	}
-	json_decref(all);
-	return found;
-}
-
-static void reply_current(struct rwctx *w, int code, const char *name)
-{
-	json_t *obj = current(w, name);
-
-	if (obj == NULL)
-		obj = json_pack("{s:s, s:s, s:{s:s}}", "kind", w->kind,
-				"apiVersion", "argoproj.io/v1alpha1",
-				"metadata", "name", name);
-	kube_reply_json(w->c, code, obj);
 }
 
 /* The spec berth writes for the rollout or template name now; NULL
@@ -209,7 +122,7 @@ static json_t *canonical_of(struct daemon *d, bool template, const char *name)
 
 static json_t *canonical_spec(struct rwctx *w, const char *name)
 {
-	return canonical_of(w->ks->d, w->template, name) ?: json_null();
+	return canonical_of(w->k.ks->d, w->template, name) ?: json_null();
 }
 
 json_t *kube_rollout_view(struct kube_server *ks, const struct kube_ctx *k,
@@ -246,60 +159,37 @@ json_t *kube_rollout_view(struct kube_server *ks, const struct kube_ctx *k,
 static int remember(struct rwctx *w, const char *name, json_t *obj, bool api,
 		    const json_t *applied)
 {
-	json_t *rec = kube_record(w->ks, w->kind, name, true);
-	json_t *meta = json_object_get(obj, "metadata");
-	json_t *ann = json_deep_copy(json_object_get(meta, "annotations"));
-	json_t *clean = json_deep_copy(obj), *cm;
-	struct berr err = BERR_INIT;
+	json_t *ann = json_deep_copy(kube_path(obj, "metadata.annotations"));
+	json_t *rec;
 
 	if (ann)
 		json_object_del(ann, "rollout.argoproj.io/revision");
-	json_object_set_new(rec, "annotations", ann ? ann : json_object());
-	json_object_set_new(rec, "labels",
-			    json_deep_copy(json_object_get(meta, "labels"))
-				?: json_object());
-	if (applied) {
-		if (!json_is_object(json_object_get(rec, "applied")))
-			json_object_set_new(rec, "applied", json_object());
-		json_object_set_new(json_object_get(rec, "applied"), w->manager,
-				    json_deep_copy(applied));
-	}
-	json_object_del(clean, "status");
-	cm = json_object_get(clean, "metadata");
-	json_object_del(cm, "uid");
-	json_object_del(cm, "resourceVersion");
-	json_object_del(cm, "generation");
-	json_object_del(cm, "creationTimestamp");
-	json_object_del(cm, "managedFields");
+	rec = kwrite_record_meta(&w->k, name, obj, ann);
+	kwrite_record_applied(&w->k, rec, applied);
 	if (api)
 		json_object_set_new(rec, "api", json_true());
 	/* The spec as the client wrote it, served while the model still
 	 * says the same (canonical: the spec berth would write for it). */
-	json_object_set_new(rec, "object", clean);
+	json_object_set_new(rec, "object", kwrite_clean_object(obj));
 	json_object_set_new(rec, "canonical", canonical_spec(w, name));
-	if (kube_record_save(w->ks, rec, &err) == -1) {
-		fail(w, 500, "InternalError", name,
-		     "the object changed but its record could not be saved: "
-		     "%s",
-		     err.msg);
-		return -1;
-	}
-	return 0;
+	return kwrite_record_save(&w->k, name, rec);
 }
 
-static int put(struct rwctx *w, const char *name, json_t *obj,
+static int put(struct kwrite *k, const char *name, json_t *obj,
 	       const json_t *applied, bool create)
 {
-	struct daemon *d = w->ks->d;
+	struct rwctx *w = (struct rwctx *)k;
+	struct daemon *d = k->ks->d;
 	struct berth_config *cfg = NULL;
 	struct berr err = BERR_INIT;
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
 
-	if (!kind || strcmp(kind, w->kind) || !api ||
+	if (!kind || strcmp(kind, k->kind) || !api ||
 	    strcmp(api, "argoproj.io/v1alpha1")) {
-		fail(w, 400, "BadRequest", name,
-		     "the object must be an argoproj.io/v1alpha1 %s", w->kind);
+		kwrite_fail(k, 400, "BadRequest", name,
+			    "the object must be an argoproj.io/v1alpha1 %s",
+			    k->kind);
 		return -1;
 	}
 	/* spec.paused is `rollout pause`: the model's, not the config's. */
@@ -315,20 +205,21 @@ static int put(struct rwctx *w, const char *name, json_t *obj,
 	}
 	if (kube_rollout_load(load_obj, d->cfg, &cfg, &err) == -1) {
 		json_decref(load_obj);
-		invalid(w, name, err.msg);
+		kwrite_invalid(k, name, err.msg);
 		return -1;
 	}
 	json_decref(load_obj);
 	if (w->template ? strcmp(cfg->analyses[0].name, name)
 			: strcmp(cfg->deployments[0].name, name)) {
-		fail(w, 400, "BadRequest", name,
-		     "the name of the object does not match the name in the "
-		     "URL (%s)",
-		     name);
+		kwrite_fail(
+		    k, 400, "BadRequest", name,
+		    "the name of the object does not match the name in the "
+		    "URL (%s)",
+		    name);
 		cfg_free(cfg);
 		return -1;
 	}
-	if (w->dry_run) {
+	if (k->dry_run) {
 		cfg_free(cfg);
 		return 0;
 	}
@@ -354,105 +245,14 @@ static int put(struct rwctx *w, const char *name, json_t *obj,
 	return remember(w, name, obj, create, applied);
 }
 
-static void do_create(struct rwctx *w, json_t *obj, const json_t *applied)
+static bool exists(struct kwrite *w, const char *name)
 {
-	const char *n = json_string_value(kube_path(obj, "metadata.name"));
-	char name[128];
-
-	if (n == NULL || n[0] == '\0') {
-		invalid(w, "", "metadata.name: Required value");
-		return;
-	}
-	snprintf(name, sizeof(name), "%s", n);
-	if (w->template ? find_template(w, name) != NULL
-			: daemon_find_deployment(w->ks->d, name) != NULL) {
-		fail(w, 409, "AlreadyExists", name, "%s \"%s\" already exists",
-		     w->what, name);
-		return;
-	}
-	if (put(w, name, obj, applied, true) == 0)
-		reply_current(w, 201, name);
+	if (((struct rwctx *)w)->template)
+		return find_template(w, name) != NULL;
+	return daemon_find_deployment(w->ks->d, name) != NULL;
 }
 
-static bool stale(struct rwctx *w, const char *name, json_t *cur, json_t *obj)
-{
-	const char *want =
-	    json_string_value(kube_path(obj, "metadata.resourceVersion"));
-	const char *have =
-	    json_string_value(kube_path(cur, "metadata.resourceVersion"));
-
-	if (want == NULL || want[0] == '\0' || (have && !strcmp(want, have)))
-		return false;
-	fail(w, 409, "Conflict", name,
-	     "Operation cannot be fulfilled on %s \"%s\": the object has "
-	     "been modified; please apply your changes to the latest "
-	     "version and try again",
-	     w->what, name);
-	return true;
-}
-
-static void do_patch(struct rwctx *w, const char *name, json_t *body)
-{
-	const char *ct = w->req->content_type;
-	bool apply = !strncmp(ct, "application/apply-patch+yaml", 28);
-	json_t *cur = current(w, name), *obj = NULL;
-	char why[512] = "";
-
-	if (cur == NULL) {
-		if (apply)
-			do_create(w, body, body);
-		else
-			fail(w, 404, "NotFound", name, "%s \"%s\" not found",
-			     w->what, name);
-		return;
-	}
-	if (!strncmp(ct, "application/json-patch+json", 27))
-		obj = kube_patch_json(cur, body, why, sizeof(why));
-	else if (!strncmp(ct, "application/merge-patch+json", 28))
-		obj = kube_patch_merge(cur, body);
-	else if (apply)
-		obj = kube_patch_apply(
-		    cur,
-		    json_object_get(json_object_get(kube_record(w->ks, w->kind,
-								name, false),
-						    "applied"),
-				    w->manager),
-		    body, w->kind, why, sizeof(why));
-	else {
-		fail(w, 415, "UnsupportedMediaType", name,
-		     "the body of the request was in an unknown format - "
-		     "accepted media types include: "
-		     "application/json-patch+json, "
-		     "application/merge-patch+json, "
-		     "application/apply-patch+yaml");
-		json_decref(cur);
-		return;
-	}
-	if (obj == NULL) {
-		char msg[600];
-
-		snprintf(msg, sizeof(msg), "patch: %s", why);
-		invalid(w, name, msg);
-	} else if (!stale(w, name, cur, obj) &&
-		   put(w, name, obj, apply ? body : NULL, false) == 0) {
-		reply_current(w, 200, name);
-	}
-	json_decref(obj);
-	json_decref(cur);
-}
-
-static void do_replace(struct rwctx *w, const char *name, json_t *obj)
-{
-	json_t *cur = current(w, name);
-
-	if (cur == NULL)
-		fail(w, 404, "NotFound", name, "%s \"%s\" not found", w->what,
-		     name);
-	else if (!stale(w, name, cur, obj) &&
-		 put(w, name, obj, NULL, false) == 0)
-		reply_current(w, 200, name);
-	json_decref(cur);
-}
+static const struct kwrite_ops ops = {.put = put, .exists = exists};
 
 /* A template a deployment names may not go: the deployment could not
  * be applied again. */
@@ -481,28 +281,29 @@ static const char *template_user(struct daemon *d, const char *name)
 	return NULL;
 }
 
-static void do_delete(struct rwctx *w, const char *name)
+static void do_delete(struct rwctx *rw, const char *name)
 {
+	struct kwrite *w = &rw->k;
 	struct daemon *d = w->ks->d;
 	struct berr err = BERR_INIT;
 	const char *user;
 
-	if (w->template ? !find_template(w, name) : !find_rollout(w, name)) {
-		fail(w, 404, "NotFound", name, "%s \"%s\" not found", w->what,
-		     name);
+	if (rw->template ? !find_template(w, name) : !find_rollout(w, name)) {
+		kwrite_not_found(w, name);
 		return;
 	}
-	if (w->template && (user = template_user(d, name))) {
-		fail(w, 409, "Conflict", name,
-		     "analysistemplates.argoproj.io \"%s\" is used by rollout "
-		     "%s: change or delete the rollout first",
-		     name, user);
+	if (rw->template && (user = template_user(d, name))) {
+		kwrite_fail(w, 409, "Conflict", name,
+			    "analysistemplates.argoproj.io \"%s\" is used by "
+			    "rollout %s: change or delete the rollout first",
+			    name, user);
 		return;
 	}
 	if (!w->dry_run) {
-		if (w->template) {
+		if (rw->template) {
 			if (daemon_delete_analysis(d, name, &err) == -1) {
-				fail(w, 404, "NotFound", name, "%s", err.msg);
+				kwrite_fail(w, 404, "NotFound", name, "%s",
+					    err.msg);
 				return;
 			}
 		} else {
@@ -512,33 +313,28 @@ static void do_delete(struct rwctx *w, const char *name)
 		}
 		kube_record_delete(w->ks, w->kind, name);
 	}
-	kube_reply_json(w->c, 200,
-			json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s, s:s}}",
-				  "kind", "Status", "apiVersion", "v1",
-				  "metadata", "status", "Success", "details",
-				  "name", name, "group", w->r->group, "kind",
-				  w->r->name));
+	kwrite_reply_deleted(w, name);
 }
 
 void kube_rollout_write(struct kube_server *ks, struct kube_conn *c,
 			const struct kube_request *req, const struct kres *r,
 			const char *name)
 {
-	struct rwctx w = {.ks = ks, .c = c, .req = req, .r = r};
-	cleanup_free char *mgr = kube_query_get(req, "fieldManager");
-	cleanup_free char *dry = kube_query_get(req, "dryRun");
+	struct rwctx w = {.template = !strcmp(r->name, "analysistemplates")};
 	json_error_t e;
 	json_t *body;
 
-	w.template = !strcmp(r->name, "analysistemplates");
-	w.kind = w.template ? "AnalysisTemplate" : "Rollout";
-	w.what = w.template ? "analysistemplates.argoproj.io"
-			    : "rollouts.argoproj.io";
-	snprintf(w.manager, sizeof(w.manager), "%s", mgr ? mgr : "unknown");
-	w.dry_run = dry && !strcmp(dry, "All");
+	kwrite_init(&w.k, ks, c, req, r);
+	w.k.ops = &ops;
+	w.k.kind = w.template ? "AnalysisTemplate" : "Rollout";
+	w.k.what = w.template ? "analysistemplates.argoproj.io"
+			      : "rollouts.argoproj.io";
+	w.k.kind_suffix = ".argoproj.io";
+	w.k.api_version = "argoproj.io/v1alpha1";
+	w.k.strategic = false; /* a custom resource takes none */
 	if (ks->d->cfg == NULL) {
-		fail(&w, 503, "ServiceUnavailable", name ? name : "",
-		     "no config applied yet");
+		kwrite_fail(&w.k, 503, "ServiceUnavailable", name ? name : "",
+			    "no config applied yet");
 		return;
 	}
 	if (!strcmp(req->method, "DELETE") && name) {
@@ -547,23 +343,13 @@ void kube_rollout_write(struct kube_server *ks, struct kube_conn *c,
 	}
 	body = json_loadb(req->body, req->body_len, 0, &e);
 	if (body == NULL) {
-		fail(&w, strstr(req->content_type, "protobuf") ? 415 : 400,
-		     "BadRequest", name ? name : "",
-		     "the body is not JSON (berth reads JSON only): %s",
-		     e.text);
+		kwrite_fail(
+		    &w.k, strstr(req->content_type, "protobuf") ? 415 : 400,
+		    "BadRequest", name ? name : "",
+		    "the body is not JSON (berth reads JSON only): %s", e.text);
 		return;
 	}
-	if (!strcmp(req->method, "POST") && name == NULL)
-		do_create(&w, body, NULL);
-	else if (!strcmp(req->method, "PUT") && name)
-		do_replace(&w, name, body);
-	else if (!strcmp(req->method, "PATCH") && name)
-		do_patch(&w, name, body);
-	else
-		fail(&w, 405, "MethodNotAllowed", name ? name : "",
-		     "the server does not allow this method on the requested "
-		     "resource (%s)",
-		     req->method);
+	kwrite_dispatch(&w.k, name, body);
 	json_decref(body);
 }
 
@@ -608,12 +394,7 @@ static int extend_kind(struct daemon *d, struct berth_config *cfg,
 			memset(&one->analyses[0], 0, sizeof(one->analyses[0]));
 			one->n_analyses = 0;
 		} else {
-			cfg->deployments = xrealloc(
-			    cfg->deployments, (cfg->n_deployments + 1) *
-						  sizeof(*cfg->deployments));
-			cfg->deployments[cfg->n_deployments++] =
-			    one->deployments[0];
-			one->n_deployments = 0;
+			kube_config_take_deployment(cfg, one);
 		}
 		cfg_free(one);
 	}

@@ -7,21 +7,10 @@
 # either way → refused, loopback only unless configured, 0600 files.
 # Addresses: 127.0.0.1, ports 26443-26499 (API 26443-26445, service 26480).
 
-load ../lib/helpers
-load ../lib/kube
-
-setup() {
-	new_env
-}
-
-teardown() {
-	teardown_env
-}
+load ../lib/kube_env
 
 start_kube() {
-	kube_ini 127.0.0.1:26443 >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 2
+	kube_start 26443
 }
 
 @test "credentials and the kubeconfig are made at first start, secrets 0600" {

@@ -12,21 +12,10 @@
 # Addresses: 127.0.0.1, ports 26500-26599 (API 26500-26502, services
 # 26580-26582).
 
-load ../lib/helpers
-load ../lib/kube
-
-setup() {
-	new_env
-}
-
-teardown() {
-	teardown_env
-}
+load ../lib/kube_env
 
 start_kube() {
-	kube_ini 127.0.0.1:26500 | sed 's/26480/26580/' >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 2
+	kube_start 26500 26580
 }
 
 # app_yaml IMAGE [REPLICAS]: a Deployment `api` and a Service `apisvc`

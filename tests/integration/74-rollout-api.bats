@@ -11,16 +11,7 @@
 # name, no strategic merge patch), kept across `berth apply` and a restart.
 # Addresses: 127.0.0.1, ports 20900-20999 (API 20900, services 20981-20983).
 
-load ../lib/helpers
-load ../lib/kube
-
-setup() {
-	new_env
-}
-
-teardown() {
-	teardown_env
-}
+load ../lib/kube_env
 
 # rollout_yaml VERSION: a Service `websvc` and a Rollout `web` (2 replicas,
 # steps setWeight 20, pause) as a user writes them.

@@ -10,16 +10,7 @@
 # Addresses: 127.0.0.1, ports 21000-21099 (services 21080-21083) and
 # 26700-26799 (API 26700-26701).
 
-load ../lib/helpers
-load ../lib/kube
-
-setup() {
-	new_env
-}
-
-teardown() {
-	teardown_env
-}
+load ../lib/kube_env
 
 need_python_client() {
 	/usr/bin/python3 -c 'import kubernetes' 2>/dev/null ||
@@ -43,9 +34,7 @@ ready_replicas() {
 }
 
 start_kube() {
-	kube_ini 127.0.0.1:26700 | sed 's/26480/21080/' >"$T/berth.ini"
-	start_daemon
-	wait_for 60 ready_pods 2
+	kube_start 26700 21080
 }
 
 @test "python3-kubernetes lists, reads, creates and deletes; version, discovery, log" {

@@ -17,6 +17,7 @@
 #include "../../kube/kube_internal.h"
 #include "../../kube/table.h"
 #include "../../orchestrator/view.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
@@ -31,22 +32,6 @@ static const char ini[] = "[berth]\n"
 			  "labels = app=web\n"
 			  "port = 8080\n";
 
-static struct berth_config *load(void)
-{
-	char path[] = "/tmp/berth-test-kube-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
-}
-
 static const char *s(json_t *o, const char *path)
 {
 	const char *v = json_string_value(kube_path(o, path));
@@ -56,7 +41,8 @@ static const char *s(json_t *o, const char *path)
 
 int main(void)
 {
-	struct berth_config *cfg = load();
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-kube-XXXXXX");
 	struct daemon *d;
 	struct deployment dep;
 	struct revision rev;
@@ -70,16 +56,10 @@ int main(void)
 		return 1;
 	}
 	d = xcalloc(1, sizeof(*d));
-	memset(&dep, 0, sizeof(dep));
 	memset(&rev, 0, sizeof(rev));
 	memset(&p, 0, sizeof(p));
-	snprintf(dep.name, sizeof(dep.name), "web");
-	dep.daemon = d;
-	dep.spec = &cfg->deployments[0];
-	dep.replicas = 2;
-	dep.revision = 1;
-	snprintf(dep.hash, sizeof(dep.hash), "abc123");
-	dep.created_ms = 1796464800000LL;
+	fixture_deployment(&dep, d, "web", &cfg->deployments[0], 2, 1, "abc123",
+			   1796464800000LL);
 	rev.number = 1;
 	snprintf(rev.hash, sizeof(rev.hash), "abc123");
 	rev.created_ms = dep.created_ms + 10;

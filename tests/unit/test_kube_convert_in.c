@@ -20,6 +20,7 @@
 #include "../../kube/kobj.h"
 #include "../../kube/kube_internal.h"
 #include "../../orchestrator/revision.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] =
@@ -65,22 +66,6 @@ static const char ini[] =
     "strategy.rollingUpdate.maxSurge = 1\n"
     "strategy.rollingUpdate.maxUnavailable = 0\n"
     "minReadySeconds = 2\n";
-
-static struct berth_config *load(void)
-{
-	char path[] = "/tmp/berth-test-kube-in-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
-}
 
 /* The Deployment as kube_deployment() shows it, without metadata and
  * status: berth-only settings (resources.limits.pids) ride in its
@@ -138,7 +123,9 @@ static const char *refused(json_t *obj, const char *patch_path, json_t *value,
 
 int main(void)
 {
-	struct berth_config *cfg = load(), *back = NULL;
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-kube-in-XXXXXX");
+	struct berth_config *back = NULL;
 	struct deployment dep;
 	struct berr err = BERR_INIT;
 	json_t *obj, *ctr;

@@ -12,6 +12,7 @@
 #include "../../config/config.h"
 #include "../../kube/kobj.h"
 #include "../../kube/kube_internal.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
@@ -22,22 +23,6 @@ static const char ini[] = "[berth]\n"
 			  "command = /bin/true\n"
 			  "replicas = 1\n"
 			  "labels = app=web\n";
-
-static struct berth_config *load(void)
-{
-	char path[] = "/tmp/berth-test-kube-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
-}
 
 struct seen {
 	char log[4096];
@@ -66,7 +51,8 @@ static int collect_event(void *arg, const struct kres *r, const char *type,
 
 int main(void)
 {
-	struct berth_config *cfg = load();
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-kube-XXXXXX");
 	struct daemon *d;
 	struct kube_server ks;
 	struct deployment dep;
@@ -83,15 +69,11 @@ int main(void)
 	}
 	d = xcalloc(1, sizeof(*d));
 	memset(&ks, 0, sizeof(ks));
-	memset(&dep, 0, sizeof(dep));
 	memset(&rev, 0, sizeof(rev));
 	memset(&p, 0, sizeof(p));
 	ks.d = d;
-	snprintf(dep.name, sizeof(dep.name), "web");
-	dep.spec = &cfg->deployments[0];
-	dep.replicas = 1;
-	snprintf(dep.hash, sizeof(dep.hash), "abc123");
-	dep.created_ms = 1796464800000LL;
+	fixture_deployment(&dep, NULL, "web", &cfg->deployments[0], 1, 0,
+			   "abc123", 1796464800000LL);
 	rev.number = 1;
 	snprintf(rev.hash, sizeof(rev.hash), "abc123");
 	rev.spec = dep.spec;

@@ -15,6 +15,7 @@
 #include "../../kube/convert_rollout.h"
 #include "../../kube/kobj.h"
 #include "../../kube/table.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] =
@@ -43,22 +44,6 @@ static const char ini[] =
     "metrics.m.successCondition = result > 0.9\n"
     "metrics.m.provider.berth.minRequests = 5\n";
 
-static struct berth_config *load(void)
-{
-	char path[] = "/tmp/berth-test-kube-ro-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
-}
-
 static const char *s(json_t *o, const char *path)
 {
 	const char *v = json_string_value(kube_path(o, path));
@@ -73,7 +58,8 @@ static json_int_t n(json_t *o, const char *path)
 
 int main(void)
 {
-	struct berth_config *cfg = load();
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-kube-ro-XXXXXX");
 	struct daemon *d;
 	struct deployment dep, bg;
 	struct kube_ctx k;
@@ -84,15 +70,8 @@ int main(void)
 		return 1;
 	}
 	d = xcalloc(1, sizeof(*d));
-	memset(&dep, 0, sizeof(dep));
-	memset(&bg, 0, sizeof(bg));
-	snprintf(dep.name, sizeof(dep.name), "web");
-	dep.daemon = d;
-	dep.spec = &cfg->deployments[0];
-	dep.replicas = 4;
-	dep.revision = 2;
-	snprintf(dep.hash, sizeof(dep.hash), "new222");
-	dep.created_ms = 1796464800000LL;
+	fixture_deployment(&dep, d, "web", &cfg->deployments[0], 4, 2, "new222",
+			   1796464800000LL);
 	dep.memo.set = true;
 	snprintf(dep.memo.stable, sizeof(dep.memo.stable), "old111");
 	/* A run at its pause (step 2 of 3) with 25 % in the proxy. */
@@ -163,13 +142,8 @@ int main(void)
 	json_decref(ro);
 
 	/* BlueGreen, paused before promotion. */
-	snprintf(bg.name, sizeof(bg.name), "bg");
-	bg.daemon = d;
-	bg.spec = &cfg->deployments[1];
-	bg.replicas = 1;
-	bg.revision = 2;
-	snprintf(bg.hash, sizeof(bg.hash), "bbb222");
-	bg.created_ms = dep.created_ms;
+	fixture_deployment(&bg, d, "bg", &cfg->deployments[1], 1, 2, "bbb222",
+			   dep.created_ms);
 	snprintf(bg.bg.active, sizeof(bg.bg.active), "aaa111");
 	snprintf(bg.bg.target, sizeof(bg.bg.target), "bbb222");
 	bg.bg.phase = BG_PAUSED;

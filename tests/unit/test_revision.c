@@ -11,6 +11,7 @@
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
 #include "../../orchestrator/revision.h"
+#include "../lib/fixture.h"
 #include "../lib/tap.h"
 
 static const char ini[] = "[berth]\n"
@@ -27,22 +28,6 @@ static const char ini[] = "[berth]\n"
 			  "readinessProbe.httpGet.path = /healthz\n"
 			  "readinessProbe.httpGet.port = 8080\n"
 			  "lifecycle.preStop.exec.command = /bin/true now\n";
-
-static struct berth_config *load(void)
-{
-	char path[] = "/tmp/berth-test-revision-XXXXXX";
-	int fd = mkstemp(path);
-	struct berth_config *cfg = NULL;
-	struct berr err = BERR_INIT;
-
-	if (fd == -1 || write(fd, ini, sizeof(ini) - 1) < 0)
-		return NULL;
-	close(fd);
-	if (cfg_load(path, &cfg, &err) == -1)
-		printf("# %s\n", err.msg);
-	unlink(path);
-	return cfg;
-}
 
 static void test_hash(const struct deployment_spec *s)
 {
@@ -123,7 +108,8 @@ static void test_numbering(void)
 
 int main(void)
 {
-	struct berth_config *cfg = load();
+	struct berth_config *cfg =
+	    cfg_from_text(ini, "/tmp/berth-test-revision-XXXXXX");
 
 	ok(cfg != NULL && cfg->n_deployments == 1, "test config loads");
 	if (cfg == NULL)
