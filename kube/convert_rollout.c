@@ -173,18 +173,29 @@ json_t *kube_rollout(const struct kube_ctx *k, struct deployment *dep)
 	json_t *meta = json_object_get(d, "metadata");
 	json_t *ann = json_object_get(meta, "annotations");
 	char rev[16], uid[37];
-	json_t *o, *cookie;
+	json_t *o, *v;
+	const char *key;
+	void *tmp;
 
 	snprintf(rev, sizeof(rev), "%d", dep->revision);
 	json_object_del(ann, "deployment.kubernetes.io/revision");
 	json_object_set_new(ann, "rollout.argoproj.io/revision",
 			    json_string(rev));
-	cookie = json_object_get(
+	/* berth's own settings: those of the Rollout form, not the
+	 * Deployment form's (which carries the strategy as annotations,
+	 * and so would set it twice when read back). */
+	json_object_foreach_safe(ann, tmp, key, v)
+	{
+		if (!strncmp(key, "berth.io/", 9))
+			json_object_del(ann, key);
+	}
+	json_object_foreach(
 	    json_object_get(json_object_get(man, "metadata"), "annotations"),
-	    "berth.io/strategy.canary.stickiness.cookie");
-	if (cookie)
-		json_object_set(
-		    ann, "berth.io/strategy.canary.stickiness.cookie", cookie);
+	    key, v)
+	{
+		if (!strncmp(key, "berth.io/", 9))
+			json_object_set(ann, key, v);
+	}
 	kube_uid("Rollout", dep->name, dep->created_ms, uid);
 	json_object_set_new(meta, "uid", json_string(uid));
 	o = json_pack("{s:s, s:s, s:O, s:O, s:o}", "apiVersion",

@@ -93,6 +93,12 @@ int main(void)
 		   json_object_get(kube_path(ro, "metadata.annotations"),
 				   "rollout.argoproj.io/revision")),
 	       "2", "Argo's revision annotation");
+	ok(!json_object_get(kube_path(ro, "metadata.annotations"),
+			    "berth.io/strategy.type") &&
+	       !json_object_get(kube_path(ro, "metadata.annotations"),
+				"berth.io/strategy.canary.steps"),
+	   "no strategy annotation of the Deployment form (the spec has it: "
+	   "read back, it would be set twice)");
 	is_int(n(ro, "spec.replicas"), 4, "spec.replicas");
 	is_int(json_array_size(kube_path(ro, "spec.strategy.canary.steps")), 3,
 	       "the steps");
