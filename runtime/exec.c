@@ -71,19 +71,33 @@ static const char *exec_dir(void)
  * The pid in the file cannot have been reused: the runtime is still
  * running (its exit was not seen) and it is the one that waits for it.
  */
+/* runc writes the pid file as ".NAME" in the same folder, then renames
+ * it: killed between the two, only that one holds the pid. */
+static void temp_pid_file(const char *pid_file, char *out, size_t len)
+{
+	const char *slash = strrchr(pid_file, '/');
+	int dir = slash ? (int)(slash - pid_file) : 0;
+
+	snprintf(out, len, "%.*s%s.%s", dir, pid_file, slash ? "/" : "",
+		 slash ? slash + 1 : pid_file);
+}
+
 static void kill_command(struct rt_exec *x)
 {
-	char *text = NULL;
+	char *text = NULL, temp[sizeof(x->pid_file) + 2];
 	long pid;
 
 	if (x->proc == NULL)
 		return;
-	if (x->pid_file[0] != '\0' &&
-	    file_read_all(x->pid_file, &text, NULL, NULL) == 0) {
-		pid = strtol(text, NULL, 10);
-		if (pid > 1)
-			kill((pid_t)pid, SIGKILL);
-		free(text);
+	if (x->pid_file[0] != '\0') {
+		temp_pid_file(x->pid_file, temp, sizeof(temp));
+		if (file_read_all(x->pid_file, &text, NULL, NULL) == 0 ||
+		    file_read_all(temp, &text, NULL, NULL) == 0) {
+			pid = strtol(text, NULL, 10);
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+			free(text);
+		}
 	}
 	proc_kill(x->proc, SIGKILL);
 }
@@ -95,8 +109,13 @@ static void on_done(void *arg, int exit_code, const char *output, int timed_out)
 	if (timed_out)
 		kill_command(x);
 	x->proc = NULL;
-	if (x->pid_file[0] != '\0')
+	if (x->pid_file[0] != '\0') {
+		char temp[sizeof(x->pid_file) + 2];
+
+		temp_pid_file(x->pid_file, temp, sizeof(temp));
 		unlink(x->pid_file);
+		unlink(temp);
+	}
 	if (x->cb)
 		x->cb(x->data, exit_code, output, timed_out != 0);
 	free(x);
