@@ -54,6 +54,17 @@ const char *kvlist_get(const struct kvlist *kl, const char *key)
 	return NULL;
 }
 
+bool kvlist_equal(const struct kvlist *a, const struct kvlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) ||
+		    strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
 bool kvlist_matches(const struct kvlist *selector, const struct kvlist *labels)
 {
 	for (size_t i = 0; i < selector->n; i++) {
@@ -371,21 +382,6 @@ int cfg_load_buffer(const char *name, const char *dir, const char *buf,
 	return load_with(&pc, parse_text, out);
 }
 
-int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
-		       struct berth_config **out, struct berr *err)
-{
-	struct cfg_parse pc = {0};
-
-	pc.cfg = config_new();
-	pc.file = name;
-	pc.err = err;
-	pc.cfg->path = xstrdup(name);
-	pc.dir = xstrdup(dir);
-	pc.shown_dir = xstrdup(dir);
-	pc.docs = docs;
-	return load_with(&pc, parse_docs, out);
-}
-
 int cfg_load_object(const char *name, const char *dir, json_t *docs,
 		    json_t *lines, const struct cfg_object_opts *o,
 		    struct berth_config **out, struct berr *err)
@@ -402,4 +398,10 @@ int cfg_load_object(const char *name, const char *dir, json_t *docs,
 	pc.doc_lines = lines;
 	pc.object = o;
 	return load_with(&pc, parse_docs, out);
+}
+
+int cfg_load_manifests(const char *name, const char *dir, json_t *docs,
+		       struct berth_config **out, struct berr *err)
+{
+	return cfg_load_object(name, dir, docs, NULL, NULL, out, err);
 }

@@ -295,5 +295,7 @@ void kvlist_free(struct kvlist *kl);
 const char *kvlist_get(const struct kvlist *kl, const char *key);
 /* true when every selector pair is present in labels. */
 bool kvlist_matches(const struct kvlist *selector, const struct kvlist *labels);
+/* true when a and b hold the same pairs in the same order. */
+bool kvlist_equal(const struct kvlist *a, const struct kvlist *b);
 
 #endif

@@ -162,17 +162,6 @@ static const struct service_spec *find_service(struct daemon *d,
 	return NULL;
 }
 
-static bool kvlist_same(const struct kvlist *a, const struct kvlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) ||
-		    strcmp(a->v[i].value, b->v[i].value))
-			return false;
-	return true;
-}
-
 static int put_service(struct wctx *w, const char *name, json_t *obj,
 		       const struct service_spec *cur, const json_t *applied)
 {
@@ -216,7 +205,7 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 			return -1;
 		}
 		if (!k->dry_run &&
-		    !kvlist_same(&s->selector, service_selector(d, cur)) &&
+		    !kvlist_equal(&s->selector, service_selector(d, cur)) &&
 		    service_override_selector(d, name, &s->selector, &err) ==
 			-1) {
 			kwrite_fail(k, 404, "NotFound", name, "%s", err.msg);

@@ -78,17 +78,6 @@ static struct deployment *find_any_deployment(struct daemon *d,
 	return NULL;
 }
 
-static bool kvlist_equal(const struct kvlist *a, const struct kvlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) ||
-		    strcmp(a->v[i].value, b->v[i].value))
-			return false;
-	return true;
-}
-
 static bool deployment_meta_equal(const struct deployment_spec *a,
 				  const struct deployment_spec *b)
 {
