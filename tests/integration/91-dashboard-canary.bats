@@ -166,7 +166,9 @@ timeline_done() {
 
 @test "dashboard: a rollout's timeline outlives a kill -9 and a restart" {
 	ROLLING=1 canary_ini >"$T/berth.ini"
-	sed -i 's/^replicas = 4$/replicas = 2/' "$T/berth.ini"
+	# minReadySeconds: the old revision serves for a few seconds of the
+	# timeline, however fast pods start
+	sed -i 's/^replicas = 4$/replicas = 2\nminReadySeconds = 2/' "$T/berth.ini"
 	start_daemon
 	dash_up
 	wait_for 60 ready_pods 2
