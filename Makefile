@@ -17,13 +17,13 @@ DESTDIR ?=
 SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib,$(PREFIX)/lib)/systemd/system
 CC ?= cc
 
-PKGS := libuv jansson inih libseccomp libcap libarchive libssl libcrypto yaml-0.1
+PKGS := libuv liburing jansson inih libseccomp libcap libarchive libssl libcrypto yaml-0.1
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
 # Debian packages the build, the images and the tests need.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
-	libuv1-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
+	libuv1-dev liburing-dev libjansson-dev libinih-dev libseccomp-dev libcap-dev \
 	node-llhttp runc crun busybox-static bats curl jq wrk iproute2 \
 	nginx-light haproxy procps python3 \
 	libarchive-dev libssl-dev libyaml-dev zstd skopeo docker-registry umoci attr groff-base

@@ -11,6 +11,7 @@
 
 #include "../common/xalloc.h"
 #include "internal.h"
+#include "wbatch.h"
 
 struct admin_conn {
 	struct proxy_conn_link link;
@@ -43,6 +44,7 @@ static void conn_close(struct admin_conn *c)
 		return;
 	c->closing = true;
 	proxy_unlink(&c->link);
+	proxy_wbatch_flush(); /* the descriptor goes with the close */
 	uv_close((uv_handle_t *)&c->tcp, conn_free);
 	uv_close((uv_handle_t *)&c->timer, conn_free);
 }
@@ -77,6 +79,7 @@ static void reply(struct admin_conn *c, int code, const char *reason,
 	}
 	proxy_buf_free(&o);
 	c->sreq.data = c;
+	proxy_wbatch_flush(); /* the answer goes before the FIN */
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shut_done) != 0)
 		conn_close(c);
 }

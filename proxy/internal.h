@@ -228,6 +228,8 @@ struct proxy_conn_link {
  * and read buffer; they share only the slots (endpoint and route
  * snapshots, revision counters, connection counts).
  */
+struct proxy_wbatch;
+
 struct proxy {
 	uv_loop_t loop;
 	uv_thread_t thread;
@@ -272,6 +274,7 @@ struct proxy {
 	bool draining;		 /* proxy_drain(): listeners closed */
 	int64_t conns_peak;	 /* since memory was last given back */
 	char *rbuf;		 /* the one read buffer (PROXY_READ_SIZE) */
+	struct proxy_wbatch *wb; /* this turn's writes; NULL: one by one */
 	bool stopping;
 	int64_t started_ms;
 };

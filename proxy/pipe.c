@@ -11,6 +11,7 @@
 
 #include "../common/xalloc.h"
 #include "internal.h"
+#include "wbatch.h"
 
 #define PIPE_READ_SIZE (64 * 1024)
 #define PIPE_HIGH_WATER (512 * 1024)
@@ -108,6 +109,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		uv_read_stop(s);
 		p->inflight++;
 		to->sreq.data = to;
+		proxy_wbatch_flush(); /* batched bytes go before the FIN */
 		if (uv_shutdown(&to->sreq, to->s, on_shutdown) != 0) {
 			p->inflight--;
 			to->shut = true;
@@ -121,6 +123,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	p->bytes[from == &p->a ? 0 : 1] += (uint64_t)n;
 	p->inflight++;
 	to->pending += (size_t)n;
+	proxy_wbatch_flush(); /* batched bytes go first */
 	if (uv_write(&w->req, to->s, &out, 1, on_written) != 0) {
 		p->inflight--;
 		to->pending -= (size_t)n;
@@ -167,6 +170,7 @@ void proxy_pipe_start(struct proxy_pipe *p, uv_stream_t *a, uv_stream_t *b,
 		out = uv_buf_init(w->data, (unsigned)n);
 		p->inflight++;
 		p->b.pending += n;
+		proxy_wbatch_flush(); /* batched bytes go first */
 		if (uv_write(&w->req, b, &out, 1, on_written) != 0) {
 			p->inflight--;
 			free(w);
@@ -201,6 +205,9 @@ int proxy_write_copy(uv_stream_t *s, const void *data, size_t n,
 	uv_buf_t out = uv_buf_init((char *)data, (unsigned)n);
 	int rc;
 
+	/* Small writes of this loop turn go out together (wbatch.c). */
+	if (proxy_wbatch_write(s, data, n))
+		return 1;
 	/* Most answers fit the socket buffer: written now, nothing is
 	 * copied and no callback is queued. uv_try_write refuses while
 	 * earlier writes wait, so the order holds. */

@@ -24,6 +24,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "internal.h"
+#include "wbatch.h"
 
 enum cmd_kind {
 	CMD_SET,
@@ -561,6 +562,7 @@ static void do_stop(struct proxy *px)
 	uv_close((uv_handle_t *)&px->sweep, NULL);
 	uv_close((uv_handle_t *)&px->wake, NULL);
 	uv_close((uv_handle_t *)&px->accept_pause, NULL);
+	proxy_wbatch_close(px->wb);
 }
 
 /* Copies of the listening sockets (close-on-exec) with their names, for
@@ -818,7 +820,10 @@ static void thread_main(void *arg)
 		snprintf(name, sizeof(name), "berth-proxy-%u",
 			 (unsigned)(unsigned char)px->index);
 	pthread_setname_np(pthread_self(), name);
+	px->wb = proxy_wbatch_open(&px->loop);
 	uv_run(&px->loop, UV_RUN_DEFAULT);
+	proxy_wbatch_free(px->wb);
+	px->wb = NULL;
 }
 
 /* A worker's loop and handles, its thread not started. */

@@ -19,6 +19,7 @@
 #include "../common/xalloc.h"
 #include "http_msg.h"
 #include "internal.h"
+#include "wbatch.h"
 
 #define HTTP_HIGH_WATER (1024 * 1024)
 #define HTTP_RETRY_MAX (64 * 1024) /* requests larger are not retried */
@@ -164,6 +165,7 @@ static void conn_close(struct hconn *c)
 	uncount(c);
 	proxy_conn_closed(c->svc);
 	detach_up(c, false);
+	proxy_wbatch_flush(); /* the descriptor goes with the close */
 	uv_close((uv_handle_t *)&c->timer, timer_closed);
 	uv_close((uv_handle_t *)&c->client, client_closed);
 }
@@ -294,6 +296,7 @@ static void close_politely(struct hconn *c)
 	detach_up(c, false);
 	uncount(c);
 	c->sreq.data = c;
+	proxy_wbatch_flush(); /* the answer goes before the FIN */
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->client, shut_done) != 0)
 		conn_close(c);
 }

@@ -13,6 +13,7 @@
 #include "../common/xalloc.h"
 #include "internal.h"
 #include "splice.h"
+#include "wbatch.h"
 
 struct tcp_conn {
 	struct proxy_conn_link link;
@@ -62,6 +63,7 @@ static void conn_close(struct tcp_conn *c)
 	if (c->sp)
 		proxy_splice_close(c->sp);
 	c->sp = NULL;
+	proxy_wbatch_flush(); /* the descriptor goes with the close */
 	uv_close((uv_handle_t *)&c->client, client_closed);
 	if (c->up) {
 		c->up->on_closed = up_closed;

@@ -14,6 +14,7 @@
 #include "../common/xalloc.h"
 #include "../runtime/netns.h"
 #include "internal.h"
+#include "wbatch.h"
 
 static void up_release(struct proxy_upstream *u)
 {
@@ -42,6 +43,7 @@ void proxy_upstream_close(struct proxy_upstream *u)
 	if (u->closing)
 		return;
 	u->closing = true;
+	proxy_wbatch_flush(); /* the descriptor goes with the close */
 	uv_close((uv_handle_t *)&u->tcp, tcp_closed);
 	uv_close((uv_handle_t *)&u->timer, timer_closed);
 }

@@ -67,6 +67,12 @@ for t in build/tests/test_proxy_*; do
 	[ -x "$t" ] || continue
 	BERTH_PROXY_THREADS=2 run_suite "unit/$(basename "$t") (2 proxy threads)" "$t"
 done
+# And with each write made on its own, as where io_uring is missing
+# (proxy/wbatch.c).
+for t in build/tests/test_proxy_*; do
+	[ -x "$t" ] || continue
+	BERTH_PROXY_URING=0 run_suite "unit/$(basename "$t") (writes one by one)" "$t"
+done
 
 # fuzz_one BIN: a bounded libFuzzer run, reported as one TAP test. Seeds
 # and past crash inputs come from tests/fuzz/corpus/NAME, keywords from
