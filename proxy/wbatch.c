@@ -30,8 +30,11 @@
 /* Writes larger than this skip the batch (when nothing of their socket is
  * queued in it): the copy would cost more than the system call. */
 #define WB_COPY_MAX (16 * 1024)
-/* An entry's buffer grown past this is given back after its send. */
-#define WB_KEEP (16 * 1024)
+/* After a send, the first WB_KEEP_ENTRIES entries keep a buffer of up to
+ * WB_KEEP bytes for the next turn; the others give theirs back, so a
+ * burst leaves no more than 64 x 4 KiB behind per thread. */
+#define WB_KEEP 4096
+#define WB_KEEP_ENTRIES 64
 
 struct wb_entry {
 	uv_stream_t *s;
@@ -97,7 +100,7 @@ static void queue_rest(uv_stream_t *s, const char *p, size_t n)
 		free(w);
 }
 
-static void entry_done(struct wb_entry *e, int res)
+static void entry_done(struct wb_entry *e, bool keep, int res)
 {
 	if (res < 0 || (size_t)res < e->len) {
 		size_t sent = res > 0 ? (size_t)res : 0;
@@ -107,7 +110,7 @@ static void entry_done(struct wb_entry *e, int res)
 	}
 	e->s = NULL;
 	e->len = 0;
-	if (e->cap > WB_KEEP) {
+	if (!keep || e->cap > WB_KEEP) {
 		free(e->p);
 		e->p = NULL;
 		e->cap = 0;
@@ -160,14 +163,16 @@ static void flush(struct proxy_wbatch *wb)
 			continue;
 		if (rc < 0)
 			break;
-		entry_done(&wb->e[io_uring_cqe_get_data64(cqe)], cqe->res);
+		uint64_t i = io_uring_cqe_get_data64(cqe);
+
+		entry_done(&wb->e[i], i < WB_KEEP_ENTRIES, cqe->res);
 		io_uring_cqe_seen(&wb->ring, cqe);
 		reaped++;
 	}
 	/* What never went to the kernel goes to libuv. */
 	for (size_t i = 0; i < n; i++)
 		if (wb->e[i].s != NULL)
-			entry_done(&wb->e[i], 0);
+			entry_done(&wb->e[i], i < WB_KEEP_ENTRIES, 0);
 }
 
 void proxy_wbatch_flush(void)
