@@ -417,6 +417,8 @@ struct proxy_pipe {
 	int inflight; /* writes + shutdowns outstanding */
 	bool finished;
 	bool failed;
+	bool handing; /* reading stopped for a hand-over (see below) */
+	uint64_t hand_over_after;
 	uint64_t bytes[2];
 };
 /* a and b are connected streams; initial bytes (may be 0) are written to
@@ -425,6 +427,14 @@ struct proxy_pipe {
 void proxy_pipe_start(struct proxy_pipe *p, uv_stream_t *a, uv_stream_t *b,
 		      const char *initial, size_t n,
 		      void (*done)(struct proxy_pipe *p, int status));
+/* A bulk transfer is handed over: once a direction has moved at least
+ * bytes and a read fills the whole read buffer, reading stops on both
+ * sides and, when every write (batched or queued) is out and neither
+ * side had sent EOF, done runs with UV_EAGAIN: the streams are then idle
+ * with nothing queued, for splice (splice.h). 0 (the default): never. */
+void proxy_pipe_hand_over_after(struct proxy_pipe *p, uint64_t bytes);
+/* Hand-overs so far, every thread (for tests). */
+uint64_t proxy_pipe_hand_overs(void);
 /* Writes n bytes to a stream outside any pipe. Returns 1 when every byte
  * was written at once (cb does not run), 0 when the rest was copied and
  * queued (cb, if not NULL, then runs with a request whose data is arg),

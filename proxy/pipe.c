@@ -3,9 +3,13 @@
  * mode and upgraded (WebSocket) http connections need: each read buffer
  * is handed to the peer's write as is, reading pauses while the peer has
  * too much queued, and an EOF on one side shuts down the write side of
- * the other (half-close). Owns the buffers in flight; must not close the
- * streams (the owner does, from done).
+ * the other (half-close). A read that fits the loop turn's write batch
+ * (wbatch.c) goes out with it; larger ones are written from their read
+ * buffer. On request, a bulk transfer stops for a hand-over to splice
+ * once its writes are out (proxy_pipe_hand_over_after). Owns the buffers
+ * in flight; must not close the streams (the owner does, from done).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +64,41 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 
 static void start_reading(struct proxy_pipe_side *side);
 
+static atomic_uint_fast64_t hand_overs;
+
+uint64_t proxy_pipe_hand_overs(void)
+{
+	return atomic_load_explicit(&hand_overs, memory_order_relaxed);
+}
+
+/* Handing over: done once nothing is in flight and nothing is queued. */
+static void check_handed(struct proxy_pipe *p)
+{
+	if (p->inflight == 0 && uv_stream_get_write_queue_size(p->a.s) == 0 &&
+	    uv_stream_get_write_queue_size(p->b.s) == 0) {
+		atomic_fetch_add_explicit(&hand_overs, 1, memory_order_relaxed);
+		finish(p, UV_EAGAIN);
+	}
+}
+
+/* An empty write behind what libuv holds for side's stream (the rest of a
+ * batched write has no callback): its callback says all before it is
+ * out. */
+static void mark_queue_end(struct proxy_pipe *p, struct proxy_pipe_side *side);
+
+static void hand_over(struct proxy_pipe *p)
+{
+	p->handing = true;
+	uv_read_stop(p->a.s);
+	uv_read_stop(p->b.s);
+	p->a.reading = p->b.reading = false;
+	proxy_wbatch_flush();
+	mark_queue_end(p, &p->a);
+	mark_queue_end(p, &p->b);
+	if (!p->finished)
+		check_handed(p);
+}
+
 static void on_written(uv_write_t *req, int status)
 {
 	struct pipe_write *w = proxy_container_of(req, struct pipe_write, req);
@@ -76,6 +115,10 @@ static void on_written(uv_write_t *req, int status)
 		finish(p, status);
 		return;
 	}
+	if (p->handing) {
+		check_handed(p);
+		return;
+	}
 	/* The peer drained: read from the other side again. */
 	if (to->pending < PIPE_HIGH_WATER / 2 && !to->peer->eof &&
 	    !to->peer->reading)
@@ -90,6 +133,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct proxy_pipe *p = from->pipe;
 	struct pipe_write *w = NULL;
 	uv_buf_t out;
+	bool bulk;
+	int dir;
 
 	if (buf->base)
 		w = proxy_container_of(buf->base, struct pipe_write, data);
@@ -117,10 +162,17 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		check_done(p);
 		return;
 	}
+	dir = from == &p->a ? 0 : 1;
+	p->bytes[dir] += (uint64_t)n;
+	bulk = p->hand_over_after != 0 && !p->handing && n == PIPE_READ_SIZE &&
+	       p->bytes[dir] >= p->hand_over_after && !p->a.eof && !p->b.eof;
+	if (!bulk && proxy_wbatch_write(to->s, w->data, (size_t)n)) {
+		free(w);
+		return;
+	}
 	w->to = to;
 	w->n = (size_t)n;
 	out = uv_buf_init(w->data, (unsigned)n);
-	p->bytes[from == &p->a ? 0 : 1] += (uint64_t)n;
 	p->inflight++;
 	to->pending += (size_t)n;
 	proxy_wbatch_flush(); /* batched bytes go first */
@@ -132,10 +184,37 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		finish(p, UV_EPIPE);
 		return;
 	}
-	if (to->pending >= PIPE_HIGH_WATER) {
+	if (bulk)
+		hand_over(p);
+	else if (to->pending >= PIPE_HIGH_WATER) {
 		from->reading = false;
 		uv_read_stop(s);
 	}
+}
+
+static void mark_queue_end(struct proxy_pipe *p, struct proxy_pipe_side *side)
+{
+	struct pipe_write *w;
+	uv_buf_t out;
+
+	if (uv_stream_get_write_queue_size(side->s) == 0)
+		return;
+	w = xmalloc(sizeof(*w) + 1);
+	w->to = side;
+	w->n = 0;
+	out = uv_buf_init(w->data, 0);
+	p->inflight++;
+	if (uv_write(&w->req, side->s, &out, 1, on_written) != 0) {
+		p->inflight--;
+		free(w);
+		p->failed = true;
+		finish(p, UV_EPIPE);
+	}
+}
+
+void proxy_pipe_hand_over_after(struct proxy_pipe *p, uint64_t bytes)
+{
+	p->hand_over_after = bytes;
 }
 
 static void start_reading(struct proxy_pipe_side *side)

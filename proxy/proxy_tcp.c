@@ -2,8 +2,11 @@
  * proxy_tcp.c - tcp mode: one backend per client connection, chosen when
  * it is accepted, then a plain byte copy (pipe.c). A connection keeps its
  * backend for life, so an endpoint change only steers new connections.
- * The copy is splice(2) (splice.c) unless it is turned off (splice.h)
- * or the kernel refuses it; then the buffer path (pipe.c).
+ * The copy starts on the buffer path (pipe.c), whose small writes go
+ * out in the loop turn's batch (wbatch.c), and moves to splice(2)
+ * (splice.c) once a direction turns out to be a bulk transfer; without a
+ * batch it splices from the start. Splice may be turned off (splice.h),
+ * and the kernel may refuse it: the buffer path then carries on.
  * Owns tcp connection objects; must not parse the bytes it copies.
  */
 #include <stdlib.h>
@@ -78,9 +81,28 @@ static void conn_abort(struct proxy_conn_link *l)
 	conn_close(proxy_container_of(l, struct tcp_conn, link));
 }
 
+/* A direction has moved this much and a read filled the whole buffer:
+ * the rest goes by splice. */
+#define TCP_SPLICE_AFTER (128 * 1024)
+
+static void splice_done(struct proxy_splice *sp, int status);
+
 static void pipe_done(struct proxy_pipe *p, int status)
 {
-	conn_close(proxy_container_of(p, struct tcp_conn, pipe));
+	struct tcp_conn *c = proxy_container_of(p, struct tcp_conn, pipe);
+
+	if (status == UV_EAGAIN && !c->closing) {
+		/* The buffer path handed a bulk transfer over, idle. */
+		c->sp = proxy_splice_start(
+		    &c->svc->px->loop, (uv_stream_t *)&c->client,
+		    (uv_stream_t *)&c->up->tcp, splice_done, c);
+		if (c->sp == NULL)
+			proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+					 (uv_stream_t *)&c->up->tcp, NULL, 0,
+					 pipe_done);
+		return;
+	}
+	conn_close(c);
 }
 
 static void splice_done(struct proxy_splice *sp, int status)
@@ -101,6 +123,13 @@ static void splice_done(struct proxy_splice *sp, int status)
 
 static void start_copy(struct tcp_conn *c)
 {
+	if (proxy_splice_enabled() && proxy_wbatch_active()) {
+		proxy_pipe_start(&c->pipe, (uv_stream_t *)&c->client,
+				 (uv_stream_t *)&c->up->tcp, NULL, 0,
+				 pipe_done);
+		proxy_pipe_hand_over_after(&c->pipe, TCP_SPLICE_AFTER);
+		return;
+	}
 	if (proxy_splice_enabled()) {
 		c->sp = proxy_splice_start(
 		    &c->svc->px->loop, (uv_stream_t *)&c->client,

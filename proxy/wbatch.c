@@ -175,6 +175,11 @@ static void flush(struct proxy_wbatch *wb)
 			entry_done(&wb->e[i], i < WB_KEEP_ENTRIES, 0);
 }
 
+bool proxy_wbatch_active(void)
+{
+	return tl_wb != NULL && !tl_wb->broken;
+}
+
 void proxy_wbatch_flush(void)
 {
 	if (tl_wb != NULL)

@@ -33,6 +33,9 @@ int proxy_wbatch_write(uv_stream_t *s, const void *data, size_t n);
  * close (the socket's descriptor goes with it). */
 void proxy_wbatch_flush(void);
 
+/* Whether this thread has a working batch. */
+bool proxy_wbatch_active(void);
+
 /* Whether batches are made (the environment: BERTH_PROXY_URING=0 turns
  * them off), and a switch for tests and benchmarks. */
 bool proxy_wbatch_enabled(void);

@@ -20,8 +20,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../../proxy/internal.h"
 #include "../../proxy/proxy.h"
 #include "../../proxy/splice.h"
+#include "../../proxy/wbatch.h"
 #include "../lib/loopback.h"
 #include "../lib/proxy_test.h"
 #include "../lib/tap.h"
@@ -207,7 +209,10 @@ static void *write_big(void *p)
 
 /* tcp mode through port: 8 MiB echoed while being sent, then a
  * half-close answered by the backend's last word. */
-static void big_echo(int port, const char *what)
+/* 8 MiB through the echo and back; with slow, the reader starts late,
+ * so every buffer on the way fills and the proxy has writes queued when
+ * it hands the transfer to splice. */
+static void big_echo_paced(int port, const char *what, bool slow)
 {
 	struct big_writer w = {dial(port), false};
 	unsigned char buf[65536];
@@ -216,6 +221,8 @@ static void big_echo(int port, const char *what)
 	pthread_t t;
 
 	pthread_create(&t, NULL, write_big, &w);
+	if (slow)
+		usleep(300 * 1000);
 	for (;;) {
 		ssize_t n = read(w.fd, buf, sizeof(buf));
 
@@ -237,6 +244,11 @@ static void big_echo(int port, const char *what)
 	   "first bad %zu)",
 	   what, got, bad);
 	close(w.fd);
+}
+
+static void big_echo(int port, const char *what)
+{
+	big_echo_paced(port, what, false);
 }
 
 /* Small echo with half-close: "ping\n" then EOF, "ping\nbye\n" back. */
@@ -653,7 +665,24 @@ int main(void)
 	proxy_endpoints_publish(px, "raw", &echo, 1);
 	proxy_splice_set_enabled(true);
 	small_echo(18902, "tcp splice");
-	big_echo(18902, "tcp splice");
+	{
+		uint64_t before = proxy_pipe_hand_overs();
+
+		big_echo(18902, "tcp splice");
+		big_echo_paced(18902, "tcp splice, reader late", true);
+		/* With a write batch, tcp mode starts on the buffer path and
+		 * hands a bulk transfer to splice; without, it splices from
+		 * the first byte. */
+		if (proxy_wbatch_enabled())
+			ok(proxy_pipe_hand_overs() > before,
+			   "tcp: 8 MiB moved from the buffer path to splice "
+			   "(%llu hand-overs)",
+			   (unsigned long long)(proxy_pipe_hand_overs() -
+						before));
+		else
+			ok(proxy_pipe_hand_overs() == before,
+			   "tcp, no write batch: splice from the start");
+	}
 	proxy_splice_set_enabled(false);
 	small_echo(18902, "tcp buffer");
 	big_echo(18902, "tcp buffer");
