@@ -255,6 +255,9 @@ named_served() {
 	# A targetPort name no selected deployment has: a warning at apply,
 	# and the pods are no endpoints (said once per pod).
 	sed 's/targetPort: http/targetPort: metrics/' "$T/app.yaml" >"$T/other.yaml"
+	run bctl validate -f "$T/other.yaml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: service echo: no deployment it selects has a container port named \`metrics\` (targetPort)"* ]]
 	run bctl apply -f "$T/other.yaml"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"warning: service/echo: no deployment it selects has a container port named \`metrics\`"* ]]
