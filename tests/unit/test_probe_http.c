@@ -475,6 +475,7 @@ static void test_named_port(void)
 	struct deployment_spec spec;
 	struct events e = {0};
 	struct probe_set *set;
+	char desc[2048] = "";
 
 	memset(&spec, 0, sizeof(spec));
 	spec.port = srv_port;
@@ -483,10 +484,16 @@ static void test_named_port(void)
 	spec.readiness_probe.handler.port_name = (char *)"http";
 	set = probe_set_start(loop, &spec, &host_target, on_event, &e);
 	run_for(&e, 5000);
+	probe_set_describe(set, desc, sizeof(desc));
 	probe_set_stop(set);
 	drain();
 	ok(e.n == 1 && e.type == PROBE_READINESS && e.healthy,
 	   "httpGet on a named port: the container's port of that name");
+	ok(strstr(desc, "    Readiness:    http-get http://:http/ok delay=") ==
+	       desc,
+	   "described with the name, as kubectl does");
+	if (strstr(desc, "http://:http/ok") == NULL)
+		printf("# %s", desc);
 
 	memset(&e, 0, sizeof(e));
 	set_probe(&spec.readiness_probe, HANDLER_TCP, 0, NULL, 1);
