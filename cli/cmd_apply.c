@@ -82,6 +82,15 @@ int cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}
+	for (size_t i = 0; i < cfg->n_services; i++)
+		if (!cfg_service_port_named(cfg, &cfg->services[i]))
+			fprintf(stderr,
+				"%s:%d: warning: service %s: no deployment it "
+				"selects has a container port named `%s` "
+				"(targetPort)\n",
+				file, cfg->services[i].line,
+				cfg->services[i].name,
+				cfg->services[i].target_port_name);
 	cfg_free(cfg);
 	printf("%s: ok\n", file);
 	return CLI_EXIT_OK;

@@ -111,6 +111,7 @@ void cfg_free(struct berth_config *cfg)
 		free(s->name);
 		free(s->listen);
 		free(s->port_name);
+		free(s->target_port_name);
 		kvlist_free(&s->selector);
 	}
 	free(cfg->services);
@@ -125,6 +126,22 @@ const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,
 			return &c->deployments[i];
 	}
 	return NULL;
+}
+
+bool cfg_service_port_named(const struct berth_config *c,
+			    const struct service_spec *s)
+{
+	if (s->target_port_name == NULL)
+		return true;
+	for (size_t i = 0; i < c->n_deployments; i++) {
+		const struct deployment_spec *d = &c->deployments[i];
+
+		if (s->selector.n > 0 &&
+		    kvlist_matches(&s->selector, &d->labels) && d->port_name &&
+		    strcmp(d->port_name, s->target_port_name) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void probe_defaults(struct probe_spec *p)

@@ -124,6 +124,10 @@ struct handler_spec {
 	struct kvlist http_headers; /* HANDLER_HTTP: extra request headers */
 	int tcp_port;		    /* HANDLER_TCP */
 	int sleep_seconds;	    /* HANDLER_SLEEP (preStop only) */
+	/* HANDLER_HTTP/TCP: the port given by name (IANA service name), the
+	 * container port of that portName; validation fills in its number
+	 * as http_port/tcp_port. NULL: the port was given as a number. */
+	char *port_name;
 };
 
 struct probe_spec {
@@ -157,8 +161,10 @@ struct deployment_spec {
 	char *working_dir;     /* NULL = "/" */
 	struct mount_spec *mounts;
 	size_t n_mounts;
-	int port;	 /* 0 = unset */
-	char *port_name; /* ports[0].name; NULL = unnamed; not used by berth */
+	int port; /* 0 = unset */
+	/* ports[0].name; NULL = unnamed. A probe's, a hook's or a service's
+	 * port given by name means this port when the names match. */
+	char *port_name;
 	enum net_mode network;
 	enum restart_policy restart_policy;
 	int termination_grace_period_seconds; /* default 30 */
@@ -211,7 +217,10 @@ struct service_spec {
 	char *listen;	 /* "ADDR:PORT" or "[V6]:PORT" as written */
 	char *port_name; /* spec.ports[0].name; NULL = unnamed; not used */
 	struct kvlist selector;
-	int target_port;
+	int target_port; /* 0 when given by name */
+	/* targetPort given by name: per pod, the port of its container whose
+	 * portName it is; a pod without one is no endpoint. NULL: a number */
+	char *target_port_name;
 	enum service_mode mode;
 	enum service_balance balance;
 	int timeout_connect_ms;
@@ -269,6 +278,13 @@ const struct deployment_spec *cfg_find_deployment(const struct berth_config *c,
 						  const char *name);
 const struct analysis_template *cfg_find_analysis(const struct berth_config *c,
 						  const char *name);
+/*
+ * false when s's targetPort is a name that no deployment of c whose labels
+ * s's selector matches has as its portName: its pods could not be
+ * endpoints (a warning, not an error: such a deployment may come later).
+ */
+bool cfg_service_port_named(const struct berth_config *c,
+			    const struct service_spec *s);
 
 /*
  * config_dup.c: a deep copy of one deployment (xmalloc'd, so it can be the

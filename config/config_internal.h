@@ -105,6 +105,9 @@ struct cfg_key {
 	const char *const *names; /* enum keys: names[i] is value i */
 	enum handler_kind hkind;  /* handler keys: which handler they select */
 	size_t hoff;		  /* handler keys: offset of the handler_spec */
+	/* port-or-name keys: offset of the char * a name goes to, in the
+	 * struct `offset` is of (the number goes to `offset`) */
+	size_t name_off;
 	const struct cfg_key *sub;
 	enum cfg_probe probe;
 	const char *doc; /* one sentence for berth.ini(5); never empty */
@@ -162,6 +165,12 @@ int cfg_parse_int64(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		    const char *value);
 int cfg_parse_port(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		   const char *value);
+/* A port number, or a port name (IANA service name) put at k->name_off:
+ * Kubernetes' IntOrString of a targetPort or a probe's port. */
+int cfg_parse_port_or_name(struct cfg_parse *pc, const struct cfg_key *k,
+			   void *field, const char *value);
+/* Kubernetes' IANA_SVC_NAME rules of a container port's name. */
+bool cfg_is_port_name(const char *s);
 int cfg_parse_bool(struct cfg_parse *pc, const struct cfg_key *k, void *field,
 		   const char *value);
 int cfg_parse_enum(struct cfg_parse *pc, const struct cfg_key *k, void *field,

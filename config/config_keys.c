@@ -50,6 +50,16 @@
 		.max = hi, .hkind = hk, .hoff = offsetof(st, h),               \
 		.doc = "" __VA_ARGS__                                          \
 	}
+/* Handler port keys: a number, or a port name put in the handler's
+ * port_name. */
+#define HPORT(nm, st, h, fld, hk, ...)                                         \
+	{                                                                      \
+		.section = CFG_SEC_DEPLOYMENT, .name = nm,                     \
+		.parse = cfg_parse_port_or_name,                               \
+		.offset = offsetof(st, h.fld),                                 \
+		.name_off = offsetof(st, h.port_name), .hkind = hk,            \
+		.hoff = offsetof(st, h), .doc = "" __VA_ARGS__                 \
+	}
 #define PROBE(nm, fld, which, ...)                                             \
 	{                                                                      \
 		.section = CFG_SEC_DEPLOYMENT, .name = nm,                     \
@@ -74,9 +84,9 @@ static const struct cfg_key probe_keys[] = {
 	 http_path, HANDLER_HTTP, 0, 0, 0,
 	 "HTTP GET this path inside the pod; a status of 200 to 399 is "
 	 "success."),
-    HKEY(CFG_SEC_DEPLOYMENT, "httpGet.port", cfg_parse_port, P, handler,
-	 http_port, HANDLER_HTTP, 0, 1, 65535,
-	 "Container port of the httpGet check."),
+    HPORT("httpGet.port", P, handler, http_port, HANDLER_HTTP,
+	  "Container port of the httpGet check: a number, or the name of "
+	  "the container's port (its portName)."),
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.host", cfg_parse_http_host, P, handler,
 	 http_host, HANDLER_HTTP, 0, 0, 0,
 	 "Host header sent with the httpGet check (default: the pod's "
@@ -87,9 +97,9 @@ static const struct cfg_key probe_keys[] = {
     HKEY(CFG_SEC_DEPLOYMENT, "httpGet.httpHeaders", cfg_parse_header, P,
 	 handler, http_headers, HANDLER_HTTP, CFG_KEY_REPEATABLE, 0, 0,
 	 "One more request header, as NAME: VALUE."),
-    HKEY(CFG_SEC_DEPLOYMENT, "tcpSocket.port", cfg_parse_port, P, handler,
-	 tcp_port, HANDLER_TCP, 0, 1, 65535,
-	 "Container port that must accept a TCP connection."),
+    HPORT("tcpSocket.port", P, handler, tcp_port, HANDLER_TCP,
+	  "Container port that must accept a TCP connection: a number, or "
+	  "the name of the container's port (its portName)."),
     KEY(CFG_SEC_DEPLOYMENT, "initialDelaySeconds", cfg_parse_int, P,
 	initial_delay_seconds, 0, SECS_MAX,
 	"Seconds after the container starts before the first check (default "
@@ -207,8 +217,9 @@ static const struct cfg_key keys[] = {
     KEY(CFG_SEC_DEPLOYMENT, "port", cfg_parse_port, D, port, 1, 65535,
 	"The container port that services target."),
     KEY(CFG_SEC_DEPLOYMENT, "portName", cfg_parse_port_name, D, port_name, 0, 0,
-	"The container port's name (ports[0].name in a manifest), kept and "
-	"written back; berth itself does not use it."),
+	"The container port's name (ports[0].name in a manifest), IANA "
+	"service name rules; a service's targetPort or a probe's port may "
+	"name it."),
     ENUM(CFG_SEC_DEPLOYMENT, "network", D, network, net_names,
 	 "private: a network namespace of the pod's own with loopback only "
 	 "(default); host: the host's network."),
@@ -228,9 +239,10 @@ static const struct cfg_key keys[] = {
 	 cfg_parse_http_path, D, pre_stop, http_path, HANDLER_HTTP, 0, 0, 0,
 	 "preStop hook: an HTTP GET of this path inside the pod before the "
 	 "stop signal."),
-    HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.port", cfg_parse_port,
-	 D, pre_stop, http_port, HANDLER_HTTP, 0, 1, 65535,
-	 "Container port of the httpGet preStop hook."),
+    HPORT("lifecycle.preStop.httpGet.port", D, pre_stop, http_port,
+	  HANDLER_HTTP,
+	  "Container port of the httpGet preStop hook: a number, or the name "
+	  "of the container's port (its portName)."),
     HKEY(CFG_SEC_DEPLOYMENT, "lifecycle.preStop.httpGet.host",
 	 cfg_parse_http_host, D, pre_stop, http_host, HANDLER_HTTP, 0, 0, 0,
 	 "Host header of the httpGet preStop hook."),
@@ -393,8 +405,14 @@ static const struct cfg_key keys[] = {
 	"Host address where clients connect, ADDRESS:PORT."),
     KEY(CFG_SEC_SERVICE, "selector", cfg_parse_selector, S, selector, 0, 0,
 	"Labels a pod must have to be an endpoint, K=V,..."),
-    KEY(CFG_SEC_SERVICE, "targetPort", cfg_parse_port, S, target_port, 1, 65535,
-	"Container port the service connects to."),
+    {.section = CFG_SEC_SERVICE,
+     .name = "targetPort",
+     .parse = cfg_parse_port_or_name,
+     .offset = offsetof(S, target_port),
+     .name_off = offsetof(S, target_port_name),
+     .doc = "Container port the service connects to: a number, or a name "
+	    "looked up in each pod (the port whose portName it is; a pod "
+	    "without one is no endpoint)."},
     KEY(CFG_SEC_SERVICE, "portName", cfg_parse_service_port_name, S, port_name,
 	0, 0,
 	"The service port's name (spec.ports[0].name in a manifest), kept "

@@ -106,17 +106,53 @@ static void check_image_gc(struct cfg_parse *pc)
 	}
 }
 
+/*
+ * A handler's port given by name is the container's port of that name, as
+ * Kubernetes looks it up among the container's ports (berth's one port is
+ * `port`, named by portName, so its template tells at once): its number is
+ * filled in, and a name the container has no port of is an error here, as
+ * Kubernetes' API validation makes it.
+ */
+static void resolve_port_name(struct cfg_parse *pc, size_t i,
+			      struct handler_spec *h, const char *prefix)
+{
+	const struct deployment_spec *d = &pc->cfg->deployments[i];
+	bool http = h->kind == HANDLER_HTTP;
+	char key[64], why[64];
+
+	if (h->port_name == NULL || (!http && h->kind != HANDLER_TCP))
+		return;
+	if (d->port > 0 && d->port_name &&
+	    strcmp(d->port_name, h->port_name) == 0) {
+		*(http ? &h->http_port : &h->tcp_port) = d->port;
+		return;
+	}
+	snprintf(key, sizeof(key), "%s.%s", prefix,
+		 http ? "httpGet.port" : "tcpSocket.port");
+	if (d->port > 0 && d->port_name)
+		snprintf(why, sizeof(why), "its port %d is named `%s`", d->port,
+			 d->port_name);
+	else
+		snprintf(why, sizeof(why), "%s",
+			 d->port > 0 ? "its port has no portName"
+				     : "it has no port");
+	cfg_verr(pc, cfg_seen_line(pc, DEP, i, key),
+		 "%s: the container has no port named `%s` (%s)", key,
+		 h->port_name, why);
+}
+
 /* An httpGet handler needs a port; its path defaults to "/". */
 static void check_http(struct cfg_parse *pc, size_t i, struct handler_spec *h,
 		       const char *prefix)
 {
 	char key[64];
 
+	resolve_port_name(pc, i, h, prefix);
 	if (h->kind != HANDLER_HTTP)
 		return;
 	if (h->http_path == NULL)
 		h->http_path = xstrdup("/");
-	if (h->http_port == 0) {
+	if (h->http_port == 0 && h->port_name == NULL) {
 		snprintf(key, sizeof(key), "%s.httpGet.", prefix);
 		cfg_verr(pc, cfg_seen_prefix_line(pc, DEP, i, key),
 			 "%s.httpGet.port is required", prefix);
@@ -249,7 +285,7 @@ static void check_service(struct cfg_parse *pc, size_t i)
 	if (cfg_seen_line(pc, SVC, i, "selector") == 0)
 		cfg_verr(pc, s->line, "selector is required in [service %s]",
 			 s->name);
-	if (s->target_port == 0)
+	if (s->target_port == 0 && s->target_port_name == NULL)
 		cfg_verr(pc, s->line, "targetPort is required in [service %s]",
 			 s->name);
 	if (s->listen == NULL)

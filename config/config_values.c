@@ -299,7 +299,7 @@ int cfg_parse_abs_path(struct cfg_parse *pc, const struct cfg_key *k,
 
 /* Kubernetes' IANA_SVC_NAME: at most 15 of [a-z0-9-], at least one
  * letter, no '-' at either end and no "--". */
-static bool is_port_name(const char *s)
+bool cfg_is_port_name(const char *s)
 {
 	size_t n = strlen(s);
 	bool letter = false;
@@ -320,13 +320,41 @@ int cfg_parse_port_name(struct cfg_parse *pc, const struct cfg_key *k,
 			void *field, const char *value)
 {
 	(void)k;
-	if (!is_port_name(value))
+	if (!cfg_is_port_name(value))
 		return cfg_perr(pc,
 				"%s: \"%s\" is not a port name (at most 15 "
 				"lowercase letters, digits and '-', with a "
 				"letter, no '-' at either end and no \"--\")",
 				pc->key, value);
 	set_string(field, xstrdup(value));
+	return 0;
+}
+
+int cfg_parse_port_or_name(struct cfg_parse *pc, const struct cfg_key *k,
+			   void *field, const char *value)
+{
+	char **name = (char **)((char *)field - k->offset + k->name_off);
+	long long v;
+
+	if (str_parse_ll(value, &v) == 0) {
+		if (v < 1 || v > 65535)
+			return cfg_perr(pc,
+					"%s: \"%s\" is not a port number "
+					"(1-65535)",
+					pc->key, value);
+		set_string(name, NULL);
+		*(int *)field = (int)v;
+		return 0;
+	}
+	if (!cfg_is_port_name(value))
+		return cfg_perr(pc,
+				"%s: \"%s\" is neither a port number "
+				"(1-65535) nor a port name (at most 15 "
+				"lowercase letters, digits and '-', with a "
+				"letter, no '-' at either end and no \"--\")",
+				pc->key, value);
+	set_string(name, xstrdup(value));
+	*(int *)field = 0;
 	return 0;
 }
 

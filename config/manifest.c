@@ -234,12 +234,10 @@ static int read_service(struct mctx *m, json_t *doc)
 	    strcmp(json_string_value(x) ?: "", "TCP"))
 		return mf_err(m, "/spec/ports/0/protocol", "only TCP");
 	x = json_object_get(port, "targetPort");
-	if (x && !json_is_integer(x))
-		return mf_err(m, "/spec/ports/0/targetPort",
-			      "must be a port number (named ports are not "
-			      "supported)");
-	if (mf_apply_scalar(m, port, "/spec/ports/0", x ? "targetPort" : "port",
-			    "targetPort") == -1)
+	if ((x ? mf_apply_port_or_name(m, port, "/spec/ports/0", "targetPort",
+				       "targetPort")
+	       : mf_apply_port(m, port, "/spec/ports/0", "port",
+			       "targetPort")) == -1)
 		return -1;
 	if ((x = json_object_get(port, "appProtocol")) &&
 	    mf_apply_scalar(m, port, "/spec/ports/0", "appProtocol", "mode"))

@@ -53,9 +53,13 @@ int mf_apply_text(struct mctx *m, const char *ptr, const char *key,
 /* obj[field] (a scalar, when present) as key. */
 int mf_apply_scalar(struct mctx *m, json_t *obj, const char *ptr,
 		    const char *field, const char *key);
-/* obj[field] (a port number; a named port is refused) as key. */
+/* obj[field] (a port number, never a string) as key. */
 int mf_apply_port(struct mctx *m, json_t *obj, const char *ptr,
 		  const char *field, const char *key);
+/* obj[field], an IntOrString (a number, or a string that is a port
+ * name), as key. */
+int mf_apply_port_or_name(struct mctx *m, json_t *obj, const char *ptr,
+			  const char *field, const char *key);
 /* obj[field] (a list of strings) as one word list for key. */
 int mf_apply_words(struct mctx *m, json_t *obj, const char *ptr,
 		   const char *field, const char *key);

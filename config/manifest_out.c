@@ -69,6 +69,12 @@ static json_t *cpu_quantity(int64_t millis)
 	return json_string(buf);
 }
 
+/* A port as it was given: its name, else its number (IntOrString). */
+static json_t *port_json(const char *name, int number)
+{
+	return name ? json_string(name) : json_integer(number);
+}
+
 static json_t *handler_json(const struct handler_spec *h)
 {
 	json_t *o = json_object(), *x;
@@ -79,8 +85,8 @@ static json_t *handler_json(const struct handler_spec *h)
 		    json_pack("{s:o}", "command", strv_json(&h->exec_command)));
 		break;
 	case HANDLER_HTTP:
-		x = json_pack("{s:s, s:i}", "path", h->http_path, "port",
-			      h->http_port);
+		x = json_pack("{s:s, s:o}", "path", h->http_path, "port",
+			      port_json(h->port_name, h->http_port));
 		if (h->http_host)
 			json_object_set_new(x, "host",
 					    json_string(h->http_host));
@@ -97,8 +103,10 @@ static json_t *handler_json(const struct handler_spec *h)
 		json_object_set_new(o, "httpGet", x);
 		break;
 	case HANDLER_TCP:
-		json_object_set_new(o, "tcpSocket",
-				    json_pack("{s:i}", "port", h->tcp_port));
+		json_object_set_new(
+		    o, "tcpSocket",
+		    json_pack("{s:o}", "port",
+			      port_json(h->port_name, h->tcp_port)));
 		break;
 	case HANDLER_SLEEP:
 		json_object_set_new(
@@ -395,11 +403,12 @@ json_t *cfg_service_manifest(const struct service_spec *s,
 				    json_string(buf));
 	}
 	json_t *svc = json_pack(
-	    "{s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o, s:[{s:s, s:i, s:i, s:s}]}}",
+	    "{s:s, s:s, s:{s:s, s:o}, s:{s:s, s:o, s:[{s:s, s:i, s:o, s:s}]}}",
 	    "apiVersion", "v1", "kind", "Service", "metadata", "name", s->name,
 	    "annotations", ann, "spec", "type", "ClusterIP", "selector",
 	    kv_json(selector ? selector : &s->selector), "ports", "protocol",
-	    "TCP", "port", port, "targetPort", s->target_port, "appProtocol",
+	    "TCP", "port", port, "targetPort",
+	    port_json(s->target_port_name, s->target_port), "appProtocol",
 	    s->mode == SERVICE_TCP ? "tcp" : "http");
 	if (svc && s->port_name)
 		json_object_set_new(

@@ -55,7 +55,7 @@ static int read_handler(struct mctx *m, json_t *h, const char *ptr,
 				 f[i]);
 			r = strcmp(f[i], "port")
 				? mf_apply_scalar(m, o, p, f[i], key)
-				: mf_apply_port(m, o, p, f[i], key);
+				: mf_apply_port_or_name(m, o, p, f[i], key);
 		}
 		json_t *hdrs = r == 0 ? GET_ARR(m, o, p, "httpHeaders") : NULL;
 		json_t *hd;
@@ -89,7 +89,8 @@ static int read_handler(struct mctx *m, json_t *h, const char *ptr,
 		static const char *const a[] = {"port", NULL};
 		p = mf_child(ptr, "tcpSocket");
 		snprintf(key, sizeof(key), "%stcpSocket.port", prefix);
-		r = mf_only(m, o, p, a) ?: mf_apply_port(m, o, p, "port", key);
+		r = mf_only(m, o, p, a)
+			?: mf_apply_port_or_name(m, o, p, "port", key);
 		free(p);
 	}
 	if (r == 0 && with_sleep && (o = GET_OBJ(m, h, ptr, "sleep"))) {

@@ -232,9 +232,34 @@ int mf_apply_port(struct mctx *m, json_t *obj, const char *ptr,
 	json_t *v = json_object_get(obj, field);
 	if (v && !json_is_null(v) && !json_is_integer(v)) {
 		char *p = mf_child(ptr, field);
+		mf_err(m, p, "must be a port number");
+		free(p);
+		return -1;
+	}
+	return mf_apply_scalar(m, obj, ptr, field, key);
+}
+
+int mf_apply_port_or_name(struct mctx *m, json_t *obj, const char *ptr,
+			  const char *field, const char *key)
+{
+	json_t *v = json_object_get(obj, field);
+	const char *s = json_string_value(v);
+	long long n;
+
+	/* IntOrString: a string is a name, so "8080" is none */
+	if (s && str_parse_ll(s, &n) == 0) {
+		char *p = mf_child(ptr, field);
 		mf_err(m, p,
-		       "must be a port number (named ports are not "
-		       "supported)");
+		       "\"%s\" is a string, so a port name, and a port name "
+		       "must contain a letter: write the number without quotes",
+		       s);
+		free(p);
+		return -1;
+	}
+	if (v && !json_is_null(v) && !json_is_integer(v) &&
+	    !json_is_string(v)) {
+		char *p = mf_child(ptr, field);
+		mf_err(m, p, "must be a port number or a port name");
 		free(p);
 		return -1;
 	}

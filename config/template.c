@@ -60,6 +60,11 @@ static const struct tmpl_field handler_fields[] = {
     KVLIST("headers", struct handler_spec, http_headers),
     INT("tcp", struct handler_spec, tcp_port, 0),
     INT("sleep", struct handler_spec, sleep_seconds, 0),
+    /* added after the others: only when set (see template.h) */
+    {.key = "portName",
+     .type = TMPL_STR,
+     .off = offsetof(struct handler_spec, port_name),
+     .omit_default = true},
     {0},
 };
 

@@ -192,6 +192,10 @@ static int put_service(struct wctx *w, const char *name, json_t *obj,
 		 * (as `berth set selector` does); the rest is the file's. */
 		if (strcmp(s->listen, cur->listen) ||
 		    s->target_port != cur->target_port ||
+		    (s->target_port_name == NULL) !=
+			(cur->target_port_name == NULL) ||
+		    (s->target_port_name &&
+		     strcmp(s->target_port_name, cur->target_port_name)) ||
 		    s->mode != cur->mode || s->balance != cur->balance) {
 			char why[512];
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/xalloc.h"
 #include "daemon.h"
 #include "endpoints.h"
@@ -91,6 +92,11 @@ static bool deployment_meta_equal(const struct deployment_spec *a,
 	       a->progress_deadline_abort == b->progress_deadline_abort &&
 	       a->revision_history_limit == b->revision_history_limit &&
 	       kvlist_equal(&a->labels, &b->labels);
+}
+
+static bool str_eq_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 static void add_message(json_t *messages, const char *fmt, const char *name)
@@ -180,6 +186,8 @@ static void service_release(struct service_spec *s)
 {
 	free(s->name);
 	free(s->listen);
+	free(s->port_name);
+	free(s->target_port_name);
 	kvlist_free(&s->selector);
 	memset(s, 0, sizeof(*s));
 }
@@ -233,6 +241,12 @@ int daemon_put_service(struct daemon *d, struct service_spec *svc,
 	char name[CFG_NAME_MAX + 1];
 
 	snprintf(name, sizeof(name), "%s", svc->name);
+	if (!cfg_service_port_named(d->cfg, svc))
+		log_warnx(
+		    "service %s: no deployment it selects has a container "
+		    "port named `%s` (targetPort); its pods are not "
+		    "endpoints",
+		    svc->name, svc->target_port_name);
 	return swap_services(d, name, svc, err);
 }
 
@@ -318,11 +332,26 @@ int daemon_apply(struct daemon *d, const char *path, json_t *messages,
 			if (!strcmp(d->cfg->services[k].name, svc->name))
 				old = &d->cfg->services[k];
 		service_created_ms(d, svc->name);
+		/* pods may come later: a warning, never an error */
+		if (!cfg_service_port_named(cfg, svc)) {
+			char buf[256];
+
+			snprintf(buf, sizeof(buf),
+				 "warning: service/%s: no deployment it "
+				 "selects has a container port named `%s` "
+				 "(targetPort); its pods are not endpoints",
+				 svc->name, svc->target_port_name);
+			if (messages)
+				json_array_append_new(messages,
+						      json_string(buf));
+		}
 		if (old == NULL)
 			add_message(messages, "service/%s created", svc->name);
 		else if (strcmp(old->listen, svc->listen) ||
 			 !kvlist_equal(&old->selector, &svc->selector) ||
 			 old->target_port != svc->target_port ||
+			 !str_eq_null(old->target_port_name,
+				      svc->target_port_name) ||
 			 old->mode != svc->mode || old->balance != svc->balance)
 			add_message(messages, "service/%s configured",
 				    svc->name);

@@ -272,10 +272,14 @@ static void describe_service(struct daemon *d, const struct service_spec *svc,
 	    svc->mode == SERVICE_TCP ? "tcp" : "http");
 	add(t, "Balance:           %s\n",
 	    svc->balance == BALANCE_LEAST_CONN ? "least-conn" : "round-robin");
-	add(t, "TargetPort:        %d/TCP\n", svc->target_port);
+	if (svc->target_port_name)
+		add(t, "TargetPort:        %s/TCP\n", svc->target_port_name);
+	else
+		add(t, "TargetPort:        %d/TCP\n", svc->target_port);
 	add(t, "Endpoints:         ");
 	for (struct pod *p = d->pods; p; p = p->next) {
-		if (!pod_is_ready(p) || !endpoints_selects(selector, p))
+		if (!pod_is_ready(p) || !endpoints_selects(selector, p) ||
+		    !endpoints_port_found(svc, p))
 			continue;
 		add(t, "%s%s", any ? "," : "", p->name);
 		any = true;

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../proxy/proxy.h"
 #include "bluegreen.h"
+#include "events.h"
 #include "service_ops.h"
 #include "view.h"
 #include "watch.h"
@@ -26,6 +28,40 @@ bool endpoints_selects(const struct kvlist *selector, const struct pod *p)
 	    p->pid <= 0)
 		return false;
 	return kvlist_matches(selector, &p->deployment->spec->labels);
+}
+
+int endpoints_port(const struct service_spec *svc, const struct pod *p)
+{
+	const struct deployment_spec *s = p->spec;
+
+	if (svc->target_port_name == NULL)
+		return svc->target_port;
+	if (s && s->port > 0 && s->port_name &&
+	    strcmp(s->port_name, svc->target_port_name) == 0)
+		return s->port;
+	return 0;
+}
+
+bool endpoints_port_found(const struct service_spec *svc, const struct pod *p)
+{
+	return svc->target_port_name == NULL || endpoints_port(svc, p) > 0;
+}
+
+/* Once per pod and service: a pod the selector takes whose container has
+ * no port of the service's targetPort name is left out, and says so. */
+static void no_named_port(struct pod *p, const struct service_spec *svc)
+{
+	for (size_t i = 0; i < p->port_warned.n; i++)
+		if (strcmp(p->port_warned.v[i], svc->name) == 0)
+			return;
+	cfg_strv_add(&p->port_warned, svc->name);
+	log_warnx("pod %s: no container port named `%s` (service %s's "
+		  "targetPort): not an endpoint of %s",
+		  p->name, svc->target_port_name, svc->name, svc->name);
+	pod_event(p, "Warning", "NoNamedPort",
+		  "No container port named `%s` (targetPort of service %s): "
+		  "not an endpoint of it",
+		  svc->target_port_name, svc->name);
 }
 
 void endpoints_sync(struct daemon *d)
@@ -44,12 +80,21 @@ void endpoints_sync(struct daemon *d)
 		size_t n = 0;
 
 		for (struct pod *p = d->pods; p; p = p->next) {
+			int port;
+
 			if (!endpoints_selects(sel, p) ||
 			    !bluegreen_admits(d, svc->name, p))
 				continue;
+			/* a targetPort name is looked up per pod, so the
+			 * revisions of a rollout may differ in its number */
+			if (!endpoints_port_found(svc, p)) {
+				no_named_port(p, svc);
+				continue;
+			}
+			port = endpoints_port(svc, p);
 			snprintf(eps[n].pod, sizeof(eps[n].pod), "%s", p->name);
 			eps[n].pid = p->pid;
-			eps[n].port = svc->target_port;
+			eps[n].port = port;
 			eps[n].host_network = p->spec->network == NET_HOST;
 			snprintf(eps[n].revision, sizeof(eps[n].revision), "%s",
 				 p->hash);

@@ -39,5 +39,14 @@ int endpoints_apply(struct daemon *d, const struct berth_config *old,
 
 /* true when p is an endpoint of a service with this selector. */
 bool endpoints_selects(const struct kvlist *selector, const struct pod *p);
+/*
+ * The port of p that svc connects to: its targetPort number, or for a
+ * targetPort given by name the port of p's container that has that name
+ * (Kubernetes' lookup, per pod); 0 when it has none: p is then no
+ * endpoint of svc.
+ */
+int endpoints_port(const struct service_spec *svc, const struct pod *p);
+/* false when svc's targetPort is a name p's container has no port of. */
+bool endpoints_port_found(const struct service_spec *svc, const struct pod *p);
 
 #endif

@@ -142,6 +142,9 @@ struct pod {
 	bool record_removed;
 	char *record_next;
 	struct pod_usage usage; /* usage.c: cgroup samples */
+	/* endpoints.c: services whose targetPort name its container lacks,
+	 * each said once */
+	struct strv port_warned;
 	uv_timer_t *hook_timer; /* preStop sleep; owned by terminate.c */
 	int refs;		/* async operations holding this pod */
 };

@@ -130,6 +130,7 @@ static void pod_free(struct pod *p)
 		cfg_ref_put(p->spec_ref);
 	free(p->image);
 	free(p->image_id);
+	strv_free(&p->port_warned);
 	free(p);
 }
 

@@ -305,9 +305,14 @@ static void add_probe(struct text *t, const char *title,
 	if (!p->set)
 		return;
 	addf(t, "    %s:\t", title);
-	if (h->kind == HANDLER_HTTP)
+	if (h->kind == HANDLER_HTTP && h->port_name) /* as kubectl shows it */
+		addf(t, "http-get http://:%s%s", h->port_name,
+		     h->http_path ? h->http_path : "/");
+	else if (h->kind == HANDLER_HTTP)
 		addf(t, "http-get http://:%d%s", h->http_port,
 		     h->http_path ? h->http_path : "/");
+	else if (h->kind == HANDLER_TCP && h->port_name)
+		addf(t, "tcp-socket :%s", h->port_name);
 	else if (h->kind == HANDLER_TCP)
 		addf(t, "tcp-socket :%d", h->tcp_port);
 	else if (h->kind == HANDLER_EXEC) {

@@ -273,7 +273,8 @@ void service_set_selector(struct daemon *d, struct ctl_conn *c,
 		return;
 	}
 	for (struct pod *p = d->pods; p; p = p->next)
-		ready += endpoints_selects(&sel, p);
+		ready +=
+		    endpoints_selects(&sel, p) && endpoints_port_found(svc, p);
 	selector_text(&sel, shown, sizeof(shown));
 	if (ready == 0 && !force) {
 		kvlist_free(&sel);

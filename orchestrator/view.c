@@ -231,7 +231,8 @@ json_t *view_services(struct daemon *d)
 			json_object_set_new(sel, selector->v[k].key,
 					    json_string(selector->v[k].value));
 		for (struct pod *p = d->pods; p; p = p->next)
-			if (pod_is_ready(p) && endpoints_selects(selector, p))
+			if (pod_is_ready(p) && endpoints_selects(selector, p) &&
+			    endpoints_port_found(svc, p))
 				json_array_append_new(eps,
 						      json_string(p->name));
 		json_array_append_new(

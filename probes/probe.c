@@ -33,6 +33,7 @@ static void probe_free(struct probe *p)
 	free(h->exec_command.v);
 	free(h->http_path);
 	free(h->http_host);
+	free(h->port_name);
 	for (i = 0; i < h->http_headers.n; i++) {
 		free(h->http_headers.v[i].key);
 		free(h->http_headers.v[i].value);
@@ -52,8 +53,23 @@ static void set_unref(struct probe_set *set)
 	free(set);
 }
 
+/*
+ * A port given by name is the container's port of that name, as the
+ * kubelet looks it up among the container's ports (config validation has
+ * filled in the number already; this is for a spec that did not pass it).
+ * 0 when the container has no such port: each run then fails.
+ */
+static int named_port(const struct deployment_spec *spec, const char *name)
+{
+	if (spec->port > 0 && spec->port_name &&
+	    strcmp(spec->port_name, name) == 0)
+		return spec->port;
+	return 0;
+}
+
 static void copy_handler(struct handler_spec *dst,
-			 const struct handler_spec *src)
+			 const struct handler_spec *src,
+			 const struct deployment_spec *spec)
 {
 	size_t i;
 
@@ -82,6 +98,13 @@ static void copy_handler(struct handler_spec *dst,
 		dst->http_headers.n = src->http_headers.n;
 	}
 	dst->tcp_port = src->tcp_port;
+	if (src->port_name) {
+		dst->port_name = xstrdup(src->port_name);
+		if (dst->http_port == 0)
+			dst->http_port = named_port(spec, src->port_name);
+		if (dst->tcp_port == 0)
+			dst->tcp_port = named_port(spec, src->port_name);
+	}
 }
 
 static char *join_words(const struct strv *sv)
@@ -134,6 +157,17 @@ static void on_timer(uv_timer_t *t)
 	if (set->stopped || p->run != NULL)
 		return;
 	probe_sm_begin(&set->sm, p->type, uv_now(set->loop));
+	if ((p->h.kind == HANDLER_HTTP && p->h.http_port == 0) ||
+	    (p->h.kind == HANDLER_TCP && p->h.tcp_port == 0)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg),
+			 "port \"%.20s\" not found among the container's "
+			 "ports",
+			 p->h.port_name ? p->h.port_name : "");
+		probe_done(p, PROBE_RESULT_INTERNAL, msg);
+		return;
+	}
 	switch (p->h.kind) {
 	case HANDLER_TCP:
 		probe_tcp_run(p);
@@ -236,7 +270,7 @@ struct probe_set *probe_set_start(uv_loop_t *loop,
 		if (!ps[i]->set)
 			continue;
 		p->configured = true;
-		copy_handler(&p->h, &ps[i]->handler);
+		copy_handler(&p->h, &ps[i]->handler, spec);
 		p->command_text = join_words(&p->h.exec_command);
 		p->timeout_ms = set->sm.p[i].timeout_ms;
 		uv_timer_init(loop, &p->timer);

@@ -24,18 +24,31 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A port as kubectl shows it: its name when given by name. */
+static const char *port_text(const struct handler_spec *h, int port, char *buf,
+			     size_t len)
+{
+	if (h->port_name)
+		return h->port_name;
+	snprintf(buf, len, "%d", port);
+	return buf;
+}
+
 static void describe_handler(char *buf, size_t len, const struct probe *p)
 {
 	const struct handler_spec *h = &p->h;
+	char num[16];
 
 	switch (h->kind) {
 	case HANDLER_HTTP:
-		append(buf, len, "http-get http://%s:%d%s%s",
-		       h->http_host ? h->http_host : "", h->http_port,
+		append(buf, len, "http-get http://%s:%s%s%s",
+		       h->http_host ? h->http_host : "",
+		       port_text(h, h->http_port, num, sizeof(num)),
 		       h->http_path[0] == '/' ? "" : "/", h->http_path);
 		break;
 	case HANDLER_TCP:
-		append(buf, len, "tcp-socket :%d", h->tcp_port);
+		append(buf, len, "tcp-socket :%s",
+		       port_text(h, h->tcp_port, num, sizeof(num)));
 		break;
 	case HANDLER_EXEC:
 		append(buf, len, "exec [%s]", p->command_text);

@@ -551,9 +551,10 @@ static const char *const bad[][2] = {
 	 "readinessProbe.terminationGracePeriodSeconds = 3\n",
      "t.ini:5: readinessProbe.terminationGracePeriodSeconds: not allowed "
      "on a readiness probe (only livenessProbe and startupProbe have it)"},
-    {HDR "readinessProbe.tcpSocket.port = http\n",
-     "t.ini:4: readinessProbe.tcpSocket.port: \"http\" is not a port "
-     "number (1-65535)"},
+    {HDR "readinessProbe.tcpSocket.port = 80/tcp\n",
+     "t.ini:4: readinessProbe.tcpSocket.port: \"80/tcp\" is neither a port "
+     "number (1-65535) nor a port name (at most 15 lowercase letters, "
+     "digits and '-', with a letter, no '-' at either end and no \"--\")"},
     {HDR "readinessProbe.httpGet.port = 80\n"
 	 "readinessProbe.httpGet.scheme = HTTPS\n",
      "t.ini:5: readinessProbe.httpGet.scheme: \"HTTPS\" is not supported; "
@@ -666,6 +667,35 @@ static const char *const bad[][2] = {
      "on line 4)"},
     {HDR "replicas = 3 ;comment\nport=8080;x\n",
      "t.ini:5: port: \"8080;x\" is not a port number (1-65535)"},
+    /* ports given by name: the container's port must carry it */
+    {HDR "readinessProbe.httpGet.port = http\n",
+     "t.ini:4: readinessProbe.httpGet.port: the container has no port "
+     "named `http` (it has no port)"},
+    {HDR "port = 8080\nreadinessProbe.tcpSocket.port = http\n",
+     "t.ini:5: readinessProbe.tcpSocket.port: the container has no port "
+     "named `http` (its port has no portName)"},
+    {HDR "port = 8080\nportName = web\nlivenessProbe.httpGet.port = http\n",
+     "t.ini:6: livenessProbe.httpGet.port: the container has no port named "
+     "`http` (its port 8080 is named `web`)"},
+    {HDR "port = 8080\nportName = web\n"
+	 "lifecycle.preStop.httpGet.port = http\n",
+     "t.ini:6: lifecycle.preStop.httpGet.port: the container has no port "
+     "named `http` (its port 8080 is named `web`)"},
+    {HDR "startupProbe.httpGet.port = Http\n",
+     "t.ini:4: startupProbe.httpGet.port: \"Http\" is neither a port number "
+     "(1-65535) nor a port name (at most 15 lowercase letters, digits and "
+     "'-', with a letter, no '-' at either end and no \"--\")"},
+    {HDR "readinessProbe.httpGet.port = 0\n",
+     "t.ini:4: readinessProbe.httpGet.port: \"0\" is not a port number "
+     "(1-65535)"},
+    {"[service web]\nlisten = 127.0.0.1:80\nselector = a=b\n"
+     "targetPort = web--1\n",
+     "t.ini:4: targetPort: \"web--1\" is neither a port number (1-65535) "
+     "nor a port name (at most 15 lowercase letters, digits and '-', with "
+     "a letter, no '-' at either end and no \"--\")"},
+    {"[service web]\nlisten = 127.0.0.1:80\nselector = a=b\n"
+     "targetPort = 70000\n",
+     "t.ini:4: targetPort: \"70000\" is not a port number (1-65535)"},
 };
 
 static void check_errors(void)
@@ -681,6 +711,60 @@ static void check_errors(void)
 		ok(c == (void *)0x1, "case %zu leaves *out alone", i);
 		is_str(err.msg, bad[i][1], "case %zu message", i);
 	}
+}
+
+/* Ports given by name: a probe's and a hook's resolved to the container's
+ * port of that name at load; a service's kept as the name (looked up per
+ * pod), with cfg_service_port_named() telling whether any deployment it
+ * selects has it; numbers as before. */
+static void check_named_ports(void)
+{
+	struct berth_config *c = NULL;
+	struct berr err = BERR_INIT;
+	const struct deployment_spec *d;
+
+	write_file("named.ini",
+		   "[deployment web]\nimage = rootfs\ncommand = /bin/web\n"
+		   "labels = app=web\nport = 8081\nportName = http\n"
+		   "readinessProbe.httpGet.port = http\n"
+		   "livenessProbe.tcpSocket.port = http\n"
+		   "startupProbe.tcpSocket.port = 8081\n"
+		   "lifecycle.preStop.httpGet.port = http\n"
+		   "[service web]\nlisten = 127.0.0.1:18080\n"
+		   "selector = app=web\ntargetPort = http\n"
+		   "[service num]\nlisten = 127.0.0.1:18081\n"
+		   "selector = app=web\ntargetPort = 8081\n"
+		   "[service other]\nlisten = 127.0.0.1:18082\n"
+		   "selector = app=web\ntargetPort = metrics\n"
+		   "[service none]\nlisten = 127.0.0.1:18083\n"
+		   "selector = app=api\ntargetPort = http\n");
+	if (cfg_load("named.ini", &c, &err) == -1) {
+		ok(0, "named ports load: %s", err.msg);
+		return;
+	}
+	d = &c->deployments[0];
+	is_int(d->readiness_probe.handler.http_port, 8081,
+	       "httpGet.port = http: the container's port of that name");
+	is_str(d->readiness_probe.handler.port_name, "http", "... named");
+	is_int(d->liveness_probe.handler.tcp_port, 8081, "tcpSocket.port too");
+	is_int(d->pre_stop.http_port, 8081, "and the preStop hook's");
+	ok(d->startup_probe.handler.port_name == NULL &&
+	       d->startup_probe.handler.tcp_port == 8081,
+	   "a number stays a number, with no name");
+	ok(c->services[0].target_port == 0 && c->services[0].target_port_name &&
+	       !strcmp(c->services[0].target_port_name, "http"),
+	   "targetPort = http: kept as the name");
+	ok(c->services[1].target_port == 8081 &&
+	       c->services[1].target_port_name == NULL,
+	   "targetPort = 8081: a number");
+	ok(cfg_service_port_named(c, &c->services[0]),
+	   "a selected deployment has the targetPort name");
+	ok(cfg_service_port_named(c, &c->services[1]), "a number needs none");
+	ok(!cfg_service_port_named(c, &c->services[2]),
+	   "no selected deployment has the name: told (a warning)");
+	ok(!cfg_service_port_named(c, &c->services[3]),
+	   "... nor when no deployment is selected");
+	cfg_free(c);
 }
 
 /* strategy.canary.steps in its INI form, read back and copied. */
@@ -843,6 +927,7 @@ int main(void)
 	mkdir("rootfs", 0755);
 	check_defaults();
 	check_errors();
+	check_named_ports();
 	check_canary_steps();
 	check_lines();
 	if (chdir("/") == 0)

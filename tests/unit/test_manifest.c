@@ -289,9 +289,10 @@ static const char *const errors[][2] = {
      "e.yaml:5: Service s: spec.type: only ClusterIP (berth's proxy listens "
      "on the address in the berth.io/listen annotation)"},
     {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
-     "  selector: {app: x}\n  ports: [{port: 80, targetPort: http}]\n",
-     "e.yaml:6: Service s: spec.ports[0].targetPort: must be a port number "
-     "(named ports are not supported)"},
+     "  selector: {app: x}\n  ports: [{port: 80, targetPort: \"80\"}]\n",
+     "e.yaml:6: Service s: spec.ports[0].targetPort: \"80\" is a string, so "
+     "a port name, and a port name must contain a letter: write the number "
+     "without quotes"},
     {"apiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\n",
      "e.yaml:3: service name \"Bad_Name\" must be a lowercase DNS-1123 label "
      "of at most 40 characters ([a-z0-9-], starting and ending with a "

@@ -13,6 +13,7 @@
 #include "../../common/xalloc.h"
 #include "../../config/config.h"
 #include "../../config/manifest.h"
+#include "../../config/template.h"
 #include "../lib/tap.h"
 
 static const char dep[] =
@@ -334,9 +335,11 @@ static void check_disagreements(void)
 	o = set(parse(dep), "spec.template.spec.containers.0.readinessProbe",
 		json_pack("{s:{s:s}}", "httpGet", "port", "http"));
 	ok(has(api(o, &lenient, NULL),
-	       "readinessProbe.httpGet.port: must be a port number (named "
-	       "ports are not supported)"),
-	   "a named probe port is refused, saying why");
+	       "spec.template.spec.containers[0].readinessProbe.httpGet.port: "
+	       "readinessProbe.httpGet.port: the container has no port named "
+	       "`http` (it has no port)"),
+	   "a probe port name the container has no port of is refused, "
+	   "naming the field and the name");
 	json_decref(o);
 
 	o = set(parse(dep), "metadata.annotations",
@@ -380,8 +383,229 @@ static void check_disagreements(void)
 	json_decref(o);
 }
 
+/* A Deployment whose container's port is 8080 named http, with its
+ * probes and preStop hook on probe_port (by number when NULL). */
+static json_t *named_dep(const char *probe_port)
+{
+	json_t *o = set(
+	    parse(dep), "spec.template.spec.containers.0.ports",
+	    json_pack("[{s:i, s:s}]", "containerPort", 8080, "name", "http"));
+	json_t *port =
+	    probe_port ? json_string(probe_port) : json_integer(8080);
+	set(o, "spec.template.spec.containers.0.readinessProbe",
+	    json_pack("{s:{s:s, s:O}}", "httpGet", "path", "/healthz", "port",
+		      port));
+	set(o, "spec.template.spec.containers.0.livenessProbe",
+	    json_pack("{s:{s:O}}", "tcpSocket", "port", port));
+	set(o, "spec.template.spec.containers.0.lifecycle",
+	    json_pack("{s:{s:{s:s, s:O}}}", "preStop", "httpGet", "path",
+		      "/drain", "port", port));
+	json_decref(port);
+	return o;
+}
+
+/* named_dep's with its readiness probe alone, so that an error is its. */
+static json_t *readiness_only(json_t *o)
+{
+	json_t *c = json_array_get(
+	    json_object_get(
+		json_object_get(
+		    json_object_get(json_object_get(o, "spec"), "template"),
+		    "spec"),
+		"containers"),
+	    0);
+	json_object_del(c, "livenessProbe");
+	json_object_del(c, "lifecycle");
+	return o;
+}
+
+/* What the manifest writer gives for the object's config, read again. */
+static json_t *written(json_t *o, struct berth_config **again)
+{
+	struct berth_config *c = NULL;
+	json_t *w = NULL;
+
+	if (api(o, &lenient, &c)[0] == '\0' && c)
+		w = c->n_deployments
+			? cfg_deployment_manifest(&c->deployments[0], 1)
+			: cfg_service_manifest(&c->services[0], NULL);
+	cfg_free(c);
+	if (w && again)
+		api(w, &lenient, again);
+	return w;
+}
+
+/* Named ports: a probe's, a hook's and a Service's targetPort given by
+ * name (Kubernetes' IntOrString), checked, resolved and written back as
+ * given; numbers as before. */
+static void check_named_ports(void)
+{
+	struct berth_config *c = NULL, *n = NULL;
+	json_t *o = named_dep("http"), *w, *x;
+	const struct deployment_spec *d;
+
+	is_str(api(o, &lenient, &c), "", "probes and a hook on a named port");
+	d = c ? &c->deployments[0] : NULL;
+	ok(d && d->readiness_probe.handler.http_port == 8080 &&
+	       d->liveness_probe.handler.tcp_port == 8080 &&
+	       d->pre_stop.http_port == 8080,
+	   "... each on the number of the container's port of that name");
+	ok(d && d->readiness_probe.handler.port_name &&
+	       !strcmp(d->readiness_probe.handler.port_name, "http") &&
+	       d->liveness_probe.handler.port_name && d->pre_stop.port_name,
+	   "... keeping the name");
+	is_str(file(o), "", "... in a file too");
+	w = written(o, &n);
+	x = json_object_get(
+	    json_array_get(
+		json_object_get(
+		    json_object_get(
+			json_object_get(json_object_get(w, "spec"), "template"),
+			"spec"),
+		    "containers"),
+		0),
+	    "readinessProbe");
+	is_str(json_string_value(
+		   json_object_get(json_object_get(x, "httpGet"), "port")),
+	       "http", "written back: httpGet.port as the name");
+	x = json_object_get(
+	    json_array_get(
+		json_object_get(
+		    json_object_get(
+			json_object_get(json_object_get(w, "spec"), "template"),
+			"spec"),
+		    "containers"),
+		0),
+	    "livenessProbe");
+	is_str(json_string_value(
+		   json_object_get(json_object_get(x, "tcpSocket"), "port")),
+	       "http", "... tcpSocket.port too");
+	ok(c && n && cfg_template_equal(&c->deployments[0], &n->deployments[0]),
+	   "... which reads back to the same template");
+	cfg_free(n);
+	n = NULL;
+	json_decref(w);
+	json_decref(o);
+
+	/* Numbers stay numbers, and the template hash as it was. */
+	o = named_dep(NULL);
+	struct berth_config *num = NULL;
+	is_str(api(o, &lenient, &num), "", "the same by number reads");
+	ok(num && !num->deployments[0].readiness_probe.handler.port_name &&
+	       num->deployments[0].readiness_probe.handler.http_port == 8080,
+	   "... with no name");
+	ok(c && num &&
+	       !cfg_template_equal(&c->deployments[0], &num->deployments[0]),
+	   "a port by name is another template than by number");
+	w = written(o, NULL);
+	ok(json_is_integer(json_object_get(
+	       json_object_get(
+		   json_object_get(
+		       json_array_get(
+			   json_object_get(
+			       json_object_get(
+				   json_object_get(json_object_get(w, "spec"),
+						   "template"),
+				   "spec"),
+			       "containers"),
+			   0),
+		       "readinessProbe"),
+		   "httpGet"),
+	       "port")),
+	   "written back: a number as a number");
+	json_decref(w);
+	json_decref(o);
+	cfg_free(num);
+	cfg_free(c);
+	c = NULL;
+
+	o = readiness_only(named_dep("web"));
+	ok(has(api(o, &lenient, NULL),
+	       "spec.template.spec.containers[0].readinessProbe.httpGet.port: "
+	       "readinessProbe.httpGet.port: the container has no port named "
+	       "`web` (its port 8080 is named `http`)"),
+	   "a probe port name of no container port: refused, naming both");
+	ok(has(file(o), "readinessProbe.httpGet.port: the container has no "
+			"port named `web`"),
+	   "... in a file too");
+	json_decref(o);
+	o = set(parse(dep), "spec.template.spec.containers.0.ports",
+		json_pack("[{s:i}]", "containerPort", 8080));
+	set(o, "spec.template.spec.containers.0.livenessProbe",
+	    json_pack("{s:{s:s}}", "tcpSocket", "port", "http"));
+	ok(has(api(o, &lenient, NULL),
+	       "livenessProbe.tcpSocket.port: the container has no port named "
+	       "`http` (its port has no portName)"),
+	   "... and when the port has no name");
+	json_decref(o);
+	o = readiness_only(named_dep("Http"));
+	ok(has(api(o, &lenient, NULL),
+	       "readinessProbe.httpGet.port: \"Http\" is neither a port "
+	       "number (1-65535) nor a port name"),
+	   "a probe port that is no port name is refused");
+	json_decref(o);
+	o = readiness_only(named_dep("8080"));
+	ok(has(api(o, &lenient, NULL),
+	       "readinessProbe.httpGet.port: \"8080\" is a string, so a port "
+	       "name, and a port name must contain a letter"),
+	   "a number in a string is a name, and no valid one");
+	json_decref(o);
+
+	/* A Service's targetPort by name. */
+	o = set(parse(svc), "spec.ports.0.targetPort", json_string("http"));
+	is_str(api(o, &lenient, &c), "", "a Service's targetPort by name");
+	ok(c && c->services[0].target_port_name &&
+	       !strcmp(c->services[0].target_port_name, "http") &&
+	       c->services[0].target_port == 0,
+	   "... kept as the name, looked up per pod");
+	cfg_free(c);
+	c = NULL;
+	is_str(file(o), "", "... in a file too");
+	w = written(o, &c);
+	is_str(json_string_value(json_object_get(
+		   json_array_get(
+		       json_object_get(json_object_get(w, "spec"), "ports"), 0),
+		   "targetPort")),
+	       "http", "written back as the name");
+	ok(c && c->services[0].target_port_name &&
+	       !strcmp(c->services[0].target_port_name, "http"),
+	   "... which reads back");
+	cfg_free(c);
+	c = NULL;
+	json_decref(w);
+	json_decref(o);
+	o = parse(svc);
+	w = written(o, NULL);
+	ok(json_integer_value(json_object_get(
+	       json_array_get(
+		   json_object_get(json_object_get(w, "spec"), "ports"), 0),
+	       "targetPort")) == 8080,
+	   "a targetPort number is written back as the number");
+	json_decref(w);
+	json_decref(o);
+	o = set(parse(svc), "spec.ports.0.targetPort", json_string("8080"));
+	ok(has(api(o, &lenient, NULL),
+	       "spec.ports[0].targetPort: \"8080\" is a string, so a port "
+	       "name, and a port name must contain a letter"),
+	   "a targetPort number in a string is refused, saying why");
+	json_decref(o);
+	o = set(parse(svc), "spec.ports.0.targetPort", json_string("web--1"));
+	ok(has(api(o, &lenient, NULL),
+	       "spec.ports[0].targetPort: targetPort: \"web--1\" is neither "
+	       "a port number"),
+	   "a targetPort that is no port name is refused");
+	json_decref(o);
+	o = set(parse(svc), "spec.ports.0.targetPort", json_true());
+	ok(has(api(o, &lenient, NULL),
+	       "spec.ports[0].targetPort: must be a port number or a port "
+	       "name"),
+	   "a targetPort of another type is refused");
+	json_decref(o);
+}
+
 int main(void)
 {
+	check_named_ports();
 	check_basics();
 	check_long_values();
 	check_zero_values();

@@ -467,6 +467,51 @@ static void test_tcp(void)
 	   "tcp connect: ready");
 }
 
+/* A port given by name is the container's port of that name, as the
+ * kubelet looks it up; a name the container has no port of fails each
+ * run, saying so. */
+static void test_named_port(void)
+{
+	struct deployment_spec spec;
+	struct events e = {0};
+	struct probe_set *set;
+	char desc[2048] = "";
+
+	memset(&spec, 0, sizeof(spec));
+	spec.port = srv_port;
+	spec.port_name = (char *)"http";
+	set_probe(&spec.readiness_probe, HANDLER_HTTP, 0, "/ok", 1);
+	spec.readiness_probe.handler.port_name = (char *)"http";
+	set = probe_set_start(loop, &spec, &host_target, on_event, &e);
+	run_for(&e, 5000);
+	probe_set_describe(set, desc, sizeof(desc));
+	probe_set_stop(set);
+	drain();
+	ok(e.n == 1 && e.type == PROBE_READINESS && e.healthy,
+	   "httpGet on a named port: the container's port of that name");
+	ok(strstr(desc, "    Readiness:    http-get http://:http/ok delay=") ==
+	       desc,
+	   "described with the name, as kubectl does");
+	if (strstr(desc, "http://:http/ok") == NULL)
+		printf("# %s", desc);
+
+	memset(&e, 0, sizeof(e));
+	set_probe(&spec.readiness_probe, HANDLER_TCP, 0, NULL, 1);
+	spec.readiness_probe.set = false;
+	set_probe(&spec.liveness_probe, HANDLER_TCP, 0, NULL, 1);
+	spec.liveness_probe.handler.port_name = (char *)"web";
+	set = probe_set_start(loop, &spec, &host_target, on_event, &e);
+	run_for(&e, 5000);
+	probe_set_stop(set);
+	drain();
+	ok(e.n == 1 && e.type == PROBE_LIVENESS && !e.healthy,
+	   "tcpSocket on a name the container has no port of: fails");
+	is_str(e.msg,
+	       "Liveness probe failed: port \"web\" not found among the "
+	       "container's ports",
+	       "... saying which name");
+}
+
 static void test_stop_in_flight(void)
 {
 	struct deployment_spec spec;
@@ -753,6 +798,7 @@ int main(void)
 	test_http();
 	test_http_headers();
 	test_tcp();
+	test_named_port();
 	test_many();
 	test_stop_in_flight();
 	test_stop_in_callback();
