@@ -437,15 +437,6 @@ bool logd_keep_reaped(struct logd_keep *k, pid_t pid, int status)
 	return true;
 }
 
-int logd_keep_count(const struct logd_keep *k)
-{
-	int n = 0;
-
-	for (const struct entry *e = k ? k->entries : NULL; e; e = e->next)
-		n++;
-	return n;
-}
-
 void logd_keep_stop(struct logd_keep *k)
 {
 	if (k == NULL || k->stopping)

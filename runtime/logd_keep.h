@@ -28,9 +28,6 @@ struct logd_keep *logd_keep_start(uv_loop_t *loop, const char *run_dir, int fd);
  * (its status then goes into the restart's log line). k may be NULL. */
 bool logd_keep_reaped(struct logd_keep *k, pid_t pid, int status);
 
-/* How many containers' pipes are held now (tests, diagnostics). */
-int logd_keep_count(const struct logd_keep *k);
-
 /* Closes the connection and every copy; freed once its handles and a
  * restart in flight are done (the loop runs on). k may be NULL. */
 void logd_keep_stop(struct logd_keep *k);
