@@ -179,9 +179,9 @@ static int request_once(const char *run_dir, const char *msg, const int *fds,
 	return 0;
 }
 
-/* The request, tried again (3 times in all) while the collector goes
- * away under it; 0 when answered with one of the two oks (*second: it
- * was ok2). */
+/* The request, tried again (3 times in all, within 150 ms) while the
+ * collector goes away under it; 0 when answered with one of the two oks
+ * (*second: it was ok2). */
 static int request(const char *run_dir, const char *msg, const int *fds,
 		   int nfds, const char *ok2, bool *second, struct berr *err)
 {
@@ -189,6 +189,10 @@ static int request(const char *run_dir, const char *msg, const int *fds,
 	bool retry = true;
 
 	for (int attempt = 0; attempt < 3 && retry; attempt++) {
+		/* a collector just killed may take a connection before the
+		 * kernel releases its listening socket: give it that time */
+		if (attempt > 0)
+			usleep(50000 * (useconds_t)attempt);
 		*err = (struct berr)BERR_INIT;
 		if (request_once(run_dir, msg, fds, nfds, answer,
 				 sizeof(answer), &retry, err) == -1)

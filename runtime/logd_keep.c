@@ -28,6 +28,7 @@
 #define READ_BATCH 256
 /* How long a new collector may take to say its pid. */
 #define HELLO_WAIT_MS 2000
+#define HELLO_ATTEMPTS 20
 #define RETRY_MS 1000
 
 /* A container's pipes as the collector announced them. */
@@ -222,22 +223,37 @@ static void restart_work(uv_work_t *w)
 	k->new_fd = -1;
 	k->new_pid = 0;
 	k->handed = 0;
-	k->err = (struct berr)BERR_INIT;
-	fd = logd_hello(k->run_dir, &k->err);
-	if (fd == -1)
-		return;
-	/* "H PID" comes first; anything else is left for the loop */
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, HELLO_WAIT_MS) == 1) {
-		ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_PEEK);
+	for (int attempt = 0;; attempt++) {
+		ssize_t n = 1;
 
-		if (n > 0) {
-			msg[n] = '\0';
-			if (logd_hello_parse(msg, &k->new_pid) == 0 &&
-			    recv(fd, msg, sizeof(msg), 0) <= 0)
-				k->new_pid = 0;
+		k->err = (struct berr)BERR_INIT;
+		fd = logd_hello(k->run_dir, &k->err);
+		if (fd == -1)
+			return;
+		/* "H PID" comes first; anything else is left for the loop */
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, HELLO_WAIT_MS) == 1) {
+			n = recv(fd, msg, sizeof(msg) - 1, MSG_PEEK);
+			if (n > 0) {
+				msg[n] = '\0';
+				if (logd_hello_parse(msg, &k->new_pid) == 0)
+					n = recv(fd, msg, sizeof(msg), 0);
+			}
 		}
+		if (n > 0)
+			break;
+		/* Closed at once: the dead collector's listening socket,
+		 * which the kernel may release a little after the others,
+		 * took the connection. Once released, a new one starts. */
+		k->new_pid = 0;
+		close(fd);
+		if (attempt == HELLO_ATTEMPTS - 1) {
+			berr_set(&k->err, "the log collector closed the "
+					  "connection at once");
+			return;
+		}
+		usleep(50000);
 	}
 	for (struct entry *e = k->entries; e; e = e->next) {
 		struct logd_pipes p = {.max_bytes = e->max_bytes,

@@ -217,18 +217,20 @@ INI
 	[ -n "$old" ]
 	# killed as soon as the pod writes (the writer is fast)
 	wait_for 30 bash -c "test -s $T/run/pods/*/container.log"
-	kill -9 "$old"
-	pod=$(pod_of burst)
-	log=$T/run/pods/$pod/container.log
+	log=$(echo "$T"/run/pods/*/container.log)
 	at_kill=$(tail -c 4096 "$log" | grep -Eo 'F line [0-9]+$' | tail -n 1 | awk '{print $3}')
-	echo "collector $old killed at about line $at_kill"
+	kill -9 "$old"
+	echo "collector $old killed after line $at_kill"
 	# killed while the pod wrote, not after
 	[ "$at_kill" -lt "$BURST_LINES" ]
+	pod=$(pod_of burst)
+	[ "$log" = "$T/run/pods/$pod/container.log" ]
 	pid=$(pods_json | jq '.pods[0].pid')
 	# the daemon saw it, started another and handed it both pipes:
 	# lines written after the kill keep arriving, up to the last
 	wait_for 10 new_collector "$old"
 	wait_for 60 bash -c "tail -n 1 '$log' | grep -q ' line $BURST_LINES\$'"
+	grep "log collector" "$T/daemon.log" || true
 	grep -q "log collector (pid $old) exited (signal 9); restarted as pid $(collector_pid), 2 pipes handed over" "$T/daemon.log"
 	# the container was not restarted: the same process, no restart,
 	# no last state
