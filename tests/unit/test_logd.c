@@ -225,9 +225,18 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 
-	/* a new collector, handed the pipes with their file */
-	d2 = logd_hello(dir, &e);
-	pid2 = hello_pid(d2);
+	/* a new collector, handed the pipes with their file (the dead
+	 * one's listening socket may take a first connection, and close
+	 * it, while the kernel releases it: as logd_keep.c, try again) */
+	for (int i = 0; i < 20; i++) {
+		d2 = logd_hello(dir, &e);
+		pid2 = d2 >= 0 ? hello_pid(d2) : 0;
+		if (pid2 > 0)
+			break;
+		if (d2 >= 0)
+			close(d2);
+		usleep(50000);
+	}
 	ok(pid2 > 0 && pid2 != pid1, "a new collector started (pid %d)",
 	   (int)pid2);
 	p.path = path;
