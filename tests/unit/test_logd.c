@@ -296,16 +296,55 @@ int main(int argc, char **argv)
 	   "A: a file that cannot be opened: `%s`", ans);
 	free(ans);
 
+	/* the cap holds for a file handed over: a record that would take
+	 * it past max goes to a new file */
+	{
+		static const char rec[] = "2026-01-01T00:00:00.000000000Z "
+					  "stdout F 0123456789012345678901234"
+					  "567890123456789\n";
+		char small[300], small1[310];
+		struct logd_pipes sp = {.max_bytes = 120,
+					.max_files = 2,
+					.mask = LOGD_PIPE_OUT,
+					.path = small};
+		struct stat st;
+		int q[2], fd;
+
+		snprintf(small, sizeof(small), "%s/small.log", dir);
+		snprintf(small1, sizeof(small1), "%s.1", small);
+		fd = open(small, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+		fd_write_all(fd, rec, sizeof(rec) - 1);
+		close(fd);
+		if (pipe2(q, O_CLOEXEC) == -1)
+			abort();
+		held = true;
+		ok(logd_adopt(dir, &sp, &q[0], &held, &e) == 0 && !held,
+		   "A: stdout only, a file near its cap (%s)", e.msg);
+		close(q[0]);
+		ok(write(q[1], "next\n", 5) == 5, "its container writes");
+		for (int i = 0; i < 500 && stat(small1, &st) == -1; i++)
+			usleep(10000);
+		ok(stat(small1, &st) == 0 && st.st_size == sizeof(rec) - 1,
+		   "the file before moved to .1, whole");
+		ok(stat(small, &st) == 0 && st.st_size == 45,
+		   "the new record alone in the live file (%lld bytes)",
+		   (long long)st.st_size);
+		close(q[1]);
+	}
+
 	/* the container ends: "X" */
 	close(copies[0]);
 	close(copies[1]);
 	close(out[1]);
 	close(err[1]);
 	buf[0] = '\0';
-	while (recv_msg(d2, buf, sizeof(buf), fds, &nfds, 5000) > 0 &&
-	       buf[0] != 'X') {
+	while (recv_msg(d2, buf, sizeof(buf), fds, &nfds, 5000) > 0) {
+		const char *xp = NULL;
+
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
+		if (logd_closed_parse(buf, &xp) == 0 && !strcmp(xp, path))
+			break;
 	}
 	{
 		const char *xp = NULL;
