@@ -32,6 +32,7 @@
 #include "../runtime/cgroup.h"
 #include "../runtime/fs_jobs.h"
 #include "../runtime/logd.h"
+#include "../runtime/logd_keep.h"
 #include "../runtime/logs.h"
 #include "../runtime/netns.h"
 #include "../runtime/rootfs.h"
@@ -170,6 +171,8 @@ static void finish_exit(uv_timer_t *t)
 	close_if_open((uv_handle_t *)&d->reconcile_timer);
 	close_if_open((uv_handle_t *)&d->wake_timer);
 	close_if_open((uv_handle_t *)&d->watch_timer);
+	logd_keep_stop(d->logd_keep);
+	d->logd_keep = NULL;
 	uv_timer_start(t, force_exit, EXIT_DRAIN_MS, 0);
 	uv_unref((uv_handle_t *)t);
 }
@@ -325,6 +328,7 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 {
 	cleanup_free char *probes = NULL;
 	struct berr logd_err = BERR_INIT;
+	int fd;
 
 	d->state_dir = xstrdup(cfg->state_dir);
 	d->run_dir = xstrdup(cfg->run_dir);
@@ -343,13 +347,16 @@ static int prepare(struct daemon *d, const struct berth_config *cfg,
 	if (mkdir_p(probes, 0700, err) == -1)
 		return -1;
 	rt_exec_set_pid_dir(probes);
-	/* The log collector: found again, or started (logd.h). A daemon
-	 * without one still runs: each start tries again. */
-	d->logd_fd = logd_hello(d->run_dir, &logd_err);
-	if (d->logd_fd == -1)
+	/* The log collector: found again, or started (logd.h); the daemon
+	 * keeps a copy of every container's pipes and starts it again if
+	 * it dies (logd_keep.h). A daemon without one still runs: it tries
+	 * again every second, and each start does too. */
+	fd = logd_hello(d->run_dir, &logd_err);
+	if (fd == -1)
 		log_warnx("%s (containers' output is collected once it "
 			  "starts)",
 			  logd_err.msg);
+	d->logd_keep = logd_keep_start(d->loop, d->run_dir, fd);
 	return 0;
 }
 
@@ -580,6 +587,8 @@ void daemon_free(struct daemon *d)
 		d->pods = p->next;
 		pod_forget(p);
 	}
+	logd_keep_stop(d->logd_keep);
+	d->logd_keep = NULL;
 	if (d->loop) {
 		int rc;
 
@@ -608,8 +617,6 @@ void daemon_free(struct daemon *d)
 	rt_exec_set_pid_dir(NULL);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
-	if (d->logd_fd >= 0)
-		close(d->logd_fd);
 	free(d->config_path);
 	free(d->state_dir);
 	free(d->run_dir);
@@ -623,7 +630,6 @@ int daemon_main(int argc, char **argv)
 	int rc;
 
 	d->lock_fd = -1;
-	d->logd_fd = -1;
 	rc = daemon_run(d, argc, argv);
 	daemon_free(d);
 	return rc;

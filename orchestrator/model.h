@@ -34,6 +34,7 @@ struct cfg_ref *cfg_ref_get(struct cfg_ref *r);
 void cfg_ref_put(struct cfg_ref *r);
 
 struct ctl_conn;
+struct logd_keep;
 
 /*
  * Pod phases. STATUS as kubectl prints it is derived from the phase plus the
@@ -283,7 +284,9 @@ struct daemon {
 	bool usage_reading; /* usage.c: a tick's cgroup reads in flight */
 	struct ctl_conn *down_conn; /* replied to when every pod is gone */
 	int lock_fd;
-	int logd_fd; /* "a daemon is here", to the log collector (logd.h) */
+	/* the log collector's connection and the pipes' copies
+	 * (runtime/logd_keep.h) */
+	struct logd_keep *logd_keep;
 	int exit_code;
 	/* exits the reaper saw before the pod learned its pid */
 	struct {

@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../probes/probe.h"
+#include "../runtime/logd_keep.h"
 #include "../runtime/logs.h"
 #include "../signals/exits.h"
 #include "../signals/reaper.h"
@@ -525,6 +526,8 @@ void pod_reaped(void *daemon, pid_t pid, int status)
 		pod_on_exit(p, status, true);
 		return;
 	}
+	if (logd_keep_reaped(d->logd_keep, pid, status))
+		return;
 	/* A pod still in CREATING may own it; keep it for a while. */
 	for (struct pod *q = d->pods; q; q = q->next) {
 		if (q->phase != POD_CREATING)

@@ -4,8 +4,11 @@
  * Every read from a pipe is written at once, cut into CRI records stamped
  * with the time of the read; a file is rotated before a record would take
  * it past its cap. Owns the log files of the containers it was handed
- * (writing, rotating, the move to .previous at a new run); knows nothing
- * of pods or the daemon beyond the protocol.
+ * (writing, rotating, the move to .previous at a new run) and tells each
+ * daemon which pipes it reads, with copies of them, so that a collector
+ * started after this one died can be handed them again. Knows nothing of
+ * pods or the daemon beyond the protocol; its process set-up is
+ * logd_setup.c.
  */
 #include "logd.h"
 
@@ -19,10 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,11 +32,23 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "cri_log.h"
+#include "logd_proto.h"
+#include "logd_setup.h"
 #include "logs.h"
 
 enum item_kind { ITEM_LISTEN, ITEM_CLIENT, ITEM_PIPE };
 
 struct sink;
+
+/* A message waiting for a daemon's socket to take it, with copies of
+ * the descriptors it carries. */
+struct outmsg {
+	struct outmsg *next;
+	int fds[2];
+	int nfds;
+	size_t len;
+	char text[];
+};
 
 /* What an epoll event points at. */
 struct item {
@@ -43,6 +56,9 @@ struct item {
 	int fd;
 	struct item *next; /* clients */
 	bool daemon;	   /* a client that said "D" */
+	bool keep;	   /* ... "D keep": told of every sink (logd.h) */
+	struct outmsg *outq, **outq_tail;
+	bool out_armed;	   /* EPOLLOUT asked for */
 	struct sink *sink; /* a pipe's */
 	enum cri_stream stream;
 };
@@ -68,8 +84,7 @@ struct logd {
 	struct sink *dead; /* freed after the current batch of events */
 	int daemons;
 	bool had_client;
-	char *cgroup; /* the cgroup made for this collector, if any */
-	char *home_cgroup;
+	struct logd_cgroup cgroup;
 };
 
 static char outbuf[256 * 1024];
@@ -89,6 +104,139 @@ static void watch(struct logd *l, struct item *it)
 
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, it->fd, &ev) == -1)
 		log_warn("logd: epoll_ctl");
+}
+
+static void set_events(struct logd *l, struct item *it, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = it};
+
+	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, it->fd, &ev) == -1)
+		log_warn("logd: epoll_ctl");
+}
+
+static void outmsg_free(struct outmsg *m)
+{
+	for (int i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	free(m);
+}
+
+static void outq_pop(struct item *c)
+{
+	struct outmsg *m = c->outq;
+
+	c->outq = m->next;
+	if (c->outq == NULL)
+		c->outq_tail = &c->outq;
+	outmsg_free(m);
+}
+
+/* Sends what c's socket takes now, the rest once it has room (EPOLLOUT):
+ * the collector never waits for a daemon. A daemon gone drops the queue
+ * (its connection's read side closes it). */
+static void flush_out(struct logd *l, struct item *c)
+{
+	while (c->outq) {
+		struct outmsg *m = c->outq;
+		char cbuf[CMSG_SPACE(sizeof(int) * 2)];
+		struct iovec iov = {.iov_base = m->text, .iov_len = m->len};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+		if (m->nfds > 0) {
+			struct cmsghdr *cm;
+
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * m->nfds);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * m->nfds);
+			memcpy(CMSG_DATA(cm), m->fds, sizeof(int) * m->nfds);
+		}
+		if (RETRY_EINTR(sendmsg(c->fd, &mh,
+					MSG_DONTWAIT | MSG_NOSIGNAL)) == -1) {
+			if (errno == EAGAIN) {
+				if (!c->out_armed)
+					set_events(l, c, EPOLLIN | EPOLLOUT);
+				c->out_armed = true;
+				return;
+			}
+			if (errno == EPIPE || errno == ECONNRESET ||
+			    errno == ENOTCONN) {
+				while (c->outq)
+					outq_pop(c);
+				break;
+			}
+			log_warn("logd: tell a daemon `%s`", m->text);
+		}
+		outq_pop(c);
+	}
+	if (c->out_armed) {
+		set_events(l, c, EPOLLIN);
+		c->out_armed = false;
+	}
+}
+
+/* Queues text (and copies of fds) for daemon c. */
+static void push(struct logd *l, struct item *c, const char *text,
+		 const int *fds, int nfds)
+{
+	size_t len = strlen(text);
+	struct outmsg *m = xmalloc(sizeof(*m) + len + 1);
+
+	m->next = NULL;
+	m->len = len;
+	m->nfds = 0;
+	memcpy(m->text, text, len + 1);
+	for (int i = 0; i < nfds; i++) {
+		int d = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+
+		if (d == -1) {
+			log_warn("logd: copy a pipe for a daemon");
+			outmsg_free(m);
+			return;
+		}
+		m->fds[m->nfds++] = d;
+	}
+	*c->outq_tail = m;
+	c->outq_tail = &m->next;
+	if (c->outq == m)
+		flush_out(l, c);
+}
+
+/* "S ..." with s's open pipes: to daemon only, or to every daemon that
+ * asked (NULL). */
+static void announce_sink(struct logd *l, struct sink *s, struct item *only)
+{
+	struct logd_pipes p = {.max_bytes = (long long)s->max,
+			       .max_files = s->max_files,
+			       .path = s->path};
+	char msg[LOGD_MSG_MAX];
+	int fds[2], nfds = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (s->pipe[i].fd < 0)
+			continue;
+		p.mask |= i == 0 ? LOGD_PIPE_OUT : LOGD_PIPE_ERR;
+		fds[nfds++] = s->pipe[i].fd;
+	}
+	if (nfds == 0 || logd_pipes_format(msg, sizeof(msg), 'S', &p) == -1)
+		return;
+	for (struct item *c = l->clients; c; c = c->next)
+		if (c->keep && (only == NULL || c == only))
+			push(l, c, msg, fds, nfds);
+}
+
+static void announce_closed(struct logd *l, const char *path)
+{
+	char msg[LOGD_MSG_MAX];
+
+	if (logd_closed_format(msg, sizeof(msg), path) == -1)
+		return;
+	for (struct item *c = l->clients; c; c = c->next)
+		if (c->keep)
+			push(l, c, msg, NULL, 0);
 }
 
 static void flush(struct sink *s, size_t len)
@@ -177,6 +325,7 @@ static void sink_free(struct logd *l, struct sink *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	announce_closed(l, s->path);
 	s->next = l->dead;
 	l->dead = s;
 }
@@ -260,11 +409,64 @@ static void reply(int fd, const char *fmt, ...)
 		log_warn("logd: reply");
 }
 
+/* A sink for path, writing fd (size bytes already), reading the pipes
+ * mask names (fds in order); every daemon that asked is told. */
+static void sink_new(struct logd *l, const char *path, long long max, int files,
+		     int fd, off_t size, int mask, const int *fds)
+{
+	struct sink *s = xcalloc(1, sizeof(*s));
+	int k = 0;
+
+	s->path = xstrdup(path);
+	s->max = (off_t)max;
+	s->max_files = files;
+	s->fd = fd;
+	s->size = size;
+	/* a record always fits an empty file */
+	s->max_text =
+	    max > CRI_HEADER_MAX + 1 + CRI_MAX_TEXT
+		? CRI_MAX_TEXT
+		: (max > CRI_HEADER_MAX + 2 ? (size_t)max - CRI_HEADER_MAX - 1
+					    : 1);
+	for (int i = 0; i < 2; i++) {
+		struct item *it = &s->pipe[i];
+
+		it->kind = ITEM_PIPE;
+		it->sink = s;
+		it->stream = i == 0 ? CRI_STDOUT : CRI_STDERR;
+		it->fd = -1;
+		if (!(mask & (i == 0 ? LOGD_PIPE_OUT : LOGD_PIPE_ERR)))
+			continue;
+		it->fd = fds[k++];
+		fcntl(it->fd, F_SETFL, O_NONBLOCK);
+		fcntl(it->fd, F_SETFD, FD_CLOEXEC);
+		watch(l, it);
+		s->open_pipes++;
+	}
+	s->next = l->sinks;
+	l->sinks = s;
+	announce_sink(l, s, NULL);
+}
+
+static struct sink *sink_find(struct logd *l, const char *path)
+{
+	for (struct sink *s = l->sinks; s; s = s->next)
+		if (!strcmp(s->path, path))
+			return s;
+	return NULL;
+}
+
+static void close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 static void do_register(struct logd *l, struct item *c, const char *msg,
 			int fds[2])
 {
 	long long max;
-	int files, off = 0;
+	int files, off = 0, fd;
 	const char *path;
 	struct berr err = BERR_INIT;
 	struct sink *s;
@@ -272,57 +474,76 @@ static void do_register(struct logd *l, struct item *c, const char *msg,
 	if (sscanf(msg, "R %lld %d %n", &max, &files, &off) != 2 || off == 0 ||
 	    max <= 0 || files < 2 || files > LOGS_MAX_FILES) {
 		reply(c->fd, "error: malformed request");
-		close(fds[0]);
-		close(fds[1]);
+		close_fds(fds, 2);
 		return;
 	}
 	path = msg + off;
 	if (path[0] != '/') {
 		reply(c->fd, "error: log path `%s` is not absolute", path);
-		close(fds[0]);
-		close(fds[1]);
+		close_fds(fds, 2);
 		return;
 	}
-	for (s = l->sinks; s; s = s->next) {
-		if (!strcmp(s->path, path)) {
-			sink_drain_close(l, s);
-			break;
-		}
-	}
+	s = sink_find(l, path);
+	if (s)
+		sink_drain_close(l, s);
 	if (logs_keep_previous(path, &err) == -1)
 		log_warnx("logd: %s", err.msg);
-	s = xcalloc(1, sizeof(*s));
-	s->path = xstrdup(path);
-	s->max = (off_t)max;
-	s->max_files = files;
-	/* a record always fits an empty file */
-	s->max_text =
-	    max > CRI_HEADER_MAX + 1 + CRI_MAX_TEXT
-		? CRI_MAX_TEXT
-		: (max > CRI_HEADER_MAX + 2 ? (size_t)max - CRI_HEADER_MAX - 1
-					    : 1);
-	s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-		     0640);
-	if (s->fd == -1) {
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		  0640);
+	if (fd == -1) {
 		reply(c->fd, "error: open `%s`: %s", path, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		free(s->path);
-		free(s);
+		close_fds(fds, 2);
 		return;
 	}
-	for (int i = 0; i < 2; i++) {
-		s->pipe[i].kind = ITEM_PIPE;
-		s->pipe[i].fd = fds[i];
-		s->pipe[i].sink = s;
-		s->pipe[i].stream = i == 0 ? CRI_STDOUT : CRI_STDERR;
-		fcntl(fds[i], F_SETFL, O_NONBLOCK);
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		watch(l, &s->pipe[i]);
+	/* the daemons have their copies before the caller closes its own */
+	sink_new(l, path, max, files, fd, 0, LOGD_PIPE_OUT | LOGD_PIPE_ERR,
+		 fds);
+	reply(c->fd, "ok");
+}
+
+/*
+ * "A": a daemon hands over the pipes of a collector that died. The file
+ * goes on (appended to, never moved to .previous), cut back to its last
+ * whole record. A path already read is left as it is and the pipes
+ * dropped ("ok held"): a second daemon handing the same pipes over
+ * during an upgrade, or a new run that registered the path first, whose
+ * predecessor's pipes are not read again.
+ */
+static void do_adopt(struct logd *l, struct item *c, const char *msg, int *fds,
+		     int nfds)
+{
+	struct logd_pipes p;
+	struct berr err = BERR_INIT;
+	struct stat st;
+	off_t cut;
+	int fd;
+
+	if (logd_pipes_parse(msg, 'A', &p) == -1 ||
+	    logd_pipes_count(p.mask) != nfds) {
+		reply(c->fd, "error: malformed request");
+		close_fds(fds, nfds);
+		return;
 	}
-	s->open_pipes = 2;
-	s->next = l->sinks;
-	l->sinks = s;
+	if (sink_find(l, p.path)) {
+		reply(c->fd, "ok held");
+		close_fds(fds, nfds);
+		return;
+	}
+	fd = open(p.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		reply(c->fd, "error: open `%s`: %s", p.path, strerror(errno));
+		close_fds(fds, nfds);
+		return;
+	}
+	cut = logs_cut_partial(fd, &err);
+	if (cut == -1)
+		log_warnx("logd: `%s`: %s", p.path, err.msg);
+	else if (cut > 0)
+		log_warnx("logd: `%s`: dropped the last %lld bytes, a record "
+			  "cut short when the previous collector ended",
+			  p.path, (long long)cut);
+	sink_new(l, p.path, p.max_bytes, p.max_files, fd,
+		 fstat(fd, &st) == 0 ? st.st_size : 0, p.mask, fds);
 	reply(c->fd, "ok");
 }
 
@@ -338,9 +559,24 @@ static void client_close(struct logd *l, struct item *c)
 	}
 	if (c->daemon)
 		l->daemons--;
+	while (c->outq)
+		outq_pop(c);
 	epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c);
+}
+
+/* "D keep": the daemon gets the collector's pid, then every sink's
+ * pipes, then each change as it happens. */
+static void keep_daemon(struct logd *l, struct item *c)
+{
+	char hello[32];
+
+	c->keep = true;
+	if (logd_hello_format(hello, sizeof(hello), getpid()) > 0)
+		push(l, c, hello, NULL, 0);
+	for (struct sink *s = l->sinks; s; s = s->next)
+		announce_sink(l, s, c);
 }
 
 static void client_read(struct logd *l, struct item *c)
@@ -380,8 +616,13 @@ static void client_read(struct logd *l, struct item *c)
 		if (!c->daemon)
 			l->daemons++;
 		c->daemon = true;
+		if (!c->keep && !strcmp(msg, "D keep"))
+			keep_daemon(l, c);
 	} else if (msg[0] == 'R' && nfds == 2) {
 		do_register(l, c, msg, fds);
+		return;
+	} else if (msg[0] == 'A' && nfds > 0) {
+		do_adopt(l, c, msg, fds, nfds);
 		return;
 	} else {
 		reply(c->fd, "error: unknown request");
@@ -402,112 +643,12 @@ static void accept_clients(struct logd *l)
 		c = xcalloc(1, sizeof(*c));
 		c->kind = ITEM_CLIENT;
 		c->fd = fd;
+		c->outq_tail = &c->outq;
 		c->next = l->clients;
 		l->clients = c;
 		l->had_client = true;
 		watch(l, c);
 	}
-}
-
-/*
- * Under systemd the daemon's unit cgroup is emptied (SIGKILL) when the
- * daemon dies: the collector moves to a cgroup of its own beside the
- * containers' (cgroup v2: /berth/logd-HASH), as the containers do, and
- * back before it exits. Best effort: elsewhere it stays where it is.
- */
-static void cgroup_leave_unit(struct logd *l, const char *run_dir)
-{
-	cleanup_free char *self = NULL;
-	unsigned long h = 5381;
-	char *nl;
-
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == -1 ||
-	    file_read_all("/proc/self/cgroup", &self, NULL, NULL) == -1 ||
-	    strncmp(self, "0::", 3) != 0)
-		return;
-	nl = strchr(self, '\n');
-	if (nl)
-		*nl = '\0';
-	for (const char *p = run_dir; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	l->cgroup =
-	    xasprintf("/sys/fs/cgroup/berth/logd-%08lx", h & 0xffffffff);
-	mkdir("/sys/fs/cgroup/berth", 0755);
-	mkdir(l->cgroup, 0755);
-	cleanup_free char *procs = xasprintf("%s/cgroup.procs", l->cgroup);
-	int fd = open(procs, O_WRONLY | O_CLOEXEC);
-
-	if (fd == -1 || write(fd, "0", 1) != 1) {
-		if (fd >= 0)
-			close(fd);
-		rmdir(l->cgroup);
-		free(l->cgroup);
-		l->cgroup = NULL;
-		return;
-	}
-	close(fd);
-	l->home_cgroup = xasprintf("/sys/fs/cgroup%s", self + 3);
-}
-
-static void cgroup_return(struct logd *l)
-{
-	if (l->cgroup == NULL)
-		return;
-	cleanup_free char *procs = xasprintf("%s/cgroup.procs", l->home_cgroup);
-	int fd = open(procs, O_WRONLY | O_CLOEXEC);
-
-	if (fd == -1 || write(fd, "0", 1) != 1) {
-		if (fd >= 0)
-			close(fd);
-		fd = open("/sys/fs/cgroup/cgroup.procs", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0 && write(fd, "0", 1) != 1)
-			log_warn("logd: leave `%s`", l->cgroup);
-	}
-	if (fd >= 0)
-		close(fd);
-	rmdir(l->cgroup);
-	rmdir("/sys/fs/cgroup/berth"); /* when nothing else is there */
-}
-
-static int take_lock(const char *run_dir)
-{
-	cleanup_free char *path = xasprintf("%s/%s", run_dir, LOGD_LOCK);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd == -1)
-		return -1;
-	/* one that is exiting frees it soon; one that runs does not */
-	for (int i = 0; i < 100; i++) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return fd;
-		usleep(20000);
-	}
-	close(fd);
-	return -1;
-}
-
-static int bind_socket(const char *run_dir)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", run_dir,
-			     LOGD_SOCKET) >= sizeof(sa.sun_path)) {
-		log_warnx("logd: run folder `%s` is too long for a socket",
-			  run_dir);
-		return -1;
-	}
-	unlink(sa.sun_path); /* a dead collector's: the lock is ours */
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    chmod(sa.sun_path, 0600) == -1 || listen(fd, 128) == -1) {
-		log_warn("logd: listen on `%s`", sa.sun_path);
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 int logd_main(int argc, char **argv)
@@ -524,26 +665,22 @@ int logd_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	lock = take_lock(argv[2]);
+	lock = logd_take_lock(argv[2]);
 	if (lock == -1)
 		return 0; /* another collector serves RUN_DIR */
 	l.listen.kind = ITEM_LISTEN;
-	l.listen.fd = bind_socket(argv[2]);
+	l.listen.fd = logd_bind_socket(argv[2]);
 	if (l.listen.fd == -1) {
 		close(lock);
 		return 1;
 	}
 	sock = xasprintf("%s/%s", argv[2], LOGD_SOCKET);
-	cgroup_leave_unit(&l, argv[2]);
-	/* Its death would leave every container's pipe without a reader
-	 * (SIGPIPE at the next write): the OOM killer picks others first.
-	 * It starts no process, so nothing inherits this. Best effort. */
-	int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (oom >= 0) {
-		if (write(oom, "-998", 4) != 4)
-			log_warn("logd: oom_score_adj");
-		close(oom);
-	}
+	logd_cgroup_leave_unit(&l.cgroup, argv[2]);
+	/* Its death leaves the containers' pipes unread until the daemon
+	 * starts another (with no daemon running: SIGPIPE at their next
+	 * write): the OOM killer picks others first. It starts no process,
+	 * so nothing inherits this. */
+	logd_oom_protect();
 	l.ep = epoll_create1(EPOLL_CLOEXEC);
 	watch(&l, &l.listen);
 	for (;;) {
@@ -568,9 +705,12 @@ int logd_main(int argc, char **argv)
 
 			if (it->kind == ITEM_LISTEN)
 				accept_clients(&l);
-			else if (it->kind == ITEM_CLIENT)
-				client_read(&l, it);
-			else if (it->fd >= 0)
+			else if (it->kind == ITEM_CLIENT) {
+				if (evs[i].events & EPOLLOUT)
+					flush_out(&l, it);
+				if (evs[i].events & ~(uint32_t)EPOLLOUT)
+					client_read(&l, it);
+			} else if (it->fd >= 0)
 				pipe_read(&l, it);
 		}
 		/* a sink closed in this batch may still be named by a later
@@ -582,9 +722,7 @@ int logd_main(int argc, char **argv)
 	while (l.clients)
 		client_close(&l, l.clients);
 	close(l.ep);
-	cgroup_return(&l);
-	free(l.cgroup);
-	free(l.home_cgroup);
+	logd_cgroup_return(&l.cgroup);
 	close(lock);
 	return 0;
 }

@@ -1,9 +1,11 @@
 /*
  * logd_client.c - the daemon's side of the log collector (logd.h):
  * finding RUN_DIR's collector, starting it when none answers, saying a
- * daemon is here, and handing it a container's pipes. Blocking calls (a
- * connect, a reply within seconds); logd_register() runs on a worker
- * thread, logd_hello() once at start-up. Knows nothing of pods.
+ * daemon is here, and handing it a container's pipes (a new run's, or a
+ * dead collector's again). Blocking calls (a connect, a reply within
+ * seconds); logd_register() and logd_adopt() run on worker threads,
+ * logd_hello() at start-up and on a worker. Knows nothing of pods; what
+ * the daemon keeps is logd_keep.c.
  */
 #include "logd.h"
 
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "../common/fdio.h"
+#include "logd_proto.h"
 
 extern char **environ;
 
@@ -117,7 +120,7 @@ int logd_hello(const char *run_dir, struct berr *err)
 
 	if (fd == -1)
 		return -1;
-	if (send(fd, "D", 1, MSG_NOSIGNAL) != 1) {
+	if (send(fd, "D keep", 6, MSG_NOSIGNAL) != 6) {
 		berr_errno(err, errno, "log collector");
 		close(fd);
 		return -1;
@@ -125,19 +128,21 @@ int logd_hello(const char *run_dir, struct berr *err)
 	return fd;
 }
 
-static int register_once(const char *run_dir, const char *msg, int out_fd,
-			 int err_fd, bool *retry, struct berr *err)
+/* One request with its descriptors on a connection of its own; the
+ * answer in answer[size]. *retry: the collector went away meanwhile (the
+ * next one may take it). */
+static int request_once(const char *run_dir, const char *msg, const int *fds,
+			int nfds, char *answer, size_t size, bool *retry,
+			struct berr *err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = {0};
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * nfds)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int fds[2] = {out_fd, err_fd};
 	struct pollfd pfd;
-	char answer[1100];
 	ssize_t n;
 	int fd = logd_connect(run_dir, err), r;
 
@@ -146,8 +151,8 @@ static int register_once(const char *run_dir, const char *msg, int out_fd,
 		return -1;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	if (RETRY_EINTR(sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1) {
 		/* a collector that was exiting: the next one takes it */
 		*retry = true;
@@ -163,7 +168,7 @@ static int register_once(const char *run_dir, const char *msg, int out_fd,
 		return berr_set(err, "the log collector did not answer "
 				     "within 10 s");
 	}
-	n = RETRY_EINTR(recv(fd, answer, sizeof(answer) - 1, 0));
+	n = RETRY_EINTR(recv(fd, answer, size - 1, 0));
 	close(fd);
 	if (n <= 0) {
 		*retry = true;
@@ -171,27 +176,57 @@ static int register_once(const char *run_dir, const char *msg, int out_fd,
 				     "connection");
 	}
 	answer[n] = '\0';
-	if (strcmp(answer, "ok") != 0)
-		return berr_set(err, "log collector: %s", answer);
 	return 0;
+}
+
+/* The request, tried again (3 times in all, within 150 ms) while the
+ * collector goes away under it; 0 when answered with one of the two oks
+ * (*second: it was ok2). */
+static int request(const char *run_dir, const char *msg, const int *fds,
+		   int nfds, const char *ok2, bool *second, struct berr *err)
+{
+	char answer[1100];
+	bool retry = true;
+
+	for (int attempt = 0; attempt < 3 && retry; attempt++) {
+		/* a collector just killed may take a connection before the
+		 * kernel releases its listening socket: give it that time */
+		if (attempt > 0)
+			usleep(50000 * (useconds_t)attempt);
+		*err = (struct berr)BERR_INIT;
+		if (request_once(run_dir, msg, fds, nfds, answer,
+				 sizeof(answer), &retry, err) == -1)
+			continue;
+		if (!strcmp(answer, "ok") || (ok2 && !strcmp(answer, ok2))) {
+			if (second)
+				*second = ok2 && !strcmp(answer, ok2);
+			return 0;
+		}
+		return berr_set(err, "log collector: %s", answer);
+	}
+	return -1;
 }
 
 int logd_register(const char *run_dir, const char *path, off_t max_bytes,
 		  int max_files, int out_fd, int err_fd, struct berr *err)
 {
-	char msg[4200];
-	bool retry = true;
-	int rc = -1;
+	char msg[LOGD_MSG_MAX];
+	int fds[2] = {out_fd, err_fd};
 
 	if ((size_t)snprintf(msg, sizeof(msg), "R %lld %d %s",
 			     (long long)max_bytes, max_files,
 			     path) >= sizeof(msg))
 		return berr_set(err, "log path `%s` is too long", path);
-	for (int attempt = 0; attempt < 3 && retry; attempt++) {
-		*err = (struct berr)BERR_INIT;
-		rc = register_once(run_dir, msg, out_fd, err_fd, &retry, err);
-		if (rc == 0)
-			return 0;
-	}
-	return rc;
+	return request(run_dir, msg, fds, 2, NULL, NULL, err);
+}
+
+int logd_adopt(const char *run_dir, const struct logd_pipes *p, const int *fds,
+	       bool *held, struct berr *err)
+{
+	char msg[LOGD_MSG_MAX];
+
+	if (logd_pipes_format(msg, sizeof(msg), 'A', p) == -1)
+		return berr_set(err, "log path `%s` is too long", p->path);
+	return request(run_dir, msg, fds, logd_pipes_count(p->mask), "ok held",
+		       held, err);
 }

@@ -49,6 +49,34 @@ int logs_rotate(const char *path, int max_files, struct berr *err)
 	return 0;
 }
 
+off_t logs_cut_partial(int fd, struct berr *err)
+{
+	char buf[4096];
+	struct stat st;
+	off_t end, pos, keep = 0;
+
+	if (fstat(fd, &st) == -1)
+		return berr_errno(err, errno, "fstat");
+	end = pos = st.st_size;
+	while (pos > 0 && keep == 0) {
+		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		ssize_t r = RETRY_EINTR(pread(fd, buf, n, pos - (off_t)n));
+
+		if (r != (ssize_t)n)
+			return berr_errno(err, r == -1 ? errno : EIO, "read");
+		pos -= (off_t)n;
+		for (size_t i = n; i-- > 0;) {
+			if (buf[i] == '\n') {
+				keep = pos + (off_t)i + 1;
+				break;
+			}
+		}
+	}
+	if (keep < end && ftruncate(fd, keep) == -1)
+		return berr_errno(err, errno, "truncate");
+	return end - keep;
+}
+
 bool logs_is_cri(const char *text, size_t len)
 {
 	struct cri_record r;

@@ -32,6 +32,12 @@ int logs_cap_files(const char *path, off_t max_bytes, int max_files,
  * LOG.max_files-1, removed), then LOG -> LOG.1. Missing files are not an
  * error. */
 int logs_rotate(const char *path, int max_files, struct berr *err);
+/* A log file whose writer died in the middle of a record (the log
+ * collector killed inside a write): fd (opened for reading and writing)
+ * is cut back to just after its last newline, so the next record starts
+ * a line. Returns the bytes cut (0 when it ends with a newline or is
+ * empty), -1 with err. */
+off_t logs_cut_partial(int fd, struct berr *err);
 /* true when text (a file's first bytes) starts with a CRI record
  * (cri_log.h); false for plain text a container wrote itself. */
 bool logs_is_cri(const char *text, size_t len);

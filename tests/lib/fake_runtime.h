@@ -527,7 +527,6 @@ FAKE_FN struct daemon *fake_daemon(bool keep_dir)
 		F.next_pid = 1000;
 	}
 	d->lock_fd = -1;
-	d->logd_fd = -1;
 	d->loop = xcalloc(1, sizeof(*d->loop));
 	uv_loop_init(d->loop);
 	d->state_dir = xasprintf("%s/state", F.dir);
