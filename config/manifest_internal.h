@@ -1,8 +1,9 @@
 /*
  * manifest_internal.h - what manifest.c (documents, Deployment, Service)
  * and manifest_pod.c (the pod template) share while reading manifests:
- * the reading context and the field helpers of manifest_util.c. Private
- * to config/.
+ * the reading context and the field helpers of manifest_util.c; and the
+ * values both writers (manifest_out.c, manifest_rollout_out.c) spell the
+ * same way. Private to config/.
  */
 #ifndef BERTH_CONFIG_MANIFEST_INTERNAL_H
 #define BERTH_CONFIG_MANIFEST_INTERNAL_H
@@ -70,6 +71,13 @@ int mf_check_listen_port(struct mctx *m, json_t *listen, json_t *port);
 int mf_apply_map(struct mctx *m, json_t *map, const char *ptr, const char *key);
 /* `berth.io/KEY: value` annotations of meta, as keys of the section. */
 int mf_apply_annotations(struct mctx *m, json_t *meta, const char *mptr);
+
+/* manifest_out.c: maxSurge and maxUnavailable, 1 or "25%". */
+json_t *mf_int_or_percent(struct int_or_percent v);
+/* manifest_out.c: n thousandths of unit, as Kubernetes writes quantities
+ * and Argo durations: whole ones with unit ("2", "10s"), else n with
+ * milli_unit ("1500m", "1500ms"). */
+json_t *mf_thousandths(int64_t n, const char *unit, const char *milli_unit);
 
 /* manifest.c: an apps/v1 Deployment (or a Rollout's Deployment part)
  * as a [deployment NAME]; m->kind names it in messages. */

@@ -13,6 +13,7 @@
 #include "../common/sigtab.h"
 #include "../common/strutil.h"
 #include "manifest.h"
+#include "manifest_internal.h"
 
 #define ANNOTATION(k) "berth.io/" k
 
@@ -33,12 +34,23 @@ static json_t *kv_json(const struct kvlist *kl)
 	return o;
 }
 
-static json_t *int_or_percent(struct int_or_percent v)
+json_t *mf_int_or_percent(struct int_or_percent v)
 {
 	char buf[24];
 	if (!v.percent)
 		return json_integer(v.value);
 	snprintf(buf, sizeof(buf), "%d%%", v.value);
+	return json_string(buf);
+}
+
+json_t *mf_thousandths(int64_t n, const char *unit, const char *milli_unit)
+{
+	char buf[48];
+	if (n % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%lld%s", (long long)(n / 1000),
+			 unit);
+	else
+		snprintf(buf, sizeof(buf), "%lld%s", (long long)n, milli_unit);
 	return json_string(buf);
 }
 
@@ -56,16 +68,6 @@ static json_t *memory_quantity(int64_t bytes)
 		}
 	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)bytes);
-	return json_string(buf);
-}
-
-static json_t *cpu_quantity(int64_t millis)
-{
-	char buf[32];
-	if (millis % 1000 == 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)(millis / 1000));
-	else
-		snprintf(buf, sizeof(buf), "%lldm", (long long)millis);
 	return json_string(buf);
 }
 
@@ -253,8 +255,8 @@ static json_t *container_json(const struct deployment_spec *d)
 		json_object_set_new(lim, "memory",
 				    memory_quantity(d->memory_limit_bytes));
 	if (d->cpu_limit_millis > 0)
-		json_object_set_new(lim, "cpu",
-				    cpu_quantity(d->cpu_limit_millis));
+		json_object_set_new(
+		    lim, "cpu", mf_thousandths(d->cpu_limit_millis, "", "m"));
 	if (json_object_size(lim))
 		json_object_set_new(c, "resources",
 				    json_pack("{s:o}", "limits", lim));
@@ -323,8 +325,8 @@ json_t *cfg_deployment_manifest(const struct deployment_spec *d, int replicas)
 		    spec, "strategy",
 		    json_pack("{s:s, s:{s:o, s:o}}", "type", "RollingUpdate",
 			      "rollingUpdate", "maxSurge",
-			      int_or_percent(d->max_surge), "maxUnavailable",
-			      int_or_percent(d->max_unavailable)));
+			      mf_int_or_percent(d->max_surge), "maxUnavailable",
+			      mf_int_or_percent(d->max_unavailable)));
 	else if (d->strategy == STRATEGY_RECREATE)
 		json_object_set_new(spec, "strategy",
 				    json_pack("{s:s}", "type", "Recreate"));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "manifest_internal.h"
 
 /* Header and mirror routes have no name in berth (one of each). */
 #define HEADER_ROUTE_NAME "header-route"
@@ -74,22 +75,12 @@ static json_t *step_json(const struct canary_step *st)
 	return json_object();
 }
 
-static json_t *int_or_percent(struct int_or_percent v)
-{
-	char buf[24];
-
-	if (!v.percent)
-		return json_integer(v.value);
-	snprintf(buf, sizeof(buf), "%d%%", v.value);
-	return json_string(buf);
-}
-
 static json_t *canary_json(const struct deployment_spec *d)
 {
 	json_t *steps = json_array();
 	json_t *c =
-	    json_pack("{s:o, s:o}", "maxSurge", int_or_percent(d->max_surge),
-		      "maxUnavailable", int_or_percent(d->max_unavailable));
+	    json_pack("{s:o, s:o}", "maxSurge", mf_int_or_percent(d->max_surge),
+		      "maxUnavailable", mf_int_or_percent(d->max_unavailable));
 
 	for (size_t i = 0; i < d->canary_steps.n; i++)
 		json_array_append_new(steps, step_json(&d->canary_steps.v[i]));
@@ -192,13 +183,7 @@ json_t *cfg_workload_manifest(const struct deployment_spec *d, int replicas)
 /* 10000 -> "10s", 1500 -> "1500ms": what cfg_parse_duration_ms reads. */
 static json_t *duration_json(int64_t ms)
 {
-	char buf[32];
-
-	if (ms % 1000 == 0)
-		snprintf(buf, sizeof(buf), "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, sizeof(buf), "%lldms", (long long)ms);
-	return json_string(buf);
+	return mf_thousandths(ms, "s", "ms");
 }
 
 static json_t *provider_json(const struct analysis_metric *m)

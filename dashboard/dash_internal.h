@@ -132,6 +132,11 @@ void timeline_sample(struct dashboard *db, uint64_t now);
 /* A rollout is being recorded: proxy numbers are needed. */
 bool timeline_wants_metrics(struct timeline_store *t);
 json_t *timeline_list(struct timeline_store *t);
+/* The record of deployment's rollout to revision (0: the latest), NULL
+ * when none is kept. */
+struct tl_rec;
+const struct tl_rec *timeline_find(struct timeline_store *t,
+				   const char *deployment, int revision);
 /* The SVG of deployment's rollout to revision (0: the latest), NULL when
  * none is recorded. */
 char *timeline_svg(struct timeline_store *t, const char *deployment,

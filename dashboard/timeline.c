@@ -4,7 +4,10 @@
  * each revision (ready and present) and each revision's requests/s and
  * errors/s through the proxy (5xx answers and connection errors, from
  * its per-revision counters), plus the events of the deployment and its
- * pods, until the rollout is complete (or 10 minutes). The last
+ * pods, until the rollout is complete (or 10 minutes). A record starts
+ * from the last sample taken before the change (every deployment is
+ * sampled between its rollouts too), so the revision it replaces is in
+ * it however fast the rollout is over. The last
  * TIMELINE_KEEP records are kept, and written to STATE_DIR/timelines
  * (timeline_store.c, off the loop) when they end, every 10 s while they
  * run and when the daemon stops, so they outlive a restart.
@@ -30,10 +33,24 @@
 #define TAIL_MS 3000	     /* recorded after completion */
 #define SAVE_EVERY_MS 10000  /* a running record is written that often */
 #define RESUME_MAX_MS 600000 /* a record cut by a restart goes on if newer */
+#define SEED_MAX_AGE_MS 5000 /* a sample older is no "just before" */
+
+/* The last sample of a deployment: a point and the revisions its slots
+ * stand for, taken at `at` (loop ms). */
+struct seed {
+	char dep[64];
+	uint64_t at;
+	struct tl_point pt;
+	int revs[MAX_REVS];
+	char rev_hash[MAX_REVS][16];
+	int n_revs;
+};
 
 struct timeline_store {
 	struct tl_rec *recs[TIMELINE_KEEP]; /* oldest first */
 	size_t n;
+	struct seed *seeds; /* of the deployments no record samples now */
+	size_t n_seeds, cap_seeds;
 	json_t *seen; /* deployment -> [hash, revision] */
 	uint64_t last_ms;
 	uint64_t saved_ms;
@@ -78,6 +95,7 @@ void timeline_store_free(struct timeline_store *t)
 	for (size_t i = 0; i < t->n; i++)
 		tl_rec_free(t->recs[i]);
 	json_decref(t->seen);
+	free(t->seeds);
 	free(t);
 }
 
@@ -145,16 +163,136 @@ static struct tl_rec *rec_start(struct timeline_store *t,
 	return r;
 }
 
-static int rev_slot(struct tl_rec *r, const struct pod *p)
+/* The slot of p's revision among revs (a new one when there is room),
+ * or -1. */
+static int rev_slot(int *revs, char (*rev_hash)[16], int *n_revs,
+		    const struct pod *p)
 {
-	for (int i = 0; i < r->n_revs; i++)
-		if (r->revs[i] == p->revision)
+	for (int i = 0; i < *n_revs; i++)
+		if (revs[i] == p->revision)
 			return i;
-	if (r->n_revs == MAX_REVS)
+	if (*n_revs == MAX_REVS)
 		return -1;
-	r->revs[r->n_revs] = p->revision;
-	snprintf(r->rev_hash[r->n_revs], sizeof(r->rev_hash[0]), "%s", p->hash);
-	return r->n_revs++;
+	revs[*n_revs] = p->revision;
+	snprintf(rev_hash[*n_revs], sizeof(rev_hash[0]), "%s", p->hash);
+	return (*n_revs)++;
+}
+
+/* dep's pods per revision (ready and present) and the proxy's numbers
+ * per revision, every service summed, into pt (t_ms left to the
+ * caller); revisions take slots of revs as they first show. */
+static void take_point(struct dashboard *db, struct deployment *dep,
+		       struct tl_point *pt, int *revs, char (*rev_hash)[16],
+		       int *n_revs)
+{
+	json_t *by_hash = json_object_get(db->metrics, "by_hash");
+
+	memset(pt, 0, sizeof(*pt));
+	for (int i = 0; i < MAX_REVS; i++)
+		pt->r[i].rev = -1;
+	for (struct pod *p = db->d->pods; p; p = p->next) {
+		int k;
+
+		if (p->deployment != dep || p->phase == POD_GONE)
+			continue;
+		k = rev_slot(revs, rev_hash, n_revs, p);
+		if (k < 0)
+			continue;
+		pt->r[k].rev = p->revision;
+		pt->r[k].present++;
+		if (pod_is_ready(p) && !pod_terminating(p))
+			pt->r[k].ready++;
+	}
+	for (int k = 0; k < *n_revs; k++) {
+		json_t *m = json_object_get(by_hash, rev_hash[k]);
+
+		pt->r[k].rps =
+		    (float)json_number_value(json_object_get(m, "rps"));
+		pt->r[k].eps =
+		    (float)json_number_value(json_object_get(m, "errors_ps"));
+	}
+}
+
+/* The seed of dep, sampled now. */
+static void seed_take(struct dashboard *db, struct deployment *dep,
+		      uint64_t now)
+{
+	struct timeline_store *t = db->timelines;
+	struct seed *s = NULL;
+
+	for (size_t i = 0; i < t->n_seeds && s == NULL; i++)
+		if (!strcmp(t->seeds[i].dep, dep->name))
+			s = &t->seeds[i];
+	if (s == NULL) {
+		if (t->n_seeds == t->cap_seeds) {
+			t->cap_seeds = t->cap_seeds ? t->cap_seeds * 2 : 8;
+			t->seeds = xrealloc(t->seeds,
+					    t->cap_seeds * sizeof(*t->seeds));
+		}
+		s = &t->seeds[t->n_seeds++];
+		snprintf(s->dep, sizeof(s->dep), "%s", dep->name);
+	}
+	s->at = now;
+	s->n_revs = 0;
+	take_point(db, dep, &s->pt, s->revs, s->rev_hash, &s->n_revs);
+}
+
+/* The seeds not taken at now go: their deployment is gone or recorded. */
+static void seeds_prune(struct timeline_store *t, uint64_t now)
+{
+	for (size_t i = 0; i < t->n_seeds;) {
+		if (t->seeds[i].at == now) {
+			i++;
+			continue;
+		}
+		t->seeds[i] = t->seeds[--t->n_seeds];
+	}
+}
+
+/* The last sample of dep before now: its seed, or the last point of the
+ * record r it had (NULL: none) copied into buf; NULL when there is none
+ * recent enough. */
+static const struct seed *last_sample(struct timeline_store *t, const char *dep,
+				      const struct tl_rec *r, uint64_t now,
+				      struct seed *buf)
+{
+	const struct seed *s = NULL;
+
+	if (r && r->n_pts) {
+		buf->at = r->start + r->pts[r->n_pts - 1].t_ms;
+		buf->pt = r->pts[r->n_pts - 1];
+		memcpy(buf->revs, r->revs, sizeof(buf->revs));
+		memcpy(buf->rev_hash, r->rev_hash, sizeof(buf->rev_hash));
+		buf->n_revs = r->n_revs;
+		s = buf;
+	}
+	for (size_t i = 0; r == NULL && i < t->n_seeds; i++)
+		if (!strcmp(t->seeds[i].dep, dep))
+			s = &t->seeds[i];
+	return s && s->at <= now && now - s->at <= SEED_MAX_AGE_MS ? s : NULL;
+}
+
+/* r, just started, begins with s: s's revisions that had pods are its
+ * first, s's point its first, at r's start moved back to s's time. */
+static void rec_seed(struct tl_rec *r, const struct seed *s)
+{
+	uint64_t ago = r->start - s->at;
+	struct tl_point *pt = &r->pts[0];
+
+	r->start = s->at;
+	r->start_wall_ms -= (int64_t)ago;
+	memset(pt, 0, sizeof(*pt));
+	for (int i = 0; i < MAX_REVS; i++)
+		pt->r[i].rev = -1;
+	for (int k = 0; k < s->n_revs; k++) {
+		if (s->pt.r[k].rev < 0)
+			continue;
+		r->revs[r->n_revs] = s->revs[k];
+		memcpy(r->rev_hash[r->n_revs], s->rev_hash[k],
+		       sizeof(r->rev_hash[0]));
+		pt->r[r->n_revs++] = s->pt.r[k];
+	}
+	r->n_pts = 1;
 }
 
 static bool about(const char *object, const char *dep)
@@ -172,36 +310,12 @@ static void rec_sample(struct dashboard *db, struct tl_rec *r,
 {
 	struct daemon *d = db->d;
 	struct tl_point *pt;
-	json_t *by_hash = json_object_get(db->metrics, "by_hash");
 	uint64_t first;
 
 	if (r->n_pts < MAX_SAMPLES) {
 		pt = &r->pts[r->n_pts++];
+		take_point(db, dep, pt, r->revs, r->rev_hash, &r->n_revs);
 		pt->t_ms = (uint32_t)(now - r->start);
-		for (int i = 0; i < MAX_REVS; i++)
-			pt->r[i].rev = -1;
-		for (struct pod *p = d->pods; p; p = p->next) {
-			int k;
-
-			if (p->deployment != dep || p->phase == POD_GONE)
-				continue;
-			k = rev_slot(r, p);
-			if (k < 0)
-				continue;
-			pt->r[k].rev = p->revision;
-			pt->r[k].present++;
-			if (pod_is_ready(p) && !pod_terminating(p))
-				pt->r[k].ready++;
-		}
-		/* the proxy's numbers per revision, every service summed */
-		for (int k = 0; k < r->n_revs; k++) {
-			json_t *m = json_object_get(by_hash, r->rev_hash[k]);
-
-			pt->r[k].rps =
-			    (float)json_number_value(json_object_get(m, "rps"));
-			pt->r[k].eps = (float)json_number_value(
-			    json_object_get(m, "errors_ps"));
-		}
 		r->dirty = true;
 	}
 	first = d->event_seq > EVENT_RING ? d->event_seq - EVENT_RING + 1 : 1;
@@ -246,6 +360,9 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 			int from = seen ? (int)json_integer_value(
 					      json_array_get(seen, 1))
 					: 0;
+			struct seed buf;
+			const struct seed *before =
+			    last_sample(t, dep->name, r, now, &buf);
 
 			json_object_set_new(
 			    t->seen, dep->name,
@@ -258,9 +375,13 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 			/* The first sight of a deployment is where we
 			 * start, not a rollout. */
 			r = seen ? rec_start(t, dep, from, now) : NULL;
+			if (r && before)
+				rec_seed(r, before);
 		}
-		if (r == NULL)
+		if (r == NULL) {
+			seed_take(db, dep, now);
 			continue;
+		}
 		rec_sample(db, r, dep, now);
 		state = deployment_rollout_state(db->d, dep);
 		/* The settled state is recorded for TAIL_MS after the
@@ -276,6 +397,7 @@ void timeline_sample(struct dashboard *db, uint64_t now)
 			ended = true;
 		}
 	}
+	seeds_prune(t, now);
 	if (ended || t->prune || now - t->saved_ms >= SAVE_EVERY_MS)
 		save(t, now);
 }
@@ -457,10 +579,20 @@ static void panel(struct sbuf *b, const struct tl_rec *r, double x0, double y0,
 	out(b, "</g>");
 }
 
+const struct tl_rec *timeline_find(struct timeline_store *t,
+				   const char *deployment, int revision)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (!strcmp(t->recs[i]->dep, deployment) &&
+		    (revision <= 0 || t->recs[i]->revision == revision))
+			return t->recs[i];
+	return NULL;
+}
+
 char *timeline_svg(struct timeline_store *t, const char *deployment,
 		   int revision)
 {
-	const struct tl_rec *r = NULL;
+	const struct tl_rec *r = timeline_find(t, deployment, revision);
 	struct sbuf b = {0};
 	const double W = 960, H = 660, X = 60, PW = 860;
 	double tmax;
@@ -469,10 +601,6 @@ char *timeline_svg(struct timeline_store *t, const char *deployment,
 	struct tm tm;
 	double errors = 0;
 
-	for (size_t i = t->n; i-- > 0 && r == NULL;)
-		if (!strcmp(t->recs[i]->dep, deployment) &&
-		    (revision <= 0 || t->recs[i]->revision == revision))
-			r = t->recs[i];
 	if (r == NULL)
 		return NULL;
 	tmax = r->n_pts ? r->pts[r->n_pts - 1].t_ms : 1;

@@ -26,6 +26,13 @@ void kube_rs_name(const char *deployment, const char *hash, char *buf,
 		  size_t len);
 
 json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep);
+/* The metadata of dep as a Deployment or a Rollout (kind: its uid): name,
+ * generation, the labels its pods carry and ann (taken). */
+json_t *kube_workload_meta(const struct kube_ctx *k, struct deployment *dep,
+			   const char *kind, json_t *ann);
+/* The status of dep as a Deployment: counts and conditions. */
+json_t *kube_deployment_status(const struct kube_ctx *k,
+			       struct deployment *dep);
 json_t *kube_replicaset(const struct kube_ctx *k, struct deployment *dep,
 			const struct revision *rev);
 /* A pod template as apps/v1 has it, for a spec and its hash ("" none). */

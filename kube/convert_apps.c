@@ -39,13 +39,23 @@ static json_t *dep_condition(const char *type, bool status, const char *reason,
 			 "lastTransitionTime", ts);
 }
 
-json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
+json_t *kube_workload_meta(const struct kube_ctx *k, struct deployment *dep,
+			   const char *kind, json_t *ann)
+{
+	json_t *meta =
+	    kube_meta(kind, dep->name, KUBE_NAMESPACE, dep->created_ms, k->rv);
+
+	json_object_set_new(meta, "generation", json_integer(dep->revision));
+	json_object_set_new(meta, "labels", match_labels(dep, NULL));
+	json_object_set_new(meta, "annotations", ann);
+	return meta;
+}
+
+json_t *kube_deployment_status(const struct kube_ctx *k, struct deployment *dep)
 {
 	struct dep_counts c;
-	json_t *meta = kube_meta("Deployment", dep->name, KUBE_NAMESPACE,
-				 dep->created_ms, k->rv);
-	json_t *spec, *status, *manifest, *ann, *conds = json_array();
-	char rev[16], msg[256];
+	json_t *status, *conds = json_array();
+	char msg[256];
 	const char *state = deployment_rollout_state(k->d, dep);
 	bool min_available;
 	int max_unavailable;
@@ -58,26 +68,6 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 	for (size_t i = 0; i < dep->n_revisions; i++)
 		if (!strcmp(dep->revisions[i].hash, dep->hash))
 			since = dep->revisions[i].created_ms;
-	/* The spec and its berth.io/ annotations are what `berth export`
-	 * writes; the labels are the ones the pods carry. */
-	manifest = cfg_deployment_manifest(dep->spec, dep->replicas);
-	spec = json_incref(json_object_get(manifest, "spec"));
-	ann = json_deep_copy(kube_path(manifest, "metadata.annotations"));
-	json_decref(manifest);
-	json_object_set_new(spec, "template",
-			    kube_pod_template(dep, dep->spec, NULL));
-	json_object_set_new(json_object_get(spec, "selector"), "matchLabels",
-			    match_labels(dep, NULL));
-	if (dep->paused)
-		json_object_set_new(spec, "paused", json_true());
-	snprintf(rev, sizeof(rev), "%d", dep->revision);
-	if (ann == NULL)
-		ann = json_object();
-	json_object_set_new(ann, "deployment.kubernetes.io/revision",
-			    json_string(rev));
-	json_object_set_new(meta, "generation", json_integer(dep->revision));
-	json_object_set_new(meta, "labels", match_labels(dep, NULL));
-	json_object_set_new(meta, "annotations", ann);
 	/* Available as the controller computes it: at most maxUnavailable
 	 * below the desired count. */
 	max_unavailable = dep->spec->strategy == STRATEGY_ROLLING_UPDATE
@@ -122,9 +112,35 @@ json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
 	if (c.total - c.available > 0)
 		json_object_set_new(status, "unavailableReplicas",
 				    json_integer(c.total - c.available));
+	return status;
+}
+
+json_t *kube_deployment(const struct kube_ctx *k, struct deployment *dep)
+{
+	json_t *spec, *manifest, *ann, *meta;
+	char rev[16];
+
+	/* The spec and its berth.io/ annotations are what `berth export`
+	 * writes; the labels are the ones the pods carry. */
+	manifest = cfg_deployment_manifest(dep->spec, dep->replicas);
+	spec = json_incref(json_object_get(manifest, "spec"));
+	ann = json_deep_copy(kube_path(manifest, "metadata.annotations"));
+	json_decref(manifest);
+	json_object_set_new(spec, "template",
+			    kube_pod_template(dep, dep->spec, NULL));
+	json_object_set_new(json_object_get(spec, "selector"), "matchLabels",
+			    match_labels(dep, NULL));
+	if (dep->paused)
+		json_object_set_new(spec, "paused", json_true());
+	snprintf(rev, sizeof(rev), "%d", dep->revision);
+	if (ann == NULL)
+		ann = json_object();
+	json_object_set_new(ann, "deployment.kubernetes.io/revision",
+			    json_string(rev));
+	meta = kube_workload_meta(k, dep, "Deployment", ann);
 	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "apiVersion", "apps/v1",
 			 "kind", "Deployment", "metadata", meta, "spec", spec,
-			 "status", status);
+			 "status", kube_deployment_status(k, dep));
 }
 
 json_t *kube_replicaset(const struct kube_ctx *k, struct deployment *dep,

@@ -168,45 +168,32 @@ static json_t *status_json(const struct kube_ctx *k, struct deployment *dep,
 
 json_t *kube_rollout(const struct kube_ctx *k, struct deployment *dep)
 {
-	json_t *d = kube_deployment(k, dep);
 	json_t *man = cfg_rollout_manifest(dep->spec, dep->replicas);
-	json_t *meta = json_object_get(d, "metadata");
-	json_t *ann = json_object_get(meta, "annotations");
-	char rev[16], uid[37];
-	json_t *o, *v;
+	json_t *dstatus = kube_deployment_status(k, dep);
+	json_t *ann = json_object(), *o, *v;
 	const char *key;
-	void *tmp;
+	char rev[16];
 
 	snprintf(rev, sizeof(rev), "%d", dep->revision);
-	json_object_del(ann, "deployment.kubernetes.io/revision");
 	json_object_set_new(ann, "rollout.argoproj.io/revision",
 			    json_string(rev));
-	/* berth's own settings: those of the Rollout form, not the
-	 * Deployment form's (which carries the strategy as annotations,
-	 * and so would set it twice when read back). */
-	json_object_foreach_safe(ann, tmp, key, v)
-	{
-		if (!strncmp(key, "berth.io/", 9))
-			json_object_del(ann, key);
-	}
-	json_object_foreach(
-	    json_object_get(json_object_get(man, "metadata"), "annotations"),
-	    key, v)
+	/* berth's own settings of the Rollout form: its strategy is Argo's
+	 * fields, not the Deployment form's annotations. */
+	json_object_foreach(kube_path(man, "metadata.annotations"), key, v)
 	{
 		if (!strncmp(key, "berth.io/", 9))
 			json_object_set(ann, key, v);
 	}
-	kube_uid("Rollout", dep->name, dep->created_ms, uid);
-	json_object_set_new(meta, "uid", json_string(uid));
-	o = json_pack("{s:s, s:s, s:O, s:O, s:o}", "apiVersion",
+	o = json_pack("{s:s, s:s, s:o, s:O, s:o}", "apiVersion",
 		      "argoproj.io/v1alpha1", "kind", "Rollout", "metadata",
-		      meta, "spec", json_object_get(man, "spec"), "status",
-		      status_json(k, dep, json_object_get(d, "status")));
+		      kube_workload_meta(k, dep, "Rollout", ann), "spec",
+		      json_object_get(man, "spec"), "status",
+		      status_json(k, dep, dstatus));
 	if (dep->paused)
 		json_object_set_new(json_object_get(o, "spec"), "paused",
 				    json_true());
+	json_decref(dstatus);
 	json_decref(man);
-	json_decref(d);
 	return o;
 }
 

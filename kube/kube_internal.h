@@ -128,9 +128,10 @@ void kube_rollout_write(struct kube_server *ks, struct kube_conn *c,
 			const char *name);
 /* obj, a Deployment or a Service (kind) of the API, as a config holding
  * it (write.c), read by config/'s manifest reader (cfg_manifest_object:
- * errors "FIELD: message"); strict: fieldValidation=Strict. The object's
- * labels and annotations are the API's records'. *paused is spec.paused
- * (paused NULL: refused). */
+ * errors "FIELD: message"); strict: fieldValidation=Strict. obj carries
+ * its apiVersion and kind (a request's are filled from its URL first,
+ * compat.c). The object's labels and annotations are the API's records'.
+ * *paused is spec.paused (paused NULL: refused). */
 int kube_object_config(const json_t *obj, const char *kind, bool strict,
 		       struct berth_config **out, bool *paused,
 		       struct berr *err);

@@ -23,6 +23,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../orchestrator/model.h"
+#include "compat.h"
 #include "convert_rollout.h"
 #include "kube_internal.h"
 
@@ -235,6 +236,9 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
+			/* A record written before every write filled them
+			 * (compat.c) may lack its apiVersion and kind. */
+			kube_compat_type_meta(obj, "apps/v1", "Deployment");
 			if (kube_object_config(obj, "Deployment", false, &one,
 					       &paused, err) == -1) {
 				berr_wrap(err, "%s/kube: deployment `%s`",
@@ -258,6 +262,7 @@ int kube_extend_config(struct daemon *d, struct berth_config *cfg,
 				    cfg->path, name, name);
 				break;
 			}
+			kube_compat_type_meta(obj, "v1", "Service");
 			if (kube_object_config(obj, "Service", false, &one,
 					       NULL, err) == -1) {
 				berr_wrap(err, "%s/kube: service `%s`",

@@ -110,6 +110,18 @@ struct column {
 		    "when this object was created."                            \
 	}
 
+/* A workload's pod template, shown with -o wide. */
+#define CONTAINERS_COL                                                         \
+	{                                                                      \
+		"Containers", "string", "", 1,                                 \
+		    "Names of each container in the template."                 \
+	}
+#define IMAGES_COL                                                             \
+	{                                                                      \
+		"Images", "string", "", 1,                                     \
+		    "Images referenced by each container in the template."     \
+	}
+
 static const struct column pod_cols[] = {
     NAME_COL,
     {"Ready", "string", "", 0,
@@ -139,10 +151,8 @@ static const struct column deploy_cols[] = {
      "Total number of available pods (ready for at least minReadySeconds) "
      "targeted by this deployment."},
     AGE_COL,
-    {"Containers", "string", "", 1, "Names of each container in the template."},
-    {"Images", "string", "", 1,
-     "Images referenced by each container in "
-     "the template."},
+    CONTAINERS_COL,
+    IMAGES_COL,
     {"Selector", "string", "", 1,
      "Label selector for pods. Existing ReplicaSets whose pods are "
      "selected by this will be the ones affected by this deployment."},
@@ -177,10 +187,8 @@ static const struct column rs_cols[] = {
      "readyReplicas is the number of pods targeted by this ReplicaSet with "
      "a Ready Condition."},
     AGE_COL,
-    {"Containers", "string", "", 1, "Names of each container in the template."},
-    {"Images", "string", "", 1,
-     "Images referenced by each container in "
-     "the template."},
+    CONTAINERS_COL,
+    IMAGES_COL,
     {"Selector", "string", "", 1,
      "Selector is a label query over pods that should match the replica "
      "count."},
@@ -240,6 +248,12 @@ static json_int_t num(json_t *obj, const char *path)
 	return json_integer_value(kube_path(obj, path));
 }
 
+/* An empty cell as the apiserver's printers show it. */
+static const char *or_none(const char *s)
+{
+	return s[0] ? s : "<none>";
+}
+
 static json_t *age_cell(json_t *obj, const char *path, int64_t now)
 {
 	char buf[32];
@@ -275,7 +289,7 @@ static json_t *containers_cell(json_t *spec, const char *field)
 		n += vl;
 		out[n] = '\0';
 	}
-	cell = json_string(n ? out : "<none>");
+	cell = json_string(or_none(out));
 	free(out);
 	return cell;
 }
@@ -328,7 +342,7 @@ static json_t *pod_cells(json_t *o, int64_t now)
 	bool running = false;
 	const char *reason = str(o, "status.phase");
 	const char *last_restart = NULL;
-	char ready_s[32], restarts_s[64], ip[64];
+	char ready_s[32], restarts_s[64];
 	size_t i;
 
 	if (str(o, "status.reason")[0])
@@ -370,16 +384,11 @@ static json_t *pod_cells(json_t *o, int64_t now)
 	} else {
 		snprintf(restarts_s, sizeof(restarts_s), "%d", restarts);
 	}
-	snprintf(ip, sizeof(ip), "%s",
-		 str(o, "status.podIP")[0] ? str(o, "status.podIP") : "<none>");
 	return json_pack(
 	    "[s, s, s, s, o, s, s, s, s]", str(o, "metadata.name"), ready_s,
 	    reason, restarts_s, age_cell(o, "metadata.creationTimestamp", now),
-	    ip, str(o, "spec.nodeName")[0] ? str(o, "spec.nodeName") : "<none>",
-	    str(o, "status.nominatedNodeName")[0]
-		? str(o, "status.nominatedNodeName")
-		: "<none>",
-	    "<none>");
+	    or_none(str(o, "status.podIP")), or_none(str(o, "spec.nodeName")),
+	    or_none(str(o, "status.nominatedNodeName")), "<none>");
 }
 
 static json_t *deploy_cells(json_t *o, int64_t now)
@@ -428,10 +437,8 @@ static json_t *svc_cells(json_t *o, int64_t now)
 			break;
 	}
 	return json_pack("[s, s, s, s, s, o, o]", str(o, "metadata.name"),
-			 str(o, "spec.type"),
-			 str(o, "spec.clusterIP")[0] ? str(o, "spec.clusterIP")
-						     : "<none>",
-			 "<none>", buf[0] ? buf : "<none>",
+			 str(o, "spec.type"), or_none(str(o, "spec.clusterIP")),
+			 "<none>", or_none(buf),
 			 age_cell(o, "metadata.creationTimestamp", now),
 			 labels_cell(kube_path(o, "spec.selector")));
 }

@@ -19,7 +19,6 @@
 #include "../orchestrator/daemon.h"
 #include "../orchestrator/rollout.h"
 #include "../orchestrator/service_ops.h"
-#include "compat.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
@@ -38,25 +37,13 @@ int kube_object_config(const json_t *obj, const char *kind, bool strict,
 {
 	struct cfg_object_opts o = {
 	    .strict = strict, .keeps_metadata = true, .paused = paused};
-	bool dep = !strcmp(kind, "Deployment");
 	const char *k = json_string_value(json_object_get(obj, "kind"));
-	json_t *copy;
-	int rc;
 
 	if (!json_is_object(obj))
 		return berr_set(err, "the object is not a JSON object");
 	if (k && strcmp(k, kind))
 		return berr_set(err, "kind: expected %s, not %s", kind, k);
-	copy = json_deep_copy(obj);
-	/* What a client may leave out: the endpoint says it. */
-	if (k == NULL)
-		json_object_set_new(copy, "kind", json_string(kind));
-	if (json_object_get(copy, "apiVersion") == NULL)
-		json_object_set_new(copy, "apiVersion",
-				    json_string(dep ? "apps/v1" : "v1"));
-	rc = cfg_manifest_object(copy, &o, out, err);
-	json_decref(copy);
-	return rc;
+	return cfg_manifest_object(obj, &o, out, err);
 }
 
 static json_t *body_json(struct kwrite *w)
@@ -324,11 +311,6 @@ void kube_write(struct kube_server *ks, struct kube_conn *c,
 	}
 	if (body == NULL)
 		return;
-	/* A client library may leave them out of an object: the URL names
-	 * them. */
-	if (strcmp(req->method, "PATCH"))
-		kube_compat_type_meta(body, r->group[0] ? "apps/v1" : "v1",
-				      w.k.kind);
 	kwrite_dispatch(&w.k, name, body);
 	json_decref(body);
 }

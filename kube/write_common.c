@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "kobj.h"
 #include "kube_internal.h"
 #include "objects.h"
@@ -272,6 +273,8 @@ static void do_patch(struct kwrite *w, const char *name, json_t *body)
 		return;
 	}
 	obj = patched(w, name, cur, body);
+	/* A patch may take them out (null, "remove"): the URL names them. */
+	kube_compat_type_meta(obj, w->api_version, w->kind);
 	if (obj && !stale(w, name, cur, obj) &&
 	    w->ops->put(w, name, obj, apply ? body : NULL, false) == 0)
 		kwrite_reply_current(w, 200, name);
@@ -295,6 +298,12 @@ void kwrite_dispatch(struct kwrite *w, const char *name, json_t *body)
 {
 	const char *method = w->req->method;
 
+	/* A client library may leave them out of an object (a whole one:
+	 * POST, PUT, server-side apply; a patched object is filled once
+	 * patched): the URL names them. */
+	if (strcmp(method, "PATCH") ||
+	    !strncmp(w->req->content_type, "application/apply-patch+yaml", 28))
+		kube_compat_type_meta(body, w->api_version, w->kind);
 	if (!strcmp(method, "POST") && name == NULL)
 		do_create(w, body, NULL);
 	else if (!strcmp(method, "PUT") && name)

@@ -71,7 +71,9 @@ json_t *kwrite_clean_object(const json_t *obj);
 /* 0, or -1 once answered. */
 int kwrite_record_save(struct kwrite *w, const char *name, json_t *rec);
 
-/* POST (name NULL), PUT or PATCH of body. */
+/* POST (name NULL), PUT or PATCH of body. An object without apiVersion or
+ * kind (the body of a POST, a PUT or a server-side apply, the object a
+ * patch made) takes w's, the URL's, before anything reads it. */
 void kwrite_dispatch(struct kwrite *w, const char *name, json_t *body);
 
 #endif

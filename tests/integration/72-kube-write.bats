@@ -291,6 +291,12 @@ api_ready() {
 	[ "$status" -eq 0 ]
 	[ "$(kctl get deploy echo -o jsonpath='{.spec.replicas}/{.spec.minReadySeconds}')" = 2/0 ]
 	wait_for 60 ready_pods 2
+	# A patch that takes apiVersion and kind out: the URL names them.
+	run kctl patch deployment echo --type=json -p '[{"op":"remove","path":"/apiVersion"},{"op":"remove","path":"/kind"},{"op":"replace","path":"/spec/minReadySeconds","value":1}]'
+	[ "$status" -eq 0 ]
+	run kctl patch deployment echo --type=merge -p '{"apiVersion":null,"kind":null,"spec":{"minReadySeconds":null}}'
+	[ "$status" -eq 0 ]
+	[ "$(kctl get deploy echo -o jsonpath='{.apiVersion}/{.kind}/{.spec.minReadySeconds}')" = apps/v1/Deployment/0 ]
 
 	# A failed JSON patch test changes nothing.
 	run kctl patch deployment echo --type=json -p '[{"op":"test","path":"/spec/replicas","value":9},{"op":"replace","path":"/spec/replicas","value":5}]'

@@ -117,6 +117,14 @@ ro_is() { # ro_is JQ_FILTER: the Rollout's JSON satisfies it
 	run kctl apply -f "$T/ro.yaml"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"rollout.argoproj.io/web unchanged"* ]]
+	# A body without apiVersion and kind takes the URL's.
+	ro_json | jq 'del(.apiVersion, .kind, .status, .metadata.resourceVersion)' >"$T/nokind.json"
+	run kcurl "https://127.0.0.1:20900/apis/argoproj.io/v1alpha1/namespaces/default/rollouts/web?dryRun=All" \
+		-X PUT -H 'Content-Type: application/json' --data-binary @"$T/nokind.json" \
+		-o "$T/put.json" -w '%{http_code}'
+	cat "$T/put.json" >&2
+	[ "$output" = 200 ]
+	jqt '.kind == "Rollout" and .apiVersion == "argoproj.io/v1alpha1"' "$T/put.json"
 
 	# A new image: the canary takes 20 % and pauses.
 	rollout_yaml 0.2.0 >"$T/ro.yaml"

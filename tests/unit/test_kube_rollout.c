@@ -29,6 +29,7 @@ static const char ini[] =
     "labels = app=web\n"
     "strategy.type = Canary\n"
     "strategy.canary.steps = setWeight 25, pause, setWeight 50\n"
+    "resources.limits.pids = 64\n"
     "[deployment bg]\n"
     "image = /\n"
     "command = /bin/web\n"
@@ -99,6 +100,29 @@ int main(void)
 				"berth.io/strategy.canary.steps"),
 	   "no strategy annotation of the Deployment form (the spec has it: "
 	   "read back, it would be set twice)");
+	{
+		json_t *ann = kube_path(ro, "metadata.annotations");
+		json_t *dj = kube_deployment(&k, &dep);
+		char uid[37];
+
+		kube_uid("Rollout", "web", dep.created_ms, uid);
+		is_str(s(ro, "metadata.uid"), uid, "the Rollout's own uid");
+		is_int(json_object_size(ann), 2,
+		       "annotations: Argo's revision and berth's setting");
+		is_str(json_string_value(json_object_get(
+			   ann, "berth.io/resources.limits.pids")),
+		       "64", "a berth.io/ setting of the Rollout form");
+		ok(json_equal(kube_path(ro, "metadata.labels"),
+			      kube_path(dj, "metadata.labels")) &&
+		       n(ro, "metadata.generation") == 2 &&
+		       !strcmp(s(ro, "metadata.creationTimestamp"),
+			       s(dj, "metadata.creationTimestamp")),
+		   "labels, generation and creation: the Deployment's");
+		ok(json_equal(kube_path(ro, "status.conditions"),
+			      kube_path(dj, "status.conditions")),
+		   "conditions: the Deployment's");
+		json_decref(dj);
+	}
 	is_int(n(ro, "spec.replicas"), 4, "spec.replicas");
 	is_int(json_array_size(kube_path(ro, "spec.strategy.canary.steps")), 3,
 	       "the steps");

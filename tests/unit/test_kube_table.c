@@ -118,6 +118,8 @@ static void test_pod_cells(void)
 	is_str(cell(c, 2), "CrashLoopBackOff", "the waiting reason wins");
 	is_str(cell(c, 3), "4", "restarts without a last termination");
 	is_str(cell(c, 4), "<unknown>", "no creationTimestamp");
+	is_str(cell(c, 6), "<none>", "NODE without a node");
+	is_str(cell(c, 7), "<none>", "NOMINATED NODE");
 	json_decref(c);
 	json_decref(pod);
 
@@ -186,6 +188,17 @@ static void test_other_cells(void)
 	is_str(cell(c, 3), "<none>", "EXTERNAL-IP");
 	is_str(cell(c, 4), "80/TCP,443/TCP", "PORT(S)");
 	is_str(cell(c, 6), "<none>", "a service without a selector");
+	is_str(cell(c, 2), "127.0.0.1", "CLUSTER-IP");
+	json_decref(c);
+	json_decref(t);
+	t = load("{\"metadata\":{\"name\":\"s\"},\"spec\":{}}");
+	c = kube_table_cells("services", t, T0_MS);
+	is_str(cell(c, 2), "<none>", "CLUSTER-IP without an address");
+	is_str(cell(c, 4), "<none>", "PORT(S) without a port");
+	json_decref(c);
+	c = kube_table_cells("replicasets", t, T0_MS);
+	is_str(cell(c, 5), "<none>", "CONTAINERS without a template");
+	is_str(cell(c, 6), "<none>", "IMAGES without a template");
 	json_decref(c);
 	json_decref(t);
 

@@ -436,12 +436,61 @@ static void check_in_memory(void)
 	json_decref(docs);
 }
 
+/* Thousandths as the writers spell them: a whole CPU bare ("2"), the
+ * rest in millicores ("1500m"); a duration in seconds ("10s") or, not
+ * whole, in milliseconds ("1500ms"). */
+static void check_units(void)
+{
+	static const char text[] = "[berth]\n"
+				   "state_dir = /tmp/berth-m\n"
+				   "[deployment a]\n"
+				   "image = x\n"
+				   "command = /bin/a\n"
+				   "resources.limits.cpu = 2\n"
+				   "[deployment b]\n"
+				   "image = x\n"
+				   "command = /bin/b\n"
+				   "resources.limits.cpu = 1500m\n"
+				   "[analysis t]\n"
+				   "metrics.m.interval = 10s\n"
+				   "metrics.m.initialDelay = 1500ms\n"
+				   "metrics.m.successCondition = result > 1\n"
+				   "metrics.m.provider.berth.minRequests = 1\n";
+	struct berr err = BERR_INIT;
+	struct berth_config *c = load("u.ini", text, &err);
+	json_t *docs;
+	char *dump;
+
+	ok(c != NULL && c->n_deployments == 2 && c->n_analyses == 1,
+	   "the units' config loads: %s", err.msg);
+	if (c == NULL || c->n_deployments != 2 || c->n_analyses != 1) {
+		cfg_free(c);
+		return;
+	}
+	docs = json_pack("[o, o, o]",
+			 cfg_deployment_manifest(&c->deployments[0], 1),
+			 cfg_deployment_manifest(&c->deployments[1], 1),
+			 cfg_analysis_manifest(&c->analyses[0]));
+	dump = json_dumps(docs, JSON_COMPACT);
+	ok(dump && strstr(dump, "\"cpu\":\"2\"") &&
+	       strstr(dump, "\"cpu\":\"1500m\""),
+	   "cpu: \"2\" and \"1500m\"");
+	ok(dump && strstr(dump, "\"interval\":\"10s\"") &&
+	       strstr(dump, "\"initialDelay\":\"1500ms\""),
+	   "durations: \"10s\" and \"1500ms\"");
+	free(dump);
+	json_decref(docs);
+	cfg_free(c);
+}
+
 int main(void)
 {
 	check_in_memory();
 	check_same();
 	check_round_trip();
 	check_errors();
+	check_units();
+	remove("u.ini");
 	remove("m.ini");
 	remove("m.yaml");
 	remove("e.yaml");
