@@ -15,25 +15,8 @@
 
 #include "../../proxy/internal.h"
 #include "../../proxy/wbatch.h"
+#include "../lib/stream_pair.h"
 #include "../lib/tap.h"
-
-struct end {
-	uv_pipe_t s;
-	int peer;
-};
-
-static void end_open(uv_loop_t *loop, struct end *e)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		abort();
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	uv_pipe_init(loop, &e->s, 0);
-	if (uv_pipe_open(&e->s, sv[0]) != 0)
-		abort();
-	e->peer = sv[1];
-}
 
 static int done_status = 1; /* 1: done has not run */
 static size_t queued_at_done;
@@ -88,7 +71,7 @@ static size_t take(int fd, size_t *got, size_t *bad)
 int main(void)
 {
 	uv_loop_t loop;
-	struct end a, b;
+	struct stream_pair a, b;
 	struct proxy_pipe p;
 	uv_timer_t alive;
 	size_t total = 4u << 20, sent = 0, got = 0, bad = (size_t)-1;
@@ -97,8 +80,8 @@ int main(void)
 
 	uv_loop_init(&loop);
 	uv_timer_init(&loop, &alive);
-	end_open(&loop, &a);
-	end_open(&loop, &b);
+	stream_pair_open(&loop, &a);
+	stream_pair_open(&loop, &b);
 	proxy_wbatch_set_enabled(true);
 	wb = proxy_wbatch_open(&loop); /* NULL without io_uring: fine */
 

@@ -14,28 +14,11 @@
 #include <uv.h>
 
 #include "../../proxy/wbatch.h"
+#include "../lib/stream_pair.h"
 #include "../lib/tap.h"
 
-struct end {
-	uv_pipe_t s; /* the batch writes here */
-	int peer;    /* and the test reads here */
-};
-
-static void end_open(uv_loop_t *loop, struct end *e)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		abort();
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	uv_pipe_init(loop, &e->s, 0);
-	if (uv_pipe_open(&e->s, sv[0]) != 0)
-		abort();
-	e->peer = sv[1];
-}
-
 /* Everything readable on e's peer now, NUL-terminated into buf. */
-static size_t drain(struct end *e, char *buf, size_t cap)
+static size_t drain(struct stream_pair *e, char *buf, size_t cap)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -52,7 +35,7 @@ static void never(uv_timer_t *t)
 	(void)t;
 }
 
-static int put(struct end *e, const char *s)
+static int put(struct stream_pair *e, const char *s)
 {
 	return proxy_wbatch_write((uv_stream_t *)&e->s, s, strlen(s));
 }
@@ -60,15 +43,15 @@ static int put(struct end *e, const char *s)
 int main(void)
 {
 	uv_loop_t loop;
-	struct end a, b, c;
+	struct stream_pair a, b, c;
 	struct proxy_wbatch *wb;
 	uv_timer_t alive; /* keeps the loop turning in UV_RUN_NOWAIT */
 	char buf[1 << 16];
 
 	uv_loop_init(&loop);
-	end_open(&loop, &a);
-	end_open(&loop, &b);
-	end_open(&loop, &c);
+	stream_pair_open(&loop, &a);
+	stream_pair_open(&loop, &b);
+	stream_pair_open(&loop, &c);
 	uv_timer_init(&loop, &alive);
 
 	proxy_wbatch_set_enabled(true);
