@@ -5,6 +5,7 @@
 #   bench/proxy.sh [ROUNDS [SECONDS]]        (defaults 5 10)
 #   LARGE=1 bench/proxy.sh [ROUNDS [SECONDS]]
 #   THREADS="1 2 4" BACKEND_WORKERS=auto bench/proxy.sh [ROUNDS [SECONDS]]
+#   BATCH="1 0" bench/proxy.sh [ROUNDS [SECONDS]]
 #
 # One backend for every target: Debian's nginx in a berth pod with
 # `network = host` (image build/images/nginx, 127.0.0.1:8080), so HAProxy
@@ -23,7 +24,9 @@
 # N takes each value of THREADS (default "1 NPROC"); the daemon is
 # restarted with that proxyThreads before its targets in each round (its
 # backend pod is made again each time), so the thread counts take turns
-# as the other targets do. HAProxy runs with its default threads (one per
+# as the other targets do. BATCH (default "1") lists whether the proxy
+# batches its writes with io_uring (1) or writes one by one (0, the
+# daemon started with BERTH_PROXY_URING=0; targets berth-*-Nt-nobatch). HAProxy runs with its default threads (one per
 # core), nginx with worker_processes auto.
 #
 # Each round runs `wrk -t2 -c64 -d${SECONDS}s --latency` (keep-alive, 64
@@ -66,11 +69,16 @@ BACKEND_WORKERS=${BACKEND_WORKERS:-auto}
 declare -A PORT=([direct]=8080 [berth-http]=18250 [berth-tcp]=18251
 	[haproxy-http]=18252 [haproxy-tcp]=18253 [nginx-proxy]=18254)
 TARGETS=(direct)
+BATCH=${BATCH:-1}
 for n in $THREADS; do
-	TARGETS+=("berth-http-${n}t" "berth-tcp-${n}t")
-	PORT[berth-http-${n}t]=${PORT[berth-http]}
-	PORT[berth-tcp-${n}t]=${PORT[berth-tcp]}
+	for b in $BATCH; do
+		sfx=; [ "$b" = 1 ] || sfx=-nobatch
+		TARGETS+=("berth-http-${n}t$sfx" "berth-tcp-${n}t$sfx")
+		PORT[berth-http-${n}t$sfx]=${PORT[berth-http]}
+		PORT[berth-tcp-${n}t$sfx]=${PORT[berth-tcp]}
+	done
 done
+BATCH_NOW=1
 TARGETS+=(haproxy-http haproxy-tcp nginx-proxy)
 THREADS_NOW=${THREADS%% *}
 HAPROXY_PID=
@@ -294,14 +302,19 @@ find_proxy_thread() {
 	echo "# berth: $(grep -l '^berth-proxy' /proc/"$DAEMON_PID"/task/*/comm | wc -l) proxy threads of $(find /proc/"$DAEMON_PID"/task -mindepth 1 -maxdepth 1 | wc -l) threads" >&2
 }
 
-# threads_daemon N: the daemon runs with proxyThreads = N
+# threads_daemon N [BATCH]: the daemon runs with proxyThreads = N, and
+# batched writes unless BATCH is 0
 threads_daemon() {
-	[ "$THREADS_NOW" != "$1" ] || return 0
-	echo "# restarting berth with proxyThreads = $1" >&2
+	local batch=${2:-1} env=()
+	[ "$THREADS_NOW" != "$1" ] || [ "$BATCH_NOW" != "$batch" ] || return 0
+	echo "# restarting berth with proxyThreads = $1, batched writes $batch" >&2
 	daemon_stop 60
 	write_ini "$1" >"$T/berth.ini"
-	if [ "$SPLICE_NOW" = 0 ]; then daemon_start BERTH_PROXY_SPLICE=0; else daemon_start; fi
+	[ "$SPLICE_NOW" != 0 ] || env+=(BERTH_PROXY_SPLICE=0)
+	[ "$batch" = 1 ] || env+=(BERTH_PROXY_URING=0)
+	daemon_start "${env[@]}"
 	THREADS_NOW=$1
+	BATCH_NOW=$batch
 	daemon_ready
 	wrk -t2 -c64 -d1s "http://127.0.0.1:${PORT[berth-http]}/" >/dev/null 2>&1
 	find_proxy_thread
@@ -315,7 +328,10 @@ done
 find_proxy_thread
 for r in $(seq "$ROUNDS"); do
 	for t in "${TARGETS[@]}"; do
-		case $t in berth-*) n=${t##*-} && threads_daemon "${n%t}" ;; esac
+		case $t in
+		berth-*-nobatch) n=${t%-nobatch} && n=${n##*-} && threads_daemon "${n%t}" 0 ;;
+		berth-*) n=${t##*-} && threads_daemon "${n%t}" 1 ;;
+		esac
 		f=$T/out/$t.$r
 		measured "$t" wrk "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$t]}/" >"$f" 2>&1
 		wrk_fields "$f"
