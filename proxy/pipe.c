@@ -43,9 +43,21 @@ static void check_done(struct proxy_pipe *p)
 		finish(p, 0);
 }
 
+/* With a write batch, reads land in the thread's shared buffer: a small
+ * one is copied into the batch, a larger one into a write of its own
+ * size; without, each read gets a write-sized buffer of its own. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct pipe_write *w = xmalloc(sizeof(*w) + PIPE_READ_SIZE);
+	size_t len;
+	char *shared = proxy_wbatch_read_buffer(&len);
+	struct pipe_write *w;
+
+	if (shared) {
+		buf->base = shared;
+		buf->len = len < PIPE_READ_SIZE ? len : PIPE_READ_SIZE;
+		return;
+	}
+	w = xmalloc(sizeof(*w) + PIPE_READ_SIZE);
 
 	buf->base = w->data;
 	buf->len = PIPE_READ_SIZE;
@@ -133,10 +145,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct proxy_pipe *p = from->pipe;
 	struct pipe_write *w = NULL;
 	uv_buf_t out;
+	size_t len;
 	bool bulk;
 	int dir;
 
-	if (buf->base)
+	if (buf->base && buf->base != proxy_wbatch_read_buffer(&len))
 		w = proxy_container_of(buf->base, struct pipe_write, data);
 	if (n == 0 || p->finished) {
 		free(w);
@@ -166,9 +179,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	p->bytes[dir] += (uint64_t)n;
 	bulk = p->hand_over_after != 0 && !p->handing && n == PIPE_READ_SIZE &&
 	       p->bytes[dir] >= p->hand_over_after && !p->a.eof && !p->b.eof;
-	if (!bulk && proxy_wbatch_write(to->s, w->data, (size_t)n)) {
+	if (!bulk && proxy_wbatch_write(to->s, buf->base, (size_t)n)) {
 		free(w);
 		return;
+	}
+	if (w == NULL) {
+		w = xmalloc(sizeof(*w) + (size_t)n);
+		memcpy(w->data, buf->base, (size_t)n);
 	}
 	w->to = to;
 	w->n = (size_t)n;

@@ -35,6 +35,8 @@
  * burst leaves no more than 64 x 4 KiB behind per thread. */
 #define WB_KEEP 4096
 #define WB_KEEP_ENTRIES 64
+/* proxy_wbatch_read_buffer()'s size. */
+#define WB_READ_SIZE (64 * 1024)
 
 struct wb_entry {
 	uv_stream_t *s;
@@ -51,6 +53,7 @@ struct proxy_wbatch {
 	uv_check_t check;
 	struct wb_entry *e;
 	size_t n, cap;
+	char *rbuf; /* proxy_wbatch_read_buffer(), made on first use */
 };
 
 /* The batch of the proxy thread running here; NULL on other threads. */
@@ -173,6 +176,18 @@ static void flush(struct proxy_wbatch *wb)
 	for (size_t i = 0; i < n; i++)
 		if (wb->e[i].s != NULL)
 			entry_done(&wb->e[i], i < WB_KEEP_ENTRIES, 0);
+}
+
+char *proxy_wbatch_read_buffer(size_t *len)
+{
+	struct proxy_wbatch *wb = tl_wb;
+
+	if (wb == NULL || wb->broken)
+		return NULL;
+	if (wb->rbuf == NULL)
+		wb->rbuf = xmalloc(WB_READ_SIZE);
+	*len = WB_READ_SIZE;
+	return wb->rbuf;
 }
 
 bool proxy_wbatch_active(void)
@@ -322,5 +337,6 @@ void proxy_wbatch_free(struct proxy_wbatch *wb)
 	for (size_t i = 0; i < wb->cap; i++)
 		free(wb->e[i].p);
 	free(wb->e);
+	free(wb->rbuf);
 	free(wb);
 }

@@ -33,6 +33,11 @@ int proxy_wbatch_write(uv_stream_t *s, const void *data, size_t n);
  * close (the socket's descriptor goes with it). */
 void proxy_wbatch_flush(void);
 
+/* The thread's read buffer for data that will go out through the batch
+ * (64 KiB, *len set), or NULL without a batch. Valid until the next read
+ * on this thread: what must outlive it is copied. */
+char *proxy_wbatch_read_buffer(size_t *len);
+
 /* Whether this thread has a working batch. */
 bool proxy_wbatch_active(void);
 
