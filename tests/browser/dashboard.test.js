@@ -54,8 +54,16 @@ async function waitFor(what, fn, ms) {
   }
 }
 
+// Chromium's profile folders, removed when the test process exits
+// (passed, failed or thrown).
+const profiles = [];
+process.on('exit', () => {
+  for (const d of profiles) fs.rmSync(d, { recursive: true, force: true });
+});
+
 async function launch() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-chromium-'));
+  profiles.push(dir);
   const browser = await puppeteer.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,

@@ -79,13 +79,16 @@ dash_up() {
 browser() { # browser MODE
 	local shots=
 	[ -z "${SHOTS:-}" ] || shots=$REPO/docs/img
-	run env BERTH="$BERTH" DASH=http://127.0.0.1:19501 \
+	mkdir -p "$T/tmp"
+	run env BERTH="$BERTH" DASH=http://127.0.0.1:19501 TMPDIR="$T/tmp" \
 		NEW_IMAGE="$IMAGES/echo-0.2.0" SHOTS="$shots" RESTART="${RESTART:-}" \
 		timeout 300 node "$BROWSER_DIR/dashboard.test.js" "$1"
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "ok 1 - " ]]
 	[[ ! "$output" =~ "not ok" ]]
+	# chromium's profile folders are gone
+	[ -z "$(find "$T/tmp" -maxdepth 1 -name 'berth-chromium-*')" ]
 }
 
 @test "dashboard: a rolling update under load, box by box, equal to get pods" {

@@ -146,12 +146,15 @@ canary_state() { # canary_state running|aborted: the deployment's run
 	"$BERTH" set image echo "$IMAGES/echo-0.2.0" >/dev/null
 	local shots=
 	[ -z "${SHOTS:-}" ] || shots=$REPO/docs/img
-	run env BERTH="$BERTH" DASH="$DASH" SHOTS="$shots" \
+	mkdir -p "$T/tmp"
+	run env BERTH="$BERTH" DASH="$DASH" SHOTS="$shots" TMPDIR="$T/tmp" \
 		timeout 200 node "$BROWSER_DIR/dashboard.test.js" canary
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "ok 1 - " ]]
 	[[ ! "$output" =~ "not ok" ]]
+	# chromium's profile folders are gone
+	[ -z "$(find "$T/tmp" -maxdepth 1 -name 'berth-chromium-*')" ]
 	kill -INT "$WRK"
 	wait "$WRK" || true
 	WRK=
